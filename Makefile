@@ -1,0 +1,108 @@
+# Top-level Makefile.
+#
+#   make [ARCH=riscv64|aarch64] [CC=gcc|clang]      build build/<arch>/<app>.elf + .bin
+#   make run   [ARCH=..] [SMP=n] [APP=examples/NAME] [BOOTARGS="..."]
+#   make test                                       every host and QEMU test, both arches
+#   make bench [ARCH=..]                            instruction-count benchmarks
+#   make debug [ARCH=..] [APP=..]                   QEMU halted with a gdb server
+#
+# Everything an image needs is built from the tree; nothing is downloaded.
+# scripts/setup.sh installs missing Debian packages (run, test and bench call it).
+
+ARCH     ?= riscv64
+APP      ?= examples/demo
+SMP      ?= 4
+BOOTARGS ?=
+CC       ?= gcc
+# GNU make presets CC=cc; treat that as "the default compiler".
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+TOOLCHAIN := $(if $(findstring clang,$(CC)),clang,gcc)
+
+APPNAME  := $(notdir $(APP))
+BUILD    := build/$(ARCH)-$(TOOLCHAIN)
+OBJDIR   := $(BUILD)/obj
+
+include mk/$(ARCH).mk
+include mk/toolchain.mk
+
+# ---- sources ---------------------------------------------------------------
+# Portable runtime: every .c under kernel/ and drivers/, plus boot/*.c.
+# Architecture: every .c and .S under arch/$(ARCHDIR)/, plus boot/entry-$(ARCH).S.
+KERNEL_SRCS := $(sort $(wildcard kernel/*/*.c drivers/*/*.c boot/*.c))
+ARCH_SRCS   := $(sort $(wildcard arch/$(ARCHDIR)/*.c arch/$(ARCHDIR)/*.S)) boot/entry-$(ARCH).S
+RT_OBJS     := $(patsubst %,$(OBJDIR)/%.o,$(KERNEL_SRCS) $(ARCH_SRCS))
+RT_LIB      := $(BUILD)/libgort.a
+
+INCLUDES := -Iinclude -I. -Iarch -Iarch/$(ARCHDIR)
+WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS_COMMON := -ffreestanding -fno-common -fno-omit-frame-pointer -g -O2 \
+	-std=gnu11 $(WARN) $(INCLUDES) $(PICOLIBC_INC) -DGORT_DEBUG=$(DEBUG)
+DEBUG ?= 1
+CFLAGS  := $(CFLAGS_COMMON) $(ARCH_CFLAGS) $(TC_CFLAGS) $(EXTRA_CFLAGS)
+ASFLAGS := $(CFLAGS) -D__ASSEMBLY__
+
+.PHONY: all run test bench debug clean setup host-test qemu-test
+.DEFAULT_GOAL := all
+all: $(BUILD)/$(APPNAME).bin
+
+setup:
+	@scripts/setup.sh
+
+$(OBJDIR)/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(TC_CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(OBJDIR)/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(Q)$(TC_CC) $(ASFLAGS) -MMD -MP -c $< -o $@
+
+$(RT_LIB): $(RT_OBJS)
+	@rm -f $@
+	$(Q)$(TC_AR) rcs $@ $^
+
+# An application is every .c file in its directory, linked with the runtime.
+# Two-pass link: pass 1 without symbols, then the function symbol table of
+# pass 1 is compiled into pass 2. The table lives in its own section after
+# .text, so no function moves between the passes.
+define app_rules
+$(BUILD)/$(notdir $(1)).elf: $(patsubst %,$(OBJDIR)/%.o,$(wildcard $(1)/*.c)) $(RT_LIB) linker/$(ARCH).ld scripts/gensymtab.sh
+	@mkdir -p $$(dir $$@)
+	$(Q)$$(TC_LD) $$(LDFLAGS) -o $$@.pass1 $$(filter %.o,$$^) $(RT_LIB) $$(LIBS)
+	$(Q)scripts/gensymtab.sh $$(TC_NM) $$@.pass1 > $$@.symtab.S
+	$(Q)$$(TC_CC) $$(ASFLAGS) -c $$@.symtab.S -o $$@.symtab.o
+	$(Q)$$(TC_LD) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $$@.symtab.o $(RT_LIB) $$(LIBS)
+	$(Q)scripts/checksymtab.sh $$(TC_NM) $$@.pass1 $$@
+	$(Q)$$(TC_OBJDUMP) -S $$@ > $$(@:.elf=.lst)
+	$(Q)$$(TC_NM) -n $$@ > $$(@:.elf=.sym)
+endef
+APP_DIRS := $(sort $(APP) $(wildcard examples/* tests/qemu/* bench/*))
+APP_DIRS := $(foreach d,$(APP_DIRS),$(if $(wildcard $(d)/*.c),$(d)))
+$(foreach d,$(APP_DIRS),$(eval $(call app_rules,$(d))))
+
+%.bin: %.elf
+	$(Q)$(TC_OBJCOPY) -O binary $< $@
+
+-include $(RT_OBJS:.o=.d)
+
+# ---- running ---------------------------------------------------------------
+run: setup $(BUILD)/$(APPNAME).bin
+	@ARCH=$(ARCH) SMP=$(SMP) BOOTARGS="$(BOOTARGS)" qemu/run.sh $(BUILD)/$(APPNAME).bin
+
+debug: setup $(BUILD)/$(APPNAME).bin
+	@ARCH=$(ARCH) SMP=$(SMP) BOOTARGS="$(BOOTARGS)" DEBUG_GDB=1 qemu/run.sh $(BUILD)/$(APPNAME).bin
+
+# Build every app (examples, tests, benchmarks) for the current ARCH/CC.
+images: $(foreach d,$(APP_DIRS),$(BUILD)/$(notdir $(d)).bin)
+
+test: setup
+	@tests/run.sh
+
+bench: setup
+	@ARCHES="$(if $(filter command line,$(origin ARCH)),$(ARCH),riscv64 aarch64)" bench/run.sh
+
+clean:
+	rm -rf build
+
+Q ?= @

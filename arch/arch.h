@@ -1,0 +1,191 @@
+/*
+ * arch.h - the architecture contract.
+ *
+ * This header is the only door between portable code (boot/main.c, kernel/,
+ * drivers/) and the hardware. Every architecture directory (arch/riscv,
+ * arch/aarch64) implements every function declared here; the build puts the
+ * selected directory on the include path so that "arch_impl.h" resolves to
+ * that architecture's inline half of the contract (register reads, fences,
+ * the trap frame layout, the saved context layout).
+ *
+ * Vocabulary:
+ *   cpu   - a logical CPU index, 0 .. ncpu-1, dense, 0 is the boot CPU.
+ *   hwid  - the hardware id of that CPU (RISC-V hart id, AArch64 MPIDR affinity).
+ *   M     - the runtime's per-CPU structure (kernel/sched/runtime2.h).
+ *   G     - a goroutine.
+ *
+ * The decisions behind this header (thread pointer and TLS, trap stacks,
+ * async preemption, what the portable side provides) are in
+ * docs/arch-contract.md: READ IT before implementing a port.
+ *
+ * Memory-ordering duty: each function says what ordering it guarantees.
+ * Portable code uses C11 __atomic builtins for everything else.
+ */
+#ifndef ARCH_ARCH_H
+#define ARCH_ARCH_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+
+struct bootinfo;   /* kernel/dt/bootinfo.h */
+struct m;
+struct g;
+
+/* arch_impl.h provides, as static inline functions or macros:
+ *   struct context      - callee-saved registers, sp and resume pc of a
+ *                         suspended goroutine or g0.
+ *   struct trapframe    - every integer register, the FP registers, pc and
+ *                         the status needed to return from a trap.
+ *   ARCH_NAME           - "riscv64" or "aarch64".
+ *   arch_this_m()       - read the per-CPU register (tp / TPIDR_EL1).
+ *   arch_getg()         - the running G, read in ONE instruction so that an
+ *                         async preemption cannot tear it (a G may migrate
+ *                         between CPUs at any instruction boundary).
+ *   arch_irq_save(), arch_irq_restore(flags), arch_irq_enable(),
+ *   arch_irq_disable()  - compiler barriers; no hardware ordering.
+ *   arch_cpu_relax()    - spin-wait hint (pause / yield); no ordering.
+ *   arch_wfi()          - wait for interrupt; returns on any interrupt even
+ *                         if interrupts are masked (both ISAs do this).
+ *   arch_read_fp(), arch_return_address-style helpers for traceback:
+ *   arch_frame_next(fp, &pc) - given a frame pointer, the caller's frame
+ *                         pointer and stores the return address in *pc.
+ *   arch_tf_pc(tf), arch_tf_sp(tf), arch_tf_fp(tf), arch_tf_lr(tf).
+ *   arch_ticks()        - the free-running timer counter (rdtime / CNTVCT),
+ *                         ordered after earlier instructions (isb on arm).
+ *   arch_instret()      - retired-instruction counter for benchmarks.
+ *   arch_mb()           - full two-way fence (fence rw,rw / dmb ish).
+ */
+#include "arch_impl.h"
+
+/* ---- boot and CPUs --------------------------------------------------- */
+
+/* Early per-CPU set-up on the calling CPU: trap vector, per-CPU register
+ * (points at m), trap stack, FPU on. Called once per CPU before anything
+ * can trap. Ends with a full fence. */
+void arch_cpu_init(struct m *m, int cpu);
+
+/* Start logical CPU `cpu` (hardware id hwid). It enters boot code that sets
+ * its stack to boot_stack_top(cpu) and calls secondary_main(cpu).
+ * Ordering: everything written before the call is visible to the new CPU
+ * (SBI/PSCI calls are preceded by a full fence). Returns 0 or an error. */
+int arch_start_cpu(int cpu, uint64_t hwid);
+
+/* The hardware id of the calling CPU as the firmware reported it at entry
+ * (riscv: a0 at entry; aarch64: MPIDR_EL1 affinity bits). */
+uint64_t arch_boot_hwid(void);
+
+/* Power the machine off. status 0 = success, non-zero = failure; under
+ * QEMU the process exits with a non-zero code on failure (riscv: virt test
+ * finisher or SBI SRST; aarch64: semihosting SYS_EXIT when QEMU runs with
+ * -semihosting, else PSCI SYSTEM_OFF). Never returns. */
+_Noreturn void arch_poweroff(int status);
+
+/* Interrupt-controller and timer set-up for the calling CPU (the boot CPU
+ * also initialises the shared distributor/PLIC). Enables the timer and IPI
+ * interrupt sources; the caller enables interrupts with arch_irq_enable(). */
+void arch_intc_init_cpu(int cpu);
+
+/* ---- memory management unit ------------------------------------------ */
+
+/* Build the kernel page tables from bootinfo on the boot CPU: every RAM
+ * range identity-mapped as Normal write-back cacheable memory, everything
+ * else below the top of RAM (MMIO) as Device memory, and turn the MMU on.
+ * Page-table pages come from arch_pt_alloc (early: a static pool).
+ * Ordering: returns with the MMU on and the tables visible to all CPUs. */
+void arch_mmu_init(const struct bootinfo *bi);
+
+/* Turn the MMU on for a secondary CPU with the tables arch_mmu_init built. */
+void arch_mmu_enable_secondary(void);
+
+/* Map one 4 KiB page va -> pa, read/write, Normal memory, no execute.
+ * Intermediate tables come from pt_alloc_page() (kernel/mm). The new
+ * mapping is visible to every CPU when this returns (store + fence that
+ * makes it visible to the page-table walkers of all CPUs).
+ * Returns 0, or -1 if va was already mapped. */
+int arch_map_page(uintptr_t va, uintptr_t pa);
+
+/* Remove the mapping of one 4 KiB page and flush it from every CPU's TLB
+ * (broadcast TLBI / SBI remote fence). Returns the physical address that was
+ * mapped, or 0 if none. */
+uintptr_t arch_unmap_page(uintptr_t va);
+
+/* Physical address behind va, or 0 if unmapped. */
+uintptr_t arch_translate(uintptr_t va);
+
+/* ---- timer and IPI ---------------------------------------------------- */
+
+/* Frequency of arch_ticks() in Hz (set from bootinfo, or CNTFRQ_EL0). */
+uint64_t arch_timer_freq(void);
+
+/* Program this CPU's one-shot timer to interrupt when arch_ticks() >= when.
+ * Replaces any earlier deadline. UINT64_MAX means "no deadline" (disarm).
+ * Per-CPU only; no ordering with other CPUs. */
+void arch_timer_set(uint64_t when);
+
+/* Send an inter-processor interrupt to logical CPU `cpu`. Ordering: all
+ * stores before the call are visible to the target before it takes the
+ * interrupt (a full fence precedes the send). */
+void arch_send_ipi(int cpu);
+
+/* ---- context switch ---------------------------------------------------- */
+
+/* Save callee-saved registers, sp and the return address of the caller in
+ * *from; load *to and continue there. Callee-saved FP registers are saved
+ * too. Acts as a compiler barrier; no hardware fence (the scheduler's
+ * atomics order the hand-over of a G between CPUs). */
+void arch_switch(struct context *from, struct context *to);
+
+/* Prepare *c so that arch_switch to it calls entry(arg) on the stack that
+ * ends at stack_top (16-byte aligned). entry must never return. */
+void arch_context_init(struct context *c, uintptr_t stack_top,
+                       void (*entry)(void *), void *arg);
+
+/* Make the running G the per-CPU "current G" that arch_getg() returns.
+ * Called by the scheduler on the switching CPU with interrupts masked. */
+void arch_setg(struct m *m, struct g *g);
+
+/* ---- traps ------------------------------------------------------------ */
+
+/* Redirect the interrupted context in *tf so that, when the trap returns,
+ * it calls the assembly routine asyncPreempt on the interrupted stack. The
+ * whole trap frame is copied below the interrupted sp first; asyncPreempt
+ * calls asyncPreempt2() (kernel/sched/preempt.c) and then restores every
+ * register, pc and status from that copy - the goroutine resumes exactly
+ * where it was. Returns false if the stack has no room (then: do nothing). */
+bool arch_inject_async_preempt(struct trapframe *tf);
+
+/* Print every register of *tf, one line each group, via printk. */
+void arch_dump_regs(const struct trapframe *tf);
+
+/* Portable handlers that arch trap code calls (kernel/sched/trap.c). They run
+ * on the per-CPU trap stack with interrupts masked. */
+void trap_timer(struct trapframe *tf);
+void trap_ipi(struct trapframe *tf);
+/* A synchronous exception the arch code could not resolve. cause is a
+ * human-readable description ("load page fault", "data abort"), addr the
+ * faulting address (or 0). Returns only if the fault was handled (e.g. a
+ * stack page was mapped); otherwise prints the report and powers off. */
+void trap_fault(struct trapframe *tf, const char *cause, uintptr_t addr,
+                bool addr_valid);
+
+/* Entry point for secondary CPUs (boot/main.c). */
+_Noreturn void secondary_main(int cpu);
+
+/* Per-CPU boot stacks (also each M's g0 stack) and trap stacks, in .bss,
+ * defined by boot/stacks.c. */
+#define MAXCPU          8
+#define BOOT_STACK_SIZE (32 * 1024)
+#define TRAP_STACK_SIZE (16 * 1024)
+uintptr_t boot_stack_top(int cpu);
+uintptr_t trap_stack_top(int cpu);
+
+/* Virtual window for goroutine stacks (mapped 4 KiB at a time, with guard
+ * pages left unmapped). Identical on both architectures: 128 GiB .. 256 GiB,
+ * the top half of Sv39's lower (positive) half, so it fits Sv39 (addresses
+ * below 2^38) and a 39-bit AArch64 address space. RAM and MMIO must lie
+ * below 128 GiB to be identity-mapped. */
+#define STACK_REGION_BASE 0x2000000000ULL   /* 128 GiB */
+#define STACK_REGION_SIZE 0x2000000000ULL   /* 128 GiB of address space */
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * main.c - portable boot: from the architecture's entry code to the first
+ * goroutine.
+ *
+ * Boot CPU (kmain), in order:
+ *   1. its M and trap vector, so that any fault from here on is reported;
+ *   2. the device tree: everything about the board comes from it. A broken
+ *      tree is fatal, reported on the architecture's fallback UART;
+ *   3. console, boot flags, page tables (MMU on), page heap, clock;
+ *   4. the scheduler: Ps, the boot M holding P0;
+ *   5. every other CPU, started through the firmware (SBI HSM / PSCI);
+ *      each comes up in secondary_main and parks in the idle loop;
+ *   6. goroutine 1 runs the application's main(); the boot CPU becomes an
+ *      ordinary M in the scheduler.
+ * When main returns, the machine powers off with its status.
+ */
+#include "boot/boot.h"
+#include "arch.h"
+#include "kernel/dt/bootinfo.h"
+#include "kernel/lib/bootargs.h"
+#include "kernel/lib/print.h"
+#include "kernel/mm/mheap.h"
+#include "kernel/sched/sched.h"
+#include "drivers/console/console.h"
+
+extern int main(void);
+
+static void boot_warn(const char *msg)
+{
+	printk("%s\n", msg);
+}
+
+/* Logical CPU 0 must be the CPU we booted on, whatever its device tree
+ * position: swap it to the front. */
+static void boot_cpu_first(struct bootinfo *bi, uint64_t hwid)
+{
+	for (int i = 1; i < bi->ncpu; i++) {
+		if (bi->cpu_hwid[i] == hwid) {
+			bi->cpu_hwid[i] = bi->cpu_hwid[0];
+			bi->cpu_hwid[0] = hwid;
+			return;
+		}
+	}
+}
+
+static void main_goroutine(void *arg)
+{
+	Exit(main());
+}
+
+static void print_banner(const struct bootinfo *bi)
+{
+	uint64_t ram = 0;
+	for (int i = 0; i < bi->nmem; i++)
+		ram += bi->mem[i].size;
+	printk("gort: %s, %d CPUs, %llu MiB RAM, timer %llu Hz, gomaxprocs=%d\n",
+	       ARCH_NAME, bi->ncpu, (unsigned long long)(ram >> 20),
+	       (unsigned long long)arch_timer_freq(), gomaxprocs);
+	if (bi->bootargs[0])
+		printk("gort: bootargs \"%s\"\n", bi->bootargs);
+	if (bi->ncpu_ignored)
+		printk("runtime: warning: %d CPUs beyond the first %d are not used\n",
+		       bi->ncpu_ignored, MAXCPU);
+}
+
+static void start_secondaries(const struct bootinfo *bi)
+{
+	for (int cpu = 1; cpu < bi->ncpu; cpu++) {
+		m_init(&allm[cpu], cpu, bi->cpu_hwid[cpu]);
+		int err = arch_start_cpu(cpu, bi->cpu_hwid[cpu]);
+		if (err)
+			printk("runtime: warning: cpu %d (hwid %#llx) did not start: error %d\n",
+			       cpu, (unsigned long long)bi->cpu_hwid[cpu], err);
+	}
+	/* Wait up to one second for every CPU to report online. */
+	uint64_t deadline = arch_ticks() + arch_timer_freq();
+	for (int cpu = 1; cpu < bi->ncpu; cpu++) {
+		/* acquire; pairs with the release store in secondary_main. */
+		while (!__atomic_load_n(&allm[cpu].online, __ATOMIC_ACQUIRE) &&
+		       arch_ticks() < deadline)
+			arch_cpu_relax();
+		if (!allm[cpu].online)
+			printk("runtime: warning: cpu %d (hwid %#llx) did not come online\n",
+			       cpu, (unsigned long long)bi->cpu_hwid[cpu]);
+	}
+}
+
+_Noreturn void kmain(uint64_t hwid, const void *dtb)
+{
+	struct m *m0 = &allm[0];
+	m_init(m0, 0, hwid);
+	arch_cpu_init(m0, 0);
+
+	const char *err = "unknown error";
+	if (fdt_parse(dtb, &bootinfo, &err) < 0) {
+		console_init_fallback();
+		throw("bad device tree at %p: %s", dtb, err);
+	}
+	boot_cpu_first(&bootinfo, hwid);
+	console_init(&bootinfo);
+	bootargs_parse(bootinfo.bootargs, boot_warn);
+	arch_mmu_init(&bootinfo);
+	mheap_init(&bootinfo);
+	time_init();
+
+	int n = bootinfo.ncpu;
+	int procs = rtflags.gomaxprocs > 0 && rtflags.gomaxprocs < n ? (int)rtflags.gomaxprocs : n;
+	sched_init(n, procs);
+	print_banner(&bootinfo);
+	arch_intc_init_cpu(0);
+	/* release; pairs with the acquire loads in start_secondaries/idle. */
+	__atomic_store_n(&m0->online, true, __ATOMIC_RELEASE);
+	printk("cpu 0 (hwid %llu) online\n", (unsigned long long)hwid);
+	start_secondaries(&bootinfo);
+	if (rtflags.schedtrace > 0)
+		schedtrace_start(rtflags.schedtrace);
+	newproc(main_goroutine, NULL, 0);
+	mstart();
+}
+
+_Noreturn void secondary_main(int cpu)
+{
+	struct m *m = &allm[cpu];
+	arch_cpu_init(m, cpu);
+	arch_mmu_enable_secondary();
+	arch_intc_init_cpu(cpu);
+	printk("cpu %d (hwid %llu) online\n", cpu, (unsigned long long)m->hwid);
+	/* release; pairs with the acquire load in start_secondaries. */
+	__atomic_store_n(&m->online, true, __ATOMIC_RELEASE);
+	mstart();
+}

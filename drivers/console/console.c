@@ -1,0 +1,80 @@
+/*
+ * console.c - line-atomic console output over the device tree's UART.
+ *
+ * Every writer hands over a complete line (printk formats into a buffer
+ * first; stdio output is buffered per goroutine until '\n'), and the whole
+ * line goes out under one spinlock, so lines from different CPUs never
+ * interleave. The lock masks interrupts so that the fatal-trap path on the
+ * same CPU cannot deadlock against an interrupted writer; in panic mode a
+ * writer that cannot get the lock within a bounded spin writes anyway.
+ */
+#include "drivers/console/console.h"
+#include "drivers/uart/uart.h"
+#include "kernel/dt/bootinfo.h"
+#include "kernel/lib/spinlock.h"
+#include "arch.h"
+
+static const struct uart_ops *uart;
+static uintptr_t uart_base;
+static uint32_t uart_shift;
+static spinlock_t console_lock = SPINLOCK_INIT;
+static bool panicking;   /* set once by the fatal path; racy reads are fine */
+
+void console_init(const struct bootinfo *bi)
+{
+	switch (bi->uart) {
+	case UART_NS16550: uart = &ns16550_ops; break;
+	case UART_PL011:   uart = &pl011_ops; break;
+	default:           console_init_fallback(); return;
+	}
+	uart_base = (uintptr_t)bi->uart_base;
+	uart_shift = bi->uart_reg_shift;
+	uart->init(uart_base, uart_shift);
+}
+
+void console_init_fallback(void)
+{
+	uart = ARCH_FALLBACK_UART_PL011 ? &pl011_ops : &ns16550_ops;
+	uart_base = ARCH_FALLBACK_UART_BASE;
+	uart_shift = 0;
+	uart->init(uart_base, uart_shift);
+}
+
+static void write_raw(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n')
+			uart->putc(uart_base, uart_shift, '\r');
+		uart->putc(uart_base, uart_shift, s[i]);
+	}
+}
+
+void console_write(const char *s, size_t n)
+{
+	if (uart == NULL)
+		return;
+	unsigned long flags = arch_irq_save();
+	bool locked = false;
+	if (!panicking) {
+		spin_lock(&console_lock);
+		locked = true;
+	} else {
+		for (int i = 0; i < 1000000 && !locked; i++)
+			locked = spin_trylock(&console_lock);
+	}
+	write_raw(s, n);
+	if (locked)
+		spin_unlock_irqrestore(&console_lock, flags);
+	else
+		arch_irq_restore(flags);
+}
+
+void console_panic_mode(void)
+{
+	panicking = true;
+}
+
+int console_getc(void)
+{
+	return uart ? uart->getc(uart_base, uart_shift) : -1;
+}

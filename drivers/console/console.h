@@ -1,0 +1,25 @@
+/*
+ * console.h - the system console: one UART, written a whole line at a time.
+ */
+#ifndef DRIVERS_CONSOLE_H
+#define DRIVERS_CONSOLE_H
+
+#include <stddef.h>
+#include <stdbool.h>
+
+struct bootinfo;
+
+/* Use the UART the device tree names. */
+void console_init(const struct bootinfo *bi);
+/* Use the architecture's documented fallback UART (QEMU virt's), for
+ * reporting a broken device tree. */
+void console_init_fallback(void);
+/* Write n bytes atomically with respect to other CPUs. */
+void console_write(const char *s, size_t n);
+/* Fatal path: stop honouring the lock after a bounded wait, so that a CPU
+ * that died holding it cannot silence the fatal report. */
+void console_panic_mode(void);
+/* Read one byte if one is waiting, else -1. */
+int console_getc(void);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * bootinfo.h - what the runtime learns about the board from the device tree.
+ *
+ * fdt_parse() (kernel/dt/fdt.c) fills one struct bootinfo on the boot CPU
+ * before anything else runs; afterwards it is read-only and shared by all
+ * CPUs without locks.
+ */
+#ifndef KERNEL_DT_BOOTINFO_H
+#define KERNEL_DT_BOOTINFO_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+#define BI_MAX_MEM      8
+#define BI_MAX_RESERVED 16
+#define BI_MAX_CPU      8
+#define BI_BOOTARGS_MAX 256
+
+struct mem_range {
+	uint64_t base;
+	uint64_t size;
+};
+
+enum uart_kind { UART_NONE, UART_NS16550, UART_PL011 };
+enum intc_kind { INTC_NONE, INTC_PLIC, INTC_GICV2, INTC_GICV3 };
+enum psci_conduit { PSCI_NONE, PSCI_HVC, PSCI_SMC };
+
+struct bootinfo {
+	const void *dtb;          /* the blob the firmware passed */
+	uint32_t dtb_size;
+
+	struct mem_range mem[BI_MAX_MEM];           /* /memory reg */
+	int nmem;
+	int nmem_ignored;               /* ranges beyond BI_MAX_MEM (dropped) */
+	struct mem_range reserved[BI_MAX_RESERVED]; /* memreserve + /reserved-memory */
+	int nreserved;
+
+	int ncpu;                       /* CPUs listed in /cpus, okay status */
+	uint64_t cpu_hwid[BI_MAX_CPU];  /* reg of each cpu node, index = logical */
+	int ncpu_ignored;               /* listed but beyond BI_MAX_CPU */
+
+	uint64_t timebase_hz;           /* /cpus timebase-frequency (riscv); 0 if absent */
+	bool has_sstc;                  /* riscv,isa or riscv,isa-extensions names sstc */
+
+	enum uart_kind uart;
+	uint64_t uart_base;
+	uint32_t uart_reg_shift;        /* ns16550 reg-shift */
+	uint32_t uart_clock_hz;         /* clock-frequency, or its "clocks" fixed clock; 0 unknown */
+	uint32_t uart_reg_io_width;     /* reg-io-width in bytes, 0 if absent */
+
+	enum intc_kind intc;
+	uint64_t intc_base;             /* PLIC base, or GIC distributor */
+	uint64_t intc_base2;            /* GICv2 CPU interface, or GICv3 redistributors */
+	uint64_t intc_size2;
+
+	enum psci_conduit psci;         /* /psci method */
+
+	uint64_t test_finisher;         /* riscv "sifive,test0/1" syscon, 0 if none */
+
+	char bootargs[BI_BOOTARGS_MAX]; /* /chosen/bootargs, "" if none */
+};
+
+/* Parse the flattened device tree at dtb into *bi. Returns 0 on success or
+ * a negative error; on error *err is set to a one-line description (e.g.
+ * "device tree: truncated: struct block ends at 0x1234 but totalsize is
+ * 0x1000"; a static buffer, valid until the next call) and *bi must not be
+ * used. Never reads beyond the header's totalsize (beyond its 40-byte header
+ * if totalsize lies even about that), and checks every offset before
+ * following it. Error values: see FDT_ERR_* in kernel/dt/fdt_walk.h
+ * (-1 truncated, -2 magic, -3 version, -4 layout, -5 structure, -6 bad
+ * property value, -7 no memory/cpu, -8 too many reservations).
+ * docs/device-tree.md lists what is read and the fallbacks. */
+int fdt_parse(const void *dtb, struct bootinfo *bi, const char **err);
+
+/* The same, but the caller vouches for at most `avail` bytes of the blob
+ * (used when the firmware's bound is known, and by tests). */
+int fdt_parse_bounded(const void *dtb, uint64_t avail, struct bootinfo *bi,
+                      const char **err);
+
+extern struct bootinfo bootinfo;
+
+#endif

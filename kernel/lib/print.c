@@ -1,0 +1,131 @@
+/*
+ * print.c - printk and the fatal-error path (Go's print and throw).
+ *
+ * printk formats into a stack buffer and hands the whole message to the
+ * console in one call, so concurrent lines never interleave. throw prints
+ * Go's "fatal error:" report: the message, the CPU and goroutine, a
+ * symbolized traceback and every goroutine's state, then powers off with a
+ * failure status. A second fatal error on another CPU while one is being
+ * reported just waits for the power-off; a fatal error inside the fatal
+ * path prints one line and powers off at once.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "kernel/lib/print.h"
+#include "kernel/sched/runtime2.h"
+#include "kernel/sched/sched.h"
+#include "drivers/console/console.h"
+
+int vprintk(const char *fmt, va_list ap)
+{
+	char buf[320];
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
+	if (n < 0)
+		return n;
+	if ((size_t)n >= sizeof buf) {       /* truncated: keep the newline */
+		n = sizeof buf - 1;
+		buf[n - 1] = '\n';
+	}
+	console_write(buf, (size_t)n);
+	return n;
+}
+
+int printk(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vprintk(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+static uint32_t fatal_cpu = ~0u;  /* atomic: the CPU reporting a fatal error */
+
+/* Become the one CPU that reports; others stop here. Returns false if this
+ * CPU is already reporting (a fault inside the fatal path). */
+static bool fatal_enter(void)
+{
+	arch_irq_disable();
+	uint32_t me = (uint32_t)getm()->id, want = ~0u;
+	/* acq_rel: the winner's report is ordered after its earlier writes. */
+	if (__atomic_compare_exchange_n(&fatal_cpu, &want, me, false,
+	                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		console_panic_mode();
+		sched_stop_others();    /* IPI: other CPUs stop scheduling */
+		return true;
+	}
+	if (want == me)
+		return false;
+	for (;;)                        /* someone else is reporting */
+		arch_wfi();
+}
+
+static void fatal_report_tail(uintptr_t pc, uintptr_t fp)
+{
+	struct g *gp = getm()->curg;
+	printk("\n");
+	if (gp != NULL && !gp->is_g0)
+		printk("goroutine %llu [running, cpu %d]:\n",
+		       (unsigned long long)gp->goid, getm()->id);
+	else
+		printk("runtime stack (cpu %d, g0):\n", getm()->id);
+	uintptr_t lo = gp ? gp->stack_lo : 0, hi = gp ? gp->stack_hi : 0;
+	traceback(pc, fp, lo, hi);
+	sched_dump_goroutines(gp);
+	arch_poweroff(2);
+}
+
+static _Noreturn void die(const char *prefix, const char *fmt, va_list ap)
+{
+	bool first = fatal_enter();
+	char msg[200];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	printk("%s%s\n", prefix, msg);
+	if (!first)
+		arch_poweroff(2);
+	fatal_report_tail((uintptr_t)__builtin_return_address(0),
+	                  (uintptr_t)__builtin_frame_address(0));
+	for (;;)
+		;
+}
+
+_Noreturn void throw(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	die("fatal error: ", fmt, ap);
+}
+
+_Noreturn void gopanic(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	die("panic: ", fmt, ap);
+}
+
+_Noreturn void fatal_trap(struct trapframe *tf, const char *cause,
+                          uintptr_t addr, bool addr_valid)
+{
+	bool first = fatal_enter();
+	struct m *m = getm();
+	struct g *gp = m->curg;
+	uintptr_t off = 0;
+	const char *fn = symbolize(arch_tf_pc(tf), &off);
+	bool overflow = strcmp(cause, "stack overflow") == 0;
+	if (!first) {
+		printk("fatal error: %s inside the fatal error path\n", cause);
+		arch_poweroff(2);
+	}
+	printk("fatal error: %s\n", overflow ? "stack overflow"
+	                                      : "unexpected signal during runtime execution");
+	printk("[signal %s addr=%#lx pc=%#lx %s+%#lx]\n", cause,
+	       (unsigned long)addr, (unsigned long)arch_tf_pc(tf),
+	       fn ? fn : "?", (unsigned long)off);
+	printk("cpu %d (hwid %llu), goroutine %llu\n", m->id,
+	       (unsigned long long)m->hwid,
+	       gp ? (unsigned long long)gp->goid : 0ULL);
+	arch_dump_regs(tf);
+	fatal_report_tail(arch_tf_pc(tf), arch_tf_fp(tf));
+	for (;;)
+		;
+}

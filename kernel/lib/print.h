@@ -1,0 +1,44 @@
+/*
+ * print.h - console output and fatal errors, for runtime code.
+ *
+ * printk formats one message and writes it to the console under the console
+ * lock, so messages from different CPUs never interleave within a line.
+ * throw() is Go's runtime.throw: "fatal error: <msg>", the CPU and goroutine,
+ * a symbolized traceback, the goroutine list, then power-off with status 2.
+ */
+#ifndef KERNEL_LIB_PRINT_H
+#define KERNEL_LIB_PRINT_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+struct trapframe;
+
+int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int vprintk(const char *fmt, va_list ap);
+
+/* fatal error: <formatted message>; traceback; goroutine list; power off. */
+_Noreturn void throw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Go's panic without recover: "panic: <message>" and the same report. */
+_Noreturn void gopanic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Like throw, for a trap: also prints the trap cause and registers. */
+_Noreturn void fatal_trap(struct trapframe *tf, const char *cause,
+                          uintptr_t addr, bool addr_valid);
+
+/* Print a frame-pointer traceback starting at (pc, fp), symbolized. */
+void traceback(uintptr_t pc, uintptr_t fp, uintptr_t stack_lo, uintptr_t stack_hi);
+
+/* Name of the function containing pc and the offset into it, or NULL. */
+const char *symbolize(uintptr_t pc, uintptr_t *offset);
+
+/* Debug-build assertion: checks a precondition, throws with its text. */
+#if GORT_DEBUG
+#define ASSERT(c) do { if (!(c)) throw("assertion failed: %s (%s:%d)", #c, __FILE__, __LINE__); } while (0)
+#else
+#define ASSERT(c) do { (void)sizeof(c); } while (0)
+#endif
+
+#endif

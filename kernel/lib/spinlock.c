@@ -1,0 +1,94 @@
+/*
+ * spinlock.c - ticket spinlocks, and preemption deferral (acquirem/releasem).
+ *
+ * Go's runtime.lock also disables preemption of the holder (it bumps m.locks);
+ * here the counter lives in the G (g->nopreempt), because a G can move to
+ * another M between two instructions, while its G pointer never changes.
+ */
+#include "kernel/lib/spinlock.h"
+#include "kernel/sched/runtime2.h"
+#include "kernel/sched/sched.h"
+
+void acquirem(void)
+{
+	/* Only this G writes its own nopreempt; the trap handler on the same
+	 * CPU reads it. A compiler barrier orders it against the critical
+	 * section; no other CPU looks at it. */
+	struct g *gp = getg();
+	gp->nopreempt++;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+void releasem(void)
+{
+	struct g *gp = getg();
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (--gp->nopreempt == 0 &&
+	    __atomic_load_n(&gp->preempt, __ATOMIC_RELAXED) && !gp->is_g0)
+		gopreempt();  /* a preemption request arrived while deferred */
+}
+
+void spin_lock(spinlock_t *l)
+{
+	acquirem();
+	/* relaxed: the ticket itself orders nothing; the acquire below does. */
+	uint32_t me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+	/* acquire; pairs with the release in spin_unlock. */
+	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
+		arch_cpu_relax();
+}
+
+bool spin_trylock(spinlock_t *l)
+{
+	acquirem();
+	uint32_t owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+	uint32_t expect = owner;
+	/* acquire on success; pairs with the release in spin_unlock. */
+	if (__atomic_compare_exchange_n(&l->next, &expect, owner + 1, false,
+	                                __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return true;
+	releasem();
+	return false;
+}
+
+static void spin_release(spinlock_t *l)
+{
+	uint32_t next = __atomic_load_n(&l->owner, __ATOMIC_RELAXED) + 1;
+	/* release; pairs with the acquire in spin_lock/spin_trylock. */
+	__atomic_store_n(&l->owner, next, __ATOMIC_RELEASE);
+}
+
+void spin_unlock(spinlock_t *l)
+{
+	spin_release(l);
+	releasem();
+}
+
+bool spin_is_locked(spinlock_t *l)
+{
+	return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) !=
+	       __atomic_load_n(&l->next, __ATOMIC_RELAXED);
+}
+
+unsigned long spin_lock_irqsave(spinlock_t *l)
+{
+	unsigned long flags = arch_irq_save();
+	spin_lock(l);
+	return flags;
+}
+
+/* Release a lock taken by gp, from g0 after gp parked (gopark's unlockf):
+ * the preemption deferral belongs to gp, not to g0. */
+void spin_unlock_park(spinlock_t *l, struct g *gp)
+{
+	spin_release(l);
+	gp->nopreempt--;
+}
+
+/* Interrupts come back on before releasem, which may yield the CPU. */
+void spin_unlock_irqrestore(spinlock_t *l, unsigned long flags)
+{
+	spin_release(l);
+	arch_irq_restore(flags);
+	releasem();
+}

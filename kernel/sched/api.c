@@ -1,0 +1,87 @@
+/*
+ * api.c - the public goroutine API (include/gort.h) over the scheduler.
+ */
+#include "kernel/sched/sched.h"
+#include "kernel/mm/mheap.h"
+#include "kernel/lib/print.h"
+#include "kernel/lib/bootargs.h"
+
+uint64_t go(void (*fn)(void *), void *arg)
+{
+	return newproc(fn, arg, 0)->goid;
+}
+
+uint64_t go_stack(void (*fn)(void *), void *arg, size_t stack_bytes)
+{
+	if (stack_bytes == 0)
+		stack_bytes = 1;
+	return newproc(fn, arg, stack_bytes)->goid;
+}
+
+uint64_t Goid(void)
+{
+	return getg()->goid;
+}
+
+int NumGoroutine(void)
+{
+	return __atomic_load_n(&sched.ngoroutines, __ATOMIC_RELAXED);
+}
+
+int NumCPU(void)
+{
+	return ncpu;
+}
+
+int CPU(void)
+{
+	acquirem();
+	int id = getm()->id;
+	releasem();
+	return id;
+}
+
+_Noreturn void Exit(int status)
+{
+	acquirem();
+	struct g *gp = getg();
+	if (gp->linelen)
+		printk("%.*s\n", (int)gp->linelen, gp->linebuf);
+	if (rtflags.memstats) {
+		struct MemStats ms;
+		ReadMemStats(&ms);
+		printk("memstats: HeapSys=%llu HeapIdle=%llu StackInuse=%llu\n",
+		       (unsigned long long)ms.HeapSys, (unsigned long long)ms.HeapIdle,
+		       (unsigned long long)ms.StackInuse);
+	}
+	sched_stop_others();
+	arch_poweroff(status);
+}
+
+_Noreturn void panic(const char *msg)
+{
+	gopanic("%s", msg);
+}
+
+int64_t BootFlagTest(void)
+{
+	return rtflags.test;
+}
+
+void ReadSchedStats(struct SchedStats *st)
+{
+	for (int i = 0; i < 8; i++) {
+		st->preemptions[i] = i < ncpu ? allm[i].npreempt : 0;
+		st->ipis[i] = i < ncpu ? allm[i].nipi : 0;
+		st->started[i] = allp[i].goroutines_run;
+	}
+}
+
+void ReadMemStats(struct MemStats *ms)
+{
+	struct heapstats hs;
+	mheap_stats(&hs);
+	ms->HeapSys = hs.sys_pages * PAGE_SIZE;
+	ms->HeapIdle = hs.free_pages * PAGE_SIZE;
+	ms->StackInuse = hs.stack_pages * MMU_PAGE_SIZE;
+}

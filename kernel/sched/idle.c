@@ -1,0 +1,246 @@
+/*
+ * idle.c - idle Ps and Ms: handing out Ps, sleeping, waking, and the global
+ * deadlock check (Go's pidleget/pidleput, mget/mput, wakep, stopm,
+ * checkdead).
+ *
+ * An M with no P sleeps in wfi with interrupts masked around the check, so
+ * a wake-up IPI that lands between the check and the wfi is not lost: wfi
+ * returns at once when an interrupt is pending. Its hardware timer is set
+ * for the earliest timer of any P, so due timers wake a CPU (one of sysmon's
+ * duties); no CPU ever polls.
+ *
+ * wakep hands an idle P to an idle M and IPIs it; the M comes up spinning
+ * (looking for work to steal). As in Go, at most one M is woken while
+ * another is already spinning, and a spinner that finds work wakes the next.
+ *
+ * Shared state: sched.pidle, sched.midle under sched.lock; npidle and
+ * nmspinning are atomics so that wakep's fast path needs no lock. m->nextp
+ * is written under sched.lock and read by the sleeping M with an acquire
+ * load (paired with the release store in wakep/handoff).
+ */
+#include "kernel/sched/sched.h"
+#include "kernel/lib/print.h"
+#include "kernel/lib/bootargs.h"
+
+void pidleput(struct p *pp)
+{
+	pp->status = Pidle;
+	pp->link = sched.pidle;
+	sched.pidle = pp;
+	__atomic_add_fetch(&sched.npidle, 1, __ATOMIC_SEQ_CST);
+}
+
+struct p *pidleget(void)
+{
+	struct p *pp = sched.pidle;
+	if (pp) {
+		sched.pidle = pp->link;
+		pp->status = Prunning;
+		__atomic_sub_fetch(&sched.npidle, 1, __ATOMIC_SEQ_CST);
+	}
+	return pp;
+}
+
+static void mput(struct m *m)
+{
+	sched.midle |= 1ULL << m->id;
+	sched.nmidle++;
+}
+
+static struct m *mget(void)
+{
+	if (sched.midle == 0)
+		return NULL;
+	int id = __builtin_ctzll(sched.midle);
+	sched.midle &= ~(1ULL << id);
+	sched.nmidle--;
+	return &allm[id];
+}
+
+static void mremove(struct m *m)
+{
+	if (sched.midle & (1ULL << m->id)) {
+		sched.midle &= ~(1ULL << m->id);
+		sched.nmidle--;
+	}
+}
+
+/* Give pp to the idle M m and wake it. sched.lock held. */
+static void handoff(struct m *m, struct p *pp, bool spinning)
+{
+	pp->m = m;
+	m->spinning = spinning;
+	/* release; pairs with the acquire load in stopm. */
+	__atomic_store_n(&m->nextp, pp, __ATOMIC_RELEASE);
+}
+
+void wakep(void)
+{
+	/* seq_cst; pairs with the seq_cst decrement of nmspinning in
+	 * findrunnable: the caller's runqput is visible to a spinner that
+	 * gives up, or this load sees no spinner and wakes one. */
+	if (__atomic_load_n(&sched.npidle, __ATOMIC_SEQ_CST) == 0)
+		return;
+	int32_t zero = 0;
+	if (__atomic_load_n(&sched.nmspinning, __ATOMIC_SEQ_CST) != 0 ||
+	    !__atomic_compare_exchange_n(&sched.nmspinning, &zero, 1, false,
+	                                 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		return;
+	spin_lock(&sched.lock);
+	struct p *pp = sched.pidle ? pidleget() : NULL;
+	struct m *m = pp ? mget() : NULL;
+	if (m == NULL) {
+		if (pp)
+			pidleput(pp);
+		spin_unlock(&sched.lock);
+		__atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
+		return;
+	}
+	handoff(m, pp, true);
+	spin_unlock(&sched.lock);
+	arch_send_ipi(m->id);
+}
+
+int64_t earliest_timer(void)
+{
+	int64_t w = INT64_MAX;
+	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
+	for (int i = 0; i < np; i++) {
+		int64_t t = timers_next(&allp[i].timers);
+		if (t < w)
+			w = t;
+	}
+	return w;
+}
+
+static bool user_timers_pending(void)
+{
+	for (int i = 0; i < MAXCPU; i++)
+		if (__atomic_load_n(&allp[i].timers.nuser, __ATOMIC_RELAXED) > 0)
+			return true;
+	return false;
+}
+
+/* Deadlock: no P is running, nothing is queued, no user timer is pending,
+ * nobody waits for a device, yet goroutines exist - none can ever run.
+ * sched.lock held, by an M that has just given up its P. */
+void check_deadlock(void)
+{
+	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&sched.npidle, __ATOMIC_SEQ_CST) != np)
+		return;
+	if (sched.runqsize > 0 || user_timers_pending() ||
+	    __atomic_load_n(&sched.nwaitirq, __ATOMIC_SEQ_CST) > 0)
+		return;
+	for (int i = 0; i < MAXCPU; i++)
+		if (!runq_empty(&allp[i].runq))
+			return;
+	if (__atomic_load_n(&sched.ngoroutines, __ATOMIC_SEQ_CST) == 0)
+		return;
+	spin_unlock(&sched.lock);
+	throw("all goroutines are asleep - deadlock!");
+}
+
+/* Sleep until some M hands us a P. */
+void stopm(struct m *m)
+{
+	spin_lock(&sched.lock);
+	check_deadlock();
+	mput(m);
+	m->idle = true;
+	spin_unlock(&sched.lock);
+	for (;;) {
+		arch_irq_disable();
+		/* acquire; pairs with the release store in handoff. */
+		struct p *pp = __atomic_load_n(&m->nextp, __ATOMIC_ACQUIRE);
+		if (pp != NULL) {
+			m->nextp = NULL;
+			m->p = pp;
+			pp->status = Prunning;
+			m->idle = false;
+			arch_irq_enable();
+			return;
+		}
+		int64_t wake = earliest_timer();
+		arch_timer_set(wake == INT64_MAX ? UINT64_MAX : ns_to_ticks(wake) + sched.start_ticks);
+		arch_wfi();
+		arch_irq_enable();      /* the pending interrupt is taken here */
+		arch_timer_set(UINT64_MAX);
+		/* Woken by a timer or a stray interrupt: if there is work, take
+		 * a P ourselves rather than wait for a hand-off. */
+		if (earliest_timer() <= nanotime() ||
+		    __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) > 0) {
+			spin_lock(&sched.lock);
+			if (m->nextp == NULL && sched.pidle != NULL) {
+				mremove(m);
+				handoff(m, pidleget(), false);
+			}
+			spin_unlock(&sched.lock);
+		}
+	}
+}
+
+/* GOMAXPROCS shrank below this M's P: move its work to the global queue and
+ * its timers to P0, and give the P up for good. Called by the M on g0. */
+void gomaxprocs_apply(struct m *m)
+{
+	struct p *pp = m->p;
+	if (pp == NULL || pp->id < __atomic_load_n(&gomaxprocs, __ATOMIC_ACQUIRE))
+		return;
+	struct g *gp;
+	spin_lock(&sched.lock);
+	while ((gp = runq_get(&pp->runq)) != NULL)
+		globrunqput(gp);
+	spin_unlock(&sched.lock);
+	timers_move(&allp[0].timers, &pp->timers);
+	pp->status = Pgcstop;
+	pp->m = NULL;
+	m->p = NULL;
+	if (m->spinning) {
+		m->spinning = false;
+		__atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
+	}
+	wakep();
+}
+
+int GOMAXPROCS(int n)
+{
+	spin_lock(&sched.lock);
+	int old = gomaxprocs;
+	if (n > ncpu)
+		n = ncpu;
+	if (n > 0 && n != old) {
+		if (n > old) {
+			for (int i = old; i < n; i++)
+				if (allp[i].status != Prunning)
+					pidleput(&allp[i]);
+		} else {
+			/* drop retired Ps from the idle list; running ones
+			 * retire at their next schedule (gomaxprocs_apply) */
+			struct p **pp = &sched.pidle;
+			while (*pp) {
+				if ((*pp)->id >= n) {
+					(*pp)->status = Pgcstop;
+					*pp = (*pp)->link;
+					__atomic_sub_fetch(&sched.npidle, 1, __ATOMIC_SEQ_CST);
+				} else {
+					pp = &(*pp)->link;
+				}
+			}
+			for (int i = n; i < old; i++)
+				if (allp[i].status == Pgcstop && allp[i].timers.len > 0)
+					timers_move(&allp[0].timers, &allp[i].timers);
+		}
+		/* release; pairs with the acquire in gomaxprocs_apply. */
+		__atomic_store_n(&gomaxprocs, n, __ATOMIC_RELEASE);
+	}
+	spin_unlock(&sched.lock);
+	if (n > old)
+		for (int i = old; i < n; i++)
+			wakep();
+	else if (n > 0 && n < old)
+		for (int i = 0; i < ncpu; i++)
+			if (allm[i].p && allm[i].p->id >= n)
+				preemptone(&allm[i]);
+	return old;
+}

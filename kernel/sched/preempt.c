@@ -1,0 +1,131 @@
+/*
+ * preempt.c - time slices and signal-style asynchronous preemption
+ * (Go's preempt.go and signal handler, with the timer interrupt as signal).
+ *
+ * Every CPU's one-shot timer is armed for the earlier of: the end of the
+ * running goroutine's slice (10 ms, bootargs slice=) and the earliest timer
+ * of its P. When it fires (trap_timer) and the slice is over or a timer is
+ * due, the interrupted goroutine is preempted - but not inside the trap
+ * handler: arch_inject_async_preempt rewrites the trap return so that the
+ * goroutine itself calls asyncPreempt, which saves every register on its
+ * stack and calls asyncPreempt2 here, which yields like Gosched. When the
+ * goroutine runs again, asyncPreempt restores every register and it
+ * continues exactly where the interrupt hit, even in a loop with no calls.
+ *
+ * Safe points: a goroutine holding a runtime spinlock, or inside
+ * acquirem/releasem, has g->nopreempt > 0; it is not preempted, only
+ * flagged (g->preempt), and releasem yields when the count drops to 0.
+ * g0 (the scheduler and the idle loop) is never preempted.
+ *
+ * Another CPU can request preemption with an IPI (preemptone), which
+ * GOMAXPROCS and, later, stop-the-world use. This is sysmon's "retake"
+ * duty, done by each CPU's own timer instead of a monitor thread.
+ */
+#include "kernel/sched/sched.h"
+#include "kernel/mm/stack.h"
+#include "kernel/lib/print.h"
+
+void arm_timer(struct m *m)
+{
+	uint64_t when = m->slice_end;
+	if (m->p) {
+		int64_t t = timers_next(&m->p->timers);
+		if (t != INT64_MAX) {
+			uint64_t tt = ns_to_ticks(t) + sched.start_ticks;
+			if (tt < when)
+				when = tt;
+		}
+	}
+	m->timer_deadline = when;
+	arch_timer_set(when);
+}
+
+/* Preempt the interrupted G if it is at a safe point, else flag it. */
+static void preempt_interrupted(struct m *m, struct trapframe *tf)
+{
+	struct g *gp = m->curg;
+	if (gp == NULL || gp->is_g0 || m->p == NULL)
+		return;
+	if (gp->nopreempt > 0) {
+		__atomic_store_n(&gp->preempt, true, __ATOMIC_RELAXED);
+		return;
+	}
+	if (arch_inject_async_preempt(tf))
+		m->npreempt++;
+	else
+		__atomic_store_n(&gp->preempt, true, __ATOMIC_RELAXED);
+}
+
+void trap_timer(struct trapframe *tf)
+{
+	struct m *m = getm();
+	m->ntraps++;
+	uint64_t now = arch_ticks();
+	bool due = now >= m->slice_end;
+	if (m->p && timers_next(&m->p->timers) <= nanotime())
+		due = true;
+	if (due && m->curg && !m->curg->is_g0) {
+		preempt_interrupted(m, tf);
+		/* The G yields on return; the next execute re-arms the timer.
+		 * Until then, nothing: no interrupt storm if it is deferred. */
+		m->slice_end = now + sched.slice_ticks;
+	}
+	if (m->curg && !m->curg->is_g0)
+		arm_timer(m);
+	else
+		arch_timer_set(UINT64_MAX);  /* g0: the idle loop re-arms */
+}
+
+void trap_ipi(struct trapframe *tf)
+{
+	struct m *m = getm();
+	m->nipi++;
+	if (__atomic_load_n(&m->stop_req, __ATOMIC_ACQUIRE)) {
+		arch_irq_disable();
+		for (;;)
+			arch_wfi();     /* a fatal error is being reported */
+	}
+	/* acquire; pairs with the release store in preemptone. */
+	if (__atomic_exchange_n(&m->preempt_req, false, __ATOMIC_ACQUIRE))
+		preempt_interrupted(m, tf);
+	/* anything else is a wake-up: the idle loop rechecks on return */
+}
+
+void preemptone(struct m *m)
+{
+	/* release; pairs with the acquire exchange in trap_ipi. */
+	__atomic_store_n(&m->preempt_req, true, __ATOMIC_RELEASE);
+	arch_send_ipi(m->id);
+}
+
+void sched_stop_others(void)
+{
+	struct m *me = getm();
+	for (int i = 0; i < ncpu; i++) {
+		if (&allm[i] == me || !allm[i].online)
+			continue;
+		__atomic_store_n(&allm[i].stop_req, true, __ATOMIC_RELEASE);
+		arch_send_ipi(i);
+	}
+}
+
+void asyncPreempt2(void)
+{
+	gopreempt();
+}
+
+/* A fault the architecture could not resolve. Stack-guard hits become Go's
+ * stack overflow report; everything else is an unexpected fault. */
+void trap_fault(struct trapframe *tf, const char *cause, uintptr_t addr, bool addr_valid)
+{
+	struct m *m = getm();
+	struct g *gp = m->curg;
+	if (addr_valid && gp && !gp->is_g0 && stack_guard_hit(addr) == gp->stack_reserve_lo) {
+		arch_irq_disable();
+		printk("runtime: goroutine stack exceeds %zu-byte limit\n", gp->stacksize);
+		printk("runtime: sp=%#lx stack=[%#lx, %#lx]\n", (unsigned long)arch_tf_sp(tf),
+		       (unsigned long)gp->stack_lo, (unsigned long)gp->stack_hi);
+		fatal_trap(tf, "stack overflow", addr, addr_valid);
+	}
+	fatal_trap(tf, cause, addr, addr_valid);
+}

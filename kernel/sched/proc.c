@@ -1,0 +1,500 @@
+/*
+ * proc.c - the goroutine scheduler (Go's runtime/proc.go on bare metal).
+ *
+ * Objects (runtime2.h):
+ *   G - a goroutine: a stack slot, saved registers, a status.
+ *   M - one per CPU, forever; its g0 runs the scheduler on the CPU's boot
+ *       stack. An M runs Go code only while it holds a P.
+ *   P - a scheduling context: local run queue (runq.c), runnext, timers,
+ *       free-G cache. gomaxprocs of them are in use.
+ *
+ * The scheduling loop runs on g0 (schedule_loop): find a runnable G, switch
+ * to it, and when it gives the CPU back (mcall), finish what it asked for
+ * on g0 - park it, requeue it, or free it. Doing that on g0, after the G's
+ * registers are saved, is what makes it safe for another CPU to pick the G
+ * up the moment it is published on a queue.
+ *
+ * findrunnable, in Go's order:
+ *   1. every 61st schedule, one G from the global queue (fairness);
+ *   2. expired timers of this P, then the local queue (runnext first);
+ *   3. the global queue;
+ *   4. expired timers of every P;
+ *   5. stealing half of a random victim's queue, 4 passes over all Ps, the
+ *      last one also taking runnext - only while spinning Ms are at most half
+ *      the busy Ps;
+ *   6. otherwise give the P back and sleep (idle.c) until handed one.
+ *
+ * G status transitions (casgstatus checks them in debug builds):
+ *   Gidle/Gdead -> Grunnable (newproc) -> Grunning (execute)
+ *   Grunning -> Grunnable (Gosched, preemption) | Gwaiting (gopark) | Gdead
+ *   Gwaiting -> Grunnable (goready)
+ *
+ * Interrupts: every switch between a G and g0 happens with interrupts
+ * masked; g0 unmasks them while it looks for work. A G runs unmasked unless
+ * it masked them itself.
+ *
+ * Bare-metal differences from Go: Ms are CPUs, so there is no thread
+ * creation - idle Ms sleep in wfi and are woken by IPI (idle.c); the
+ * "signal" for async preemption is the per-CPU timer interrupt or a
+ * preemption IPI (preempt.c); sysmon's duties are spread over those
+ * interrupts and the idle path instead of a dedicated thread.
+ */
+#include <string.h>
+#include "kernel/sched/sched.h"
+#include "kernel/mm/stack.h"
+#include "kernel/lib/print.h"
+#include "kernel/lib/bootargs.h"
+#include "boot/boot.h"
+
+struct schedt sched;
+struct m allm[MAXCPU];
+struct p allp[MAXCPU];
+int ncpu;
+int gomaxprocs;                /* atomic: read anywhere, written by GOMAXPROCS */
+size_t tls_size;
+
+static uint64_t fastrand(struct m *m)
+{
+	/* xorshift64*, per M, no sharing */
+	uint64_t x = m->fastrand;
+	x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
+	m->fastrand = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+void m_init(struct m *m, int cpu, uint64_t hwid)
+{
+	m->id = cpu;
+	m->hwid = hwid;
+	m->fastrand = 0x9E3779B97F4A7C15ULL * (uint64_t)(cpu + 1);
+	m->g0.is_g0 = true;
+	m->g0.m = m;
+	m->g0.status = Grunning;
+	m->g0.stack_hi = boot_stack_top(cpu);
+	m->g0.stack_lo = boot_stack_top(cpu) - BOOT_STACK_SIZE;
+	m->curg = &m->g0;
+	m->timer_deadline = UINT64_MAX;
+}
+
+void sched_init(int n, int nprocs)
+{
+	ncpu = n;
+	tls_size = (size_t)__tls_size;
+	if (tls_size > TLS_MAX)
+		throw("runtime: picolibc TLS (%zu bytes) exceeds TLS_MAX", tls_size);
+	sched.slice_ns = rtflags.slice * Millisecond;
+	sched.slice_ticks = ns_to_ticks(sched.slice_ns);
+	sched.stacksize = (size_t)rtflags.stacksize * 1024;
+	if (sched.stacksize > 64 * 1024)     /* reserve > mapped: see stack.h */
+		sched.stacksize = STACK_DEFAULT;
+	for (int i = 0; i < MAXCPU; i++) {
+		allp[i].id = i;
+		allp[i].status = Pidle;
+		timers_init(&allp[i].timers);
+	}
+	gomaxprocs = nprocs;
+	/* P0 goes to the boot M; the rest start idle. */
+	spin_lock(&sched.lock);
+	for (int i = nprocs - 1; i >= 1; i--)
+		pidleput(&allp[i]);
+	spin_unlock(&sched.lock);
+	allm[0].p = &allp[0];
+	allp[0].m = &allm[0];
+	allp[0].status = Prunning;
+}
+
+/* ---- G status --------------------------------------------------------- */
+
+uint32_t gstatus(struct g *gp)
+{
+	return __atomic_load_n(&gp->status, __ATOMIC_ACQUIRE);
+}
+
+void casgstatus(struct g *gp, uint32_t from, uint32_t to)
+{
+	uint32_t old = from;
+	/* acq_rel: a status change publishes the G's fields to whoever
+	 * observes the new status (pairs with the acquire in gstatus). */
+	if (!__atomic_compare_exchange_n(&gp->status, &old, to, false,
+	                                 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		throw("casgstatus: goroutine %llu: bad status %u (want %u -> %u)",
+		      (unsigned long long)gp->goid, old, from, to);
+}
+
+/* ---- run queues ------------------------------------------------------- */
+
+void runqput(struct p *pp, struct g *gp, bool next)
+{
+	struct g *overflow[RUNQ_SIZE / 2 + 1];
+	uint32_t n = 0;
+	if (runq_put(&pp->runq, gp, next, overflow, &n) == NULL)
+		return;
+	/* Local queue full: half of it plus gp go to the global queue. */
+	spin_lock(&sched.lock);
+	for (uint32_t i = 0; i < n; i++)
+		globrunqput(overflow[i]);
+	spin_unlock(&sched.lock);
+}
+
+void globrunqput(struct g *gp)
+{
+	gp->schedlink = NULL;
+	if (sched.runq_tail)
+		sched.runq_tail->schedlink = gp;
+	else
+		sched.runq_head = gp;
+	sched.runq_tail = gp;
+	__atomic_store_n(&sched.runqsize, sched.runqsize + 1, __ATOMIC_RELAXED);
+}
+
+/* Take a batch from the global queue: one to return, the rest (up to a fair
+ * share, at most half a local queue) onto pp's local queue. */
+struct g *globrunqget(struct p *pp, int max)
+{
+	int32_t size = sched.runqsize;
+	if (size == 0)
+		return NULL;
+	int32_t n = size / gomaxprocs + 1;
+	if (n > size)
+		n = size;
+	if (max > 0 && n > max)
+		n = max;
+	if (n > RUNQ_SIZE / 2)
+		n = RUNQ_SIZE / 2;
+	__atomic_store_n(&sched.runqsize, size - n, __ATOMIC_RELAXED);
+	struct g *gp = sched.runq_head;
+	sched.runq_head = gp->schedlink;
+	for (int32_t i = 1; i < n; i++) {
+		struct g *g2 = sched.runq_head;
+		sched.runq_head = g2->schedlink;
+		runqput(pp, g2, false);
+	}
+	if (sched.runq_head == NULL)
+		sched.runq_tail = NULL;
+	return gp;
+}
+
+/* ---- switching -------------------------------------------------------- */
+
+/* Switch from the running G to g0, which calls fn(gp). Returns when the G
+ * is scheduled again, possibly on another CPU. */
+void mcall(void (*fn)(struct g *))
+{
+	unsigned long flags = arch_irq_save();
+	struct m *m = getm();           /* stable: interrupts are masked */
+	struct g *gp = m->curg;
+	ASSERT(!gp->is_g0);
+	m->mcall_fn = fn;
+	m->mcall_g = gp;
+	arch_setg(m, &m->g0);
+	arch_switch(&gp->ctx, &m->g0.ctx);
+	arch_irq_restore(flags);
+}
+
+/* Run gp on this M. Returns on g0 when gp gives up the CPU. */
+static void execute(struct m *m, struct g *gp)
+{
+	struct p *pp = m->p;
+	casgstatus(gp, Grunnable, Grunning);
+	gp->m = m;
+	gp->lastcpu = m->id;
+	gp->preempt = false;
+	pp->schedtick++;
+	memcpy(m->tls, gp->tls, tls_size);
+	arch_irq_disable();
+	m->slice_end = arch_ticks() + sched.slice_ticks;
+	arm_timer(m);
+	arch_setg(m, gp);
+	arch_switch(&m->g0.ctx, &gp->ctx);
+	/* back on g0: gp called mcall; interrupts are masked */
+	memcpy(gp->tls, m->tls, tls_size);
+	m->slice_end = UINT64_MAX;
+}
+
+/* ---- finding work ----------------------------------------------------- */
+
+static struct g *steal_work(struct m *m)
+{
+	struct p *pp = m->p;
+	int n = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
+	for (int pass = 0; pass < 4; pass++) {
+		bool last = pass == 3;
+		/* Visit every P once, from a random start with a stride coprime
+		 * to n (n <= 8: any odd stride except multiples of n's factors). */
+		uint32_t start = (uint32_t)fastrand(m) % (uint32_t)n;
+		uint32_t stride = 1;
+		if (n > 2) {
+			static const uint32_t strides[] = { 1, 3, 5, 7 };
+			do stride = strides[fastrand(m) % 4]; while (n % stride == 0 && stride != 1);
+		}
+		for (int i = 0; i < n; i++) {
+			struct p *victim = &allp[(start + (uint32_t)i * stride) % (uint32_t)n];
+			if (victim == pp)
+				continue;
+			struct g *gp = runq_steal(&pp->runq, &victim->runq, last);
+			if (gp)
+				return gp;
+		}
+	}
+	return NULL;
+}
+
+static void resetspinning(struct m *m)
+{
+	m->spinning = false;
+	/* seq_cst; pairs with the seq_cst checks in wakep: either we see the
+	 * work or wakep sees no spinning M and wakes one. */
+	int32_t left = __atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
+	if (left == 0)
+		wakep();    /* we were the last spinner: hand on the baton */
+}
+
+static int run_all_timers(int64_t now)
+{
+	int n = 0, np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
+	for (int i = 0; i < np; i++)
+		if (timers_next(&allp[i].timers) <= now)
+			n += timers_run(&allp[i], now);
+	return n;
+}
+
+static bool any_runq_work(void)
+{
+	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) > 0)
+		return true;
+	for (int i = 0; i < np; i++)
+		if (!runq_empty(&allp[i].runq))
+			return true;
+	return false;
+}
+
+static struct g *findrunnable(struct m *m)
+{
+	for (;;) {
+		arch_irq_enable();
+		gomaxprocs_apply(m);            /* may give up a retired P */
+		if (m->p == NULL) {
+			stopm(m);
+			continue;
+		}
+		struct p *pp = m->p;
+		struct g *gp = NULL;
+		int64_t now = nanotime();
+		if (pp->schedtick % 61 == 0 &&
+		    __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) > 0) {
+			spin_lock(&sched.lock);
+			gp = globrunqget(pp, 1);
+			spin_unlock(&sched.lock);
+		}
+		if (gp == NULL && timers_next(&pp->timers) <= now)
+			timers_run(pp, now);
+		if (gp == NULL)
+			gp = runq_get(&pp->runq);
+		if (gp == NULL && __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) > 0) {
+			spin_lock(&sched.lock);
+			gp = globrunqget(pp, 0);
+			spin_unlock(&sched.lock);
+		}
+		if (gp == NULL && run_all_timers(now) > 0)
+			gp = runq_get(&pp->runq);
+		if (gp == NULL) {
+			int busy = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED) -
+			           __atomic_load_n(&sched.npidle, __ATOMIC_RELAXED);
+			if (!m->spinning &&
+			    2 * __atomic_load_n(&sched.nmspinning, __ATOMIC_RELAXED) < busy) {
+				m->spinning = true;
+				__atomic_add_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
+			}
+			if (m->spinning)
+				gp = steal_work(m);
+		}
+		if (gp != NULL) {
+			if (m->spinning)
+				resetspinning(m);
+			return gp;
+		}
+		/* Nothing anywhere: give the P back and sleep. */
+		spin_lock(&sched.lock);
+		if (sched.runqsize > 0) {
+			gp = globrunqget(pp, 0);
+			spin_unlock(&sched.lock);
+			if (m->spinning)
+				resetspinning(m);
+			return gp;
+		}
+		pidleput(pp);
+		m->p = NULL;
+		pp->m = NULL;
+		spin_unlock(&sched.lock);
+		bool was_spinning = m->spinning;
+		if (was_spinning) {
+			m->spinning = false;
+			/* seq_cst, then re-check every queue: pairs with wakep's
+			 * seq_cst load of nmspinning after a runqput. */
+			__atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
+			if (any_runq_work()) {
+				spin_lock(&sched.lock);
+				struct p *p2 = pidleget();
+				spin_unlock(&sched.lock);
+				if (p2) {
+					m->p = p2;
+					p2->m = m;
+					p2->status = Prunning;
+					m->spinning = true;
+					__atomic_add_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
+					continue;
+				}
+			}
+		}
+		stopm(m);
+	}
+}
+
+/* The scheduler loop, on g0. Never returns. */
+static _Noreturn void schedule_loop(void)
+{
+	struct m *m = getm();
+	for (;;) {
+		struct g *gp = findrunnable(m);
+		execute(m, gp);
+		/* gp gave up the CPU; finish its request here on g0 */
+		struct g *prev = m->mcall_g;
+		m->mcall_g = NULL;
+		m->mcall_fn(prev);
+	}
+}
+
+_Noreturn void mstart(void)
+{
+	struct m *m = getm();
+	if (m->p)
+		m->p->m = m;
+	schedule_loop();
+}
+
+/* ---- creating and ending goroutines ---------------------------------- */
+
+static _Noreturn void goentry(void *arg)
+{
+	struct g *gp = arg;
+	arch_irq_enable();
+	gp->fn(gp->arg);
+	Goexit();
+}
+
+struct g *newproc(void (*fn)(void *), void *arg, size_t stacksize)
+{
+	if (stacksize == 0)
+		stacksize = sched.stacksize;
+	acquirem();
+	struct p *pp = getm()->p;
+	struct g *gp = gfget(pp, stacksize);
+	if (gp == NULL)
+		gp = malg(stacksize);
+	gp->fn = fn;
+	gp->arg = arg;
+	gp->goid = __atomic_add_fetch(&sched.goidgen, 1, __ATOMIC_RELAXED);
+	gp->waitreason = waitReasonZero;
+	gp->preempt_count = 0;
+	gp->linelen = 0;
+	memcpy(gp->tls, __tls_start, (size_t)__tdata_size);
+	memset(gp->tls + (size_t)__tdata_size, 0, tls_size - (size_t)__tdata_size);
+	arch_context_init(&gp->ctx, ((uintptr_t)gp) & ~(uintptr_t)15, goentry, gp);
+	__atomic_add_fetch(&sched.ngoroutines, 1, __ATOMIC_RELAXED);
+	pp->goroutines_run++;
+	casgstatus(gp, Gdead, Grunnable);
+	runqput(pp, gp, true);
+	wakep();
+	releasem();
+	return gp;
+}
+
+static void goexit0(struct g *gp)
+{
+	struct m *m = getm();
+	if (gp->linelen)                 /* an unterminated last line */
+		printk("%.*s\n", (int)gp->linelen, gp->linebuf);
+	casgstatus(gp, Grunning, Gdead);
+	gp->m = NULL;
+	gp->fn = NULL;
+	gp->arg = NULL;
+	__atomic_sub_fetch(&sched.ngoroutines, 1, __ATOMIC_RELAXED);
+	gfput(m->p, gp);
+}
+
+_Noreturn void Goexit(void)
+{
+	mcall(goexit0);
+	throw("Goexit: dead goroutine resumed");
+}
+
+/* ---- yielding, parking, readying ------------------------------------- */
+
+static void gosched_m(struct g *gp)
+{
+	casgstatus(gp, Grunning, Grunnable);
+	gp->m = NULL;
+	spin_lock(&sched.lock);
+	globrunqput(gp);
+	spin_unlock(&sched.lock);
+}
+
+void Gosched(void)
+{
+	mcall(gosched_m);
+}
+
+static void gopreempt_m(struct g *gp)
+{
+	gp->preempt_count++;
+	gosched_m(gp);
+}
+
+void gopreempt(void)
+{
+	mcall(gopreempt_m);
+}
+
+static void park_m(struct g *gp)
+{
+	casgstatus(gp, Grunning, Gwaiting);
+	gp->m = NULL;
+	bool (*unlockf)(struct g *, void *) = gp->park_unlockf;
+	gp->park_unlockf = NULL;
+	if (unlockf && !unlockf(gp, gp->park_lock)) {
+		/* changed its mind: run it again next */
+		casgstatus(gp, Gwaiting, Grunnable);
+		runqput(getm()->p, gp, true);
+	}
+}
+
+void gopark(bool (*unlockf)(struct g *, void *), void *lock, enum waitreason r)
+{
+	struct g *gp = getg();
+	gp->waitreason = (uint8_t)r;
+	gp->waitsince = nanotime();
+	gp->park_unlockf = unlockf;
+	gp->park_lock = lock;
+	mcall(park_m);
+}
+
+static bool unlock_spinlock(struct g *gp, void *lock)
+{
+	spin_unlock_park(lock, gp);
+	return true;
+}
+
+void goparkunlock(spinlock_t *lock, enum waitreason r)
+{
+	gopark(unlock_spinlock, lock, r);
+}
+
+void goready(struct g *gp)
+{
+	acquirem();
+	casgstatus(gp, Gwaiting, Grunnable);
+	runqput(getm()->p, gp, true);
+	wakep();
+	releasem();
+}

@@ -1,0 +1,172 @@
+/*
+ * runtime2.h - the scheduler's objects: G, M, P and the global sched.
+ *
+ * Mirrors Go's runtime/runtime2.go. Each shared field names what protects it:
+ *   "owner P"   - only the M that holds the P touches it;
+ *   "atomic"    - __atomic builtins, with the pairing named at each use;
+ *   "sched.lock"- the global scheduler spinlock;
+ *   "own M"     - only the M itself (its CPU), possibly from its trap handler
+ *                 with interrupts masked.
+ */
+#ifndef KERNEL_SCHED_RUNTIME2_H
+#define KERNEL_SCHED_RUNTIME2_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "arch.h"
+#include "kernel/lib/spinlock.h"
+#include "kernel/sched/runq.h"
+#include "kernel/time/timer.h"
+
+/* G status values, as in Go (a subset; no syscall state on bare metal). */
+enum gstatus {
+	Gidle = 0,     /* just allocated, not yet initialised */
+	Grunnable = 1, /* on a run queue, not running */
+	Grunning = 2,  /* owns an M and a P, running user code */
+	Gwaiting = 4,  /* parked: blocked in the runtime (chan, sema, sleep) */
+	Gdead = 6,     /* exited, or on a free list */
+	Gpreempted = 9,/* stopped by async preemption (kept for traceback) */
+};
+
+/* Why a G is waiting, for the goroutine list printed by fatal errors. */
+enum waitreason {
+	waitReasonZero = 0,
+	waitReasonChanSend,
+	waitReasonChanReceive,
+	waitReasonChanReceiveNilChan,
+	waitReasonChanSendNilChan,
+	waitReasonSelect,
+	waitReasonSelectNoCases,
+	waitReasonSleep,
+	waitReasonSemacquire,
+	waitReasonSyncMutexLock,
+	waitReasonSyncRWMutexLock,
+	waitReasonSyncRWMutexRLock,
+	waitReasonSyncCondWait,
+	waitReasonSyncWaitGroupWait,
+	waitReasonPreempted,
+	waitReasonGCWorkerIdle,
+	waitReasonFinalizerWait,
+	waitReasonIOWait,
+	waitReasonTest,
+	waitReasonCount
+};
+extern const char *const waitReasonStrings[waitReasonCount];
+
+#define TLS_MAX 64          /* bytes of picolibc TLS a G carries */
+#define LINEBUF_SIZE 160    /* per-G console line buffer */
+
+struct sudog;
+struct p;
+
+struct g {
+	struct context ctx;     /* saved registers while not running; own M */
+	uintptr_t stack_lo;     /* lowest usable stack byte (above the guard) */
+	uintptr_t stack_hi;     /* one past the highest stack byte */
+	uintptr_t stack_reserve_lo; /* start of the reserved range (guard page) */
+	uint32_t status;        /* enum gstatus; atomic */
+	int32_t nopreempt;      /* >0: async preemption deferred; own G only */
+	bool preempt;           /* preemption requested; atomic */
+	bool is_g0;
+	uint64_t goid;
+	struct m *m;            /* M running this G, or NULL; own M */
+	struct g *schedlink;    /* run queue / free list link; holder of the list */
+	uint8_t waitreason;     /* enum waitreason, valid while Gwaiting */
+	int64_t waitsince;      /* nanotime when it started waiting */
+	void (*fn)(void *);     /* entry function and argument */
+	void *arg;
+	struct sudog *waiting;  /* sudogs this G is blocked on (chan/select) */
+	bool (*park_unlockf)(struct g *, void *); /* gopark's hand-off, run on g0 */
+	void *park_lock;
+	void *param;            /* wake-up parameter passed by the waker */
+	uint32_t selectdone;    /* select wake-up arbitration; atomic */
+	struct timer sleeptimer; /* reusable timer for Sleep */
+	uint64_t preempt_count; /* times async-preempted (stats, tests) */
+	struct g *alllink;      /* allgs list; allglock */
+	size_t stacksize;       /* mapped stack bytes */
+	uintptr_t stack_slot;   /* base of the stack slot (kernel/mm/stack.h) */
+	int lastcpu;            /* CPU it last ran on (tests, demo) */
+	uint8_t tls[TLS_MAX];   /* saved picolibc TLS (errno) */
+	uint16_t linelen;       /* bytes in linebuf */
+	char linebuf[LINEBUF_SIZE]; /* console line buffer: lines never interleave */
+};
+
+enum pstatus { Pidle = 0, Prunning = 1, Pgcstop = 3 };
+
+struct p {
+	int id;
+	uint32_t status;        /* enum pstatus; sched.lock for transitions */
+	struct m *m;            /* M holding this P, or NULL */
+	uint32_t schedtick;     /* incremented on every schedule(); owner P */
+	struct runq runq;       /* lock-free local run queue + runnext (runq.h) */
+	struct p *link;         /* idle P list; sched.lock */
+	struct g *gfree;        /* free G cache (dead Gs with stacks); owner P */
+	int ngfree;
+	struct timers timers;   /* this P's timer heap (kernel/time) */
+	void *mcache;           /* per-P allocation cache (kernel/mm) */
+	void *sudogcache[16];   /* per-P sudog cache (kernel/chan) */
+	int nsudogcache;
+	uint64_t goroutines_run;/* statistics for the demo: Gs started here */
+};
+
+struct m {
+	/* tls must stay first: the thread pointer points here (see linker). */
+	uint8_t tls[TLS_MAX];   /* this CPU's picolibc TLS block */
+	struct g *curg;         /* running G (g0 while scheduling); own M.
+	                           arch_getg() reads it in one instruction. */
+	struct g g0;            /* scheduling context on the boot stack */
+	int id;                 /* logical CPU index */
+	uint64_t hwid;
+	struct p *p;            /* attached P, or NULL when idle; own M */
+	struct p *nextp;        /* P handed to this M while it slept */
+	int32_t locks;          /* runtime spinlocks held; own M */
+	bool spinning;          /* looking for work; sched.lock / atomic */
+	bool idle;              /* sleeping in wfi with no P; atomic */
+	uint32_t wakeups;       /* pending wake IPIs; atomic */
+	void (*mcall_fn)(struct g *); /* what g0 does with the G that gave up the CPU */
+	struct g *mcall_g;      /* that G; own M */
+	bool preempt_req;       /* an IPI asks to preempt curg; atomic */
+	bool stop_req;          /* fatal error elsewhere: stop; atomic */
+	uint64_t fastrand;      /* per-M random state */
+	uint64_t slice_end;     /* tick at which the running G's slice ends */
+	uint64_t timer_deadline;/* currently programmed timer deadline */
+	uint64_t ntraps, npreempt, nipi; /* statistics */
+	bool online;
+	bool in_trap;           /* nested fault detection */
+	uint64_t instret_base;
+};
+
+struct schedt {
+	spinlock_t lock;
+	struct g *runq_head, *runq_tail;   /* global run queue; sched.lock */
+	int32_t runqsize;                  /* sched.lock (read racily by heuristics) */
+	struct p *pidle;                   /* idle Ps; sched.lock */
+	int32_t npidle;                    /* atomic */
+	uint64_t midle;                    /* bitmask of idle Ms (by cpu); sched.lock */
+	int32_t nmidle;                    /* sched.lock */
+	int32_t nmspinning;                /* atomic */
+	uint64_t goidgen;                  /* atomic */
+	int32_t ngoroutines;               /* live Gs (not dead); atomic */
+	struct g *gfree;                   /* global free G list; gflock */
+	spinlock_t gflock;
+	int32_t ngfree;
+	uint64_t start_ticks;
+	int64_t slice_ns;                  /* time slice; bootargs "slice=" (ms) */
+	uint64_t slice_ticks;
+	size_t stacksize;                  /* default goroutine stack bytes */
+	int32_t nwaitirq;                  /* Gs waiting for a device interrupt; atomic */
+	struct g *allgs;                   /* every G ever made; allglock */
+	spinlock_t allglock;
+	int32_t nallgs;
+};
+
+extern struct schedt sched;
+extern struct m allm[MAXCPU];
+extern struct p allp[MAXCPU];
+extern int ncpu;                       /* CPUs online */
+extern int gomaxprocs;                 /* Ps in use (<= ncpu) */
+
+static inline struct m *getm(void) { return arch_this_m(); }
+static inline struct g *getg(void) { return arch_getg(); }
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * sched.h - the scheduler's internal interface (for kernel/ code).
+ * The public goroutine API is in include/gort.h.
+ */
+#ifndef KERNEL_SCHED_SCHED_H
+#define KERNEL_SCHED_SCHED_H
+
+#include <stddef.h>
+#include <stdbool.h>
+#include "kernel/sched/runtime2.h"
+#include "gort.h"
+
+/* boot */
+void sched_init(int ncpu, int nprocs);
+void m_init(struct m *m, int cpu, uint64_t hwid);  /* per CPU, before traps */
+_Noreturn void mstart(void);           /* become this CPU's scheduler */
+
+/* goroutines */
+struct g *newproc(void (*fn)(void *), void *arg, size_t stacksize);
+void mcall(void (*fn)(struct g *));
+/* Park the running G. On g0, after the G's state is saved, unlockf(gp,
+ * lock) runs; if it returns false the G keeps running. */
+void gopark(bool (*unlockf)(struct g *, void *), void *lock, enum waitreason r);
+/* gopark that releases a spinlock once the G is parked. */
+void goparkunlock(spinlock_t *lock, enum waitreason r);
+/* Make a parked G runnable, on the current P, to run next. */
+void goready(struct g *gp);
+void gopreempt(void);                  /* yield after a preemption request */
+void asyncPreempt2(void);
+
+/* Ps, Ms, idling (idle.c) */
+void runqput(struct p *pp, struct g *gp, bool next);
+void globrunqput(struct g *gp);        /* sched.lock held */
+struct g *globrunqget(struct p *pp, int max); /* sched.lock held */
+void wakep(void);
+void stopm(struct m *m);               /* sleep until handed a P */
+struct p *pidleget(void);              /* sched.lock held */
+void pidleput(struct p *pp);           /* sched.lock held */
+void check_deadlock(void);             /* sched.lock held */
+int64_t earliest_timer(void);          /* over all Ps, INT64_MAX if none */
+void gomaxprocs_apply(struct m *m);    /* retire this M's P if shrunk */
+
+/* preemption (preempt.c) */
+void preemptone(struct m *m);          /* ask CPU m to preempt its G */
+void sched_stop_others(void);          /* fatal path: stop every other CPU */
+void arm_timer(struct m *m);           /* program slice end / next timer */
+
+/* time (kernel/time) */
+uint64_t ns_to_ticks(int64_t ns);
+void time_init(void);
+
+/* observability (trace.c) */
+void sched_dump_goroutines(struct g *skip);
+void schedtrace_start(int64_t period_ms);
+
+/* G cache and allgs (g.c) */
+struct g *gfget(struct p *pp, size_t stacksize);
+void gfput(struct p *pp, struct g *gp);
+struct g *malg(size_t stacksize);
+uint32_t gstatus(struct g *gp);
+void casgstatus(struct g *gp, uint32_t from, uint32_t to);
+
+extern size_t tls_size;
+
+#endif

@@ -1,0 +1,44 @@
+#!/bin/bash
+# run.sh IMAGE - boot a flat image in QEMU and exit with the guest's status.
+#
+# Environment: ARCH (riscv64|aarch64), SMP (CPUs), MEM (RAM, default 256M),
+# BOOTARGS (-append), TIMEOUT (seconds, default 60; a hung guest is killed
+# and the tail of its output shown), CPU (aarch64 -cpu, default cortex-a72),
+# MACHINE (extra -machine options, e.g. gic-version=3), QEMU_EXTRA (more
+# flags), LOG (also write the output there), DEBUG_GDB=1 (start halted with
+# a gdb server on :1234), ICOUNT=1 (count instructions exactly: benchmarks).
+set -u
+img="$1"
+ARCH=${ARCH:-riscv64}; SMP=${SMP:-4}; MEM=${MEM:-256M}; BOOTARGS=${BOOTARGS:-}
+TIMEOUT=${TIMEOUT:-60}; MACHINE=${MACHINE:-}; QEMU_EXTRA=${QEMU_EXTRA:-}
+LOG=${LOG:-}
+m=virt${MACHINE:+,$MACHINE}
+case "$ARCH" in
+riscv64) cmd=(qemu-system-riscv64 -machine "$m" -bios default) ;;
+aarch64) cmd=(qemu-system-aarch64 -machine "$m" -cpu "${CPU:-cortex-a72}" -net none -semihosting) ;;
+*) echo "run.sh: unknown ARCH $ARCH" >&2; exit 2 ;;
+esac
+cmd+=(-smp "$SMP" -m "$MEM" -nographic -monitor none -serial stdio -kernel "$img")
+[ -n "$BOOTARGS" ] && cmd+=(-append "$BOOTARGS")
+[ "${ICOUNT:-0}" = 1 ] && cmd+=(-icount shift=0,sleep=off)
+# shellcheck disable=SC2206
+[ -n "$QEMU_EXTRA" ] && cmd+=($QEMU_EXTRA)
+
+if [ "${DEBUG_GDB:-0}" = 1 ]; then
+	elf="${img%.bin}.elf"
+	echo "QEMU is halted with a gdb server on localhost:1234. In another terminal:"
+	echo "  gdb-multiarch $elf -ex 'target remote localhost:1234'"
+	exec "${cmd[@]}" -S -gdb tcp::1234
+fi
+
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
+timeout -k 2 "$TIMEOUT" "${cmd[@]}" < /dev/null 2>&1 | tee "$tmp"
+rc=${PIPESTATUS[0]}
+[ -n "$LOG" ] && cp "$tmp" "$LOG"
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	echo "qemu/run.sh: guest hung: killed after ${TIMEOUT}s. Last lines:" >&2
+	tail -n 15 "$tmp" | sed 's/^/  | /' >&2
+	exit 124
+fi
+exit "$rc"

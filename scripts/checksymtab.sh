@@ -1,0 +1,12 @@
+#!/bin/sh
+# checksymtab.sh NM PASS1_ELF FINAL_ELF
+# The symbol table is added in a second link; it must not move any function,
+# or every traceback would name the wrong functions. Compare the two links.
+set -e
+nm="$1"
+list() { "$nm" -n --defined-only "$1" | awk '$2 ~ /^[tTwW]$/ { print $1, $3 }'; }
+a=$(list "$2" | md5sum); b=$(list "$3" | md5sum)
+if [ "$a" != "$b" ]; then
+	echo "checksymtab: functions moved between link passes of $3" >&2
+	exit 1
+fi

@@ -1,0 +1,147 @@
+#!/bin/bash
+# tests/run.sh - every test: host unit tests, then QEMU tests on both arches,
+# built with gcc and with clang. One line per test, then "N passed, N failed".
+#
+# Host tests: tests/host/test_*.c (ASan + UBSan) and tests/host/tsan_*.c
+# (ThreadSanitizer). The first line names the repo sources it links with:
+#   // SOURCES: kernel/sched/runq.c
+# QEMU tests: tests/qemu/<name>/*.c is an application. Its main.c declares
+# how to run and judge it, one or more lines of:
+#   // TEST: smp=1,2,4 bootargs="gomaxprocs=1" status=0 timeout=60 mem=256M
+#   // EXPECT: <extended regex that must match some output line>
+#   // REJECT: <extended regex that must match no output line>
+# Every TEST line runs at each listed smp; EXPECT/REJECT lines after a TEST
+# line apply to it (and those before the first TEST line to all of them).
+#
+# Environment: ARCHES ("riscv64 aarch64"), TOOLCHAINS ("gcc clang"),
+# ONLY (regex on test names), JOBS (parallel QEMU runs, default 2).
+set -u
+cd "$(dirname "$0")/.."
+ARCHES=${ARCHES:-"riscv64 aarch64"}
+TOOLCHAINS=${TOOLCHAINS:-"gcc clang"}
+ONLY=${ONLY:-.}
+JOBS=${JOBS:-2}
+out=build/test-results
+rm -rf "$out"; mkdir -p "$out"
+
+# ---- host tests --------------------------------------------------------------
+host_test() {  # file sanitizer
+	local f=$1 san=$2 name bin srcs
+	name=host/$(basename "$f" .c)
+	bin=build/host/$(basename "$f" .c)
+	mkdir -p build/host
+	srcs=$(sed -n '1s|^// SOURCES:||p' "$f")
+	# shellcheck disable=SC2086
+	if ! gcc -g -O1 -fsanitize=$san -fno-sanitize-recover=all -Wall -Wextra -Werror \
+		-Wno-unused-parameter -DHOST_TEST -I. -Iinclude -Itests/host \
+		"$f" $srcs -o "$bin" -lpthread > "$out/$(basename "$f").log" 2>&1; then
+		echo "FAIL $name (build)"; tail -n 20 "$out/$(basename "$f").log" | sed 's/^/  | /'
+		return 1
+	fi
+	if timeout 300 "$bin" >> "$out/$(basename "$f").log" 2>&1; then
+		echo "PASS $name ($(tail -n 1 "$out/$(basename "$f").log"))"
+	else
+		echo "FAIL $name"; tail -n 20 "$out/$(basename "$f").log" | sed 's/^/  | /'
+		return 1
+	fi
+}
+
+pass=0; fail=0
+for f in tests/host/test_*.c; do
+	[ -e "$f" ] || continue
+	echo "$f" | grep -qE "$ONLY" || continue
+	if host_test "$f" address,undefined; then pass=$((pass+1)); else fail=$((fail+1)); fi
+done
+for f in tests/host/tsan_*.c; do
+	[ -e "$f" ] || continue
+	echo "$f" | grep -qE "$ONLY" || continue
+	if host_test "$f" thread; then pass=$((pass+1)); else fail=$((fail+1)); fi
+done
+
+# ---- QEMU tests --------------------------------------------------------------
+# Build every image first (make runs in parallel on its own).
+tests=()
+for d in tests/qemu/*/; do
+	d=${d%/}
+	[ -f "$d/main.c" ] || continue
+	echo "$d" | grep -qE "$ONLY" || continue
+	tests+=("$d")
+done
+jobs_file=$out/jobs
+: > "$jobs_file"
+for arch in $ARCHES; do
+	for tc in $TOOLCHAINS; do
+		targets=()
+		for d in "${tests[@]}"; do targets+=("build/$arch-$tc/$(basename "$d").bin"); done
+		[ ${#targets[@]} -eq 0 ] && continue
+		if ! make -s -j2 ARCH="$arch" CC="$tc" "${targets[@]}" > "$out/build-$arch-$tc.log" 2>&1; then
+			echo "FAIL build $arch-$tc"; tail -n 30 "$out/build-$arch-$tc.log" | sed 's/^/  | /'
+			fail=$((fail+1)); continue
+		fi
+		for d in "${tests[@]}"; do
+			# one job per (TEST line, smp)
+			awk -v arch="$arch" -v tc="$tc" -v dir="$d" '
+				/^\/\/ TEST:/ { n++; line=$0; sub(/^\/\/ TEST: */, "", line); spec[n]=line }
+				END { for (i = 1; i <= n; i++) print arch "\t" tc "\t" dir "\t" i "\t" spec[i] }
+			' "$d/main.c" >> "$jobs_file"
+		done
+	done
+done
+
+run_one() {  # arch tc dir index spec
+	local arch=$1 tc=$2 dir=$3 idx=$4 spec=$5 name smp bootargs status timeout mem cpu machine
+	name=$(basename "$dir")
+	smp=$(sed -n 's/.*smp=\([0-9,]*\).*/\1/p' <<< "$spec"); smp=${smp:-1}
+	bootargs=$(sed -n 's/.*bootargs="\([^"]*\)".*/\1/p' <<< "$spec")
+	status=$(sed -n 's/.*status=\([0-9]*\).*/\1/p' <<< "$spec"); status=${status:-0}
+	timeout=$(sed -n 's/.*timeout=\([0-9]*\).*/\1/p' <<< "$spec"); timeout=${timeout:-60}
+	mem=$(sed -n 's/.*mem=\([0-9]*[MG]\).*/\1/p' <<< "$spec"); mem=${mem:-256M}
+	cpu=$(sed -n 's/.*cpu=\([a-z0-9-]*\).*/\1/p' <<< "$spec")
+	machine=$(sed -n 's/.*machine=\([a-z0-9=,-]*\).*/\1/p' <<< "$spec")
+	# EXPECT/REJECT lines: global ones (before the first TEST) and this TEST's
+	local checks
+	checks=$(awk -v want="$idx" '
+		/^\/\/ TEST:/ { n++ }
+		/^\/\/ (EXPECT|REJECT):/ && (n == 0 || n == want) { print }
+	' "$dir/main.c")
+	local rc=0 s
+	for s in ${smp//,/ }; do
+		local log="$out/$arch-$tc-$name-$idx-smp$s.log" t0 t1 got ok=1 why=""
+		t0=$(date +%s.%N)
+		ARCH=$arch SMP=$s MEM=$mem BOOTARGS="$bootargs" TIMEOUT=$timeout CPU=${cpu:-cortex-a72} \
+			MACHINE=$machine qemu/run.sh "build/$arch-$tc/$name.bin" > "$log" 2>&1
+		got=$?
+		t1=$(date +%s.%N)
+		[ "$got" = "$status" ] || { ok=0; why="exit status $got, want $status"; }
+		while IFS= read -r c; do
+			[ -n "$c" ] || continue
+			local kind=${c%%:*} re=${c#*: }
+			kind=${kind#// }
+			if [ "$kind" = EXPECT ] && ! grep -qE -- "$re" "$log"; then ok=0; why="${why:+$why; }missing /$re/"; fi
+			if [ "$kind" = REJECT ] && grep -qE -- "$re" "$log"; then ok=0; why="${why:+$why; }unwanted /$re/"; fi
+		done <<< "$checks"
+		local label="qemu/$arch-$tc/$name${bootargs:+ [$bootargs]} smp=$s"
+		if [ $ok = 1 ]; then
+			printf 'PASS %s (%.1fs)\n' "$label" "$(awk "BEGIN{print $t1 - $t0}")"
+		else
+			echo "FAIL $label: $why"; tail -n 25 "$log" | sed 's/^/  | /'
+			rc=1
+		fi
+	done
+	return $rc
+}
+export -f run_one
+export out
+
+if [ -s "$jobs_file" ]; then
+	# shellcheck disable=SC2016
+	tr '\t' '\037' < "$jobs_file" | xargs -d '\n' -P "$JOBS" -I{} bash -c \
+		'IFS=$'"'"'\037'"'"' read -r a t d i s <<< "$1"; run_one "$a" "$t" "$d" "$i" "$s"' _ {} \
+		> "$out/qemu.txt"
+	cat "$out/qemu.txt"
+	pass=$((pass + $(grep -c '^PASS' "$out/qemu.txt")))
+	fail=$((fail + $(grep -c '^FAIL' "$out/qemu.txt")))
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
