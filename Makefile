@@ -35,11 +35,11 @@ ARCH_SRCS   := $(sort $(wildcard arch/$(ARCHDIR)/*.c arch/$(ARCHDIR)/*.S)) boot/
 RT_OBJS     := $(patsubst %,$(OBJDIR)/%.o,$(KERNEL_SRCS) $(ARCH_SRCS))
 RT_LIB      := $(BUILD)/libgort.a
 
+DEBUG    ?= 1
 INCLUDES := -Iinclude -I. -Iarch -Iarch/$(ARCHDIR)
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS_COMMON := -ffreestanding -fno-common -fno-omit-frame-pointer -g -O2 \
 	-std=gnu11 $(WARN) $(INCLUDES) $(PICOLIBC_INC) -DGORT_DEBUG=$(DEBUG)
-DEBUG ?= 1
 CFLAGS  := $(CFLAGS_COMMON) $(ARCH_CFLAGS) $(TC_CFLAGS) $(EXTRA_CFLAGS)
 ASFLAGS := $(CFLAGS) -D__ASSEMBLY__
 

@@ -94,7 +94,7 @@ _Noreturn void kmain(uint64_t hwid, const void *dtb)
 	const char *err = "unknown error";
 	if (fdt_parse(dtb, &bootinfo, &err) < 0) {
 		console_init_fallback();
-		throw("bad device tree at %p: %s", dtb, err);
+		throw("%s (blob at %p)", err, dtb);
 	}
 	boot_cpu_first(&bootinfo, hwid);
 	console_init(&bootinfo);

@@ -58,6 +58,10 @@ _Noreturn void panic(const char *msg);
 /* The integer boot flag `test=N` (see docs/bootargs.md), for test programs. */
 int64_t BootFlagTest(void);
 
+/* Print one schedtrace line now, in Go's format (bootargs schedtrace=MS
+ * prints one every MS milliseconds). */
+void SchedTrace(void);
+
 /* Scheduler statistics, for tests and demos. */
 struct SchedStats {
 	uint64_t preemptions[8];   /* async preemptions taken, per CPU */

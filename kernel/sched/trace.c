@@ -84,6 +84,11 @@ static void schedtrace_tick(void *arg, int64_t now)
 	printk("%s]\n", line);
 }
 
+void SchedTrace(void)
+{
+	schedtrace_tick(NULL, nanotime());
+}
+
 void schedtrace_start(int64_t period_ms)
 {
 	trace_timer.period = period_ms * Millisecond;

@@ -1,0 +1,79 @@
+/*
+ * demo - what the runtime does, in a few seconds:
+ *   1. 1,000 goroutines spawned from main spread over every CPU (a count
+ *      per CPU), by wake-ups and work stealing;
+ *   2. a CPU hog that never makes a call is preempted: while hogs spin on
+ *      every CPU, a ticker goroutine still wakes on time;
+ *   3. a schedtrace line, in Go's format.
+ * Try: make run SMP=4, make run ARCH=aarch64, make run BOOTARGS="gomaxprocs=1".
+ */
+#include <stdio.h>
+#include "gort.h"
+
+#define NWORKERS 1000
+
+static int64_t per_cpu[8], done;
+static volatile int stop_hogs;
+
+static void worker(void *arg)
+{
+	volatile uint64_t x = 0;
+	for (int i = 0; i < 20000; i++)
+		x += (uint64_t)i;
+	Gosched();
+	__atomic_fetch_add(&per_cpu[CPU()], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&done, 1, __ATOMIC_RELEASE);
+}
+
+static void hog(void *arg)
+{
+	while (!stop_hogs)
+		;                       /* no calls: only preemption stops it */
+}
+
+static void spread(void)
+{
+	int64_t t0 = nanotime();
+	for (int i = 0; i < NWORKERS; i++)
+		go(worker, NULL);
+	while (__atomic_load_n(&done, __ATOMIC_ACQUIRE) < NWORKERS)
+		Sleep(Millisecond);
+	printf("1. %d goroutines ran in %lld ms; per CPU:", NWORKERS,
+	       (long long)((nanotime() - t0) / Millisecond));
+	for (int i = 0; i < NumCPU(); i++)
+		printf(" cpu%d=%lld", i, (long long)per_cpu[i]);
+	printf("\n");
+}
+
+static void preemption(void)
+{
+	int procs = GOMAXPROCS(0);
+	printf("2. starting %d call-free CPU hogs (one per P); ticking every 20 ms:\n", procs);
+	for (int i = 0; i < procs; i++)
+		go(hog, NULL);
+	int64_t t0 = nanotime();
+	for (int i = 1; i <= 5; i++) {
+		Sleep(20 * Millisecond);
+		printf("   tick %d at %3lld ms (hogs still spinning)\n", i,
+		       (long long)((nanotime() - t0) / Millisecond));
+	}
+	stop_hogs = 1;
+	struct SchedStats st;
+	ReadSchedStats(&st);
+	printf("   async preemptions per CPU:");
+	for (int i = 0; i < NumCPU(); i++)
+		printf(" %llu", (unsigned long long)st.preemptions[i]);
+	printf("\n");
+}
+
+int main(void)
+{
+	printf("demo: %d CPUs, GOMAXPROCS=%d, main is goroutine %llu\n",
+	       NumCPU(), GOMAXPROCS(0), (unsigned long long)Goid());
+	spread();
+	preemption();
+	printf("3. ");
+	SchedTrace();
+	printf("demo: done, %d goroutines left\n", NumGoroutine());
+	return 0;
+}

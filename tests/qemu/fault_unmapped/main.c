@@ -1,0 +1,27 @@
+// TEST: smp=1,2 status=2 timeout=30
+// EXPECT: ^fatal error: unexpected signal during runtime execution
+// EXPECT: addr=0x7f00000010
+// EXPECT: ^    level3\+0x
+// EXPECT: ^    level2\+0x
+// EXPECT: ^    level1\+0x
+// EXPECT: ^    main\+0x
+// EXPECT: ^goroutine 1 \[running
+// REJECT: ^PASS
+/*
+ * fault_unmapped - a load from an unmapped address gives the fault report:
+ * cause, address, registers, and a symbolized traceback through the three
+ * calls that led to it, then power-off with status 2.
+ */
+#include "tests/qemu/testing.h"
+
+__attribute__((noinline)) static int level3(volatile int *p) { return *p + 1; }
+__attribute__((noinline)) static int level2(volatile int *p) { return level3(p) * 2; }
+__attribute__((noinline)) static int level1(volatile int *p) { return level2(p) + 3; }
+
+int main(void)
+{
+	volatile int *bad = (volatile int *)0x7f00000010UL;  /* never mapped */
+	int v = level1(bad);
+	printf("PASS %d\n", v);
+	return 0;
+}

@@ -1,0 +1,58 @@
+// TEST: smp=1,2,4 status=0 timeout=60
+// TEST: smp=1,4 bootargs="gomaxprocs=1" status=0 timeout=60
+// EXPECT: ^probe ran after [0-9]+ us
+// EXPECT: ^PASS$
+/*
+ * preempt_fair - a goroutine spinning in a loop with no calls on every P
+ * cannot starve others: a probe goroutine spawned afterwards must run within
+ * two time slices, which only asynchronous preemption can give. Also run
+ * with gomaxprocs=1, where nothing else could ever run.
+ */
+#include "tests/qemu/testing.h"
+
+static volatile int stop;
+static int64_t spinning, probe_at;
+
+static void hog(void *arg)
+{
+	atomic_add64(&spinning, 1);
+	while (!stop)
+		;                   /* no calls: only async preemption helps */
+}
+
+static void probe(void *arg)
+{
+	__atomic_store_n(&probe_at, nanotime(), __ATOMIC_RELEASE);
+}
+
+int main(void)
+{
+	int procs = GOMAXPROCS(0);
+	for (int i = 0; i < procs; i++)
+		go(hog, NULL);
+	wait_for(&spinning, procs, 5000, "hogs to spin");
+	int64_t worst = 0;
+	for (int round = 0; round < 5; round++) {
+		__atomic_store_n(&probe_at, 0, __ATOMIC_RELEASE);
+		int64_t t0 = nanotime();
+		go(probe, NULL);
+		/* main spins too, with no calls: every P is now busy */
+		while (__atomic_load_n(&probe_at, __ATOMIC_ACQUIRE) == 0)
+			;
+		int64_t lat = probe_at - t0;
+		if (lat > worst)
+			worst = lat;
+	}
+	stop = 1;
+	printf("probe ran after %lld us (worst of 5)\n", (long long)(worst / 1000));
+	/* two 10 ms slices */
+	CHECK(worst <= 20 * Millisecond, "probe starved for %lld us", (long long)(worst / 1000));
+	struct SchedStats st;
+	ReadSchedStats(&st);
+	uint64_t pre = 0;
+	for (int i = 0; i < 8; i++)
+		pre += st.preemptions[i];
+	CHECK(pre > 0, "no async preemption happened");
+	printf("PASS\n");
+	return 0;
+}
