@@ -9,6 +9,7 @@
 # Everything an image needs is built from the tree; nothing is downloaded.
 # scripts/setup.sh installs missing Debian packages (run, test and bench call it).
 
+Q        ?= @
 ARCH     ?= riscv64
 APP      ?= examples/demo
 SMP      ?= 4
@@ -69,10 +70,10 @@ $(RT_LIB): $(RT_OBJS)
 define app_rules
 $(BUILD)/$(notdir $(1)).elf: $(patsubst %,$(OBJDIR)/%.o,$(wildcard $(1)/*.c)) $(RT_LIB) linker/$(ARCH).ld scripts/gensymtab.sh
 	@mkdir -p $$(dir $$@)
-	$(Q)$$(TC_LD) $$(LDFLAGS) -o $$@.pass1 $$(filter %.o,$$^) $(RT_LIB) $$(LIBS)
+	$(Q)$$(TC_LD) $$(LDFLAGS) -o $$@.pass1 $$(filter %.o,$$^) $$(LIBS)
 	$(Q)scripts/gensymtab.sh $$(TC_NM) $$@.pass1 > $$@.symtab.S
 	$(Q)$$(TC_CC) $$(ASFLAGS) -c $$@.symtab.S -o $$@.symtab.o
-	$(Q)$$(TC_LD) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $$@.symtab.o $(RT_LIB) $$(LIBS)
+	$(Q)$$(TC_LD) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $$@.symtab.o $$(LIBS)
 	$(Q)scripts/checksymtab.sh $$(TC_NM) $$@.pass1 $$@
 	$(Q)$$(TC_OBJDUMP) -S $$@ > $$(@:.elf=.lst)
 	$(Q)$$(TC_NM) -n $$@ > $$(@:.elf=.sym)
@@ -105,4 +106,3 @@ bench: setup
 clean:
 	rm -rf build
 
-Q ?= @

@@ -43,7 +43,8 @@ struct g;
  *                         async preemption cannot tear it (a G may migrate
  *                         between CPUs at any instruction boundary).
  *   arch_irq_save(), arch_irq_restore(flags), arch_irq_enable(),
- *   arch_irq_disable()  - compiler barriers; no hardware ordering.
+ *   arch_irq_disable(), arch_irq_enabled()
+ *                       - compiler barriers; no hardware ordering.
  *   arch_cpu_relax()    - spin-wait hint (pause / yield); no ordering.
  *   arch_wfi()          - wait for interrupt; returns on any interrupt even
  *                         if interrupts are masked (both ISAs do this).
@@ -51,6 +52,13 @@ struct g;
  *   arch_frame_next(fp, &pc) - given a frame pointer, the caller's frame
  *                         pointer and stores the return address in *pc.
  *   arch_tf_pc(tf), arch_tf_sp(tf), arch_tf_fp(tf), arch_tf_lr(tf).
+ *   arch_tf_unwind(tf, &pc) - the trapped function's caller frame pointer,
+ *                       and its return address in *pc (handles leaf
+ *                       functions whose frame holds no return address).
+ *   arch_context_pc(c), arch_context_fp(c) - resume pc and frame pointer
+ *                       of a suspended context (tracebacks of parked Gs).
+ *   ARCH_FALLBACK_UART_BASE, ARCH_FALLBACK_UART_PL011 - QEMU virt's UART,
+ *                       used only to report a broken device tree.
  *   arch_ticks()        - the free-running timer counter (rdtime / CNTVCT),
  *                         ordered after earlier instructions (isb on arm).
  *   arch_instret()      - retired-instruction counter for benchmarks.

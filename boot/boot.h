@@ -22,6 +22,10 @@ void secondary_entry(void);
 
 /* Symbols from the linker script. */
 extern char _start_image[], _etext[], __bss_start[], __bss_end[], _end[];
-extern char __tls_start[], __tdata_size[], __tls_size[];
+extern char __tls_start[], __tdata_end[], __tls_end[];
+/* Sizes as differences of addresses: lld will not take the address of an
+ * absolute symbol PC-relatively. */
+#define TLS_SIZE   ((size_t)(__tls_end - __tls_start))
+#define TDATA_SIZE ((size_t)(__tdata_end - __tls_start))
 
 #endif

@@ -72,13 +72,19 @@ static void start_secondaries(const struct bootinfo *bi)
 			printk("runtime: warning: cpu %d (hwid %#llx) did not start: error %d\n",
 			       cpu, (unsigned long long)bi->cpu_hwid[cpu], err);
 	}
-	/* Wait up to one second for every CPU to report online. */
+	/* Wait up to one second for every CPU to report online, sleeping in
+	 * 100 us naps rather than spinning (interrupts are still masked, so a
+	 * nap ends with the timer pending but not taken). */
 	uint64_t deadline = arch_ticks() + arch_timer_freq();
+	uint64_t nap = arch_timer_freq() / 10000 + 1;
 	for (int cpu = 1; cpu < bi->ncpu; cpu++) {
 		/* acquire; pairs with the release store in secondary_main. */
 		while (!__atomic_load_n(&allm[cpu].online, __ATOMIC_ACQUIRE) &&
-		       arch_ticks() < deadline)
-			arch_cpu_relax();
+		       arch_ticks() < deadline) {
+			arch_timer_set(arch_ticks() + nap);
+			arch_wfi();
+		}
+		arch_timer_set(UINT64_MAX);
 		if (!allm[cpu].online)
 			printk("runtime: warning: cpu %d (hwid %#llx) did not come online\n",
 			       cpu, (unsigned long long)bi->cpu_hwid[cpu]);

@@ -5,6 +5,7 @@
 set -e
 nm="$1"; elf="$2"
 "$nm" -n --defined-only "$elf" | awk '
+	BEGIN { n = 0 }
 	$2 ~ /^[tTwW]$/ && $3 !~ /^\$/ && $3 !~ /^\.L/ {
 		addr[n] = $1; name[n] = $3; n++
 	}

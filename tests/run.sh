@@ -5,9 +5,13 @@
 # Host tests: tests/host/test_*.c (ASan + UBSan) and tests/host/tsan_*.c
 # (ThreadSanitizer). The first line names the repo sources it links with:
 #   // SOURCES: kernel/sched/runq.c
-# QEMU tests: tests/qemu/<name>/*.c is an application. Its main.c declares
+# QEMU tests: tests/qemu/<name>/*.c is an application (so is each benchmark in
+# bench/<name>/, which make test smoke-runs without asserting its figures). Its main.c declares
 # how to run and judge it, one or more lines of:
 #   // TEST: smp=1,2,4 bootargs="gomaxprocs=1" status=0 timeout=60 mem=256M
+#   (also cpu=MODEL, machine=OPTS, and icount=1: run under -icount
+#   shift=0,sleep=off, so that virtual time is exact and host load cannot
+#   make a timing assertion flaky; used by tests that assert latencies)
 #   // EXPECT: <extended regex that must match some output line>
 #   // REJECT: <extended regex that must match no output line>
 # Every TEST line runs at each listed smp; EXPECT/REJECT lines after a TEST
@@ -61,8 +65,9 @@ done
 # ---- QEMU tests --------------------------------------------------------------
 # Build every image first (make runs in parallel on its own).
 tests=()
-for d in tests/qemu/*/; do
+for d in tests/qemu/*/ bench/*/; do
 	d=${d%/}
+	grep -q '^// TEST:' "$d/main.c" 2>/dev/null || continue
 	[ -f "$d/main.c" ] || continue
 	echo "$d" | grep -qE "$ONLY" || continue
 	tests+=("$d")
@@ -89,7 +94,7 @@ for arch in $ARCHES; do
 done
 
 run_one() {  # arch tc dir index spec
-	local arch=$1 tc=$2 dir=$3 idx=$4 spec=$5 name smp bootargs status timeout mem cpu machine
+	local arch=$1 tc=$2 dir=$3 idx=$4 spec=$5 name smp bootargs status timeout mem cpu machine icount
 	name=$(basename "$dir")
 	smp=$(sed -n 's/.*smp=\([0-9,]*\).*/\1/p' <<< "$spec"); smp=${smp:-1}
 	bootargs=$(sed -n 's/.*bootargs="\([^"]*\)".*/\1/p' <<< "$spec")
@@ -98,6 +103,7 @@ run_one() {  # arch tc dir index spec
 	mem=$(sed -n 's/.*mem=\([0-9]*[MG]\).*/\1/p' <<< "$spec"); mem=${mem:-256M}
 	cpu=$(sed -n 's/.*cpu=\([a-z0-9-]*\).*/\1/p' <<< "$spec")
 	machine=$(sed -n 's/.*machine=\([a-z0-9=,-]*\).*/\1/p' <<< "$spec")
+	icount=$(sed -n 's/.*icount=\([01]\).*/\1/p' <<< "$spec")
 	# EXPECT/REJECT lines: global ones (before the first TEST) and this TEST's
 	local checks
 	checks=$(awk -v want="$idx" '
@@ -109,9 +115,10 @@ run_one() {  # arch tc dir index spec
 		local log="$out/$arch-$tc-$name-$idx-smp$s.log" t0 t1 got ok=1 why=""
 		t0=$(date +%s.%N)
 		ARCH=$arch SMP=$s MEM=$mem BOOTARGS="$bootargs" TIMEOUT=$timeout CPU=${cpu:-cortex-a72} \
-			MACHINE=$machine qemu/run.sh "build/$arch-$tc/$name.bin" > "$log" 2>&1
+			MACHINE=$machine ICOUNT=${icount:-0} qemu/run.sh "build/$arch-$tc/$name.bin" > "$log" 2>&1
 		got=$?
 		t1=$(date +%s.%N)
+		sed -i 's/\r$//' "$log"     # the console ends lines with CR LF
 		[ "$got" = "$status" ] || { ok=0; why="exit status $got, want $status"; }
 		while IFS= read -r c; do
 			[ -n "$c" ] || continue

@@ -15,11 +15,14 @@
 static int64_t per_cpu[8], done;
 static volatile int stop_hogs;
 
+volatile uint64_t sink;   /* keeps the busy loop from being optimised away */
+
 static void worker(void *arg)
 {
-	volatile uint64_t x = 0;
+	uint64_t x = 0;
 	for (int i = 0; i < 20000; i++)
-		x += (uint64_t)i;
+		x += (uint64_t)i * (uint64_t)i;
+	sink = x;
 	Gosched();
 	__atomic_fetch_add(&per_cpu[CPU()], 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&done, 1, __ATOMIC_RELEASE);
@@ -72,7 +75,7 @@ int main(void)
 	       NumCPU(), GOMAXPROCS(0), (unsigned long long)Goid());
 	spread();
 	preemption();
-	printf("3. ");
+	printf("3. the scheduler right now (schedtrace=MS prints this every MS ms):\n");
 	SchedTrace();
 	printf("demo: done, %d goroutines left\n", NumGoroutine());
 	return 0;

@@ -60,7 +60,7 @@ static bool fatal_enter(void)
 		arch_wfi();
 }
 
-static void fatal_report_tail(uintptr_t pc, uintptr_t fp)
+static void fatal_report_tail(uintptr_t pc, uintptr_t fp, struct trapframe *tf)
 {
 	struct g *gp = getm()->curg;
 	printk("\n");
@@ -70,7 +70,10 @@ static void fatal_report_tail(uintptr_t pc, uintptr_t fp)
 	else
 		printk("runtime stack (cpu %d, g0):\n", getm()->id);
 	uintptr_t lo = gp ? gp->stack_lo : 0, hi = gp ? gp->stack_hi : 0;
-	traceback(pc, fp, lo, hi);
+	if (tf != NULL)
+		traceback_trap(tf, lo, hi);
+	else
+		traceback(pc, fp, lo, hi);
 	sched_dump_goroutines(gp);
 	arch_poweroff(2);
 }
@@ -84,7 +87,7 @@ static _Noreturn void die(const char *prefix, const char *fmt, va_list ap)
 	if (!first)
 		arch_poweroff(2);
 	fatal_report_tail((uintptr_t)__builtin_return_address(0),
-	                  (uintptr_t)__builtin_frame_address(0));
+	                  (uintptr_t)__builtin_frame_address(0), NULL);
 	for (;;)
 		;
 }
@@ -125,7 +128,7 @@ _Noreturn void fatal_trap(struct trapframe *tf, const char *cause,
 	       (unsigned long long)m->hwid,
 	       gp ? (unsigned long long)gp->goid : 0ULL);
 	arch_dump_regs(tf);
-	fatal_report_tail(arch_tf_pc(tf), arch_tf_fp(tf));
+	fatal_report_tail(arch_tf_pc(tf), arch_tf_fp(tf), tf);
 	for (;;)
 		;
 }

@@ -31,6 +31,9 @@ _Noreturn void fatal_trap(struct trapframe *tf, const char *cause,
 /* Print a frame-pointer traceback starting at (pc, fp), symbolized. */
 void traceback(uintptr_t pc, uintptr_t fp, uintptr_t stack_lo, uintptr_t stack_hi);
 
+/* The same from a trap: the trapped pc, then its callers. */
+void traceback_trap(const struct trapframe *tf, uintptr_t stack_lo, uintptr_t stack_hi);
+
 /* Name of the function containing pc and the offset into it, or NULL. */
 const char *symbolize(uintptr_t pc, uintptr_t *offset);
 

@@ -23,9 +23,13 @@ void releasem(void)
 {
 	struct g *gp = getg();
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (--gp->nopreempt == 0 &&
-	    __atomic_load_n(&gp->preempt, __ATOMIC_RELAXED) && !gp->is_g0)
-		gopreempt();  /* a preemption request arrived while deferred */
+	/* A preemption request arrived while deferred: yield now - unless
+	 * interrupts are masked, which includes running in a trap handler on
+	 * the trap stack, where switching goroutines would be fatal. The flag
+	 * stays set for the next releasem or timer tick. */
+	if (--gp->nopreempt == 0 && !gp->is_g0 &&
+	    __atomic_load_n(&gp->preempt, __ATOMIC_RELAXED) && arch_irq_enabled())
+		gopreempt();
 }
 
 void spin_lock(spinlock_t *l)

@@ -54,6 +54,17 @@ static void print_frame(uintptr_t pc)
 		printk("    ?\n\t    pc=%#lx\n", (unsigned long)pc);
 }
 
+void traceback_trap(const struct trapframe *tf, uintptr_t lo, uintptr_t hi)
+{
+	print_frame(arch_tf_pc(tf));
+	uintptr_t fp = arch_tf_fp(tf), pc;
+	if (fp == 0 || (fp & 7) != 0 || (hi != 0 && (fp <= lo || fp > hi)))
+		return;
+	uintptr_t caller_fp = arch_tf_unwind(tf, &pc);
+	if (symbolize(pc, NULL) != NULL)
+		traceback(pc, caller_fp, lo, hi);
+}
+
 void traceback(uintptr_t pc, uintptr_t fp, uintptr_t lo, uintptr_t hi)
 {
 	const int max_frames = 48;

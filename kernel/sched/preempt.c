@@ -60,20 +60,30 @@ void trap_timer(struct trapframe *tf)
 {
 	struct m *m = getm();
 	m->ntraps++;
+	struct g *gp = m->curg;
+	if (gp == NULL || gp->is_g0) {
+		arch_timer_set(UINT64_MAX);  /* g0: the idle loop re-arms */
+		return;
+	}
 	uint64_t now = arch_ticks();
-	bool due = now >= m->slice_end;
+	bool slice_over = now >= m->slice_end;
+	bool due = slice_over;
 	if (m->p && timers_next(&m->p->timers) <= nanotime())
 		due = true;
-	if (due && m->curg && !m->curg->is_g0) {
-		preempt_interrupted(m, tf);
-		/* The G yields on return; the next execute re-arms the timer.
-		 * Until then, nothing: no interrupt storm if it is deferred. */
-		m->slice_end = now + sched.slice_ticks;
+	if (!due) {
+		arm_timer(m);                /* early or spurious: re-arm */
+		return;
 	}
-	if (m->curg && !m->curg->is_g0)
-		arm_timer(m);
-	else
-		arch_timer_set(UINT64_MAX);  /* g0: the idle loop re-arms */
+	/* A G preempted only so that a due timer can fire has not used up its
+	 * slice: it goes back on the local queue, not the global one. */
+	gp->preempt_soft = !slice_over;
+	preempt_interrupted(m, tf);
+	/* The G yields on return (or at releasem) and the scheduler runs the
+	 * due timers. Until then only a new slice end may interrupt: arming
+	 * for the due timer again would interrupt at once, for ever. */
+	m->slice_end = now + sched.slice_ticks;
+	m->timer_deadline = m->slice_end;
+	arch_timer_set(m->slice_end);
 }
 
 void trap_ipi(struct trapframe *tf)
@@ -86,7 +96,7 @@ void trap_ipi(struct trapframe *tf)
 			arch_wfi();     /* a fatal error is being reported */
 	}
 	/* acquire; pairs with the release store in preemptone. */
-	if (__atomic_exchange_n(&m->preempt_req, false, __ATOMIC_ACQUIRE))
+	if (__atomic_exchange_n(&m->preempt_req, 0, __ATOMIC_ACQUIRE))
 		preempt_interrupted(m, tf);
 	/* anything else is a wake-up: the idle loop rechecks on return */
 }
@@ -94,7 +104,7 @@ void trap_ipi(struct trapframe *tf)
 void preemptone(struct m *m)
 {
 	/* release; pairs with the acquire exchange in trap_ipi. */
-	__atomic_store_n(&m->preempt_req, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&m->preempt_req, 1, __ATOMIC_RELEASE);
 	arch_send_ipi(m->id);
 }
 
@@ -104,7 +114,7 @@ void sched_stop_others(void)
 	for (int i = 0; i < ncpu; i++) {
 		if (&allm[i] == me || !allm[i].online)
 			continue;
-		__atomic_store_n(&allm[i].stop_req, true, __ATOMIC_RELEASE);
+		__atomic_store_n(&allm[i].stop_req, 1, __ATOMIC_RELEASE);
 		arch_send_ipi(i);
 	}
 }

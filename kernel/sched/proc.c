@@ -79,7 +79,7 @@ void m_init(struct m *m, int cpu, uint64_t hwid)
 void sched_init(int n, int nprocs)
 {
 	ncpu = n;
-	tls_size = (size_t)__tls_size;
+	tls_size = TLS_SIZE;
 	if (tls_size > TLS_MAX)
 		throw("runtime: picolibc TLS (%zu bytes) exceeds TLS_MAX", tls_size);
 	sched.slice_ns = rtflags.slice * Millisecond;
@@ -398,8 +398,8 @@ struct g *newproc(void (*fn)(void *), void *arg, size_t stacksize)
 	gp->waitreason = waitReasonZero;
 	gp->preempt_count = 0;
 	gp->linelen = 0;
-	memcpy(gp->tls, __tls_start, (size_t)__tdata_size);
-	memset(gp->tls + (size_t)__tdata_size, 0, tls_size - (size_t)__tdata_size);
+	memcpy(gp->tls, __tls_start, TDATA_SIZE);
+	memset(gp->tls + TDATA_SIZE, 0, tls_size - TDATA_SIZE);
 	arch_context_init(&gp->ctx, ((uintptr_t)gp) & ~(uintptr_t)15, goentry, gp);
 	__atomic_add_fetch(&sched.ngoroutines, 1, __ATOMIC_RELAXED);
 	pp->goroutines_run++;
@@ -448,6 +448,13 @@ void Gosched(void)
 static void gopreempt_m(struct g *gp)
 {
 	gp->preempt_count++;
+	if (gp->preempt_soft) {         /* a timer fired: stay local */
+		gp->preempt_soft = false;
+		casgstatus(gp, Grunning, Grunnable);
+		gp->m = NULL;
+		runqput(getm()->p, gp, false);
+		return;
+	}
 	gosched_m(gp);
 }
 

@@ -67,6 +67,8 @@ struct g {
 	uint32_t status;        /* enum gstatus; atomic */
 	int32_t nopreempt;      /* >0: async preemption deferred; own G only */
 	bool preempt;           /* preemption requested; atomic */
+	bool preempt_soft;      /* requested only because a timer is due, not
+	                           because the slice is over: requeue locally */
 	bool is_g0;
 	uint64_t goid;
 	struct m *m;            /* M running this G, or NULL; own M */
@@ -125,8 +127,8 @@ struct m {
 	uint32_t wakeups;       /* pending wake IPIs; atomic */
 	void (*mcall_fn)(struct g *); /* what g0 does with the G that gave up the CPU */
 	struct g *mcall_g;      /* that G; own M */
-	bool preempt_req;       /* an IPI asks to preempt curg; atomic */
-	bool stop_req;          /* fatal error elsewhere: stop; atomic */
+	uint32_t preempt_req;   /* an IPI asks to preempt curg; atomic */
+	uint32_t stop_req;      /* fatal error elsewhere: stop; atomic */
 	uint64_t fastrand;      /* per-M random state */
 	uint64_t slice_end;     /* tick at which the running G's slice ends */
 	uint64_t timer_deadline;/* currently programmed timer deadline */

@@ -11,13 +11,16 @@
 #define N 1000
 static int64_t per_cpu[8], done;
 
+volatile uint64_t sink;   /* keeps the busy loop from being optimised away */
+
 static void worker(void *arg)
 {
 	/* some work, with a yield, so that the queue stays long for a while */
-	volatile uint64_t x = 0;
+	uint64_t x = 0;
 	for (int r = 0; r < 2; r++) {
 		for (int i = 0; i < 20000; i++)
-			x += (uint64_t)i;
+			x += (uint64_t)i * (uint64_t)r;
+		sink = x;
 		Gosched();
 	}
 	atomic_add64(&per_cpu[CPU()], 1);

@@ -1,10 +1,10 @@
 // TEST: smp=1,2 status=2 timeout=30
 // EXPECT: ^fatal error: unexpected signal during runtime execution
 // EXPECT: addr=0x7f00000010
-// EXPECT: ^    level3\+0x
-// EXPECT: ^    level2\+0x
-// EXPECT: ^    level1\+0x
-// EXPECT: ^    main\+0x
+// EXPECT: ^    level3[.a-z0-9]*\+0x
+// EXPECT: ^    level2[.a-z0-9]*\+0x
+// EXPECT: ^    level1[.a-z0-9]*\+0x
+// EXPECT: ^    main[.a-z0-9]*\+0x
 // EXPECT: ^goroutine 1 \[running
 // REJECT: ^PASS
 /*

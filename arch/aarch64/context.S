@@ -1,0 +1,61 @@
+/*
+ * context.S - goroutine context switch (aarch64).
+ *
+ * arch_switch(from, to) is an ordinary call as far as the compiler is
+ * concerned, so only what AAPCS64 makes callee-saved has to survive it:
+ * x19-x28, the frame pointer x29, the return address x30, sp, and the low
+ * halves of v8-v15 (d8-d15). Layout: struct context / CTX_* in arch_impl.h.
+ *
+ * A fresh context (arch_context_init) resumes in context_start with the
+ * entry function in x19 and its argument in x20; context_start clears the
+ * frame pointer so that tracebacks stop at the goroutine's first frame.
+ *
+ * No hardware fence: handing a G to another CPU is ordered by the
+ * scheduler's atomics. The per-CPU registers (TPIDR_EL0/EL1, TPIDRRO_EL0)
+ * are not part of a context.
+ */
+#include "arch_impl.h"
+
+	.text
+	.globl	arch_switch
+	.type	arch_switch, %function
+	.balign	16
+arch_switch:
+	stp	x19, x20, [x0, #CTX_X19 + 0]
+	stp	x21, x22, [x0, #CTX_X19 + 16]
+	stp	x23, x24, [x0, #CTX_X19 + 32]
+	stp	x25, x26, [x0, #CTX_X19 + 48]
+	stp	x27, x28, [x0, #CTX_X19 + 64]
+	stp	x29, x30, [x0, #CTX_FP]
+	mov	x9, sp
+	str	x9, [x0, #CTX_SP]
+	stp	d8, d9, [x0, #CTX_D8 + 0]
+	stp	d10, d11, [x0, #CTX_D8 + 16]
+	stp	d12, d13, [x0, #CTX_D8 + 32]
+	stp	d14, d15, [x0, #CTX_D8 + 48]
+
+	ldp	x19, x20, [x1, #CTX_X19 + 0]
+	ldp	x21, x22, [x1, #CTX_X19 + 16]
+	ldp	x23, x24, [x1, #CTX_X19 + 32]
+	ldp	x25, x26, [x1, #CTX_X19 + 48]
+	ldp	x27, x28, [x1, #CTX_X19 + 64]
+	ldp	x29, x30, [x1, #CTX_FP]
+	ldr	x9, [x1, #CTX_SP]
+	mov	sp, x9
+	ldp	d8, d9, [x1, #CTX_D8 + 0]
+	ldp	d10, d11, [x1, #CTX_D8 + 16]
+	ldp	d12, d13, [x1, #CTX_D8 + 32]
+	ldp	d14, d15, [x1, #CTX_D8 + 48]
+	ret
+	.size	arch_switch, . - arch_switch
+
+/* First code of a new context: entry(arg), which must not return. */
+	.globl	context_start
+	.type	context_start, %function
+context_start:
+	mov	x0, x20
+	mov	x29, #0
+	mov	x30, #0
+	blr	x19
+	brk	#0x100                 /* entry returned */
+	.size	context_start, . - context_start

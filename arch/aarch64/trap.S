@@ -1,0 +1,248 @@
+/*
+ * trap.S - exception vectors, trap entry/exit, and asyncPreempt (aarch64).
+ *
+ * Goroutines and g0 run at EL1 with SPSel = 0, so their exceptions arrive
+ * through the "current EL with SP_EL0" vectors and the CPU switches to
+ * SP_EL1 = the top of this CPU's trap stack. An exception inside a trap
+ * handler (SPSel = 1) arrives through the "current EL with SP_ELx" vectors
+ * and simply pushes another frame on the trap stack. Exceptions from EL0
+ * never happen (nothing runs there) and are reported as faults.
+ *
+ * Entry saves a full struct trapframe (layout: TF_* in arch_impl.h) on the
+ * trap stack, links a frame record {interrupted x29, interrupted pc} into
+ * x29 so that a traceback from the handler continues into the interrupted
+ * code, and calls aarch64_trap(tf, kind) (trap.c). Exit restores every
+ * register from the frame (so a handler may redirect the return, as
+ * arch_inject_async_preempt does) and erets. SP_EL0 is written back only
+ * when returning to EL1t; an EL1h frame's sp is implied by the trap stack.
+ *
+ * The per-CPU registers TPIDR_EL0/EL1 and TPIDRRO_EL0 are never saved or
+ * restored: they belong to the CPU.
+ */
+#include "arch_impl.h"
+
+/* One 128-byte vector slot: make room, free two registers, go. */
+	.macro	ventry kind
+	.balign	0x80
+	sub	sp, sp, #TF_SIZE
+	stp	x0, x1, [sp, #TF_X(0)]
+	mov	x0, #\kind
+	b	trap_common
+	.endm
+
+	.text
+	.globl	aarch64_vectors
+	.balign	2048
+aarch64_vectors:
+	ventry	(VEC_EL1T + VEC_SYNC)
+	ventry	(VEC_EL1T + VEC_IRQ)
+	ventry	(VEC_EL1T + VEC_FIQ)
+	ventry	(VEC_EL1T + VEC_SERROR)
+	ventry	(VEC_EL1H + VEC_SYNC)
+	ventry	(VEC_EL1H + VEC_IRQ)
+	ventry	(VEC_EL1H + VEC_FIQ)
+	ventry	(VEC_EL1H + VEC_SERROR)
+	ventry	(VEC_EL0_64 + VEC_SYNC)
+	ventry	(VEC_EL0_64 + VEC_IRQ)
+	ventry	(VEC_EL0_64 + VEC_FIQ)
+	ventry	(VEC_EL0_64 + VEC_SERROR)
+	ventry	(VEC_EL0_32 + VEC_SYNC)
+	ventry	(VEC_EL0_32 + VEC_IRQ)
+	ventry	(VEC_EL0_32 + VEC_FIQ)
+	ventry	(VEC_EL0_32 + VEC_SERROR)
+
+	.balign	16
+	.type	trap_common, %function
+trap_common:                           /* x0 = kind, x0/x1 saved */
+	stp	x2, x3, [sp, #TF_X(2)]
+	stp	x4, x5, [sp, #TF_X(4)]
+	stp	x6, x7, [sp, #TF_X(6)]
+	stp	x8, x9, [sp, #TF_X(8)]
+	stp	x10, x11, [sp, #TF_X(10)]
+	stp	x12, x13, [sp, #TF_X(12)]
+	stp	x14, x15, [sp, #TF_X(14)]
+	stp	x16, x17, [sp, #TF_X(16)]
+	stp	x18, x19, [sp, #TF_X(18)]
+	stp	x20, x21, [sp, #TF_X(20)]
+	stp	x22, x23, [sp, #TF_X(22)]
+	stp	x24, x25, [sp, #TF_X(24)]
+	stp	x26, x27, [sp, #TF_X(26)]
+	stp	x28, x29, [sp, #TF_X(28)]
+
+	/* The interrupted sp: SP_EL0, or (EL1h) the trap stack above us. */
+	and	x1, x0, #0xc
+	cmp	x1, #VEC_EL1H
+	mrs	x1, sp_el0
+	add	x2, sp, #TF_SIZE
+	csel	x1, x2, x1, eq
+	stp	x30, x1, [sp, #TF_X(30)]
+
+	mrs	x2, elr_el1
+	mrs	x3, spsr_el1
+	stp	x2, x3, [sp, #TF_ELR]
+	mrs	x4, esr_el1
+	mrs	x5, far_el1
+	stp	x4, x5, [sp, #TF_ESR]
+	mrs	x4, fpsr
+	mrs	x5, fpcr
+	stp	x4, x5, [sp, #TF_FPSR]
+	stp	x29, x2, [sp, #TF_FRAME]       /* frame record {fp, pc} */
+
+	add	x4, sp, #TF_Q(0)
+	stp	q0, q1, [x4, #0x000]
+	stp	q2, q3, [x4, #0x020]
+	stp	q4, q5, [x4, #0x040]
+	stp	q6, q7, [x4, #0x060]
+	stp	q8, q9, [x4, #0x080]
+	stp	q10, q11, [x4, #0x0a0]
+	stp	q12, q13, [x4, #0x0c0]
+	stp	q14, q15, [x4, #0x0e0]
+	stp	q16, q17, [x4, #0x100]
+	stp	q18, q19, [x4, #0x120]
+	stp	q20, q21, [x4, #0x140]
+	stp	q22, q23, [x4, #0x160]
+	stp	q24, q25, [x4, #0x180]
+	stp	q26, q27, [x4, #0x1a0]
+	stp	q28, q29, [x4, #0x1c0]
+	stp	q30, q31, [x4, #0x1e0]
+
+	add	x29, sp, #TF_FRAME
+	mov	x1, x0
+	mov	x0, sp
+	bl	aarch64_trap
+	/* fall through */
+
+	.globl	trap_return
+trap_return:                           /* sp = the frame */
+	add	x4, sp, #TF_Q(0)
+	ldp	q0, q1, [x4, #0x000]
+	ldp	q2, q3, [x4, #0x020]
+	ldp	q4, q5, [x4, #0x040]
+	ldp	q6, q7, [x4, #0x060]
+	ldp	q8, q9, [x4, #0x080]
+	ldp	q10, q11, [x4, #0x0a0]
+	ldp	q12, q13, [x4, #0x0c0]
+	ldp	q14, q15, [x4, #0x0e0]
+	ldp	q16, q17, [x4, #0x100]
+	ldp	q18, q19, [x4, #0x120]
+	ldp	q20, q21, [x4, #0x140]
+	ldp	q22, q23, [x4, #0x160]
+	ldp	q24, q25, [x4, #0x180]
+	ldp	q26, q27, [x4, #0x1a0]
+	ldp	q28, q29, [x4, #0x1c0]
+	ldp	q30, q31, [x4, #0x1e0]
+	ldp	x4, x5, [sp, #TF_FPSR]
+	msr	fpsr, x4
+	msr	fpcr, x5
+
+	ldp	x2, x3, [sp, #TF_ELR]
+	msr	elr_el1, x2
+	msr	spsr_el1, x3
+	and	x3, x3, #PSR_MODE_MASK
+	cmp	x3, #PSR_MODE_EL1T
+	b.ne	1f
+	ldr	x1, [sp, #TF_SP]
+	msr	sp_el0, x1
+1:
+	ldp	x0, x1, [sp, #TF_X(0)]
+	ldp	x2, x3, [sp, #TF_X(2)]
+	ldp	x4, x5, [sp, #TF_X(4)]
+	ldp	x6, x7, [sp, #TF_X(6)]
+	ldp	x8, x9, [sp, #TF_X(8)]
+	ldp	x10, x11, [sp, #TF_X(10)]
+	ldp	x12, x13, [sp, #TF_X(12)]
+	ldp	x14, x15, [sp, #TF_X(14)]
+	ldp	x16, x17, [sp, #TF_X(16)]
+	ldp	x18, x19, [sp, #TF_X(18)]
+	ldp	x20, x21, [sp, #TF_X(20)]
+	ldp	x22, x23, [sp, #TF_X(22)]
+	ldp	x24, x25, [sp, #TF_X(24)]
+	ldp	x26, x27, [sp, #TF_X(26)]
+	ldp	x28, x29, [sp, #TF_X(28)]
+	ldr	x30, [sp, #TF_X(30)]
+	add	sp, sp, #TF_SIZE
+	eret
+	.size	trap_common, . - trap_common
+
+/*
+ * asyncPreempt: where arch_inject_async_preempt makes a trap "return" to.
+ * Entered at EL1t with IRQs enabled, every register as the goroutine left
+ * it, and sp = a copy of the whole trap frame on the goroutine's own stack
+ * (below its interrupted sp). It calls asyncPreempt2(), which may switch
+ * to other goroutines and resume here later, possibly on another CPU; then
+ * it masks interrupts and restores every register, pc and PSTATE from the
+ * copy, so the goroutine continues exactly where it was interrupted.
+ * Nothing per-CPU comes from the copy (ELR/SPSR are loaded into this
+ * CPU's registers with interrupts masked, and eret consumes them).
+ */
+	.globl	asyncPreempt
+	.type	asyncPreempt, %function
+	.balign	16
+asyncPreempt:
+	/* Frame record {interrupted fp, interrupted pc}: a traceback taken
+	 * while parked shows the function that was preempted. */
+	ldr	x0, [sp, #TF_X(29)]
+	ldr	x1, [sp, #TF_ELR]
+	stp	x0, x1, [sp, #TF_FRAME]
+	add	x29, sp, #TF_FRAME
+	bl	asyncPreempt2
+
+	msr	daifset, #0xf
+	add	x4, sp, #TF_Q(0)
+	ldp	q0, q1, [x4, #0x000]
+	ldp	q2, q3, [x4, #0x020]
+	ldp	q4, q5, [x4, #0x040]
+	ldp	q6, q7, [x4, #0x060]
+	ldp	q8, q9, [x4, #0x080]
+	ldp	q10, q11, [x4, #0x0a0]
+	ldp	q12, q13, [x4, #0x0c0]
+	ldp	q14, q15, [x4, #0x0e0]
+	ldp	q16, q17, [x4, #0x100]
+	ldp	q18, q19, [x4, #0x120]
+	ldp	q20, q21, [x4, #0x140]
+	ldp	q22, q23, [x4, #0x160]
+	ldp	q24, q25, [x4, #0x180]
+	ldp	q26, q27, [x4, #0x1a0]
+	ldp	q28, q29, [x4, #0x1c0]
+	ldp	q30, q31, [x4, #0x1e0]
+	ldp	x4, x5, [sp, #TF_FPSR]
+	msr	fpsr, x4
+	msr	fpcr, x5
+	ldp	x2, x3, [sp, #TF_ELR]
+	msr	elr_el1, x2
+	msr	spsr_el1, x3
+
+	ldp	x2, x3, [sp, #TF_X(2)]
+	ldp	x4, x5, [sp, #TF_X(4)]
+	ldp	x6, x7, [sp, #TF_X(6)]
+	ldp	x8, x9, [sp, #TF_X(8)]
+	ldp	x10, x11, [sp, #TF_X(10)]
+	ldp	x12, x13, [sp, #TF_X(12)]
+	ldp	x14, x15, [sp, #TF_X(14)]
+	ldp	x16, x17, [sp, #TF_X(16)]
+	ldp	x18, x19, [sp, #TF_X(18)]
+	ldp	x20, x21, [sp, #TF_X(20)]
+	ldp	x22, x23, [sp, #TF_X(22)]
+	ldp	x24, x25, [sp, #TF_X(24)]
+	ldp	x26, x27, [sp, #TF_X(26)]
+	ldp	x28, x29, [sp, #TF_X(28)]
+	ldr	x30, [sp, #TF_X(30)]
+	/* sp back to the interrupted value; the copy now lies below sp, but
+	 * with interrupts masked nothing can overwrite it before the loads
+	 * (exceptions would use SP_EL1). */
+	ldr	x0, [sp, #TF_SP]
+	mov	x1, sp
+	mov	sp, x0
+	ldr	x0, [x1, #TF_X(0)]
+	ldr	x1, [x1, #TF_X(1)]
+	eret
+.LasyncPreempt_end:
+	.size	asyncPreempt, . - asyncPreempt
+
+	/* Its length, for arch_inject_async_preempt (a data word rather than
+	 * an end label, which would name a "function" in the symbol table). */
+	.section .rodata
+	.balign	8
+	.globl	asyncPreempt_len
+asyncPreempt_len:
+	.quad	.LasyncPreempt_end - asyncPreempt

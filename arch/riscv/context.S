@@ -1,0 +1,105 @@
+/*
+ * context.S - switching between goroutine (and g0) stacks.
+ *
+ * struct context (arch_impl.h) holds exactly the state the calling
+ * convention says survives a call: ra, sp, s0-s11 and fs0-fs11. Everything
+ * else is dead across the call to arch_switch, so nothing more is saved.
+ * tp is not switched: it is the CPU's, and a goroutine resumed on another
+ * CPU must see that CPU's M. No fence: the scheduler's atomics order the
+ * hand-over of a G between CPUs; the "memory" effect of a call is the
+ * compiler barrier.
+ *
+ * A new context starts in arch_context_trampoline with s1 = entry,
+ * s2 = arg and s0 = 0 (the zero frame pointer ends tracebacks).
+ */
+#include "arch_impl.h"
+
+	.section .text
+	.balign 4
+
+/* void arch_switch(struct context *from, struct context *to) */
+	.globl arch_switch
+	.type arch_switch, @function
+arch_switch:
+	sd ra, CTX_RA(a0)
+	sd sp, CTX_SP(a0)
+	sd s0, CTX_S(0)(a0)
+	sd s1, CTX_S(1)(a0)
+	sd s2, CTX_S(2)(a0)
+	sd s3, CTX_S(3)(a0)
+	sd s4, CTX_S(4)(a0)
+	sd s5, CTX_S(5)(a0)
+	sd s6, CTX_S(6)(a0)
+	sd s7, CTX_S(7)(a0)
+	sd s8, CTX_S(8)(a0)
+	sd s9, CTX_S(9)(a0)
+	sd s10, CTX_S(10)(a0)
+	sd s11, CTX_S(11)(a0)
+	fsd fs0, CTX_FS(0)(a0)
+	fsd fs1, CTX_FS(1)(a0)
+	fsd fs2, CTX_FS(2)(a0)
+	fsd fs3, CTX_FS(3)(a0)
+	fsd fs4, CTX_FS(4)(a0)
+	fsd fs5, CTX_FS(5)(a0)
+	fsd fs6, CTX_FS(6)(a0)
+	fsd fs7, CTX_FS(7)(a0)
+	fsd fs8, CTX_FS(8)(a0)
+	fsd fs9, CTX_FS(9)(a0)
+	fsd fs10, CTX_FS(10)(a0)
+	fsd fs11, CTX_FS(11)(a0)
+
+	ld ra, CTX_RA(a1)
+	ld sp, CTX_SP(a1)
+	ld s0, CTX_S(0)(a1)
+	ld s1, CTX_S(1)(a1)
+	ld s2, CTX_S(2)(a1)
+	ld s3, CTX_S(3)(a1)
+	ld s4, CTX_S(4)(a1)
+	ld s5, CTX_S(5)(a1)
+	ld s6, CTX_S(6)(a1)
+	ld s7, CTX_S(7)(a1)
+	ld s8, CTX_S(8)(a1)
+	ld s9, CTX_S(9)(a1)
+	ld s10, CTX_S(10)(a1)
+	ld s11, CTX_S(11)(a1)
+	fld fs0, CTX_FS(0)(a1)
+	fld fs1, CTX_FS(1)(a1)
+	fld fs2, CTX_FS(2)(a1)
+	fld fs3, CTX_FS(3)(a1)
+	fld fs4, CTX_FS(4)(a1)
+	fld fs5, CTX_FS(5)(a1)
+	fld fs6, CTX_FS(6)(a1)
+	fld fs7, CTX_FS(7)(a1)
+	fld fs8, CTX_FS(8)(a1)
+	fld fs9, CTX_FS(9)(a1)
+	fld fs10, CTX_FS(10)(a1)
+	fld fs11, CTX_FS(11)(a1)
+	ret
+	.size arch_switch, . - arch_switch
+
+/* void arch_context_init(struct context *c, uintptr_t stack_top,
+ *                        void (*entry)(void *), void *arg) */
+	.globl arch_context_init
+	.type arch_context_init, @function
+arch_context_init:
+	mv t0, a0
+	addi t1, a0, CTX_SIZE
+1:	sd zero, 0(t0)                  /* every field 0 (fs too) */
+	addi t0, t0, 8
+	bltu t0, t1, 1b
+	la t0, arch_context_trampoline
+	sd t0, CTX_RA(a0)
+	andi a1, a1, -16
+	sd a1, CTX_SP(a0)
+	sd a2, CTX_S(1)(a0)
+	sd a3, CTX_S(2)(a0)
+	ret
+	.size arch_context_init, . - arch_context_init
+
+	.type arch_context_trampoline, @function
+arch_context_trampoline:
+	mv a0, s2
+	jalr s1
+	/* entry must never return */
+	unimp
+	.size arch_context_trampoline, . - arch_context_trampoline

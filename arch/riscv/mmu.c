@@ -1,0 +1,345 @@
+/*
+ * mmu.c - the kernel page tables: an identity map plus the goroutine-stack
+ * window, in Sv39 (or Sv48 when the address space needs it).
+ *
+ * Objects:
+ *   root        - the top-level table, shared by every hart (one address
+ *                 space, ASID 0, all leaves global).
+ *   levels      - 3 (Sv39, 512 GiB of VA, lower half 256 GiB) or 4 (Sv48).
+ *                 Sv39 is used whenever RAM and STACK_REGION fit below
+ *                 2^38; otherwise Sv48 if the hart has it (checked by
+ *                 reading satp back), else a fatal error at boot.
+ *   early_pt    - a static pool for the tables arch_mmu_init builds (the
+ *                 page heap does not exist yet); later tables come from
+ *                 pt_alloc_page() and are never freed.
+ *   mmu_cpus    - bitmask of logical CPUs running on these tables, the
+ *                 targets of remote TLB flushes.
+ * Layout built by arch_mmu_init:
+ *   [0, 4 KiB)            unmapped: a nil-pointer dereference faults.
+ *   RAM ranges            R W X A D G, in the largest pages alignment allows
+ *                         (1 GiB, 2 MiB, 4 KiB).
+ *   other addresses below the top of RAM: MMIO, R W A D G (no execute).
+ *   STACK_REGION          4 KiB pages, R W A D G, by arch_map_page.
+ * Invariants:
+ *   - Tables are only ever added, never freed; a leaf is written once from
+ *     0 (map) and cleared once (unmap). Writers hold mmu_lock; readers
+ *     (arch_translate, the fault path) walk lock-free with acquire loads,
+ *     which pair with the release stores that publish a zeroed table.
+ *   - RISC-V harts may cache an invalid translation. So a new leaf is made
+ *     visible to this hart with a local sfence.vma, and another hart that
+ *     faults on it anyway finds the valid leaf in the fault path
+ *     (riscv_mmu_spurious_fault), flushes its own entry and retries. An
+ *     unmap is flushed locally and on every other hart through SBI.
+ *
+ * Physical memory attributes (cacheable vs device) come from the platform
+ * on these harts, not from the PTE (no Svpbmt), so MMIO differs from RAM
+ * only by the missing X permission.
+ */
+#include "arch.h"
+#include "riscv.h"
+#include "kernel/dt/bootinfo.h"
+#include "kernel/mm/mheap.h"
+#include "kernel/lib/print.h"
+#include "kernel/lib/spinlock.h"
+
+typedef uint64_t pte_t;
+
+#define PT_ENTRIES   512
+#define PG_SHIFT     12
+#define PG_SIZE      (1UL << PG_SHIFT)
+#define LEVEL_SHIFT(l) (PG_SHIFT + 9 * (l))
+#define LEVEL_SIZE(l)  (1UL << LEVEL_SHIFT(l))
+
+#define FLAGS_RAM   (PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D | PTE_G)
+#define FLAGS_MMIO  (PTE_V | PTE_R | PTE_W | PTE_A | PTE_D | PTE_G)
+#define FLAGS_STACK (PTE_V | PTE_R | PTE_W | PTE_A | PTE_D | PTE_G)
+
+#define EARLY_PT_PAGES 16
+static pte_t early_pt[EARLY_PT_PAGES][PT_ENTRIES] __attribute__((aligned(4096)));
+static int early_pt_used;            /* boot CPU only, before SMP */
+
+/* Written by arch_mmu_init on the boot CPU before any other CPU starts
+ * (arch_start_cpu's fence publishes them); read-only afterwards. */
+static pte_t *root;
+static int levels;
+static uint64_t kernel_satp;
+
+static uint64_t mmu_cpus;            /* atomic */
+static spinlock_t mmu_lock = SPINLOCK_INIT;
+
+static inline unsigned vpn(uintptr_t va, int level)
+{
+	return (va >> LEVEL_SHIFT(level)) & (PT_ENTRIES - 1);
+}
+
+static inline pte_t *pte_table(pte_t e)
+{
+	return (pte_t *)(uintptr_t)((e >> PTE_PPN_SHIFT) << PG_SHIFT);
+}
+
+static inline pte_t make_pte(uintptr_t pa, uint64_t flags)
+{
+	return ((pte_t)(pa >> PG_SHIFT) << PTE_PPN_SHIFT) | flags;
+}
+
+static inline bool pte_is_leaf(pte_t e)
+{
+	return (e & (PTE_R | PTE_W | PTE_X)) != 0;
+}
+
+/* Only the lower half of the address space is used. */
+static inline bool va_in_range(uintptr_t va)
+{
+	return va < (1UL << (LEVEL_SHIFT(levels) - 1));
+}
+
+static void *early_alloc(void)
+{
+	if (early_pt_used >= EARLY_PT_PAGES)
+		throw("riscv mmu: early page-table pool exhausted");
+	return early_pt[early_pt_used++];    /* .bss: already zero */
+}
+
+/* The slot for va at `level`, creating the tables above it. Returns NULL
+ * with *superpage set if a larger leaf already covers va, or NULL if alloc
+ * failed. Caller holds mmu_lock (or is the boot CPU before SMP). */
+static pte_t *walk_create(uintptr_t va, int level, void *(*alloc)(void),
+                          bool *superpage)
+{
+	pte_t *t = root;
+	*superpage = false;
+	for (int l = levels - 1; l > level; l--) {
+		pte_t *slot = &t[vpn(va, l)];
+		pte_t e = __atomic_load_n(slot, __ATOMIC_RELAXED);
+		if (!(e & PTE_V)) {
+			void *nt = alloc();
+			if (nt == NULL)
+				return NULL;
+			e = make_pte((uintptr_t)nt, PTE_V);
+			/* release: the zeroed table is visible before the
+			 * pointer to it; pairs with the acquire in walk(). */
+			__atomic_store_n(slot, e, __ATOMIC_RELEASE);
+		} else if (pte_is_leaf(e)) {
+			*superpage = true;
+			return NULL;
+		}
+		t = pte_table(e);
+	}
+	return &t[vpn(va, level)];
+}
+
+/* Lock-free lookup of the leaf that maps va: returns the PTE (0 if none)
+ * and its level, and the slot it lives in. */
+static pte_t walk(uintptr_t va, int *level, pte_t **slotp)
+{
+	pte_t *t = root;
+	if (t == NULL || !va_in_range(va))
+		return 0;
+	for (int l = levels - 1; l >= 0; l--) {
+		pte_t *slot = &t[vpn(va, l)];
+		/* acquire: pairs with the release that published the table
+		 * below (walk_create) or the leaf (arch_map_page). */
+		pte_t e = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+		if (!(e & PTE_V))
+			return 0;
+		if (pte_is_leaf(e)) {
+			*level = l;
+			if (slotp)
+				*slotp = slot;
+			return e;
+		}
+		t = pte_table(e);
+	}
+	return 0;
+}
+
+/* Identity-map [base, base+size) with the largest pages that fit. Boot CPU,
+ * before SMP; ranges never overlap. */
+static void map_range(uintptr_t base, uintptr_t size, uint64_t flags)
+{
+	uintptr_t va = base, end = base + size;
+	while (va < end) {
+		int l = 2;
+		while (l > 0 && ((va & (LEVEL_SIZE(l) - 1)) != 0 || end - va < LEVEL_SIZE(l)))
+			l--;
+		bool superpage;
+		pte_t *slot = walk_create(va, l, early_alloc, &superpage);
+		if (slot == NULL || *slot != 0)
+			throw("riscv mmu: overlapping identity map at %#lx", (unsigned long)va);
+		*slot = make_pte(va, flags);
+		va += LEVEL_SIZE(l);
+	}
+}
+
+static int cpu_from_hwid(uint64_t hwid)
+{
+	for (int i = 0; i < bootinfo.ncpu && i < MAXCPU; i++)
+		if (bootinfo.cpu_hwid[i] == hwid)
+			return i;
+	return 0;
+}
+
+/* Put this hart on the kernel tables. Announces it in mmu_cpus first, so
+ * that an unmap that misses the bit finds the hart not yet translating
+ * with the old tables (seq_cst on both sides: store-buffer pattern). */
+static void enable_here(void)
+{
+	int cpu = cpu_from_hwid(arch_boot_hwid());
+	__atomic_fetch_or(&mmu_cpus, 1UL << cpu, __ATOMIC_SEQ_CST);
+	sfence_vma_all();
+	csr_write(satp, kernel_satp);
+	sfence_vma_all();
+}
+
+void arch_mmu_init(const struct bootinfo *bi)
+{
+	struct mem_range r[BI_MAX_MEM];
+	int n = bi->nmem < BI_MAX_MEM ? bi->nmem : BI_MAX_MEM;
+	if (n <= 0)
+		throw("riscv mmu: no memory ranges in the device tree");
+	for (int i = 0; i < n; i++) {           /* sort by base (insertion) */
+		struct mem_range x = bi->mem[i];
+		int j = i;
+		for (; j > 0 && r[j - 1].base > x.base; j--)
+			r[j] = r[j - 1];
+		r[j] = x;
+	}
+	uint64_t top = 0;
+	for (int i = 0; i < n; i++)
+		if (r[i].base + r[i].size > top)
+			top = r[i].base + r[i].size;
+
+	uint64_t need = top;
+	if (STACK_REGION_BASE + STACK_REGION_SIZE > need)
+		need = STACK_REGION_BASE + STACK_REGION_SIZE;
+	if (need <= (1UL << 38))
+		levels = 3;
+	else if (need <= (1UL << 47))
+		levels = 4;
+	else
+		throw("riscv mmu: address space up to %#lx does not fit Sv48",
+		      (unsigned long)need);
+
+	root = early_alloc();
+	uintptr_t cursor = PG_SIZE;             /* page 0 stays unmapped */
+	for (int i = 0; i < n; i++) {
+		uintptr_t base = r[i].base & ~(PG_SIZE - 1);
+		uintptr_t end = (r[i].base + r[i].size + PG_SIZE - 1) & ~(PG_SIZE - 1);
+		if (end <= cursor)
+			continue;
+		if (base < cursor)
+			base = cursor;
+		if (base > cursor)
+			map_range(cursor, base - cursor, FLAGS_MMIO);
+		map_range(base, end - base, FLAGS_RAM);
+		cursor = end;
+	}
+
+	uint64_t mode = levels == 3 ? SATP_MODE_SV39 : SATP_MODE_SV48;
+	kernel_satp = mode | ((uintptr_t)root >> PG_SHIFT);
+	enable_here();
+	/* An unsupported mode leaves satp unchanged (WARL). */
+	if ((csr_read(satp) & SATP_MODE_MASK) != mode)
+		throw("riscv mmu: the hart lacks %s, needed for memory up to %#lx",
+		      levels == 3 ? "Sv39" : "Sv48", (unsigned long)need);
+}
+
+void arch_mmu_enable_secondary(void)
+{
+	enable_here();
+}
+
+/* Ordering: the leaf is published with a release store, then sfence.vma
+ * makes it visible to this hart's walker. Other harts may still hold a
+ * cached invalid entry; their fault path recovers (see top of file). */
+int arch_map_page(uintptr_t va, uintptr_t pa)
+{
+	va &= ~(PG_SIZE - 1);
+	if (!va_in_range(va))
+		return -1;
+	int ret = 0;
+	bool superpage;
+	spin_lock(&mmu_lock);
+	pte_t *slot = walk_create(va, 0, pt_alloc_page, &superpage);
+	if (slot == NULL) {
+		spin_unlock(&mmu_lock);
+		if (superpage)
+			return -1;
+		throw("arch_map_page: out of memory for page tables");
+	}
+	if (__atomic_load_n(slot, __ATOMIC_RELAXED) & PTE_V)
+		ret = -1;
+	else
+		/* release: pairs with the acquire loads in walk(). */
+		__atomic_store_n(slot, make_pte(pa, FLAGS_STACK), __ATOMIC_RELEASE);
+	spin_unlock(&mmu_lock);
+	if (ret == 0)
+		sfence_vma_addr(va);
+	return ret;
+}
+
+/* Flush va on every other hart on the kernel tables. The caller has
+ * interrupts masked so "this CPU" cannot change under it. */
+static void remote_flush(uintptr_t va)
+{
+	int self = cpu_from_hwid(arch_boot_hwid());
+	/* seq_cst: ordered after the PTE clear (see enable_here). */
+	uint64_t todo = __atomic_load_n(&mmu_cpus, __ATOMIC_SEQ_CST) & ~(1UL << self);
+	/* One SBI call per group of 64 consecutive hart ids (normally one). */
+	for (int first = 0; first < MAXCPU; first++) {
+		if (!(todo & (1UL << first)))
+			continue;
+		unsigned long base = bootinfo.cpu_hwid[first] & ~63UL, mask = 0;
+		for (int c = first; c < MAXCPU; c++) {
+			if (!(todo & (1UL << c)) || (bootinfo.cpu_hwid[c] & ~63UL) != base)
+				continue;
+			mask |= 1UL << (bootinfo.cpu_hwid[c] - base);
+			todo &= ~(1UL << c);
+		}
+		sbi_remote_sfence_vma(mask, base, va, PG_SIZE);
+	}
+}
+
+/* Ordering: returns after every hart's TLB has dropped va (SBI remote
+ * fences complete before the call returns). */
+uintptr_t arch_unmap_page(uintptr_t va)
+{
+	va &= ~(PG_SIZE - 1);
+	int level = -1;
+	pte_t *slot = NULL, old = 0;
+	spin_lock(&mmu_lock);
+	if (walk(va, &level, &slot) != 0 && level == 0)
+		/* seq_cst: the clear precedes the read of mmu_cpus. */
+		old = __atomic_exchange_n(slot, 0, __ATOMIC_SEQ_CST);
+	spin_unlock(&mmu_lock);
+	if (old == 0)
+		return 0;
+	unsigned long flags = arch_irq_save();
+	sfence_vma_addr(va);
+	remote_flush(va);
+	arch_irq_restore(flags);
+	return (uintptr_t)pte_table(old);
+}
+
+uintptr_t arch_translate(uintptr_t va)
+{
+	int level;
+	pte_t e = walk(va, &level, NULL);
+	if (e == 0)
+		return 0;
+	return (uintptr_t)pte_table(e) + (va & (LEVEL_SIZE(level) - 1));
+}
+
+bool riscv_mmu_spurious_fault(uintptr_t va, int access)
+{
+	int level;
+	pte_t e = walk(va, &level, NULL);
+	if (e == 0 || (e & PTE_U) || !(e & PTE_A))
+		return false;
+	pte_t need = access == ACCESS_FETCH ? PTE_X :
+	             access == ACCESS_LOAD ? PTE_R : (PTE_W | PTE_D);
+	if ((e & need) != need)
+		return false;
+	sfence_vma_addr(va);
+	return true;
+}

@@ -1,0 +1,42 @@
+/*
+ * timer.c - the per-hart one-shot timer and inter-processor interrupts.
+ *
+ * Timer: the deadline is compared against the `time` CSR (arch_ticks).
+ * With the Sstc extension (bootinfo.has_sstc) the hart owns a supervisor
+ * compare register, stimecmp, and the timer interrupt (sip.STIP) is simply
+ * "time >= stimecmp": writing a later value clears it, no firmware call.
+ * Without Sstc the deadline goes through SBI set_timer, and the firmware
+ * clears STIP when a new deadline is set. Either way UINT64_MAX is a
+ * deadline that never comes, i.e. disarmed.
+ *
+ * IPI: SBI send_ipi makes the firmware raise sip.SSIP on the target hart;
+ * the trap handler clears SSIP before calling trap_ipi.
+ */
+#include "arch.h"
+#include "riscv.h"
+#include "kernel/dt/bootinfo.h"
+
+/* Per-CPU only: touches this hart's compare register. No ordering. */
+void arch_timer_set(uint64_t when)
+{
+	if (bootinfo.has_sstc)
+		__asm__ volatile("csrw " csr_str(CSR_STIMECMP) ", %0"
+		                 : : "r"(when) : "memory");
+	else
+		sbi_set_timer(when);
+}
+
+/* The timebase from /cpus timebase-frequency. QEMU virt and most boards
+ * state it; if a device tree does not, 10 MHz (QEMU virt's) is assumed. */
+uint64_t arch_timer_freq(void)
+{
+	return bootinfo.timebase_hz ? bootinfo.timebase_hz : 10000000;
+}
+
+/* Ordering: the fence makes every store before the call visible to the
+ * target before it can observe the interrupt. */
+void arch_send_ipi(int cpu)
+{
+	__asm__ volatile("fence rw, rw" : : : "memory");
+	sbi_send_ipi(1, bootinfo.cpu_hwid[cpu]);
+}

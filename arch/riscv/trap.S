@@ -1,0 +1,228 @@
+/*
+ * trap.S - trap entry and exit, and the async-preemption return path.
+ *
+ * Trap stack protocol (sscratch):
+ *   - Outside a trap, sscratch holds the top of this CPU's trap stack.
+ *   - Entry swaps sp and sscratch. A non-zero result is the trap stack:
+ *     the frame goes there, and sscratch is set to 0 while the trap is
+ *     handled. A zero result means the trap hit trap code itself (a fault
+ *     while handling a trap): swap back and push the nested frame on the
+ *     current (trap) stack.
+ *   - Every frame records the sscratch value its exit restores: the trap
+ *     stack top for an outermost frame, 0 for a nested one. It is written
+ *     back only after every load that could fault, right before sret.
+ * tp belongs to the CPU: it is stored in the frame for arch_dump_regs but
+ * never loaded back (a goroutine may come back on another CPU).
+ * FP registers and fcsr are saved on every trap (kernel code may use FP).
+ *
+ * asyncPreempt: arch_inject_async_preempt copies the frame onto the
+ * interrupted goroutine's stack and makes the trap return here with sp =
+ * that copy and interrupts on. It calls asyncPreempt2() (which may switch
+ * goroutines and resume us later on another CPU), then masks interrupts and
+ * restores every register but tp, pc and sstatus from the copy.
+ */
+#include "arch_impl.h"
+#include "riscv.h"
+
+	.macro SAVE_X
+	sd ra, TF_X(1)(sp)
+	sd gp, TF_X(3)(sp)
+	sd tp, TF_X(4)(sp)
+	/* t0 (x5) saved by the caller of the macro */
+	sd t1, TF_X(6)(sp)
+	sd t2, TF_X(7)(sp)
+	sd s0, TF_X(8)(sp)
+	sd s1, TF_X(9)(sp)
+	sd a0, TF_X(10)(sp)
+	sd a1, TF_X(11)(sp)
+	sd a2, TF_X(12)(sp)
+	sd a3, TF_X(13)(sp)
+	sd a4, TF_X(14)(sp)
+	sd a5, TF_X(15)(sp)
+	sd a6, TF_X(16)(sp)
+	sd a7, TF_X(17)(sp)
+	sd s2, TF_X(18)(sp)
+	sd s3, TF_X(19)(sp)
+	sd s4, TF_X(20)(sp)
+	sd s5, TF_X(21)(sp)
+	sd s6, TF_X(22)(sp)
+	sd s7, TF_X(23)(sp)
+	sd s8, TF_X(24)(sp)
+	sd s9, TF_X(25)(sp)
+	sd s10, TF_X(26)(sp)
+	sd s11, TF_X(27)(sp)
+	sd t3, TF_X(28)(sp)
+	sd t4, TF_X(29)(sp)
+	sd t5, TF_X(30)(sp)
+	sd t6, TF_X(31)(sp)
+	.endm
+
+	/* Every integer register except x0, sp and tp. */
+	.macro LOAD_X
+	ld ra, TF_X(1)(sp)
+	ld gp, TF_X(3)(sp)
+	ld t0, TF_X(5)(sp)
+	ld t1, TF_X(6)(sp)
+	ld t2, TF_X(7)(sp)
+	ld s0, TF_X(8)(sp)
+	ld s1, TF_X(9)(sp)
+	ld a0, TF_X(10)(sp)
+	ld a1, TF_X(11)(sp)
+	ld a2, TF_X(12)(sp)
+	ld a3, TF_X(13)(sp)
+	ld a4, TF_X(14)(sp)
+	ld a5, TF_X(15)(sp)
+	ld a6, TF_X(16)(sp)
+	ld a7, TF_X(17)(sp)
+	ld s2, TF_X(18)(sp)
+	ld s3, TF_X(19)(sp)
+	ld s4, TF_X(20)(sp)
+	ld s5, TF_X(21)(sp)
+	ld s6, TF_X(22)(sp)
+	ld s7, TF_X(23)(sp)
+	ld s8, TF_X(24)(sp)
+	ld s9, TF_X(25)(sp)
+	ld s10, TF_X(26)(sp)
+	ld s11, TF_X(27)(sp)
+	ld t3, TF_X(28)(sp)
+	ld t4, TF_X(29)(sp)
+	ld t5, TF_X(30)(sp)
+	ld t6, TF_X(31)(sp)
+	.endm
+
+	.macro FP_REGS op
+	\op f0, TF_F(0)(sp)
+	\op f1, TF_F(1)(sp)
+	\op f2, TF_F(2)(sp)
+	\op f3, TF_F(3)(sp)
+	\op f4, TF_F(4)(sp)
+	\op f5, TF_F(5)(sp)
+	\op f6, TF_F(6)(sp)
+	\op f7, TF_F(7)(sp)
+	\op f8, TF_F(8)(sp)
+	\op f9, TF_F(9)(sp)
+	\op f10, TF_F(10)(sp)
+	\op f11, TF_F(11)(sp)
+	\op f12, TF_F(12)(sp)
+	\op f13, TF_F(13)(sp)
+	\op f14, TF_F(14)(sp)
+	\op f15, TF_F(15)(sp)
+	\op f16, TF_F(16)(sp)
+	\op f17, TF_F(17)(sp)
+	\op f18, TF_F(18)(sp)
+	\op f19, TF_F(19)(sp)
+	\op f20, TF_F(20)(sp)
+	\op f21, TF_F(21)(sp)
+	\op f22, TF_F(22)(sp)
+	\op f23, TF_F(23)(sp)
+	\op f24, TF_F(24)(sp)
+	\op f25, TF_F(25)(sp)
+	\op f26, TF_F(26)(sp)
+	\op f27, TF_F(27)(sp)
+	\op f28, TF_F(28)(sp)
+	\op f29, TF_F(29)(sp)
+	\op f30, TF_F(30)(sp)
+	\op f31, TF_F(31)(sp)
+	.endm
+
+	.section .text
+	.balign 4
+	.globl riscv_trap_vector
+	.type riscv_trap_vector, @function
+riscv_trap_vector:
+	csrrw sp, sscratch, sp
+	bnez sp, 1f
+	/* Nested: we were on the trap stack already. */
+	csrrw sp, sscratch, sp          /* sp = trap-stack sp, sscratch = 0 */
+	addi sp, sp, -TF_SIZE
+	sd t0, TF_X(5)(sp)
+	addi t0, sp, TF_SIZE
+	sd t0, TF_X(2)(sp)
+	sd zero, TF_SSCRATCH(sp)        /* exit keeps the "in trap" marker */
+	j 2f
+1:	/* sp = trap stack top, sscratch = interrupted sp */
+	addi sp, sp, -TF_SIZE
+	sd t0, TF_X(5)(sp)
+	csrrw t0, sscratch, zero        /* t0 = interrupted sp; mark "in trap" */
+	sd t0, TF_X(2)(sp)
+	addi t0, sp, TF_SIZE
+	sd t0, TF_SSCRATCH(sp)          /* exit restores the trap stack top */
+2:	SAVE_X
+	sd zero, TF_X(0)(sp)
+	FP_REGS fsd
+	frcsr t0
+	sd t0, TF_FCSR(sp)
+	csrr t0, sepc
+	sd t0, TF_SEPC(sp)
+	csrr t1, sstatus
+	sd t1, TF_SSTATUS(sp)
+	csrr t1, scause
+	sd t1, TF_SCAUSE(sp)
+	csrr t1, stval
+	sd t1, TF_STVAL(sp)
+
+	/* A frame record {interrupted s0, interrupted pc} so that a traceback
+	 * taken inside the handler continues into the interrupted code. */
+	addi sp, sp, -16
+	sd s0, 0(sp)
+	sd t0, 8(sp)
+	addi s0, sp, 16
+	addi a0, sp, 16
+	call riscv_trap
+	addi sp, sp, 16
+
+	.globl riscv_trap_return
+riscv_trap_return:
+	FP_REGS fld
+	ld t0, TF_FCSR(sp)
+	fscsr t0
+	ld t0, TF_SEPC(sp)
+	csrw sepc, t0
+	ld t0, TF_SSTATUS(sp)
+	csrw sstatus, t0                /* SIE stays 0 until sret */
+	ld t0, TF_SSCRATCH(sp)
+	csrw sscratch, t0
+	LOAD_X
+	ld sp, TF_X(2)(sp)
+	sret
+	.size riscv_trap_vector, . - riscv_trap_vector
+
+/*
+ * Entered by sret from a trap whose frame arch_inject_async_preempt copied
+ * to sp. Every register except sp and pc still holds the interrupted
+ * goroutine's value; interrupts are on.
+ */
+	.balign 4
+	.globl asyncPreempt
+	.type asyncPreempt, @function
+asyncPreempt:
+	/* Frame record {interrupted s0, interrupted pc}: tracebacks from
+	 * inside asyncPreempt2 show the interrupted function. */
+	addi sp, sp, -16
+	ld t0, 16 + TF_SEPC(sp)
+	sd t0, 8(sp)
+	sd s0, 0(sp)
+	addi s0, sp, 16
+	call asyncPreempt2
+	addi sp, sp, 16
+
+	csrci sstatus, SSTATUS_SIE
+	/* Touch both ends of the copy before any CSR is written: if this hart
+	 * still caches an invalid entry for the stack page (it may be running
+	 * on a different hart now), the spurious fault is taken and resolved
+	 * here, where it disturbs nothing. */
+	ld t0, TF_X(0)(sp)
+	ld t0, TF_SSCRATCH(sp)
+	FP_REGS fld
+	ld t0, TF_FCSR(sp)
+	fscsr t0
+	ld t0, TF_SEPC(sp)
+	csrw sepc, t0
+	ld t0, TF_SSTATUS(sp)
+	csrw sstatus, t0                /* SIE = 0, SPIE = 1, SPP = S */
+	LOAD_X
+	ld sp, TF_X(2)(sp)
+	sret
+	.globl asyncPreempt_end
+asyncPreempt_end:
+	.size asyncPreempt, . - asyncPreempt

@@ -1,0 +1,37 @@
+/*
+ * bench.h - helpers for benchmark programs (see bench/README.md).
+ *
+ * A benchmark runs a body many times between two reads of the retired-
+ * instruction counter, subtracts the cost of an empty loop of the same
+ * length, and prints one line per figure:
+ *   bench: <arch> <metric> <value> <unit> [baseline=<name>:<value> ratio=<r>]
+ * Under QEMU with -icount shift=0,sleep=off the counts are exact and
+ * repeatable; bench/run.sh boots every benchmark that way.
+ */
+#ifndef BENCH_BENCH_H
+#define BENCH_BENCH_H
+#include <stdio.h>
+#include "gort.h"
+#include "arch.h"
+
+static inline uint64_t bench_instret(void) { return arch_instret(); }
+
+/* Instructions of an empty loop of n iterations (the harness's own cost). */
+__attribute__((noinline)) static uint64_t bench_empty_loop(long n)
+{
+	uint64_t t0 = bench_instret();
+	for (long i = 0; i < n; i++)
+		__asm__ volatile("" ::: "memory");
+	return bench_instret() - t0;
+}
+
+static inline void bench_report(const char *metric, double value, const char *unit,
+                                const char *baseline, double base_value)
+{
+	if (baseline)
+		printf("bench: %s %s %.1f %s baseline=%s:%.1f ratio=%.2f\n", ARCH_NAME, metric,
+		       value, unit, baseline, base_value, base_value > 0 ? value / base_value : 0.0);
+	else
+		printf("bench: %s %s %.1f %s\n", ARCH_NAME, metric, value, unit);
+}
+#endif

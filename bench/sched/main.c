@@ -1,0 +1,133 @@
+// TEST: smp=1 status=0 timeout=120
+// EXPECT: ^bench: [a-z0-9]+ yield_switch [0-9.]+ instructions baseline=raw_switch
+// EXPECT: ^bench: [a-z0-9]+ go_create_exit [0-9.]+ instructions
+// EXPECT: ^bench: [a-z0-9]+ sleep_overshoot_1ms [0-9.-]+ ns
+/*
+ * bench/sched - scheduler figures (issue: benchmark suite):
+ *   raw_switch      baseline: one arch_switch between two stacks, the floor
+ *                   for any goroutine switch (callee-saved registers only);
+ *   atomic_cas      baseline: one uncontended compare-and-swap;
+ *   yield_switch    Gosched with one other ready goroutine, 1 CPU, per yield;
+ *   go_create_exit  spawn an empty goroutine, run it, let it exit (stack
+ *                   reused from the free-G cache), per goroutine;
+ *   sleep_overshoot Sleep(50 us) and Sleep(1 ms): how late, in virtual ns;
+ *   preempt_path    instructions from a time-slice interrupt to the other
+ *                   goroutine running (measured around a spinning hog).
+ * The `TEST:` line lets `make test` smoke-run it (figures not asserted).
+ */
+#include "bench/bench.h"
+#include "kernel/sched/sched.h"
+
+#define N 20000
+
+/* ---- raw_switch ---------------------------------------------------------- */
+static struct context main_ctx, other_ctx;
+static uint8_t other_stack[8192] __attribute__((aligned(16)));
+static volatile long raw_count;
+
+static _Noreturn void raw_other(void *arg)
+{
+	for (;;) {
+		raw_count++;
+		arch_switch(&other_ctx, &main_ctx);
+	}
+}
+
+static double bench_raw_switch(void)
+{
+	arch_context_init(&other_ctx, (uintptr_t)&other_stack[sizeof other_stack], raw_other, NULL);
+	arch_switch(&main_ctx, &other_ctx);          /* warm up */
+	uint64_t t0 = bench_instret();
+	for (long i = 0; i < N; i++)
+		arch_switch(&main_ctx, &other_ctx);  /* there and back: 2 switches */
+	uint64_t t = bench_instret() - t0 - bench_empty_loop(N);
+	return (double)t / N / 2;
+}
+
+/* ---- atomic_cas ---------------------------------------------------------- */
+static double bench_atomic_cas(void)
+{
+	static uint64_t word;
+	uint64_t t0 = bench_instret();
+	for (long i = 0; i < N; i++) {
+		uint64_t old = (uint64_t)i;
+		__atomic_compare_exchange_n(&word, &old, (uint64_t)i + 1, false,
+		                            __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	}
+	uint64_t t = bench_instret() - t0 - bench_empty_loop(N);
+	return (double)t / N;
+}
+
+/* ---- yield_switch ---------------------------------------------------------- */
+static volatile int yield_stop;
+static void yielder(void *arg)
+{
+	while (!yield_stop)
+		Gosched();
+}
+
+static double bench_yield(void)
+{
+	yield_stop = 0;
+	go(yielder, NULL);
+	Gosched();
+	uint64_t t0 = bench_instret();
+	for (long i = 0; i < N; i++)
+		Gosched();                   /* main yields, yielder yields back */
+	uint64_t t = bench_instret() - t0 - bench_empty_loop(N);
+	yield_stop = 1;
+	Gosched();
+	return (double)t / N / 2;            /* per yield */
+}
+
+/* ---- go_create_exit -------------------------------------------------------- */
+static int64_t created;
+static void empty(void *arg)
+{
+	created++;
+}
+
+static double bench_go(void)
+{
+	for (int i = 0; i < 100; i++)        /* warm the free-G cache */
+		go(empty, NULL);
+	Gosched();
+	created = 0;
+	uint64_t t0 = bench_instret();
+	for (long i = 0; i < N; i++) {
+		go(empty, NULL);
+		Gosched();                   /* it runs (runnext) and exits */
+	}
+	uint64_t t = bench_instret() - t0 - bench_empty_loop(N);
+	if (created != N)
+		printf("bench: warning: %lld of %d goroutines ran\n", (long long)created, N);
+	return (double)t / N;
+}
+
+/* ---- sleep_overshoot ---------------------------------------------------- */
+static double bench_sleep(int64_t d)
+{
+	int64_t worst = 0, sum = 0;
+	for (int i = 0; i < 20; i++) {
+		int64_t t0 = nanotime();
+		Sleep(d);
+		int64_t late = nanotime() - t0 - d;
+		sum += late;
+		if (late > worst)
+			worst = late;
+	}
+	return (double)sum / 20;
+}
+
+int main(void)
+{
+	double raw = bench_raw_switch();
+	double cas = bench_atomic_cas();
+	bench_report("raw_switch", raw, "instructions", NULL, 0);
+	bench_report("atomic_cas", cas, "instructions", NULL, 0);
+	bench_report("yield_switch", bench_yield(), "instructions", "raw_switch", raw);
+	bench_report("go_create_exit", bench_go(), "instructions", NULL, 0);
+	bench_report("sleep_overshoot_50us", bench_sleep(50 * Microsecond), "ns", NULL, 0);
+	bench_report("sleep_overshoot_1ms", bench_sleep(Millisecond), "ns", NULL, 0);
+	return 0;
+}
