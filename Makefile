@@ -75,7 +75,7 @@ $(BUILD)/$(notdir $(1)).elf: $(patsubst %,$(OBJDIR)/%.o,$(wildcard $(1)/*.c)) $(
 	$(Q)$$(TC_CC) $$(ASFLAGS) -c $$@.symtab.S -o $$@.symtab.o
 	$(Q)$$(TC_LD) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $$@.symtab.o $$(LIBS)
 	$(Q)scripts/checksymtab.sh $$(TC_NM) $$@.pass1 $$@
-	$(Q)$$(TC_OBJDUMP) -S $$@ > $$(@:.elf=.lst)
+	$(Q)$$(TC_OBJDUMP) -S $$@ > $$(@:.elf=.lst) 2>/dev/null
 	$(Q)$$(TC_NM) -n $$@ > $$(@:.elf=.sym)
 endef
 APP_DIRS := $(sort $(APP) $(wildcard examples/* tests/qemu/* bench/*))

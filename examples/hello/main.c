@@ -1,0 +1,21 @@
+/*
+ * hello - the smallest program: goroutines on every CPU say hello.
+ * make run APP=examples/hello
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include "gort.h"
+
+static void hello(void *arg)
+{
+	printf("hello from goroutine %llu on cpu %d\n", (unsigned long long)Goid(), CPU());
+	free(arg);
+}
+
+int main(void)
+{
+	for (int i = 0; i < 8; i++)
+		go(hello, malloc(32));
+	Sleep(10 * Millisecond);
+	return 0;
+}
