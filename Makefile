@@ -51,11 +51,17 @@ all: $(BUILD)/$(APPNAME).bin
 setup:
 	@scripts/setup.sh
 
-$(OBJDIR)/%.c.o: %.c
+# Objects depend on a stamp named after a hash of the flags, so changing
+# a flag (or the toolchain) rebuilds everything that was built with others.
+FLAGS_STAMP := $(BUILD)/flags.$(shell echo '$(CFLAGS) $(LDFLAGS)' | md5sum | cut -c1-12)
+$(FLAGS_STAMP):
+	@mkdir -p $(BUILD); rm -f $(BUILD)/flags.*; touch $@
+
+$(OBJDIR)/%.c.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(TC_CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(OBJDIR)/%.S.o: %.S
+$(OBJDIR)/%.S.o: %.S $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(TC_CC) $(ASFLAGS) -MMD -MP -c $< -o $@
 

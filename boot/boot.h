@@ -14,6 +14,9 @@
 
 _Noreturn void kmain(uint64_t hwid, const void *dtb);
 
+/* Weak hook: may return a different device tree blob (tests only). */
+const void *boot_dtb_hook(const void *dtb);
+
 /* Entry symbol (physical address) for secondary CPUs, in boot/entry-<arch>.S.
  * riscv: SBI HSM hart_start(hartid, secondary_entry, opaque=cpu);
  *        enters with a0 = hartid, a1 = cpu.

@@ -25,6 +25,14 @@
 
 extern int main(void);
 
+/* Tests may replace the blob the firmware passed (tests/qemu/dtb_truncated
+ * hands the parser a damaged copy). The default keeps it. Runs before the
+ * console exists and before the MMU is fully set up: it must only copy. */
+__attribute__((weak)) const void *boot_dtb_hook(const void *dtb)
+{
+	return dtb;
+}
+
 static void boot_warn(const char *msg)
 {
 	printk("%s\n", msg);
@@ -98,10 +106,12 @@ _Noreturn void kmain(uint64_t hwid, const void *dtb)
 	arch_cpu_init(m0, 0);
 
 	const char *err = "unknown error";
+	dtb = boot_dtb_hook(dtb);
 	if (fdt_parse(dtb, &bootinfo, &err) < 0) {
 		console_init_fallback();
 		throw("%s (blob at %p)", err, dtb);
 	}
+	bootinfo.parsed = true;
 	boot_cpu_first(&bootinfo, hwid);
 	console_init(&bootinfo);
 	bootargs_parse(bootinfo.bootargs, boot_warn);

@@ -32,6 +32,9 @@
  * QEMU virt's ns16550a. Only used to report the broken device tree. */
 #define ARCH_FALLBACK_UART_BASE  0x10000000UL
 #define ARCH_FALLBACK_UART_PL011 0
+/* QEMU virt's "sifive,test0" finisher: power-off with a status when the
+ * device tree could not be parsed. */
+#define ARCH_FALLBACK_TEST_FINISHER 0x100000UL
 
 /* struct trapframe layout (bytes) */
 #define TF_X(n)      ((n) * 8)          /* x0 slot unused (always 0) */

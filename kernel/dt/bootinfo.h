@@ -58,6 +58,10 @@ struct bootinfo {
 	uint64_t test_finisher;         /* riscv "sifive,test0/1" syscon, 0 if none */
 
 	char bootargs[BI_BOOTARGS_MAX]; /* /chosen/bootargs, "" if none */
+
+	bool parsed;                    /* set by kmain once fdt_parse succeeded;
+	                                   until then arch code uses its
+	                                   documented QEMU virt fallbacks */
 };
 
 /* Parse the flattened device tree at dtb into *bi. Returns 0 on success or

@@ -78,7 +78,8 @@ static void fatal_report_tail(uintptr_t pc, uintptr_t fp, struct trapframe *tf)
 	arch_poweroff(2);
 }
 
-static _Noreturn void die(const char *prefix, const char *fmt, va_list ap)
+/* Not inlined, so that its caller (throw, gopanic) is one frame up. */
+static __attribute__((noinline)) _Noreturn void die(const char *prefix, const char *fmt, va_list ap)
 {
 	bool first = fatal_enter();
 	char msg[200];
@@ -86,8 +87,10 @@ static _Noreturn void die(const char *prefix, const char *fmt, va_list ap)
 	printk("%s%s\n", prefix, msg);
 	if (!first)
 		arch_poweroff(2);
-	fatal_report_tail((uintptr_t)__builtin_return_address(0),
-	                  (uintptr_t)__builtin_frame_address(0), NULL);
+	/* Start in throw/gopanic: die's return address, and the frame that
+	 * address belongs to. */
+	uintptr_t pc, fp = arch_frame_next((uintptr_t)__builtin_frame_address(0), &pc);
+	fatal_report_tail(pc, fp, NULL);
 	for (;;)
 		;
 }

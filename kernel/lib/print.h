@@ -28,7 +28,8 @@ _Noreturn void gopanic(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 _Noreturn void fatal_trap(struct trapframe *tf, const char *cause,
                           uintptr_t addr, bool addr_valid);
 
-/* Print a frame-pointer traceback starting at (pc, fp), symbolized. */
+/* Print a frame-pointer traceback, symbolized: pc is a return address in
+ * the frame whose frame pointer is fp; then every caller. */
 void traceback(uintptr_t pc, uintptr_t fp, uintptr_t stack_lo, uintptr_t stack_hi);
 
 /* The same from a trap: the trapped pc, then its callers. */

@@ -44,24 +44,28 @@ const char *symbolize(uintptr_t pc, uintptr_t *offset)
 	return t[lo].name;
 }
 
-static void print_frame(uintptr_t pc)
+/* A return address points after the call, which may already be the next
+ * function when the call was the last instruction (a noreturn callee), so
+ * callers' frames are looked up at pc - 1 and printed with their real pc. */
+static void print_frame(uintptr_t pc, bool is_return_address)
 {
 	uintptr_t off = 0;
-	const char *name = symbolize(pc, &off);
+	const char *name = symbolize(pc - is_return_address, &off);
 	if (name)
-		printk("    %s+%#lx\n\t    pc=%#lx\n", name, (unsigned long)off, (unsigned long)pc);
+		printk("    %s+%#lx\n\t    pc=%#lx\n", name, (unsigned long)(off + is_return_address),
+		       (unsigned long)pc);
 	else
 		printk("    ?\n\t    pc=%#lx\n", (unsigned long)pc);
 }
 
 void traceback_trap(const struct trapframe *tf, uintptr_t lo, uintptr_t hi)
 {
-	print_frame(arch_tf_pc(tf));
+	print_frame(arch_tf_pc(tf), false);
 	uintptr_t fp = arch_tf_fp(tf), pc;
 	if (fp == 0 || (fp & 7) != 0 || (hi != 0 && (fp <= lo || fp > hi)))
 		return;
 	uintptr_t caller_fp = arch_tf_unwind(tf, &pc);
-	if (symbolize(pc, NULL) != NULL)
+	if (symbolize(pc - 1, NULL) != NULL)
 		traceback(pc, caller_fp, lo, hi);
 }
 
@@ -69,7 +73,7 @@ void traceback(uintptr_t pc, uintptr_t fp, uintptr_t lo, uintptr_t hi)
 {
 	const int max_frames = 48;
 	for (int i = 0; i < max_frames; i++) {
-		print_frame(pc);
+		print_frame(pc, true);
 		if (fp == 0 || (fp & 7) != 0)
 			return;
 		if (hi != 0 && (fp <= lo || fp > hi))
@@ -78,7 +82,7 @@ void traceback(uintptr_t pc, uintptr_t fp, uintptr_t lo, uintptr_t hi)
 		if (pc == 0 || caller_fp <= fp)
 			return;                 /* frames only move up the stack */
 		fp = caller_fp;
-		if (symbolize(pc, NULL) == NULL)
+		if (symbolize(pc - 1, NULL) == NULL)
 			return;                 /* not a return address into our code */
 	}
 	printk("    ...more frames...\n");

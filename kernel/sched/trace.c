@@ -55,8 +55,9 @@ void sched_dump_goroutines(struct g *skip)
 			continue;
 		shown++;
 		printk("\ngoroutine %llu [%s", (unsigned long long)gp->goid, status_string(gp));
-		if (st == Gwaiting && gp->waitsince)
-			printk(", %lld minutes", (long long)((nanotime() - gp->waitsince) / (60 * Second)));
+		int64_t mins = st == Gwaiting && gp->waitsince ? (nanotime() - gp->waitsince) / (60 * Second) : 0;
+		if (mins >= 1)                  /* as Go: only from one minute on */
+			printk(", %lld minutes", (long long)mins);
 		printk("]:\n");
 		if (st != Grunning)
 			traceback(arch_context_pc(&gp->ctx), arch_context_fp(&gp->ctx),
