@@ -1,4 +1,4 @@
-// TEST: smp=1,2,4,8 status=0 timeout=60
+// TEST: smp=1,2,3,4,5,6,7,8 status=0 timeout=60
 // EXPECT: ^cpu 0 \(hwid [0-9]+\) online
 // EXPECT: ^online: ([0-9]) of \1 CPUs$
 // EXPECT: ^PASS$
