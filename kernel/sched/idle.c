@@ -6,7 +6,8 @@
  * An M with no P sleeps in wfi with interrupts masked around the check, so
  * a wake-up IPI that lands between the check and the wfi is not lost: wfi
  * returns at once when an interrupt is pending. Its hardware timer is set
- * for the earliest timer of any P, so due timers wake a CPU (one of sysmon's
+ * for the earliest timer of any idle P (busy Ps are covered by their own M's
+ * timer interrupt), so due timers wake a CPU (one of sysmon's
  * duties); no CPU ever polls.
  *
  * wakep hands an idle P to an idle M and IPIs it; the M comes up spinning
@@ -101,11 +102,18 @@ void wakep(void)
 	arch_send_ipi(m->id);
 }
 
-int64_t earliest_timer(void)
+/* Earliest timer of the idle Ps only: a P that an M holds is looked after
+ * by that M's own timer interrupt, and counting it here would make idle
+ * CPUs spin awake while a busy P runs a timer a little late. (Racy reads
+ * of P status: a P that goes idle afterwards is handed in by an M that
+ * then runs stopm itself, with a fresh look.) */
+static int64_t earliest_idle_timer(void)
 {
 	int64_t w = INT64_MAX;
 	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
 	for (int i = 0; i < np; i++) {
+		if (__atomic_load_n(&allp[i].status, __ATOMIC_RELAXED) != Pidle)
+			continue;
 		int64_t t = timers_next(&allp[i].timers);
 		if (t < w)
 			w = t;
@@ -161,14 +169,14 @@ void stopm(struct m *m)
 			arch_irq_enable();
 			return;
 		}
-		int64_t wake = earliest_timer();
+		int64_t wake = earliest_idle_timer();
 		arch_timer_set(wake == INT64_MAX ? UINT64_MAX : ns_to_ticks(wake) + sched.start_ticks);
 		arch_wfi();
 		arch_irq_enable();      /* the pending interrupt is taken here */
 		arch_timer_set(UINT64_MAX);
 		/* Woken by a timer or a stray interrupt: if there is work, take
 		 * a P ourselves rather than wait for a hand-off. */
-		if (earliest_timer() <= nanotime() ||
+		if (earliest_idle_timer() <= nanotime() ||
 		    __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) > 0) {
 			spin_lock(&sched.lock);
 			if (m->nextp == NULL && sched.pidle != NULL) {

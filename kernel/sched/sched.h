@@ -37,7 +37,6 @@ void stopm(struct m *m);               /* sleep until handed a P */
 struct p *pidleget(void);              /* sched.lock held */
 void pidleput(struct p *pp);           /* sched.lock held */
 void check_deadlock(void);             /* sched.lock held */
-int64_t earliest_timer(void);          /* over all Ps, INT64_MAX if none */
 void gomaxprocs_apply(struct m *m);    /* retire this M's P if shrunk */
 
 /* preemption (preempt.c) */
