@@ -1,5 +1,5 @@
-// TEST: smp=1,2,4 status=0 timeout=60
-// TEST: smp=1,4 bootargs="gomaxprocs=1" status=0 timeout=60
+// TEST: smp=1,2,4 status=0 timeout=60 icount=1
+// TEST: smp=1,4 bootargs="gomaxprocs=1" status=0 timeout=60 icount=1
 // EXPECT: ^probe ran after [0-9]+ us
 // EXPECT: ^PASS$
 /*
@@ -7,6 +7,10 @@
  * cannot starve others: a probe goroutine spawned afterwards must run within
  * two time slices, which only asynchronous preemption can give. Also run
  * with gomaxprocs=1, where nothing else could ever run.
+ *
+ * Latencies are virtual time (icount=1): on a loaded 2-core host a vCPU
+ * thread can be descheduled for many milliseconds, which says nothing about
+ * the runtime. At 1 CPU the probe runs after exactly one slice.
  */
 #include "tests/qemu/testing.h"
 
