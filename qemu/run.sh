@@ -4,7 +4,7 @@
 # Environment: ARCH (riscv64|aarch64), SMP (CPUs), MEM (RAM, default 256M),
 # BOOTARGS (-append), TIMEOUT (seconds, default 60; a hung guest is killed
 # and the tail of its output shown), CPU (aarch64 -cpu, default cortex-a72),
-# MACHINE (extra -machine options, e.g. gic-version=3), QEMU_EXTRA (more
+# (riscv64: only if set, e.g. rv64,sstc=off), MACHINE (extra -machine options, e.g. gic-version=3), QEMU_EXTRA (more
 # flags), LOG (also write the output there), DEBUG_GDB=1 (start halted with
 # a gdb server on :1234), ICOUNT=1 (count instructions exactly: benchmarks).
 set -u
@@ -14,7 +14,7 @@ TIMEOUT=${TIMEOUT:-60}; MACHINE=${MACHINE:-}; QEMU_EXTRA=${QEMU_EXTRA:-}
 LOG=${LOG:-}
 m=virt${MACHINE:+,$MACHINE}
 case "$ARCH" in
-riscv64) cmd=(qemu-system-riscv64 -machine "$m" -bios default) ;;
+riscv64) cmd=(qemu-system-riscv64 -machine "$m" -bios default ${CPU:+-cpu "$CPU"}) ;;
 aarch64) cmd=(qemu-system-aarch64 -machine "$m" -cpu "${CPU:-cortex-a72}" -net none -semihosting) ;;
 *) echo "run.sh: unknown ARCH $ARCH" >&2; exit 2 ;;
 esac

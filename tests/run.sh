@@ -9,7 +9,8 @@
 # bench/<name>/, which make test smoke-runs without asserting its figures). Its main.c declares
 # how to run and judge it, one or more lines of:
 #   // TEST: smp=1,2,4 bootargs="gomaxprocs=1" status=0 timeout=60 mem=256M
-#   (also cpu=MODEL, machine=OPTS, and icount=1: run under -icount
+#   (also arch=riscv64|aarch64: that arch only; cpu=MODEL[,props] for -cpu;
+#   machine=OPTS, and icount=1: run under -icount
 #   shift=0,sleep=off, so that virtual time is exact and host load cannot
 #   make a timing assertion flaky; used by tests that assert latencies)
 #   // EXPECT: <extended regex that must match some output line>
@@ -94,14 +95,18 @@ for arch in $ARCHES; do
 done
 
 run_one() {  # arch tc dir index spec
-	local arch=$1 tc=$2 dir=$3 idx=$4 spec=$5 name smp bootargs status timeout mem cpu machine icount
+	local arch=$1 tc=$2 dir=$3 idx=$4 spec=$5 name smp bootargs status timeout mem cpu machine icount only_arch
 	name=$(basename "$dir")
 	smp=$(sed -n 's/.*smp=\([0-9,]*\).*/\1/p' <<< "$spec"); smp=${smp:-1}
 	bootargs=$(sed -n 's/.*bootargs="\([^"]*\)".*/\1/p' <<< "$spec")
 	status=$(sed -n 's/.*status=\([0-9]*\).*/\1/p' <<< "$spec"); status=${status:-0}
 	timeout=$(sed -n 's/.*timeout=\([0-9]*\).*/\1/p' <<< "$spec"); timeout=${timeout:-60}
 	mem=$(sed -n 's/.*mem=\([0-9]*[MG]\).*/\1/p' <<< "$spec"); mem=${mem:-256M}
-	cpu=$(sed -n 's/.*cpu=\([a-z0-9-]*\).*/\1/p' <<< "$spec")
+	cpu=$(sed -n 's/.*cpu=\([a-z0-9,=-]*\).*/\1/p' <<< "$spec")
+	only_arch=$(sed -n 's/.*arch=\([a-z0-9]*\).*/\1/p' <<< "$spec")
+	if [ -n "$only_arch" ] && [ "$only_arch" != "$arch" ]; then
+		return 0                # this TEST line is for the other arch
+	fi
 	machine=$(sed -n 's/.*machine=\([a-z0-9=,-]*\).*/\1/p' <<< "$spec")
 	icount=$(sed -n 's/.*icount=\([01]\).*/\1/p' <<< "$spec")
 	# EXPECT/REJECT lines: global ones (before the first TEST) and this TEST's
@@ -114,7 +119,7 @@ run_one() {  # arch tc dir index spec
 	for s in ${smp//,/ }; do
 		local log="$out/$arch-$tc-$name-$idx-smp$s.log" t0 t1 got ok=1 why=""
 		t0=$(date +%s.%N)
-		ARCH=$arch SMP=$s MEM=$mem BOOTARGS="$bootargs" TIMEOUT=$timeout CPU=${cpu:-cortex-a72} \
+		ARCH=$arch SMP=$s MEM=$mem BOOTARGS="$bootargs" TIMEOUT=$timeout CPU=$cpu \
 			MACHINE=$machine ICOUNT=${icount:-0} qemu/run.sh "build/$arch-$tc/$name.bin" > "$log" 2>&1
 		got=$?
 		t1=$(date +%s.%N)
@@ -127,7 +132,7 @@ run_one() {  # arch tc dir index spec
 			if [ "$kind" = EXPECT ] && ! grep -qE -- "$re" "$log"; then ok=0; why="${why:+$why; }missing /$re/"; fi
 			if [ "$kind" = REJECT ] && grep -qE -- "$re" "$log"; then ok=0; why="${why:+$why; }unwanted /$re/"; fi
 		done <<< "$checks"
-		local label="qemu/$arch-$tc/$name${bootargs:+ [$bootargs]} smp=$s"
+		local label="qemu/$arch-$tc/$name${bootargs:+ [$bootargs]}${cpu:+ cpu=$cpu}${machine:+ machine=$machine} smp=$s"
 		if [ $ok = 1 ]; then
 			printf 'PASS %s (%.1fs)\n' "$label" "$(awk "BEGIN{print $t1 - $t0}")"
 		else

@@ -1,11 +1,20 @@
 // TEST: smp=1,2,3,4,5,6,7,8 status=0 timeout=60
+// TEST: smp=4 arch=aarch64 machine=gic-version=3 status=0 timeout=60
+// TEST: smp=4 arch=aarch64 machine=virtualization=on status=0 timeout=60
+// TEST: smp=2 arch=aarch64 cpu=cortex-a53 status=0 timeout=60
+// TEST: smp=2 arch=aarch64 cpu=cortex-a76 status=0 timeout=60
+// TEST: smp=2 arch=aarch64 cpu=max status=0 timeout=60
+// TEST: smp=2 arch=riscv64 cpu=rv64,sstc=off status=0 timeout=60
 // EXPECT: ^cpu 0 \(hwid [0-9]+\) online
 // EXPECT: ^online: ([0-9]) of \1 CPUs$
 // EXPECT: ^PASS$
 // REJECT: warning
 /*
  * boot_smp - every CPU the device tree lists comes online and reports, and
- * main runs as goroutine 1. Run at 1, 2, 4 and 8 CPUs.
+ * main runs as goroutine 1, at 1 to 8 CPUs; on aarch64 also with GICv3,
+ * entered at EL2 (virtualization=on: PSCI through smc), and on the
+ * cortex-a53, cortex-a76 and max CPU models; on riscv64 also without Sstc
+ * (the SBI timer path).
  */
 #include "tests/qemu/testing.h"
 
