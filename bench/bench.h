@@ -17,7 +17,7 @@
 static inline uint64_t bench_instret(void) { return arch_instret(); }
 
 /* Instructions of an empty loop of n iterations (the harness's own cost). */
-__attribute__((noinline)) static uint64_t bench_empty_loop(long n)
+__attribute__((noinline, unused)) static uint64_t bench_empty_loop(long n)
 {
 	uint64_t t0 = bench_instret();
 	for (long i = 0; i < n; i++)
@@ -25,7 +25,7 @@ __attribute__((noinline)) static uint64_t bench_empty_loop(long n)
 	return bench_instret() - t0;
 }
 
-static inline void bench_report(const char *metric, double value, const char *unit,
+static inline __attribute__((unused)) void bench_report(const char *metric, double value, const char *unit,
                                 const char *baseline, double base_value)
 {
 	if (baseline)
