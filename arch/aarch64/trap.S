@@ -22,6 +22,50 @@
 #include "arch_impl.h"
 
 /* One 128-byte vector slot: make room, free two registers, go. */
+/* The two ways out of a trap frame (trap_return, asyncPreempt) share these.
+ * restore_fp_regs: q0-q31, fpsr and fpcr from the frame at sp; clobbers x4,
+ * x5 (restored afterwards). restore_x2_to_x30: x2..x30 from the frame. */
+	.macro	restore_fp_regs
+	add	x4, sp, #TF_Q(0)
+	ldp	q0, q1, [x4, #0x000]
+	ldp	q2, q3, [x4, #0x020]
+	ldp	q4, q5, [x4, #0x040]
+	ldp	q6, q7, [x4, #0x060]
+	ldp	q8, q9, [x4, #0x080]
+	ldp	q10, q11, [x4, #0x0a0]
+	ldp	q12, q13, [x4, #0x0c0]
+	ldp	q14, q15, [x4, #0x0e0]
+	ldp	q16, q17, [x4, #0x100]
+	ldp	q18, q19, [x4, #0x120]
+	ldp	q20, q21, [x4, #0x140]
+	ldp	q22, q23, [x4, #0x160]
+	ldp	q24, q25, [x4, #0x180]
+	ldp	q26, q27, [x4, #0x1a0]
+	ldp	q28, q29, [x4, #0x1c0]
+	ldp	q30, q31, [x4, #0x1e0]
+	ldp	x4, x5, [sp, #TF_FPSR]
+	msr	fpsr, x4
+	msr	fpcr, x5
+	.endm
+
+	.macro	restore_x2_to_x30
+	ldp	x2, x3, [sp, #TF_X(2)]
+	ldp	x4, x5, [sp, #TF_X(4)]
+	ldp	x6, x7, [sp, #TF_X(6)]
+	ldp	x8, x9, [sp, #TF_X(8)]
+	ldp	x10, x11, [sp, #TF_X(10)]
+	ldp	x12, x13, [sp, #TF_X(12)]
+	ldp	x14, x15, [sp, #TF_X(14)]
+	ldp	x16, x17, [sp, #TF_X(16)]
+	ldp	x18, x19, [sp, #TF_X(18)]
+	ldp	x20, x21, [sp, #TF_X(20)]
+	ldp	x22, x23, [sp, #TF_X(22)]
+	ldp	x24, x25, [sp, #TF_X(24)]
+	ldp	x26, x27, [sp, #TF_X(26)]
+	ldp	x28, x29, [sp, #TF_X(28)]
+	ldr	x30, [sp, #TF_X(30)]
+	.endm
+
 	.macro	ventry kind
 	.balign	0x80
 	sub	sp, sp, #TF_SIZE
@@ -114,26 +158,7 @@ trap_common:                           /* x0 = kind, x0/x1 saved */
 
 	.globl	trap_return
 trap_return:                           /* sp = the frame */
-	add	x4, sp, #TF_Q(0)
-	ldp	q0, q1, [x4, #0x000]
-	ldp	q2, q3, [x4, #0x020]
-	ldp	q4, q5, [x4, #0x040]
-	ldp	q6, q7, [x4, #0x060]
-	ldp	q8, q9, [x4, #0x080]
-	ldp	q10, q11, [x4, #0x0a0]
-	ldp	q12, q13, [x4, #0x0c0]
-	ldp	q14, q15, [x4, #0x0e0]
-	ldp	q16, q17, [x4, #0x100]
-	ldp	q18, q19, [x4, #0x120]
-	ldp	q20, q21, [x4, #0x140]
-	ldp	q22, q23, [x4, #0x160]
-	ldp	q24, q25, [x4, #0x180]
-	ldp	q26, q27, [x4, #0x1a0]
-	ldp	q28, q29, [x4, #0x1c0]
-	ldp	q30, q31, [x4, #0x1e0]
-	ldp	x4, x5, [sp, #TF_FPSR]
-	msr	fpsr, x4
-	msr	fpcr, x5
+	restore_fp_regs
 
 	ldp	x2, x3, [sp, #TF_ELR]
 	msr	elr_el1, x2
@@ -145,21 +170,7 @@ trap_return:                           /* sp = the frame */
 	msr	sp_el0, x1
 1:
 	ldp	x0, x1, [sp, #TF_X(0)]
-	ldp	x2, x3, [sp, #TF_X(2)]
-	ldp	x4, x5, [sp, #TF_X(4)]
-	ldp	x6, x7, [sp, #TF_X(6)]
-	ldp	x8, x9, [sp, #TF_X(8)]
-	ldp	x10, x11, [sp, #TF_X(10)]
-	ldp	x12, x13, [sp, #TF_X(12)]
-	ldp	x14, x15, [sp, #TF_X(14)]
-	ldp	x16, x17, [sp, #TF_X(16)]
-	ldp	x18, x19, [sp, #TF_X(18)]
-	ldp	x20, x21, [sp, #TF_X(20)]
-	ldp	x22, x23, [sp, #TF_X(22)]
-	ldp	x24, x25, [sp, #TF_X(24)]
-	ldp	x26, x27, [sp, #TF_X(26)]
-	ldp	x28, x29, [sp, #TF_X(28)]
-	ldr	x30, [sp, #TF_X(30)]
+	restore_x2_to_x30
 	add	sp, sp, #TF_SIZE
 	eret
 	.size	trap_common, . - trap_common
@@ -188,45 +199,12 @@ asyncPreempt:
 	bl	asyncPreempt2
 
 	msr	daifset, #0xf
-	add	x4, sp, #TF_Q(0)
-	ldp	q0, q1, [x4, #0x000]
-	ldp	q2, q3, [x4, #0x020]
-	ldp	q4, q5, [x4, #0x040]
-	ldp	q6, q7, [x4, #0x060]
-	ldp	q8, q9, [x4, #0x080]
-	ldp	q10, q11, [x4, #0x0a0]
-	ldp	q12, q13, [x4, #0x0c0]
-	ldp	q14, q15, [x4, #0x0e0]
-	ldp	q16, q17, [x4, #0x100]
-	ldp	q18, q19, [x4, #0x120]
-	ldp	q20, q21, [x4, #0x140]
-	ldp	q22, q23, [x4, #0x160]
-	ldp	q24, q25, [x4, #0x180]
-	ldp	q26, q27, [x4, #0x1a0]
-	ldp	q28, q29, [x4, #0x1c0]
-	ldp	q30, q31, [x4, #0x1e0]
-	ldp	x4, x5, [sp, #TF_FPSR]
-	msr	fpsr, x4
-	msr	fpcr, x5
+	restore_fp_regs
 	ldp	x2, x3, [sp, #TF_ELR]
 	msr	elr_el1, x2
 	msr	spsr_el1, x3
 
-	ldp	x2, x3, [sp, #TF_X(2)]
-	ldp	x4, x5, [sp, #TF_X(4)]
-	ldp	x6, x7, [sp, #TF_X(6)]
-	ldp	x8, x9, [sp, #TF_X(8)]
-	ldp	x10, x11, [sp, #TF_X(10)]
-	ldp	x12, x13, [sp, #TF_X(12)]
-	ldp	x14, x15, [sp, #TF_X(14)]
-	ldp	x16, x17, [sp, #TF_X(16)]
-	ldp	x18, x19, [sp, #TF_X(18)]
-	ldp	x20, x21, [sp, #TF_X(20)]
-	ldp	x22, x23, [sp, #TF_X(22)]
-	ldp	x24, x25, [sp, #TF_X(24)]
-	ldp	x26, x27, [sp, #TF_X(26)]
-	ldp	x28, x29, [sp, #TF_X(28)]
-	ldr	x30, [sp, #TF_X(30)]
+	restore_x2_to_x30
 	/* sp back to the interrupted value; the copy now lies below sp, but
 	 * with interrupts masked nothing can overwrite it before the loads
 	 * (exceptions would use SP_EL1). */
