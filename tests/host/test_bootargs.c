@@ -11,17 +11,7 @@
 #include <string.h>
 #include "kernel/lib/bootargs.h"
 
-static int nchecks, nfail;
-
-#define CHECK(cond, ...) do { \
-	nchecks++; \
-	if (!(cond)) { \
-		nfail++; \
-		printf("FAIL: %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-		printf(__VA_ARGS__); \
-		printf("\n"); \
-	} \
-} while (0)
+#include "check.h"
 
 #define CHECK_EQ(a, b) do { \
 	long long _a = (long long)(a), _b = (long long)(b); \
@@ -239,10 +229,5 @@ int main(void)
 	test_warnings();
 	test_separators();
 	test_help();
-	if (nfail) {
-		printf("FAIL: %d of %d checks failed\n", nfail, nchecks);
-		return 1;
-	}
-	printf("ok %d checks\n", nchecks);
-	return 0;
+	return check_summary();
 }

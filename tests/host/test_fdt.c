@@ -22,17 +22,7 @@
 #include "kernel/dt/bootinfo.h"
 #include "kernel/dt/fdt_walk.h"
 
-static int nchecks, nfail;
-
-#define CHECK(cond, ...) do { \
-	nchecks++; \
-	if (!(cond)) { \
-		nfail++; \
-		printf("FAIL: %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-		printf(__VA_ARGS__); \
-		printf("\n"); \
-	} \
-} while (0)
+#include "check.h"
 
 #define CHECK_EQ(a, b) do { \
 	unsigned long long _a = (unsigned long long)(a), _b = (unsigned long long)(b); \
@@ -941,10 +931,5 @@ int main(void)
 		free(f);
 	}
 
-	if (nfail) {
-		printf("FAIL: %d of %d checks failed\n", nfail, nchecks);
-		return 1;
-	}
-	printf("ok %d checks\n", nchecks);
-	return 0;
+	return check_summary();
 }
