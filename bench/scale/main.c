@@ -1,7 +1,7 @@
 // TEST: smp=2 status=0 timeout=120
 // EXPECT: ^bench: [a-z0-9]+ mandelbrot_time [0-9.]+ ns
 /*
- * bench/scale - parallel speed-up. A 320x240 Mandelbrot set, one row per
+ * bench/scale - parallel speed-up. A 480x360 Mandelbrot set (300 iterations), one row per
  * work item, handed out through an atomic counter to one goroutine per P.
  * bench/run.sh runs it at -smp 1 and -smp 2 WITHOUT -icount (so the vCPUs
  * really run in parallel on the host's two cores) and reports the ratio of
@@ -9,9 +9,9 @@
  */
 #include "bench/bench.h"
 
-#define W 320
-#define H 240
-#define ITER 200
+#define W 480
+#define H 360
+#define ITER 300
 
 static int64_t next_row, rows_done;
 static uint64_t checksum;
