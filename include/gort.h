@@ -22,9 +22,12 @@
 /* go fn(arg): start a goroutine. Returns its goroutine id. */
 uint64_t go(void (*fn)(void *arg), void *arg);
 
-/* The same, with a stack of stack_bytes (rounded up to 8 KiB, at least
- * 8 KiB, at most 1 MiB - 8 KiB). The default is 16 KiB (bootarg
- * stacksize=KiB changes it). Overflowing it is a fatal "stack overflow". */
+/* The same, with a stack limit of stack_bytes (rounded up to 8 KiB, at
+ * least 8 KiB, at most the reservation). Every goroutine reserves 1 MiB of
+ * address space (bootarg stacksize=KiB) with a guard page below; only its
+ * top 4 KiB is mapped at first and pages are mapped on demand as it grows.
+ * The default limit is the whole reservation minus the guard. Growing past
+ * the limit is a fatal "stack overflow". */
 uint64_t go_stack(void (*fn)(void *arg), void *arg, size_t stack_bytes);
 
 void Gosched(void);                 /* runtime.Gosched: yield the CPU */
@@ -70,12 +73,180 @@ struct SchedStats {
 };
 void ReadSchedStats(struct SchedStats *st);
 
-/* Memory statistics (runtime.MemStats, first cut). */
+/* Memory statistics (runtime.MemStats; docs/memory.md). Byte counts. */
 struct MemStats {
-	uint64_t HeapSys;          /* bytes managed by the page heap */
-	uint64_t HeapIdle;         /* free bytes in the page heap */
-	uint64_t StackInuse;       /* bytes mapped as goroutine stacks */
+	uint64_t HeapSys;          /* RAM managed by the page heap */
+	uint64_t HeapIdle;         /* free pages of the page heap */
+	uint64_t StackInuse;       /* mapped goroutine stack pages */
+	uint64_t HeapAlloc;        /* live heap objects */
+	uint64_t HeapInuse;        /* pages of spans holding heap objects */
+	uint64_t HeapCached;       /* of HeapInuse: spans cached by Ps' mcaches */
+	uint64_t StackSys;         /* pages taken from the heap for stacks */
+	uint64_t OtherSys;         /* heap metadata, page tables, raw pages */
+	uint64_t TotalAlloc;       /* bytes ever allocated (objects) */
+	uint64_t Mallocs;          /* objects ever allocated */
+	uint64_t Frees;            /* objects ever freed */
+	uint64_t HeapObjects;      /* Mallocs - Frees */
+	uint64_t TinyAllocs;       /* tiny objects folded into another's block */
+	struct {
+		uint32_t Size;     /* object size; 0 = large objects */
+		uint64_t Mallocs, Frees;
+	} BySize[67];              /* per size class, as Go's size classes */
 };
 void ReadMemStats(struct MemStats *ms);
+
+/* ====================================================================== */
+/*
+ * Channels, select, timers as channels, and the sync package:
+ * Mutex, RWMutex, WaitGroup, Once, Cond, Pool, plus a context-like
+ * cancellation helper. Semantics are Go's (docs/channels.md, docs/sync.md).
+ *
+ * Values travel by copy: chan_send copies elemsize bytes from *v into the
+ * channel (or straight into a blocked receiver's variable); chan_recv copies
+ * them out. A NULL chan_t * is Go's nil channel: it blocks forever.
+ *
+ * Panics are Go's: send on a closed channel, close of a closed or nil
+ * channel, a negative WaitGroup counter, unlock of an unlocked mutex. With
+ * no recover yet, each prints Go's message and exits with status 2.
+ *
+ * Zero values are ready to use, as in Go: `Mutex mu = {0};`,
+ * `WaitGroup wg = {0};` and so on need no init call (Cond needs its L).
+ */
+
+/* ---- channels --------------------------------------------------------- */
+
+typedef struct hchan chan_t;
+
+/* make(chan T, cap): elemsize may be 0 (chan struct{}). Channels are
+ * allocated with malloc; without a GC they live until chan_free. */
+chan_t *make_chan(size_t elemsize, int cap);
+void chan_free(chan_t *c);              /* explicit free; no waiters allowed */
+
+void chan_send(chan_t *c, const void *v);       /* c <- *v */
+bool chan_recv(chan_t *c, void *v);             /* *v, ok = <-c (v may be NULL) */
+void chan_close(chan_t *c);                     /* close(c) */
+/* select { case c <- *v: return true; default: return false } */
+bool chan_trysend(chan_t *c, const void *v);
+/* select { case *v, *ok = <-c: return true; default: return false } */
+bool chan_tryrecv(chan_t *c, void *v, bool *ok);
+int chan_len(chan_t *c);
+int chan_cap(chan_t *c);
+
+/* select: cases in source order; Select returns the index of the case that
+ * ran, or -1 if has_default and none was ready. A receive case stores the
+ * value at val (if not NULL) and ok at *ok (if not NULL). A case with a nil
+ * channel is never chosen. With n == 0 and no default it blocks forever. */
+enum { SelectSend = 1, SelectRecv = 2 };
+struct SelectCase {
+	int dir;            /* SelectSend or SelectRecv */
+	chan_t *c;
+	void *val;          /* value to send / where to receive */
+	bool *ok;           /* receive: false if the channel was closed */
+};
+int Select(struct SelectCase *cases, int n, bool has_default);
+
+/* ---- timers as channels (package time) -------------------------------- */
+
+/* A Timer delivers the time (nanotime, int64_t) on C when it fires. C has
+ * capacity 1. Stop and Reset also drain a value that was delivered but not
+ * received, as Go 1.23's timers do, so no stale value is seen afterwards
+ * (unless the timer was firing at that very moment on another CPU). */
+typedef struct Timer {
+	chan_t *C;
+	struct gort_timer_impl *impl;
+} Timer;
+Timer *NewTimer(int64_t d);
+bool Timer_Stop(Timer *t);              /* true if it stopped a pending timer */
+bool Timer_Reset(Timer *t, int64_t d);  /* true if it was pending */
+chan_t *time_After(int64_t d);          /* NewTimer(d)->C; never freed */
+
+/* ---- Mutex ------------------------------------------------------------ */
+
+typedef struct Mutex {
+	int32_t state;      /* locked | woken | starving | waiters << 3; atomic */
+	uint32_t sema;      /* sleep queue word (semacquire/semrelease) */
+} Mutex;
+void Mutex_Lock(Mutex *m);
+void Mutex_Unlock(Mutex *m);
+bool Mutex_TryLock(Mutex *m);
+
+/* ---- RWMutex (writer-preferring) -------------------------------------- */
+
+typedef struct RWMutex {
+	Mutex w;              /* held by a pending or active writer */
+	uint32_t writerSem;   /* the writer waits here for departing readers */
+	uint32_t readerSem;   /* readers wait here for the writer */
+	int32_t readerCount;  /* readers; minus 1<<30 while a writer is pending */
+	int32_t readerWait;   /* departing readers the writer waits for */
+} RWMutex;
+void RWMutex_Lock(RWMutex *rw);
+void RWMutex_Unlock(RWMutex *rw);
+void RWMutex_RLock(RWMutex *rw);
+void RWMutex_RUnlock(RWMutex *rw);
+bool RWMutex_TryLock(RWMutex *rw);
+bool RWMutex_TryRLock(RWMutex *rw);
+
+/* ---- WaitGroup -------------------------------------------------------- */
+
+typedef struct WaitGroup {
+	uint64_t state;     /* counter << 32 | waiters; atomic */
+	uint32_t sema;
+} WaitGroup;
+void WaitGroup_Add(WaitGroup *wg, int delta);
+void WaitGroup_Done(WaitGroup *wg);
+void WaitGroup_Wait(WaitGroup *wg);
+
+/* ---- Once ------------------------------------------------------------- */
+
+typedef struct Once {
+	uint32_t done;      /* atomic */
+	Mutex m;
+} Once;
+void Once_Do(Once *o, void (*f)(void *arg), void *arg);
+
+/* ---- Cond ------------------------------------------------------------- */
+
+struct notifyList {
+	uint32_t wait;      /* next ticket handed to a waiter; atomic */
+	uint32_t notify;    /* next ticket to be notified; atomic, lock to write */
+	uint32_t lock;      /* a runtime spinlock (spinlock_t) */
+	struct sudog *head, *tail; /* waiters in ticket order; lock */
+};
+typedef struct Cond {
+	Mutex *L;           /* held while checking the condition and in Wait */
+	struct notifyList notify;
+} Cond;
+void Cond_Wait(Cond *c);        /* c->L must be held; re-held on return */
+void Cond_Signal(Cond *c);
+void Cond_Broadcast(Cond *c);
+
+/* ---- Pool ------------------------------------------------------------- */
+
+typedef struct Pool {
+	void *(*New)(void);         /* optional: makes a value when empty */
+	struct poolLocal *local;    /* per-P, allocated on first use */
+	struct poolLocal *victim;   /* the previous cycle's local */
+	struct Pool *next;          /* allPools list */
+	uint32_t registered;        /* atomic */
+} Pool;
+void *Pool_Get(Pool *p);
+void Pool_Put(Pool *p, void *x);
+/* Move every pool's contents to its victim cache and drop the old victims.
+ * The GC calls this at each cycle, with the world stopped. */
+void pool_cleanup(void);
+
+/* ---- Context (cancellation) ------------------------------------------- */
+
+typedef struct Context Context;
+enum { ContextOK = 0, Canceled = 1, DeadlineExceeded = 2 };
+Context *Background(void);                      /* never canceled */
+Context *WithCancel(Context *parent);
+Context *WithDeadline(Context *parent, int64_t deadline_ns); /* nanotime */
+Context *WithTimeout(Context *parent, int64_t timeout_ns);
+void Cancel(Context *ctx);                      /* the CancelFunc */
+chan_t *Context_Done(Context *ctx);             /* closed when canceled */
+int Context_Err(Context *ctx);                  /* ContextOK or why */
+bool Context_Deadline(Context *ctx, int64_t *deadline);
+const char *Context_ErrString(int err);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * spinlock.c - ticket spinlocks, and preemption deferral (acquirem/releasem).
+ * spinlock.c - spinlocks, and preemption deferral (acquirem/releasem).
  *
  * Go's runtime.lock also disables preemption of the holder (it bumps m.locks);
  * here the counter lives in the G (g->nopreempt), because a G can move to
@@ -32,24 +32,27 @@ void releasem(void)
 		gopreempt();
 }
 
+static inline bool try_acquire(spinlock_t *l)
+{
+	uint32_t free = 0;
+	/* acquire on success; pairs with the release store in spin_release. */
+	return __atomic_compare_exchange_n(&l->locked, &free, 1, false,
+	                                   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
 void spin_lock(spinlock_t *l)
 {
 	acquirem();
-	/* relaxed: the ticket itself orders nothing; the acquire below does. */
-	uint32_t me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-	/* acquire; pairs with the release in spin_unlock. */
-	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
-		arch_cpu_relax();
+	while (!try_acquire(l)) {
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+			arch_cpu_relax();
+	}
 }
 
 bool spin_trylock(spinlock_t *l)
 {
 	acquirem();
-	uint32_t owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
-	uint32_t expect = owner;
-	/* acquire on success; pairs with the release in spin_unlock. */
-	if (__atomic_compare_exchange_n(&l->next, &expect, owner + 1, false,
-	                                __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+	if (try_acquire(l))
 		return true;
 	releasem();
 	return false;
@@ -57,9 +60,8 @@ bool spin_trylock(spinlock_t *l)
 
 static void spin_release(spinlock_t *l)
 {
-	uint32_t next = __atomic_load_n(&l->owner, __ATOMIC_RELAXED) + 1;
-	/* release; pairs with the acquire in spin_lock/spin_trylock. */
-	__atomic_store_n(&l->owner, next, __ATOMIC_RELEASE);
+	/* release; pairs with the acquire CAS in try_acquire. */
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 }
 
 void spin_unlock(spinlock_t *l)
@@ -68,10 +70,17 @@ void spin_unlock(spinlock_t *l)
 	releasem();
 }
 
+/* Release a lock taken by gp, from g0 after gp parked (gopark's unlockf):
+ * the preemption deferral belongs to gp, not to g0. */
+void spin_unlock_park(spinlock_t *l, struct g *gp)
+{
+	spin_release(l);
+	gp->nopreempt--;
+}
+
 bool spin_is_locked(spinlock_t *l)
 {
-	return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) !=
-	       __atomic_load_n(&l->next, __ATOMIC_RELAXED);
+	return __atomic_load_n(&l->locked, __ATOMIC_RELAXED) != 0;
 }
 
 unsigned long spin_lock_irqsave(spinlock_t *l)
@@ -79,14 +88,6 @@ unsigned long spin_lock_irqsave(spinlock_t *l)
 	unsigned long flags = arch_irq_save();
 	spin_lock(l);
 	return flags;
-}
-
-/* Release a lock taken by gp, from g0 after gp parked (gopark's unlockf):
- * the preemption deferral belongs to gp, not to g0. */
-void spin_unlock_park(spinlock_t *l, struct g *gp)
-{
-	spin_release(l);
-	gp->nopreempt--;
 }
 
 /* Interrupts come back on before releasem, which may yield the CPU. */

@@ -1,8 +1,14 @@
 /*
  * spinlock.h - the runtime's internal lock (Go's runtime.mutex on bare metal).
  *
- * A ticket lock: FIFO, so no CPU starves under contention, and one atomic
- * fetch-add to take it. Holding a spinlock defers async preemption of the
+ * A test-and-test-and-set lock: wait until it looks free (plain loads, no
+ * cache-line ping-pong), then try one compare-and-swap. It is not FIFO. A
+ * ticket lock would be fair, but on virtual CPUs (QEMU with more vCPUs than
+ * host cores, or any hypervisor) it hands the lock to the next waiter in
+ * line even when that vCPU is not running, and every other waiter spins for
+ * a whole host time slice: contended channels ran a thousand times slower
+ * at -smp 4 on a 2-core host. Runtime critical sections are short, so
+ * fairness is not worth that. Holding a spinlock defers async preemption of the
  * holding goroutine (g->nopreempt), because a goroutine preempted while
  * holding a runtime lock would make every other CPU spin until it ran again.
  * Spinlocks are never taken in trap handlers except on the fatal path, so
@@ -16,11 +22,10 @@
 #include <stdbool.h>
 
 typedef struct {
-	uint32_t next;   /* atomic: ticket dispenser */
-	uint32_t owner;  /* atomic: ticket now served */
+	uint32_t locked; /* atomic: 0 free, 1 held */
 } spinlock_t;
 
-#define SPINLOCK_INIT { 0, 0 }
+#define SPINLOCK_INIT { 0 }
 
 void spin_lock(spinlock_t *l);
 void spin_unlock(spinlock_t *l);

@@ -1,0 +1,169 @@
+// TEST: smp=1 status=0 timeout=120
+// EXPECT: ^bench: [a-z0-9]+ chan_pingpong_roundtrip [0-9.]+ instructions
+// EXPECT: ^bench: [a-z0-9]+ mutex_lock_unlock [0-9.]+ instructions baseline=atomic_cas
+// EXPECT: ^bench: [a-z0-9]+ waitgroup_wake [0-9.]+ instructions
+/*
+ * bench/chan - channel and sync figures, in guest instructions per op:
+ *   atomic_cas               baseline: one uncontended compare-and-swap;
+ *   chan_pingpong_roundtrip  unbuffered ping-pong between 2 goroutines on
+ *                            1 CPU: send, switch, send back, switch;
+ *   chan_buffered_pair       chan_send + chan_recv on a buffered channel,
+ *                            neither blocks;
+ *   select2_one_ready        Select over 2 receive cases, one ready;
+ *   select_default           Select over 1 empty channel with default;
+ *   mutex_lock_unlock        uncontended Mutex_Lock + Mutex_Unlock;
+ *   waitgroup_wake           from the WaitGroup_Done that releases a
+ *                            parked waiter to the waiter running (includes
+ *                            the Gosched that gives it the CPU).
+ * The `TEST:` line lets `make test` smoke-run it (figures not asserted).
+ */
+#include "bench/bench.h"
+#include "gort.h"
+
+#define N 20000
+
+static double bench_atomic_cas(void)
+{
+	static uint64_t word;
+	uint64_t t0 = bench_instret();
+	for (long i = 0; i < N; i++) {
+		uint64_t old = (uint64_t)i;
+		__atomic_compare_exchange_n(&word, &old, (uint64_t)i + 1, false,
+		                            __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	}
+	return (double)(bench_instret() - t0 - bench_empty_loop(N)) / N;
+}
+
+/* ---- ping-pong ------------------------------------------------------------ */
+static chan_t *ping, *pong;
+static void ponger(void *arg)
+{
+	int64_t v;
+	while (chan_recv(ping, &v))
+		chan_send(pong, &v);
+}
+
+static double bench_pingpong(void)
+{
+	ping = make_chan(sizeof(int64_t), 0);
+	pong = make_chan(sizeof(int64_t), 0);
+	go(ponger, NULL);
+	int64_t v = 0;
+	for (int i = 0; i < 100; i++) {        /* warm up */
+		chan_send(ping, &v);
+		chan_recv(pong, &v);
+	}
+	uint64_t t0 = bench_instret();
+	for (long i = 0; i < N; i++) {
+		chan_send(ping, &v);
+		chan_recv(pong, &v);
+	}
+	uint64_t t = bench_instret() - t0 - bench_empty_loop(N);
+	chan_close(ping);
+	return (double)t / N;
+}
+
+/* ---- buffered pair ---------------------------------------------------------- */
+static double bench_buffered(void)
+{
+	chan_t *c = make_chan(sizeof(int64_t), 1);
+	int64_t v = 1, w;
+	uint64_t t0 = bench_instret();
+	for (long i = 0; i < N; i++) {
+		chan_send(c, &v);
+		chan_recv(c, &w);
+	}
+	return (double)(bench_instret() - t0 - bench_empty_loop(N)) / N;
+}
+
+/* ---- select ---------------------------------------------------------------- */
+static double bench_select2(void)
+{
+	chan_t *empty = make_chan(sizeof(int64_t), 1);
+	chan_t *full = make_chan(sizeof(int64_t), N);
+	int64_t v = 1;
+	for (long i = 0; i < N; i++)
+		chan_send(full, &v);
+	struct SelectCase cs[2] = {
+		{ SelectRecv, empty, &v, NULL },
+		{ SelectRecv, full, &v, NULL },
+	};
+	uint64_t t0 = bench_instret();
+	for (long i = 0; i < N; i++)
+		Select(cs, 2, false);
+	return (double)(bench_instret() - t0 - bench_empty_loop(N)) / N;
+}
+
+static double bench_select_default(void)
+{
+	chan_t *empty = make_chan(sizeof(int64_t), 1);
+	int64_t v;
+	struct SelectCase cs[1] = { { SelectRecv, empty, &v, NULL } };
+	uint64_t t0 = bench_instret();
+	for (long i = 0; i < N; i++)
+		Select(cs, 1, true);
+	return (double)(bench_instret() - t0 - bench_empty_loop(N)) / N;
+}
+
+/* ---- Mutex ----------------------------------------------------------------- */
+static double bench_mutex(void)
+{
+	static Mutex mu;
+	uint64_t t0 = bench_instret();
+	for (long i = 0; i < N; i++) {
+		Mutex_Lock(&mu);
+		Mutex_Unlock(&mu);
+	}
+	return (double)(bench_instret() - t0 - bench_empty_loop(N)) / N;
+}
+
+/* ---- WaitGroup wake -------------------------------------------------------- */
+static WaitGroup wg;
+static uint64_t wake_t0, wake_total;
+static volatile long wakes, round_no;
+
+/* Each round: wait for main to open it, then block in Wait until main's
+ * Done, and record how long the wake took. */
+static void wg_waiter(void *arg)
+{
+	long seen = 0;
+	for (;;) {
+		while (round_no == seen)
+			Gosched();
+		seen = round_no;
+		WaitGroup_Wait(&wg);
+		wake_total += bench_instret() - wake_t0;
+		wakes = seen;
+	}
+}
+
+static double bench_wg_wake(void)
+{
+	go(wg_waiter, NULL);
+	const long n = N / 4;
+	for (long i = 1; i <= n; i++) {
+		WaitGroup_Add(&wg, 1);
+		round_no = i;
+		/* until the waiter is parked in Wait (low word: waiters) */
+		while ((uint32_t)__atomic_load_n(&wg.state, __ATOMIC_ACQUIRE) == 0)
+			Gosched();
+		wake_t0 = bench_instret();
+		WaitGroup_Done(&wg);
+		while (wakes != i)
+			Gosched();           /* the waiter runs */
+	}
+	return (double)wake_total / n;
+}
+
+int main(void)
+{
+	double cas = bench_atomic_cas();
+	bench_report("atomic_cas", cas, "instructions", NULL, 0);
+	bench_report("chan_pingpong_roundtrip", bench_pingpong(), "instructions", NULL, 0);
+	bench_report("chan_buffered_pair", bench_buffered(), "instructions", NULL, 0);
+	bench_report("select2_one_ready", bench_select2(), "instructions", NULL, 0);
+	bench_report("select_default", bench_select_default(), "instructions", NULL, 0);
+	bench_report("mutex_lock_unlock", bench_mutex(), "instructions", "atomic_cas", cas);
+	bench_report("waitgroup_wake", bench_wg_wake(), "instructions", NULL, 0);
+	return 0;
+}

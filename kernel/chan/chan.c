@@ -1,0 +1,473 @@
+/*
+ * chan.c - channels: make, send, receive, close, len, cap (Go's
+ * runtime/chan.go, rewritten for C).
+ *
+ * Objects (chan.h):
+ *   hchan - a ring buffer of dataqsiz slots of elemsize bytes (elemsize may
+ *           be 0), the queues of blocked senders and receivers, and a
+ *           spinlock that protects all of it.
+ *   sudog - one blocked goroutine in one queue (sudog.h). For a blocked
+ *           sender, elem points at the value on the sender's stack; for a
+ *           blocked receiver, at the variable that receives.
+ *
+ * Invariants (under c->lock):
+ *   - recvq non-empty  => the buffer is empty (dataqsiz == 0 or qcount == 0);
+ *   - sendq non-empty  => the buffer is full  (qcount == dataqsiz);
+ *   - closed           => sendq is empty (close woke them all, to panic).
+ *
+ * Send: a waiting receiver gets the value copied straight into its variable
+ * (one copy, no buffer); else the value goes into the buffer; else the
+ * sender parks with its sudog on sendq. Receive mirrors it; on a full
+ * buffered channel with a waiting sender it takes the head of the buffer and
+ * puts that sender's value at the tail, so FIFO order holds. Close marks the
+ * channel, zeroes every blocked receiver's variable (ok = false) and wakes
+ * every waiter; blocked senders wake up and panic.
+ *
+ * Parking is gopark with the channel lock released on g0, after the
+ * goroutine's registers are saved, so a waker can never ready a goroutine
+ * that is still running. Wakers unlock the channel before goready.
+ *
+ * Copies between goroutines' stacks are safe here because stacks never move
+ * (Go must take care because its stacks can be copied while a G is parked).
+ *
+ * Lifetime: channels come from malloc, in one block with their buffer.
+ * Without a GC nothing frees them; chan_free exists for programs that know
+ * a channel is no longer used (it must have no waiters).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "kernel/chan/chan.h"
+#include "kernel/lib/spinlock.h"
+#include "kernel/sched/sched.h"
+#include "kernel/lib/print.h"
+
+#define MAXELEMSIZE (1u << 16)   /* as Go: larger element types are refused */
+
+/* ---- wait queues -------------------------------------------------------- */
+
+/* q->first is also read without the lock by the non-blocking fast paths,
+ * so it is written with relaxed atomic stores; everything else is plain
+ * under c->lock. */
+void waitq_enqueue(struct waitq *q, struct sudog *s)
+{
+	s->next = NULL;
+	s->prev = q->last;
+	if (q->last)
+		q->last->next = s;
+	else
+		__atomic_store_n(&q->first, s, __ATOMIC_RELAXED);
+	q->last = s;
+}
+
+struct sudog *waitq_dequeue(struct waitq *q)
+{
+	for (;;) {
+		struct sudog *s = q->first;
+		if (s == NULL)
+			return NULL;
+		struct sudog *y = s->next;
+		if (y == NULL) {
+			__atomic_store_n(&q->first, NULL, __ATOMIC_RELAXED);
+			q->last = NULL;
+		} else {
+			y->prev = NULL;
+			__atomic_store_n(&q->first, y, __ATOMIC_RELAXED);
+			s->next = NULL;
+		}
+		/* A select waits in several queues. Only the waker that wins
+		 * the G's selectdone word may complete a case; the others drop
+		 * this sudog (the G unlinks the rest itself once it runs).
+		 * acq_rel: pairs with the store of 0 in Select after the G
+		 * has removed itself from every queue. */
+		if (s->isSelect) {
+			uint32_t zero = 0;
+			if (!__atomic_compare_exchange_n(&s->g->selectdone, &zero, 1, false,
+			                                 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+				continue;
+		}
+		return s;
+	}
+}
+
+/* Unlink s if it is still queued (a losing select case). */
+void waitq_remove(struct waitq *q, struct sudog *s)
+{
+	struct sudog *x = s->prev, *y = s->next;
+	if (x != NULL) {
+		x->next = y;
+		if (y != NULL)
+			y->prev = x;
+		else
+			q->last = x;
+	} else if (y != NULL) {
+		y->prev = NULL;
+		__atomic_store_n(&q->first, y, __ATOMIC_RELAXED);
+	} else if (q->first == s) {
+		__atomic_store_n(&q->first, NULL, __ATOMIC_RELAXED);
+		q->last = NULL;
+	}
+	/* else: already dequeued by a waker that lost the selectdone race */
+	s->next = s->prev = NULL;
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static void *chanbuf(struct hchan *c, uint32_t i)
+{
+	return (char *)c->buf + (size_t)i * c->elemsize;
+}
+
+static void chan_memmove(void *dst, const void *src, size_t n)
+{
+	if (n && dst && src)
+		memmove(dst, src, n);
+}
+
+void chan_memclr(void *dst, size_t n)
+{
+	if (n && dst)
+		memset(dst, 0, n);
+}
+
+static bool chan_full(struct hchan *c)
+{
+	if (c->dataqsiz == 0)
+		return __atomic_load_n(&c->recvq.first, __ATOMIC_RELAXED) == NULL;
+	return __atomic_load_n(&c->qcount, __ATOMIC_RELAXED) == c->dataqsiz;
+}
+
+static bool chan_empty(struct hchan *c)
+{
+	if (c->dataqsiz == 0)
+		return __atomic_load_n(&c->sendq.first, __ATOMIC_RELAXED) == NULL;
+	return __atomic_load_n(&c->qcount, __ATOMIC_RELAXED) == 0;
+}
+
+static void set_qcount(struct hchan *c, uint32_t n)
+{
+	__atomic_store_n(&c->qcount, n, __ATOMIC_RELAXED);   /* racy readers only */
+}
+
+/* Park forever: operations on a nil channel, select with no cases. */
+static _Noreturn void block_forever(enum waitreason r)
+{
+	gopark(NULL, NULL, r);
+	throw("unreachable: woke from a nil-channel wait");
+}
+
+/* ---- make / free / len / cap ------------------------------------------- */
+
+chan_t *make_chan(size_t elemsize, int cap)
+{
+	if (elemsize >= MAXELEMSIZE)
+		throw("makechan: invalid channel element type");
+	if (cap < 0 || (uint64_t)cap * elemsize > (1ull << 30))
+		gopanic("makechan: size out of range");
+	struct hchan *c = calloc(1, sizeof *c + (size_t)cap * elemsize);
+	if (c == NULL)
+		throw("makechan: out of memory");
+	c->elemsize = (uint32_t)elemsize;
+	c->dataqsiz = (uint32_t)cap;
+	c->buf = c + 1;
+	return c;
+}
+
+void chan_free(chan_t *c)
+{
+	if (c == NULL)
+		return;
+	if (c->recvq.first || c->sendq.first)
+		throw("chan_free: channel has blocked goroutines");
+	free(c);
+}
+
+int chan_len(chan_t *c)
+{
+	return c ? (int)__atomic_load_n(&c->qcount, __ATOMIC_RELAXED) : 0;
+}
+
+int chan_cap(chan_t *c)
+{
+	return c ? (int)c->dataqsiz : 0;
+}
+
+/* ---- direct hand-offs (c->lock held; caller unlocks, then goready) ------ */
+
+/* Send ep to the blocked receiver sg. Returns the G to ready. */
+struct g *chan_handoff_send(struct hchan *c, struct sudog *sg, const void *ep)
+{
+	chan_memmove(sg->elem, ep, c->elemsize);
+	sg->elem = NULL;
+	struct g *gp = sg->g;
+	gp->param = sg;
+	sg->success = true;
+	return gp;
+}
+
+/* Receive from the blocked sender sg into ep. On a buffered channel (full,
+ * or sg would not be waiting) take the head and put sg's value at the tail. */
+struct g *chan_handoff_recv(struct hchan *c, struct sudog *sg, void *ep)
+{
+	if (c->dataqsiz == 0) {
+		chan_memmove(ep, sg->elem, c->elemsize);
+	} else {
+		void *qp = chanbuf(c, c->recvx);
+		chan_memmove(ep, qp, c->elemsize);
+		chan_memmove(qp, sg->elem, c->elemsize);
+		if (++c->recvx == c->dataqsiz)
+			c->recvx = 0;
+		c->sendx = c->recvx;    /* full: the tail is where the head was */
+	}
+	sg->elem = NULL;
+	struct g *gp = sg->g;
+	gp->param = sg;
+	sg->success = true;
+	return gp;
+}
+
+static void send_unlock_ready(struct hchan *c, struct sudog *sg, const void *ep)
+{
+	struct g *gp = chan_handoff_send(c, sg, ep);
+	spin_unlock(&c->lock);
+	goready(gp);
+}
+
+static void recv_unlock_ready(struct hchan *c, struct sudog *sg, void *ep)
+{
+	struct g *gp = chan_handoff_recv(c, sg, ep);
+	spin_unlock(&c->lock);
+	goready(gp);
+}
+
+/* Buffer operations, c->lock held. */
+void chan_buf_put(struct hchan *c, const void *ep)
+{
+	chan_memmove(chanbuf(c, c->sendx), ep, c->elemsize);
+	if (++c->sendx == c->dataqsiz)
+		c->sendx = 0;
+	set_qcount(c, c->qcount + 1);
+}
+
+void chan_buf_take(struct hchan *c, void *ep)
+{
+	void *qp = chanbuf(c, c->recvx);
+	chan_memmove(ep, qp, c->elemsize);
+	chan_memclr(qp, c->elemsize);
+	if (++c->recvx == c->dataqsiz)
+		c->recvx = 0;
+	set_qcount(c, c->qcount - 1);
+}
+
+/* ---- send --------------------------------------------------------------- */
+
+bool chansend(struct hchan *c, const void *ep, bool block)
+{
+	if (c == NULL) {
+		if (!block)
+			return false;
+		block_forever(waitReasonChanSendNilChan);
+	}
+	/* Fast path for a failing non-blocking send, without the lock: not
+	 * closed and full. Reading closed before full (relaxed, like Go) is
+	 * enough: a closed channel never becomes unclosed, so if the check
+	 * saw "not closed" and "full", both held at the moment of the
+	 * second read and the select may report "not ready". */
+	if (!block && __atomic_load_n(&c->closed, __ATOMIC_RELAXED) == 0 && chan_full(c))
+		return false;
+
+	spin_lock(&c->lock);
+	if (c->closed) {
+		spin_unlock(&c->lock);
+		gopanic("send on closed channel");
+	}
+	struct sudog *sg = waitq_dequeue(&c->recvq);
+	if (sg != NULL) {
+		send_unlock_ready(c, sg, ep);
+		return true;
+	}
+	if (c->qcount < c->dataqsiz) {
+		chan_buf_put(c, ep);
+		spin_unlock(&c->lock);
+		return true;
+	}
+	if (!block) {
+		spin_unlock(&c->lock);
+		return false;
+	}
+
+	/* Park on sendq until a receiver takes the value or close wakes us. */
+	struct g *gp = getg();
+	struct sudog *mysg = acquireSudog();
+	mysg->elem = (void *)ep;
+	mysg->waitlink = NULL;
+	mysg->g = gp;
+	mysg->isSelect = false;
+	mysg->c = c;
+	gp->waiting = mysg;
+	gp->param = NULL;
+	waitq_enqueue(&c->sendq, mysg);
+	goparkunlock(&c->lock, waitReasonChanSend);
+
+	if (gp->waiting != mysg)
+		throw("G waiting list is corrupted");
+	gp->waiting = NULL;
+	bool closed = !mysg->success;
+	gp->param = NULL;
+	mysg->c = NULL;
+	mysg->elem = NULL;
+	releaseSudog(mysg);
+	if (closed) {
+		if (__atomic_load_n(&c->closed, __ATOMIC_RELAXED) == 0)
+			throw("chansend: spurious wakeup");
+		gopanic("send on closed channel");
+	}
+	return true;
+}
+
+/* ---- receive ------------------------------------------------------------ */
+
+bool chanrecv(struct hchan *c, void *ep, bool block, bool *received)
+{
+	*received = false;
+	if (c == NULL) {
+		if (!block)
+			return false;
+		block_forever(waitReasonChanReceiveNilChan);
+	}
+	/* Fast path for a non-blocking receive on an empty channel. If it is
+	 * not closed, "not ready" is right (empty was observed first). If it
+	 * is closed, look again: a closed channel that is empty stays empty,
+	 * so the zero value with ok=false is right. acquire on closed: pairs
+	 * with the release in chan_close, so the second emptiness check sees
+	 * everything sent before the close. */
+	if (!block && chan_empty(c)) {
+		if (__atomic_load_n(&c->closed, __ATOMIC_ACQUIRE) == 0)
+			return false;
+		if (chan_empty(c)) {
+			chan_memclr(ep, c->elemsize);
+			return true;
+		}
+	}
+
+	spin_lock(&c->lock);
+	if (c->closed) {
+		if (c->qcount == 0) {
+			spin_unlock(&c->lock);
+			chan_memclr(ep, c->elemsize);
+			return true;
+		}
+		/* closed but buffered values remain: receive them first */
+	} else {
+		struct sudog *sg = waitq_dequeue(&c->sendq);
+		if (sg != NULL) {
+			recv_unlock_ready(c, sg, ep);
+			*received = true;
+			return true;
+		}
+	}
+	if (c->qcount > 0) {
+		chan_buf_take(c, ep);
+		spin_unlock(&c->lock);
+		*received = true;
+		return true;
+	}
+	if (!block) {
+		spin_unlock(&c->lock);
+		return false;
+	}
+
+	struct g *gp = getg();
+	struct sudog *mysg = acquireSudog();
+	mysg->elem = ep;
+	mysg->waitlink = NULL;
+	mysg->g = gp;
+	mysg->isSelect = false;
+	mysg->c = c;
+	gp->waiting = mysg;
+	gp->param = NULL;
+	waitq_enqueue(&c->recvq, mysg);
+	goparkunlock(&c->lock, waitReasonChanReceive);
+
+	if (gp->waiting != mysg)
+		throw("G waiting list is corrupted");
+	gp->waiting = NULL;
+	bool success = mysg->success;
+	gp->param = NULL;
+	mysg->c = NULL;
+	mysg->elem = NULL;
+	releaseSudog(mysg);
+	*received = success;
+	return true;
+}
+
+/* ---- close -------------------------------------------------------------- */
+
+void chan_close(chan_t *c)
+{
+	if (c == NULL)
+		gopanic("close of nil channel");
+	spin_lock(&c->lock);
+	if (c->closed) {
+		spin_unlock(&c->lock);
+		gopanic("close of closed channel");
+	}
+	/* release; pairs with the acquire in chanrecv's fast path. */
+	__atomic_store_n(&c->closed, 1, __ATOMIC_RELEASE);
+
+	/* Collect every waiter (linked through schedlink: they are parked,
+	 * on no run queue), then ready them after the unlock. */
+	struct g *glist = NULL;
+	struct sudog *sg;
+	while ((sg = waitq_dequeue(&c->recvq)) != NULL) {
+		chan_memclr(sg->elem, c->elemsize);   /* zero value, ok = false */
+		sg->elem = NULL;
+		struct g *gp = sg->g;
+		gp->param = sg;
+		sg->success = false;
+		gp->schedlink = glist;
+		glist = gp;
+	}
+	while ((sg = waitq_dequeue(&c->sendq)) != NULL) {
+		sg->elem = NULL;                       /* they will panic */
+		struct g *gp = sg->g;
+		gp->param = sg;
+		sg->success = false;
+		gp->schedlink = glist;
+		glist = gp;
+	}
+	spin_unlock(&c->lock);
+	while (glist) {
+		struct g *gp = glist;
+		glist = gp->schedlink;
+		gp->schedlink = NULL;
+		goready(gp);
+	}
+}
+
+/* ---- public entry points ------------------------------------------------ */
+
+void chan_send(chan_t *c, const void *v)
+{
+	chansend(c, v, true);
+}
+
+bool chan_recv(chan_t *c, void *v)
+{
+	bool ok;
+	chanrecv(c, v, true, &ok);
+	return ok;
+}
+
+bool chan_trysend(chan_t *c, const void *v)
+{
+	return chansend(c, v, false);
+}
+
+bool chan_tryrecv(chan_t *c, void *v, bool *ok)
+{
+	bool received;
+	bool selected = chanrecv(c, v, false, &received);
+	if (ok)
+		*ok = received;
+	return selected;
+}

@@ -1,0 +1,274 @@
+/*
+ * select.c - the select statement (Go's runtime/select.go, selectgo).
+ *
+ * Select(cases, n, has_default) runs in three passes:
+ *   0. Order. pollorder is a random permutation of the cases with a
+ *      non-nil channel (so no ready case starves another); lockorder sorts
+ *      the same cases by channel address (heap sort), so that every
+ *      goroutine takes several channel locks in one global order and two
+ *      selects can never deadlock on each other. All channels are locked
+ *      (a channel appearing twice is locked once).
+ *   1. Poll, in pollorder: the first case that can proceed now runs -
+ *      a blocked partner (direct hand-off), a buffered value or room, or a
+ *      closed channel (receive: zero value, ok=false; send: panic).
+ *      Nothing ready and a default: unlock and return -1.
+ *   2. Enqueue a sudog (isSelect) on every channel, in lockorder, chained
+ *      on g->waiting, and park; selparkcommit unlocks the channels on g0.
+ *   3. Woken: a waker on one channel won g->selectdone with a CAS (in
+ *      waitq_dequeue) and completed that case; g->param is its sudog. Lock
+ *      everything again, reset selectdone, unlink the other sudogs and
+ *      return the winning case.
+ *
+ * selectdone protocol: 0 while the G may be claimed; the first waker to CAS
+ * it 0 -> 1 owns the wake-up; later wakers on other channels skip this G's
+ * sudogs (they are stale). The G stores 0 again only after it has locked
+ * every channel and unlinked every sudog, so no stale sudog stays visible.
+ */
+#include <stdlib.h>
+#include "kernel/chan/chan.h"
+#include "kernel/lib/spinlock.h"
+#include "kernel/sched/sched.h"
+#include "kernel/lib/print.h"
+
+#define SELECT_STACK_CASES 64   /* orders for up to this many on the stack */
+
+static void sellock(struct SelectCase *cs, const uint16_t *lockorder, int n)
+{
+	struct hchan *last = NULL;
+	for (int i = 0; i < n; i++) {
+		struct hchan *c = cs[lockorder[i]].c;
+		if (c != last)
+			spin_lock(&c->lock);
+		last = c;
+	}
+}
+
+static void selunlock(struct SelectCase *cs, const uint16_t *lockorder, int n)
+{
+	/* reverse lock order; a channel listed twice is unlocked once */
+	for (int i = n - 1; i >= 0; i--) {
+		struct hchan *c = cs[lockorder[i]].c;
+		if (i > 0 && c == cs[lockorder[i - 1]].c)
+			continue;
+		spin_unlock(&c->lock);
+	}
+}
+
+/* gopark hook, on g0 after the G is parked: release every channel lock.
+ * g->waiting lists the sudogs in lockorder. The next link is read before
+ * each unlock: once the last channel is unlocked the G may already be
+ * running again, and its sudogs are no longer ours to look at. */
+static bool selparkcommit(struct g *gp, void *unused)
+{
+	struct hchan *lastc = NULL;
+	for (struct sudog *sg = gp->waiting; sg != NULL; sg = sg->waitlink) {
+		if (sg->c != lastc && lastc != NULL)
+			spin_unlock_park(&lastc->lock, gp);
+		lastc = sg->c;
+	}
+	if (lastc != NULL)
+		spin_unlock_park(&lastc->lock, gp);
+	return true;
+}
+
+static void heapsort_by_chan(struct SelectCase *cs, uint16_t *a, int n)
+{
+#define KEY(i) ((uintptr_t)cs[a[i]].c)
+	/* build a max-heap, then pop to the end */
+	for (int start = n / 2 - 1; start >= 0; start--) {
+		int r = start;
+		for (int child; (child = 2 * r + 1) < n; r = child) {
+			if (child + 1 < n && KEY(child) < KEY(child + 1))
+				child++;
+			if (KEY(r) >= KEY(child))
+				break;
+			uint16_t t = a[r]; a[r] = a[child]; a[child] = t;
+		}
+	}
+	for (int end = n - 1; end > 0; end--) {
+		uint16_t t = a[0]; a[0] = a[end]; a[end] = t;
+		int r = 0;
+		for (int child; (child = 2 * r + 1) < end; r = child) {
+			if (child + 1 < end && KEY(child) < KEY(child + 1))
+				child++;
+			if (KEY(r) >= KEY(child))
+				break;
+			t = a[r]; a[r] = a[child]; a[child] = t;
+		}
+	}
+#undef KEY
+}
+
+static int selectgo(struct SelectCase *cs, int ncases, bool block,
+                    uint16_t *pollorder, uint16_t *lockorder)
+{
+	/* pass 0: random poll order over non-nil channels (inside-out
+	 * Fisher-Yates), then lock order by address */
+	int n = 0;
+	for (int i = 0; i < ncases; i++) {
+		if (cs[i].c == NULL)
+			continue;
+		if (cs[i].dir != SelectSend && cs[i].dir != SelectRecv)
+			throw("select: bad case direction %d", cs[i].dir);
+		int j = (int)(cheaprand() % (uint32_t)(n + 1));
+		pollorder[n] = pollorder[j];
+		pollorder[j] = (uint16_t)i;
+		n++;
+	}
+	if (n == 0) {
+		if (!block)
+			return -1;
+		gopark(NULL, NULL, waitReasonSelectNoCases);
+		throw("unreachable: select with only nil channels woke");
+	}
+	for (int i = 0; i < n; i++)
+		lockorder[i] = pollorder[i];
+	heapsort_by_chan(cs, lockorder, n);
+
+	sellock(cs, lockorder, n);
+
+	/* pass 1: anything ready? */
+	for (int k = 0; k < n; k++) {
+		int i = pollorder[k];
+		struct SelectCase *sc = &cs[i];
+		struct hchan *c = sc->c;
+		struct sudog *sg;
+		if (sc->dir == SelectRecv) {
+			if ((sg = waitq_dequeue(&c->sendq)) != NULL) {
+				struct g *gp = chan_handoff_recv(c, sg, sc->val);
+				selunlock(cs, lockorder, n);
+				goready(gp);
+				if (sc->ok)
+					*sc->ok = true;
+				return i;
+			}
+			if (c->qcount > 0) {
+				chan_buf_take(c, sc->val);
+				selunlock(cs, lockorder, n);
+				if (sc->ok)
+					*sc->ok = true;
+				return i;
+			}
+			if (c->closed) {
+				selunlock(cs, lockorder, n);
+				chan_memclr(sc->val, c->elemsize);
+				if (sc->ok)
+					*sc->ok = false;
+				return i;
+			}
+		} else {
+			if (c->closed) {
+				selunlock(cs, lockorder, n);
+				gopanic("send on closed channel");
+			}
+			if ((sg = waitq_dequeue(&c->recvq)) != NULL) {
+				struct g *gp = chan_handoff_send(c, sg, sc->val);
+				selunlock(cs, lockorder, n);
+				goready(gp);
+				return i;
+			}
+			if (c->qcount < c->dataqsiz) {
+				chan_buf_put(c, sc->val);
+				selunlock(cs, lockorder, n);
+				return i;
+			}
+		}
+	}
+	if (!block) {
+		selunlock(cs, lockorder, n);
+		return -1;
+	}
+
+	/* pass 2: wait on every channel */
+	struct g *gp = getg();
+	if (gp->waiting != NULL)
+		throw("gp->waiting != nil");
+	struct sudog **nextp = &gp->waiting;
+	for (int k = 0; k < n; k++) {
+		struct SelectCase *sc = &cs[lockorder[k]];
+		struct sudog *sg = acquireSudog();
+		sg->g = gp;
+		sg->isSelect = true;
+		sg->elem = sc->val;
+		sg->c = sc->c;
+		sg->waitlink = NULL;
+		*nextp = sg;
+		nextp = &sg->waitlink;
+		waitq_enqueue(sc->dir == SelectRecv ? &sc->c->recvq : &sc->c->sendq, sg);
+	}
+	gp->param = NULL;
+	gopark(selparkcommit, NULL, waitReasonSelect);
+
+	/* pass 3: one case won; take ourselves off every other queue */
+	sellock(cs, lockorder, n);
+	/* release; pairs with the acq_rel CAS in waitq_dequeue: from here on
+	 * no sudog of ours is queued, so a new select may be claimed again. */
+	__atomic_store_n(&gp->selectdone, 0, __ATOMIC_RELEASE);
+	struct sudog *won = gp->param;
+	gp->param = NULL;
+	int casi = -1;
+	bool success = false;
+	struct sudog *sglist = gp->waiting;
+	gp->waiting = NULL;
+	for (int k = 0; k < n; k++) {
+		struct SelectCase *sc = &cs[lockorder[k]];
+		struct sudog *next = sglist->waitlink;
+		if (sglist == won) {
+			casi = lockorder[k];
+			success = won->success;
+		} else {
+			waitq_remove(sc->dir == SelectRecv ? &sc->c->recvq : &sc->c->sendq, sglist);
+		}
+		sglist->waitlink = NULL;
+		sglist->elem = NULL;
+		sglist->isSelect = false;
+		sglist->c = NULL;
+		sglist->next = sglist->prev = NULL;
+		releaseSudog(sglist);
+		sglist = next;
+	}
+	if (casi < 0)
+		throw("selectgo: bad wakeup");
+	struct SelectCase *sc = &cs[casi];
+	if (sc->dir == SelectSend) {
+		if (!success) {
+			selunlock(cs, lockorder, n);
+			gopanic("send on closed channel");
+		}
+	} else if (sc->ok) {
+		*sc->ok = success;
+	}
+	selunlock(cs, lockorder, n);
+	return casi;
+}
+
+int Select(struct SelectCase *cases, int n, bool has_default)
+{
+	if (n < 0 || n > 65536)
+		throw("select: bad number of cases %d", n);
+	/* One case and a default is a non-blocking send or receive, with its
+	 * lock-free fast paths (Go's compiler makes the same rewrite). */
+	if (n == 1 && has_default && cases[0].c != NULL) {
+		if (cases[0].dir == SelectSend)
+			return chansend(cases[0].c, cases[0].val, false) ? 0 : -1;
+		if (cases[0].dir == SelectRecv) {
+			bool received;
+			if (!chanrecv(cases[0].c, cases[0].val, false, &received))
+				return -1;
+			if (cases[0].ok)
+				*cases[0].ok = received;
+			return 0;
+		}
+	}
+	uint16_t stack_orders[2 * SELECT_STACK_CASES];
+	uint16_t *orders = stack_orders;
+	if (n > SELECT_STACK_CASES) {
+		orders = malloc(2 * (size_t)n * sizeof *orders);
+		if (orders == NULL)
+			throw("select: out of memory");
+	}
+	int r = selectgo(cases, n, !has_default, orders, orders + n);
+	if (orders != stack_orders)
+		free(orders);
+	return r;
+}
