@@ -90,10 +90,21 @@ APP_DIRS := $(sort $(APP) $(wildcard examples/* tests/qemu/* bench/*))
 APP_DIRS := $(foreach d,$(APP_DIRS),$(if $(wildcard $(d)/*.c),$(d)))
 $(foreach d,$(APP_DIRS),$(eval $(call app_rules,$(d))))
 
+# ---- bench/malloc: picolibc's malloc as the baseline ----------------------
+# The runtime's malloc/free shadow picolibc's; bench/malloc links a renamed
+# copy of picolibc's (picolibc_malloc/picolibc_free) to count both.
+PICOMALLOC_OBJ := $(BUILD)/bench-malloc/picolibc_malloc.o
+$(PICOMALLOC_OBJ): bench/malloc/picolibc_malloc.sh
+	@mkdir -p $(dir $@)
+	$(Q)bench/malloc/picolibc_malloc.sh $(TC_AR) $(TC_OBJCOPY) $(TC_LD) $(PICOLIBC_LIB)/libc.a $@
+$(BUILD)/malloc.elf: $(PICOMALLOC_OBJ)
+
 %.bin: %.elf
 	$(Q)$(TC_OBJCOPY) -O binary $< $@
 
 -include $(RT_OBJS:.o=.d)
+APP_OBJS := $(foreach d,$(APP_DIRS),$(patsubst %,$(OBJDIR)/%.o,$(wildcard $(d)/*.c)))
+-include $(APP_OBJS:.o=.d)
 
 # ---- running ---------------------------------------------------------------
 run: setup $(BUILD)/$(APPNAME).bin

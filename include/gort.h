@@ -97,6 +97,40 @@ void ReadMemStats(struct MemStats *ms);
 
 /* ====================================================================== */
 /*
+ * Memory. GC-heap allocation, Go's `new`/`make` in C: mallocgc returns zeroed memory
+ * that may hold pointers (the future GC will scan it); mallocgc_noscan
+ * returns zeroed memory the caller promises holds no heap pointers (the GC
+ * will not look inside; tiny ones, < 16 B, may share a 16-byte block).
+ * Until the GC lands (issue 6) nothing is reclaimed automatically: memory
+ * comes back only through free().
+ *
+ * malloc, calloc, realloc, free, aligned_alloc, posix_memalign,
+ * malloc_usable_size: the standard C functions, on the same heap, replacing
+ * picolibc's (declared by <stdlib.h>). Memory is always zeroed. free()
+ * returns an object to its span at once; freeing twice, or a pointer that
+ * is not the start of a live heap object, is a fatal error. Objects from
+ * mallocgc may be freed too, except mallocgc_noscan ones under 16 bytes.
+ *
+ * Running out of memory is fatal, as in Go: "fatal error: runtime: out of
+ * memory", after a line with the request and the heap totals. malloc
+ * returns NULL only for requests that cannot be represented (calloc
+ * overflow) or alignments it does not support (> 8 KiB).
+ *
+ * ReadMemStats (gort.h) reports the counters.
+ */
+
+void *mallocgc(size_t size);          /* zeroed, may hold pointers */
+void *mallocgc_noscan(size_t size);   /* zeroed, holds no heap pointers */
+
+/* Print the memory statistics (as the memstats=1 boot flag does at exit). */
+void PrintMemStats(void);
+
+/* Give the calling P's cached spans back to mcentral (tests use it to make
+ * the page accounting exact). */
+void FlushMCache(void);
+
+/* ====================================================================== */
+/*
  * Channels, select, timers as channels, and the sync package:
  * Mutex, RWMutex, WaitGroup, Once, Cond, Pool, plus a context-like
  * cancellation helper. Semantics are Go's (docs/channels.md, docs/sync.md).

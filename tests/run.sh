@@ -19,14 +19,15 @@
 # line apply to it (and those before the first TEST line to all of them).
 #
 # Environment: ARCHES ("riscv64 aarch64"), TOOLCHAINS ("gcc clang"),
-# ONLY (regex on test names), JOBS (parallel QEMU runs, default 2).
+# ONLY (regex on test names), JOBS (parallel QEMU runs, default 2),
+# OUT (where logs go, default build/test-results).
 set -u
 cd "$(dirname "$0")/.."
 ARCHES=${ARCHES:-"riscv64 aarch64"}
 TOOLCHAINS=${TOOLCHAINS:-"gcc clang"}
 ONLY=${ONLY:-.}
 JOBS=${JOBS:-2}
-out=build/test-results
+out=${OUT:-build/test-results}     # OUT=dir keeps concurrent runs apart
 rm -rf "$out"; mkdir -p "$out"
 
 # ---- host tests --------------------------------------------------------------

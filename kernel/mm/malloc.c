@@ -1,99 +1,40 @@
 /*
- * malloc.c - INTERIM allocator: power-of-two free lists over the page heap.
+ * malloc.c - the public allocation API: mallocgc (Go's new/make) and the C
+ * library's malloc family, all on the size-classed heap (mcache.c).
  *
- * This is a placeholder so that channels and sync code have malloc/free
- * while the real allocator (size classes, mcentral, per-P mcache: the memory
- * issue) is being built; it will replace this file. Blocks of 16 B .. 4 KiB
- * come from per-size free lists under one spinlock; larger blocks are whole
- * runtime pages with a header recording their count. Memory is zeroed on
- * allocation (as Go's is).
+ * C semantics on top of Go's allocator: objects are zeroed (Go's always
+ * are), malloc's alignment is 16 bytes for every size above 8 (every size
+ * class above 8 is a multiple of 16), aligned_alloc up to one runtime page
+ * uses the power-of-two size classes (objects of a class whose size is a
+ * multiple of the alignment are aligned, spans being page-aligned), large
+ * objects are page-aligned. Out of memory is fatal (see gort.h).
  */
 #include <string.h>
-#include <stdint.h>
 #include <errno.h>
-#include "kernel/mm/mheap.h"
-#include "kernel/lib/spinlock.h"
+#include <stdint.h>
+#include "gort.h"
+#include "kernel/mm/malloc.h"
 #include "kernel/lib/print.h"
 
-#define MIN_SHIFT 4
-#define MAX_SHIFT 12
-#define NLISTS (MAX_SHIFT - MIN_SHIFT + 1)
-#define HDR 16                      /* header before every block */
-
-struct hdr {
-	uint32_t magic;
-	uint32_t shift;             /* size class, or 0 for page blocks */
-	uint64_t npages;            /* page blocks only */
-};
-#define MAGIC_LIVE 0x6f727467u
-#define MAGIC_FREE 0x65657266u
-
-static spinlock_t lock = SPINLOCK_INIT;
-static void *freelist[NLISTS];
-
-static int class_of(size_t n)
+void *mallocgc(size_t size)
 {
-	int s = MIN_SHIFT;
-	while (((size_t)1 << s) < n + HDR)
-		s++;
-	return s;
+	return mallocgc_impl(size, false);
 }
 
-static void refill(int s)
+void *mallocgc_noscan(size_t size)
 {
-	uint8_t *pg = mheap_alloc_pages(1);
-	if (pg == NULL)
-		throw("runtime: out of memory");
-	size_t sz = (size_t)1 << s;
-	for (size_t off = 0; off + sz <= PAGE_SIZE; off += sz) {
-		*(void **)(pg + off) = freelist[s - MIN_SHIFT];
-		freelist[s - MIN_SHIFT] = pg + off;
-	}
+	return mallocgc_impl(size, true);
 }
 
 void *malloc(size_t n)
 {
-	if (n > ((size_t)1 << MAX_SHIFT) - HDR) {
-		size_t np = (n + HDR + PAGE_SIZE - 1) / PAGE_SIZE;
-		struct hdr *h = mheap_alloc_pages(np);
-		if (h == NULL) {
-			errno = ENOMEM;
-			return NULL;
-		}
-		memset(h, 0, np * PAGE_SIZE);
-		*h = (struct hdr){ MAGIC_LIVE, 0, np };
-		return (uint8_t *)h + HDR;
-	}
-	int s = class_of(n);
-	spin_lock(&lock);
-	if (freelist[s - MIN_SHIFT] == NULL)
-		refill(s);
-	struct hdr *h = freelist[s - MIN_SHIFT];
-	freelist[s - MIN_SHIFT] = *(void **)h;
-	spin_unlock(&lock);
-	memset(h, 0, (size_t)1 << s);
-	*h = (struct hdr){ MAGIC_LIVE, (uint32_t)s, 0 };
-	return (uint8_t *)h + HDR;
+	return mallocgc_impl(n, false);
 }
 
 void free(void *p)
 {
-	if (p == NULL)
-		return;
-	struct hdr *h = (struct hdr *)((uint8_t *)p - HDR);
-	if (h->magic != MAGIC_LIVE)
-		throw(h->magic == MAGIC_FREE ? "free: double free of %p" : "free: %p was not allocated by malloc", p);
-	if (h->shift == 0) {
-		h->magic = MAGIC_FREE;
-		mheap_free_pages(h, h->npages);
-		return;
-	}
-	h->magic = MAGIC_FREE;
-	int s = (int)h->shift;
-	spin_lock(&lock);
-	*(void **)h = freelist[s - MIN_SHIFT];
-	freelist[s - MIN_SHIFT] = h;
-	spin_unlock(&lock);
+	if (p != NULL)
+		free_impl(p, "free");
 }
 
 void *calloc(size_t n, size_t m)
@@ -102,23 +43,75 @@ void *calloc(size_t n, size_t m)
 		errno = ENOMEM;
 		return NULL;
 	}
-	return malloc(n * m);            /* already zeroed */
+	return mallocgc_impl(n * m, false);     /* always zeroed */
+}
+
+static size_t usable(struct mspan *s)
+{
+	return s->elemsize;     /* large: the whole span */
+}
+
+size_t malloc_usable_size(void *p)
+{
+	return p ? usable(object_span(p, "malloc_usable_size")) : 0;
 }
 
 void *realloc(void *p, size_t n)
 {
 	if (p == NULL)
 		return malloc(n);
-	struct hdr *h = (struct hdr *)((uint8_t *)p - HDR);
-	if (h->magic != MAGIC_LIVE)
-		throw("realloc: %p was not allocated by malloc", p);
-	size_t have = h->shift ? ((size_t)1 << h->shift) - HDR : h->npages * PAGE_SIZE - HDR;
-	if (n <= have)
+	if (n == 0) {
+		free(p);
+		return NULL;
+	}
+	size_t have = usable(object_span(p, "realloc"));
+	/* Keep the object if it fits and is not mostly wasted. */
+	if (n <= have && (have <= MAX_SMALL_SIZE ? size_to_class(n) == size_to_class(have)
+	                                         : n > have / 2))
 		return p;
 	void *q = malloc(n);
-	if (q) {
-		memcpy(q, p, have);
-		free(p);
-	}
+	memcpy(q, p, n < have ? n : have);
+	free_impl(p, "realloc");
 	return q;
+}
+
+void *aligned_alloc(size_t align, size_t size)
+{
+	if (align == 0 || (align & (align - 1)) != 0 || align > PAGE_SIZE) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (align <= 16 || size > MAX_SMALL_SIZE)
+		return malloc(size);
+	/* The smallest power of two >= max(size, align): a class whose
+	 * objects all sit at multiples of align. */
+	size_t n = align;
+	while (n < size)
+		n <<= 1;
+	return malloc(n);
+}
+
+void *memalign(size_t align, size_t size)
+{
+	return aligned_alloc(align, size);
+}
+
+int posix_memalign(void **out, size_t align, size_t size)
+{
+	if (align < sizeof(void *))
+		align = sizeof(void *);
+	void *p = aligned_alloc(align, size);
+	if (p == NULL)
+		return EINVAL;
+	*out = p;
+	return 0;
+}
+
+void *reallocarray(void *p, size_t n, size_t m)
+{
+	if (m && n > SIZE_MAX / m) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return realloc(p, n * m);
 }

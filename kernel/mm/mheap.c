@@ -1,145 +1,403 @@
 /*
- * mheap.c - the page heap (Go's mheap, first cut).
+ * mheap.c - the page heap (Go's mheap and heapArena, bare-metal cut).
  *
- * Objects: free runs of runtime pages (8 KiB, independent of the 4 KiB MMU
- * page), each described by a header stored in its own first bytes. The run
- * list is sorted by address, so freeing a run coalesces it with both
- * neighbours in one pass.
+ * Objects:
+ *   arena  - 64 MiB of physical address space, numbered from heap.base
+ *            (the lowest RAM address, rounded down to 64 MiB). Its metadata,
+ *            struct heapArena, maps each of its 8192 runtime pages to the
+ *            span that holds it, so spanOf(p) is two loads. Arenas that hold
+ *            no RAM have no metadata (NULL in heap.arenas).
+ *   span   - a run of pages (struct mspan, mspan.h): free, in use (heap
+ *            objects) or manual (stacks, raw pages).
  *
- * Invariants: runs never overlap or touch (touching runs are merged);
- * free_pages equals the sum of run sizes. Everything is under heap.lock.
+ * Why 64 MiB: it is Go's figure on 64-bit, its metadata (64 KiB of span
+ * pointers) is 0.1% of it, and the arena table for the whole identity-
+ * mapped window (128 GiB) is 2048 pointers, 16 KiB of .bss. A 128 MiB
+ * machine has 2 arenas and spends 128 KiB on them; an 8 GiB one has 128
+ * and spends 8 MiB. Smaller arenas would shrink nothing that matters,
+ * larger ones would waste metadata on the partly populated ones.
  *
- * Where it comes from: every /memory range of the device tree, minus the
- * image, the device tree blob, and every reserved range (firmware such as
- * OpenSBI lives there), each trimmed to whole runtime pages.
+ * Free pages: free spans of n < 128 pages sit on free[n], with a bitmask of
+ * the non-empty lists so the smallest fitting one is one count-trailing-
+ * zeros away; larger ones sit on one list searched best-fit (there are few:
+ * each is at least 1 MiB). A free span records itself in the span map at
+ * its first and last page only, which is all coalescing needs: freeing
+ * [p, q) looks up page p-1 and page q, and merges with either neighbour
+ * that is a free span ending or starting exactly there. (Go's page
+ * allocator uses a radix tree of bitmap summaries instead, to scale to a
+ * huge sparse address space; ours is a few GiB of dense RAM.)
  *
- * Bare-metal difference: Go asks the OS for address space and maps arenas
- * lazily; here physical memory is identity-mapped from boot, so the heap
- * hands out physical pages directly. First fit over a sorted list is O(runs);
- * the memory issue replaces it with per-arena bitmaps and a radix summary.
+ * Metadata memory (arena maps, span structs, span bitmaps, page tables)
+ * comes from the heap itself, page by page, under the lock, and is never
+ * returned; the span structs and bitmaps are recycled through free lists.
+ *
+ * Invariants (heap.lock): free spans never touch (touching ones are
+ * merged); free_pages is the sum of free span sizes; every page of an in-use
+ * or manual span maps to it.
+ *
+ * Bare-metal difference: Go reserves address space and maps arenas lazily
+ * from the OS; here RAM is identity-mapped at boot and the heap hands out
+ * physical pages directly, so there is no "scavenging" either.
  */
 #include <string.h>
 #include "kernel/mm/mheap.h"
-#include "kernel/dt/bootinfo.h"
+#include "kernel/mm/mspan.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/print.h"
-#include "boot/boot.h"
 
-struct run {
-	struct run *next;
-	uint64_t npages;
+#define NFREE 128               /* free[n] for n < NFREE pages */
+#define NBITORDERS 5            /* bitmaps of 1, 2, 4, 8, 16 words (x2) */
+
+struct heapArena {
+	struct mspan *spans[PAGES_PER_ARENA];
 };
 
 static struct {
 	spinlock_t lock;
-	struct run *free;       /* sorted by address; heap.lock */
-	uint64_t sys_pages, free_pages, stack_mmu_pages;
-	uint8_t *pt_cache;      /* second half of a page split for page tables */
+	uintptr_t base;                        /* set once before any range */
+	struct heapArena *arenas[MAX_ARENAS];  /* written under lock, read racily:
+	                                          only ever NULL -> pointer */
+	struct mspanlist free[NFREE];          /* lock */
+	struct mspanlist large;                /* lock */
+	uint64_t freemask[NFREE / 64];         /* lock */
+	struct mspan *spanfree;                /* dead structs; lock */
+	uint64_t *bitsfree[NBITORDERS];        /* lock */
+	uint64_t sys_pages, free_pages, inuse_pages, manual_pages, meta_pages, nfree;
+	uint64_t stack_mmu_pages;              /* atomic */
+	uint8_t *pt_cache;                     /* other half of a page-table page */
 } heap;
 
-static void insert_run(uintptr_t base, uint64_t npages)
+static void heap_lock(void)
 {
-	struct run **pp = &heap.free;
-	while (*pp && (uintptr_t)*pp < base)
-		pp = &(*pp)->next;
-	struct run *r = (struct run *)base;
-	r->npages = npages;
-	r->next = *pp;
-	*pp = r;
-	heap.free_pages += npages;
-	/* merge with the following run */
-	if (r->next && base + npages * PAGE_SIZE == (uintptr_t)r->next) {
-		r->npages += r->next->npages;
-		r->next = r->next->next;
+	stack_nofault_enter();
+	spin_lock(&heap.lock);
+}
+
+static void heap_unlock(void)
+{
+	spin_unlock(&heap.lock);
+	stack_nofault_exit();
+}
+
+/* ---- span map --------------------------------------------------------- */
+
+static struct mspan **mapslot(uintptr_t p)
+{
+	if (p < heap.base)
+		return NULL;
+	uintptr_t off = p - heap.base;
+	uintptr_t ai = off >> ARENA_SHIFT;
+	if (ai >= MAX_ARENAS)
+		return NULL;
+	/* acquire; pairs with the release store that publishes an arena. */
+	struct heapArena *a = __atomic_load_n(&heap.arenas[ai], __ATOMIC_ACQUIRE);
+	if (a == NULL)
+		return NULL;
+	return &a->spans[(off >> PAGE_SHIFT) & (PAGES_PER_ARENA - 1)];
+}
+
+struct mspan *spanOf(uintptr_t p)
+{
+	struct mspan **slot = mapslot(p);
+	/* relaxed: callers validate the span they get (state and bounds). */
+	return slot ? __atomic_load_n(slot, __ATOMIC_RELAXED) : NULL;
+}
+
+static void setspan(uintptr_t p, struct mspan *s)
+{
+	struct mspan **slot = mapslot(p);
+	ASSERT(slot != NULL);
+	/* relaxed: readers are free() of objects in s, which got them after
+	 * the span was handed out through a lock (release/acquire there). */
+	__atomic_store_n(slot, s, __ATOMIC_RELAXED);
+}
+
+static void setspan_all(struct mspan *s)
+{
+	for (uintptr_t i = 0; i < s->npages; i++)
+		setspan(s->startAddr + i * PAGE_SIZE, s);
+}
+
+/* ---- free lists --------------------------------------------------------- */
+
+static void free_insert(struct mspan *s)
+{
+	s->state = mSpanFree;
+	if (s->npages < NFREE) {
+		spanlist_insert(&heap.free[s->npages], s);
+		heap.freemask[s->npages / 64] |= 1ULL << (s->npages % 64);
+	} else {
+		spanlist_insert(&heap.large, s);
 	}
-	/* merge with the preceding run */
-	if (pp != &heap.free) {
-		struct run *prev = (struct run *)((uintptr_t)pp - offsetof(struct run, next));
-		if ((uintptr_t)prev + prev->npages * PAGE_SIZE == base) {
-			prev->npages += r->npages;
-			prev->next = r->next;
+	setspan(s->startAddr, s);
+	setspan(s->startAddr + (s->npages - 1) * PAGE_SIZE, s);
+	heap.free_pages += s->npages;
+	heap.nfree++;
+}
+
+static void free_remove(struct mspan *s)
+{
+	spanlist_remove(s->npages < NFREE ? &heap.free[s->npages] : &heap.large, s);
+	if (s->npages < NFREE && spanlist_empty(&heap.free[s->npages]))
+		heap.freemask[s->npages / 64] &= ~(1ULL << (s->npages % 64));
+	heap.free_pages -= s->npages;
+	heap.nfree--;
+}
+
+/* The smallest free span of at least n pages, or NULL. */
+static struct mspan *free_find(uintptr_t n)
+{
+	for (uintptr_t i = n; i < NFREE; ) {
+		uint64_t m = heap.freemask[i / 64] & (~0ULL << (i % 64));
+		if (m != 0)
+			return heap.free[(i & ~63UL) + ctz64(m)].first;
+		i = (i & ~63UL) + 64;
+	}
+	struct mspan *best = NULL;
+	for (struct mspan *s = heap.large.first; s; s = s->next)
+		if (s->npages >= n && (best == NULL || s->npages < best->npages ||
+		    (s->npages == best->npages && s->startAddr < best->startAddr)))
+			best = s;
+	return best;
+}
+
+/* ---- metadata memory ---------------------------------------------------- */
+
+static void struct_put(struct mspan *s)
+{
+	s->state = mSpanDead;
+	s->next = heap.spanfree;
+	heap.spanfree = s;
+}
+
+/* One page for metadata: the last page of the smallest free span. */
+static void *meta_page(void)
+{
+	struct mspan *s = free_find(1);
+	if (s == NULL)
+		return NULL;
+	free_remove(s);
+	uintptr_t p = s->startAddr + (s->npages - 1) * PAGE_SIZE;
+	setspan(p, NULL);
+	if (--s->npages > 0)
+		free_insert(s);
+	else
+		struct_put(s);
+	heap.meta_pages++;
+	return (void *)p;
+}
+
+static struct mspan *struct_get(void)
+{
+	if (heap.spanfree == NULL) {
+		uint8_t *pg = meta_page();
+		if (pg == NULL)
+			return NULL;
+		for (size_t off = 0; off + sizeof(struct mspan) <= PAGE_SIZE; off += sizeof(struct mspan))
+			struct_put((struct mspan *)(pg + off));
+	}
+	struct mspan *s = heap.spanfree;
+	heap.spanfree = s->next;
+	memset(s, 0, sizeof *s);
+	return s;
+}
+
+static int bits_order(uint32_t words)
+{
+	int k = 0;
+	while ((1u << k) < words)
+		k++;
+	ASSERT(k < NBITORDERS);
+	return k;
+}
+
+uint64_t *mheap_alloc_bits(uint32_t words)
+{
+	int k = bits_order(words);
+	size_t bytes = (size_t)2 * 8 << k;
+	heap_lock();
+	if (heap.bitsfree[k] == NULL) {
+		uint8_t *pg = meta_page();
+		for (size_t off = 0; pg && off + bytes <= PAGE_SIZE; off += bytes) {
+			*(uint64_t **)(pg + off) = heap.bitsfree[k];
+			heap.bitsfree[k] = (uint64_t *)(pg + off);
 		}
 	}
+	uint64_t *b = heap.bitsfree[k];
+	if (b)
+		heap.bitsfree[k] = *(uint64_t **)b;
+	heap_unlock();
+	return b;
 }
 
-/* Add [lo, hi) minus every excluded range, recursively splitting. */
-static void add_range(uint64_t lo, uint64_t hi, const struct mem_range *ex, int nex)
+void mheap_free_bits(uint64_t *b, uint32_t words)
 {
-	for (int i = 0; i < nex; i++) {
-		uint64_t elo = ex[i].base, ehi = ex[i].base + ex[i].size;
-		if (ehi <= lo || elo >= hi)
-			continue;
-		if (elo > lo)
-			add_range(lo, elo, ex + i + 1, nex - i - 1);
-		if (ehi < hi)
-			add_range(ehi, hi, ex + i + 1, nex - i - 1);
-		return;
+	int k = bits_order(words);
+	heap_lock();
+	*(uint64_t **)b = heap.bitsfree[k];
+	heap.bitsfree[k] = b;
+	heap_unlock();
+}
+
+/* Put span s (not on any list) back as free, merged with free neighbours. */
+static void coalesce_insert(struct mspan *s)
+{
+	struct mspan *l = spanOf(s->startAddr - 1);
+	if (l && l->state == mSpanFree && l->startAddr + l->npages * PAGE_SIZE == s->startAddr) {
+		free_remove(l);
+		s->startAddr = l->startAddr;
+		s->npages += l->npages;
+		struct_put(l);
 	}
+	struct mspan *r = spanOf(s->startAddr + s->npages * PAGE_SIZE);
+	if (r && r->state == mSpanFree && r->startAddr == s->startAddr + s->npages * PAGE_SIZE) {
+		free_remove(r);
+		s->npages += r->npages;
+		struct_put(r);
+	}
+	free_insert(s);
+}
+
+/* ---- growing the heap ----------------------------------------------------- */
+
+void mheap_set_base(uintptr_t base)
+{
+	heap.base = base & ~(ARENA_SIZE - 1);
+}
+
+void mheap_add_range(uintptr_t lo, uintptr_t hi)
+{
 	lo = (lo + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	hi &= ~(PAGE_SIZE - 1);
-	if (hi > lo) {
-		heap.sys_pages += (hi - lo) / PAGE_SIZE;
-		insert_run(lo, (hi - lo) / PAGE_SIZE);
+	if (hi <= lo || lo < heap.base)
+		return;
+	if (hi - heap.base > (uintptr_t)MAX_ARENAS * ARENA_SIZE)
+		hi = heap.base + (uintptr_t)MAX_ARENAS * ARENA_SIZE;
+	heap_lock();
+	/* Arena metadata first, carved from the bottom of the range itself. */
+	size_t asz = (sizeof(struct heapArena) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	for (uintptr_t a = (lo - heap.base) >> ARENA_SHIFT;
+	     a <= (hi - 1 - heap.base) >> ARENA_SHIFT; a++) {
+		if (heap.arenas[a] != NULL)
+			continue;
+		if (hi - lo < asz + PAGE_SIZE)
+			break;                  /* too small to be worth it */
+		struct heapArena *ha = (struct heapArena *)lo;
+		memset(ha, 0, sizeof *ha);
+		lo += asz;
+		heap.sys_pages += asz / PAGE_SIZE;
+		heap.meta_pages += asz / PAGE_SIZE;
+		/* release; pairs with the acquire in mapslot. */
+		__atomic_store_n(&heap.arenas[a], ha, __ATOMIC_RELEASE);
 	}
+	/* Then the pages, one free span per arena piece with metadata. */
+	while (lo < hi) {
+		uintptr_t end = ((lo - heap.base) | (ARENA_SIZE - 1)) + heap.base + 1;
+		if (end > hi)
+			end = hi;
+		if (heap.arenas[(lo - heap.base) >> ARENA_SHIFT] != NULL) {
+			struct mspan *s = struct_get();
+			if (s == NULL) {                /* first span: bootstrap */
+				uint8_t *pg = (uint8_t *)lo;
+				lo += PAGE_SIZE;
+				heap.sys_pages++;
+				heap.meta_pages++;
+				for (size_t off = 0; off + sizeof(struct mspan) <= PAGE_SIZE;
+				     off += sizeof(struct mspan))
+					struct_put((struct mspan *)(pg + off));
+				s = struct_get();
+				if (lo >= end) {
+					struct_put(s);
+					continue;
+				}
+			}
+			s->startAddr = lo;
+			s->npages = (end - lo) / PAGE_SIZE;
+			heap.sys_pages += s->npages;
+			coalesce_insert(s);     /* merges with a touching earlier range */
+		}
+		lo = end;
+	}
+	heap_unlock();
 }
 
-void mheap_init(const struct bootinfo *bi)
-{
-	struct mem_range ex[BI_MAX_RESERVED + 2];
-	int nex = 0;
-	ex[nex++] = (struct mem_range){ (uintptr_t)_start_image,
-	                                (uintptr_t)_end - (uintptr_t)_start_image };
-	ex[nex++] = (struct mem_range){ (uintptr_t)bi->dtb, bi->dtb_size };
-	for (int i = 0; i < bi->nreserved; i++)
-		ex[nex++] = bi->reserved[i];
-	for (int i = 0; i < bi->nmem; i++)
-		add_range(bi->mem[i].base, bi->mem[i].base + bi->mem[i].size, ex, nex);
-	if (heap.free_pages == 0)
-		throw("runtime: no usable memory in the device tree");
-}
+/* ---- spans -------------------------------------------------------------- */
 
-static void *alloc_locked(size_t npages)
+struct mspan *mheap_alloc_span(size_t npages, int state)
 {
-	struct run **pp = &heap.free;
-	while (*pp && (*pp)->npages < npages)
-		pp = &(*pp)->next;
-	struct run *r = *pp;
-	if (r == NULL)
+	ASSERT(npages > 0 && (state == mSpanInUse || state == mSpanManual));
+	heap_lock();
+	struct mspan *rest = struct_get();     /* before choosing: may take a page */
+	struct mspan *s = rest ? free_find(npages) : NULL;
+	if (s == NULL) {
+		if (rest)
+			struct_put(rest);
+		heap_unlock();
 		return NULL;
-	heap.free_pages -= npages;
-	if (r->npages == npages) {
-		*pp = r->next;
-		return r;
 	}
-	r->npages -= npages;            /* take the top end: the header stays */
-	return (uint8_t *)r + r->npages * PAGE_SIZE;
+	free_remove(s);
+	if (s->npages > npages) {              /* the tail stays free */
+		rest->startAddr = s->startAddr + npages * PAGE_SIZE;
+		rest->npages = s->npages - npages;
+		free_insert(rest);
+		s->npages = npages;
+	} else {
+		struct_put(rest);
+	}
+	s->state = (uint8_t)state;
+	s->list = NULL;
+	s->next = s->prev = NULL;
+	setspan_all(s);
+	if (state == mSpanInUse)
+		heap.inuse_pages += npages;
+	else
+		heap.manual_pages += npages;
+	heap_unlock();
+	return s;
+}
+
+void mheap_free_span(struct mspan *s)
+{
+	heap_lock();
+	if (s->state != mSpanInUse && s->state != mSpanManual)
+		throw("runtime: mheap_free_span: span %p [%#lx, +%lu pages) in state %d",
+		      (void *)s, (unsigned long)s->startAddr, (unsigned long)s->npages, s->state);
+	if (s->state == mSpanInUse)
+		heap.inuse_pages -= s->npages;
+	else
+		heap.manual_pages -= s->npages;
+	s->allocBits = s->gcmarkBits = NULL;
+	s->manualFreeList = NULL;
+	coalesce_insert(s);
+	heap_unlock();
 }
 
 void *mheap_alloc_pages(size_t npages)
 {
-	spin_lock(&heap.lock);
-	void *p = alloc_locked(npages);
-	spin_unlock(&heap.lock);
-	return p;
+	struct mspan *s = mheap_alloc_span(npages, mSpanManual);
+	return s ? (void *)s->startAddr : NULL;
 }
 
 void mheap_free_pages(void *p, size_t npages)
 {
-	spin_lock(&heap.lock);
-	insert_run((uintptr_t)p, npages);
-	spin_unlock(&heap.lock);
+	struct mspan *s = spanOf((uintptr_t)p);
+	if (s == NULL || s->startAddr != (uintptr_t)p || s->npages != npages ||
+	    s->state != mSpanManual)
+		throw("runtime: mheap_free_pages: %p (%zu pages) was not allocated by mheap_alloc_pages",
+		      p, npages);
+	mheap_free_span(s);
 }
 
 void *pt_alloc_page(void)
 {
-	spin_lock(&heap.lock);
+	heap_lock();
 	uint8_t *p = heap.pt_cache;
 	if (p != NULL) {
 		heap.pt_cache = NULL;
-	} else if ((p = alloc_locked(1)) != NULL) {
+	} else if ((p = meta_page()) != NULL) {
 		heap.pt_cache = p + MMU_PAGE_SIZE;   /* keep the other half */
 	}
-	spin_unlock(&heap.lock);
+	heap_unlock();
 	if (p == NULL)
 		throw("runtime: out of memory allocating a page table");
 	memset(p, 0, MMU_PAGE_SIZE);
@@ -148,17 +406,19 @@ void *pt_alloc_page(void)
 
 void mheap_account_stack(int64_t delta)
 {
+	/* relaxed: a statistic. */
 	__atomic_fetch_add(&heap.stack_mmu_pages, (uint64_t)delta, __ATOMIC_RELAXED);
 }
 
 void mheap_stats(struct heapstats *st)
 {
-	spin_lock(&heap.lock);
+	heap_lock();
 	st->sys_pages = heap.sys_pages;
 	st->free_pages = heap.free_pages;
-	st->nruns = 0;
-	for (struct run *r = heap.free; r; r = r->next)
-		st->nruns++;
-	spin_unlock(&heap.lock);
+	st->nruns = heap.nfree;
+	st->inuse_pages = heap.inuse_pages;
+	st->manual_pages = heap.manual_pages;
+	st->meta_pages = heap.meta_pages;
+	heap_unlock();
 	st->stack_pages = __atomic_load_n(&heap.stack_mmu_pages, __ATOMIC_RELAXED);
 }

@@ -1,33 +1,77 @@
 /*
- * mheap.h - the page heap: physical memory in 8 KiB runtime pages.
+ * mheap.h - the page heap: physical memory in 8 KiB runtime pages, grouped
+ * in 64 MiB arenas, handed out as spans (Go's mheap and heapArena).
  */
 #ifndef KERNEL_MM_MHEAP_H
 #define KERNEL_MM_MHEAP_H
 
 #include <stdint.h>
 #include <stddef.h>
+#include <stdbool.h>
 
 #define PAGE_SHIFT 13                 /* runtime page: 8 KiB, as in Go */
 #define PAGE_SIZE  (1UL << PAGE_SHIFT)
 #define MMU_PAGE_SIZE 4096UL          /* hardware page (both arches, 4 KiB granule) */
 
+#define ARENA_SHIFT 26                /* 64 MiB arenas, as Go's on 64-bit */
+#define ARENA_SIZE  (1UL << ARENA_SHIFT)
+#define PAGES_PER_ARENA (ARENA_SIZE / PAGE_SIZE)
+#define MAX_ARENAS  2048              /* 128 GiB: everything identity-mapped */
+
 struct bootinfo;
+struct mspan;
 
 struct heapstats {
 	uint64_t sys_pages;     /* pages the heap manages in all */
 	uint64_t free_pages;    /* pages currently free */
-	uint64_t nruns;         /* free runs (fragmentation) */
-	uint64_t stack_pages;   /* pages mapped as goroutine stacks */
+	uint64_t nruns;         /* free spans (fragmentation) */
+	uint64_t stack_pages;   /* MMU pages mapped as goroutine stacks */
+	uint64_t inuse_pages;   /* pages in mSpanInUse spans (heap objects) */
+	uint64_t manual_pages;  /* pages in mSpanManual spans (stacks, raw) */
+	uint64_t meta_pages;    /* pages of heap metadata (arenas, spans, bits, page tables) */
 };
 
+/* Boot: build the heap from the device tree's memory (meminit.c). */
 void mheap_init(const struct bootinfo *bi);
-/* Allocate npages contiguous runtime pages; NULL if none. Not zeroed. */
+/* Set the base all arena indices count from (lowest RAM address); then add
+ * each usable range. Exposed for the host tests. */
+void mheap_set_base(uintptr_t base);
+void mheap_add_range(uintptr_t lo, uintptr_t hi);
+
+/* Spans. mheap_alloc_span returns a span of npages in state mSpanInUse or
+ * mSpanManual, every page mapped to it in its arena, or NULL when no run
+ * is large enough. Not zeroed. mheap_free_span gives it back and coalesces
+ * it with free neighbours. */
+struct mspan *mheap_alloc_span(size_t npages, int state);
+void mheap_free_span(struct mspan *s);
+/* The span covering address p, or NULL if p is not heap memory. O(1). The
+ * answer is exact for pages of in-use and manual spans; callers check the
+ * state and bounds (a free span only keeps its first and last page). */
+struct mspan *spanOf(uintptr_t p);
+/* Zeroed bitmap words for a span's alloc + mark bits (2*words), and back. */
+uint64_t *mheap_alloc_bits(uint32_t words);
+void mheap_free_bits(uint64_t *bits, uint32_t words);
+
+/* Raw pages (a manual span). Not zeroed. NULL if none. */
 void *mheap_alloc_pages(size_t npages);
 void mheap_free_pages(void *p, size_t npages);
 void mheap_stats(struct heapstats *st);
 /* Zeroed 4 KiB page for page tables (arch.h contract). Never freed. */
 void *pt_alloc_page(void);
-/* Mapped bytes of goroutine stacks changed by delta pages (accounting only). */
+/* Mapped bytes of goroutine stacks changed by delta MMU pages (accounting only). */
 void mheap_account_stack(int64_t delta_mmu_pages);
+
+/* Every goroutine that takes mheap.lock, the stack pool's lock or the
+ * page-table lock - the locks the stack-fault handler takes - brackets the
+ * critical section with stack_nofault_enter/exit. The outermost enter
+ * touches the stack STACK_PROBE bytes below its frame, taking any growth
+ * fault there, before any of those locks is held; nested sections (the heap
+ * lock inside the pool lock, page-table pages inside the page-table lock)
+ * then run within the probed depth and never fault. Otherwise the handler
+ * would spin for ever on a lock its own goroutine holds (kernel/mm/stack.c,
+ * docs/memory.md "Faults and locks"). Defined in stack.c (host: stubs). */
+#define STACK_PROBE 3072
+void stack_nofault_enter(void);
+void stack_nofault_exit(void);
 
 #endif

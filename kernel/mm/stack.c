@@ -1,108 +1,242 @@
 /*
- * stack.c - goroutine stacks: 1 MiB slots of virtual address space, mapped
- * from the top, with an unmapped guard below.
+ * stack.c - goroutine stacks: slots of virtual address space mapped from
+ * the top down, on demand (Go's stack.go, without copying).
  *
- * Objects: slots in the stack window [STACK_REGION_BASE, +SIZE), numbered
- * from 0. A slot is free (on the free list, nothing mapped) or in use (its
- * top pages mapped to physical pages from the page heap). Slots are handed
- * out by a bump index and recycled through a free list (stack.lock).
+ * Objects:
+ *   slot      - stack_reserve() bytes of the stack window, aligned to its
+ *               size; free (on slots.free or never used) or owned by one G.
+ *               The bottom STACK_GUARD bytes are never mapped.
+ *   stackpool - 4 KiB physical stack pages, carved from one-page (8 KiB)
+ *               manual spans of the heap: each span hands out its two halves
+ *               (manualFreeList, allocCount) and goes back to the heap when
+ *               both are free again, as Go's stackpool does with its spans.
  *
- * Go allocates contiguous stacks and copies them to grow; here we own the
- * page tables, so a stack is a fixed virtual slot whose mapped part can
- * later grow downwards on a page fault without moving (the memory issue).
- * Until then the mapped size is fixed at spawn and a fault below it is a
- * stack overflow, reported with the goroutine's name.
+ * Growth: Go copies a stack to a bigger one when its prologue check fails,
+ * which is possible because Go knows every pointer into the stack. C code
+ * takes addresses of locals freely, so a stack must never move: instead the
+ * slot is fixed and a page fault below the mapped part maps fresh pages in
+ * place (trap_fault -> stack_grow). A dead goroutine keeps STACK_KEEP bytes
+ * mapped for its next use (the per-P free-G caches are the per-P stack
+ * caches); the rest goes back to the pool and from there to the heap.
+ *
+ * Faults and locks: stack_grow runs in the trap handler, interrupts
+ * masked, and takes stackpool.lock, mheap.lock and the arch's page-table
+ * lock. That is safe because a goroutine never takes a stack fault while
+ * holding one of them: every such critical section is bracketed by
+ * stack_nofault_enter/exit; the outermost enter of a goroutine touches its
+ * stack STACK_PROBE bytes below the frame first (taking any growth fault
+ * then, holding nothing), and the whole nest of critical sections needs
+ * less stack than that. (A probe inside an already locked section would
+ * defeat this: hence the nesting count g->stack_nofault.) So the holder of
+ * any of these locks is never the faulting goroutine, and a holder on
+ * another CPU does not wait for us. g0 and trap stacks are static and never
+ * grow; the fault handler's own sections probe the trap stack, harmlessly.
+ *
+ * Accounting: StackInuse counts mapped 4 KiB pages (mheap_account_stack);
+ * StackSys the heap pages the pool holds.
  */
 #include "kernel/mm/stack.h"
 #include "kernel/mm/mheap.h"
+#include "kernel/mm/mspan.h"
+#include "kernel/mm/malloc.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/print.h"
+#include "kernel/sched/runtime2.h"
 #include "arch.h"
 
 static struct {
 	spinlock_t lock;
-	uint64_t next;          /* next never-used slot index; stack.lock */
-	uintptr_t freelist[4096]; /* recycled slot bases; stack.lock */
+	size_t reserve;           /* slot size; set at boot */
+	uint64_t next;            /* next never-used slot index; lock */
+	uintptr_t free[4096];     /* recycled slot bases; lock */
 	int nfree;
-} stk;
+} slots = { .reserve = 1UL << 20 };
 
-#define NSLOTS (STACK_REGION_SIZE / STACK_SLOT_SIZE)
+static struct {
+	spinlock_t lock;
+	struct mspanlist partial; /* spans with a free half; lock */
+	uint64_t npages;          /* heap pages held; atomic (statistic) */
+} pool;
+
+void stack_init(size_t kib)
+{
+	size_t want = kib * 1024, r = 64 * 1024;
+	while (r < want)
+		r <<= 1;
+	slots.reserve = r;
+}
+
+size_t stack_reserve(void)
+{
+	return slots.reserve;
+}
+
+uint64_t stack_sys_bytes(void)
+{
+	return __atomic_load_n(&pool.npages, __ATOMIC_RELAXED) * PAGE_SIZE;
+}
+
+void stack_nofault_enter(void)
+{
+	struct g *gp = getg();
+	if (gp->stack_nofault++ == 0) {
+		volatile char *fp = (volatile char *)__builtin_frame_address(0);
+		(void)fp[-STACK_PROBE];
+	}
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);   /* probe before the lock */
+}
+
+void stack_nofault_exit(void)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	getg()->stack_nofault--;
+}
+
+/* ---- the 4 KiB page pool ---------------------------------------------- */
+
+static uintptr_t pool_alloc(void)
+{
+	stack_nofault_enter();
+	spin_lock(&pool.lock);
+	struct mspan *s = pool.partial.first;
+	if (s == NULL) {
+		s = mheap_alloc_span(1, mSpanManual);   /* pool.lock -> mheap.lock */
+		if (s == NULL) {
+			spin_unlock(&pool.lock);
+			stack_nofault_exit();
+			return 0;
+		}
+		void **lo = (void **)s->startAddr, **hi = (void **)(s->startAddr + MMU_PAGE_SIZE);
+		*hi = NULL;
+		*lo = hi;
+		s->manualFreeList = lo;
+		s->allocCount = 0;
+		spanlist_insert(&pool.partial, s);
+		__atomic_fetch_add(&pool.npages, 1, __ATOMIC_RELAXED);
+	}
+	void **pg = s->manualFreeList;
+	s->manualFreeList = *pg;
+	if (++s->allocCount == 2)
+		spanlist_remove(&pool.partial, s);
+	spin_unlock(&pool.lock);
+	stack_nofault_exit();
+	return (uintptr_t)pg;
+}
+
+static void pool_free(uintptr_t pa)
+{
+	struct mspan *s = spanOf(pa);
+	if (s == NULL || s->state != mSpanManual || s->npages != 1)
+		throw("runtime: stack page %#lx not from the stack pool", (unsigned long)pa);
+	stack_nofault_enter();
+	spin_lock(&pool.lock);
+	*(void **)pa = s->manualFreeList;
+	s->manualFreeList = (void *)pa;
+	if (s->allocCount-- == 2)
+		spanlist_insert(&pool.partial, s);
+	if (s->allocCount == 0) {
+		spanlist_remove(&pool.partial, s);
+		__atomic_fetch_sub(&pool.npages, 1, __ATOMIC_RELAXED);
+		spin_unlock(&pool.lock);
+		mheap_free_span(s);
+	} else {
+		spin_unlock(&pool.lock);
+	}
+	stack_nofault_exit();
+}
+
+/* ---- slots -------------------------------------------------------------- */
 
 static uintptr_t slot_get(void)
 {
 	uintptr_t base = 0;
-	spin_lock(&stk.lock);
-	if (stk.nfree > 0)
-		base = stk.freelist[--stk.nfree];
-	else if (stk.next < NSLOTS)
-		base = STACK_REGION_BASE + (stk.next++) * STACK_SLOT_SIZE;
-	spin_unlock(&stk.lock);
+	spin_lock(&slots.lock);
+	if (slots.nfree > 0)
+		base = slots.free[--slots.nfree];
+	else if (slots.next < STACK_REGION_SIZE / slots.reserve)
+		base = STACK_REGION_BASE + (slots.next++) * slots.reserve;
+	spin_unlock(&slots.lock);
 	return base;
 }
 
 static void slot_put(uintptr_t base)
 {
-	spin_lock(&stk.lock);
-	if (stk.nfree < (int)(sizeof stk.freelist / sizeof stk.freelist[0]))
-		stk.freelist[stk.nfree++] = base;
-	/* else: the slot's address space is leaked; 128 GiB of window makes
-	 * that harmless in practice. */
-	spin_unlock(&stk.lock);
+	spin_lock(&slots.lock);
+	if (slots.nfree < (int)(sizeof slots.free / sizeof slots.free[0]))
+		slots.free[slots.nfree++] = base;
+	/* else: the slot's address space is leaked; Gs are normally never
+	 * freed (they are recycled), so this does not happen in practice. */
+	spin_unlock(&slots.lock);
 }
 
-static void unmap_range(uintptr_t lo, uintptr_t hi)
+uintptr_t stack_slot_of(uintptr_t addr)
 {
-	for (uintptr_t va = lo; va < hi; va += MMU_PAGE_SIZE) {
+	if (addr < STACK_REGION_BASE || addr >= STACK_REGION_BASE + STACK_REGION_SIZE)
+		return 0;
+	return addr & ~(uintptr_t)(slots.reserve - 1);
+}
+
+/* ---- mapping ------------------------------------------------------------ */
+
+static bool map_one(uintptr_t va)
+{
+	uintptr_t pa = pool_alloc();
+	if (pa == 0)
+		return false;
+	stack_nofault_enter();          /* arch_map_page takes the pt lock */
+	int err = arch_map_page(va, pa);
+	stack_nofault_exit();
+	if (err != 0)
+		throw("runtime: stack page %#lx mapped twice", (unsigned long)va);
+	mheap_account_stack(1);
+	return true;
+}
+
+bool stack_grow(uintptr_t *mapped_lo, uintptr_t addr)
+{
+	uintptr_t want = addr & ~(MMU_PAGE_SIZE - 1);
+	while (*mapped_lo > want) {
+		if (!map_one(*mapped_lo - MMU_PAGE_SIZE))
+			return false;
+		*mapped_lo -= MMU_PAGE_SIZE;
+	}
+	return true;
+}
+
+void stack_shrink(uintptr_t *mapped_lo, uintptr_t keep_lo)
+{
+	for (uintptr_t va = *mapped_lo; va < keep_lo; va += MMU_PAGE_SIZE) {
+		stack_nofault_enter();
 		uintptr_t pa = arch_unmap_page(va);
+		stack_nofault_exit();
 		if (pa == 0)
 			continue;
-		/* Two 4 KiB halves make one runtime page; free it when we
-		 * reach its lower half (slots are runtime-page aligned). */
-		if ((va & (PAGE_SIZE - 1)) == 0)
-			mheap_free_pages((void *)pa, 1);
 		mheap_account_stack(-1);
+		pool_free(pa);
 	}
+	if (*mapped_lo < keep_lo)
+		*mapped_lo = keep_lo;
 }
 
-bool stack_alloc(size_t size, struct stack *st)
+bool stack_alloc(struct stack *st)
 {
-	size = (size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-	if (size < STACK_MIN)
-		size = STACK_MIN;
-	if (size > STACK_SLOT_SIZE - PAGE_SIZE)
-		size = STACK_SLOT_SIZE - PAGE_SIZE;
 	uintptr_t base = slot_get();
 	if (base == 0)
 		return false;
-	uintptr_t hi = base + STACK_SLOT_SIZE, lo = hi - size;
-	for (uintptr_t va = lo; va < hi; va += PAGE_SIZE) {
-		uint8_t *pg = mheap_alloc_pages(1);
-		if (pg == NULL) {
-			unmap_range(lo, va);
-			slot_put(base);
-			return false;
-		}
-		arch_map_page(va, (uintptr_t)pg);
-		arch_map_page(va + MMU_PAGE_SIZE, (uintptr_t)pg + MMU_PAGE_SIZE);
-		mheap_account_stack(2);
+	uintptr_t hi = base + slots.reserve;
+	if (!map_one(hi - STACK_INITIAL)) {
+		slot_put(base);
+		return false;
 	}
 	st->slot = base;
-	st->lo = lo;
+	st->lo = hi - STACK_INITIAL;
 	st->hi = hi;
 	return true;
 }
 
 void stack_free(struct stack *st)
 {
-	unmap_range(st->lo, st->hi);
+	stack_shrink(&st->lo, st->hi);
 	slot_put(st->slot);
 	st->slot = st->lo = st->hi = 0;
-}
-
-uintptr_t stack_guard_hit(uintptr_t addr)
-{
-	if (addr < STACK_REGION_BASE || addr >= STACK_REGION_BASE + STACK_REGION_SIZE)
-		return 0;
-	uintptr_t base = addr & ~(STACK_SLOT_SIZE - 1);
-	return arch_translate(addr) == 0 ? base : 0;
 }

@@ -1,5 +1,5 @@
 /*
- * stack.h - goroutine stacks in their own virtual window.
+ * stack.h - goroutine stacks: fixed virtual slots that grow on demand.
  */
 #ifndef KERNEL_MM_STACK_H
 #define KERNEL_MM_STACK_H
@@ -8,26 +8,39 @@
 #include <stddef.h>
 #include <stdbool.h>
 
-/* Each goroutine owns one slot of the stack window. The top `size` bytes
- * are mapped; everything below them in the slot stays unmapped and acts as
- * the guard: touching it is reported as a stack overflow. */
-#define STACK_SLOT_SIZE (1UL << 20)           /* 1 MiB of address space */
-#define STACK_MIN       (8 * 1024)
-#define STACK_DEFAULT   (16 * 1024)
+/* Each goroutine owns one slot of the stack window (arch.h). The slot's
+ * size is the reservation (bootarg stacksize=KiB, default 1 MiB, rounded up
+ * to a power of two). Its lowest runtime page is never mapped: the guard.
+ * Stack pages are 4 KiB MMU pages; at first only the top one is mapped
+ * (the G struct sits at its top), and a fault below the mapped part, above
+ * the goroutine's limit, maps the missing pages (trap_fault). */
+#define STACK_GUARD   8192UL          /* unmapped bottom of every slot */
+#define STACK_INITIAL 4096UL          /* mapped when a goroutine is made */
+#define STACK_KEEP    16384UL         /* a dead G keeps this much mapped */
+#define STACK_MIN     8192UL          /* smallest limit go_stack accepts */
 
 struct stack {
-	uintptr_t slot;   /* base of the slot (lowest address, unmapped) */
+	uintptr_t slot;   /* base of the slot (lowest address, the guard) */
 	uintptr_t lo;     /* lowest mapped byte */
-	uintptr_t hi;     /* one past the top */
+	uintptr_t hi;     /* one past the top of the slot */
 };
 
-/* Reserve a slot and map its top `size` bytes (rounded up to 4 KiB).
- * Returns false when memory or address space runs out. */
-bool stack_alloc(size_t size, struct stack *st);
-/* Unmap the pages and release the slot. */
+/* Boot: set the reservation from the stacksize flag (KiB). */
+void stack_init(size_t reserve_kib);
+size_t stack_reserve(void);               /* slot size in bytes */
+
+/* Reserve a slot and map its top STACK_INITIAL bytes. False when memory or
+ * address space runs out. */
+bool stack_alloc(struct stack *st);
+/* Map the pages from *mapped_lo down to the one holding addr; updates
+ * *mapped_lo. Callable from the fault handler (see stack.c). False when out
+ * of memory. */
+bool stack_grow(uintptr_t *mapped_lo, uintptr_t addr);
+/* Unmap [*mapped_lo, keep_lo) and give the pages back; *mapped_lo = keep_lo. */
+void stack_shrink(uintptr_t *mapped_lo, uintptr_t keep_lo);
+/* Unmap everything and release the slot. */
 void stack_free(struct stack *st);
-/* Is addr inside some slot's guard area (unmapped part)? Returns the slot
- * base, or 0. */
-uintptr_t stack_guard_hit(uintptr_t addr);
+/* The slot containing addr if addr is in the stack window, else 0. */
+uintptr_t stack_slot_of(uintptr_t addr);
 
 #endif

@@ -2,7 +2,8 @@
  * api.c - the public goroutine API (include/gort.h) over the scheduler.
  */
 #include "kernel/sched/sched.h"
-#include "kernel/mm/mheap.h"
+#include "kernel/mm/malloc.h"
+#include "gort.h"
 #include "kernel/lib/print.h"
 #include "kernel/lib/bootargs.h"
 
@@ -47,13 +48,8 @@ _Noreturn void Exit(int status)
 	struct g *gp = getg();
 	if (gp->linelen)
 		printk("%.*s\n", (int)gp->linelen, gp->linebuf);
-	if (rtflags.memstats) {
-		struct MemStats ms;
-		ReadMemStats(&ms);
-		printk("memstats: HeapSys=%llu HeapIdle=%llu StackInuse=%llu\n",
-		       (unsigned long long)ms.HeapSys, (unsigned long long)ms.HeapIdle,
-		       (unsigned long long)ms.StackInuse);
-	}
+	if (rtflags.memstats)
+		PrintMemStats();
 	sched_stop_others();
 	arch_poweroff(status);
 }
@@ -79,9 +75,5 @@ void ReadSchedStats(struct SchedStats *st)
 
 void ReadMemStats(struct MemStats *ms)
 {
-	struct heapstats hs;
-	mheap_stats(&hs);
-	ms->HeapSys = hs.sys_pages * PAGE_SIZE;
-	ms->HeapIdle = hs.free_pages * PAGE_SIZE;
-	ms->StackInuse = hs.stack_pages * MMU_PAGE_SIZE;
+	mem_read_stats(ms);              /* kernel/mm/mstats.c */
 }

@@ -3,15 +3,18 @@
  * and the list of all Gs (Go's malg, gfget, gfput, allgs).
  *
  * A G lives at the top of its own stack slot (kernel/mm/stack.c): one
- * allocation gives both, and an overflowing stack runs down into the guard,
- * away from the G. Dead Gs keep their stacks and are cached per P (owner P
- * only), spilling half to a global list (sched.gflock) past 64 entries, so
- * spawning a goroutine on a warm P touches no lock.
+ * allocation gives both, the first 4 KiB page holds the G and the start of
+ * the stack, and an overflowing stack runs down into the guard, away from
+ * the G. Stacks grow on demand (trap_fault); the limit (g->stack_lo) is the
+ * whole reservation for go(), or what go_stack asked for.
  *
- * Gs are never freed, as in Go, except those with a non-default stack size,
- * whose stacks go back to the heap when they exit (they would not fit the
- * next spawn anyway). allgs is a singly linked list under allglock, read by
- * the fatal-error path to print every goroutine.
+ * Dead Gs keep their slot and STACK_KEEP bytes of mapped stack and are
+ * cached per P (owner P only), spilling half to a global list (sched.gflock)
+ * past 64 entries, so spawning a goroutine on a warm P touches no lock and
+ * maps nothing: these caches are the per-P stack caches. Whatever a dead G
+ * had grown beyond STACK_KEEP goes back to the stack pool and the heap in
+ * gfput. Gs are never freed, as in Go. allgs is a singly linked list under
+ * allglock, read by the fatal-error path to print every goroutine.
  */
 #include <string.h>
 #include "kernel/sched/sched.h"
@@ -20,18 +23,38 @@
 
 #define GFREE_MAX 64
 
+/* Set gp's stack limit for a goroutine that asked for stacksize bytes
+ * (0 = the default: the whole reservation). */
+static void stack_setlimit(struct g *gp, size_t stacksize)
+{
+	size_t max = stack_reserve() - STACK_GUARD;
+	size_t lim = max;
+	if (stacksize != 0) {
+		lim = (stacksize + STACK_MIN - 1) & ~(STACK_MIN - 1);
+		if (lim < STACK_MIN)
+			lim = STACK_MIN;
+		if (lim > max)
+			lim = max;
+	}
+	gp->stacksize = lim;
+	gp->stack_lo = gp->stack_slot + stack_reserve() - lim;
+	if (gp->stack_mapped < gp->stack_lo)    /* a recycled G mapped deeper */
+		stack_shrink(&gp->stack_mapped, gp->stack_lo);
+}
+
 struct g *malg(size_t stacksize)
 {
 	struct stack st;
-	if (!stack_alloc(stacksize + sizeof(struct g), &st))
-		throw("runtime: out of memory: cannot allocate %zu-byte goroutine stack", stacksize);
+	if (!stack_alloc(&st))
+		throw("runtime: out of memory: cannot allocate a goroutine stack");
 	struct g *gp = (struct g *)((st.hi - sizeof(struct g)) & ~(uintptr_t)63);
+	_Static_assert(sizeof(struct g) + 64 < STACK_INITIAL, "G must fit the first stack page");
 	memset(gp, 0, sizeof *gp);
 	gp->stack_hi = (uintptr_t)gp;
-	gp->stack_lo = st.lo;
 	gp->stack_reserve_lo = st.slot;
 	gp->stack_slot = st.slot;
-	gp->stacksize = stacksize;
+	gp->stack_mapped = st.lo;
+	stack_setlimit(gp, stacksize);
 	gp->status = Gdead;
 	gp->sleeptimer.idx = -1;
 	spin_lock(&sched.allglock);
@@ -42,26 +65,12 @@ struct g *malg(size_t stacksize)
 	return gp;
 }
 
-static void gfree_stack(struct g *gp)
-{
-	spin_lock(&sched.allglock);
-	struct g **pp = &sched.allgs;
-	while (*pp != gp)
-		pp = &(*pp)->alllink;
-	*pp = gp->alllink;
-	sched.nallgs--;
-	spin_unlock(&sched.allglock);
-	struct stack st = { gp->stack_slot, gp->stack_lo,
-	                    gp->stack_slot + STACK_SLOT_SIZE };
-	stack_free(&st);     /* gp itself lives in this stack: gone now */
-}
-
 void gfput(struct p *pp, struct g *gp)
 {
-	if (gp->stacksize != sched.stacksize) {
-		gfree_stack(gp);
-		return;
-	}
+	/* Give back what the stack grew beyond STACK_KEEP. */
+	uintptr_t keep_lo = gp->stack_slot + stack_reserve() - STACK_KEEP;
+	if (gp->stack_mapped < keep_lo)
+		stack_shrink(&gp->stack_mapped, keep_lo);
 	gp->schedlink = pp->gfree;
 	pp->gfree = gp;
 	if (++pp->ngfree < GFREE_MAX)
@@ -80,8 +89,6 @@ void gfput(struct p *pp, struct g *gp)
 
 struct g *gfget(struct p *pp, size_t stacksize)
 {
-	if (stacksize != sched.stacksize)
-		return NULL;
 	if (pp->gfree == NULL && __atomic_load_n(&sched.ngfree, __ATOMIC_RELAXED) > 0) {
 		spin_lock(&sched.gflock);
 		while (pp->ngfree < GFREE_MAX / 2 && sched.gfree) {
@@ -98,6 +105,7 @@ struct g *gfget(struct p *pp, size_t stacksize)
 	if (gp) {
 		pp->gfree = gp->schedlink;
 		pp->ngfree--;
+		stack_setlimit(gp, stacksize);
 	}
 	return gp;
 }

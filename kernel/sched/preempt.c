@@ -124,13 +124,25 @@ void asyncPreempt2(void)
 	gopreempt();
 }
 
-/* A fault the architecture could not resolve. Stack-guard hits become Go's
- * stack overflow report; everything else is an unexpected fault. */
+/* A fault the architecture could not resolve. A fault in the running
+ * goroutine's stack slot below its mapped part but above its limit is
+ * demand growth: map the pages and retry the instruction (kernel/mm/stack.c
+ * explains why the locks this takes are safe here). Below the limit it is
+ * Go's stack overflow report; everything else is an unexpected fault. */
 void trap_fault(struct trapframe *tf, const char *cause, uintptr_t addr, bool addr_valid)
 {
 	struct m *m = getm();
 	struct g *gp = m->curg;
-	if (addr_valid && gp && !gp->is_g0 && stack_guard_hit(addr) == gp->stack_reserve_lo) {
+	if (addr_valid && gp && !gp->is_g0 && gp->stack_slot != 0 &&
+	    stack_slot_of(addr) == gp->stack_slot && addr < gp->stack_mapped) {
+		if (addr >= gp->stack_lo) {
+			if (stack_grow(&gp->stack_mapped, addr))
+				return;
+			arch_irq_disable();
+			printk("runtime: out of memory: cannot grow goroutine stack to %lu bytes\n",
+			       (unsigned long)(gp->stack_slot + stack_reserve() - addr));
+			throw("runtime: out of memory");
+		}
 		arch_irq_disable();
 		printk("runtime: goroutine stack exceeds %zu-byte limit\n", gp->stacksize);
 		printk("runtime: sp=%#lx stack=[%#lx, %#lx]\n", (unsigned long)arch_tf_sp(tf),

@@ -84,9 +84,6 @@ void sched_init(int n, int nprocs)
 		throw("runtime: picolibc TLS (%zu bytes) exceeds TLS_MAX", tls_size);
 	sched.slice_ns = rtflags.slice * Millisecond;
 	sched.slice_ticks = ns_to_ticks(sched.slice_ns);
-	sched.stacksize = (size_t)rtflags.stacksize * 1024;
-	if (sched.stacksize > 64 * 1024)     /* reserve > mapped: see stack.h */
-		sched.stacksize = STACK_DEFAULT;
 	for (int i = 0; i < MAXCPU; i++) {
 		allp[i].id = i;
 		allp[i].status = Pidle;
@@ -385,9 +382,7 @@ static _Noreturn void goentry(void *arg)
 
 struct g *newproc(void (*fn)(void *), void *arg, size_t stacksize)
 {
-	if (stacksize == 0)
-		stacksize = sched.stacksize;
-	acquirem();
+	acquirem();                      /* stacksize 0: the default limit */
 	struct p *pp = getm()->p;
 	struct g *gp = gfget(pp, stacksize);
 	if (gp == NULL)

@@ -61,7 +61,7 @@ struct p;
 
 struct g {
 	struct context ctx;     /* saved registers while not running; own M */
-	uintptr_t stack_lo;     /* lowest usable stack byte (above the guard) */
+	uintptr_t stack_lo;     /* lowest byte the stack may grow to (its limit) */
 	uintptr_t stack_hi;     /* one past the highest stack byte */
 	uintptr_t stack_reserve_lo; /* start of the reserved range (guard page) */
 	uint32_t status;        /* enum gstatus; atomic */
@@ -85,8 +85,12 @@ struct g {
 	struct timer sleeptimer; /* reusable timer for Sleep */
 	uint64_t preempt_count; /* times async-preempted (stats, tests) */
 	struct g *alllink;      /* allgs list; allglock */
-	size_t stacksize;       /* mapped stack bytes */
+	size_t stacksize;       /* stack limit in bytes (stack_hi of the slot - stack_lo) */
 	uintptr_t stack_slot;   /* base of the stack slot (kernel/mm/stack.h) */
+	uintptr_t stack_mapped; /* lowest mapped stack byte; own G, and its
+	                           fault handler (same CPU, G interrupted) */
+	int32_t stack_nofault;  /* nesting of sections that must not take a
+	                           stack fault (kernel/mm/stack.c); own G */
 	int lastcpu;            /* CPU it last ran on (tests, demo) */
 	uint8_t tls[TLS_MAX];   /* saved picolibc TLS (errno) */
 	uint16_t linelen;       /* bytes in linebuf */
@@ -155,7 +159,6 @@ struct schedt {
 	uint64_t start_ticks;
 	int64_t slice_ns;                  /* time slice; bootargs "slice=" (ms) */
 	uint64_t slice_ticks;
-	size_t stacksize;                  /* default goroutine stack bytes */
 	int32_t nwaitirq;                  /* Gs waiting for a device interrupt; atomic */
 	struct g *allgs;                   /* every G ever made; allglock */
 	spinlock_t allglock;

@@ -1,0 +1,271 @@
+/*
+ * mcache.c - per-P allocation caches and the allocation paths (Go's mcache
+ * and mallocgc).
+ *
+ * Objects: one mcache per P (mcaches[p->id]), holding one span per span
+ * class. Only the goroutine running on that P touches it, with preemption
+ * deferred (acquirem) so it cannot move to another P half-way: no locks.
+ * Code running without a P (g0 of an idle CPU) uses mcache0 under a lock.
+ *
+ * Allocation, by size:
+ *   tiny   (noscan, < 16 B): carved from a 16-byte block the mcache keeps,
+ *          aligned to the object's natural alignment (Go's tiny allocator);
+ *   small  (<= 32 KiB): the size class's span in the mcache; its allocCache
+ *          gives the next free object in a few instructions; an exhausted
+ *          span goes back to mcentral for another;
+ *   large  (> 32 KiB): whole pages straight from mheap, one object per span.
+ * Every object is returned zeroed.
+ *
+ * free: the alloc bit is cleared atomically (a bit already clear is a
+ * double free), the span's count drops, and only when the span becomes
+ * empty or stops being full does mcentral's lock get involved. Large
+ * objects go straight back to mheap.
+ */
+#include <string.h>
+#include "kernel/mm/malloc.h"
+#include "kernel/sched/runtime2.h"
+#include "kernel/lib/spinlock.h"
+#include "kernel/lib/print.h"
+
+struct mspan emptymspan;                 /* nelems 0: never has a free object */
+#define EMPTY_CACHE { .alloc = { [0 ... NUM_SPAN_CLASSES - 1] = &emptymspan } }
+static struct mcache mcaches[MAXCPU] = { [0 ... MAXCPU - 1] = EMPTY_CACHE };
+static struct mcache mcache0 = EMPTY_CACHE;  /* for allocation without a P */
+static spinlock_t mcache0_lock = SPINLOCK_INIT;
+
+/* Pin to a P and return its mcache (mcache_put undoes it). This is
+ * acquirem inlined: only the running G writes its nopreempt, and the timer
+ * handler on its CPU reads it (compiler barrier, as in acquirem). */
+static inline struct mcache *mcache_get(void)
+{
+	struct g *gp = getg();
+	gp->nopreempt++;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	struct p *pp = getm()->p;
+	if (__builtin_expect(pp != NULL, 1))
+		return &mcaches[pp->id];
+	spin_lock(&mcache0_lock);
+	return &mcache0;
+}
+
+static inline void mcache_put(struct mcache *c)
+{
+	if (__builtin_expect(c == &mcache0, 0))
+		spin_unlock(&mcache0_lock);
+	struct g *gp = getg();
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	/* A preemption request while pinned: let releasem yield. */
+	if (gp->nopreempt == 1 && __atomic_load_n(&gp->preempt, __ATOMIC_RELAXED)) {
+		releasem();
+		return;
+	}
+	gp->nopreempt--;
+}
+
+static int mcache_pid(struct mcache *c)
+{
+	return c == &mcache0 ? MAXCPU : (int)(c - mcaches);
+}
+
+_Noreturn void mallocgc_oom(size_t size)
+{
+	struct heapstats hs;
+	mheap_stats(&hs);
+	printk("runtime: out of memory: cannot allocate %zu-byte block "
+	       "(HeapSys %llu, HeapInuse %llu, HeapIdle %llu, StackInuse %llu in %llu free runs)\n",
+	       size, (unsigned long long)(hs.sys_pages * PAGE_SIZE),
+	       (unsigned long long)(hs.inuse_pages * PAGE_SIZE),
+	       (unsigned long long)(hs.free_pages * PAGE_SIZE),
+	       (unsigned long long)(hs.stack_pages * MMU_PAGE_SIZE),
+	       (unsigned long long)hs.nruns);
+	throw("runtime: out of memory");
+}
+
+/* The span class's span ran dry: trade it for one with free objects. */
+static __attribute__((noinline)) struct mspan *refill(struct mcache *c, spanclass_t sc, size_t size)
+{
+	struct mspan *s = c->alloc[sc];
+	if (s != &emptymspan)
+		mcentral_uncacheSpan(s);
+	c->alloc[sc] = &emptymspan;
+	s = mcentral_cacheSpan(sc, mcache_pid(c));
+	if (s == NULL) {
+		mcache_put(c);
+		mallocgc_oom(size);
+	}
+	c->alloc[sc] = s;
+	return s;
+}
+
+static inline void zero_small(void *p, size_t n)
+{
+	if (n <= 64) {                  /* sizes are multiples of 8 */
+		uint64_t *w = p;
+		for (size_t i = 0; i < n / 8; i++)
+			w[i] = 0;
+	} else {
+		memset(p, 0, n);
+	}
+}
+
+static inline void *alloc_small(struct mcache *c, spanclass_t sc, size_t size)
+{
+	struct mspan *s = c->alloc[sc];
+	int idx = span_next_free(s);
+	if (__builtin_expect(idx < 0, 0)) {
+		s = refill(c, sc, size);
+		idx = span_next_free(s);
+		ASSERT(idx >= 0);
+	}
+	void *p = (void *)(s->startAddr + (uintptr_t)idx * s->elemsize);
+	zero_small(p, s->elemsize);
+	return p;
+}
+
+static __attribute__((noinline)) void *alloc_large(size_t size, bool noscan)
+{
+	size_t npages = (size + PAGE_SIZE - 1) / PAGE_SIZE;
+	if (size > SIZE_MAX - PAGE_SIZE)
+		mallocgc_oom(size);
+	struct mspan *s = mheap_alloc_span(npages, mSpanInUse);
+	uint64_t *bits = s ? mheap_alloc_bits(1) : NULL;
+	if (bits == NULL) {
+		if (s)
+			mheap_free_span(s);
+		mallocgc_oom(size);
+	}
+	span_init_large(s, make_spanclass(0, noscan), bits);
+	memset((void *)s->startAddr, 0, npages * PAGE_SIZE);
+	bits[0] = 1;
+	s->allocCount = 1;
+	struct mcache *c = mcache_get();
+	stat_add(&c->st.nmalloc[0], 1);
+	stat_add(&c->st.large_alloc_bytes, npages * PAGE_SIZE);
+	mcache_put(c);
+	return (void *)s->startAddr;
+}
+
+void *mallocgc_impl(size_t size, bool noscan)
+{
+	if (size == 0)
+		size = 1;                       /* distinct pointers, as malloc(0) */
+	if (size > MAX_SMALL_SIZE)
+		return alloc_large(size, noscan);
+	struct mcache *c = mcache_get();
+	void *p;
+	if (noscan && size < TINY_SIZE) {
+		/* Align to the object's natural alignment, at most 8. */
+		uintptr_t off = c->tinyoffset;
+		if ((size & 7) == 0)
+			off = (off + 7) & ~7UL;
+		else if ((size & 3) == 0)
+			off = (off + 3) & ~3UL;
+		else if ((size & 1) == 0)
+			off = (off + 1) & ~1UL;
+		if (c->tiny != 0 && off + size <= TINY_SIZE) {
+			p = (void *)(c->tiny + off);
+			c->tinyoffset = off + size;
+			stat_add(&c->st.tinyallocs, 1);
+			mcache_put(c);
+			return p;               /* the block was zeroed when taken */
+		}
+		p = alloc_small(c, make_spanclass(2, true), size);
+		stat_add(&c->st.nmalloc[2], 1);
+		/* Keep whichever block has more room left. */
+		if (c->tiny == 0 || size < c->tinyoffset) {
+			c->tiny = (uintptr_t)p;
+			c->tinyoffset = size;
+		}
+		mcache_put(c);
+		return p;
+	}
+	int sizeclass = size_to_class(size);
+	p = alloc_small(c, make_spanclass(sizeclass, noscan), size);
+	stat_add(&c->st.nmalloc[sizeclass], 1);
+	mcache_put(c);
+	return p;
+}
+
+/* ---- free ------------------------------------------------------------------ */
+
+struct mspan *object_span(void *ptr, const char *who)
+{
+	uintptr_t p = (uintptr_t)ptr;
+	struct mspan *s = spanOf(p);
+	if (s == NULL)
+		throw("%s: invalid pointer %p (not from the heap)", who, ptr);
+	if (s->state != mSpanInUse || p < s->startAddr ||
+	    p >= s->startAddr + s->npages * PAGE_SIZE) {
+		if (s->state == mSpanManual)
+			throw("%s: invalid pointer %p (not from malloc: page/stack memory)", who, ptr);
+		throw("%s: double free or invalid pointer %p (no object there)", who, ptr);
+	}
+	uint32_t idx = 0;
+	if (spanclass_sizeclass(s->spanclass) != 0) {
+		idx = span_objindex(s, p);
+		if (idx >= s->nelems || s->startAddr + idx * s->elemsize != p)
+			throw("%s: invalid pointer %p (not the start of an object)", who, ptr);
+	} else if (p != s->startAddr) {
+		throw("%s: invalid pointer %p (not the start of an object)", who, ptr);
+	}
+	if (!span_is_alloc(s, idx))
+		throw("%s: double free of %p", who, ptr);
+	return s;
+}
+
+void free_impl(void *ptr, const char *who)
+{
+	uintptr_t p = (uintptr_t)ptr;
+	struct mspan *s = object_span(ptr, who);
+	spanclass_t sc = s->spanclass;
+	int sizeclass = spanclass_sizeclass(sc);
+	if (sizeclass == 0) {
+		if (!span_clear_alloc(s, 0))
+			throw("%s: double free of %p", who, ptr);
+		size_t bytes = s->npages * PAGE_SIZE;
+		mheap_free_bits(s->allocBits, 1);
+		mheap_free_span(s);
+		struct mcache *c = mcache_get();
+		stat_add(&c->st.nfree[0], 1);
+		stat_add(&c->st.large_free_bytes, bytes);
+		mcache_put(c);
+		return;
+	}
+	uint32_t idx = span_objindex(s, p);
+	if (!span_clear_alloc(s, idx))
+		throw("%s: double free of %p", who, ptr);
+	int32_t nelems = s->nelems;
+	/* acq_rel: pairs with uncacheSpan's add and freeSlow's load. */
+	int32_t n = __atomic_sub_fetch(&s->allocCount, 1, __ATOMIC_ACQ_REL);
+	if (n == 0 || n == nelems - 1)
+		mcentral_freeSlow(s, sc);
+	struct mcache *c = mcache_get();
+	stat_add(&c->st.nfree[sizeclass], 1);
+	mcache_put(c);
+}
+
+void mcache_sum_stats(struct mcache_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	for (int i = 0; i <= MAXCPU; i++) {
+		struct mcache *c = i < MAXCPU ? &mcaches[i] : &mcache0;
+		const uint64_t *src = (const uint64_t *)&c->st;
+		uint64_t *dst = (uint64_t *)out;
+		for (size_t k = 0; k < sizeof *out / sizeof(uint64_t); k++)
+			dst[k] += __atomic_load_n(&src[k], __ATOMIC_RELAXED);
+	}
+}
+
+void FlushMCache(void)
+{
+	struct mcache *c = mcache_get();
+	for (int sc = 0; sc < NUM_SPAN_CLASSES; sc++) {
+		if (c->alloc[sc] != &emptymspan) {
+			mcentral_uncacheSpan(c->alloc[sc]);
+			c->alloc[sc] = &emptymspan;
+		}
+	}
+	c->tiny = 0;
+	c->tinyoffset = 0;
+	mcache_put(c);
+}

@@ -1,0 +1,56 @@
+/*
+ * meminit.c - building the page heap from the device tree at boot.
+ *
+ * Every /memory range, minus the image, the device tree blob and every
+ * reserved range (firmware such as OpenSBI lives there), each trimmed to
+ * whole runtime pages, goes to mheap_add_range. Arena numbers count from the
+ * lowest RAM address. Also builds the size-class tables and sets the
+ * goroutine stack reservation from the stacksize flag.
+ */
+#include "kernel/mm/mheap.h"
+#include "kernel/mm/sizeclasses.h"
+#include "kernel/dt/bootinfo.h"
+#include "kernel/lib/print.h"
+#include "kernel/lib/bootargs.h"
+#include "kernel/mm/stack.h"
+#include "boot/boot.h"
+
+/* Add [lo, hi) minus every excluded range, recursively splitting. */
+static void add_range(uint64_t lo, uint64_t hi, const struct mem_range *ex, int nex)
+{
+	for (int i = 0; i < nex; i++) {
+		uint64_t elo = ex[i].base, ehi = ex[i].base + ex[i].size;
+		if (ehi <= lo || elo >= hi)
+			continue;
+		if (elo > lo)
+			add_range(lo, elo, ex + i + 1, nex - i - 1);
+		if (ehi < hi)
+			add_range(ehi, hi, ex + i + 1, nex - i - 1);
+		return;
+	}
+	mheap_add_range((uintptr_t)lo, (uintptr_t)hi);
+}
+
+void mheap_init(const struct bootinfo *bi)
+{
+	sizeclasses_init();
+	stack_init((size_t)rtflags.stacksize);
+	struct mem_range ex[BI_MAX_RESERVED + 2];
+	int nex = 0;
+	ex[nex++] = (struct mem_range){ (uintptr_t)_start_image,
+	                                (uintptr_t)_end - (uintptr_t)_start_image };
+	ex[nex++] = (struct mem_range){ (uintptr_t)bi->dtb, bi->dtb_size };
+	for (int i = 0; i < bi->nreserved; i++)
+		ex[nex++] = bi->reserved[i];
+	uint64_t base = UINT64_MAX;
+	for (int i = 0; i < bi->nmem; i++)
+		if (bi->mem[i].base < base)
+			base = bi->mem[i].base;
+	mheap_set_base((uintptr_t)base);
+	for (int i = 0; i < bi->nmem; i++)
+		add_range(bi->mem[i].base, bi->mem[i].base + bi->mem[i].size, ex, nex);
+	struct heapstats st;
+	mheap_stats(&st);
+	if (st.free_pages == 0)
+		throw("runtime: no usable memory in the device tree");
+}

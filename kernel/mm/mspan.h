@@ -1,0 +1,140 @@
+/*
+ * mspan.h - a span: a run of runtime pages with one use (Go's mspan).
+ *
+ * States (mheap.lock for every transition):
+ *   mSpanDead   - the struct is on mheap's free-struct list, describes nothing;
+ *   mSpanFree   - free pages in mheap's free lists;
+ *   mSpanInUse  - heap objects: small objects of one span class, or one
+ *                 large object (span class 0/1);
+ *   mSpanManual - pages handed out raw: stack pages (stackpool), page-table
+ *                 pages, mheap_alloc_pages callers.
+ *
+ * Small-object allocation state (owner: the mcache that holds the span, else
+ * its mcentral's lock):
+ *   allocBits  - one bit per object, 1 = allocated. Set by the allocating
+ *                mcache and cleared by free() on any CPU, both with atomic
+ *                bit operations, so free() never takes a lock on the common
+ *                path and a double free is seen as a bit already clear.
+ *   allocCache - the owner's private copy of the complement of the word
+ *                allocBits[cacheword] (1 = free), minus what it has taken
+ *                since: count-trailing-zeros of it is the next free object.
+ *                Go keeps the same window; it scans with freeindex, we with
+ *                cacheword (objects freed behind it wait for the next visit).
+ *   allocCount - objects allocated, counting the owner's batch (ncache)
+ *                only when it gives the span back; atomic (free decrements).
+ *   gcmarkBits - same shape as allocBits, reserved for the GC (issue 6);
+ *                zeroed, unused today.
+ */
+#ifndef KERNEL_MM_MSPAN_H
+#define KERNEL_MM_MSPAN_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include "kernel/mm/sizeclasses.h"
+
+enum mspanstate { mSpanDead = 0, mSpanFree, mSpanInUse, mSpanManual };
+
+struct mspanlist;
+
+struct mspan {
+	struct mspan *next, *prev;   /* links of the list holding it */
+	struct mspanlist *list;      /* that list, or NULL */
+	uintptr_t startAddr;         /* first byte */
+	uintptr_t npages;            /* runtime pages */
+	uint8_t state;               /* enum mspanstate; mheap.lock */
+	spanclass_t spanclass;       /* size class * 2 + noscan */
+	uint16_t nelems;             /* objects in the span */
+	uintptr_t elemsize;          /* object size (large: the whole span) */
+	uint32_t divmul;             /* class_to_divmul of the class */
+	uint32_t cacheword;          /* word of allocBits allocCache mirrors */
+	uint32_t ncache;             /* taken by the owning mcache, not yet counted */
+	int32_t allocCount;          /* atomic: allocated objects (see above) */
+	int32_t cachedby;            /* P id + 1 of the mcache holding it; mcentral lock */
+	uint64_t allocCache;         /* owner only */
+	uint64_t *allocBits;         /* atomic bit operations */
+	uint64_t *gcmarkBits;        /* reserved for the GC */
+	void *manualFreeList;        /* mSpanManual stack pages: free 4 KiB halves */
+};
+
+/* A doubly linked list of spans; the holder's lock protects it. */
+struct mspanlist {
+	struct mspan *first, *last;
+};
+
+void spanlist_insert(struct mspanlist *l, struct mspan *s);    /* at the front */
+void spanlist_insert_back(struct mspanlist *l, struct mspan *s);
+void spanlist_remove(struct mspanlist *l, struct mspan *s);
+static inline bool spanlist_empty(const struct mspanlist *l) { return l->first == NULL; }
+
+/* Words of allocBits for n objects. */
+static inline uint32_t span_bitwords(uint32_t nelems) { return (nelems + 63) / 64; }
+
+/* Set a span up for objects of span class sc: sizes, cleared bits (which
+ * the caller allocated: 2 * span_bitwords words, alloc then mark), and an
+ * allocCache for word 0. */
+void span_init_small(struct mspan *s, spanclass_t sc, uint64_t *bits);
+/* The same for one large object filling the span. */
+void span_init_large(struct mspan *s, spanclass_t sc, uint64_t *bits);
+
+/* Load allocCache from allocBits[word]; bits past nelems read as taken. */
+void span_refill_cache(struct mspan *s, uint32_t word);
+
+/* Trailing zeros of a non-zero word (de Bruijn; the base ISA of rv64gc has
+ * no ctz instruction, and this is branch-free on both arches). */
+static inline unsigned ctz64(uint64_t x)
+{
+	static const uint8_t tab[64] = {
+		0, 1, 2, 53, 3, 7, 54, 27, 4, 38, 41, 8, 34, 55, 48, 28,
+		62, 5, 39, 46, 44, 42, 22, 9, 24, 35, 59, 56, 49, 18, 29, 11,
+		63, 52, 6, 26, 37, 40, 33, 47, 61, 45, 43, 21, 23, 58, 17, 10,
+		51, 25, 36, 32, 60, 20, 57, 16, 50, 31, 19, 15, 30, 14, 13, 12,
+	};
+	return tab[((x & -x) * 0x022fdd63cc95386dULL) >> 58];
+}
+
+/* The allocation fast path: the index of a free object, marked allocated,
+ * or -1 if the span has no free object left from the owner's view. Owner
+ * only. */
+static inline int span_next_free(struct mspan *s)
+{
+	uint64_t c = s->allocCache;
+	while (c == 0) {
+		if (s->cacheword + 1 >= span_bitwords(s->nelems))
+			return -1;
+		span_refill_cache(s, s->cacheword + 1);
+		c = s->allocCache;
+	}
+	uint64_t bit = c & -c;
+	s->allocCache = c & (c - 1);
+	/* relaxed: the bit only arbitrates with free() of the same object,
+	 * which cannot happen before this allocation returns it; publication
+	 * of the object's contents is the caller's business. */
+	__atomic_fetch_or(&s->allocBits[s->cacheword], bit, __ATOMIC_RELAXED);
+	s->ncache++;
+	return (int)(s->cacheword * 64 + ctz64(bit));
+}
+
+/* Object index of address p inside small span s. */
+static inline uint32_t span_objindex(const struct mspan *s, uintptr_t p)
+{
+	return (uint32_t)(((uint64_t)(p - s->startAddr) * s->divmul) >> 32);
+}
+
+/* Clear object idx's alloc bit. Returns false if it was already clear
+ * (double free). Any CPU. */
+static inline bool span_clear_alloc(struct mspan *s, uint32_t idx)
+{
+	uint64_t m = 1ULL << (idx % 64);
+	/* acq_rel: orders the caller's last use of the object before the bit
+	 * clear, and pairs with the owner's fetch_or when it reuses it. */
+	uint64_t old = __atomic_fetch_and(&s->allocBits[idx / 64], ~m, __ATOMIC_ACQ_REL);
+	return (old & m) != 0;
+}
+
+static inline bool span_is_alloc(const struct mspan *s, uint32_t idx)
+{
+	return (__atomic_load_n(&s->allocBits[idx / 64], __ATOMIC_RELAXED) >> (idx % 64)) & 1;
+}
+
+#endif
