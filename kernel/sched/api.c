@@ -42,8 +42,20 @@ int CPU(void)
 	return id;
 }
 
+static uint32_t exiting;   /* atomic: set by the first Exit */
+
 _Noreturn void Exit(int status)
 {
+	/* Interrupts off first: another CPU's Exit or fatal error may be
+	 * stopping every CPU with IPIs, and a CPU stopped halfway through its
+	 * own Exit would leave nobody to power off. */
+	arch_irq_disable();
+	uint32_t zero = 0;
+	/* acq_rel: the winner alone goes on; pairs with the other callers' CAS. */
+	if (!__atomic_compare_exchange_n(&exiting, &zero, 1, false,
+	                                 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		for (;;)
+			arch_wfi();     /* another goroutine is powering off */
 	acquirem();
 	struct g *gp = getg();
 	if (gp->linelen)

@@ -1,0 +1,27 @@
+// TEST: smp=1,2,4 status=3 timeout=30
+// EXPECT: ^exiting$
+/*
+ * exit_race - goroutines on every CPU call Exit at the same moment. Exactly
+ * one powers the machine off with its status; none hangs the others (each
+ * Exit stops the other CPUs with IPIs, so the first one must win cleanly).
+ */
+#include "tests/qemu/testing.h"
+
+static volatile int go_now;
+
+static void exiter(void *arg)
+{
+	while (!go_now)
+		;
+	Exit(3);
+}
+
+int main(void)
+{
+	for (int i = 0; i < 2 * NumCPU(); i++)
+		go(exiter, NULL);
+	printf("exiting\n");
+	Sleep(Millisecond);
+	go_now = 1;
+	Exit(3);
+}
