@@ -25,6 +25,20 @@ __attribute__((noinline, unused)) static uint64_t bench_empty_loop(long n)
 	return bench_instret() - t0;
 }
 
+/* Baseline atomic_cas: one uncontended compare-and-swap, the floor for any
+ * lock (shared by the programs that compare against it). */
+__attribute__((noinline, unused)) static double bench_atomic_cas(long n)
+{
+	static uint64_t word;
+	uint64_t t0 = bench_instret();
+	for (long i = 0; i < n; i++) {
+		uint64_t old = (uint64_t)i;
+		__atomic_compare_exchange_n(&word, &old, (uint64_t)i + 1, false,
+		                            __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	}
+	return (double)(bench_instret() - t0 - bench_empty_loop(n)) / (double)n;
+}
+
 static inline __attribute__((unused)) void bench_report(const char *metric, double value, const char *unit,
                                 const char *baseline, double base_value)
 {

@@ -22,18 +22,6 @@
 
 #define N 20000
 
-static double bench_atomic_cas(void)
-{
-	static uint64_t word;
-	uint64_t t0 = bench_instret();
-	for (long i = 0; i < N; i++) {
-		uint64_t old = (uint64_t)i;
-		__atomic_compare_exchange_n(&word, &old, (uint64_t)i + 1, false,
-		                            __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-	}
-	return (double)(bench_instret() - t0 - bench_empty_loop(N)) / N;
-}
-
 /* ---- ping-pong ------------------------------------------------------------ */
 static chan_t *ping, *pong;
 static void ponger(void *arg)
@@ -157,7 +145,7 @@ static double bench_wg_wake(void)
 
 int main(void)
 {
-	double cas = bench_atomic_cas();
+	double cas = bench_atomic_cas(N);
 	bench_report("atomic_cas", cas, "instructions", NULL, 0);
 	bench_report("chan_pingpong_roundtrip", bench_pingpong(), "instructions", NULL, 0);
 	bench_report("chan_buffered_pair", bench_buffered(), "instructions", NULL, 0);

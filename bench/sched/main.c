@@ -44,20 +44,6 @@ static double bench_raw_switch(void)
 	return (double)t / N / 2;
 }
 
-/* ---- atomic_cas ---------------------------------------------------------- */
-static double bench_atomic_cas(void)
-{
-	static uint64_t word;
-	uint64_t t0 = bench_instret();
-	for (long i = 0; i < N; i++) {
-		uint64_t old = (uint64_t)i;
-		__atomic_compare_exchange_n(&word, &old, (uint64_t)i + 1, false,
-		                            __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-	}
-	uint64_t t = bench_instret() - t0 - bench_empty_loop(N);
-	return (double)t / N;
-}
-
 /* ---- yield_switch ---------------------------------------------------------- */
 static volatile int yield_stop;
 static void yielder(void *arg)
@@ -166,7 +152,7 @@ int main(void)
 {
 	GOMAXPROCS(1);
 	double raw = bench_raw_switch();
-	double cas = bench_atomic_cas();
+	double cas = bench_atomic_cas(N);
 	bench_report("raw_switch", raw, "instructions", NULL, 0);
 	bench_report("atomic_cas", cas, "instructions", NULL, 0);
 	bench_report("yield_switch", bench_yield(), "instructions", "raw_switch", raw);
