@@ -258,6 +258,35 @@ void chan_buf_take(struct hchan *c, void *ep)
 	set_qcount(c, c->qcount - 1);
 }
 
+/* Park the running G on q (c->lock held, released by the park) with its
+ * value slot ep, until a partner completes the operation or close wakes
+ * it. Returns the sudog's success: true if a partner took/gave the value,
+ * false if the channel was closed. */
+static bool chan_park(struct hchan *c, struct waitq *q, void *ep, enum waitreason why)
+{
+	struct g *gp = getg();
+	struct sudog *mysg = acquireSudog();
+	mysg->elem = ep;
+	mysg->waitlink = NULL;
+	mysg->g = gp;
+	mysg->isSelect = false;
+	mysg->c = c;
+	gp->waiting = mysg;
+	gp->param = NULL;
+	waitq_enqueue(q, mysg);
+	goparkunlock(&c->lock, why);
+
+	if (gp->waiting != mysg)
+		throw("G waiting list is corrupted");
+	gp->waiting = NULL;
+	bool success = mysg->success;
+	gp->param = NULL;
+	mysg->c = NULL;
+	mysg->elem = NULL;
+	releaseSudog(mysg);
+	return success;
+}
+
 /* ---- send --------------------------------------------------------------- */
 
 bool chansend(struct hchan *c, const void *ep, bool block)
@@ -296,26 +325,7 @@ bool chansend(struct hchan *c, const void *ep, bool block)
 	}
 
 	/* Park on sendq until a receiver takes the value or close wakes us. */
-	struct g *gp = getg();
-	struct sudog *mysg = acquireSudog();
-	mysg->elem = (void *)ep;
-	mysg->waitlink = NULL;
-	mysg->g = gp;
-	mysg->isSelect = false;
-	mysg->c = c;
-	gp->waiting = mysg;
-	gp->param = NULL;
-	waitq_enqueue(&c->sendq, mysg);
-	goparkunlock(&c->lock, waitReasonChanSend);
-
-	if (gp->waiting != mysg)
-		throw("G waiting list is corrupted");
-	gp->waiting = NULL;
-	bool closed = !mysg->success;
-	gp->param = NULL;
-	mysg->c = NULL;
-	mysg->elem = NULL;
-	releaseSudog(mysg);
+	bool closed = !chan_park(c, &c->sendq, (void *)ep, waitReasonChanSend);
 	if (closed) {
 		if (__atomic_load_n(&c->closed, __ATOMIC_RELAXED) == 0)
 			throw("chansend: spurious wakeup");
@@ -376,27 +386,7 @@ bool chanrecv(struct hchan *c, void *ep, bool block, bool *received)
 		return false;
 	}
 
-	struct g *gp = getg();
-	struct sudog *mysg = acquireSudog();
-	mysg->elem = ep;
-	mysg->waitlink = NULL;
-	mysg->g = gp;
-	mysg->isSelect = false;
-	mysg->c = c;
-	gp->waiting = mysg;
-	gp->param = NULL;
-	waitq_enqueue(&c->recvq, mysg);
-	goparkunlock(&c->lock, waitReasonChanReceive);
-
-	if (gp->waiting != mysg)
-		throw("G waiting list is corrupted");
-	gp->waiting = NULL;
-	bool success = mysg->success;
-	gp->param = NULL;
-	mysg->c = NULL;
-	mysg->elem = NULL;
-	releaseSudog(mysg);
-	*received = success;
+	*received = chan_park(c, &c->recvq, ep, waitReasonChanReceive);
 	return true;
 }
 

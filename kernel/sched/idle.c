@@ -134,9 +134,11 @@ static bool user_timers_pending(void)
  * sched.lock held, by an M that has just given up its P. */
 void check_deadlock(void)
 {
-	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
-	if (__atomic_load_n(&sched.npidle, __ATOMIC_SEQ_CST) != np)
-		return;
+	/* Any P still running Go code - including one that GOMAXPROCS is
+	 * retiring, which is not counted in gomaxprocs any more - means no. */
+	for (int i = 0; i < MAXCPU; i++)
+		if (__atomic_load_n(&allp[i].status, __ATOMIC_RELAXED) == Prunning)
+			return;
 	if (sched.runqsize > 0 || user_timers_pending() ||
 	    __atomic_load_n(&sched.nwaitirq, __ATOMIC_SEQ_CST) > 0)
 		return;
