@@ -87,7 +87,14 @@ void mcentral_uncacheSpan(struct mspan *s)
 		release(s);
 		return;
 	}
-	ASSERT(n > 0 && n <= s->nelems);
+	/* n can exceed nelems: a free() on another CPU that has cleared its
+	 * object's bit but not yet decremented allocCount leaves that object
+	 * counted while this mcache may already have re-taken the slot (a
+	 * slot freed in flight is counted twice until the decrement lands).
+	 * allocCount never undercounts, so n == 0 above is really empty; a
+	 * span with n >= nelems is filed as full and the pending decrements
+	 * bring it back through nelems - 1 (freeSlow) as usual. */
+	ASSERT(n > 0);
 	if (n >= s->nelems)
 		spanlist_insert(&mc->full, s);
 	else

@@ -22,6 +22,10 @@
  *                cacheword (objects freed behind it wait for the next visit).
  *   allocCount - objects allocated, counting the owner's batch (ncache)
  *                only when it gives the span back; atomic (free decrements).
+ *                free() clears the bit before decrementing, so the count
+ *                never undercounts but overcounts by the frees in flight:
+ *                a slot freed and re-taken before the decrement lands is
+ *                counted twice, so allocCount + ncache may exceed nelems.
  *   gcmarkBits - same shape as allocBits, reserved for the GC (issue 6);
  *                zeroed, unused today.
  */
