@@ -51,6 +51,15 @@ boot_entry:
 	mv s1, a0                       /* hart id */
 	mv s2, a1                       /* device tree */
 
+	/* Only one hart may run the boot path. OpenSBI can send a hart that
+	 * was slow through its own start-up here too (its per-hart next
+	 * address is reset after our hart_start wrote it): such a hart must
+	 * not zero .bss under the boot hart's feet. It waits instead. */
+	la t0, riscv_boot_claimed       /* in .data: 0 at load */
+	li t1, 1
+	amoswap.w.aq t1, t1, (t0)
+	bnez t1, late_hart
+
 	/* Zero .bss: 64-byte aligned start, 4 KiB aligned end (linker). */
 	la t0, __bss_start
 	la t1, __bss_end
@@ -66,6 +75,27 @@ boot_entry:
 	call kmain
 3:	wfi
 	j 3b
+
+/* A hart that came in through boot_entry after the boot hart: spin until
+ * arch_start_cpu posts its logical cpu in riscv_late_start[hart id]
+ * (.data, -1 = nothing yet; hart ids past the table just park), then
+ * continue as a secondary. Touches nothing in .bss before that. */
+late_hart:
+	li t0, RISCV_LATE_HARTS
+	bgeu s1, t0, 7f
+	la t0, riscv_late_start
+	slli t1, s1, 2
+	add t0, t0, t1
+6:	lw t1, 0(t0)
+	bgez t1, 8f
+	.insn i 0x0f, 0, x0, x0, 0x010  /* pause (Zihintpause; a nop elsewhere) */
+	j 6b
+8:	fence r, rw                     /* acquire: pairs with the fence in arch_start_cpu */
+	mv a0, s1
+	mv a1, t1
+	j secondary_entry
+7:	wfi
+	j 7b
 
 	.globl secondary_entry
 	.type secondary_entry, @function
@@ -124,6 +154,16 @@ riscv_early_trap_vector:
 	call riscv_early_trap
 5:	wfi
 	j 5b
+
+	.section .data
+	.balign 4
+	.globl riscv_boot_claimed, riscv_late_start
+riscv_boot_claimed:
+	.word 0
+riscv_late_start:
+	.rept RISCV_LATE_HARTS
+	.word -1
+	.endr
 
 	.section .bss
 	.balign 16

@@ -68,11 +68,21 @@ void arch_cpu_init(struct m *m, int cpu)
 /* The CPU enters boot/entry-riscv64.S:secondary_entry with a0 = hart id,
  * a1 = cpu. Ordering: the fence publishes every earlier store (bootinfo,
  * the page tables, allm[cpu]) to the new hart. */
+extern int32_t riscv_late_start[RISCV_LATE_HARTS];
+
 int arch_start_cpu(int cpu, uint64_t hwid)
 {
 	__asm__ volatile("fence rw, rw" : : : "memory");
-	return (int)sbi_hart_start(hwid, (uintptr_t)secondary_entry,
-	                           (unsigned long)cpu);
+	long err = sbi_hart_start(hwid, (uintptr_t)secondary_entry, (unsigned long)cpu);
+	if (err == SBI_ERR_ALREADY_AVAILABLE && hwid < RISCV_LATE_HARTS) {
+		/* The hart is already running: OpenSBI sent it through our
+		 * boot entry, where it waits for its cpu number (late_hart in
+		 * boot/entry-riscv64.S). The fence above releases everything
+		 * written so far; pairs with the fence after its load. */
+		__atomic_store_n(&riscv_late_start[hwid], cpu, __ATOMIC_RELEASE);
+		return 0;
+	}
+	return (int)err;
 }
 
 int riscv_this_cpu(void)

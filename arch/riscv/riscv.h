@@ -62,6 +62,9 @@
  * boot_stack_top() before the real stack is known). RISCV_MAXCPU must
  * equal MAXCPU; cpu.c checks. */
 #define RISCV_MAXCPU            8
+/* Hart ids a late-arriving hart can be redirected for (boot/entry-riscv64.S). */
+#define RISCV_LATE_HARTS        64
+#define SBI_ERR_ALREADY_AVAILABLE (-6)   /* HSM: the hart is already started */
 #define RISCV_EARLY_STACK_SIZE  256
 /* The scratch block tp points at before arch_cpu_init: TLS (errno) and a
  * NULL curg for arch_getg(). cpu.c checks it covers both. */
