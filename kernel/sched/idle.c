@@ -157,7 +157,6 @@ void stopm(struct m *m)
 	spin_lock(&sched.lock);
 	check_deadlock();
 	mput(m);
-	m->idle = true;
 	spin_unlock(&sched.lock);
 	for (;;) {
 		arch_irq_disable();
@@ -167,7 +166,6 @@ void stopm(struct m *m)
 			m->nextp = NULL;
 			m->p = pp;
 			pp->status = Prunning;
-			m->idle = false;
 			arch_irq_enable();
 			return;
 		}

@@ -36,7 +36,6 @@ void arm_timer(struct m *m)
 				when = tt;
 		}
 	}
-	m->timer_deadline = when;
 	arch_timer_set(when);
 }
 
@@ -82,7 +81,6 @@ void trap_timer(struct trapframe *tf)
 	 * due timers. Until then only a new slice end may interrupt: arming
 	 * for the due timer again would interrupt at once, for ever. */
 	m->slice_end = now + sched.slice_ticks;
-	m->timer_deadline = m->slice_end;
 	arch_timer_set(m->slice_end);
 }
 

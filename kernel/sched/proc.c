@@ -73,7 +73,6 @@ void m_init(struct m *m, int cpu, uint64_t hwid)
 	m->g0.stack_hi = boot_stack_top(cpu);
 	m->g0.stack_lo = boot_stack_top(cpu) - BOOT_STACK_SIZE;
 	m->curg = &m->g0;
-	m->timer_deadline = UINT64_MAX;
 }
 
 void sched_init(int n, int nprocs)

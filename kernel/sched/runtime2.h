@@ -109,7 +109,6 @@ struct p {
 	struct g *gfree;        /* free G cache (dead Gs with stacks); owner P */
 	int ngfree;
 	struct timers timers;   /* this P's timer heap (kernel/time) */
-	void *mcache;           /* per-P allocation cache (kernel/mm) */
 	void *sudogcache[16];   /* per-P sudog cache (kernel/chan) */
 	int nsudogcache;
 	uint64_t goroutines_run;/* statistics for the demo: Gs started here */
@@ -127,19 +126,14 @@ struct m {
 	struct p *nextp;        /* P handed to this M while it slept */
 	int32_t locks;          /* runtime spinlocks held; own M */
 	bool spinning;          /* looking for work; sched.lock / atomic */
-	bool idle;              /* sleeping in wfi with no P; atomic */
-	uint32_t wakeups;       /* pending wake IPIs; atomic */
 	void (*mcall_fn)(struct g *); /* what g0 does with the G that gave up the CPU */
 	struct g *mcall_g;      /* that G; own M */
 	uint32_t preempt_req;   /* an IPI asks to preempt curg; atomic */
 	uint32_t stop_req;      /* fatal error elsewhere: stop; atomic */
 	uint64_t fastrand;      /* per-M random state */
 	uint64_t slice_end;     /* tick at which the running G's slice ends */
-	uint64_t timer_deadline;/* currently programmed timer deadline */
 	uint64_t ntraps, npreempt, nipi; /* statistics */
 	bool online;
-	bool in_trap;           /* nested fault detection */
-	uint64_t instret_base;
 };
 
 struct schedt {

@@ -68,7 +68,6 @@ void sched_dump_goroutines(struct g *skip)
 }
 
 static struct timer trace_timer;
-static bool trace_detail;
 
 static void schedtrace_tick(void *arg, int64_t now)
 {
@@ -98,5 +97,4 @@ void schedtrace_start(int64_t period_ms)
 	trace_timer.system = true;
 	trace_timer.idx = -1;
 	timer_add(&trace_timer);
-	(void)trace_detail;
 }
