@@ -55,8 +55,11 @@ struct g;
  *   arch_tf_unwind(tf, &pc) - the trapped function's caller frame pointer,
  *                       and its return address in *pc (handles leaf
  *                       functions whose frame holds no return address).
- *   arch_context_pc(c), arch_context_fp(c) - resume pc and frame pointer
- *                       of a suspended context (tracebacks of parked Gs).
+ *   arch_context_pc(c), arch_context_fp(c), arch_context_sp(c) - resume pc,
+ *                       frame pointer and stack pointer of a suspended
+ *                       context (tracebacks of parked Gs; the GC scans a
+ *                       parked G's stack from sp up, and the registers
+ *                       arch_switch saved live in the context itself).
  *   ARCH_FALLBACK_UART_BASE, ARCH_FALLBACK_UART_PL011 - QEMU virt's UART,
  *                       used only to report a broken device tree.
  *   arch_ticks()        - the free-running timer counter (rdtime / CNTVCT),

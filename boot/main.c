@@ -21,6 +21,7 @@
 #include "kernel/lib/print.h"
 #include "kernel/mm/mheap.h"
 #include "kernel/sched/sched.h"
+#include "kernel/gc/gc.h"
 #include "drivers/console/console.h"
 
 extern int main(void);
@@ -130,7 +131,9 @@ _Noreturn void kmain(uint64_t hwid, const void *dtb)
 	start_secondaries(&bootinfo);
 	if (rtflags.schedtrace > 0)
 		schedtrace_start(rtflags.schedtrace);
-	newproc(main_goroutine, NULL, 0);
+	gc_init();
+	newproc(main_goroutine, NULL, 0);  /* goroutine 1, as in Go */
+	gc_start_goroutines();             /* the collector's own goroutines */
 	mstart();
 }
 

@@ -8,8 +8,11 @@
  */
 #include "arch.h"
 
-static uint8_t boot_stacks[MAXCPU][BOOT_STACK_SIZE] __attribute__((aligned(16)));
-static uint8_t trap_stacks[MAXCPU][TRAP_STACK_SIZE] __attribute__((aligned(16)));
+/* In .bss.noscan: the GC scans only the in-use part of a g0 stack. */
+static uint8_t boot_stacks[MAXCPU][BOOT_STACK_SIZE]
+	__attribute__((aligned(16), section(".bss.noscan.boot")));
+static uint8_t trap_stacks[MAXCPU][TRAP_STACK_SIZE]
+	__attribute__((aligned(16), section(".bss.noscan.trap")));
 
 uintptr_t boot_stack_top(int cpu)
 {

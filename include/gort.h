@@ -88,6 +88,16 @@ struct MemStats {
 	uint64_t Frees;            /* objects ever freed */
 	uint64_t HeapObjects;      /* Mallocs - Frees */
 	uint64_t TinyAllocs;       /* tiny objects folded into another's block */
+	/* Garbage collector (docs/gc.md). */
+	uint64_t NextGC;           /* heap goal: a cycle starts when the GC heap reaches it */
+	uint64_t LastGC;           /* nanotime() at the end of the last cycle, 0 = none yet */
+	uint64_t HeapMarked;       /* GC-heap bytes found live by the last mark */
+	uint64_t PauseTotalNs;     /* stop-the-world pauses, summed */
+	uint64_t PauseNs[256];     /* recent pauses; the last is PauseNs[(NumGC+255)%256] */
+	uint32_t NumGC;            /* cycles completed */
+	uint32_t NumForcedGC;      /* of them: GC() calls and sysmon's 2-minute cycles */
+	int32_t GCPercent;         /* GOGC; -1 = off */
+	uint64_t Finalizers;       /* finalizers run so far */
 	struct {
 		uint32_t Size;     /* object size; 0 = large objects */
 		uint64_t Mallocs, Frees;
@@ -97,19 +107,25 @@ void ReadMemStats(struct MemStats *ms);
 
 /* ====================================================================== */
 /*
- * Memory. GC-heap allocation, Go's `new`/`make` in C: mallocgc returns zeroed memory
- * that may hold pointers (the future GC will scan it); mallocgc_noscan
- * returns zeroed memory the caller promises holds no heap pointers (the GC
- * will not look inside; tiny ones, < 16 B, may share a 16-byte block).
- * Until the GC lands (issue 6) nothing is reclaimed automatically: memory
- * comes back only through free().
+ * Memory. Two kinds of heap objects share one size-classed heap:
  *
- * malloc, calloc, realloc, free, aligned_alloc, posix_memalign,
- * malloc_usable_size: the standard C functions, on the same heap, replacing
- * picolibc's (declared by <stdlib.h>). Memory is always zeroed. free()
- * returns an object to its span at once; freeing twice, or a pointer that
- * is not the start of a live heap object, is a fatal error. Objects from
- * mallocgc may be freed too, except mallocgc_noscan ones under 16 bytes.
+ * GC objects, Go's `new`/`make` in C: mallocgc returns zeroed memory that
+ * may hold pointers; mallocgc_noscan returns zeroed memory the caller
+ * promises holds no pointers into the GC heap (the collector never looks
+ * inside; tiny ones, < 16 B, may share a 16-byte block). The garbage
+ * collector frees them once nothing points at them (docs/gc.md). Pointers
+ * are found conservatively: any word anywhere in a root or a scanned object
+ * that points into a live GC object - at its start or inside it - keeps it
+ * alive. Roots are .data/.bss, every goroutine's stack and saved registers,
+ * runtime structures, and every live malloc block. free() on a GC object is
+ * allowed (it is freed at once), except on mallocgc_noscan ones under 16 B.
+ *
+ * malloc objects: malloc, calloc, realloc, aligned_alloc, posix_memalign -
+ * the standard C functions, replacing picolibc's (declared by <stdlib.h>).
+ * The collector never frees them (free() does) but scans them as roots, so
+ * a GC pointer stored in a malloc block keeps its object alive, as Boehm's
+ * uncollectable objects do. Memory is always zeroed. Freeing twice, or a
+ * pointer that is not the start of a live heap object, is a fatal error.
  *
  * Running out of memory is fatal, as in Go: "fatal error: runtime: out of
  * memory", after a line with the request and the heap totals. malloc
@@ -128,6 +144,24 @@ void PrintMemStats(void);
 /* Give the calling P's cached spans back to mcentral (tests use it to make
  * the page accounting exact). */
 void FlushMCache(void);
+
+/* ---- garbage collector (docs/gc.md) ------------------------------------ */
+
+/* Run a full collection and finish sweeping; blocks the caller until the
+ * cycle is complete, as runtime.GC. Finalizers it queues run afterwards on
+ * the finalizer goroutine. */
+void GC(void);
+/* GOGC: the heap may grow by percent% of the live heap before the next
+ * cycle (minimum goal 4 MiB). A negative value turns the collector off.
+ * Returns the previous setting (bootargs gogc= sets the initial one). */
+int SetGCPercent(int percent);
+/* Run fn(obj) on the finalizer goroutine once obj is found unreachable;
+ * obj itself is freed only by a later cycle (fn may store it somewhere to
+ * resurrect it). obj must be the start of a GC object; fn NULL removes the
+ * finalizer. Each finalizer runs at most once. */
+void SetFinalizer(void *obj, void (*fn)(void *obj));
+/* Keep p reachable up to this call (runtime.KeepAlive). */
+void KeepAlive(const void *p);
 
 /* ====================================================================== */
 /*

@@ -215,6 +215,7 @@ static inline uintptr_t arch_tf_unwind(const struct trapframe *tf, uintptr_t *pc
 /* Where a suspended context resumes (the return address arch_switch
  * saved) and its frame pointer, for tracebacks of parked goroutines. */
 static inline uintptr_t arch_context_pc(const struct context *c) { return c->ra; }
+static inline uintptr_t arch_context_sp(const struct context *c) { return c->sp; }
 static inline uintptr_t arch_context_fp(const struct context *c) { return c->s[0]; }
 
 static inline uintptr_t arch_tf_pc(const struct trapframe *tf) { return tf->sepc; }

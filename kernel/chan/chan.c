@@ -163,7 +163,7 @@ chan_t *make_chan(size_t elemsize, int cap)
 		throw("makechan: invalid channel element type");
 	if (cap < 0 || (uint64_t)cap * elemsize > (1ull << 30))
 		gopanic("makechan: size out of range");
-	struct hchan *c = calloc(1, sizeof *c + (size_t)cap * elemsize);
+	struct hchan *c = mallocgc(sizeof *c + (size_t)cap * elemsize);   /* a GC object */
 	if (c == NULL)
 		throw("makechan: out of memory");
 	c->elemsize = (uint32_t)elemsize;

@@ -43,7 +43,7 @@ static void drain(Timer *t)
 
 Timer *NewTimer(int64_t d)
 {
-	struct gort_timer_impl *ti = calloc(1, sizeof *ti);
+	struct gort_timer_impl *ti = mallocgc(sizeof *ti);      /* a GC object */
 	if (ti == NULL)
 		throw("NewTimer: out of memory");
 	ti->pub.C = make_chan(sizeof(int64_t), 1);

@@ -22,6 +22,7 @@ struct runtime_flags {
 	int64_t gogc;           /* GC target percent, -1 = "off" */
 	int64_t gccheckmark;    /* 0/1 */
 	int64_t gcpoison;       /* 0/1 */
+	int64_t forcegc;        /* ms without a cycle before sysmon forces one */
 	int64_t memstats;       /* 0/1 */
 	int64_t slice;          /* scheduler time slice, ms, 1..1000 */
 	int64_t stacksize;      /* reserved goroutine stack, KiB, 16..65536 */

@@ -8,6 +8,10 @@
  * uses the power-of-two size classes (objects of a class whose size is a
  * multiple of the alignment are aligned, spans being page-aligned), large
  * objects are page-aligned. Out of memory is fatal (see gort.h).
+ *
+ * The two kinds (gort.h): mallocgc objects are collected by the GC;
+ * malloc's are not, and the GC scans them as roots. They live in separate
+ * spans (mspan.collect), so the kind of any pointer is one span lookup.
  */
 #include <string.h>
 #include <errno.h>
@@ -18,17 +22,17 @@
 
 void *mallocgc(size_t size)
 {
-	return mallocgc_impl(size, false);
+	return mallocgc_impl(size, false, true);
 }
 
 void *mallocgc_noscan(size_t size)
 {
-	return mallocgc_impl(size, true);
+	return mallocgc_impl(size, true, true);
 }
 
 void *malloc(size_t n)
 {
-	return mallocgc_impl(n, false);
+	return mallocgc_impl(n, false, false);
 }
 
 void free(void *p)
@@ -43,7 +47,7 @@ void *calloc(size_t n, size_t m)
 		errno = ENOMEM;
 		return NULL;
 	}
-	return mallocgc_impl(n * m, false);     /* always zeroed */
+	return mallocgc_impl(n * m, false, false);     /* always zeroed */
 }
 
 static size_t usable(struct mspan *s)
@@ -64,12 +68,16 @@ void *realloc(void *p, size_t n)
 		free(p);
 		return NULL;
 	}
-	size_t have = usable(object_span(p, "realloc"));
+	struct mspan *s = object_span(p, "realloc");
+	size_t have = usable(s);
 	/* Keep the object if it fits and is not mostly wasted. */
 	if (n <= have && (have <= MAX_SMALL_SIZE ? size_to_class(n) == size_to_class(have)
 	                                         : n > have / 2))
 		return p;
-	void *q = malloc(n);
+	/* The new block is of the same kind: a GC object stays one (and
+	 * never becomes a tiny one, which could not be freed). */
+	bool noscan = spanclass_noscan(s->spanclass);
+	void *q = mallocgc_impl(noscan && n < TINY_SIZE ? TINY_SIZE : n, noscan, s->collect);
 	memcpy(q, p, n < have ? n : have);
 	free_impl(p, "realloc");
 	return q;

@@ -11,13 +11,36 @@
 #include "kernel/mm/mspan.h"
 #include "kernel/mm/mheap.h"
 
-/* ---- mcentral (mcentral.c): one per span class ---------------------------- */
-/* A span with free objects for the mcache of P pid, or NULL (out of memory). */
-struct mspan *mcentral_cacheSpan(spanclass_t sc, int pid);
+/* ---- allocation classes ------------------------------------------------- */
+/* Which mcache slot and mcentral a span belongs to:
+ *   0 .. NUM_SPAN_CLASSES-1          GC spans (mallocgc), by span class;
+ *   NUM_SPAN_CLASSES + size class    malloc's spans (never collected,
+ *                                    always scanned as roots).
+ * Class 0 / NUM_SPAN_CLASSES hold large objects (one per span). */
+#define NUM_ALLOC_CLASSES (NUM_SPAN_CLASSES + NUM_SIZE_CLASSES)
+static inline int aclass_of(bool collect, int sizeclass, bool noscan)
+{
+	return collect ? make_spanclass(sizeclass, noscan) : NUM_SPAN_CLASSES + sizeclass;
+}
+static inline int span_aclass(const struct mspan *s)
+{
+	return aclass_of(s->collect, spanclass_sizeclass(s->spanclass), spanclass_noscan(s->spanclass));
+}
+
+/* ---- mcentral (mcentral.c): one per allocation class -------------------- */
+/* A swept span with free objects for the mcache of P pid, or NULL (out of
+ * memory). */
+struct mspan *mcentral_cacheSpan(int ac, int pid);
 /* The mcache gives s back: count what it allocated, file it. */
 void mcentral_uncacheSpan(struct mspan *s);
 /* free() took s's count to 0 or to nelems-1: move or release it. */
-void mcentral_freeSlow(struct mspan *s, spanclass_t sc);
+void mcentral_freeSlow(struct mspan *s);
+/* File a new large-object span (in use, count 1) on its class's full list. */
+void mcentral_addLarge(struct mspan *s);
+/* Sweeping (kernel/gc/mgcsweep.c): take a span still to be swept this
+ * cycle off GC class ac's lists (NULL if none), and file one swept. */
+struct mspan *mcentral_popUnswept(int ac);
+void mcentral_fileSwept(struct mspan *s);
 /* Bytes of spans held by mcaches (statistics). */
 uint64_t mcentral_cached_bytes(void);
 
@@ -30,7 +53,7 @@ struct mcache_stats {
 };
 
 struct mcache {
-	struct mspan *alloc[NUM_SPAN_CLASSES]; /* current span per class; owner P */
+	struct mspan *alloc[NUM_ALLOC_CLASSES]; /* current span per class; owner P */
 	uintptr_t tiny;                        /* current tiny block, or 0 */
 	uintptr_t tinyoffset;                  /* bytes used in it */
 	struct mcache_stats st;                /* owner writes, anyone reads (relaxed) */
@@ -38,8 +61,18 @@ struct mcache {
 
 extern struct mspan emptymspan;               /* "no span": next_free says -1 */
 
-void *mallocgc_impl(size_t size, bool noscan);
+/* collect: a GC object (mallocgc) or a malloc object. */
+void *mallocgc_impl(size_t size, bool noscan, bool collect);
 void free_impl(void *p, const char *who);
+/* Give every P's cached spans back to mcentral and drop the tiny blocks
+ * (GC mark termination, world stopped). */
+void mcache_flush_all(void);
+/* debug=1: check that every cached span is consistent (fatal if not). */
+void mcache_verify_all(void);
+/* Objects freed by the sweeper (any CPU): counted in the statistics. */
+void mcache_count_swept(int sizeclass, uint64_t nobj, uint64_t bytes);
+/* Fill freed memory with the poison pattern (gcpoison=1). */
+void poison_fill(void *p, size_t n);
 /* The object containing p: its span and start, or NULL if p is not a live
  * heap object start. */
 struct mspan *object_span(void *p, const char *who);

@@ -26,9 +26,11 @@
 #include "kernel/sched/runtime2.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/print.h"
+#include "kernel/lib/bootargs.h"
+#include "kernel/gc/gc.h"
 
 struct mspan emptymspan;                 /* nelems 0: never has a free object */
-#define EMPTY_CACHE { .alloc = { [0 ... NUM_SPAN_CLASSES - 1] = &emptymspan } }
+#define EMPTY_CACHE { .alloc = { [0 ... NUM_ALLOC_CLASSES - 1] = &emptymspan } }
 static struct mcache mcaches[MAXCPU] = { [0 ... MAXCPU - 1] = EMPTY_CACHE };
 static struct mcache mcache0 = EMPTY_CACHE;  /* for allocation without a P */
 static spinlock_t mcache0_lock = SPINLOCK_INIT;
@@ -81,19 +83,19 @@ _Noreturn void mallocgc_oom(size_t size)
 	throw("runtime: out of memory");
 }
 
-/* The span class's span ran dry: trade it for one with free objects. */
-static __attribute__((noinline)) struct mspan *refill(struct mcache *c, spanclass_t sc, size_t size)
+/* The class's span ran dry: trade it for one with free objects. */
+static __attribute__((noinline)) struct mspan *refill(struct mcache *c, int ac, size_t size)
 {
-	struct mspan *s = c->alloc[sc];
+	struct mspan *s = c->alloc[ac];
 	if (s != &emptymspan)
 		mcentral_uncacheSpan(s);
-	c->alloc[sc] = &emptymspan;
-	s = mcentral_cacheSpan(sc, mcache_pid(c));
+	c->alloc[ac] = &emptymspan;
+	s = mcentral_cacheSpan(ac, mcache_pid(c));
 	if (s == NULL) {
 		mcache_put(c);
 		mallocgc_oom(size);
 	}
-	c->alloc[sc] = s;
+	c->alloc[ac] = s;
 	return s;
 }
 
@@ -108,12 +110,12 @@ static inline void zero_small(void *p, size_t n)
 	}
 }
 
-static inline void *alloc_small(struct mcache *c, spanclass_t sc, size_t size)
+static inline void *alloc_small(struct mcache *c, int ac, size_t size)
 {
-	struct mspan *s = c->alloc[sc];
+	struct mspan *s = c->alloc[ac];
 	int idx = span_next_free(s);
 	if (__builtin_expect(idx < 0, 0)) {
-		s = refill(c, sc, size);
+		s = refill(c, ac, size);
 		idx = span_next_free(s);
 		ASSERT(idx >= 0);
 	}
@@ -122,38 +124,47 @@ static inline void *alloc_small(struct mcache *c, spanclass_t sc, size_t size)
 	return p;
 }
 
-static __attribute__((noinline)) void *alloc_large(size_t size, bool noscan)
+static __attribute__((noinline)) void *alloc_large(size_t size, bool noscan, bool collect)
 {
 	size_t npages = (size + PAGE_SIZE - 1) / PAGE_SIZE;
 	if (size > SIZE_MAX - PAGE_SIZE)
 		mallocgc_oom(size);
+	/* Preemption deferred throughout: a stop-the-world must not find
+	 * the span half made (the GC walks every in-use span). */
+	struct mcache *c = mcache_get();
+	if (collect)
+		deduct_sweep_credit(npages);
 	struct mspan *s = mheap_alloc_span(npages, mSpanInUse);
 	uint64_t *bits = s ? mheap_alloc_bits(1) : NULL;
 	if (bits == NULL) {
 		if (s)
 			mheap_free_span(s);
+		mcache_put(c);
 		mallocgc_oom(size);
 	}
+	s->collect = collect;
 	span_init_large(s, make_spanclass(0, noscan), bits);
 	memset((void *)s->startAddr, 0, npages * PAGE_SIZE);
 	bits[0] = 1;
 	s->allocCount = 1;
-	struct mcache *c = mcache_get();
+	mcentral_addLarge(s);
 	stat_add(&c->st.nmalloc[0], 1);
 	stat_add(&c->st.large_alloc_bytes, npages * PAGE_SIZE);
+	/* Hold the object's own address from here on: mcache_put may yield
+	 * (a preemption was pending), a GC may run, and a pointer to the span
+	 * struct does not keep the object alive. */
+	void *p = (void *)s->startAddr;
 	mcache_put(c);
-	return (void *)s->startAddr;
+	if (collect)
+		gc_heaplive_add((int64_t)(npages * PAGE_SIZE));
+	return p;
 }
 
-void *mallocgc_impl(size_t size, bool noscan)
+static void *mallocgc_small(size_t size, bool noscan, bool collect)
 {
-	if (size == 0)
-		size = 1;                       /* distinct pointers, as malloc(0) */
-	if (size > MAX_SMALL_SIZE)
-		return alloc_large(size, noscan);
 	struct mcache *c = mcache_get();
 	void *p;
-	if (noscan && size < TINY_SIZE) {
+	if (noscan && collect && size < TINY_SIZE) {
 		/* Align to the object's natural alignment, at most 8. */
 		uintptr_t off = c->tinyoffset;
 		if ((size & 7) == 0)
@@ -180,9 +191,22 @@ void *mallocgc_impl(size_t size, bool noscan)
 		return p;
 	}
 	int sizeclass = size_to_class(size);
-	p = alloc_small(c, make_spanclass(sizeclass, noscan), size);
+	p = alloc_small(c, aclass_of(collect, sizeclass, noscan), size);
 	stat_add(&c->st.nmalloc[sizeclass], 1);
 	mcache_put(c);
+	return p;
+}
+
+void *mallocgc_impl(size_t size, bool noscan, bool collect)
+{
+	if (size == 0)
+		size = 1;                       /* distinct pointers, as malloc(0) */
+	void *p = size > MAX_SMALL_SIZE ? alloc_large(size, noscan, collect)
+	                                : mallocgc_small(size, noscan, collect);
+	/* relaxed: a hint set by the pacer; p is live in this frame, so a
+	 * cycle started here keeps it. */
+	if (__builtin_expect(__atomic_load_n(&gc_want, __ATOMIC_RELAXED), 0))
+		gc_maybe_start();
 	return p;
 }
 
@@ -213,35 +237,60 @@ struct mspan *object_span(void *ptr, const char *who)
 	return s;
 }
 
+void poison_fill(void *p, size_t n)
+{
+	uint64_t *w = p;
+	for (size_t i = 0; i < n / 8; i++)
+		w[i] = 0xdeadbeefdeadbeefULL;
+}
+
 void free_impl(void *ptr, const char *who)
 {
 	uintptr_t p = (uintptr_t)ptr;
-	struct mspan *s = object_span(ptr, who);
-	spanclass_t sc = s->spanclass;
-	int sizeclass = spanclass_sizeclass(sc);
-	if (sizeclass == 0) {
-		if (!span_clear_alloc(s, 0))
-			throw("%s: double free of %p", who, ptr);
-		size_t bytes = s->npages * PAGE_SIZE;
-		mheap_free_bits(s->allocBits, 1);
-		mheap_free_span(s);
-		struct mcache *c = mcache_get();
-		stat_add(&c->st.nfree[0], 1);
-		stat_add(&c->st.large_free_bytes, bytes);
-		mcache_put(c);
-		return;
+	/* Preemption deferred: the whole free happens between two GC cycles
+	 * (a stop-the-world in the middle would sweep the span under us). */
+	acquirem();
+	struct mspan *s = spanOf(p);
+	if (s != NULL && s->state == mSpanInUse && s->collect)
+		span_ensure_swept(s);   /* the bits must be this cycle's */
+	s = object_span(ptr, who);
+	int sizeclass = spanclass_sizeclass(s->spanclass);
+	uint32_t idx = sizeclass == 0 ? 0 : span_objindex(s, p);
+	if (s->collect) {
+		if (__atomic_load_n(&fin_nregistered, __ATOMIC_RELAXED) != 0)
+			fin_forget(p);
+		gc_heaplive_add(-(int64_t)s->elemsize);
 	}
-	uint32_t idx = span_objindex(s, p);
+	if (rtflags.gcpoison)
+		poison_fill(ptr, s->elemsize);
 	if (!span_clear_alloc(s, idx))
 		throw("%s: double free of %p", who, ptr);
 	int32_t nelems = s->nelems;
+	size_t bytes = s->elemsize;
 	/* acq_rel: pairs with uncacheSpan's add and freeSlow's load. */
 	int32_t n = __atomic_sub_fetch(&s->allocCount, 1, __ATOMIC_ACQ_REL);
 	if (n == 0 || n == nelems - 1)
-		mcentral_freeSlow(s, sc);
+		mcentral_freeSlow(s);   /* s may be gone after this */
 	struct mcache *c = mcache_get();
 	stat_add(&c->st.nfree[sizeclass], 1);
+	if (sizeclass == 0)
+		stat_add(&c->st.large_free_bytes, bytes);
 	mcache_put(c);
+	releasem();
+}
+
+/* Objects the sweeper freed, from any CPU, with or without a P. */
+static struct {
+	uint64_t nfree[NUM_SIZE_CLASSES];
+	uint64_t large_free_bytes;
+} swept;
+
+void mcache_count_swept(int sizeclass, uint64_t nobj, uint64_t bytes)
+{
+	/* relaxed: statistics */
+	__atomic_fetch_add(&swept.nfree[sizeclass], nobj, __ATOMIC_RELAXED);
+	if (sizeclass == 0)
+		__atomic_fetch_add(&swept.large_free_bytes, bytes, __ATOMIC_RELAXED);
 }
 
 void mcache_sum_stats(struct mcache_stats *out)
@@ -254,18 +303,50 @@ void mcache_sum_stats(struct mcache_stats *out)
 		for (size_t k = 0; k < sizeof *out / sizeof(uint64_t); k++)
 			dst[k] += __atomic_load_n(&src[k], __ATOMIC_RELAXED);
 	}
+	for (int k = 0; k < NUM_SIZE_CLASSES; k++)
+		out->nfree[k] += __atomic_load_n(&swept.nfree[k], __ATOMIC_RELAXED);
+	out->large_free_bytes += __atomic_load_n(&swept.large_free_bytes, __ATOMIC_RELAXED);
+}
+
+static void mcache_flush(struct mcache *c)
+{
+	for (int ac = 0; ac < NUM_ALLOC_CLASSES; ac++) {
+		if (c->alloc[ac] != &emptymspan) {
+			mcentral_uncacheSpan(c->alloc[ac]);
+			c->alloc[ac] = &emptymspan;
+		}
+	}
+	c->tiny = 0;
+	c->tinyoffset = 0;
+}
+
+void mcache_verify_all(void)
+{
+	for (int i = 0; i <= MAXCPU; i++) {
+		struct mcache *c = i < MAXCPU ? &mcaches[i] : &mcache0;
+		for (int ac = 0; ac < NUM_ALLOC_CLASSES; ac++) {
+			struct mspan *s = c->alloc[ac];
+			if (s == &emptymspan)
+				continue;
+			if (s->state != mSpanInUse || s->cachedby != (i < MAXCPU ? i : MAXCPU) + 1 ||
+			    spanOf(s->startAddr) != s || span_aclass(s) != ac || s->list != NULL)
+				throw("mcache %d class %d: span %p start %#lx state %d cachedby %d aclass %d list %p",
+				      i, ac, (void *)s, (unsigned long)s->startAddr, s->state, s->cachedby,
+				      span_aclass(s), (void *)s->list);
+		}
+	}
+}
+
+void mcache_flush_all(void)
+{
+	for (int i = 0; i < MAXCPU; i++)
+		mcache_flush(&mcaches[i]);
+	mcache_flush(&mcache0);
 }
 
 void FlushMCache(void)
 {
 	struct mcache *c = mcache_get();
-	for (int sc = 0; sc < NUM_SPAN_CLASSES; sc++) {
-		if (c->alloc[sc] != &emptymspan) {
-			mcentral_uncacheSpan(c->alloc[sc]);
-			c->alloc[sc] = &emptymspan;
-		}
-	}
-	c->tiny = 0;
-	c->tinyoffset = 0;
+	mcache_flush(c);
 	mcache_put(c);
 }

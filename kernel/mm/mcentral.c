@@ -1,44 +1,64 @@
 /*
- * mcentral.c - per-span-class lists of spans (Go's mcentral).
+ * mcentral.c - per-class lists of spans (Go's mcentral).
  *
- * Objects: one mcentral per span class (134), each with its own lock and
- * two lists: partial (some free objects) and full (none, as far as the
- * counts say). A span is on one of them, or cached by exactly one mcache
- * (cachedby != 0, on no list), or back in mheap.
+ * Objects: one mcentral per allocation class (malloc.h): 134 for GC spans,
+ * 67 for malloc's. Each has its own lock and lists of spans with free
+ * objects (partial) and without (full). A span is on one list, or cached by
+ * exactly one mcache (cachedby != 0, on no list), or held by one sweeper
+ * between popping and filing it (on no list), or back in mheap.
+ *
+ * GC classes keep two of each list, swept and unswept, indexed by the
+ * parity of mheap_sweepgen as Go's partial/full spanSets are: at mark
+ * termination sweepgen += 2 turns every swept list into an unswept one in
+ * one step. A span comes off an unswept list only to be swept (by the
+ * background sweeper, proportional sweeping, or cacheSpan's lazy sweep) and
+ * is then filed on a swept list. malloc classes are never swept and use
+ * list 0 only.
  *
  * Flow: an mcache whose span ran dry gives it back (uncacheSpan: its batch
  * of allocations is added to allocCount, then the span is filed as full,
  * partial, or - if everything was freed meanwhile - returned to mheap) and
- * takes a partial one (cacheSpan), or a fresh one grown from mheap.
- * free() only touches the lock when its decrement made a span empty or
- * un-full (freeSlow), so it can move the span or release it.
+ * takes a partial one (cacheSpan): a swept one, else one it sweeps itself
+ * from the unswept lists (Go's lazy sweep; at most 100 tries), else a
+ * fresh one from mheap. free() only takes the lock when its decrement made
+ * a span empty or un-full (freeSlow), to move the span or release it.
  *
- * Lock order: mcentral.lock -> mheap.lock. Difference from Go: Go sweeps
- * spans to find free objects and has no free(); here free() clears the bit
- * at once and the counts drive the lists.
+ * Lock order: mcentral.lock -> mheap.lock. Sweeping a span happens with no
+ * mcentral lock held (it may release the span to mheap).
  */
 #include "kernel/mm/malloc.h"
+#include "kernel/gc/gc.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/print.h"
 
 struct mcentral {
 	spinlock_t lock;
-	struct mspanlist partial;   /* lock */
-	struct mspanlist full;      /* lock */
+	struct mspanlist partial[2]; /* lock; [sweepgen/2 % 2] = swept */
+	struct mspanlist full[2];    /* lock */
 };
 
-static struct mcentral central[NUM_SPAN_CLASSES];
+static struct mcentral central[NUM_ALLOC_CLASSES];
 static uint64_t cached_pages;   /* atomic: pages of spans held by mcaches */
+
+#define LAZY_SWEEP_BUDGET 100   /* unswept spans cacheSpan tries (Go's) */
+
+/* Index of the swept lists of s's class (unswept: 1 - it). */
+static inline int swept_set(bool collect)
+{
+	return collect ? (int)((__atomic_load_n(&mheap_sweepgen, __ATOMIC_RELAXED) >> 1) & 1) : 0;
+}
 
 static void release(struct mspan *s)
 {
-	mheap_free_bits(s->allocBits, span_bitwords(s->nelems));
+	ASSERT(s->cachedby == 0 && s->list == NULL && s->state == mSpanInUse);
+	mheap_free_bits(span_bits_base(s), span_bitwords(s->nelems));
 	mheap_free_span(s);
 }
 
-static struct mspan *grow(spanclass_t sc)
+static struct mspan *grow(int ac)
 {
-	int c = spanclass_sizeclass(sc);
+	bool collect = ac < NUM_SPAN_CLASSES;
+	int c = collect ? spanclass_sizeclass((spanclass_t)ac) : ac - NUM_SPAN_CLASSES;
 	struct mspan *s = mheap_alloc_span(class_to_allocnpages[c], mSpanInUse);
 	if (s == NULL)
 		return NULL;
@@ -47,70 +67,134 @@ static struct mspan *grow(spanclass_t sc)
 		mheap_free_span(s);
 		return NULL;
 	}
-	span_init_small(s, sc, bits);
+	s->collect = collect;
+	span_init_small(s, collect ? (spanclass_t)ac : make_spanclass(c, false), bits);
 	return s;
 }
 
-struct mspan *mcentral_cacheSpan(spanclass_t sc, int pid)
+/* File s (swept, on no list) by its count. lock held; may drop it to release. */
+static void file_locked(struct mcentral *mc, struct mspan *s, bool *released)
 {
-	struct mcentral *mc = &central[sc];
-	spin_lock(&mc->lock);
-	struct mspan *s = mc->partial.first;
-	if (s != NULL) {
-		spanlist_remove(&mc->partial, s);
-	} else {
+	int sw = swept_set(s->collect);
+	int32_t n = __atomic_load_n(&s->allocCount, __ATOMIC_ACQUIRE);
+	*released = false;
+	if (n == 0) {
 		spin_unlock(&mc->lock);
-		s = grow(sc);
-		if (s == NULL)
-			return NULL;
-		spin_lock(&mc->lock);
+		release(s);
+		*released = true;
+		return;
 	}
+	if (n >= s->nelems)
+		spanlist_insert(&mc->full[sw], s);
+	else
+		spanlist_insert(&mc->partial[sw], s);
+}
+
+/* Pop a span to sweep from the unswept lists: partial ones first. lock held. */
+static struct mspan *pop_unswept_locked(struct mcentral *mc, bool collect)
+{
+	if (!collect)
+		return NULL;
+	int us = 1 - swept_set(true);
+	struct mspan *s = mc->partial[us].first;
+	if (s == NULL)
+		s = mc->full[us].first;
+	if (s != NULL)
+		spanlist_remove(s->list, s);
+	return s;
+}
+
+/* Sweep a popped span (or wait for whoever is sweeping it in place). */
+static void sweep_popped(struct mspan *s)
+{
+	span_ensure_swept(s);
+}
+
+static void account_cached(struct mspan *s, int pid)
+{
 	s->cachedby = pid + 1;
 	s->ncache = 0;
+	int32_t n = __atomic_load_n(&s->allocCount, __ATOMIC_RELAXED);
+	s->nfreeAtCache = n < s->nelems ? (uint32_t)(s->nelems - n) : 0;
 	span_refill_cache(s, 0);
+}
+
+struct mspan *mcentral_cacheSpan(int ac, int pid)
+{
+	struct mcentral *mc = &central[ac];
+	bool collect = ac < NUM_SPAN_CLASSES;
+	if (collect) {
+		int c = spanclass_sizeclass((spanclass_t)ac);
+		deduct_sweep_credit(class_to_allocnpages[c]);
+	}
+	spin_lock(&mc->lock);
+	struct mspan *s = mc->partial[swept_set(collect)].first;
+	if (s != NULL) {
+		spanlist_remove(&mc->partial[swept_set(collect)], s);
+		goto have;
+	}
+	for (int budget = LAZY_SWEEP_BUDGET; budget > 0; budget--) {
+		s = pop_unswept_locked(mc, collect);
+		if (s == NULL)
+			break;
+		spin_unlock(&mc->lock);
+		sweep_popped(s);
+		spin_lock(&mc->lock);
+		int32_t n = __atomic_load_n(&s->allocCount, __ATOMIC_ACQUIRE);
+		if (n < s->nelems)
+			goto have;      /* free objects, maybe all: use it */
+		spanlist_insert(&mc->full[swept_set(true)], s);
+	}
+	spin_unlock(&mc->lock);
+	s = grow(ac);
+	if (s == NULL)
+		return NULL;
+	spin_lock(&mc->lock);
+have:
+	account_cached(s, pid);
 	spin_unlock(&mc->lock);
 	__atomic_fetch_add(&cached_pages, s->npages, __ATOMIC_RELAXED);  /* statistic */
+	if (collect)
+		gc_heaplive_add((int64_t)s->nfreeAtCache * (int64_t)s->elemsize);
 	return s;
 }
 
 void mcentral_uncacheSpan(struct mspan *s)
 {
-	struct mcentral *mc = &central[s->spanclass];
+	struct mcentral *mc = &central[span_aclass(s)];
 	__atomic_fetch_sub(&cached_pages, s->npages, __ATOMIC_RELAXED);  /* statistic */
+	if (s->collect)         /* what it did not allocate was counted as live */
+		gc_heaplive_add(-((int64_t)s->nfreeAtCache - (int64_t)s->ncache) * (int64_t)s->elemsize);
 	spin_lock(&mc->lock);
 	/* acq_rel: pairs with the decrements in free(). */
 	int32_t n = __atomic_add_fetch(&s->allocCount, (int32_t)s->ncache, __ATOMIC_ACQ_REL);
 	s->ncache = 0;
 	s->cachedby = 0;
-	if (n == 0) {
-		spin_unlock(&mc->lock);
-		release(s);
-		return;
-	}
 	/* n can exceed nelems: a free() on another CPU that has cleared its
 	 * object's bit but not yet decremented allocCount leaves that object
 	 * counted while this mcache may already have re-taken the slot (a
 	 * slot freed in flight is counted twice until the decrement lands).
-	 * allocCount never undercounts, so n == 0 above is really empty; a
-	 * span with n >= nelems is filed as full and the pending decrements
-	 * bring it back through nelems - 1 (freeSlow) as usual. */
-	ASSERT(n > 0);
-	if (n >= s->nelems)
-		spanlist_insert(&mc->full, s);
-	else
-		spanlist_insert(&mc->partial, s);
-	spin_unlock(&mc->lock);
+	 * allocCount never undercounts, so n == 0 means really empty; a span
+	 * with n >= nelems is filed as full and the pending decrements bring
+	 * it back through nelems - 1 (freeSlow) as usual. */
+	ASSERT(n >= 0);
+	bool released;
+	file_locked(mc, s, &released);
+	if (!released)
+		spin_unlock(&mc->lock);
 }
 
-void mcentral_freeSlow(struct mspan *s, spanclass_t sc)
+void mcentral_freeSlow(struct mspan *s)
 {
-	struct mcentral *mc = &central[sc];
+	struct mcentral *mc = &central[span_aclass(s)];
+	int sw = swept_set(s->collect);
 	spin_lock(&mc->lock);
-	/* The span may have been cached, moved or released since the
-	 * decrement; only an uncached in-use span of this class on one of our
-	 * lists is ours to act on. */
-	if (s->state != mSpanInUse || s->spanclass != sc || s->cachedby != 0 ||
-	    (s->list != &mc->partial && s->list != &mc->full)) {
+	/* The span may have been cached, moved, popped by a sweeper or
+	 * released since the decrement; only an uncached in-use span on one
+	 * of our swept lists is ours to act on (whoever holds it otherwise
+	 * files it by its count later). */
+	if (s->state != mSpanInUse || s->cachedby != 0 ||
+	    (s->list != &mc->partial[sw] && s->list != &mc->full[sw])) {
 		spin_unlock(&mc->lock);
 		return;
 	}
@@ -121,11 +205,43 @@ void mcentral_freeSlow(struct mspan *s, spanclass_t sc)
 		release(s);
 		return;
 	}
-	if (s->list == &mc->full && n < s->nelems) {
-		spanlist_remove(&mc->full, s);
-		spanlist_insert(&mc->partial, s);
+	if (s->list == &mc->full[sw] && n < s->nelems) {
+		spanlist_remove(&mc->full[sw], s);
+		spanlist_insert(&mc->partial[sw], s);
 	}
 	spin_unlock(&mc->lock);
+}
+
+void mcentral_addLarge(struct mspan *s)
+{
+	struct mcentral *mc = &central[span_aclass(s)];
+	spin_lock(&mc->lock);
+	spanlist_insert(&mc->full[swept_set(s->collect)], s);
+	spin_unlock(&mc->lock);
+}
+
+struct mspan *mcentral_popUnswept(int ac)
+{
+	struct mcentral *mc = &central[ac];
+	int us = 1 - swept_set(true);
+	/* racy peek first: most classes are empty (relaxed: a hint) */
+	if (__atomic_load_n(&mc->partial[us].first, __ATOMIC_RELAXED) == NULL &&
+	    __atomic_load_n(&mc->full[us].first, __ATOMIC_RELAXED) == NULL)
+		return NULL;
+	spin_lock(&mc->lock);
+	struct mspan *s = pop_unswept_locked(mc, true);
+	spin_unlock(&mc->lock);
+	return s;
+}
+
+void mcentral_fileSwept(struct mspan *s)
+{
+	struct mcentral *mc = &central[span_aclass(s)];
+	bool released;
+	spin_lock(&mc->lock);
+	file_locked(mc, s, &released);
+	if (!released)
+		spin_unlock(&mc->lock);
 }
 
 uint64_t mcentral_cached_bytes(void)

@@ -118,6 +118,39 @@ static void setspan_all(struct mspan *s)
 		setspan(s->startAddr + i * PAGE_SIZE, s);
 }
 
+size_t mheap_narenas(void)
+{
+	size_t n = MAX_ARENAS;
+	while (n > 0 && __atomic_load_n(&heap.arenas[n - 1], __ATOMIC_ACQUIRE) == NULL)
+		n--;
+	return n;
+}
+
+void mheap_arena_spans(size_t ai, void (*fn)(struct mspan *s, void *arg), void *arg)
+{
+	struct heapArena *a = __atomic_load_n(&heap.arenas[ai], __ATOMIC_ACQUIRE);
+	if (a == NULL)
+		return;
+	uintptr_t base = heap.base + ai * ARENA_SIZE;
+	for (uintptr_t i = 0; i < PAGES_PER_ARENA; ) {
+		struct mspan *s = a->spans[i];
+		/* a free span's inner pages may name stale structs: only a span
+		 * in use that starts exactly here is one */
+		if (s != NULL && s->state == mSpanInUse && s->startAddr == base + i * PAGE_SIZE) {
+			fn(s, arg);
+			i += s->npages;
+		} else {
+			i++;
+		}
+	}
+}
+
+void mheap_bounds(uintptr_t *lo, uintptr_t *hi)
+{
+	*lo = heap.base;
+	*hi = heap.base + mheap_narenas() * ARENA_SIZE;
+}
+
 /* ---- free lists --------------------------------------------------------- */
 
 static void free_insert(struct mspan *s)

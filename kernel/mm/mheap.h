@@ -19,6 +19,11 @@
 #define MAX_ARENAS  2048              /* 128 GiB: everything identity-mapped */
 
 struct bootinfo;
+
+/* The sweep generation (kernel/mm/mspan.h, kernel/gc/mgcsweep.c): +2 at each
+ * GC's mark termination, with the world stopped; read anywhere (relaxed:
+ * it changes only while no goroutine runs). */
+extern uint32_t mheap_sweepgen;
 struct mspan;
 
 struct heapstats {
@@ -48,6 +53,12 @@ void mheap_free_span(struct mspan *s);
  * answer is exact for pages of in-use and manual spans; callers check the
  * state and bounds (a free span only keeps its first and last page). */
 struct mspan *spanOf(uintptr_t p);
+/* For the GC's root scan (world stopped): the arena slots that may hold
+ * spans, and the in-use spans starting in arena ai, in address order. */
+size_t mheap_narenas(void);
+void mheap_arena_spans(size_t ai, void (*fn)(struct mspan *s, void *arg), void *arg);
+/* The address range every heap page lies in: [lo, hi). */
+void mheap_bounds(uintptr_t *lo, uintptr_t *hi);
 /* Zeroed bitmap words for a span's alloc + mark bits (2*words), and back. */
 uint64_t *mheap_alloc_bits(uint32_t words);
 void mheap_free_bits(uint64_t *bits, uint32_t words);

@@ -9,6 +9,9 @@
 #include <string.h>
 #include "kernel/mm/mspan.h"
 #include "kernel/mm/mheap.h"
+#include "kernel/lib/print.h"
+
+uint32_t mheap_sweepgen = 2;       /* +2 per GC cycle, at mark termination */
 
 void spanlist_insert(struct mspanlist *l, struct mspan *s)
 {
@@ -72,6 +75,11 @@ static void init_common(struct mspan *s, spanclass_t sc, uintptr_t elemsize,
 	memset(bits, 0, 2 * w * sizeof(uint64_t));
 	s->allocBits = bits;
 	s->gcmarkBits = bits + w;
+	s->checkmarkBits = NULL;
+	/* a new span is swept for the current cycle; relaxed: it is
+	 * published to other CPUs through mcentral's or mheap's lock */
+	__atomic_store_n(&s->sweepgen, __atomic_load_n(&mheap_sweepgen, __ATOMIC_RELAXED),
+	                 __ATOMIC_RELAXED);
 	span_refill_cache(s, 0);
 }
 
@@ -86,4 +94,35 @@ void span_init_large(struct mspan *s, spanclass_t sc, uint64_t *bits)
 {
 	init_common(s, sc, s->npages * PAGE_SIZE, 1, bits);
 	s->divmul = 0;                  /* the only object is at index 0 */
+}
+
+uint32_t span_sweep_bits(struct mspan *s, void (*dead)(struct mspan *, uint32_t, void *), void *arg)
+{
+	uint32_t nw = span_bitwords(s->nelems), nfreed = 0, nalloc = 0;
+	for (uint32_t i = 0; i < nw; i++) {
+		uint64_t a = __atomic_load_n(&s->allocBits[i], __ATOMIC_RELAXED);
+		uint64_t m = __atomic_load_n(&s->gcmarkBits[i], __ATOMIC_RELAXED);
+		uint64_t d = a & ~m;
+		nfreed += popcount64(d);
+		nalloc += popcount64(m);
+		while (dead && d) {
+			uint32_t b = ctz64(d);
+			d &= d - 1;
+			dead(s, i * 64 + b, arg);
+		}
+	}
+	uint64_t *old = s->allocBits;
+	s->allocBits = s->gcmarkBits;
+	s->gcmarkBits = old;
+	memset(old, 0, nw * sizeof(uint64_t));
+	__atomic_store_n(&s->allocCount, (int32_t)nalloc, __ATOMIC_RELAXED);
+	span_refill_cache(s, 0);
+	return nfreed;
+}
+
+_Noreturn void span_double_alloc(struct mspan *s, uint32_t idx)
+{
+	throw("runtime: span %#lx (class %d): object %u allocated twice (allocCache %#llx word %u)",
+	      (unsigned long)s->startAddr, s->spanclass, idx, (unsigned long long)s->allocCache,
+	      s->cacheword);
 }

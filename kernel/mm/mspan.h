@@ -26,8 +26,21 @@
  *                never undercounts but overcounts by the frees in flight:
  *                a slot freed and re-taken before the decrement lands is
  *                counted twice, so allocCount + ncache may exceed nelems.
- *   gcmarkBits - same shape as allocBits, reserved for the GC (issue 6);
- *                zeroed, unused today.
+ *   gcmarkBits - same shape as allocBits: 1 = found reachable by the
+ *                current mark (atomic OR, any marking CPU). Sweeping makes
+ *                it the new allocBits and clears the old array to become
+ *                the next gcmarkBits (Go's gcmarkBits/allocBits swap).
+ *
+ * GC state (kernel/gc):
+ *   collect    - objects are GC objects (mallocgc): marked, swept, freed
+ *                when unreachable. false: malloc's objects, never swept,
+ *                scanned as roots. Fixed while the span is in use.
+ *   sweepgen   - relative to mheap_sweepgen (sg, +2 per cycle):
+ *                  sg-2  needs sweeping for this cycle,
+ *                  sg-1  being swept (by whoever moved it from sg-2),
+ *                  sg    swept, usable.
+ *                Atomic: claimed by compare-and-swap, published by a
+ *                release store (kernel/gc/mgcsweep.c).
  */
 #ifndef KERNEL_MM_MSPAN_H
 #define KERNEL_MM_MSPAN_H
@@ -57,7 +70,11 @@ struct mspan {
 	int32_t cachedby;            /* P id + 1 of the mcache holding it; mcentral lock */
 	uint64_t allocCache;         /* owner only */
 	uint64_t *allocBits;         /* atomic bit operations */
-	uint64_t *gcmarkBits;        /* reserved for the GC */
+	uint64_t *gcmarkBits;        /* marks of the current cycle; atomic OR */
+	uint64_t *checkmarkBits;     /* gccheckmark=1 only, during verification */
+	uint32_t sweepgen;           /* see above; atomic */
+	uint32_t nfreeAtCache;       /* free objects when an mcache took it (heapLive) */
+	bool collect;                /* GC objects (true) or malloc's (false) */
 	void *manualFreeList;        /* mSpanManual stack pages: free 4 KiB halves */
 };
 
@@ -97,6 +114,8 @@ static inline unsigned ctz64(uint64_t x)
 	return tab[((x & -x) * 0x022fdd63cc95386dULL) >> 58];
 }
 
+_Noreturn void span_double_alloc(struct mspan *s, uint32_t idx);
+
 /* The allocation fast path: the index of a free object, marked allocated,
  * or -1 if the span has no free object left from the owner's view. Owner
  * only. */
@@ -114,7 +133,9 @@ static inline int span_next_free(struct mspan *s)
 	/* relaxed: the bit only arbitrates with free() of the same object,
 	 * which cannot happen before this allocation returns it; publication
 	 * of the object's contents is the caller's business. */
-	__atomic_fetch_or(&s->allocBits[s->cacheword], bit, __ATOMIC_RELAXED);
+	uint64_t was = __atomic_fetch_or(&s->allocBits[s->cacheword], bit, __ATOMIC_RELAXED);
+	if (was & bit)
+		span_double_alloc(s, s->cacheword * 64 + ctz64(bit));
 	s->ncache++;
 	return (int)(s->cacheword * 64 + ctz64(bit));
 }
@@ -135,6 +156,49 @@ static inline bool span_clear_alloc(struct mspan *s, uint32_t idx)
 	uint64_t old = __atomic_fetch_and(&s->allocBits[idx / 64], ~m, __ATOMIC_ACQ_REL);
 	return (old & m) != 0;
 }
+
+/* Mark object idx. True if this call marked it (it was white). Any CPU;
+ * the plain load first keeps already-black objects off the atomic path. */
+static inline bool span_mark(struct mspan *s, uint32_t idx)
+{
+	uint64_t m = 1ULL << (idx % 64);
+	uint64_t *w = &s->gcmarkBits[idx / 64];
+	if (__atomic_load_n(w, __ATOMIC_RELAXED) & m)
+		return false;
+	/* relaxed: mark bits are read by the sweeper only after the mark is
+	 * over, which the workers' termination handshake orders (release /
+	 * acquire of workpool.done). */
+	return (__atomic_fetch_or(w, m, __ATOMIC_RELAXED) & m) == 0;
+}
+
+static inline bool span_is_marked(const struct mspan *s, uint32_t idx)
+{
+	return (__atomic_load_n(&s->gcmarkBits[idx / 64], __ATOMIC_RELAXED) >> (idx % 64)) & 1;
+}
+
+/* The one bitmap allocation holding both arrays (they swap at each sweep):
+ * what mheap_free_bits takes back. */
+static inline uint64_t *span_bits_base(const struct mspan *s)
+{
+	return s->allocBits < s->gcmarkBits ? s->allocBits : s->gcmarkBits;
+}
+
+/* Bits set in a 64-bit word (SWAR: rv64gc has no popcount instruction). */
+static inline unsigned popcount64(uint64_t x)
+{
+	x = x - ((x >> 1) & 0x5555555555555555ULL);
+	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (unsigned)((x * 0x0101010101010101ULL) >> 56);
+}
+
+/* The bit work of sweeping span s (Go's mspan.sweep, minus the lists):
+ * every object allocated but not marked is dead; dead(s, idx, arg) is
+ * called for each (poisoning) if not NULL. Then the mark bits become the
+ * alloc bits, the old alloc bits are cleared to be the next mark bits,
+ * allocCount is recounted and the allocCache reset. Returns the number of
+ * objects freed. The caller owns the span (sweepgen sg-1, or STW). */
+uint32_t span_sweep_bits(struct mspan *s, void (*dead)(struct mspan *, uint32_t, void *), void *arg);
 
 static inline bool span_is_alloc(const struct mspan *s, uint32_t idx)
 {

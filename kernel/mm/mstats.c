@@ -5,13 +5,14 @@
  * Page figures come from mheap under its lock; object figures are sums of
  * the per-P mcache counters, read without stopping anyone, so a snapshot
  * taken while other Ps allocate is approximate (Go stops the world; we
- * have no stop-the-world yet). HeapAlloc is computed as objects allocated
+ * do not, to keep ReadMemStats cheap). HeapAlloc is computed as objects allocated
  * minus freed, times their class size, plus live large-object bytes.
  */
 #include <string.h>
 #include "gort.h"
 #include "kernel/mm/malloc.h"
 #include "kernel/lib/print.h"
+#include "kernel/gc/gc.h"
 
 void mem_read_stats(struct MemStats *ms)
 {
@@ -44,6 +45,7 @@ void mem_read_stats(struct MemStats *ms)
 	ms->HeapAlloc = alloc + cs.large_alloc_bytes - cs.large_free_bytes;
 	ms->TotalAlloc = total + cs.large_alloc_bytes;
 	ms->HeapObjects = ms->Mallocs - ms->Frees;
+	gc_read_stats(ms);
 }
 
 void PrintMemStats(void)

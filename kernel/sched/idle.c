@@ -22,6 +22,7 @@
 #include "kernel/sched/sched.h"
 #include "kernel/lib/print.h"
 #include "kernel/lib/bootargs.h"
+#include "kernel/gc/gc.h"
 
 void pidleput(struct p *pp)
 {
@@ -48,7 +49,7 @@ static void mput(struct m *m)
 	sched.nmidle++;
 }
 
-static struct m *mget(void)
+struct m *mget(void)
 {
 	if (sched.midle == 0)
 		return NULL;
@@ -67,7 +68,7 @@ static void mremove(struct m *m)
 }
 
 /* Give pp to the idle M m and wake it. sched.lock held. */
-static void handoff(struct m *m, struct p *pp, bool spinning)
+void handoff(struct m *m, struct p *pp, bool spinning)
 {
 	pp->m = m;
 	m->spinning = spinning;
@@ -134,6 +135,8 @@ static bool user_timers_pending(void)
  * sched.lock held, by an M that has just given up its P. */
 void check_deadlock(void)
 {
+	if (gcwaiting())        /* the world is stopping, not stuck */
+		return;
 	/* Any P still running Go code - including one that GOMAXPROCS is
 	 * retiring, which is not counted in gomaxprocs any more - means no. */
 	for (int i = 0; i < MAXCPU; i++)
@@ -158,7 +161,13 @@ void stopm(struct m *m)
 	check_deadlock();
 	mput(m);
 	spin_unlock(&sched.lock);
+	/* relaxed: read by the GC only while this M is parked here, ordered
+	 * by the stop-the-world handshake */
+	__atomic_store_n(&m->g0_scan_sp, (uintptr_t)__builtin_frame_address(0), __ATOMIC_RELAXED);
 	for (;;) {
+		/* acquire; pairs with the release store that opens a mark */
+		if (__atomic_load_n(&gc_markhelp_wanted, __ATOMIC_ACQUIRE))
+			gc_markhelp(m);
 		arch_irq_disable();
 		/* acquire; pairs with the release store in handoff. */
 		struct p *pp = __atomic_load_n(&m->nextp, __ATOMIC_ACQUIRE);
@@ -197,11 +206,15 @@ void gomaxprocs_apply(struct m *m)
 		return;
 	struct g *gp;
 	spin_lock(&sched.lock);
+	if (gcwaiting()) {      /* the STW counts this P: stop it there instead */
+		spin_unlock(&sched.lock);
+		return;
+	}
+	pp->status = Pdead;
 	while ((gp = runq_get(&pp->runq)) != NULL)
 		globrunqput(gp);
 	spin_unlock(&sched.lock);
 	timers_move(&allp[0].timers, &pp->timers);
-	pp->status = Pgcstop;
 	pp->m = NULL;
 	m->p = NULL;
 	if (m->spinning) {
@@ -213,6 +226,10 @@ void gomaxprocs_apply(struct m *m)
 
 int GOMAXPROCS(int n)
 {
+	/* No stop-the-world may run meanwhile (it would count the Ps while
+	 * they change): hold the right to stop the world, as Go's GOMAXPROCS
+	 * stops it. */
+	worldsema_acquire();
 	spin_lock(&sched.lock);
 	int old = gomaxprocs;
 	if (n > ncpu)
@@ -228,7 +245,7 @@ int GOMAXPROCS(int n)
 			struct p **pp = &sched.pidle;
 			while (*pp) {
 				if ((*pp)->id >= n) {
-					(*pp)->status = Pgcstop;
+					(*pp)->status = Pdead;
 					*pp = (*pp)->link;
 					__atomic_sub_fetch(&sched.npidle, 1, __ATOMIC_SEQ_CST);
 				} else {
@@ -236,13 +253,14 @@ int GOMAXPROCS(int n)
 				}
 			}
 			for (int i = n; i < old; i++)
-				if (allp[i].status == Pgcstop && allp[i].timers.len > 0)
+				if (allp[i].status == Pdead && allp[i].timers.len > 0)
 					timers_move(&allp[0].timers, &allp[i].timers);
 		}
 		/* release; pairs with the acquire in gomaxprocs_apply. */
 		__atomic_store_n(&gomaxprocs, n, __ATOMIC_RELEASE);
 	}
 	spin_unlock(&sched.lock);
+	worldsema_release();
 	if (n > old)
 		for (int i = old; i < n; i++)
 			wakep();

@@ -269,6 +269,18 @@ static struct g *findrunnable(struct m *m)
 {
 	for (;;) {
 		arch_irq_enable();
+		if (m->p != NULL && gcwaiting()) {
+			/* the world is stopping: hand in the P, sleep */
+			spin_lock(&sched.lock);
+			if (gcwaiting()) {
+				if (m->spinning) {
+					m->spinning = false;
+					__atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
+				}
+				gcstopm_locked(m);
+			}
+			spin_unlock(&sched.lock);
+		}
 		gomaxprocs_apply(m);            /* may give up a retired P */
 		if (m->p == NULL) {
 			stopm(m);
@@ -312,6 +324,10 @@ static struct g *findrunnable(struct m *m)
 		}
 		/* Nothing anywhere: give the P back and sleep. */
 		spin_lock(&sched.lock);
+		if (gcwaiting()) {
+			spin_unlock(&sched.lock);
+			continue;               /* stop it at the top instead */
+		}
 		if (sched.runqsize > 0) {
 			gp = globrunqget(pp, 0);
 			spin_unlock(&sched.lock);
@@ -379,7 +395,7 @@ static _Noreturn void goentry(void *arg)
 	Goexit();
 }
 
-struct g *newproc(void (*fn)(void *), void *arg, size_t stacksize)
+static struct g *newproc1(void (*fn)(void *), void *arg, size_t stacksize, bool system)
 {
 	acquirem();                      /* stacksize 0: the default limit */
 	struct p *pp = getm()->p;
@@ -395,13 +411,25 @@ struct g *newproc(void (*fn)(void *), void *arg, size_t stacksize)
 	memcpy(gp->tls, __tls_start, TDATA_SIZE);
 	memset(gp->tls + TDATA_SIZE, 0, tls_size - TDATA_SIZE);
 	arch_context_init(&gp->ctx, ((uintptr_t)gp) & ~(uintptr_t)15, goentry, gp);
-	__atomic_add_fetch(&sched.ngoroutines, 1, __ATOMIC_RELAXED);
+	gp->system = system;
+	if (!system)
+		__atomic_add_fetch(&sched.ngoroutines, 1, __ATOMIC_RELAXED);
 	pp->goroutines_run++;
 	casgstatus(gp, Gdead, Grunnable);
 	runqput(pp, gp, true);
 	wakep();
 	releasem();
 	return gp;
+}
+
+struct g *newproc(void (*fn)(void *), void *arg, size_t stacksize)
+{
+	return newproc1(fn, arg, stacksize, false);
+}
+
+struct g *newproc_system(void (*fn)(void *), void *arg)
+{
+	return newproc1(fn, arg, 0, true);
 }
 
 static void goexit0(struct g *gp)
@@ -413,7 +441,9 @@ static void goexit0(struct g *gp)
 	gp->m = NULL;
 	gp->fn = NULL;
 	gp->arg = NULL;
-	__atomic_sub_fetch(&sched.ngoroutines, 1, __ATOMIC_RELAXED);
+	if (!gp->system)
+		__atomic_sub_fetch(&sched.ngoroutines, 1, __ATOMIC_RELAXED);
+	gp->system = false;
 	gfput(m->p, gp);
 }
 
@@ -442,7 +472,9 @@ void Gosched(void)
 static void gopreempt_m(struct g *gp)
 {
 	gp->preempt_count++;
-	if (gp->preempt_soft) {         /* a timer fired: stay local */
+	/* A timer fired, or the world is stopping (the P keeps its queue
+	 * while stopped): stay local. */
+	if (gp->preempt_soft || gcwaiting()) {
 		gp->preempt_soft = false;
 		casgstatus(gp, Grunning, Grunnable);
 		gp->m = NULL;

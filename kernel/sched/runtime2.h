@@ -47,6 +47,8 @@ enum waitreason {
 	waitReasonPreempted,
 	waitReasonGCWorkerIdle,
 	waitReasonFinalizerWait,
+	waitReasonGCSweepWait,
+	waitReasonForceGCIdle,
 	waitReasonIOWait,
 	waitReasonTest,
 	waitReasonCount
@@ -70,6 +72,8 @@ struct g {
 	bool preempt_soft;      /* requested only because a timer is due, not
 	                           because the slice is over: requeue locally */
 	bool is_g0;
+	bool system;            /* runtime's own (finalizers, sweeper, forcegc):
+	                           not counted for deadlock, not listed */
 	uint64_t goid;
 	struct m *m;            /* M running this G, or NULL; own M */
 	struct g *schedlink;    /* run queue / free list link; holder of the list */
@@ -97,7 +101,9 @@ struct g {
 	char linebuf[LINEBUF_SIZE]; /* console line buffer: lines never interleave */
 };
 
-enum pstatus { Pidle = 0, Prunning = 1, Pgcstop = 3 };
+/* P status, as Go's: Pgcstop while the world is stopped (stw.c), Pdead
+ * beyond GOMAXPROCS (idle.c). */
+enum pstatus { Pidle = 0, Prunning = 1, Pgcstop = 3, Pdead = 4 };
 
 struct p {
 	int id;
@@ -133,6 +139,8 @@ struct m {
 	uint64_t fastrand;      /* per-M random state */
 	uint64_t slice_end;     /* tick at which the running G's slice ends */
 	uint64_t ntraps, npreempt, nipi; /* statistics */
+	uintptr_t g0_scan_sp;   /* g0's sp where it waits while the world is
+	                           stopped: the GC scans g0 from there up */
 	bool online;
 };
 
@@ -157,6 +165,13 @@ struct schedt {
 	struct g *allgs;                   /* every G ever made; allglock */
 	spinlock_t allglock;
 	int32_t nallgs;
+	/* stop-the-world (stw.c) */
+	uint32_t worldsema;                /* 1 while a goroutine owns the right
+	                                      to stop the world; atomic */
+	uint32_t gcwaiting;                /* the world is stopping or stopped;
+	                                      atomic, written under sched.lock */
+	int32_t stopwait;                  /* Ps still to stop; atomic */
+	uint64_t stopped;                  /* Ps stopped by the STW; sched.lock */
 };
 
 extern struct schedt sched;

@@ -17,6 +17,9 @@ _Noreturn void mstart(void);           /* become this CPU's scheduler */
 
 /* goroutines */
 struct g *newproc(void (*fn)(void *), void *arg, size_t stacksize);
+/* A runtime goroutine (finalizers, sweeper): never counted as a user
+ * goroutine for deadlock detection, left out of goroutine dumps. */
+struct g *newproc_system(void (*fn)(void *), void *arg);
 void mcall(void (*fn)(struct g *));
 /* Park the running G. On g0, after the G's state is saved, unlockf(gp,
  * lock) runs; if it returns false the G keeps running. */
@@ -38,6 +41,21 @@ struct p *pidleget(void);              /* sched.lock held */
 void pidleput(struct p *pp);           /* sched.lock held */
 void check_deadlock(void);             /* sched.lock held */
 void gomaxprocs_apply(struct m *m);    /* retire this M's P if shrunk */
+
+struct m *mget(void);                  /* an idle M, or NULL; sched.lock held */
+void handoff(struct m *m, struct p *pp, bool spinning); /* give pp to idle m; sched.lock held */
+
+/* stop-the-world (stw.c) */
+void worldsema_acquire(void);          /* goroutine context; may yield */
+void worldsema_release(void);
+void stopTheWorld(void);               /* g0, holding a P and worldsema */
+void startTheWorld(void);
+void gcstopm_locked(struct m *m);      /* stop m's P for the STW; sched.lock held */
+static inline bool gcwaiting(void)
+{
+	/* acquire; pairs with the seq_cst store in stopTheWorld */
+	return __atomic_load_n(&sched.gcwaiting, __ATOMIC_ACQUIRE) != 0;
+}
 
 /* preemption (preempt.c) */
 void preemptone(struct m *m);          /* ask CPU m to preempt its G */

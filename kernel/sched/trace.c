@@ -25,6 +25,8 @@ const char *const waitReasonStrings[waitReasonCount] = {
 	[waitReasonPreempted] = "preempted",
 	[waitReasonGCWorkerIdle] = "GC worker (idle)",
 	[waitReasonFinalizerWait] = "finalizer wait",
+	[waitReasonGCSweepWait] = "GC sweep wait",
+	[waitReasonForceGCIdle] = "force gc (idle)",
 	[waitReasonIOWait] = "IO wait",
 	[waitReasonTest] = "test",
 };
@@ -51,6 +53,8 @@ void sched_dump_goroutines(struct g *skip)
 	int shown = 0;
 	for (struct g *gp = sched.allgs; gp && shown < 64; gp = gp->alllink) {
 		uint32_t st = gstatus(gp);
+		if (gp->system)
+			continue;       /* runtime goroutines are not shown (Go's) */
 		if (gp == skip || st == Gdead || st == Gidle)
 			continue;
 		shown++;

@@ -96,7 +96,7 @@ static Context *new_child(Context *parent)
 {
 	if (parent == NULL)
 		gopanic("cannot create context from nil parent");
-	Context *c = calloc(1, sizeof *c);
+	Context *c = mallocgc(sizeof *c);       /* a GC object */
 	if (c == NULL)
 		throw("context: out of memory");
 	c->parent = parent;

@@ -218,7 +218,7 @@ static void help_line(const char *line)
 static void test_help(void)
 {
 	bootargs_print_help(help_line);
-	CHECK_EQ(nhelp, 13);
+	CHECK_EQ(nhelp, 14);
 }
 
 int main(void)

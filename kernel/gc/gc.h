@@ -1,0 +1,68 @@
+/*
+ * gc.h - the garbage collector's interface to the rest of the runtime
+ * (kernel/mm calls in for pacing and sweeping, kernel/sched for the mark
+ * helpers). The public API (GC, SetGCPercent, SetFinalizer, KeepAlive) is
+ * in include/gort.h; the design is in mgc.c and docs/gc.md.
+ */
+#ifndef KERNEL_GC_GC_H
+#define KERNEL_GC_GC_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct mspan;
+struct m;
+
+/* ---- pacing (mgcpacer.c) --------------------------------------------- */
+/* Bytes of GC objects that may be live: marked by the last cycle, plus
+ * everything handed to mcaches (counted when a span is cached, its unused
+ * part given back when it is uncached) and large objects since. Atomic. */
+extern uint64_t gc_heapLive;
+/* heapLive at which the next cycle starts; UINT64_MAX when gogc=off. Atomic. */
+extern uint64_t gc_trigger;
+/* Set (relaxed) once heapLive reached the trigger; mallocgc then starts a
+ * cycle at its next safe point (gc_maybe_start). */
+extern uint32_t gc_want;
+
+static inline void gc_heaplive_add(int64_t delta)
+{
+	/* relaxed: a pacing figure; the trigger check tolerates staleness */
+	uint64_t v = __atomic_add_fetch(&gc_heapLive, (uint64_t)delta, __ATOMIC_RELAXED);
+	if (delta > 0 && v >= __atomic_load_n(&gc_trigger, __ATOMIC_RELAXED))
+		__atomic_store_n(&gc_want, 1, __ATOMIC_RELAXED);
+}
+/* Start a cycle if the heap reached its trigger and the caller is at a
+ * safe point (a goroutine holding no runtime lock); else leave it for the
+ * next allocation. */
+void gc_maybe_start(void);
+void gc_init(void);                     /* boot, before the main goroutine */
+void gc_start_goroutines(void);         /* boot, after it */
+struct MemStats;
+void gc_read_stats(struct MemStats *ms); /* the GC fields of MemStats */
+/* Debug hook for tests: the parallel mark loses every Nth grey object
+ * (0 = off), which gccheckmark=1 must catch. */
+void gc_debug_drop_marks(int every);
+
+/* ---- sweeping (mgcsweep.c) --------------------------------------------- */
+/* Make sure s is swept for this cycle, sweeping it in place if need be
+ * (free() calls it before touching the bits). Preemption deferred. */
+void span_ensure_swept(struct mspan *s);
+/* Proportional sweep: before the allocator takes npages more of the GC
+ * heap, sweep enough that sweeping ends before the next trigger. */
+void deduct_sweep_credit(uintptr_t npages);
+/* Sweep one span of any class: pages swept, 0 when nothing is left. */
+uintptr_t sweepone(void);
+
+/* ---- finalizers (mfinal.c) ----------------------------------------------- */
+extern uint32_t fin_nregistered;       /* atomic: finalizers registered */
+/* free() of a GC object: drop its finalizer, if any. */
+void fin_forget(uintptr_t obj);
+
+/* ---- mark helpers (mgcmark.c) -------------------------------------------- */
+/* An idle M (kernel/sched/idle.c) checks this before sleeping: a mark is
+ * running and wants help. */
+extern uint32_t gc_markhelp_wanted;
+void gc_markhelp(struct m *m);
+
+#endif

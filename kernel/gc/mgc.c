@@ -1,0 +1,310 @@
+/*
+ * mgc.c - the garbage collector's cycle (Go's mgc.go): a tri-colour,
+ * mark-sweep, non-moving, conservative collector whose mark runs on every
+ * CPU in parallel with the world stopped, and whose sweep runs concurrently
+ * with the program.
+ *
+ * Objects: GC objects (mallocgc) live in spans with collect = true; each
+ * span has a mark bitmap beside its alloc bitmap (mspan.h). Grey objects
+ * wait in per-worker work buffers balanced through a shared pool
+ * (mgcwork.c). malloc's objects live in their own spans; they are roots,
+ * never collected.
+ *
+ * Phases of one cycle, in Go's names:
+ *   0. trigger: the GC heap reached its goal (mgcpacer.c), GC() was
+ *      called, or no cycle ran for forcegc ms (2 minutes; "sysmon", here a
+ *      runtime timer and goroutine). The goroutine that starts the cycle
+ *      takes worldsema, finishes the previous cycle's sweep, and switches
+ *      to its CPU's g0 stack (mcall), where the rest runs:
+ *   1. sweep termination: stop the world (stw.c: IPI every running P; idle
+ *      Ps are stopped where they lie, no CPU woken for them); empty the
+ *      sync.Pools into their victim caches (Go's clearpools); sweep any
+ *      span still unswept (normally none).
+ *   2. mark: every CPU marks in parallel (mgcmark.c) - the coordinator and
+ *      up to GOMAXPROCS-1 idle CPUs woken for it - from the roots: .data,
+ *      .bss, goroutine stacks and saved registers, g0 stacks, malloc
+ *      blocks, timer heaps, finalizer referents.
+ *   3. mark termination, still stopped: verify with checkmark
+ *      (gccheckmark=1), queue the finalizers of unreachable objects
+ *      (mfinal.c), flush every mcache, set heapLive to what the mark found
+ *      and the next goal from it, and sweepgen += 2, which turns every GC
+ *      span into "to be swept". Start the world.
+ *   4. sweep, concurrently: background sweeper, proportional sweeping by
+ *      the allocator, lazy sweeping in mcentral (mgcsweep.c).
+ * Invariants: no goroutine runs during phases 1-3, so no write barrier is
+ * needed and the mark sees a frozen graph; every span is swept exactly
+ * once per cycle, before its objects are allocated or freed again.
+ *
+ * Bare-metal differences from Go: pointers are found conservatively (C has
+ * no pointer maps), so objects never move; the mark is stop-the-world
+ * (the next step is Go's concurrent mark with a write barrier); idle CPUs
+ * help the mark from their wfi loop instead of dedicated worker
+ * goroutines; sysmon's forced GC is a runtime timer.
+ */
+#include <string.h>
+#include "gort.h"
+#include "kernel/gc/mgc.h"
+#include "kernel/time/timer.h"
+#include "kernel/lib/print.h"
+#include "kernel/lib/bootargs.h"
+
+struct gcstate gc GC_NOSCAN;
+static uint32_t gc_ready;               /* atomic: gc_init done */
+
+/* ---- starting a cycle ------------------------------------------------------ */
+
+static bool trigger_test(enum gc_trigger_kind kind, uint32_t n)
+{
+	int32_t pct = __atomic_load_n(&gc.percent, __ATOMIC_RELAXED);
+	switch (kind) {
+	case gcTriggerHeap:
+		return pct >= 0 && __atomic_load_n(&gc_heapLive, __ATOMIC_RELAXED) >=
+		                   __atomic_load_n(&gc_trigger, __ATOMIC_RELAXED);
+	case gcTriggerTime:
+		return pct >= 0 && nanotime() - __atomic_load_n(&gc.lastGC, __ATOMIC_RELAXED) >=
+		                   rtflags.forcegc * Millisecond;
+	case gcTriggerCycle:
+		return (int32_t)(__atomic_load_n(&gc.cycles, __ATOMIC_ACQUIRE) - n) < 0;
+	}
+	return false;
+}
+
+static void gc_m(struct g *gp);
+
+/* Run a cycle if the trigger still holds once we own the world. Goroutine
+ * context, at a safe point. */
+static void gc_run_cycle(enum gc_trigger_kind kind, uint32_t n)
+{
+	while (trigger_test(kind, n)) {
+		uint32_t zero = 0;
+		/* acquire; pairs with worldsema_release */
+		if (!__atomic_compare_exchange_n(&sched.worldsema, &zero, 1, false,
+		                                 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+			Gosched();      /* someone else is collecting: let them */
+			continue;
+		}
+		if (!trigger_test(kind, n)) {
+			worldsema_release();
+			return;
+		}
+		gc_sweep_finish();      /* sweep termination, concurrent part */
+		gc.kind = kind;
+		mcall(gc_m);            /* back here when the cycle is over */
+		return;
+	}
+}
+
+void gc_maybe_start(void)
+{
+	struct g *gp = getg();
+	if (gp->is_g0 || gp->nopreempt > 0 || gp->stack_nofault > 0 ||
+	    !__atomic_load_n(&gc_ready, __ATOMIC_ACQUIRE))
+		return;                 /* not a safe point: a later allocation will */
+	gc_run_cycle(gcTriggerHeap, 0);
+}
+
+void GC(void)
+{
+	uint32_t n = __atomic_load_n(&gc.cycles, __ATOMIC_ACQUIRE);
+	gc_run_cycle(gcTriggerCycle, n + 1);
+	gc_sweep_finish();
+}
+
+void KeepAlive(const void *p)
+{
+	__asm__ volatile("" ::"r"(p) : "memory");
+}
+
+/* ---- the cycle, on g0 ------------------------------------------------------- */
+
+/* debug=1: before marking, every GC span must be swept for this cycle,
+ * uncached or cached, with clear mark bits. */
+static void verify_span(struct mspan *s, void *arg)
+{
+	(void)arg;
+	if (!s->collect)
+		return;
+	for (uintptr_t a = s->startAddr; a < s->startAddr + s->npages * PAGE_SIZE; a += PAGE_SIZE)
+		if (spanOf(a) != s)
+			throw("gc: span %#lx (class %d, %lu pages): page %#lx maps to span %p (start %#lx, state %d)",
+			      (unsigned long)s->startAddr, s->spanclass, (unsigned long)s->npages,
+			      (unsigned long)a, (void *)spanOf(a), spanOf(a) ? (unsigned long)spanOf(a)->startAddr : 0,
+			      spanOf(a) ? spanOf(a)->state : -1);
+	uint32_t sg = mheap_sweepgen;
+	if (s->sweepgen != sg)
+		throw("gc: span %#lx (class %d) sweepgen %u, want %u", (unsigned long)s->startAddr,
+		      s->spanclass, s->sweepgen, sg);
+	for (uint32_t i = 0; i < span_bitwords(s->nelems); i++)
+		if (s->gcmarkBits[i] != 0)
+			throw("gc: span %#lx (class %d) has mark bits before the mark",
+			      (unsigned long)s->startAddr, s->spanclass);
+}
+
+static void verify_heap(void)
+{
+	size_t n = mheap_narenas();
+	for (size_t a = 0; a < n; a++)
+		mheap_arena_spans(a, verify_span, NULL);
+}
+
+static void mark_termination(void)
+{
+	if (rtflags.gccheckmark)
+		gc_checkmark();
+	fin_queue_unreachable();
+	mcache_flush_all();
+	uint64_t marked = __atomic_load_n(&gc_bytesMarked, __ATOMIC_RELAXED);
+	__atomic_store_n(&gc_heapLive, marked, __ATOMIC_RELAXED);
+	gc_pacer_update(marked);
+	/* relaxed: the world is stopped; starting it publishes the change */
+	__atomic_store_n(&mheap_sweepgen, mheap_sweepgen + 2, __ATOMIC_RELAXED);
+	gc_sweep_start();
+}
+
+static void print_ms(uint64_t ns)
+{
+	printk("%llu.%03llu", (unsigned long long)(ns / 1000000),
+	       (unsigned long long)(ns / 1000 % 1000));
+}
+
+static void gctrace_line(int np)
+{
+	uint64_t sweepterm = (uint64_t)(gc.tMark - gc.tStart);
+	uint64_t mark = (uint64_t)(gc.tMarkDone - gc.tMark);
+	uint64_t markterm = (uint64_t)(gc.tEnd - gc.tMarkDone);
+	uint64_t now = (uint64_t)gc.tEnd;
+	uint64_t pct = now ? gc.cpuTotal * 100 / (now * (uint64_t)np) : 0;
+	printk("gc %u @%llu.%03llus %llu%%: ", gc.cycles, (unsigned long long)(now / 1000000000),
+	       (unsigned long long)(now / 1000000 % 1000), (unsigned long long)pct);
+	print_ms(sweepterm); printk("+"); print_ms(mark); printk("+"); print_ms(markterm);
+	printk(" ms clock, ");
+	print_ms(sweepterm * (uint64_t)np); printk("+0/"); print_ms(gc.markCpuNs);
+	printk("/0+"); print_ms(markterm * (uint64_t)np);
+	printk(" ms cpu, %llu->%llu->%llu MB, %llu MB goal, %d P%s\n",
+	       (unsigned long long)(gc.heapStart >> 20), (unsigned long long)(gc.heapStart >> 20),
+	       (unsigned long long)(gc.heapMarked >> 20),
+	       (unsigned long long)(gc.heapGoal == UINT64_MAX ? 0 : gc.heapGoal >> 20), np,
+	       gc.kind == gcTriggerHeap ? "" : " (forced)");
+	if (rtflags.gctrace > 1)
+		printk("gc %u: %d mark workers, %llu words scanned, %llu KiB marked\n",
+		       gc.cycles, gc.nworkers, (unsigned long long)gc.scanWords,
+		       (unsigned long long)(gc.heapMarked >> 10));
+}
+
+static void gc_m(struct g *gp)
+{
+	struct m *m = getm();
+	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
+	m->g0_scan_sp = (uintptr_t)__builtin_frame_address(0);
+	gc.tStart = nanotime();
+	gc.heapStart = __atomic_load_n(&gc_heapLive, __ATOMIC_RELAXED);
+
+	stopTheWorld();                 /* 1. sweep termination */
+	pool_cleanup();
+	gc_sweep_finish();
+	if (rtflags.debug) {
+		mcache_verify_all();
+		verify_heap();
+	}
+	gc.tMark = nanotime();
+	gc_mark();                      /* 2. mark */
+	gc.tMarkDone = nanotime();
+	mark_termination();             /* 3. mark termination */
+	if (gc.kind != gcTriggerHeap)
+		gc.nforced++;
+	uint32_t cycle = gc.cycles;
+	startTheWorld();
+	gc.tEnd = nanotime();
+
+	uint64_t pause = (uint64_t)(gc.tEnd - gc.tStart);
+	gc.pauses[cycle % 256] = pause;
+	gc.pauseTotal += pause;
+	gc.cpuTotal += pause * (uint64_t)np;
+	__atomic_store_n(&gc.lastGC, gc.tEnd, __ATOMIC_RELAXED);
+	/* release; pairs with the acquire loads in GC(): a caller that sees
+	 * the count sees the cycle's results. */
+	__atomic_store_n(&gc.cycles, cycle + 1, __ATOMIC_RELEASE);
+	worldsema_release();
+	gc_sweep_wake();                /* 4. sweep, concurrently */
+	fin_wake();
+	if (rtflags.gctrace)
+		gctrace_line(np);
+	casgstatus(gp, Grunning, Grunnable);
+	gp->m = NULL;
+	runqput(m->p, gp, true);
+}
+
+/* ---- forced cycles (sysmon's forcegc) -------------------------------------- */
+
+static struct {
+	struct timer t;
+	struct g *g;
+	spinlock_t lock;
+	bool parked;                    /* lock */
+} forcegc GC_NOSCAN;
+
+static void forcegc_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		spin_lock(&forcegc.lock);
+		forcegc.parked = true;
+		goparkunlock(&forcegc.lock, waitReasonForceGCIdle);
+		gc_run_cycle(gcTriggerTime, 0);
+	}
+}
+
+/* A runtime timer, every forcegc ms, on g0: wake the helper if no cycle
+ * ran for that long. */
+static void forcegc_tick(void *arg, int64_t now)
+{
+	(void)arg;
+	if (!trigger_test(gcTriggerTime, 0))
+		return;
+	(void)now;
+	spin_lock(&forcegc.lock);
+	bool wake = forcegc.parked;
+	forcegc.parked = false;
+	spin_unlock(&forcegc.lock);
+	if (wake)
+		goready(forcegc.g);
+}
+
+/* ---- statistics and set-up --------------------------------------------------- */
+
+void gc_read_stats(struct MemStats *ms)
+{
+	ms->NextGC = gc.heapGoal == UINT64_MAX ? 0 : gc.heapGoal;
+	ms->LastGC = (uint64_t)__atomic_load_n(&gc.lastGC, __ATOMIC_RELAXED);
+	ms->HeapMarked = gc.heapMarked;
+	ms->PauseTotalNs = gc.pauseTotal;
+	memcpy(ms->PauseNs, gc.pauses, sizeof ms->PauseNs);
+	ms->NumGC = __atomic_load_n(&gc.cycles, __ATOMIC_ACQUIRE);
+	ms->NumForcedGC = gc.nforced;
+	ms->GCPercent = __atomic_load_n(&gc.percent, __ATOMIC_RELAXED);
+	ms->Finalizers = fin_nrun();
+}
+
+/* Boot, on g0 of CPU 0 with P0, before the main goroutine exists (other
+ * CPUs are already scheduling and may run it at once). */
+void gc_init(void)
+{
+	gc.percent = rtflags.gogc < 0 ? -1 : (rtflags.gogc > INT32_MAX ? INT32_MAX : (int32_t)rtflags.gogc);
+	gc_pacer_update(0);
+	fin_init();
+	forcegc.t.period = rtflags.forcegc * Millisecond;
+	forcegc.t.when = nanotime() + forcegc.t.period;
+	forcegc.t.f = forcegc_tick;
+	forcegc.t.system = true;
+	forcegc.t.idx = -1;
+	timer_add(&forcegc.t);
+	__atomic_store_n(&gc_ready, 1, __ATOMIC_RELEASE);
+}
+
+/* Boot, right after the main goroutine (goroutine 1, as in Go): the
+ * collector's own goroutines. */
+void gc_start_goroutines(void)
+{
+	gc_sweep_init();
+	forcegc.g = newproc_system(forcegc_main, NULL);
+}

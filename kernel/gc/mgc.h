@@ -1,0 +1,72 @@
+/*
+ * mgc.h - declarations shared by the collector's own files (kernel/gc).
+ * Other subsystems use gc.h.
+ */
+#ifndef KERNEL_GC_MGC_H
+#define KERNEL_GC_MGC_H
+
+#include "kernel/gc/gc.h"
+#include "kernel/gc/mgcwork.h"
+#include "kernel/mm/malloc.h"
+#include "kernel/sched/sched.h"
+
+/* The collector's own zero-initialised state lives in .bss.noscan (linker
+ * scripts): it holds timestamps and counters that can look like heap
+ * addresses and that change between the mark and its checkmark
+ * verification, and no GC object is reachable only from it. */
+#define GC_NOSCAN __attribute__((section(".bss.noscan.gc")))
+
+#define GC_MIN_GOAL (4ULL << 20)        /* heap goal floor: 4 MiB (Go's heapMinimum) */
+
+enum gc_trigger_kind {
+	gcTriggerHeap,      /* the heap reached its trigger */
+	gcTriggerTime,      /* sysmon: no cycle for forcegc ms (2 minutes) */
+	gcTriggerCycle,     /* GC(): until cycle n is done */
+};
+
+/* The collector's global state. Written with the world stopped or under
+ * worldsema, unless noted. */
+struct gcstate {
+	uint32_t cycles;            /* cycles completed (NumGC); atomic */
+	uint32_t nforced;
+	int32_t percent;            /* GOGC, -1 = off; atomic */
+	enum gc_trigger_kind kind;  /* of the cycle being run */
+	uint64_t heapMarked;        /* live GC bytes after the last mark */
+	uint64_t heapGoal;
+	uint64_t heapStart;         /* heapLive when the cycle began (gctrace) */
+	int64_t lastGC;             /* nanotime at the end of the last cycle; atomic */
+	uint64_t pauseTotal;
+	uint64_t pauses[256];
+	uint64_t cpuTotal;          /* GC CPU ns (STW pause x Ps), for gctrace's % */
+	/* phase times of the current cycle (gctrace) */
+	int64_t tStart, tMark, tMarkDone, tEnd;
+	uint64_t markCpuNs;         /* summed over mark workers; atomic */
+	int nworkers;               /* mark participants */
+	uint64_t scanWords;         /* words scanned by the last mark */
+};
+extern struct gcstate gc;
+
+/* mgcmark.c */
+void gc_mark(void);                 /* the parallel mark, world stopped */
+void gc_checkmark(void);            /* gccheckmark=1: verify it */
+bool gc_find_object(uintptr_t p, struct mspan **sp, uint32_t *idxp, uintptr_t *basep);
+extern uint64_t gc_bytesMarked;     /* this mark's total */
+
+/* mgcsweep.c */
+void gc_sweep_start(void);          /* mark termination: open the new sweep */
+void gc_sweep_finish(void);         /* sweep whatever is left */
+void gc_sweep_wake(void);           /* after the world restarts */
+void gc_sweep_init(void);
+
+/* mgcpacer.c */
+void gc_pacer_update(uint64_t marked);  /* set goal and trigger */
+uint64_t gc_pacer_goal(void);
+
+/* mfinal.c */
+void fin_mark_roots(void (*scan)(uintptr_t lo, uintptr_t hi, int kind, void *arg), void *arg);
+void fin_queue_unreachable(void);   /* mark termination: resurrect + queue */
+void fin_wake(void);                /* after the world restarts */
+void fin_init(void);
+uint64_t fin_nrun(void);
+
+#endif

@@ -1,0 +1,465 @@
+/*
+ * mgcmark.c - the mark phase: roots, conservative scanning, grey objects,
+ * parallel draining, and checkmark verification (Go's mgcmark.go, with
+ * conservative pointer finding in place of Go's pointer maps).
+ *
+ * Colours: an object is white while its mark bit is clear, grey once its
+ * bit is set and its address is in some worker's buffer (mgcwork.c), black
+ * once it has been scanned. The tri-colour invariant holds trivially here:
+ * the world is stopped, so no black object gains a pointer to a white one.
+ *
+ * Pointer identification is conservative: a word is a pointer if it lands
+ * inside an allocated object of a GC span (gc_find_object): the arena's
+ * page-to-span map gives the span in two loads, the span's divisor the
+ * object index with a multiply and a shift, and the alloc bit says whether
+ * an object lives there. Interior pointers keep their object alive.
+ * noscan objects are marked but never scanned.
+ *
+ * Roots (one job each, or one per chunk, claimed by workers with an atomic
+ * counter):
+ *   - .data and .bss, except the .bss.noscan section (boot and trap stacks,
+ *     scanned below only where in use);
+ *   - every goroutine's stack from its saved sp to the top of its slot,
+ *     which holds the G itself: the registers saved by the context switch
+ *     or, for a preempted G, by asyncPreempt, its entry argument, its
+ *     sudogs. 16 goroutines per job;
+ *   - each M's g0 stack from where it parked for the stop;
+ *   - every allocated malloc object (malloc's spans, found by walking each
+ *     arena's span map; one job per arena): explicitly managed memory that
+ *     may hold GC pointers, scanned and never collected;
+ *   - runtime structures outside the heap: the per-P timer heaps;
+ *   - finalizers: the contents of every object with a finalizer (not the
+ *     object: it must be able to become unreachable) and the queue of
+ *     finalizers waiting to run (mfinal.c).
+ *
+ * Parallelism: the coordinator (the M that stopped the world) opens the
+ * mark and IPIs every other CPU; idle Ms join from their sleep loop
+ * (gc_markhelp), up to GOMAXPROCS workers in all. Each drains roots, then
+ * objects, balancing buffers through the pool; the pool decides when the
+ * mark is over. Large objects are scanned in 128 KiB oblets so that one
+ * big array spreads over the workers (Go's maxObletBytes).
+ *
+ * Checkmark (gccheckmark=1): after the parallel mark, one CPU marks again
+ * from the same roots into separate bits, depth-first, remembering the root
+ * each path started from. An object it reaches that the parallel mark left
+ * white is a collector bug: a fatal error names the object and the root.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "kernel/gc/mgc.h"
+#include "kernel/mm/stack.h"
+#include "kernel/lib/print.h"
+#include "kernel/lib/bootargs.h"
+
+extern char __data_start[], __data_end[];
+extern char __bss_start[], __noscan_start[], __noscan_end[], __bss_end[];
+
+#define OBLET_BYTES (128 * 1024)
+#define GS_PER_JOB 16
+
+enum { ROOT_DATA, ROOT_BSS, ROOT_RUNTIME, ROOT_FINALIZERS, ROOT_FIXED };
+
+static struct {
+	uint32_t njobs;
+	uint32_t next;                  /* atomic: next job to claim */
+	uint32_t gbase, mbase, abase;   /* first job of each kind */
+	struct g **allg;                /* snapshot of allgs (manual pages) */
+	uint32_t nallg, allgpages;
+	size_t narenas;
+} roots GC_NOSCAN;
+
+uint32_t gc_markhelp_wanted;            /* atomic */
+static uint32_t nhelping;               /* Ms inside gc_markhelp; atomic */
+static uint32_t nslots;                 /* workers admitted; atomic */
+static struct workpool pool GC_NOSCAN;
+static struct gcwork gcws[MAXCPU] GC_NOSCAN;    /* per M */
+static uintptr_t heap_lo, heap_span;
+uint64_t gc_bytesMarked;
+static uint32_t drop_every;             /* debug: lose every Nth grey object */
+
+/* One marking context: a parallel worker, or the checkmark pass. */
+struct marker {
+	struct gcwork *w;               /* parallel mark */
+	bool check;                     /* checkmark pass */
+	uint32_t job;                   /* root job being scanned (checkmark) */
+	uintptr_t pathroot;             /* checkmark: root word of the path, 0 = scanning a root */
+	uint32_t dropctr;
+};
+
+static void check_grey(struct marker *mk, uintptr_t v, uintptr_t where);
+static void check_push(struct marker *mk, uintptr_t obj);
+
+void gc_debug_drop_marks(int every)
+{
+	drop_every = every > 0 ? (uint32_t)every : 0;
+}
+
+bool gc_find_object(uintptr_t p, struct mspan **sp, uint32_t *idxp, uintptr_t *basep)
+{
+	struct mspan *s = spanOf(p);
+	if (s == NULL || s->state != mSpanInUse || !s->collect)
+		return false;
+	uintptr_t off = p - s->startAddr;
+	if (off >= s->npages * PAGE_SIZE)
+		return false;
+	uint32_t idx = span_objindex(s, p);     /* large: divmul 0, index 0 */
+	if (idx >= s->nelems || !span_is_alloc(s, idx))
+		return false;
+	*sp = s;
+	*idxp = idx;
+	*basep = s->startAddr + idx * s->elemsize;
+	return true;
+}
+
+/* Shade v grey if it points into a white GC object. */
+static inline void greyobject(struct marker *mk, uintptr_t v)
+{
+	struct mspan *s;
+	uint32_t idx;
+	uintptr_t base;
+	if (!gc_find_object(v, &s, &idx, &base) || !span_mark(s, idx))
+		return;
+	mk->w->bytesMarked += s->elemsize;
+	if (spanclass_noscan(s->spanclass))
+		return;                 /* black at once: nothing inside to scan */
+	if (__builtin_expect(drop_every != 0, 0) && ++mk->dropctr % drop_every == 0)
+		return;                 /* deliberately lost (gc_debug_drop_marks) */
+	gcw_put(mk->w, base);
+}
+
+/* Scan the words of [lo, hi) conservatively. */
+static void scanblock(struct marker *mk, uintptr_t lo, uintptr_t hi)
+{
+	lo = (lo + sizeof(uintptr_t) - 1) & ~(sizeof(uintptr_t) - 1);
+	for (uintptr_t p = lo; p + sizeof(uintptr_t) <= hi; p += sizeof(uintptr_t)) {
+		uintptr_t v = *(const uintptr_t *)p;
+		if (v - heap_lo >= heap_span)   /* one compare filters most words */
+			continue;
+		if (__builtin_expect(mk->check, 0))
+			check_grey(mk, v, p);
+		else
+			greyobject(mk, v);
+	}
+	if (!mk->check && hi > lo)
+		mk->w->scanWords += (hi - lo) / sizeof(uintptr_t);
+}
+
+static void push(struct marker *mk, uintptr_t b)
+{
+	if (mk->check)
+		check_push(mk, b);
+	else
+		gcw_put(mk->w, b);
+}
+
+/* Scan the grey object (or oblet of a large object) at b. */
+static void scanobject(struct marker *mk, uintptr_t b)
+{
+	struct mspan *s = spanOf(b);
+	uintptr_t end = s->startAddr + s->npages * PAGE_SIZE;
+	if (spanclass_sizeclass(s->spanclass) == 0 && s->elemsize > OBLET_BYTES) {
+		if (b == s->startAddr)          /* split the rest into oblets */
+			for (uintptr_t o = b + OBLET_BYTES; o < end; o += OBLET_BYTES)
+				push(mk, o);
+		scanblock(mk, b, b + OBLET_BYTES < end ? b + OBLET_BYTES : end);
+		return;
+	}
+	scanblock(mk, b, b + s->elemsize);
+}
+
+/* ---- roots ------------------------------------------------------------- */
+
+static void scan_malloc_span(struct mspan *s, void *arg)
+{
+	struct marker *mk = arg;
+	if (s->collect)
+		return;
+	for (uint32_t i = 0; i < s->nelems; i++) {
+		if (!span_is_alloc(s, i))
+			continue;
+		uintptr_t obj = s->startAddr + i * s->elemsize;
+		scanblock(mk, obj, obj + s->elemsize);
+	}
+}
+
+static void scan_g(struct marker *mk, struct g *gp)
+{
+	if (gstatus(gp) == Gdead)
+		return;
+	uintptr_t sp = arch_context_sp(&gp->ctx);
+	uintptr_t top = gp->stack_slot + stack_reserve();
+	if (sp < gp->stack_mapped || sp > top)
+		throw("gc: goroutine %llu: saved sp %#lx outside its stack [%#lx, %#lx)",
+		      (unsigned long long)gp->goid, (unsigned long)sp,
+		      (unsigned long)gp->stack_mapped, (unsigned long)top);
+	scanblock(mk, sp, top);
+}
+
+static void scan_runtime(struct marker *mk)
+{
+	/* Timer heaps live in raw pages: each entry points into the object
+	 * holding the timer (a Timer, a sleeping G, a Context). */
+	for (int i = 0; i < MAXCPU; i++) {
+		struct timers *ts = &allp[i].timers;
+		if (ts->heap != NULL && ts->heap != ts->inline_heap)
+			scanblock(mk, (uintptr_t)ts->heap, (uintptr_t)(ts->heap + ts->len));
+	}
+}
+
+static void fin_scan_cb(uintptr_t lo, uintptr_t hi, int kind, void *arg)
+{
+	struct marker *mk = arg;
+	(void)kind;
+	scanblock(mk, lo, hi);
+}
+
+static void markroot(struct marker *mk, uint32_t j)
+{
+	mk->job = j;
+	mk->pathroot = 0;
+	if (j == ROOT_DATA) {
+		scanblock(mk, (uintptr_t)__data_start, (uintptr_t)__data_end);
+	} else if (j == ROOT_BSS) {
+		scanblock(mk, (uintptr_t)__bss_start, (uintptr_t)__noscan_start);
+		scanblock(mk, (uintptr_t)__noscan_end, (uintptr_t)__bss_end);
+	} else if (j == ROOT_RUNTIME) {
+		scan_runtime(mk);
+	} else if (j == ROOT_FINALIZERS) {
+		fin_mark_roots(fin_scan_cb, mk);
+	} else if (j < roots.mbase) {
+		uint32_t first = (j - roots.gbase) * GS_PER_JOB;
+		for (uint32_t i = first; i < first + GS_PER_JOB && i < roots.nallg; i++)
+			scan_g(mk, roots.allg[i]);
+	} else if (j < roots.abase) {
+		struct m *m = &allm[j - roots.mbase];
+		uintptr_t sp = __atomic_load_n(&m->g0_scan_sp, __ATOMIC_RELAXED);
+		if (m->online && sp != 0)
+			scanblock(mk, sp, m->g0.stack_hi);
+	} else {
+		mheap_arena_spans(j - roots.abase, scan_malloc_span, mk);
+	}
+}
+
+/* Snapshot allgs into raw pages (grown as needed) and lay out the jobs. */
+static void roots_prepare(void)
+{
+	spin_lock(&sched.allglock);
+	uint32_t n = (uint32_t)sched.nallgs;
+	size_t need = ((size_t)n * sizeof(struct g *) + PAGE_SIZE - 1) / PAGE_SIZE;
+	if (need > roots.allgpages) {
+		if (roots.allg)
+			mheap_free_pages(roots.allg, roots.allgpages);
+		roots.allgpages = (uint32_t)(need * 2);
+		roots.allg = mheap_alloc_pages(roots.allgpages);
+		if (roots.allg == NULL)
+			throw("runtime: out of memory: GC root table for %u goroutines", n);
+	}
+	uint32_t i = 0;
+	for (struct g *gp = sched.allgs; gp && i < n; gp = gp->alllink)
+		roots.allg[i++] = gp;
+	roots.nallg = i;
+	spin_unlock(&sched.allglock);
+	roots.narenas = mheap_narenas();
+	roots.gbase = ROOT_FIXED;
+	roots.mbase = roots.gbase + (roots.nallg + GS_PER_JOB - 1) / GS_PER_JOB;
+	roots.abase = roots.mbase + (uint32_t)ncpu;
+	roots.njobs = roots.abase + (uint32_t)roots.narenas;
+	uintptr_t hi;
+	mheap_bounds(&heap_lo, &hi);
+	heap_span = hi - heap_lo;
+}
+
+/* ---- parallel mark --------------------------------------------------------- */
+
+static void mark_worker(struct m *m)
+{
+	struct gcwork *w = &gcws[m->id];
+	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
+	/* relaxed: only counts admissions; the pool's lock orders the rest */
+	if (__atomic_fetch_add(&nslots, 1, __ATOMIC_RELAXED) >= (uint32_t)np)
+		return;
+	w->bytesMarked = 0;
+	w->scanWords = 0;
+	if (!gcw_join(w, &pool))
+		return;
+	int64_t t0 = nanotime();
+	struct marker mk = { .w = w };
+	for (;;) {
+		uint32_t j = __atomic_fetch_add(&roots.next, 1, __ATOMIC_RELAXED);
+		if (j >= roots.njobs)
+			break;
+		markroot(&mk, j);
+		gcw_balance(w);
+	}
+	uintptr_t b;
+	uint32_t n = 0;
+	while (gcw_get(w, &b)) {
+		scanobject(&mk, b);
+		if ((++n & 63) == 0)
+			gcw_balance(w);
+	}
+	gcw_leave(w);
+	__atomic_fetch_add(&gc.markCpuNs, (uint64_t)(nanotime() - t0), __ATOMIC_RELAXED);
+	__atomic_fetch_add(&gc_bytesMarked, w->bytesMarked, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&gc.scanWords, w->scanWords, __ATOMIC_RELAXED);
+	__atomic_fetch_add((uint32_t *)&gc.nworkers, 1, __ATOMIC_RELAXED);
+}
+
+void gc_markhelp(struct m *m)
+{
+	/* seq_cst pair with gc_mark: either the coordinator sees us counted
+	 * and waits for us, or we see the mark closed and leave. */
+	__atomic_add_fetch(&nhelping, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&gc_markhelp_wanted, __ATOMIC_SEQ_CST))
+		mark_worker(m);
+	/* release: our marks and counters before the coordinator goes on */
+	__atomic_sub_fetch(&nhelping, 1, __ATOMIC_RELEASE);
+}
+
+void gc_mark(void)
+{
+	struct m *me = getm();
+	roots_prepare();
+	__atomic_store_n(&roots.next, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&nslots, 0, __ATOMIC_RELAXED);
+	gc_bytesMarked = 0;
+	gc.scanWords = 0;
+	gc.markCpuNs = 0;
+	gc.nworkers = 0;
+	workpool_reset(&pool);
+	/* release; pairs with the acquire in stopm: the roots and the pool
+	 * are ready before anyone joins. */
+	__atomic_store_n(&gc_markhelp_wanted, 1, __ATOMIC_SEQ_CST);
+	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
+	for (int i = 0, sent = 1; i < ncpu && sent < np; i++)
+		if (&allm[i] != me && allm[i].online) {
+			arch_send_ipi(i);
+			sent++;
+		}
+	mark_worker(me);
+	__atomic_store_n(&gc_markhelp_wanted, 0, __ATOMIC_SEQ_CST);
+	/* acquire; pairs with the helpers' release decrement */
+	while (__atomic_load_n(&nhelping, __ATOMIC_ACQUIRE) != 0)
+		arch_cpu_relax();
+	/* acquire; pairs with the release that set done: every mark bit set
+	 * by any worker is visible from here on (sweeping reads them). */
+	(void)__atomic_load_n(&pool.done, __ATOMIC_ACQUIRE);
+}
+
+/* ---- checkmark ------------------------------------------------------------ */
+
+struct centry { uintptr_t obj, pathroot; uint32_t job; };
+
+static struct {
+	struct centry *e;
+	size_t n, cap, pages;
+} cstack GC_NOSCAN;
+
+static void check_push(struct marker *mk, uintptr_t obj)
+{
+	if (cstack.n == cstack.cap) {
+		size_t pages = cstack.pages ? cstack.pages * 2 : 4;
+		struct centry *ne = mheap_alloc_pages(pages);
+		if (ne == NULL)
+			throw("runtime: out of memory: checkmark stack");
+		if (cstack.e) {
+			memcpy(ne, cstack.e, cstack.n * sizeof *ne);
+			mheap_free_pages(cstack.e, cstack.pages);
+		}
+		cstack.e = ne;
+		cstack.pages = pages;
+		cstack.cap = pages * PAGE_SIZE / sizeof *ne;
+	}
+	cstack.e[cstack.n++] = (struct centry){ obj, mk->pathroot, mk->job };
+}
+
+static const char *root_kind(uint32_t job, uintptr_t word, char *buf, size_t len)
+{
+	if (job == ROOT_DATA)
+		return "the data segment";
+	if (job == ROOT_BSS)
+		return "the bss segment";
+	if (job == ROOT_RUNTIME)
+		return "a timer heap";
+	if (job == ROOT_FINALIZERS)
+		return "a finalizer";
+	if (job < roots.mbase) {
+		for (uint32_t i = 0; i < roots.nallg; i++) {
+			struct g *gp = roots.allg[i];
+			if (word >= gp->stack_slot && word < gp->stack_slot + stack_reserve()) {
+				snprintf(buf, len, "the stack of goroutine %llu (saved sp %#lx, status %u, pc %#lx)",
+				         (unsigned long long)gp->goid, (unsigned long)arch_context_sp(&gp->ctx),
+				         gp->status, (unsigned long)arch_context_pc(&gp->ctx));
+				return buf;
+			}
+		}
+		return "a goroutine stack";
+	}
+	if (job < roots.abase) {
+		snprintf(buf, len, "the g0 stack of M%u", job - roots.mbase);
+		return buf;
+	}
+	return "a malloc block";
+}
+
+static void check_grey(struct marker *mk, uintptr_t v, uintptr_t where)
+{
+	struct mspan *s;
+	uint32_t idx;
+	uintptr_t base;
+	if (!gc_find_object(v, &s, &idx, &base))
+		return;
+	uint32_t words = span_bitwords(s->nelems);
+	if (s->checkmarkBits == NULL) {
+		s->checkmarkBits = mheap_alloc_bits(words);
+		if (s->checkmarkBits == NULL)
+			throw("runtime: out of memory: checkmark bits");
+		memset(s->checkmarkBits, 0, words * sizeof(uint64_t));
+	}
+	uint64_t bit = 1ULL << (idx % 64);
+	if (s->checkmarkBits[idx / 64] & bit)
+		return;
+	s->checkmarkBits[idx / 64] |= bit;
+	uintptr_t root = mk->pathroot ? mk->pathroot : where;
+	if (!span_is_marked(s, idx)) {
+		char buf[160];
+		printk("runtime: checkmark found unmarked object %#lx (size %lu, span class %d), "
+		       "reachable from %s (root word at %#lx)\n",
+		       (unsigned long)base, (unsigned long)s->elemsize, (int)s->spanclass,
+		       root_kind(mk->job, root, buf, sizeof buf), (unsigned long)root);
+		throw("checkmark found unmarked object");
+	}
+	if (spanclass_noscan(s->spanclass))
+		return;
+	uintptr_t saved = mk->pathroot;
+	mk->pathroot = root;
+	check_push(mk, base);
+	mk->pathroot = saved;
+}
+
+static void free_checkbits(struct mspan *s, void *arg)
+{
+	(void)arg;
+	if (s->checkmarkBits) {
+		mheap_free_bits(s->checkmarkBits, span_bitwords(s->nelems));
+		s->checkmarkBits = NULL;
+	}
+}
+
+void gc_checkmark(void)
+{
+	struct marker mk = { .check = true };
+	cstack.n = 0;
+	for (uint32_t j = 0; j < roots.njobs; j++) {
+		markroot(&mk, j);
+		while (cstack.n > 0) {
+			struct centry e = cstack.e[--cstack.n];
+			mk.job = e.job;
+			mk.pathroot = e.pathroot;
+			scanobject(&mk, e.obj);
+		}
+	}
+	for (size_t a = 0; a < roots.narenas; a++)
+		mheap_arena_spans(a, free_checkbits, NULL);
+}
+

@@ -1,0 +1,226 @@
+/*
+ * mgcwork.c - grey-object buffers and the shared pool of the mark phase
+ * (Go's mgcwork.go; declarations and protocol in mgcwork.h).
+ *
+ * Each worker owns two buffers (wbuf1 is the one it puts to and gets from,
+ * wbuf2 a spare, full or empty). Only when both are full does it push one
+ * to the pool's full list; only when both are empty does it take one from
+ * there. So a worker touches the pool lock about once per WORKBUF_N (254)
+ * objects, and the lock is uncontended in practice. Go keeps the lists in
+ * lock-free stacks; one lock keeps the termination check obviously right:
+ *
+ *   Termination. A worker that finds nothing, locally or in the pool,
+ *   counts itself waiting (nwait++) under the lock. If then every joined
+ *   worker is waiting and the pool holds no full buffer, nobody holds grey
+ *   objects and nobody can make more: the mark is over (done = 1). Otherwise
+ *   it spins until a full buffer appears (racy read of nfull) or done is
+ *   set, and retries under the lock, uncounting itself if it takes a
+ *   buffer. Pushes to the pool happen before a worker waits, and a waiting
+ *   worker only leaves the count under the same lock that the check holds,
+ *   so the check sees a consistent state.
+ *
+ * Buffers come from the page heap (manual spans, never scanned) and are
+ * kept on the empty list for the next cycle.
+ */
+#include <string.h>
+#include "kernel/gc/mgcwork.h"
+#include "kernel/lib/print.h"
+#include "arch.h"
+
+#define BUFS_PER_PAGE (8192 / WORKBUF_BYTES)
+
+void workpool_reset(struct workpool *p)
+{
+	spin_lock(&p->lock);
+	ASSERT(p->full == NULL && p->nfull == 0);
+	p->njoined = 0;
+	p->nwait = 0;
+	__atomic_store_n(&p->done, 0, __ATOMIC_RELAXED);
+	spin_unlock(&p->lock);
+}
+
+/* An empty buffer, from the pool's spares or fresh pages. lock held. */
+static struct workbuf *getempty_locked(struct workpool *p)
+{
+	if (p->empty == NULL) {
+		uint8_t *pg = mheap_alloc_pages(1);
+		if (pg == NULL)
+			throw("runtime: out of memory allocating GC work buffers");
+		for (int i = 0; i < BUFS_PER_PAGE; i++) {
+			struct workbuf *b = (struct workbuf *)(pg + i * WORKBUF_BYTES);
+			b->next = p->empty;
+			p->empty = b;
+		}
+		p->nbufs += BUFS_PER_PAGE;
+	}
+	struct workbuf *b = p->empty;
+	p->empty = b->next;
+	b->next = NULL;
+	b->nobj = 0;
+	return b;
+}
+
+bool gcw_join(struct gcwork *w, struct workpool *p)
+{
+	spin_lock(&p->lock);
+	if (__atomic_load_n(&p->done, __ATOMIC_RELAXED)) {
+		spin_unlock(&p->lock);
+		return false;
+	}
+	p->njoined++;
+	w->pool = p;
+	w->wbuf1 = getempty_locked(p);
+	w->wbuf2 = getempty_locked(p);
+	spin_unlock(&p->lock);
+	return true;
+}
+
+/* Push a full buffer / give back an empty one. */
+static void putfull(struct workpool *p, struct workbuf *b)
+{
+	spin_lock(&p->lock);
+	b->next = p->full;
+	p->full = b;
+	/* relaxed: waiters only use it as a hint, then recheck under the lock */
+	__atomic_store_n(&p->nfull, p->nfull + 1, __ATOMIC_RELAXED);
+	spin_unlock(&p->lock);
+}
+
+static void putempty_locked(struct workpool *p, struct workbuf *b)
+{
+	b->next = p->empty;
+	p->empty = b;
+}
+
+void gcw_leave(struct gcwork *w)
+{
+	struct workpool *p = w->pool;
+	struct workbuf *bs[2] = { w->wbuf1, w->wbuf2 };
+	for (int i = 0; i < 2; i++)
+		if (bs[i]->nobj > 0)
+			putfull(p, bs[i]);
+	spin_lock(&p->lock);
+	for (int i = 0; i < 2; i++)
+		if (bs[i]->nobj == 0)
+			putempty_locked(p, bs[i]);
+	/* Leaving early (before gcw_get said the mark is over) must not
+	 * leave the others waiting for us: we no longer count, and if we
+	 * were the last one they waited for, the mark is over now. */
+	if (!__atomic_load_n(&p->done, __ATOMIC_RELAXED)) {
+		p->njoined--;
+		if (p->njoined > 0 && p->nwait == p->njoined && p->full == NULL)
+			__atomic_store_n(&p->done, 1, __ATOMIC_RELEASE);
+	}
+	spin_unlock(&p->lock);
+	w->wbuf1 = w->wbuf2 = NULL;
+}
+
+void gcw_put(struct gcwork *w, uintptr_t obj)
+{
+	struct workbuf *b = w->wbuf1;
+	if (__builtin_expect(b->nobj == WORKBUF_N, 0)) {
+		/* swap with the spare; if that is full too, publish it */
+		w->wbuf1 = w->wbuf2;
+		w->wbuf2 = b;
+		b = w->wbuf1;
+		if (b->nobj == WORKBUF_N) {
+			putfull(w->pool, b);
+			spin_lock(&w->pool->lock);
+			b = getempty_locked(w->pool);
+			spin_unlock(&w->pool->lock);
+			w->wbuf1 = b;
+		}
+	}
+	b->obj[b->nobj++] = obj;
+}
+
+bool gcw_tryget_local(struct gcwork *w, uintptr_t *obj)
+{
+	struct workbuf *b = w->wbuf1;
+	if (b->nobj == 0) {
+		w->wbuf1 = w->wbuf2;
+		w->wbuf2 = b;
+		b = w->wbuf1;
+		if (b->nobj == 0)
+			return false;
+	}
+	*obj = b->obj[--b->nobj];
+	return true;
+}
+
+/* Swap an empty wbuf1 for a full buffer from the pool. lock held. */
+static bool takefull_locked(struct gcwork *w)
+{
+	struct workpool *p = w->pool;
+	struct workbuf *b = p->full;
+	if (b == NULL)
+		return false;
+	p->full = b->next;
+	__atomic_store_n(&p->nfull, p->nfull - 1, __ATOMIC_RELAXED);
+	putempty_locked(p, w->wbuf1);
+	w->wbuf1 = b;
+	return true;
+}
+
+bool gcw_get(struct gcwork *w, uintptr_t *obj)
+{
+	if (gcw_tryget_local(w, obj))
+		return true;
+	struct workpool *p = w->pool;
+	spin_lock(&p->lock);
+	if (takefull_locked(w)) {
+		spin_unlock(&p->lock);
+		return gcw_tryget_local(w, obj);
+	}
+	p->nwait++;
+	for (;;) {
+		if (p->nwait == p->njoined && p->full == NULL) {
+			/* release; pairs with the acquire loads of waiters and
+			 * of the coordinator: every mark bit set by any worker
+			 * happens before the mark is seen to be over. */
+			__atomic_store_n(&p->done, 1, __ATOMIC_RELEASE);
+			spin_unlock(&p->lock);
+			return false;
+		}
+		spin_unlock(&p->lock);
+		while (__atomic_load_n(&p->nfull, __ATOMIC_RELAXED) == 0 &&
+		       !__atomic_load_n(&p->done, __ATOMIC_ACQUIRE))
+			arch_cpu_relax();
+		spin_lock(&p->lock);
+		if (__atomic_load_n(&p->done, __ATOMIC_RELAXED)) {
+			spin_unlock(&p->lock);
+			return false;
+		}
+		if (takefull_locked(w)) {
+			p->nwait--;
+			spin_unlock(&p->lock);
+			return gcw_tryget_local(w, obj);
+		}
+	}
+}
+
+void gcw_balance(struct gcwork *w)
+{
+	if (__atomic_load_n(&w->pool->nfull, __ATOMIC_RELAXED) != 0)
+		return;
+	struct workbuf *b = w->wbuf2;
+	if (b->nobj == 0) {
+		/* nothing spare: split wbuf1 if it has plenty */
+		b = w->wbuf1;
+		if (b->nobj < 8)
+			return;
+		spin_lock(&w->pool->lock);
+		struct workbuf *nb = getempty_locked(w->pool);
+		spin_unlock(&w->pool->lock);
+		uint32_t half = b->nobj / 2;
+		memcpy(nb->obj, b->obj + (b->nobj - half), half * sizeof(uintptr_t));
+		nb->nobj = half;
+		b->nobj -= half;
+		putfull(w->pool, nb);
+		return;
+	}
+	spin_lock(&w->pool->lock);
+	w->wbuf2 = getempty_locked(w->pool);
+	spin_unlock(&w->pool->lock);
+	putfull(w->pool, b);
+}

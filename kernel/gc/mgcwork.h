@@ -1,0 +1,73 @@
+/*
+ * mgcwork.h - the mark phase's grey objects: work buffers, per-worker
+ * caches and the shared pool, with the termination check (Go's mgcwork.go:
+ * workbuf, gcWork, work.full/work.empty, work.nwait/work.nproc).
+ */
+#ifndef KERNEL_GC_MGCWORK_H
+#define KERNEL_GC_MGCWORK_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "kernel/lib/spinlock.h"
+
+#define WORKBUF_BYTES 2048
+#define WORKBUF_N ((WORKBUF_BYTES - 16) / sizeof(uintptr_t))
+
+/* A buffer of grey object addresses. Owned by one worker, or on a pool list. */
+struct workbuf {
+	struct workbuf *next;           /* pool list link; pool.lock */
+	uint32_t nobj;                  /* entries in obj[]; owner */
+	uint32_t pad;
+	uintptr_t obj[WORKBUF_N];
+};
+
+/* The shared pool. Every field is under lock except where noted. A worker
+ * that has nothing left waits (nwait) for a full buffer; when every joined
+ * worker waits and no full buffer is left, the mark is over (done). */
+struct workpool {
+	spinlock_t lock;
+	struct workbuf *full;           /* buffers with grey objects */
+	struct workbuf *empty;          /* spare buffers */
+	int32_t nfull;                  /* atomic reads by waiters, writes under lock */
+	int32_t njoined;                /* workers taking part in this mark */
+	int32_t nwait;                  /* of them, waiting for work */
+	uint32_t done;                  /* atomic: set once, under lock */
+	uint64_t nbufs;                 /* buffers ever made (statistics) */
+};
+
+/* One worker's cache (Go's gcWork): two buffers, so that a worker that
+ * alternates between putting and getting around a buffer boundary does not
+ * go to the pool every time. */
+struct gcwork {
+	struct workbuf *wbuf1, *wbuf2;  /* owner only; never NULL while joined */
+	struct workpool *pool;
+	uint64_t bytesMarked;           /* heap bytes this worker marked */
+	uint64_t scanWords;             /* words it scanned */
+};
+
+/* Start a mark: no buffers, not done. Buffers of the last mark stay on the
+ * empty list. */
+void workpool_reset(struct workpool *p);
+/* Join the mark as a worker with cache w. False if the mark is already
+ * done (then w is untouched). */
+bool gcw_join(struct gcwork *w, struct workpool *p);
+/* Leave: hand every grey object back to the pool (normally none: a worker
+ * leaves after gcw_get said the mark is over). */
+void gcw_leave(struct gcwork *w);
+
+/* Add a grey object. */
+void gcw_put(struct gcwork *w, uintptr_t obj);
+/* Take a grey object: from w's buffers, else a full buffer from the pool,
+ * else wait until one appears or the mark is over. False: the mark is over
+ * (every worker waited with the pool empty); w is then empty. */
+bool gcw_get(struct gcwork *w, uintptr_t *obj);
+/* Take a grey object from w's buffers only (no waiting). */
+bool gcw_tryget_local(struct gcwork *w, uintptr_t *obj);
+/* If the pool has no full buffer and w has work to spare, give one buffer
+ * to the pool, so that waiting workers get something (Go's balance). */
+void gcw_balance(struct gcwork *w);
+
+/* Page source for buffers (kernel: mheap_alloc_pages; host tests stub it). */
+void *mheap_alloc_pages(size_t npages);
+
+#endif

@@ -1,0 +1,173 @@
+/*
+ * stw.c - stopping and starting the world (Go's stopTheWorldWithSema and
+ * startTheWorldWithSema, proc.go).
+ *
+ * The GC (and GOMAXPROCS) need every P stopped at a safe point: no
+ * goroutine running, none half-way through a runtime critical section.
+ *
+ * Stopping, on g0 of the M that owns the world (worldsema):
+ *   1. under sched.lock: set gcwaiting; stop our own P; take every idle P
+ *      off the idle list and stop it there - its CPU sleeps on, nobody is
+ *      woken for it; count the Ps still running (stopwait);
+ *   2. ask each running P's CPU to preempt its goroutine (preemptone: an
+ *      IPI, the same signal-style path as the time slice). The goroutine
+ *      yields at its next safe point - at once, or at releasem if it holds
+ *      a runtime lock - and its M, back in the scheduler, sees gcwaiting,
+ *      stops the P (Pgcstop, stopwait--) and goes to sleep (stopm);
+ *   3. wait for stopwait to reach 0, re-sending the IPIs now and then (an
+ *      M that was between goroutines when the first one came, with
+ *      gcwaiting not yet visible, consumed it for nothing), and dying with
+ *      a clear message if a P never stops.
+ *
+ * Starting: every stopped P goes back to work - handed straight to a
+ * sleeping M if it has goroutines or timers queued, else on the idle
+ * list - and wakep starts a spinner for anything else.
+ *
+ * Who may stop the world: one goroutine at a time, holding worldsema
+ * (acquired in goroutine context, so a goroutine waiting for it can itself
+ * be stopped by the current owner).
+ */
+#include "kernel/sched/sched.h"
+#include "kernel/lib/print.h"
+
+#define STW_RESEND_NS   (200 * 1000)            /* re-send IPIs every 200 us */
+#define STW_TIMEOUT_NS  (10LL * 1000 * 1000 * 1000)
+
+void worldsema_acquire(void)
+{
+	uint32_t zero = 0;
+	/* acquire; pairs with the release in worldsema_release. */
+	while (!__atomic_compare_exchange_n(&sched.worldsema, &zero, 1, false,
+	                                    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+		zero = 0;
+		Gosched();      /* the owner is stopping the world: let it */
+	}
+}
+
+void worldsema_release(void)
+{
+	__atomic_store_n(&sched.worldsema, 0, __ATOMIC_RELEASE);
+}
+
+/* Stop pp, which its M (or nobody) holds, for the STW. sched.lock held. */
+static void stop_p_locked(struct p *pp)
+{
+	pp->status = Pgcstop;
+	sched.stopped |= 1ULL << pp->id;
+}
+
+void gcstopm_locked(struct m *m)
+{
+	struct p *pp = m->p;
+	ASSERT(pp != NULL && pp->status == Prunning);
+	stop_p_locked(pp);
+	pp->m = NULL;
+	m->p = NULL;
+	/* release; pairs with the acquire loads in stopTheWorld: whatever
+	 * this M did with the P happens before the world counts as stopped. */
+	__atomic_sub_fetch(&sched.stopwait, 1, __ATOMIC_RELEASE);
+}
+
+/* Ask every CPU whose P still runs to preempt its goroutine. */
+static void preempt_running(void)
+{
+	struct m *ms[MAXCPU];
+	int n = 0;
+	spin_lock(&sched.lock);
+	for (int i = 0; i < MAXCPU; i++)
+		if (allp[i].status == Prunning && allp[i].m != NULL)
+			ms[n++] = allp[i].m;
+	spin_unlock(&sched.lock);
+	for (int i = 0; i < n; i++)
+		preemptone(ms[i]);
+}
+
+void stopTheWorld(void)
+{
+	struct m *m = getm();
+	struct p *me = m->p;
+	ASSERT(getg()->is_g0 && me != NULL);
+	ASSERT(__atomic_load_n(&sched.worldsema, __ATOMIC_RELAXED) == 1);
+	spin_lock(&sched.lock);
+	sched.stopped = 0;
+	int32_t running = 0;
+	for (int i = 0; i < MAXCPU; i++)
+		if (allp[i].status == Prunning && &allp[i] != me)
+			running++;
+	__atomic_store_n(&sched.stopwait, running, __ATOMIC_RELAXED);
+	/* seq_cst; pairs with the acquire loads in findrunnable: an M that
+	 * misses it has not yet passed its check, and will see it there. */
+	__atomic_store_n(&sched.gcwaiting, 1, __ATOMIC_SEQ_CST);
+	stop_p_locked(me);
+	while (sched.pidle != NULL) {   /* idle Ps: stopped where they lie */
+		struct p *pp = sched.pidle;
+		sched.pidle = pp->link;
+		__atomic_sub_fetch(&sched.npidle, 1, __ATOMIC_SEQ_CST);
+		stop_p_locked(pp);
+	}
+	spin_unlock(&sched.lock);
+	int64_t start = nanotime(), last = start;
+	if (running > 0)
+		preempt_running();
+	while (__atomic_load_n(&sched.stopwait, __ATOMIC_ACQUIRE) > 0) {
+		arch_cpu_relax();
+		int64_t now = nanotime();
+		if (now - last < STW_RESEND_NS)
+			continue;
+		last = now;
+		if (now - start > STW_TIMEOUT_NS) {
+			for (int i = 0; i < MAXCPU; i++)
+				if (allp[i].status == Prunning)
+					printk("runtime: stopTheWorld: P%d (cpu %d) did not stop in %lld s\n",
+					       i, allp[i].m ? allp[i].m->id : -1,
+					       (long long)(STW_TIMEOUT_NS / 1000000000));
+			throw("stopTheWorld: timed out waiting for a P to stop");
+		}
+		preempt_running();
+	}
+}
+
+void startTheWorld(void)
+{
+	struct m *m = getm();
+	struct p *me = m->p;
+	struct m *wake[MAXCPU];
+	int nwake = 0;
+	int64_t now = nanotime();
+	spin_lock(&sched.lock);
+	uint64_t stopped = sched.stopped;
+	sched.stopped = 0;
+	__atomic_store_n(&sched.gcwaiting, 0, __ATOMIC_SEQ_CST);
+	me->status = Prunning;
+	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
+	for (int i = 0; i < MAXCPU; i++) {
+		struct p *pp = &allp[i];
+		if (!(stopped & (1ULL << i)) || pp == me)
+			continue;
+		if (i >= np) {          /* retired while stopped */
+			pp->status = Pdead;
+			struct g *gp;
+			while ((gp = runq_get(&pp->runq)) != NULL)
+				globrunqput(gp);
+			timers_move(&allp[0].timers, &pp->timers);
+			continue;
+		}
+		struct m *mp = NULL;
+		if (!runq_empty(&pp->runq) || timers_next(&pp->timers) <= now)
+			mp = mget();
+		if (mp != NULL) {
+			/* running from now on, as pidleget would make it: a
+			 * stop-the-world that comes before mp wakes must count
+			 * it (mp then stops it in findrunnable) */
+			pp->status = Prunning;
+			handoff(mp, pp, false);
+			wake[nwake++] = mp;
+		} else {
+			pidleput(pp);
+		}
+	}
+	spin_unlock(&sched.lock);
+	for (int i = 0; i < nwake; i++)
+		arch_send_ipi(wake[i]->id);
+	wakep();
+}
