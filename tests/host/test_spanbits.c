@@ -1,4 +1,4 @@
-// SOURCES: kernel/mm/mspan.c kernel/mm/sizeclasses.c
+// SOURCES: kernel/mm/mspan.c kernel/mm/sizeclasses.c tests/host/stubs_mm.c
 /*
  * test_spanbits.c - a span's allocation bitmap and its fast path:
  *   - ctz64 against a bit loop for every single bit and random words;
