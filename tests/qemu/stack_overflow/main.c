@@ -2,7 +2,7 @@
 // EXPECT: ^runtime: goroutine stack exceeds [0-9]+-byte limit
 // EXPECT: ^fatal error: stack overflow
 // EXPECT: ^    recurse\+0x
-// EXPECT: ^goroutine 2 \[running
+// EXPECT: ^goroutine [0-9]+ \[running
 // REJECT: ^PASS
 /*
  * stack_overflow - unbounded recursion in a goroutine runs into the guard
