@@ -40,6 +40,19 @@ void gc_init(void);                     /* boot, before the main goroutine */
 void gc_start_goroutines(void);         /* boot, after it */
 struct MemStats;
 void gc_read_stats(struct MemStats *ms); /* the GC fields of MemStats */
+/* The last cycle's figures, for benchmarks (bench/gc). Times are nanotime
+ * deltas: under QEMU -icount shift=0 one ns is one guest instruction. */
+struct gc_cycle_stats {
+	uint32_t cycle;             /* NumGC after it */
+	int nworkers;               /* CPUs that marked */
+	uint64_t pause_ns;          /* stop to start of the world */
+	uint64_t mark_ns;           /* wall time of the parallel mark */
+	uint64_t mark_cpu_ns;       /* summed over the mark workers */
+	uint64_t scan_words;        /* pointer-sized words scanned */
+	uint64_t marked_bytes;      /* live GC heap found */
+};
+void gc_last_cycle(struct gc_cycle_stats *st);
+
 /* Debug hook for tests: the parallel mark loses every Nth grey object
  * (0 = off), which gccheckmark=1 must catch. */
 void gc_debug_drop_marks(int every);

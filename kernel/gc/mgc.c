@@ -285,6 +285,19 @@ void gc_read_stats(struct MemStats *ms)
 	ms->Finalizers = fin_nrun();
 }
 
+void gc_last_cycle(struct gc_cycle_stats *st)
+{
+	worldsema_acquire();            /* a consistent snapshot */
+	st->cycle = gc.cycles;
+	st->nworkers = gc.nworkers;
+	st->pause_ns = (uint64_t)(gc.tEnd - gc.tStart);
+	st->mark_ns = (uint64_t)(gc.tMarkDone - gc.tMark);
+	st->mark_cpu_ns = gc.markCpuNs;
+	st->scan_words = gc.scanWords;
+	st->marked_bytes = gc.heapMarked;
+	worldsema_release();
+}
+
 /* Boot, on g0 of CPU 0 with P0, before the main goroutine exists (other
  * CPUs are already scheduling and may run it at once). */
 void gc_init(void)
