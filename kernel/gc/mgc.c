@@ -224,11 +224,11 @@ static void gc_m(struct g *gp)
 	/* release; pairs with the acquire loads in GC(): a caller that sees
 	 * the count sees the cycle's results. */
 	__atomic_store_n(&gc.cycles, cycle + 1, __ATOMIC_RELEASE);
+	if (rtflags.gctrace)            /* before the next cycle may start */
+		gctrace_line(np);
 	worldsema_release();
 	gc_sweep_wake();                /* 4. sweep, concurrently */
 	fin_wake();
-	if (rtflags.gctrace)
-		gctrace_line(np);
 	casgstatus(gp, Grunning, Grunnable);
 	gp->m = NULL;
 	runqput(m->p, gp, true);
@@ -305,7 +305,10 @@ void gc_init(void)
 	gc.percent = rtflags.gogc < 0 ? -1 : (rtflags.gogc > INT32_MAX ? INT32_MAX : (int32_t)rtflags.gogc);
 	gc_pacer_update(0);
 	fin_init();
-	forcegc.t.period = rtflags.forcegc * Millisecond;
+	/* Check 8 times per period: a cycle is forced at most 1/8 late. */
+	forcegc.t.period = rtflags.forcegc * Millisecond / 8;
+	if (forcegc.t.period < Millisecond)
+		forcegc.t.period = Millisecond;
 	forcegc.t.when = nanotime() + forcegc.t.period;
 	forcegc.t.f = forcegc_tick;
 	forcegc.t.system = true;

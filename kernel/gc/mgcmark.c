@@ -56,6 +56,7 @@ extern char __bss_start[], __noscan_start[], __noscan_end[], __bss_end[];
 
 #define OBLET_BYTES (128 * 1024)
 #define GS_PER_JOB 16
+#define HELPER_IDLE_SPINS 4096          /* idle polls before a helper leaves */
 
 enum { ROOT_DATA, ROOT_BSS, ROOT_RUNTIME, ROOT_FINALIZERS, ROOT_FIXED };
 
@@ -76,6 +77,7 @@ static struct gcwork gcws[MAXCPU] GC_NOSCAN;    /* per M */
 static uintptr_t heap_lo, heap_span;
 uint64_t gc_bytesMarked;
 static uint32_t drop_every;             /* debug: lose every Nth grey object */
+static struct m *coordinator;           /* the M that stopped the world */
 
 /* One marking context: a parallel worker, or the checkmark pass. */
 struct marker {
@@ -291,9 +293,13 @@ static void mark_worker(struct m *m)
 		markroot(&mk, j);
 		gcw_balance(w);
 	}
+	/* The coordinator waits for the end of the mark; a helper with
+	 * nothing to do for a while goes back to sleep. */
+	uint32_t spins = m == coordinator ? 0 : HELPER_IDLE_SPINS;
 	uintptr_t b;
 	uint32_t n = 0;
-	while (gcw_get(w, &b)) {
+	bool left;
+	while (gcw_get_or_leave(w, &b, spins, &left)) {
 		scanobject(&mk, b);
 		if ((++n & 63) == 0)
 			gcw_balance(w);
@@ -319,6 +325,7 @@ void gc_markhelp(struct m *m)
 void gc_mark(void)
 {
 	struct m *me = getm();
+	coordinator = me;
 	roots_prepare();
 	__atomic_store_n(&roots.next, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&nslots, 0, __ATOMIC_RELAXED);
@@ -402,6 +409,44 @@ static const char *root_kind(uint32_t job, uintptr_t word, char *buf, size_t len
 	return "a malloc block";
 }
 
+/* gccheckmark=2: bytes reachable through each root word (first path
+ * found), to answer "what keeps this memory alive?". */
+#define RETAIN_SLOTS 1024
+static struct retain { uintptr_t root; uint64_t bytes; uint32_t job; } retain[RETAIN_SLOTS] GC_NOSCAN;
+
+static void retain_add(uintptr_t root, uint32_t job, uint64_t bytes)
+{
+	uint32_t h = (uint32_t)((root * 0x9E3779B97F4A7C15ULL) >> 54);
+	for (uint32_t i = 0; i < RETAIN_SLOTS; i++, h = (h + 1) % RETAIN_SLOTS) {
+		if (retain[h].root == root || retain[h].root == 0) {
+			retain[h].root = root;
+			retain[h].job = job;
+			retain[h].bytes += bytes;
+			return;
+		}
+	}
+}
+
+static void retain_report(void)
+{
+	printk("gc %u: checkmark: roots keeping the most memory alive:\n", gc.cycles + 1);
+	for (int k = 0; k < 8; k++) {
+		int best = -1;
+		for (int i = 0; i < RETAIN_SLOTS; i++)
+			if (retain[i].root && (best < 0 || retain[i].bytes > retain[best].bytes))
+				best = i;
+		if (best < 0)
+			break;
+		char buf[160];
+		printk("    %8llu bytes from %s (root word at %#lx)\n",
+		       (unsigned long long)retain[best].bytes,
+		       root_kind(retain[best].job, retain[best].root, buf, sizeof buf),
+		       (unsigned long)retain[best].root);
+		retain[best].root = 0;
+	}
+	memset(retain, 0, sizeof retain);
+}
+
 static void check_grey(struct marker *mk, uintptr_t v, uintptr_t where)
 {
 	struct mspan *s;
@@ -421,6 +466,8 @@ static void check_grey(struct marker *mk, uintptr_t v, uintptr_t where)
 		return;
 	s->checkmarkBits[idx / 64] |= bit;
 	uintptr_t root = mk->pathroot ? mk->pathroot : where;
+	if (rtflags.gccheckmark > 1)
+		retain_add(root, mk->job, s->elemsize);
 	if (!span_is_marked(s, idx)) {
 		char buf[160];
 		printk("runtime: checkmark found unmarked object %#lx (size %lu, span class %d), "
@@ -461,5 +508,7 @@ void gc_checkmark(void)
 	}
 	for (size_t a = 0; a < roots.narenas; a++)
 		mheap_arena_spans(a, free_checkbits, NULL);
+	if (rtflags.gccheckmark > 1)
+		retain_report();
 }
 

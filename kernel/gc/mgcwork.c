@@ -162,8 +162,9 @@ static bool takefull_locked(struct gcwork *w)
 	return true;
 }
 
-bool gcw_get(struct gcwork *w, uintptr_t *obj)
+bool gcw_get_or_leave(struct gcwork *w, uintptr_t *obj, uint32_t spins, bool *left)
 {
+	*left = false;
 	if (gcw_tryget_local(w, obj))
 		return true;
 	struct workpool *p = w->pool;
@@ -173,6 +174,7 @@ bool gcw_get(struct gcwork *w, uintptr_t *obj)
 		return gcw_tryget_local(w, obj);
 	}
 	p->nwait++;
+	uint32_t idle = 0;
 	for (;;) {
 		if (p->nwait == p->njoined && p->full == NULL) {
 			/* release; pairs with the acquire loads of waiters and
@@ -182,10 +184,19 @@ bool gcw_get(struct gcwork *w, uintptr_t *obj)
 			spin_unlock(&p->lock);
 			return false;
 		}
+		if (spins != 0 && idle >= spins) {
+			p->nwait--;     /* gcw_leave uncounts us from njoined */
+			spin_unlock(&p->lock);
+			*left = true;
+			return false;
+		}
 		spin_unlock(&p->lock);
 		while (__atomic_load_n(&p->nfull, __ATOMIC_RELAXED) == 0 &&
-		       !__atomic_load_n(&p->done, __ATOMIC_ACQUIRE))
+		       !__atomic_load_n(&p->done, __ATOMIC_ACQUIRE) &&
+		       (spins == 0 || idle < spins)) {
 			arch_cpu_relax();
+			idle++;
+		}
 		spin_lock(&p->lock);
 		if (__atomic_load_n(&p->done, __ATOMIC_RELAXED)) {
 			spin_unlock(&p->lock);
@@ -197,6 +208,12 @@ bool gcw_get(struct gcwork *w, uintptr_t *obj)
 			return gcw_tryget_local(w, obj);
 		}
 	}
+}
+
+bool gcw_get(struct gcwork *w, uintptr_t *obj)
+{
+	bool left;
+	return gcw_get_or_leave(w, obj, 0, &left);
 }
 
 void gcw_balance(struct gcwork *w)

@@ -61,6 +61,12 @@ void gcw_put(struct gcwork *w, uintptr_t obj);
  * else wait until one appears or the mark is over. False: the mark is over
  * (every worker waited with the pool empty); w is then empty. */
 bool gcw_get(struct gcwork *w, uintptr_t *obj);
+/* The same, but give up after about spins idle polls: then *left is set,
+ * w is no longer counted as a worker (the others finish without it) and
+ * the caller must call gcw_leave. A helper uses it so that a CPU with
+ * nothing to do goes back to sleep instead of spinning - on a virtual
+ * machine a spinning vCPU steals host time from the one holding the work. */
+bool gcw_get_or_leave(struct gcwork *w, uintptr_t *obj, uint32_t spins, bool *left);
 /* Take a grey object from w's buffers only (no waiting). */
 bool gcw_tryget_local(struct gcwork *w, uintptr_t *obj);
 /* If the pool has no full buffer and w has work to spare, give one buffer

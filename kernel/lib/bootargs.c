@@ -47,7 +47,7 @@ struct flag {
 	X(scheddetail, FLAG_BOOL,   0, 1,         0,    "with schedtrace: also print every P, M and G") \
 	X(gctrace,     FLAG_INT,    0, 2,         0,    "print one line per GC cycle (2 = more detail)") \
 	X(gogc,        FLAG_OFFINT, 0, INT64_MAX, 100,  "GC target: heap growth percent before the next cycle (off = never)") \
-	X(gccheckmark, FLAG_BOOL,   0, 1,         0,    "verify each parallel mark with a second, single-threaded mark") \
+	X(gccheckmark, FLAG_INT,    0, 2,         0,    "verify each parallel mark with a second, single-threaded mark (2 = also list the roots keeping the most memory)") \
 	X(gcpoison,    FLAG_BOOL,   0, 1,         0,    "fill freed objects with a poison pattern") \
 	X(forcegc,     FLAG_INT,    1, INT64_MAX, 120000, "ms without a GC cycle after which one is forced") \
 	X(memstats,    FLAG_BOOL,   0, 1,         0,    "print memory statistics at exit") \
