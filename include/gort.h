@@ -185,8 +185,8 @@ void KeepAlive(const void *p);
 
 typedef struct hchan chan_t;
 
-/* make(chan T, cap): elemsize may be 0 (chan struct{}). Channels are
- * allocated with malloc; without a GC they live until chan_free. */
+/* make(chan T, cap): elemsize may be 0 (chan struct{}). A channel is a GC
+ * object: collected once unreachable; chan_free frees it at once. */
 chan_t *make_chan(size_t elemsize, int cap);
 void chan_free(chan_t *c);              /* explicit free; no waiters allowed */
 
@@ -226,7 +226,7 @@ typedef struct Timer {
 Timer *NewTimer(int64_t d);
 bool Timer_Stop(Timer *t);              /* true if it stopped a pending timer */
 bool Timer_Reset(Timer *t, int64_t d);  /* true if it was pending */
-chan_t *time_After(int64_t d);          /* NewTimer(d)->C; never freed */
+chan_t *time_After(int64_t d);          /* NewTimer(d)->C; collected after it fires */
 
 /* ---- Mutex ------------------------------------------------------------ */
 

@@ -30,9 +30,11 @@
  * Copies between goroutines' stacks are safe here because stacks never move
  * (Go must take care because its stacks can be copied while a G is parked).
  *
- * Lifetime: channels come from malloc, in one block with their buffer.
- * Without a GC nothing frees them; chan_free exists for programs that know
- * a channel is no longer used (it must have no waiters).
+ * Lifetime: a channel is one GC object (mallocgc) with its buffer, which
+ * the collector scans like any other object: values in the buffer stay
+ * alive while the channel does. It is collected once unreachable - a
+ * goroutine blocked on it reaches it through its sudog. chan_free frees it
+ * at once, for programs that know it is no longer used (no waiters).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -15,8 +15,9 @@
  * a callback that was already running on another CPU when timer_del ran
  * can still deliver afterwards.
  *
- * Lifetime: Timers are malloc'ed and, without a GC, never freed.
- * time_After creates one per call: fine for timeouts, not for a hot loop.
+ * Lifetime: a Timer is a GC object. While it is pending, the timer heap
+ * (a GC root) points into it, so it lives at least until it fires or is
+ * stopped; after that it is collected once unreachable, channel included.
  */
 #include <stdlib.h>
 #include "kernel/chan/chan.h"

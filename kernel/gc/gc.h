@@ -36,6 +36,9 @@ static inline void gc_heaplive_add(int64_t delta)
  * safe point (a goroutine holding no runtime lock); else leave it for the
  * next allocation. */
 void gc_maybe_start(void);
+/* An allocation found no memory: if the caller is at a safe point, run a
+ * full cycle (and sweep) and return true so that it tries again. */
+bool gc_collect_for_oom(void);
 void gc_init(void);                     /* boot, before the main goroutine */
 void gc_start_goroutines(void);         /* boot, after it */
 struct MemStats;

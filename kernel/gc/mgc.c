@@ -103,6 +103,16 @@ void gc_maybe_start(void)
 	gc_run_cycle(gcTriggerHeap, 0);
 }
 
+bool gc_collect_for_oom(void)
+{
+	struct g *gp = getg();
+	if (gp->is_g0 || gp->nopreempt > 0 || gp->stack_nofault > 0 ||
+	    !__atomic_load_n(&gc_ready, __ATOMIC_ACQUIRE))
+		return false;
+	GC();
+	return true;
+}
+
 void GC(void)
 {
 	uint32_t n = __atomic_load_n(&gc.cycles, __ATOMIC_ACQUIRE);
@@ -213,6 +223,10 @@ static void gc_m(struct g *gp)
 	if (gc.kind != gcTriggerHeap)
 		gc.nforced++;
 	uint32_t cycle = gc.cycles;
+	/* Counted before any goroutine runs again: a GC() that starts after
+	 * this point must not be satisfied by this cycle's mark, which it
+	 * did not see. release; pairs with the acquire loads in GC(). */
+	__atomic_store_n(&gc.cycles, cycle + 1, __ATOMIC_RELEASE);
 	startTheWorld();
 	gc.tEnd = nanotime();
 
@@ -221,9 +235,6 @@ static void gc_m(struct g *gp)
 	gc.pauseTotal += pause;
 	gc.cpuTotal += pause * (uint64_t)np;
 	__atomic_store_n(&gc.lastGC, gc.tEnd, __ATOMIC_RELAXED);
-	/* release; pairs with the acquire loads in GC(): a caller that sees
-	 * the count sees the cycle's results. */
-	__atomic_store_n(&gc.cycles, cycle + 1, __ATOMIC_RELEASE);
 	if (rtflags.gctrace)            /* before the next cycle may start */
 		gctrace_line(np);
 	worldsema_release();
@@ -304,6 +315,7 @@ void gc_init(void)
 {
 	gc.percent = rtflags.gogc < 0 ? -1 : (rtflags.gogc > INT32_MAX ? INT32_MAX : (int32_t)rtflags.gogc);
 	gc_pacer_update(0);
+	gc_mark_init();
 	fin_init();
 	/* Check 8 times per period: a cycle is forced at most 1/8 late. */
 	forcegc.t.period = rtflags.forcegc * Millisecond / 8;

@@ -49,6 +49,7 @@ extern struct gcstate gc;
 /* mgcmark.c */
 void gc_mark(void);                 /* the parallel mark, world stopped */
 void gc_checkmark(void);            /* gccheckmark=1: verify it */
+void gc_mark_init(void);            /* boot: work buffers in reserve */
 bool gc_find_object(uintptr_t p, struct mspan **sp, uint32_t *idxp, uintptr_t *basep);
 extern uint64_t gc_bytesMarked;     /* this mark's total */
 

@@ -67,6 +67,7 @@ static struct {
 	struct g **allg;                /* snapshot of allgs (manual pages) */
 	uint32_t nallg, allgpages;
 	size_t narenas;
+	bool walkallgs;                 /* no snapshot (out of memory): walk allgs */
 } roots GC_NOSCAN;
 
 uint32_t gc_markhelp_wanted;            /* atomic */
@@ -228,6 +229,9 @@ static void markroot(struct marker *mk, uint32_t j)
 		scan_runtime(mk);
 	} else if (j == ROOT_FINALIZERS) {
 		fin_mark_roots(fin_scan_cb, mk);
+	} else if (j < roots.mbase && roots.walkallgs) {
+		for (struct g *gp = sched.allgs; gp; gp = gp->alllink)  /* world stopped */
+			scan_g(mk, gp);
 	} else if (j < roots.mbase) {
 		uint32_t first = (j - roots.gbase) * GS_PER_JOB;
 		for (uint32_t i = first; i < first + GS_PER_JOB && i < roots.nallg; i++)
@@ -248,22 +252,27 @@ static void roots_prepare(void)
 	spin_lock(&sched.allglock);
 	uint32_t n = (uint32_t)sched.nallgs;
 	size_t need = ((size_t)n * sizeof(struct g *) + PAGE_SIZE - 1) / PAGE_SIZE;
+	if (need == 0)
+		need = 1;
 	if (need > roots.allgpages) {
-		if (roots.allg)
-			mheap_free_pages(roots.allg, roots.allgpages);
-		roots.allgpages = (uint32_t)(need * 2);
-		roots.allg = mheap_alloc_pages(roots.allgpages);
-		if (roots.allg == NULL)
-			throw("runtime: out of memory: GC root table for %u goroutines", n);
+		struct g **t = mheap_alloc_pages(need * 2);
+		if (t != NULL) {
+			if (roots.allg)
+				mheap_free_pages(roots.allg, roots.allgpages);
+			roots.allg = t;
+			roots.allgpages = (uint32_t)(need * 2);
+		}
 	}
 	uint32_t i = 0;
-	for (struct g *gp = sched.allgs; gp && i < n; gp = gp->alllink)
-		roots.allg[i++] = gp;
+	if (need <= roots.allgpages)
+		for (struct g *gp = sched.allgs; gp && i < n; gp = gp->alllink)
+			roots.allg[i++] = gp;
 	roots.nallg = i;
+	roots.walkallgs = i < n;        /* out of memory: one job walks the list */
 	spin_unlock(&sched.allglock);
 	roots.narenas = mheap_narenas();
 	roots.gbase = ROOT_FIXED;
-	roots.mbase = roots.gbase + (roots.nallg + GS_PER_JOB - 1) / GS_PER_JOB;
+	roots.mbase = roots.gbase + (roots.walkallgs ? 1 : (roots.nallg + GS_PER_JOB - 1) / GS_PER_JOB);
 	roots.abase = roots.mbase + (uint32_t)ncpu;
 	roots.njobs = roots.abase + (uint32_t)roots.narenas;
 	uintptr_t hi;
@@ -320,6 +329,14 @@ void gc_markhelp(struct m *m)
 		mark_worker(m);
 	/* release: our marks and counters before the coordinator goes on */
 	__atomic_sub_fetch(&nhelping, 1, __ATOMIC_RELEASE);
+}
+
+void gc_mark_init(void)
+{
+	/* A first cycle run because memory ran out must still find work
+	 * buffers: take them now (they are kept for every cycle). */
+	workpool_reserve(&pool, 4);
+	roots_prepare();                /* and a first goroutine table */
 }
 
 void gc_mark(void)

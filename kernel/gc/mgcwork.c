@@ -39,25 +39,38 @@ void workpool_reset(struct workpool *p)
 	spin_unlock(&p->lock);
 }
 
+/* A page of fresh buffers onto the empty list. lock held. */
+static void addpage_locked(struct workpool *p)
+{
+	uint8_t *pg = mheap_alloc_pages(1);
+	if (pg == NULL)
+		throw("runtime: out of memory allocating GC work buffers");
+	for (int i = 0; i < BUFS_PER_PAGE; i++) {
+		struct workbuf *b = (struct workbuf *)(pg + i * WORKBUF_BYTES);
+		b->next = p->empty;
+		p->empty = b;
+	}
+	p->nbufs += BUFS_PER_PAGE;
+}
+
 /* An empty buffer, from the pool's spares or fresh pages. lock held. */
 static struct workbuf *getempty_locked(struct workpool *p)
 {
-	if (p->empty == NULL) {
-		uint8_t *pg = mheap_alloc_pages(1);
-		if (pg == NULL)
-			throw("runtime: out of memory allocating GC work buffers");
-		for (int i = 0; i < BUFS_PER_PAGE; i++) {
-			struct workbuf *b = (struct workbuf *)(pg + i * WORKBUF_BYTES);
-			b->next = p->empty;
-			p->empty = b;
-		}
-		p->nbufs += BUFS_PER_PAGE;
-	}
+	if (p->empty == NULL)
+		addpage_locked(p);
 	struct workbuf *b = p->empty;
 	p->empty = b->next;
 	b->next = NULL;
 	b->nobj = 0;
 	return b;
+}
+
+void workpool_reserve(struct workpool *p, int npages)
+{
+	spin_lock(&p->lock);
+	while (p->nbufs < (uint64_t)npages * BUFS_PER_PAGE)
+		addpage_locked(p);
+	spin_unlock(&p->lock);
 }
 
 bool gcw_join(struct gcwork *w, struct workpool *p)

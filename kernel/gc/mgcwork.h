@@ -48,6 +48,8 @@ struct gcwork {
 /* Start a mark: no buffers, not done. Buffers of the last mark stay on the
  * empty list. */
 void workpool_reset(struct workpool *p);
+/* Make sure at least npages of buffers exist (boot). */
+void workpool_reserve(struct workpool *p, int npages);
 /* Join the mark as a worker with cache w. False if the mark is already
  * done (then w is untouched). */
 bool gcw_join(struct gcwork *w, struct workpool *p);

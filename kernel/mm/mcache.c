@@ -18,8 +18,14 @@
  *
  * free: the alloc bit is cleared atomically (a bit already clear is a
  * double free), the span's count drops, and only when the span becomes
- * empty or stops being full does mcentral's lock get involved. Large
- * objects go straight back to mheap.
+ * empty or stops being full does mcentral's lock get involved (large
+ * objects: always, to leave their class's list and go back to mheap).
+ * free() of a GC object first makes sure its span is swept for this cycle
+ * (kernel/gc/mgcsweep.c), and the whole free runs with preemption
+ * deferred, so no GC cycle can start half-way.
+ *
+ * Out of memory: before dying, an allocation at a safe point runs a full
+ * GC cycle and tries once more (the RAM of a board is all there is).
  */
 #include <string.h>
 #include "kernel/mm/malloc.h"
@@ -91,10 +97,8 @@ static __attribute__((noinline)) struct mspan *refill(struct mcache *c, int ac, 
 		mcentral_uncacheSpan(s);
 	c->alloc[ac] = &emptymspan;
 	s = mcentral_cacheSpan(ac, mcache_pid(c));
-	if (s == NULL) {
-		mcache_put(c);
-		mallocgc_oom(size);
-	}
+	if (s == NULL)
+		return NULL;            /* the caller collects or dies */
 	c->alloc[ac] = s;
 	return s;
 }
@@ -116,6 +120,8 @@ static inline void *alloc_small(struct mcache *c, int ac, size_t size)
 	int idx = span_next_free(s);
 	if (__builtin_expect(idx < 0, 0)) {
 		s = refill(c, ac, size);
+		if (s == NULL)
+			return NULL;
 		idx = span_next_free(s);
 		ASSERT(idx >= 0);
 	}
@@ -124,24 +130,41 @@ static inline void *alloc_small(struct mcache *c, int ac, size_t size)
 	return p;
 }
 
+/* An allocation failed for lack of memory (attempt 0, 1, ...): the first
+ * time, if this is a safe point, run a full cycle and let the caller try
+ * again; otherwise it is fatal. */
+static void out_of_memory(size_t size, int attempt)
+{
+	if (attempt == 0 && gc_collect_for_oom())
+		return;
+	mallocgc_oom(size);
+}
+
 static __attribute__((noinline)) void *alloc_large(size_t size, bool noscan, bool collect)
 {
 	size_t npages = (size + PAGE_SIZE - 1) / PAGE_SIZE;
 	if (size > SIZE_MAX - PAGE_SIZE)
 		mallocgc_oom(size);
-	/* Preemption deferred throughout: a stop-the-world must not find
-	 * the span half made (the GC walks every in-use span). */
-	struct mcache *c = mcache_get();
-	if (collect)
-		deduct_sweep_credit(npages);
-	struct mspan *s = mheap_alloc_span(npages, mSpanInUse);
-	uint64_t *bits = s ? mheap_alloc_bits(1) : NULL;
-	if (bits == NULL) {
+	struct mcache *c;
+	struct mspan *s;
+	for (int attempt = 0;; attempt++) {
+		/* Preemption deferred throughout: a stop-the-world must not
+		 * find the span half made (the GC walks every in-use span). */
+		c = mcache_get();
+		if (collect)
+			deduct_sweep_credit(npages);
+		s = mheap_alloc_span(npages, mSpanInUse);
+		uint64_t *bits = s ? mheap_alloc_bits(1) : NULL;
+		if (bits != NULL) {
+			s->allocBits = bits;    /* span_init_large takes it */
+			break;
+		}
 		if (s)
 			mheap_free_span(s);
 		mcache_put(c);
-		mallocgc_oom(size);
+		out_of_memory(size, attempt);
 	}
+	uint64_t *bits = s->allocBits;
 	s->collect = collect;
 	span_init_large(s, make_spanclass(0, noscan), bits);
 	memset((void *)s->startAddr, 0, npages * PAGE_SIZE);
@@ -160,9 +183,8 @@ static __attribute__((noinline)) void *alloc_large(size_t size, bool noscan, boo
 	return p;
 }
 
-static void *mallocgc_small(size_t size, bool noscan, bool collect)
+static void *mallocgc_small1(struct mcache *c, size_t size, bool noscan, bool collect)
 {
-	struct mcache *c = mcache_get();
 	void *p;
 	if (noscan && collect && size < TINY_SIZE) {
 		/* Align to the object's natural alignment, at most 8. */
@@ -181,6 +203,8 @@ static void *mallocgc_small(size_t size, bool noscan, bool collect)
 			return p;               /* the block was zeroed when taken */
 		}
 		p = alloc_small(c, make_spanclass(2, true), size);
+		if (p == NULL)
+			return NULL;
 		stat_add(&c->st.nmalloc[2], 1);
 		/* Keep whichever block has more room left. */
 		if (c->tiny == 0 || size < c->tinyoffset) {
@@ -192,9 +216,23 @@ static void *mallocgc_small(size_t size, bool noscan, bool collect)
 	}
 	int sizeclass = size_to_class(size);
 	p = alloc_small(c, aclass_of(collect, sizeclass, noscan), size);
+	if (p == NULL)
+		return NULL;
 	stat_add(&c->st.nmalloc[sizeclass], 1);
 	mcache_put(c);
 	return p;
+}
+
+static void *mallocgc_small(size_t size, bool noscan, bool collect)
+{
+	for (int attempt = 0;; attempt++) {
+		struct mcache *c = mcache_get();
+		void *p = mallocgc_small1(c, size, noscan, collect);
+		if (__builtin_expect(p != NULL, 1))
+			return p;       /* mallocgc_small1 released c */
+		mcache_put(c);
+		out_of_memory(size, attempt);
+	}
 }
 
 void *mallocgc_impl(size_t size, bool noscan, bool collect)

@@ -40,7 +40,11 @@ void mem_read_stats(struct MemStats *ms)
 			total += cs.nmalloc[c] * class_to_size[c];
 		}
 	}
+	/* A tiny object shares a block counted as one allocation; count it as
+	 * allocated and freed at once, as Go does, so that HeapObjects counts
+	 * the blocks. */
 	ms->Mallocs += cs.tinyallocs;
+	ms->Frees += cs.tinyallocs;
 	ms->TinyAllocs = cs.tinyallocs;
 	ms->HeapAlloc = alloc + cs.large_alloc_bytes - cs.large_free_bytes;
 	ms->TotalAlloc = total + cs.large_alloc_bytes;

@@ -18,7 +18,7 @@
  * g0 (the scheduler and the idle loop) is never preempted.
  *
  * Another CPU can request preemption with an IPI (preemptone), which
- * GOMAXPROCS and, later, stop-the-world use. This is sysmon's "retake"
+ * GOMAXPROCS and stop-the-world (stw.c) use. This is sysmon's "retake"
  * duty, done by each CPU's own timer instead of a monitor thread.
  */
 #include "kernel/sched/sched.h"

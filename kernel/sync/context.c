@@ -17,9 +17,10 @@
  * parent before child: a parent links a child under its own lock, the child
  * never holds its lock while taking the parent's).
  *
- * Lifetime: contexts and their Done channels are malloc'ed and, without a
- * GC, never freed; Cancel does detach a context from its parent, so a
- * long-lived parent does not accumulate canceled children.
+ * Lifetime: contexts and their Done channels are GC objects, collected once
+ * unreachable; a parent reaches its children until they are canceled, and
+ * Cancel detaches a context from its parent, so a long-lived parent does
+ * not keep canceled children alive.
  */
 #include <stdlib.h>
 #include "gort.h"

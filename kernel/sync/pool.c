@@ -13,11 +13,11 @@
  * Both run "pinned" - preemption deferred (acquirem) so that the P, and
  * with it the single-producer rule of the dequeue, cannot change.
  *
- * The victim cache: pool_cleanup, which the GC will call once per cycle
- * with the world stopped, drops every pool's victim and moves local to
- * victim. An object survives one GC in the victim cache, so a steady
- * workload does not refill the pool from scratch after each GC.
- * Until the GC exists nothing calls it (tests may).
+ * The victim cache: pool_cleanup, which the GC calls once per cycle with
+ * the world stopped (kernel/gc/mgc.c, Go's clearpools), drops every
+ * pool's victim and moves local to victim. An object survives one GC in
+ * the victim cache, so a steady workload does not refill the pool from
+ * scratch after each GC; after two cycles unused objects are garbage.
  *
  * Registration: a pool joins allPools (under allPoolsLock) the first time
  * it allocates its locals; pool_cleanup walks that list.
