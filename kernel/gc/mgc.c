@@ -235,6 +235,9 @@ static void gc_m(struct g *gp)
 	gc.pauseTotal += pause;
 	gc.cpuTotal += pause * (uint64_t)np;
 	__atomic_store_n(&gc.lastGC, gc.tEnd, __ATOMIC_RELAXED);
+	/* release; pairs with the acquire in gc_read_stats: a reader that
+	 * sees NumGC = n sees cycle n's pause and LastGC. */
+	__atomic_store_n(&gc.numgc, cycle + 1, __ATOMIC_RELEASE);
 	if (rtflags.gctrace)            /* before the next cycle may start */
 		gctrace_line(np);
 	worldsema_release();
@@ -285,12 +288,12 @@ static void forcegc_tick(void *arg, int64_t now)
 
 void gc_read_stats(struct MemStats *ms)
 {
+	ms->NumGC = __atomic_load_n(&gc.numgc, __ATOMIC_ACQUIRE);
 	ms->NextGC = gc.heapGoal == UINT64_MAX ? 0 : gc.heapGoal;
 	ms->LastGC = (uint64_t)__atomic_load_n(&gc.lastGC, __ATOMIC_RELAXED);
 	ms->HeapMarked = gc.heapMarked;
 	ms->PauseTotalNs = gc.pauseTotal;
 	memcpy(ms->PauseNs, gc.pauses, sizeof ms->PauseNs);
-	ms->NumGC = __atomic_load_n(&gc.cycles, __ATOMIC_ACQUIRE);
 	ms->NumForcedGC = gc.nforced;
 	ms->GCPercent = __atomic_load_n(&gc.percent, __ATOMIC_RELAXED);
 	ms->Finalizers = fin_nrun();

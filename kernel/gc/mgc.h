@@ -27,7 +27,11 @@ enum gc_trigger_kind {
 /* The collector's global state. Written with the world stopped or under
  * worldsema, unless noted. */
 struct gcstate {
-	uint32_t cycles;            /* cycles completed (NumGC); atomic */
+	uint32_t cycles;            /* cycles whose mark is over; atomic. GC()
+	                               and the triggers count with it. */
+	uint32_t numgc;             /* cycles completed and recorded (MemStats
+	                               NumGC): published after the pause
+	                               figures; atomic */
 	uint32_t nforced;
 	int32_t percent;            /* GOGC, -1 = off; atomic */
 	enum gc_trigger_kind kind;  /* of the cycle being run */

@@ -19,15 +19,19 @@
  * counter):
  *   - .data and .bss, except the .bss.noscan section (boot and trap stacks,
  *     scanned below only where in use);
- *   - every goroutine's stack from its saved sp to the top of its slot,
- *     which holds the G itself: the registers saved by the context switch
- *     or, for a preempted G, by asyncPreempt, its entry argument, its
- *     sudogs. 16 goroutines per job;
+ *   - every goroutine's stack from its saved sp up to its G, which sits at
+ *     the top of the slot (registers saved by asyncPreempt for a preempted
+ *     G are on that stack), then the G's pointer fields precisely: the
+ *     registers saved by the context switch, its entry argument, its
+ *     sudogs, its thread-locals. 16 goroutines per job;
  *   - each M's g0 stack from where it parked for the stop;
  *   - every allocated malloc object (malloc's spans, found by walking each
  *     arena's span map; one job per arena): explicitly managed memory that
  *     may hold GC pointers, scanned and never collected;
- *   - runtime structures outside the heap: the per-P timer heaps;
+ *   - runtime structures outside the heap: the per-P timer heaps, entry by
+ *     entry (the scheduler's tables are in .bss.noscan: full of
+ *     timestamps that look like heap addresses, and no pointer the GC
+ *     needs);
  *   - finalizers: the contents of every object with a finalizer (not the
  *     object: it must be able to become unreachable) and the queue of
  *     finalizers waiting to run (mfinal.c).
@@ -185,17 +189,31 @@ static void scan_malloc_span(struct mspan *s, void *arg)
 	}
 }
 
+#define SCANFIELD(mk, gp, f) scanblock(mk, (uintptr_t)&(gp)->f, (uintptr_t)(&(gp)->f + 1))
+
+/* A goroutine: its stack conservatively from the saved sp up to the G
+ * (which sits at the top of the slot), then the G's own fields that may
+ * hold pointers - precisely: the G's layout is the runtime's, and its
+ * other fields are timestamps and counters that would look like heap
+ * addresses. */
 static void scan_g(struct marker *mk, struct g *gp)
 {
 	if (gstatus(gp) == Gdead)
 		return;
 	uintptr_t sp = arch_context_sp(&gp->ctx);
-	uintptr_t top = gp->stack_slot + stack_reserve();
+	uintptr_t top = (uintptr_t)gp;
 	if (sp < gp->stack_mapped || sp > top)
 		throw("gc: goroutine %llu: saved sp %#lx outside its stack [%#lx, %#lx)",
 		      (unsigned long long)gp->goid, (unsigned long)sp,
 		      (unsigned long)gp->stack_mapped, (unsigned long)top);
 	scanblock(mk, sp, top);
+	SCANFIELD(mk, gp, ctx);         /* callee-saved registers, int and FP */
+	SCANFIELD(mk, gp, arg);         /* the entry argument */
+	SCANFIELD(mk, gp, waiting);     /* sudogs (malloc blocks) */
+	SCANFIELD(mk, gp, param);
+	SCANFIELD(mk, gp, park_lock);
+	SCANFIELD(mk, gp, tls);         /* picolibc's thread-locals */
+	SCANFIELD(mk, gp, sleeptimer.arg);
 }
 
 static void scan_runtime(struct marker *mk)
@@ -204,7 +222,7 @@ static void scan_runtime(struct marker *mk)
 	 * holding the timer (a Timer, a sleeping G, a Context). */
 	for (int i = 0; i < MAXCPU; i++) {
 		struct timers *ts = &allp[i].timers;
-		if (ts->heap != NULL && ts->heap != ts->inline_heap)
+		if (ts->heap != NULL)
 			scanblock(mk, (uintptr_t)ts->heap, (uintptr_t)(ts->heap + ts->len));
 	}
 }

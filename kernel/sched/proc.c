@@ -46,9 +46,15 @@
 #include "kernel/lib/bootargs.h"
 #include "boot/boot.h"
 
-struct schedt sched;
-struct m allm[MAXCPU];
-struct p allp[MAXCPU];
+/* The scheduler's tables hold no pointer into the GC heap that the GC
+ * needs from here (G pointers lead to stack slots; timer heaps are scanned
+ * entry by entry, kernel/gc/mgcmark.c), but plenty of timestamps and tick
+ * counts that look like heap addresses: .bss.noscan keeps the conservative
+ * scan of .bss away from them (linker scripts). */
+#define SCHED_NOSCAN __attribute__((section(".bss.noscan.sched")))
+struct schedt sched SCHED_NOSCAN;
+struct m allm[MAXCPU] SCHED_NOSCAN;
+struct p allp[MAXCPU] SCHED_NOSCAN;
 int ncpu;
 int gomaxprocs;                /* atomic: read anywhere, written by GOMAXPROCS */
 size_t tls_size;
