@@ -193,8 +193,12 @@ void mcall(void (*fn)(struct g *))
 	arch_irq_restore(flags);
 }
 
-/* Run gp on this M. Returns on g0 when gp gives up the CPU. */
-static void execute(struct m *m, struct g *gp)
+/* Run gp on this M. Returns on g0 when gp gives up the CPU. A G taken
+ * from runnext (inherit) shares the time slice of the one that readied it,
+ * as Go's inheritTime: two goroutines handing the CPU back and forth, or a
+ * goroutine readying itself (a GC() caller after each cycle), cannot keep
+ * the rest of the run queue waiting past one slice. */
+static void execute(struct m *m, struct g *gp, bool inherit)
 {
 	struct p *pp = m->p;
 	casgstatus(gp, Grunnable, Grunning);
@@ -204,7 +208,10 @@ static void execute(struct m *m, struct g *gp)
 	pp->schedtick++;
 	memcpy(m->tls, gp->tls, tls_size);
 	arch_irq_disable();
-	m->slice_end = arch_ticks() + sched.slice_ticks;
+	uint64_t now = arch_ticks();
+	if (!inherit || pp->slice_end <= now)
+		pp->slice_end = now + sched.slice_ticks;
+	m->slice_end = pp->slice_end;
 	arm_timer(m);
 	arch_setg(m, gp);
 	arch_switch(&m->g0.ctx, &gp->ctx);
@@ -271,7 +278,7 @@ static bool any_runq_work(void)
 	return false;
 }
 
-static struct g *findrunnable(struct m *m)
+static struct g *findrunnable(struct m *m, bool *inherit)
 {
 	for (;;) {
 		arch_irq_enable();
@@ -295,6 +302,7 @@ static struct g *findrunnable(struct m *m)
 		struct p *pp = m->p;
 		struct g *gp = NULL;
 		int64_t now = nanotime();
+		*inherit = false;
 		if (pp->schedtick % 61 == 0 &&
 		    __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) > 0) {
 			spin_lock(&sched.lock);
@@ -304,7 +312,7 @@ static struct g *findrunnable(struct m *m)
 		if (gp == NULL && timers_next(&pp->timers) <= now)
 			timers_run(pp, now);
 		if (gp == NULL)
-			gp = runq_get(&pp->runq);
+			gp = runq_get_inherit(&pp->runq, inherit);
 		if (gp == NULL && __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) > 0) {
 			spin_lock(&sched.lock);
 			gp = globrunqget(pp, 0);
@@ -374,8 +382,9 @@ static _Noreturn void schedule_loop(void)
 {
 	struct m *m = getm();
 	for (;;) {
-		struct g *gp = findrunnable(m);
-		execute(m, gp);
+		bool inherit;
+		struct g *gp = findrunnable(m, &inherit);
+		execute(m, gp, inherit);
 		/* gp gave up the CPU; finish its request here on g0 */
 		struct g *prev = m->mcall_g;
 		m->mcall_g = NULL;

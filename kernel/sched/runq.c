@@ -82,14 +82,16 @@ struct g **runq_put(struct runq *q, struct g *gp, bool next,
 	}
 }
 
-struct g *runq_get(struct runq *q)
+struct g *runq_get_inherit(struct runq *q, bool *inherit)
 {
 	struct g *next = __atomic_load_n(&q->runnext, __ATOMIC_RELAXED);
+	*inherit = true;
 	/* acquire; pairs with the release exchange in runq_put. */
 	if (next != NULL &&
 	    __atomic_compare_exchange_n(&q->runnext, &next, NULL, false,
 	                                __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return next;
+	*inherit = false;
 	for (;;) {
 		/* acquire; pairs with the release CAS of other consumers. */
 		uint32_t h = __atomic_load_n(&q->head, __ATOMIC_ACQUIRE);

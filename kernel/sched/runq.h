@@ -31,8 +31,15 @@ struct runq {
 struct g **runq_put(struct runq *q, struct g *gp, bool next,
                     struct g **overflow, uint32_t *n);
 
-/* Owner only. runnext first, then the head. NULL if empty. */
-struct g *runq_get(struct runq *q);
+/* Owner only. runnext first, then the head. NULL if empty. *inherit says
+ * whether it came from runnext (it then shares the current time slice,
+ * Go's inheritTime). */
+struct g *runq_get_inherit(struct runq *q, bool *inherit);
+static inline struct g *runq_get(struct runq *q)
+{
+	bool inherit;
+	return runq_get_inherit(q, &inherit);
+}
 
 /* Thief: move about half of src's Gs into dst (which must be empty enough;
  * it is the thief's own queue) and return one of them to run, or NULL.

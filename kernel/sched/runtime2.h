@@ -111,6 +111,8 @@ struct p {
 	struct m *m;            /* M holding this P, or NULL */
 	uint32_t schedtick;     /* incremented on every schedule(); owner P */
 	struct runq runq;       /* lock-free local run queue + runnext (runq.h) */
+	uint64_t slice_end;     /* tick at which the current slice ends (shared by
+	                           Gs taken from runnext); owner P */
 	struct p *link;         /* idle P list; sched.lock */
 	struct g *gfree;        /* free G cache (dead Gs with stacks); owner P */
 	int ngfree;
