@@ -1,6 +1,6 @@
 // TEST: smp=1,2,4 bootargs="gccheckmark=1 test=1" status=2 timeout=120
-// EXPECT: checkmark
-// EXPECT: ^fatal error: .*checkmark
+// EXPECT: ^runtime: checkmark found unmarked object 0x[0-9a-f]+ \(size [0-9]+, span class [0-9]+\), reachable from
+// EXPECT: ^fatal error: checkmark found unmarked object$
 // REJECT: ^PASS
 // REJECT: ^FAIL
 // TEST: smp=1,2,4 bootargs="gccheckmark=1 gcpoison=1" status=0 timeout=120
@@ -20,9 +20,11 @@
  * depth TREE_DEPTH, all mallocgc objects, each node carrying a magic word
  * derived from its address and a checksummed payload), then:
  *   test=1: sets the hook to 7 and calls GC() with gccheckmark=1: the
- *           checkmark pass must find the dropped objects and die with a
- *           fatal error naming "checkmark" (status 2). If GC() returns,
- *           the test prints FAIL and exits 1.
+ *           checkmark pass must find the dropped objects and die (status 2)
+ *           with "runtime: checkmark found unmarked object 0x... (size N,
+ *           span class C), reachable from <root>" and "fatal error:
+ *           checkmark found unmarked object". If GC() returns, the test
+ *           prints FAIL and exits 1.
  *   test=0: the same without the hook: GC() several times (each cycle
  *           verified by checkmark), then every node must be intact: PASS.
  *   test=2: the hook without checkmark, with gcpoison=1: the dropped nodes
@@ -78,7 +80,10 @@ static struct node *build_tree(int depth, uint64_t *v)
 	return n;
 }
 
-static bool node_ok(const struct node *n) { return n->magic == (NMAGIC ^ (uintptr_t)n) && n->sum == h(n->val); }
+static bool node_ok(const struct node *n)
+{
+	return n->magic == (NMAGIC ^ (uintptr_t)n) && n->sum == h(n->val);
+}
 
 /* Count bad nodes; do not follow pointers out of a bad node. */
 static uint64_t check_tree(const struct node *n, uint64_t *seen)

@@ -4,6 +4,7 @@
 // EXPECT: ^gc [0-9]+ @[0-9]+\.[0-9]+s [0-9]+%: [0-9.]+\+[0-9.]+\+[0-9.]+ ms clock, [0-9.]+\+[0-9.]+/[0-9.]+/[0-9.]+\+[0-9.]+ ms cpu, [0-9]+->[0-9]+->[0-9]+ MB, [0-9]+ MB goal, [0-9]+ P \(forced\)$
 // EXPECT: ^gc [0-9]+ @[0-9]+\.[0-9]+s [0-9]+%: [0-9.]+\+[0-9.]+\+[0-9.]+ ms clock, [0-9.]+\+[0-9.]+/[0-9.]+/[0-9.]+\+[0-9.]+ ms cpu, [0-9]+->[0-9]+->[0-9]+ MB, [0-9]+ MB goal, [0-9]+ P$
 // EXPECT: ^gc_trace: [0-9]+ cycles \([0-9]+ forced\), MemStats consistent$
+// EXPECT: ^gc_trace: MemStats snapshots consistent with NumGC$
 // EXPECT: ^gc_trace: no forced cycle in 1 s at the default forcegc period$
 // EXPECT: ^PASS$
 // REJECT: ^gc [0-9]+ .*[^)P]$
@@ -24,17 +25,27 @@
  * ones), NumForcedGC the 3 GC() calls exactly, PauseTotalNs > 0, the last
  * pause PauseNs[(NumGC+255)%256] > 0 and <= PauseTotalNs, NextGC >= 4 MiB
  * (the minimum goal), LastGC > 0 and not in the future, LastGC after the
- * last cycle later than before it, HeapMarked > 0. Then, idle for 1 s at
- * the default forced-cycle period (2 minutes): no cycle runs.
+ * last cycle later than before it, HeapMarked > 0. Then 100 GC() calls
+ * while another goroutine reads MemStats in a loop: every snapshot must be
+ * consistent - the pause of the last cycle it counts,
+ * PauseNs[(NumGC+255)%256], is never 0 (fewer than 256 cycles run, so
+ * each slot is written once) and LastGC never goes back (fails if NumGC
+ * is published before the cycle's statistics, or read after them). Then,
+ * idle for 1 s at the default forced-cycle period (2 minutes): no cycle
+ * runs.
  *
- * test=1 (forcegc=300): no allocation, Sleep(2 s): sysmon must force a
- * cycle every 300 ms: NumGC and NumForcedGC grow by at least 3 (about 6
- * expected; 3 leaves room for a loaded host).
+ * test=1 (forcegc=300): no allocation for 2 s (main polls MemStats every
+ * 5 ms): sysmon must force a cycle every 300 ms: NumGC and NumForcedGC grow
+ * by at least 3 (about 6 expected; 3 leaves room for a loaded host), and
+ * the mean interval between the forced cycles' ends (each new LastGC) is
+ * at most 1.5 x 300 ms: a period that is really twice forcegc (a check
+ * "no cycle for forcegc ms" made only every forcegc ms) fails here.
  */
 #include "tests/qemu/testing.h"
 #include "gort.h"
 
 #define MiB (1u << 20)
+#define FORCEGC_MS 300          /* the TEST line's forcegc= */
 
 static WaitGroup wg;
 static void make_garbage(void *arg)
@@ -42,6 +53,33 @@ static void make_garbage(void *arg)
 	for (size_t done = 0; done < 24 * MiB; done += 512) {
 		uint64_t *p = mallocgc(512);
 		p[0] = done;
+	}
+	WaitGroup_Done(&wg);
+}
+
+/* Reads MemStats in a loop while main runs cycles. With fewer than 256
+ * cycles in all, every PauseNs slot is written once: the slot of the last
+ * completed cycle, PauseNs[(NumGC+255)%256], must never read 0, and LastGC
+ * must never go back. */
+#define SNAP_CYCLES 100
+static volatile int reader_stop;
+static int64_t snapshots, snap_bad;
+static void reader(void *arg)
+{
+	static struct MemStats m;            /* big: not on the stack */
+	uint64_t last = 0;
+	while (!__atomic_load_n(&reader_stop, __ATOMIC_RELAXED)) {
+		ReadMemStats(&m);
+		snapshots++;
+		uint64_t pause = m.PauseNs[(m.NumGC + 255) % 256];
+		if (m.NumGC > 0 && (pause == 0 || m.LastGC == 0 || m.LastGC < last)) {
+			if (snap_bad++ < 5)
+				printf("gc_trace: inconsistent snapshot: NumGC %u, PauseNs[%u] %llu, "
+				       "LastGC %llu (previous snapshot %llu)\n", m.NumGC,
+				       (m.NumGC + 255) % 256, (unsigned long long)pause,
+				       (unsigned long long)m.LastGC, (unsigned long long)last);
+		}
+		last = m.LastGC;
 	}
 	WaitGroup_Done(&wg);
 }
@@ -64,13 +102,33 @@ int main(void)
 	struct MemStats m0, m1, m2, m3;
 	ReadMemStats(&m0);
 	if (BootFlagTest() == 1) {
-		Sleep(2 * Second);
+		/* Poll (no allocation) and note when each cycle ended (LastGC). */
+		int64_t ends[64];
+		int n = 0;
+		uint64_t seen = m0.LastGC;
+		int64_t t0 = nanotime();
+		while (nanotime() - t0 < 2 * Second) {
+			Sleep(5 * Millisecond);
+			ReadMemStats(&m1);
+			if (m1.LastGC != seen) {
+				seen = m1.LastGC;
+				if (n < 64)
+					ends[n++] = (int64_t)m1.LastGC;
+			}
+		}
 		ReadMemStats(&m1);
-		uint32_t n = m1.NumGC - m0.NumGC, f = m1.NumForcedGC - m0.NumForcedGC;
+		uint32_t cycles = m1.NumGC - m0.NumGC, f = m1.NumForcedGC - m0.NumForcedGC;
 		printf("gc_trace: forcegc=300: NumGC %u -> %u, NumForcedGC %u -> %u\n", m0.NumGC,
 		       m1.NumGC, m0.NumForcedGC, m1.NumForcedGC);
-		CHECK(n >= 3, "only %u cycles in 2 s with forcegc=300", n);
+		CHECK(cycles >= 3, "only %u cycles in 2 s with forcegc=300", cycles);
 		CHECK(f >= 3, "only %u forced cycles in 2 s with forcegc=300", f);
+		CHECK(n >= 3, "saw only %d cycle ends while polling", n);
+		int64_t mean = (ends[n - 1] - ends[0]) / (n - 1);
+		printf("gc_trace: forcegc=300: mean interval between forced cycles %lld ms\n",
+		       (long long)(mean / Millisecond));
+		CHECK(mean <= FORCEGC_MS * 3 / 2 * Millisecond,
+		      "forced cycles every %lld ms on average, want about %d (at most %d)",
+		      (long long)(mean / Millisecond), FORCEGC_MS, FORCEGC_MS * 3 / 2);
 		check_stats(&m1, "forcegc");
 		printf("gc_trace: forcegc=300: %u forced cycles in 2 s without allocation\n", f);
 		printf("PASS\n");
@@ -104,6 +162,26 @@ int main(void)
 	check_stats(&m2, "after allocation");
 	printf("gc_trace: %u cycles (%u forced), MemStats consistent\n", m2.NumGC, m2.NumForcedGC);
 
+	/* MemStats snapshots while cycles complete: a reader that sees NumGC
+	 * = n must see cycle n's pause and end time too. */
+	WaitGroup_Add(&wg, 1);
+	go(reader, NULL);
+	int64_t ts = nanotime();
+	for (int i = 0; i < SNAP_CYCLES; i++)
+		GC();
+	ts = nanotime() - ts;
+	__atomic_store_n(&reader_stop, 1, __ATOMIC_RELAXED);
+	WaitGroup_Wait(&wg);
+	printf("gc_trace: %lld MemStats snapshots during %d GC() calls (%lld ms)\n",
+	       (long long)snapshots, SNAP_CYCLES, (long long)(ts / Millisecond));
+	/* With one CPU the reader only runs between cycles, if at all; with
+	 * more it must have run, or the check below proves nothing. */
+	CHECK(NumCPU() == 1 || snapshots > 0, "the MemStats reader never ran");
+	CHECK(snap_bad == 0, "%lld of %lld MemStats snapshots inconsistent", (long long)snap_bad,
+	      (long long)snapshots);
+	printf("gc_trace: MemStats snapshots consistent with NumGC\n");
+
+	ReadMemStats(&m2);
 	Sleep(Second);
 	ReadMemStats(&m3);
 	CHECK(m3.NumGC == m2.NumGC, "%u cycles in 1 s idle at the default forcegc period",
