@@ -351,6 +351,7 @@ void gc_markhelp(struct m *m)
 
 void gc_mark_init(void)
 {
+	pool.wait = cpu_wait_short;
 	/* A first cycle run because memory ran out must still find work
 	 * buffers: take them now (they are kept for every cycle). */
 	workpool_reserve(&pool, 4);
@@ -382,7 +383,7 @@ void gc_mark(void)
 	__atomic_store_n(&gc_markhelp_wanted, 0, __ATOMIC_SEQ_CST);
 	/* acquire; pairs with the helpers' release decrement */
 	while (__atomic_load_n(&nhelping, __ATOMIC_ACQUIRE) != 0)
-		arch_cpu_relax();
+		cpu_wait_short();
 	/* acquire; pairs with the release that set done: every mark bit set
 	 * by any worker is visible from here on (sweeping reads them). */
 	(void)__atomic_load_n(&pool.done, __ATOMIC_ACQUIRE);

@@ -19,8 +19,18 @@
  *   worker only leaves the count under the same lock that the check holds,
  *   so the check sees a consistent state.
  *
+ *   A worker may also leave before the end (gcw_get_or_leave, then
+ *   gcw_leave): helpers with nothing to do for a while go back to sleep.
+ *   Leaving uncounts it from njoined and nwait under the lock, and if the
+ *   others were only waiting for it, the mark is over then.
+ *
+ * Waiting: between polls an idle worker calls pool->wait if set (the
+ * kernel's short wfi, so that vCPUs run round-robin by QEMU -icount get
+ * their turn) every 64 polls, and arch_cpu_relax otherwise.
+ *
  * Buffers come from the page heap (manual spans, never scanned) and are
- * kept on the empty list for the next cycle.
+ * kept on the empty list for the next cycle; 4 pages are reserved at boot
+ * so that a cycle run because memory ran out still has some.
  */
 #include <string.h>
 #include "kernel/gc/mgcwork.h"
@@ -207,7 +217,10 @@ bool gcw_get_or_leave(struct gcwork *w, uintptr_t *obj, uint32_t spins, bool *le
 		while (__atomic_load_n(&p->nfull, __ATOMIC_RELAXED) == 0 &&
 		       !__atomic_load_n(&p->done, __ATOMIC_ACQUIRE) &&
 		       (spins == 0 || idle < spins)) {
-			arch_cpu_relax();
+			if (p->wait != NULL && (idle & 63) == 63)
+				p->wait();
+			else
+				arch_cpu_relax();
 			idle++;
 		}
 		spin_lock(&p->lock);

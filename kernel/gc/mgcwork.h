@@ -33,6 +33,10 @@ struct workpool {
 	int32_t nwait;                  /* of them, waiting for work */
 	uint32_t done;                  /* atomic: set once, under lock */
 	uint64_t nbufs;                 /* buffers ever made (statistics) */
+	void (*wait)(void);             /* if set: how an idle worker waits
+	                                   between polls (kernel: a short wfi,
+	                                   so that vCPUs run round-robin in QEMU
+	                                   -icount can progress); else it spins */
 };
 
 /* One worker's cache (Go's gcWork): two buffers, so that a worker that

@@ -51,6 +51,7 @@ void worldsema_release(void);
 void stopTheWorld(void);               /* g0, holding a P and worldsema */
 void startTheWorld(void);
 void gcstopm_locked(struct m *m);      /* stop m's P for the STW; sched.lock held */
+void cpu_wait_short(void);             /* g0: idle ~20 us in wfi (not a spin) */
 static inline bool gcwaiting(void)
 {
 	/* acquire; pairs with the seq_cst store in stopTheWorld */

@@ -31,7 +31,22 @@
 #include "kernel/lib/print.h"
 
 #define STW_RESEND_NS   (200 * 1000)            /* re-send IPIs every 200 us */
+#define CPU_WAIT_NS     (20 * 1000)             /* cpu_wait_short */
 #define STW_TIMEOUT_NS  (10LL * 1000 * 1000 * 1000)
+
+/* Wait a few microseconds in wfi instead of spinning. On a board the core
+ * idles; under QEMU's single-threaded round-robin TCG (-icount) a busy
+ * loop would keep every other vCPU from running - the very CPUs being
+ * waited for - and the wait would never end. Leaves this CPU's timer
+ * disarmed: callers are on g0, and the scheduler re-arms it. */
+void cpu_wait_short(void)
+{
+	unsigned long flags = arch_irq_save();
+	arch_timer_set(arch_ticks() + ns_to_ticks(CPU_WAIT_NS));
+	arch_wfi();
+	arch_timer_set(UINT64_MAX);     /* also clears the pending interrupt */
+	arch_irq_restore(flags);
+}
 
 void worldsema_acquire(void)
 {
@@ -110,7 +125,7 @@ void stopTheWorld(void)
 	if (running > 0)
 		preempt_running();
 	while (__atomic_load_n(&sched.stopwait, __ATOMIC_ACQUIRE) > 0) {
-		arch_cpu_relax();
+		cpu_wait_short();
 		int64_t now = nanotime();
 		if (now - last < STW_RESEND_NS)
 			continue;
