@@ -3,10 +3,27 @@
 # instruction counting (-icount shift=0,sleep=off, one vCPU), per arch.
 # Prints the "bench:" lines, writes bench/results/<arch>.csv and refreshes
 # the table in bench/README.md. Figures are reported, never asserted.
+# A line "// BENCH: mem=512M" in a benchmark's main.c gives its QEMU RAM
+# (default 256M). Two benchmarks run their own way: scale (without -icount,
+# -smp 1 and 2) and gc (-icount at -smp 1 and 4, then without -icount at
+# -smp 4); see below.
 set -u
 cd "$(dirname "$0")/.."
 ARCHES=${ARCHES:-"riscv64 aarch64"}
 mkdir -p bench/results
+# Clock ticks the host's CPUs have spent busy so far (all of them, /proc/stat).
+host_busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+# Before a wall-clock run: wait (up to 2 minutes) for a second in which other
+# programs keep less than a quarter of a core busy.
+wait_host_quiet() {
+	local hz i t0
+	hz=$(getconf CLK_TCK)
+	for i in $(seq 120); do
+		t0=$(host_busy_ticks); sleep 1
+		[ $(( ($(host_busy_ticks) - t0) * 4 )) -lt "$hz" ] && return 0
+	done
+	echo "bench/run.sh: the host stayed busy; wall-clock figures measured anyway" >&2
+}
 qver=$(qemu-system-riscv64 --version | head -n 1 | sed 's/QEMU emulator version //')
 for arch in $ARCHES; do
 	benches=()
@@ -19,6 +36,9 @@ for arch in $ARCHES; do
 	echo "arch,metric,value,unit,baseline,baseline_value,ratio" > "$csv"
 	for b in "${benches[@]}"; do
 		log=build/$arch-gcc/$b.bench.log
+		img=build/$arch-gcc/$b.bin
+		mem=$(sed -n 's|^// BENCH:.*mem=\([0-9]*[MG]\).*|\1|p' "bench/$b/main.c" | head -n 1)
+		mem=${mem:-256M}
 		if [ "$b" = scale ]; then
 			# Parallel speed-up: real multi-threaded emulation, no -icount,
 			# -smp 1 then -smp 2 in one invocation (best of 3 each).
@@ -35,8 +55,36 @@ for arch in $ARCHES; do
 			fi
 			continue
 		fi
-		ARCH=$arch SMP=1 ICOUNT=1 TIMEOUT=300 qemu/run.sh "build/$arch-gcc/$b.bin" > "$log" 2>&1
-		grep '^bench:' "$log"
+		if [ "$b" = gc ]; then
+			# The exact figures under -icount at -smp 1, the same at -smp 4
+			# (instructions summed over the CPUs), then wall clock without
+			# -icount at -smp 4 (GOMAXPROCS 1, 2, 4 in turn in one boot, the
+			# parallel speed-up), with the load that other programs put on
+			# the host meanwhile as a row of its own. See bench/gc/main.c.
+			for s in 1 4; do
+				ARCH=$arch SMP=$s MEM=$mem ICOUNT=1 TIMEOUT=600 qemu/run.sh "$img" ||
+					echo "gc: warning: the -icount -smp $s run failed (status $?): no figures from it"
+			done > "$log" 2>&1
+			wait_host_quiet
+			b0=$(host_busy_ticks)
+			TIMEFORMAT='%R %U %S'
+			if ! { time ARCH=$arch SMP=4 MEM=$mem BOOTARGS=test=2 TIMEOUT=600 \
+				qemu/run.sh "$img" >> "$log" 2>&1; } 2> "$log.time"; then
+				echo "gc: warning: the wall-clock run failed: no figures from it" >> "$log"
+			fi
+			# What else kept the host busy meanwhile: all CPU time spent on
+			# the host during the run minus QEMU's own, per second of run.
+			read -r real user sys < "$log.time"
+			awk -v b="$(( $(host_busy_ticks) - b0 ))" -v hz="$(getconf CLK_TCK)" -v r="$real" \
+			    -v u="$user" -v s="$sys" -v a="$arch" -v n="$(nproc)" 'BEGIN {
+				o = (b / hz - u - s) / r; if (o < 0) o = 0
+				printf "bench: %s gc_wall_host_other_load %.2f cores_busy_with_other_work_of_%d\n", a, o, n
+			}' >> "$log"
+		else
+			ARCH=$arch SMP=1 MEM=$mem ICOUNT=1 TIMEOUT=300 qemu/run.sh "$img" > "$log" 2>&1
+		fi
+		sed -i 's/\r$//' "$log"          # the console ends lines with CR LF
+		grep -E '^(bench:|gc: warning)' "$log"
 		grep '^bench:' "$log" | grep -v 'warning' | awk '{
 			base=""; bv=""; r="";
 			for (i = 6; i <= NF; i++) {
@@ -49,7 +97,9 @@ done
 # Refresh the table between the markers in bench/README.md.
 {
 	echo "<!-- results:begin -->"
-	echo "Measured $(date -u +%Y-%m-%d) with QEMU $qver, gcc builds, \`-icount shift=0,sleep=off\`, 1 vCPU."
+	echo "Measured $(date -u +%Y-%m-%d) with QEMU $qver, gcc builds, \`-icount shift=0,sleep=off\`, 1 vCPU;"
+	echo "except scale_2 and gc_*_wall / gc_pause_speedup_* (wall clock without \`-icount\`, on a"
+	echo "$(nproc)-core host; gc_wall_host_other_load: how busy other programs kept it) and gc_*_smp4* (4 vCPUs)."
 	echo
 	echo "| arch | metric | value | unit | baseline | ratio |"
 	echo "|---|---|---|---|---|---|"
