@@ -183,7 +183,7 @@ static __attribute__((noinline)) void *alloc_large(size_t size, bool noscan, boo
 	return p;
 }
 
-static void *mallocgc_small1(struct mcache *c, size_t size, bool noscan, bool collect)
+static inline __attribute__((always_inline)) void *mallocgc_small1(struct mcache *c, size_t size, bool noscan, bool collect)
 {
 	void *p;
 	if (noscan && collect && size < TINY_SIZE) {
@@ -250,10 +250,10 @@ void *mallocgc_impl(size_t size, bool noscan, bool collect)
 
 /* ---- free ------------------------------------------------------------------ */
 
-struct mspan *object_span(void *ptr, const char *who)
+/* The checks of object_span on a span already looked up. */
+static inline void object_check(struct mspan *s, void *ptr, const char *who)
 {
 	uintptr_t p = (uintptr_t)ptr;
-	struct mspan *s = spanOf(p);
 	if (s == NULL)
 		throw("%s: invalid pointer %p (not from the heap)", who, ptr);
 	if (s->state != mSpanInUse || p < s->startAddr ||
@@ -272,6 +272,12 @@ struct mspan *object_span(void *ptr, const char *who)
 	}
 	if (!span_is_alloc(s, idx))
 		throw("%s: double free of %p", who, ptr);
+}
+
+struct mspan *object_span(void *ptr, const char *who)
+{
+	struct mspan *s = spanOf((uintptr_t)ptr);
+	object_check(s, ptr, who);
 	return s;
 }
 
@@ -285,36 +291,37 @@ void poison_fill(void *p, size_t n)
 void free_impl(void *ptr, const char *who)
 {
 	uintptr_t p = (uintptr_t)ptr;
-	/* Preemption deferred: the whole free happens between two GC cycles
-	 * (a stop-the-world in the middle would sweep the span under us). */
-	acquirem();
+	/* Pinned (preemption deferred) throughout: the whole free happens
+	 * between two GC cycles - a stop-the-world in the middle would sweep
+	 * the span under us. */
+	struct mcache *c = mcache_get();
 	struct mspan *s = spanOf(p);
-	if (s != NULL && s->state == mSpanInUse && s->collect)
+	if (s != NULL && s->collect && s->state == mSpanInUse &&
+	    __atomic_load_n(&s->sweepgen, __ATOMIC_ACQUIRE) !=
+	    __atomic_load_n(&mheap_sweepgen, __ATOMIC_RELAXED))
 		span_ensure_swept(s);   /* the bits must be this cycle's */
-	s = object_span(ptr, who);
+	object_check(s, ptr, who);
 	int sizeclass = spanclass_sizeclass(s->spanclass);
 	uint32_t idx = sizeclass == 0 ? 0 : span_objindex(s, p);
+	size_t bytes = s->elemsize;
 	if (s->collect) {
 		if (__atomic_load_n(&fin_nregistered, __ATOMIC_RELAXED) != 0)
 			fin_forget(p);
-		gc_heaplive_add(-(int64_t)s->elemsize);
+		gc_heaplive_add(-(int64_t)bytes);
 	}
-	if (rtflags.gcpoison)
-		poison_fill(ptr, s->elemsize);
+	if (__builtin_expect(rtflags.gcpoison, 0))
+		poison_fill(ptr, bytes);
 	if (!span_clear_alloc(s, idx))
 		throw("%s: double free of %p", who, ptr);
 	int32_t nelems = s->nelems;
-	size_t bytes = s->elemsize;
 	/* acq_rel: pairs with uncacheSpan's add and freeSlow's load. */
 	int32_t n = __atomic_sub_fetch(&s->allocCount, 1, __ATOMIC_ACQ_REL);
 	if (n == 0 || n == nelems - 1)
 		mcentral_freeSlow(s);   /* s may be gone after this */
-	struct mcache *c = mcache_get();
 	stat_add(&c->st.nfree[sizeclass], 1);
 	if (sizeclass == 0)
 		stat_add(&c->st.large_free_bytes, bytes);
 	mcache_put(c);
-	releasem();
 }
 
 /* Objects the sweeper freed, from any CPU, with or without a P. */
