@@ -55,19 +55,29 @@ static void selunlock(struct SelectCase *cs, const uint16_t *lockorder, int n)
 }
 
 /* gopark hook, on g0 after the G is parked: release every channel lock.
- * g->waiting lists the sudogs in lockorder. The next link is read before
- * each unlock: once the last channel is unlocked the G may already be
- * running again, and its sudogs are no longer ours to look at. */
+ * g->waiting lists the sudogs in lockorder. First the G's preemption count
+ * drops by the number of locks, while it cannot run (spinlock.h says why
+ * it must come first); then the locks go, the next link read before each
+ * unlock: once a channel is unlocked the G may be woken, and once it has
+ * relocked everything its sudogs are no longer ours to look at. */
 static bool selparkcommit(struct g *gp, void *unused)
 {
 	struct hchan *lastc = NULL;
+	int nlocks = 0;
+	for (struct sudog *sg = gp->waiting; sg != NULL; sg = sg->waitlink) {
+		if (sg->c != lastc)
+			nlocks++;
+		lastc = sg->c;
+	}
+	gp->nopreempt -= nlocks;
+	lastc = NULL;
 	for (struct sudog *sg = gp->waiting; sg != NULL; sg = sg->waitlink) {
 		if (sg->c != lastc && lastc != NULL)
-			spin_unlock_park(&lastc->lock, gp);
+			spin_unlock_parked(&lastc->lock);
 		lastc = sg->c;
 	}
 	if (lastc != NULL)
-		spin_unlock_park(&lastc->lock, gp);
+		spin_unlock_parked(&lastc->lock);
 	return true;
 }
 

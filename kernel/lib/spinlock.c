@@ -72,10 +72,9 @@ void spin_unlock(spinlock_t *l)
 
 /* Release a lock taken by gp, from g0 after gp parked (gopark's unlockf):
  * the preemption deferral belongs to gp, not to g0. */
-void spin_unlock_park(spinlock_t *l, struct g *gp)
+void spin_unlock_parked(spinlock_t *l)
 {
 	spin_release(l);
-	gp->nopreempt--;
 }
 
 bool spin_is_locked(spinlock_t *l)

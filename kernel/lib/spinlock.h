@@ -34,7 +34,14 @@ bool spin_is_locked(spinlock_t *l);
 unsigned long spin_lock_irqsave(spinlock_t *l);
 void spin_unlock_irqrestore(spinlock_t *l, unsigned long flags);
 struct g;
-void spin_unlock_park(spinlock_t *l, struct g *gp);
+/* gopark hand-offs, on g0, for a goroutine gp that parked holding runtime
+ * locks: first drop gp->nopreempt by the number of locks it holds (while
+ * gp cannot run: nobody else touches the count), then release each lock
+ * with spin_unlock_parked. In the other order, releasing a lock lets a
+ * waker make gp run on another CPU, whose own nopreempt++ would race with
+ * this CPU's decrement: a lost update left a goroutine preemptible while it
+ * held channel locks, and every CPU spun on them for ever. */
+void spin_unlock_parked(spinlock_t *l);
 
 /* Defer / re-allow async preemption of the running goroutine (Go's
  * acquirem/releasem). releasem yields if a preemption arrived meanwhile. */

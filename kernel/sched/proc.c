@@ -529,7 +529,8 @@ void gopark(bool (*unlockf)(struct g *, void *), void *lock, enum waitreason r)
 
 static bool unlock_spinlock(struct g *gp, void *lock)
 {
-	spin_unlock_park(lock, gp);
+	gp->nopreempt--;                /* before the release (spinlock.h) */
+	spin_unlock_parked(lock);
 	return true;
 }
 
