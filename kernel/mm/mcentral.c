@@ -72,22 +72,19 @@ static struct mspan *grow(int ac)
 	return s;
 }
 
-/* File s (swept, on no list) by its count. lock held; may drop it to release. */
-static void file_locked(struct mcentral *mc, struct mspan *s, bool *released)
+/* File s (swept, on no list) by its count, and drop the lock: an empty
+ * span goes back to mheap after the unlock (lock order). lock held. */
+static void file_unlock(struct mcentral *mc, struct mspan *s)
 {
 	int sw = swept_set(s->collect);
 	int32_t n = __atomic_load_n(&s->allocCount, __ATOMIC_ACQUIRE);
-	*released = false;
-	if (n == 0) {
-		spin_unlock(&mc->lock);
-		release(s);
-		*released = true;
-		return;
-	}
 	if (n >= s->nelems)
 		spanlist_insert(&mc->full[sw], s);
-	else
+	else if (n > 0)
 		spanlist_insert(&mc->partial[sw], s);
+	spin_unlock(&mc->lock);
+	if (n == 0)
+		release(s);
 }
 
 /* Pop a span to sweep from the unswept lists: partial ones first. lock held. */
@@ -102,12 +99,6 @@ static struct mspan *pop_unswept_locked(struct mcentral *mc, bool collect)
 	if (s != NULL)
 		spanlist_remove(s->list, s);
 	return s;
-}
-
-/* Sweep a popped span (or wait for whoever is sweeping it in place). */
-static void sweep_popped(struct mspan *s)
-{
-	span_ensure_swept(s);
 }
 
 static void account_cached(struct mspan *s, int pid)
@@ -138,7 +129,7 @@ struct mspan *mcentral_cacheSpan(int ac, int pid)
 		if (s == NULL)
 			break;
 		spin_unlock(&mc->lock);
-		sweep_popped(s);
+		span_ensure_swept(s);   /* or wait for whoever sweeps it in place */
 		spin_lock(&mc->lock);
 		int32_t n = __atomic_load_n(&s->allocCount, __ATOMIC_ACQUIRE);
 		if (n < s->nelems)
@@ -178,10 +169,7 @@ void mcentral_uncacheSpan(struct mspan *s)
 	 * with n >= nelems is filed as full and the pending decrements bring
 	 * it back through nelems - 1 (freeSlow) as usual. */
 	ASSERT(n >= 0);
-	bool released;
-	file_locked(mc, s, &released);
-	if (!released)
-		spin_unlock(&mc->lock);
+	file_unlock(mc, s);
 }
 
 void mcentral_freeSlow(struct mspan *s)
@@ -237,11 +225,8 @@ struct mspan *mcentral_popUnswept(int ac)
 void mcentral_fileSwept(struct mspan *s)
 {
 	struct mcentral *mc = &central[span_aclass(s)];
-	bool released;
 	spin_lock(&mc->lock);
-	file_locked(mc, s, &released);
-	if (!released)
-		spin_unlock(&mc->lock);
+	file_unlock(mc, s);
 }
 
 uint64_t mcentral_cached_bytes(void)
