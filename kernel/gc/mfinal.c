@@ -165,7 +165,7 @@ void fin_forget(uintptr_t obj)
 	spin_unlock(&fin.lock);
 }
 
-void fin_mark_roots(void (*scan)(uintptr_t lo, uintptr_t hi, int kind, void *arg), void *arg)
+void fin_mark_roots(void (*scan)(uintptr_t lo, uintptr_t hi, void *arg), void *arg)
 {
 	for (uint32_t i = 0; i < fin.cap; i++) {
 		uintptr_t obj = fin.tab[i].obj;
@@ -173,10 +173,10 @@ void fin_mark_roots(void (*scan)(uintptr_t lo, uintptr_t hi, int kind, void *arg
 			continue;
 		struct mspan *s = spanOf(obj);
 		if (!spanclass_noscan(s->spanclass))
-			scan(obj, obj + s->elemsize, 0, arg);
+			scan(obj, obj + s->elemsize, arg);
 	}
 	if (fin.qn > 0)
-		scan((uintptr_t)fin.q, (uintptr_t)(fin.q + fin.qn), 1, arg);
+		scan((uintptr_t)fin.q, (uintptr_t)(fin.q + fin.qn), arg);
 }
 
 static void enqueue(struct finalizer e)
@@ -244,20 +244,13 @@ static void fing_main(void *arg)
 
 void fin_wake(void)
 {
-	spin_lock(&fin.lock);
-	bool wake = fin.parked && fin.qn > 0;
-	if (wake)
-		fin.parked = false;
-	spin_unlock(&fin.lock);
-	if (wake)
-		goready(fin.g);
+	/* Called right after the cycle that queued them: this CPU wrote qn;
+	 * fing only ever lowers it, and rechecks it under the lock. */
+	if (__atomic_load_n(&fin.qn, __ATOMIC_RELAXED) > 0)
+		goready_parked(&fin.lock, &fin.parked, fin.g);
 }
 
 uint64_t fin_nrun(void)
 {
 	return __atomic_load_n(&fin.nrun, __ATOMIC_RELAXED);
-}
-
-void fin_init(void)
-{
 }

@@ -76,12 +76,9 @@ static void gc_m(struct g *gp);
 static void gc_run_cycle(enum gc_trigger_kind kind, uint32_t n)
 {
 	while (trigger_test(kind, n)) {
-		uint32_t zero = 0;
-		/* acquire; pairs with worldsema_release */
-		if (!__atomic_compare_exchange_n(&sched.worldsema, &zero, 1, false,
-		                                 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+		if (!worldsema_tryacquire()) {
 			Gosched();      /* someone else is collecting: let them */
-			continue;
+			continue;       /* and their cycle may satisfy ours */
 		}
 		if (!trigger_test(kind, n)) {
 			worldsema_release();
@@ -94,20 +91,24 @@ static void gc_run_cycle(enum gc_trigger_kind kind, uint32_t n)
 	}
 }
 
-void gc_maybe_start(void)
+/* May the calling code start a cycle here? A goroutine (not g0) holding
+ * no runtime lock, not pinned, not in a no-fault section, after boot. */
+static bool at_safe_point(void)
 {
 	struct g *gp = getg();
-	if (gp->is_g0 || gp->nopreempt > 0 || gp->stack_nofault > 0 ||
-	    !__atomic_load_n(&gc_ready, __ATOMIC_ACQUIRE))
-		return;                 /* not a safe point: a later allocation will */
-	gc_run_cycle(gcTriggerHeap, 0);
+	return !gp->is_g0 && gp->nopreempt == 0 && gp->stack_nofault == 0 &&
+	       __atomic_load_n(&gc_ready, __ATOMIC_ACQUIRE);
+}
+
+void gc_maybe_start(void)
+{
+	if (at_safe_point())    /* else a later allocation will */
+		gc_run_cycle(gcTriggerHeap, 0);
 }
 
 bool gc_collect_for_oom(void)
 {
-	struct g *gp = getg();
-	if (gp->is_g0 || gp->nopreempt > 0 || gp->stack_nofault > 0 ||
-	    !__atomic_load_n(&gc_ready, __ATOMIC_ACQUIRE))
+	if (!at_safe_point())
 		return false;
 	GC();
 	return true;
@@ -273,15 +274,9 @@ static void forcegc_main(void *arg)
 static void forcegc_tick(void *arg, int64_t now)
 {
 	(void)arg;
-	if (!trigger_test(gcTriggerTime, 0))
-		return;
 	(void)now;
-	spin_lock(&forcegc.lock);
-	bool wake = forcegc.parked;
-	forcegc.parked = false;
-	spin_unlock(&forcegc.lock);
-	if (wake)
-		goready(forcegc.g);
+	if (trigger_test(gcTriggerTime, 0))
+		goready_parked(&forcegc.lock, &forcegc.parked, forcegc.g);
 }
 
 /* ---- statistics and set-up --------------------------------------------------- */
@@ -319,7 +314,6 @@ void gc_init(void)
 	gc.percent = rtflags.gogc < 0 ? -1 : (rtflags.gogc > INT32_MAX ? INT32_MAX : (int32_t)rtflags.gogc);
 	gc_pacer_update(0);
 	gc_mark_init();
-	fin_init();
 	/* Check 8 times per period: a cycle is forced at most 1/8 late. */
 	forcegc.t.period = rtflags.forcegc * Millisecond / 8;
 	if (forcegc.t.period < Millisecond)

@@ -68,10 +68,9 @@ void gc_pacer_update(uint64_t marked);  /* set goal and trigger */
 uint64_t gc_pacer_goal(void);
 
 /* mfinal.c */
-void fin_mark_roots(void (*scan)(uintptr_t lo, uintptr_t hi, int kind, void *arg), void *arg);
+void fin_mark_roots(void (*scan)(uintptr_t lo, uintptr_t hi, void *arg), void *arg);
 void fin_queue_unreachable(void);   /* mark termination: resurrect + queue */
 void fin_wake(void);                /* after the world restarts */
-void fin_init(void);
 uint64_t fin_nrun(void);
 
 #endif

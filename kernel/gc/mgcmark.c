@@ -227,11 +227,9 @@ static void scan_runtime(struct marker *mk)
 	}
 }
 
-static void fin_scan_cb(uintptr_t lo, uintptr_t hi, int kind, void *arg)
+static void fin_scan_cb(uintptr_t lo, uintptr_t hi, void *arg)
 {
-	struct marker *mk = arg;
-	(void)kind;
-	scanblock(mk, lo, hi);
+	scanblock(arg, lo, hi);
 }
 
 static void markroot(struct marker *mk, uint32_t j)
@@ -335,7 +333,7 @@ static void mark_worker(struct m *m)
 	__atomic_fetch_add(&gc.markCpuNs, (uint64_t)(nanotime() - t0), __ATOMIC_RELAXED);
 	__atomic_fetch_add(&gc_bytesMarked, w->bytesMarked, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&gc.scanWords, w->scanWords, __ATOMIC_RELAXED);
-	__atomic_fetch_add((uint32_t *)&gc.nworkers, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&gc.nworkers, 1, __ATOMIC_RELAXED);
 }
 
 void gc_markhelp(struct m *m)

@@ -28,6 +28,9 @@ void gopark(bool (*unlockf)(struct g *, void *), void *lock, enum waitreason r);
 void goparkunlock(spinlock_t *lock, enum waitreason r);
 /* Make a parked G runnable, on the current P, to run next. */
 void goready(struct g *gp);
+/* goready gp if *parked (set under lock before it parked with
+ * goparkunlock(lock)); clears *parked. */
+void goready_parked(spinlock_t *lock, bool *parked, struct g *gp);
 void gopreempt(void);                  /* yield after a preemption request */
 void asyncPreempt2(void);
 
@@ -47,6 +50,7 @@ void handoff(struct m *m, struct p *pp, bool spinning); /* give pp to idle m; sc
 
 /* stop-the-world (stw.c) */
 void worldsema_acquire(void);          /* goroutine context; may yield */
+bool worldsema_tryacquire(void);       /* false: someone else owns it */
 void worldsema_release(void);
 void stopTheWorld(void);               /* g0, holding a P and worldsema */
 void startTheWorld(void);

@@ -48,15 +48,18 @@ void cpu_wait_short(void)
 	arch_irq_restore(flags);
 }
 
-void worldsema_acquire(void)
+bool worldsema_tryacquire(void)
 {
 	uint32_t zero = 0;
 	/* acquire; pairs with the release in worldsema_release. */
-	while (!__atomic_compare_exchange_n(&sched.worldsema, &zero, 1, false,
-	                                    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
-		zero = 0;
+	return __atomic_compare_exchange_n(&sched.worldsema, &zero, 1, false,
+	                                   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+void worldsema_acquire(void)
+{
+	while (!worldsema_tryacquire())
 		Gosched();      /* the owner is stopping the world: let it */
-	}
 }
 
 void worldsema_release(void)
