@@ -179,12 +179,7 @@ static void bgsweep(void *arg)
 
 void gc_sweep_wake(void)
 {
-	spin_lock(&sweep.lock);
-	bool wake = sweep.parked;
-	sweep.parked = false;
-	spin_unlock(&sweep.lock);
-	if (wake)
-		goready(sweep.g);
+	goready_parked(&sweep.lock, &sweep.parked, sweep.g);
 }
 
 void gc_sweep_init(void)

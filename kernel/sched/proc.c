@@ -539,6 +539,19 @@ void goparkunlock(spinlock_t *lock, enum waitreason r)
 	gopark(unlock_spinlock, lock, r);
 }
 
+/* Wake gp if it is parked waiting for work: it set *parked under lock and
+ * parked with goparkunlock(lock). The runtime's own goroutines (sweeper,
+ * forced GC, finalizers) sleep this way. */
+void goready_parked(spinlock_t *lock, bool *parked, struct g *gp)
+{
+	spin_lock(lock);
+	bool wake = *parked;
+	*parked = false;
+	spin_unlock(lock);
+	if (wake)
+		goready(gp);
+}
+
 void goready(struct g *gp)
 {
 	acquirem();
