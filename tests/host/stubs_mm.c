@@ -33,6 +33,7 @@ void throw(const char *fmt, ...)
 	vprintf(fmt, ap);
 	printf("\n");
 	va_end(ap);
+	fflush(stdout);         /* abort() does not flush: keep the message in the log */
 	abort();
 }
 
