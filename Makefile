@@ -22,7 +22,7 @@ endif
 TOOLCHAIN := $(if $(findstring clang,$(CC)),clang,gcc)
 
 APPNAME  := $(notdir $(APP))
-BUILD    := build/$(ARCH)-$(TOOLCHAIN)
+BUILD    := build/$(ARCH)$(if $(filter 1,$(LSE)),-lse)-$(TOOLCHAIN)
 OBJDIR   := $(BUILD)/obj
 
 include mk/$(ARCH).mk
