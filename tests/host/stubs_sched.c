@@ -5,8 +5,8 @@
  *
  * gopark/goready keep the runtime's contract:
  *   - gopark marks the G Gwaiting, then runs unlockf (for goparkunlock:
- *     drop the G's nopreempt, then release the spinlock, as proc.c does);
- *     a waker can find the G only after that, so it never sees it running;
+ *     release the spinlock and the G's nopreempt); a waker can find the G
+ *     only after that, so it never sees it running;
  *   - goready moves it Gwaiting -> Grunnable with a CAS and fails the test
  *     if the G was not waiting (a double wake-up, or a wake-up of a G that
  *     is running);
@@ -103,10 +103,14 @@ void gopark(bool (*unlockf)(struct g *, void *), void *lock, enum waitreason r)
 	__atomic_store_n(&gp->status, Grunning, __ATOMIC_RELAXED);
 }
 
+/* On the board g0 drops gp's nopreempt and then releases the lock, on
+ * gp's M, while gp cannot run (spinlock.h). Here the thread is both gp and
+ * its g0, and nobody else can run gp before this thread sleeps, so a plain
+ * spin_unlock (release, then nopreempt--) is the same hand-off. */
 static bool unlock_spinlock(struct g *gp, void *lock)
 {
-	gp->nopreempt--;        /* before the release, as proc.c (spinlock.h) */
-	spin_unlock_parked(lock);
+	(void)gp;
+	spin_unlock(lock);
 	return true;
 }
 

@@ -8,7 +8,7 @@
  *
  * 1. Mutex: 8 threads, 3,000 rounds each; Lock (or a TryLock loop every
  *    5th round), then plain writes: holder = id, count++; re-read holder
- *    before Unlock. Every 150th round the holder sleeps 1.5 ms inside, so
+ *    before Unlock. Every 50th round the holder sleeps 1.5 ms inside, so
  *    that waiters wait past the 1 ms threshold: the mutex must enter
  *    starvation mode (a holder sees mutexStarving in the state: it got the
  *    lock by hand-off, the only way in while starving) and must leave it
@@ -22,6 +22,10 @@
  *    plain slot and Done a second one, on which main Waits and then reads
  *    every slot (TSan: Done -> Wait orders the writes). Both are reused
  *    every round, which also exercises the reuse checks.
+ * 4. sema directly: 6 threads pass a token round a ring of 6 semaphore
+ *    words that all hash to one semaRoot (one treap holding 6 addresses):
+ *    thread i semacquires word i, increments a plain counter, semreleases
+ *    word i+1 (every third time with hand-off). 1,500 rounds each.
  * Asserted: exact counts, no torn reads, both modes seen, every
  * semaphore word back to 0, some goroutines really parked (the slow
  * paths ran), no TSan report, no hang (a lost wake-up trips the 120 s
@@ -38,6 +42,7 @@
 #include "check.h"
 #include "gort.h"
 #include "kernel/sched/sched.h"
+#include "kernel/sync/sema.h"
 #include "stubs_sched.h"
 
 /* ---- 1. Mutex ------------------------------------------------------------ */
@@ -72,7 +77,7 @@ static void *mutex_worker(void *arg)
 		count++;
 		if (__atomic_load_n(&mu.state, __ATOMIC_RELAXED) & mutexStarving)
 			__atomic_add_fetch(&saw_starving, 1, __ATOMIC_RELAXED);
-		if (i % 150 == 149)
+		if (i % 50 == 49)
 			sleep_ns(1500000);
 		else
 			sched_yield();
@@ -229,6 +234,54 @@ static void test_waitgroup(void)
 	       (unsigned long)(host_nparks - parks));
 }
 
+/* ---- 4. sema directly: a token ring ------------------------------------ */
+
+#define RING 6
+#define RING_ROUNDS 1500
+#define SEMTAB 251                      /* sema.c's table size (a prime) */
+
+/* RING semaphore words 251 * 8 bytes apart: (addr >> 3) % 251 is the same
+ * for all, so they share one semaRoot (one lock, one treap with RING
+ * addresses, one nwait for all of them). */
+static uint32_t ringsem[RING * SEMTAB * 2] __attribute__((aligned(8)));
+static uint64_t token;                  /* passed around the ring: plain */
+
+static uint32_t *ring_word(int i) { return &ringsem[i * SEMTAB * 2]; }
+
+static void *ring_worker(void *arg)
+{
+	long id = (long)arg;
+	host_thread_enter();
+	for (int r = 0; r < RING_ROUNDS; r++) {
+		semacquire(ring_word((int)id));
+		token++;
+		/* every third pass hands the count straight to the waiter */
+		semrelease1(ring_word((int)(id + 1) % RING), r % 3 == 2);
+	}
+	host_thread_exit();
+	return NULL;
+}
+
+static void test_sema(void)
+{
+	pthread_t th[RING];
+	uint64_t parks = host_nparks;
+	for (long i = 0; i < RING; i++)
+		pthread_create(&th[i], NULL, ring_worker, (void *)i);
+	semrelease(ring_word(0));               /* the token starts at 0 */
+	for (int i = 0; i < RING; i++)
+		pthread_join(th[i], NULL);
+	/* The last pass released ring_word(0) once more than it was taken. */
+	CHECK(token == (uint64_t)RING * RING_ROUNDS, "token %lu, want %lu",
+	      (unsigned long)token, (unsigned long)RING * RING_ROUNDS);
+	CHECK(*ring_word(0) == 1, "ring word 0 is %u, want 1", *ring_word(0));
+	for (int i = 1; i < RING; i++)
+		CHECK(*ring_word(i) == 0, "ring word %d is %u, want 0", i, *ring_word(i));
+	CHECK(host_nparks - parks > 0, "no goroutine ever parked in semacquire");
+	printf("sema: %d passes around a ring of %d, %lu parks\n", RING * RING_ROUNDS,
+	       RING, (unsigned long)(host_nparks - parks));
+}
+
 int main(void)
 {
 	host_watchdog(120, "tsan_mutex did not finish within 120 s (lost wake-up?)");
@@ -237,6 +290,7 @@ int main(void)
 	CHECK(host_nparks > 0, "no goroutine ever parked in Mutex_Lock");
 	test_rwmutex();
 	test_waitgroup();
+	test_sema();
 	host_thread_exit();
 	return check_summary();
 }
