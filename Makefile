@@ -7,7 +7,7 @@
 #   make debug [ARCH=..] [APP=..]                   QEMU halted with a gdb server
 #
 # Everything an image needs is built from the tree; nothing is downloaded.
-# scripts/setup.sh installs missing Debian packages (run, test and bench call it).
+# scripts/setup.sh installs missing Debian packages before anything else.
 
 Q        ?= @
 ARCH     ?= riscv64
@@ -21,8 +21,24 @@ CC := gcc
 endif
 TOOLCHAIN := $(if $(findstring clang,$(CC)),clang,gcc)
 
+# ---- setup first ---------------------------------------------------------------
+# mk/*.mk ask the compilers for their include and libgcc paths with $(shell),
+# which runs while make parses, before any rule could run. So the packages are
+# installed here, at parse time, before those files are read: the first
+# `make run` on a fresh machine works. Sub-makes (tests/run.sh) inherit
+# GORT_SETUP_DONE and skip it. tests/make/setup_first.sh checks the order.
+SETUP ?= scripts/setup.sh
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+ifndef GORT_SETUP_DONE
+ifneq ($(shell $(SETUP) >&2 && echo ok),ok)
+$(error $(SETUP) failed: the build needs the Debian packages it installs)
+endif
+export GORT_SETUP_DONE := 1
+endif
+endif
+
 APPNAME  := $(notdir $(APP))
-BUILD    := build/$(ARCH)-$(TOOLCHAIN)
+BUILD    := build/$(ARCH)$(if $(filter 1,$(LSE)),-lse)-$(TOOLCHAIN)
 OBJDIR   := $(BUILD)/obj
 
 include mk/$(ARCH).mk
@@ -51,7 +67,7 @@ ASFLAGS := $(CFLAGS) -D__ASSEMBLY__
 all: $(BUILD)/$(APPNAME).bin
 
 setup:
-	@scripts/setup.sh
+	@$(SETUP)
 
 # Objects depend on a stamp named after a hash of the flags, so changing
 # a flag (or the toolchain) rebuilds everything that was built with others.
@@ -107,19 +123,19 @@ APP_OBJS := $(foreach d,$(APP_DIRS),$(patsubst %,$(OBJDIR)/%.o,$(wildcard $(d)/*
 -include $(APP_OBJS:.o=.d)
 
 # ---- running ---------------------------------------------------------------
-run: setup $(BUILD)/$(APPNAME).bin
+run: $(BUILD)/$(APPNAME).bin
 	@ARCH=$(ARCH) SMP=$(SMP) BOOTARGS="$(BOOTARGS)" qemu/run.sh $(BUILD)/$(APPNAME).bin
 
-debug: setup $(BUILD)/$(APPNAME).bin
+debug: $(BUILD)/$(APPNAME).bin
 	@ARCH=$(ARCH) SMP=$(SMP) BOOTARGS="$(BOOTARGS)" DEBUG_GDB=1 qemu/run.sh $(BUILD)/$(APPNAME).bin
 
 # Build every app (examples, tests, benchmarks) for the current ARCH/CC.
 images: $(foreach d,$(APP_DIRS),$(BUILD)/$(notdir $(d)).bin)
 
-test: setup
+test:
 	@tests/run.sh
 
-bench: setup
+bench:
 	@ARCHES="$(if $(filter command line,$(origin ARCH)),$(ARCH),riscv64 aarch64)" bench/run.sh
 
 clean:

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include "gort.h"
 #include "arch.h"
+#include "arch/atomic.h"
 
 static inline uint64_t bench_instret(void) { return arch_instret(); }
 
@@ -33,8 +34,8 @@ __attribute__((noinline, unused)) static double bench_atomic_cas(long n)
 	uint64_t t0 = bench_instret();
 	for (long i = 0; i < n; i++) {
 		uint64_t old = (uint64_t)i;
-		__atomic_compare_exchange_n(&word, &old, (uint64_t)i + 1, false,
-		                            __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+		arch_cas(&word, &old, (uint64_t)i + 1,
+		         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 	}
 	return (double)(bench_instret() - t0 - bench_empty_loop(n)) / (double)n;
 }

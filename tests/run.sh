@@ -18,12 +18,17 @@
 # Every TEST line runs at each listed smp; EXPECT/REJECT lines after a TEST
 # line apply to it (and those before the first TEST line to all of them).
 #
-# Environment: ARCHES ("riscv64 aarch64"), TOOLCHAINS ("gcc clang"),
+# Build checks: scripts/check-atomics.py over every image of each build (the
+# memory orders in the produced code), a self-test that it rejects GCC 12's
+# riscv64 CAS, and tests/make/*.sh (the build system itself).
+#
+# Environment: ARCHES ("riscv64 aarch64 aarch64-lse"; aarch64-lse is the
+# ARMv8.1 LSE build, LSE=1, run on -cpu cortex-a76), TOOLCHAINS ("gcc clang"),
 # ONLY (regex on test names), JOBS (parallel QEMU runs, default 2),
 # OUT (where logs go, default build/test-results).
 set -u
 cd "$(dirname "$0")/.."
-ARCHES=${ARCHES:-"riscv64 aarch64"}
+ARCHES=${ARCHES:-"riscv64 aarch64 aarch64-lse"}
 TOOLCHAINS=${TOOLCHAINS:-"gcc clang"}
 ONLY=${ONLY:-.}
 JOBS=${JOBS:-2}
@@ -64,6 +69,30 @@ for f in tests/host/tsan_*.c; do
 	if host_test "$f" thread; then pass=$((pass+1)); else fail=$((fail+1)); fi
 done
 
+# ---- build checks ---------------------------------------------------------------
+# The atomics check must reject what GCC 12 makes of a builtin CAS on riscv64.
+if echo atomics | grep -qE "$ONLY"; then
+	f=tests/atomics/riscv64-gcc12-builtin-cas.dis
+	if ! scripts/check-atomics.py --disasm "$f" riscv64 > "$out/atomics-selftest.log" 2>&1 &&
+	   grep -q 'sc.w.aq without .rl' "$out/atomics-selftest.log" &&
+	   grep -q 'probe_cas32_release: lr.w/sc.w lacks rel' "$out/atomics-selftest.log"; then
+		echo "PASS atomics/selftest (rejects $(basename "$f"))"; pass=$((pass+1))
+	else
+		echo "FAIL atomics/selftest: $f was not rejected"; sed 's/^/  | /' "$out/atomics-selftest.log"
+		fail=$((fail+1))
+	fi
+fi
+for f in tests/make/*.sh; do
+	[ -e "$f" ] || continue
+	echo "$f" | grep -qE "$ONLY" || continue
+	if bash "$f" > "$out/$(basename "$f").log" 2>&1; then
+		echo "PASS make/$(basename "$f" .sh) ($(tail -n 1 "$out/$(basename "$f").log"))"; pass=$((pass+1))
+	else
+		echo "FAIL make/$(basename "$f" .sh)"; tail -n 20 "$out/$(basename "$f").log" | sed 's/^/  | /'
+		fail=$((fail+1))
+	fi
+done
+
 # ---- QEMU tests --------------------------------------------------------------
 # Build every image first (make runs in parallel on its own).
 tests=()
@@ -81,9 +110,15 @@ for arch in $ARCHES; do
 		targets=()
 		for d in "${tests[@]}"; do targets+=("build/$arch-$tc/$(basename "$d").bin"); done
 		[ ${#targets[@]} -eq 0 ] && continue
-		if ! make -s -j2 ARCH="$arch" CC="$tc" "${targets[@]}" > "$out/build-$arch-$tc.log" 2>&1; then
+		if ! make -s -j2 ARCH="${arch%-lse}" LSE="$([ "$arch" = aarch64-lse ] && echo 1 || echo 0)" \
+			CC="$tc" "${targets[@]}" > "$out/build-$arch-$tc.log" 2>&1; then
 			echo "FAIL build $arch-$tc"; tail -n 30 "$out/build-$arch-$tc.log" | sed 's/^/  | /'
 			fail=$((fail+1)); continue
+		fi
+		if scripts/check-atomics.py "build/$arch-$tc" "${arch%-lse}" > "$out/atomics-$arch-$tc.log" 2>&1; then
+			echo "PASS atomics/$arch-$tc ($(tail -n 1 "$out/atomics-$arch-$tc.log"))"; pass=$((pass+1))
+		else
+			echo "FAIL atomics/$arch-$tc"; sed 's/^/  | /' "$out/atomics-$arch-$tc.log"; fail=$((fail+1))
 		fi
 		for d in "${tests[@]}"; do
 			# one job per (TEST line, smp)
@@ -105,8 +140,14 @@ run_one() {  # arch tc dir index spec
 	mem=$(sed -n 's/.*mem=\([0-9]*[MG]\).*/\1/p' <<< "$spec"); mem=${mem:-256M}
 	cpu=$(sed -n 's/.*cpu=\([a-z0-9,=-]*\).*/\1/p' <<< "$spec")
 	only_arch=$(sed -n 's/.*arch=\([a-z0-9]*\).*/\1/p' <<< "$spec")
-	if [ -n "$only_arch" ] && [ "$only_arch" != "$arch" ]; then
+	if [ -n "$only_arch" ] && [ "$only_arch" != "${arch%-lse}" ]; then
 		return 0                # this TEST line is for the other arch
+	fi
+	if [ "$arch" = aarch64-lse ]; then
+		case "$cpu" in
+		cortex-a53*|cortex-a57*|cortex-a72*) return 0 ;;   # ARMv8.0: no LSE
+		"") cpu=cortex-a76 ;;
+		esac
 	fi
 	machine=$(sed -n 's/.*machine=\([a-z0-9=,-]*\).*/\1/p' <<< "$spec")
 	icount=$(sed -n 's/.*icount=\([01]\).*/\1/p' <<< "$spec")
@@ -120,7 +161,7 @@ run_one() {  # arch tc dir index spec
 	for s in ${smp//,/ }; do
 		local log="$out/$arch-$tc-$name-$idx-smp$s.log" t0 t1 got ok=1 why=""
 		t0=$(date +%s.%N)
-		ARCH=$arch SMP=$s MEM=$mem BOOTARGS="$bootargs" TIMEOUT=$timeout CPU=$cpu \
+		ARCH=${arch%-lse} SMP=$s MEM=$mem BOOTARGS="$bootargs" TIMEOUT=$timeout CPU=$cpu \
 			MACHINE=$machine ICOUNT=${icount:-0} qemu/run.sh "build/$arch-$tc/$name.bin" > "$log" 2>&1
 		got=$?
 		t1=$(date +%s.%N)

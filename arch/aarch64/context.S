@@ -13,6 +13,13 @@
  * No hardware fence: handing a G to another CPU is ordered by the
  * scheduler's atomics. The per-CPU registers (TPIDR_EL0/EL1, TPIDRRO_EL0)
  * are not part of a context.
+ *
+ * The exclusive monitor belongs to the core, not to the code that armed it,
+ * and a failed CAS leaves it armed (the ldaxr is not followed by a store).
+ * arch_switch clears it with clrex, so that one goroutine's stxr can never
+ * succeed on an ldxr another goroutine did on this core. An exception
+ * return (eret) clears it architecturally, which covers a trap between a
+ * load-exclusive and its store.
  */
 #include "arch_impl.h"
 
@@ -21,6 +28,7 @@
 	.type	arch_switch, %function
 	.balign	16
 arch_switch:
+	clrex                           /* drop the exclusive monitor (above) */
 	stp	x19, x20, [x0, #CTX_X19 + 0]
 	stp	x21, x22, [x0, #CTX_X19 + 16]
 	stp	x23, x24, [x0, #CTX_X19 + 32]

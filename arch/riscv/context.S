@@ -9,6 +9,13 @@
  * hand-over of a G between CPUs; the "memory" effect of a call is the
  * compiler barrier.
  *
+ * Reservations: a load reservation belongs to the hart, not to the code
+ * that took it, and a failed CAS leaves one behind (arch_cas branches
+ * around its sc). arch_switch clears it with an sc of the value just saved
+ * (harmless if it succeeds), so that a goroutine's sc can never succeed on
+ * a reservation another goroutine took on this hart. riscv_trap_return and
+ * asyncPreempt do the same for a trap that lands between an lr and its sc.
+ *
  * A new context starts in arch_context_trampoline with s1 = entry,
  * s2 = arg and s0 = 0 (the zero frame pointer ends tracebacks).
  */
@@ -47,6 +54,10 @@ arch_switch:
 	fsd fs9, CTX_FS(9)(a0)
 	fsd fs10, CTX_FS(10)(a0)
 	fsd fs11, CTX_FS(11)(a0)
+.if CTX_RA != 0
+.error "arch_switch clears the reservation through CTX_RA(a0) == 0(a0)"
+.endif
+	sc.d zero, ra, (a0)             /* drop any reservation (see above) */
 
 	ld ra, CTX_RA(a1)
 	ld sp, CTX_SP(a1)

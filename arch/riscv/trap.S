@@ -14,6 +14,9 @@
  * tp belongs to the CPU: it is stored in the frame for arch_dump_regs but
  * never loaded back (a goroutine may come back on another CPU).
  * FP registers and fcsr are saved on every trap (kernel code may use FP).
+ * Both returns clear this hart's load reservation (an sc of an unchanged
+ * value): code interrupted between an lr and its sc must not find its sc
+ * succeeding on a reservation the handler took (context.S says more).
  *
  * asyncPreempt: arch_inject_async_preempt copies the frame onto the
  * interrupted goroutine's stack and makes the trap return here with sp =
@@ -178,6 +181,8 @@ riscv_trap_return:
 	fscsr t0
 	ld t0, TF_SEPC(sp)
 	csrw sepc, t0
+	addi t1, sp, TF_SEPC            /* drop any reservation the handler */
+	sc.d zero, t0, (t1)             /* left: store back the same value */
 	ld t0, TF_SSTATUS(sp)
 	csrw sstatus, t0                /* SIE stays 0 until sret */
 	ld t0, TF_SSCRATCH(sp)
@@ -218,6 +223,8 @@ asyncPreempt:
 	fscsr t0
 	ld t0, TF_SEPC(sp)
 	csrw sepc, t0
+	addi t1, sp, TF_SEPC            /* drop any reservation (as above) */
+	sc.d zero, t0, (t1)
 	ld t0, TF_SSTATUS(sp)
 	csrw sstatus, t0                /* SIE = 0, SPIE = 1, SPP = S */
 	LOAD_X

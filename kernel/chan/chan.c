@@ -42,6 +42,7 @@
 #include "kernel/lib/spinlock.h"
 #include "kernel/sched/sched.h"
 #include "kernel/lib/print.h"
+#include "arch/atomic.h"
 
 #define MAXELEMSIZE (1u << 16)   /* as Go: larger element types are refused */
 
@@ -83,8 +84,8 @@ struct sudog *waitq_dequeue(struct waitq *q)
 		 * has removed itself from every queue. */
 		if (s->isSelect) {
 			uint32_t zero = 0;
-			if (!__atomic_compare_exchange_n(&s->g->selectdone, &zero, 1, false,
-			                                 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			if (!arch_cas(&s->g->selectdone, &zero, 1,
+			              __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 				continue;
 		}
 		return s;

@@ -36,6 +36,7 @@
 #include "gort.h"
 #include "kernel/gc/mgc.h"
 #include "kernel/lib/print.h"
+#include "arch/atomic.h"
 
 struct finalizer {
 	uintptr_t obj;                  /* 0 empty, 1 deleted (tombstone) */
@@ -131,8 +132,8 @@ void SetFinalizer(void *obj, void (*fn)(void *))
 	if (base != (uintptr_t)obj)
 		throw("runtime.SetFinalizer: pointer %p not at beginning of allocated block", obj);
 	uint32_t zero = 0;
-	if (fn != NULL && __atomic_compare_exchange_n(&fin.started, &zero, 1, false,
-	                                              __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+	if (fn != NULL && arch_cas(&fin.started, &zero, 1,
+	                           __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		fin.g = newproc_system(fing_main, NULL);
 	spin_lock(&fin.lock);
 	struct finalizer *e = lookup((uintptr_t)obj);

@@ -34,6 +34,7 @@
 #include "kernel/gc/mgc.h"
 #include "kernel/lib/print.h"
 #include "kernel/lib/bootargs.h"
+#include "arch/atomic.h"
 
 #define SWEEP_BATCH 10                  /* spans between yields */
 
@@ -75,8 +76,8 @@ void span_ensure_swept(struct mspan *s)
 	if (v == sg)
 		return;
 	ASSERT(v == sg - 2 || v == sg - 1);
-	if (v == sg - 2 && __atomic_compare_exchange_n(&s->sweepgen, &v, sg - 1, false,
-	                                               __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
+	if (v == sg - 2 && arch_cas(&s->sweepgen, &v, sg - 1,
+	                            __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
 		sweep_span(s);
 		__atomic_fetch_add(&sweep.pagesSwept, s->npages, __ATOMIC_RELAXED);
 		__atomic_store_n(&s->sweepgen, sg, __ATOMIC_RELEASE);
@@ -100,8 +101,8 @@ uintptr_t sweepone(void)
 		}
 		struct mspan *s = mcentral_popUnswept((int)c);
 		if (s == NULL) {        /* class done: move on (once) */
-			__atomic_compare_exchange_n(&sweep.cursor, &c, c + 1, false,
-			                            __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+			arch_cas(&sweep.cursor, &c, c + 1,
+			         __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 			continue;
 		}
 		span_ensure_swept(s);

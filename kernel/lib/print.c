@@ -15,6 +15,7 @@
 #include "kernel/sched/runtime2.h"
 #include "kernel/sched/sched.h"
 #include "drivers/console/console.h"
+#include "arch/atomic.h"
 
 int vprintk(const char *fmt, va_list ap)
 {
@@ -48,8 +49,8 @@ static bool fatal_enter(void)
 	arch_irq_disable();
 	uint32_t me = (uint32_t)getm()->id, want = ~0u;
 	/* acq_rel: the winner's report is ordered after its earlier writes. */
-	if (__atomic_compare_exchange_n(&fatal_cpu, &want, me, false,
-	                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+	if (arch_cas(&fatal_cpu, &want, me,
+	             __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		console_panic_mode();
 		sched_stop_others();    /* IPI: other CPUs stop scheduling */
 		return true;

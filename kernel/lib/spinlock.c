@@ -8,6 +8,7 @@
 #include "kernel/lib/spinlock.h"
 #include "kernel/sched/runtime2.h"
 #include "kernel/sched/sched.h"
+#include "arch/atomic.h"
 
 void acquirem(void)
 {
@@ -36,8 +37,8 @@ static inline bool try_acquire(spinlock_t *l)
 {
 	uint32_t free = 0;
 	/* acquire on success; pairs with the release store in spin_release. */
-	return __atomic_compare_exchange_n(&l->locked, &free, 1, false,
-	                                   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+	return arch_cas(&l->locked, &free, 1,
+	                __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
 void spin_lock(spinlock_t *l)

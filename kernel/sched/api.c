@@ -6,6 +6,7 @@
 #include "gort.h"
 #include "kernel/lib/print.h"
 #include "kernel/lib/bootargs.h"
+#include "arch/atomic.h"
 
 uint64_t go(void (*fn)(void *), void *arg)
 {
@@ -52,8 +53,8 @@ _Noreturn void Exit(int status)
 	arch_irq_disable();
 	uint32_t zero = 0;
 	/* acq_rel: the winner alone goes on; pairs with the other callers' CAS. */
-	if (!__atomic_compare_exchange_n(&exiting, &zero, 1, false,
-	                                 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	if (!arch_cas(&exiting, &zero, 1,
+	              __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		for (;;)
 			arch_wfi();     /* another goroutine is powering off */
 	acquirem();

@@ -23,6 +23,7 @@
 #include "kernel/lib/print.h"
 #include "kernel/lib/bootargs.h"
 #include "kernel/gc/gc.h"
+#include "arch/atomic.h"
 
 void pidleput(struct p *pp)
 {
@@ -85,8 +86,8 @@ void wakep(void)
 		return;
 	int32_t zero = 0;
 	if (__atomic_load_n(&sched.nmspinning, __ATOMIC_SEQ_CST) != 0 ||
-	    !__atomic_compare_exchange_n(&sched.nmspinning, &zero, 1, false,
-	                                 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+	    !arch_cas(&sched.nmspinning, &zero, 1,
+	              __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 		return;
 	spin_lock(&sched.lock);
 	struct p *pp = sched.pidle ? pidleget() : NULL;

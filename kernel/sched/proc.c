@@ -45,6 +45,7 @@
 #include "kernel/lib/print.h"
 #include "kernel/lib/bootargs.h"
 #include "boot/boot.h"
+#include "arch/atomic.h"
 
 /* The scheduler's tables hold no pointer into the GC heap that the GC
  * needs from here (G pointers lead to stack slots; timer heaps are scanned
@@ -117,8 +118,8 @@ void casgstatus(struct g *gp, uint32_t from, uint32_t to)
 	uint32_t old = from;
 	/* acq_rel: a status change publishes the G's fields to whoever
 	 * observes the new status (pairs with the acquire in gstatus). */
-	if (!__atomic_compare_exchange_n(&gp->status, &old, to, false,
-	                                 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	if (!arch_cas(&gp->status, &old, to,
+	              __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		throw("casgstatus: goroutine %llu: bad status %u (want %u -> %u)",
 		      (unsigned long long)gp->goid, old, from, to);
 }

@@ -23,6 +23,7 @@
  */
 #include <stddef.h>
 #include "kernel/sched/runq.h"
+#include "arch/atomic.h"
 
 static inline struct g *slot_load(const struct runq *q, uint32_t i)
 {
@@ -46,8 +47,8 @@ static bool put_slow(struct runq *q, struct g *gp, uint32_t h, uint32_t t,
 		out[i] = slot_load(q, h + i);
 	/* release; pairs with the acquire loads of head (runq_put) - the
 	 * slots we read are handed back to the owner only after our reads. */
-	if (!__atomic_compare_exchange_n(&q->head, &h, h + half, false,
-	                                 __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+	if (!arch_cas(&q->head, &h, h + half,
+	              __ATOMIC_RELEASE, __ATOMIC_RELAXED))
 		return false;
 	out[half] = gp;
 	*n = half + 1;
@@ -88,8 +89,8 @@ struct g *runq_get_inherit(struct runq *q, bool *inherit)
 	*inherit = true;
 	/* acquire; pairs with the release exchange in runq_put. */
 	if (next != NULL &&
-	    __atomic_compare_exchange_n(&q->runnext, &next, NULL, false,
-	                                __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+	    arch_cas(&q->runnext, &next, NULL,
+	             __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return next;
 	*inherit = false;
 	for (;;) {
@@ -100,8 +101,8 @@ struct g *runq_get_inherit(struct runq *q, bool *inherit)
 			return NULL;
 		struct g *gp = slot_load(q, h);
 		/* release; pairs with the acquire load of head in runq_put. */
-		if (__atomic_compare_exchange_n(&q->head, &h, h + 1, false,
-		                                __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		if (arch_cas(&q->head, &h, h + 1,
+		             __ATOMIC_RELEASE, __ATOMIC_RELAXED))
 			return gp;
 	}
 }
@@ -125,8 +126,8 @@ static uint32_t runq_grab(struct runq *src, struct runq *dst, uint32_t dst_tail,
 			if (next == NULL)
 				return 0;
 			/* acquire; pairs with the owner's release exchange. */
-			if (!__atomic_compare_exchange_n(&src->runnext, &next, NULL, false,
-			                                 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			if (!arch_cas(&src->runnext, &next, NULL,
+			              __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 				continue;
 			slot_store(dst, dst_tail, next);
 			return 1;
@@ -136,8 +137,8 @@ static uint32_t runq_grab(struct runq *src, struct runq *dst, uint32_t dst_tail,
 		for (uint32_t i = 0; i < n; i++)
 			slot_store(dst, dst_tail + i, slot_load(src, h + i));
 		/* release; pairs with the owner's acquire load of head. */
-		if (__atomic_compare_exchange_n(&src->head, &h, h + n, false,
-		                                __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		if (arch_cas(&src->head, &h, h + n,
+		             __ATOMIC_RELEASE, __ATOMIC_RELAXED))
 			return n;
 	}
 }

@@ -29,6 +29,7 @@
  */
 #include "kernel/sched/sched.h"
 #include "kernel/lib/print.h"
+#include "arch/atomic.h"
 
 #define STW_RESEND_NS   (200 * 1000)            /* re-send IPIs every 200 us */
 #define CPU_WAIT_NS     (20 * 1000)             /* cpu_wait_short */
@@ -52,8 +53,8 @@ bool worldsema_tryacquire(void)
 {
 	uint32_t zero = 0;
 	/* acquire; pairs with the release in worldsema_release. */
-	return __atomic_compare_exchange_n(&sched.worldsema, &zero, 1, false,
-	                                   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+	return arch_cas(&sched.worldsema, &zero, 1,
+	                __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
 void worldsema_acquire(void)

@@ -28,6 +28,7 @@
 #include "kernel/sync/sema.h"
 #include "kernel/sched/sched.h"
 #include "kernel/lib/print.h"
+#include "arch/atomic.h"
 
 enum {
 	mutexLocked = 1,
@@ -64,8 +65,8 @@ void sync_doSpin(void)
  * the lock (pairs with the release in Unlock), release when they give it. */
 static bool cas_state(Mutex *m, int32_t *old, int32_t new)
 {
-	return __atomic_compare_exchange_n(&m->state, old, new, false,
-	                                   __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+	return arch_cas(&m->state, old, new,
+	                __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 }
 
 static void lockSlow(Mutex *m)
@@ -137,8 +138,8 @@ void Mutex_Lock(Mutex *m)
 {
 	int32_t zero = 0;
 	/* Fast path. acquire; pairs with the release in Mutex_Unlock. */
-	if (__atomic_compare_exchange_n(&m->state, &zero, mutexLocked, false,
-	                                __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+	if (arch_cas(&m->state, &zero, mutexLocked,
+	             __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return;
 	lockSlow(m);
 }
@@ -151,8 +152,8 @@ bool Mutex_TryLock(Mutex *m)
 	/* acquire on success; pairs with the release in Mutex_Unlock. A
 	 * woken waiter may be about to take it: we may still race it, as in
 	 * Go, and the CAS decides. */
-	return __atomic_compare_exchange_n(&m->state, &old, old | mutexLocked, false,
-	                                   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+	return arch_cas(&m->state, &old, old | mutexLocked,
+	                __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
 static void unlockSlow(Mutex *m, int32_t new)

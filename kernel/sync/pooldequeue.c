@@ -21,6 +21,7 @@
  */
 #include <stddef.h>
 #include "kernel/sync/pooldequeue.h"
+#include "arch/atomic.h"
 
 #define MASK (POOL_DEQUEUE_SIZE - 1)
 
@@ -65,8 +66,8 @@ void *poolDequeue_popHead(struct poolDequeue *d)
 			return NULL;
 		head--;
 		/* acq_rel: claim the slot against concurrent popTails. */
-		if (__atomic_compare_exchange_n(&d->headTail, &ht, pack(head, tail), false,
-		                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		if (arch_cas(&d->headTail, &ht, pack(head, tail),
+		             __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			break;
 	}
 	void **slot = &d->vals[head & MASK];
@@ -85,8 +86,8 @@ void *poolDequeue_popTail(struct poolDequeue *d)
 			return NULL;
 		/* acq_rel: the acquire pairs with pushHead's release of head,
 		 * so the slot's value is visible. */
-		if (__atomic_compare_exchange_n(&d->headTail, &ht, pack(head, tail + 1), false,
-		                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		if (arch_cas(&d->headTail, &ht, pack(head, tail + 1),
+		             __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			break;
 	}
 	void **slot = &d->vals[tail & MASK];

@@ -16,6 +16,7 @@
 #include "gort.h"
 #include "kernel/sync/sema.h"
 #include "kernel/lib/print.h"
+#include "arch/atomic.h"
 
 #define rwmutexMaxReaders (1 << 30)
 
@@ -31,8 +32,8 @@ bool RWMutex_TryRLock(RWMutex *rw)
 	for (;;) {
 		if (c < 0)
 			return false;        /* a writer is pending or active */
-		if (__atomic_compare_exchange_n(&rw->readerCount, &c, c + 1, false,
-		                                __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		if (arch_cas(&rw->readerCount, &c, c + 1,
+		             __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 			return true;
 	}
 }
@@ -68,8 +69,8 @@ bool RWMutex_TryLock(RWMutex *rw)
 	if (!Mutex_TryLock(&rw->w))
 		return false;
 	int32_t zero = 0;
-	if (!__atomic_compare_exchange_n(&rw->readerCount, &zero, -rwmutexMaxReaders, false,
-	                                 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+	if (!arch_cas(&rw->readerCount, &zero, -rwmutexMaxReaders,
+	              __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
 		Mutex_Unlock(&rw->w);
 		return false;
 	}

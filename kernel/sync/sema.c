@@ -28,6 +28,7 @@
 #include "kernel/lib/spinlock.h"
 #include "kernel/sched/sched.h"
 #include "kernel/lib/print.h"
+#include "arch/atomic.h"
 
 #define SEMTABSZ 251
 #define CACHELINE 64
@@ -52,8 +53,8 @@ static bool cansemacquire(uint32_t *addr)
 		if (v == 0)
 			return false;
 		/* seq_cst: part of the nwait/word handshake above. */
-		if (__atomic_compare_exchange_n(addr, &v, v - 1, false,
-		                                __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		if (arch_cas(addr, &v, v - 1,
+		             __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 			return true;
 	}
 }

@@ -14,6 +14,7 @@
 #include "gort.h"
 #include "kernel/sync/sema.h"
 #include "kernel/lib/print.h"
+#include "arch/atomic.h"
 
 void WaitGroup_Add(WaitGroup *wg, int delta)
 {
@@ -48,8 +49,8 @@ void WaitGroup_Wait(WaitGroup *wg)
 	for (;;) {
 		if ((int32_t)(state >> 32) == 0)
 			return;
-		if (__atomic_compare_exchange_n(&wg->state, &state, state + 1, false,
-		                                __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		if (arch_cas(&wg->state, &state, state + 1,
+		             __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
 			semacquire1(&wg->sema, false, waitReasonSyncWaitGroupWait);
 			if (__atomic_load_n(&wg->state, __ATOMIC_SEQ_CST) != 0)
 				gopanic("sync: WaitGroup is reused before previous Wait has returned");

@@ -43,6 +43,7 @@
 #include <string.h>
 #include "tests/qemu/testing.h"
 #include "gort.h"
+#include "arch/atomic.h"
 
 #define MIN_DEPTH 4
 #define MAX_DEPTH 16
@@ -88,8 +89,8 @@ static void sample(void)
 	ReadMemStats(&m);
 	uint64_t old = __atomic_load_n(&peak_inuse, __ATOMIC_RELAXED);
 	while (m.HeapInuse > old &&
-	       !__atomic_compare_exchange_n(&peak_inuse, &old, m.HeapInuse, false,
-					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+	       !arch_cas(&peak_inuse, &old, m.HeapInuse,
+	                 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
 }
 

@@ -20,6 +20,7 @@
  */
 #include "tests/qemu/testing.h"
 #include "gort.h"
+#include "arch/atomic.h"
 
 #define ITERS 20000
 
@@ -68,16 +69,16 @@ static void writer(void *arg)
 		lock((int)me, i);
 		uint64_t zero = 0;
 		/* acq_rel CAS: the owner word is the independent witness. */
-		if (!__atomic_compare_exchange_n(&owner, &zero, me, false,
-		                                 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		if (!arch_cas(&owner, &zero, me,
+		              __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 			FAILF("owner check: two goroutines inside the lock (%llu and %llu)",
 			      (unsigned long long)me, (unsigned long long)zero);
 		counter++;
 		if (i % 256 == 0)
 			Gosched();       /* hold it across a reschedule sometimes */
 		uint64_t mine = me;
-		if (!__atomic_compare_exchange_n(&owner, &mine, 0, false,
-		                                 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		if (!arch_cas(&owner, &mine, 0,
+		              __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 			FAILF("owner check: two goroutines inside the lock (%llu and %llu)",
 			      (unsigned long long)me, (unsigned long long)mine);
 		unlock();

@@ -22,6 +22,7 @@
  * ("together"). At 1 CPU, where timing is exact, "alone" measures ~1 us.
  */
 #include "tests/qemu/testing.h"
+#include "arch/atomic.h"
 
 static volatile int stop;
 static int64_t early, worst_late, done, nsleeps;
@@ -45,8 +46,8 @@ static void sleeper(void *arg)
 				atomic_add64(&early, 1);
 			atomic_add64(&nsleeps, 1);
 			int64_t w = __atomic_load_n(&worst_late, __ATOMIC_RELAXED);
-			while (late > w && !__atomic_compare_exchange_n(&worst_late, &w, late, false,
-			                                                __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			while (late > w && !arch_cas(&worst_late, &w, late,
+			                             __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 				;
 		}
 	}
