@@ -18,6 +18,7 @@ static const struct {
 	bool multi;     /* several may be held, taken in address order */
 } ranks[LOCKRANK_COUNT] = {
 	[LOCKRANK_NONE]       = { "unranked", false },
+	[LOCKRANK_TEST]       = { "test", false },
 	[LOCKRANK_CONTEXT]    = { "context", false },
 	[LOCKRANK_FORCEGC]    = { "forcegc", false },
 	[LOCKRANK_SWEEP]      = { "sweep", false },

@@ -26,6 +26,7 @@
 /* Lowest first: the order in which a CPU may take them. */
 enum lockrank {
 	LOCKRANK_NONE = 0,      /* never initialised: a fatal error to take */
+	LOCKRANK_TEST,          /* test programs' own locks (tests/qemu/pingpong) */
 	LOCKRANK_CONTEXT,       /* Context.lock: cancel closes done, stops the timer */
 	LOCKRANK_FORCEGC,       /* the forced-GC helper's parking lock */
 	LOCKRANK_SWEEP,         /* the background sweeper's parking lock */
@@ -58,7 +59,7 @@ struct spinlock;
  * O(1) however many channels a select holds. */
 struct lockrank_held {
 	uint64_t mask;                                  /* ranks held */
-	uint16_t n[LOCKRANK_COUNT];                     /* locks held, per rank */
+	uint32_t n[LOCKRANK_COUNT];                     /* locks held, per rank */
 	const struct spinlock *last[LOCKRANK_COUNT];    /* latest taken, per rank */
 	bool off;                                       /* fatal path: no checks */
 };

@@ -129,7 +129,7 @@ bool spin_trylock(spinlock_t *l)
 	return false;
 }
 
-static void spin_release(spinlock_t *l)
+static inline __attribute__((always_inline)) void spin_release(spinlock_t *l)
 {
 	held_pop(l);
 	/* release; pairs with the acquire CAS in try_acquire. */
