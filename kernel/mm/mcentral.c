@@ -23,8 +23,10 @@
  * fresh one from mheap. free() only takes the lock when its decrement made
  * a span empty or un-full (freeSlow), to move the span or release it.
  *
- * Lock order: mcentral.lock -> mheap.lock. Sweeping a span happens with no
- * mcentral lock held (it may release the span to mheap).
+ * Locks: mcentral ranks below mheap (kernel/lib/lockrank.h), and one
+ * mcentral lock is held at a time (one rank, no two at once). Sweeping a
+ * span happens with no mcentral lock held: it files the span under its
+ * class's lock, or releases it to mheap.
  */
 #include "kernel/mm/malloc.h"
 #include "kernel/gc/gc.h"
