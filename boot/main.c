@@ -7,7 +7,7 @@
  *   2. the device tree: everything about the board comes from it. A broken
  *      tree is fatal, reported on the architecture's fallback UART;
  *   3. console, boot flags, page tables (MMU on), page heap, clock;
- *   4. the scheduler: Ps, the boot M holding P0;
+ *   4. the scheduler: Ps, the boot M holding P0; the semaphore table;
  *   5. every other CPU, started through the firmware (SBI HSM / PSCI);
  *      each comes up in secondary_main and parks in the idle loop;
  *   6. goroutine 1 runs the application's main(); the boot CPU becomes an
@@ -21,6 +21,7 @@
 #include "kernel/lib/print.h"
 #include "kernel/mm/mheap.h"
 #include "kernel/sched/sched.h"
+#include "kernel/sync/sema.h"
 #include "kernel/gc/gc.h"
 #include "drivers/console/console.h"
 
@@ -123,6 +124,7 @@ _Noreturn void kmain(uint64_t hwid, const void *dtb)
 	int n = bootinfo.ncpu;
 	int procs = rtflags.gomaxprocs > 0 && rtflags.gomaxprocs < n ? (int)rtflags.gomaxprocs : n;
 	sched_init(n, procs);
+	sema_init();
 	print_banner(&bootinfo);
 	arch_intc_init_cpu(0);
 	/* release; pairs with the acquire loads in start_secondaries/idle. */

@@ -277,7 +277,7 @@ void Once_Do(Once *o, void (*f)(void *arg), void *arg);
 struct notifyList {
 	uint32_t wait;      /* next ticket handed to a waiter; atomic */
 	uint32_t notify;    /* next ticket to be notified; atomic, lock to write */
-	uint32_t lock;      /* a runtime spinlock (spinlock_t) */
+	uint64_t lock;      /* a runtime spinlock (spinlock_t: word, owner, rank) */
 	struct sudog *head, *tail; /* waiters in ticket order; lock */
 };
 typedef struct Cond {

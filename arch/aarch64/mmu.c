@@ -15,9 +15,9 @@
  * up). mmu_final holds the register values every CPU loads; it is cleaned
  * to the point of coherency so secondaries can read it with the MMU off.
  *
- * Concurrency: map/unmap serialise on pt_lock (a test-and-set lock taken
- * with IRQs masked; they are called from goroutines and from the stack
- * fault path). Table entries are written with single 64-bit atomic stores
+ * Concurrency: map/unmap serialise on pt_lock (a runtime spinlock of rank
+ * pageTable, as riscv's, taken with IRQs masked; they are called from
+ * goroutines and from the stack fault path). Table entries are written with single 64-bit atomic stores
  * so lock-free walks (arch_translate, the hardware walkers) never see a
  * torn descriptor.
  */
@@ -26,6 +26,7 @@
 #include "aarch64.h"
 #include "kernel/dt/bootinfo.h"
 #include "kernel/lib/print.h"
+#include "kernel/lib/spinlock.h"
 
 void *pt_alloc_page(void);            /* kernel/mm (zeroed 4 KiB page) */
 
@@ -48,7 +49,7 @@ static uint64_t *l1;                    /* root table; set once by the boot CPU 
 
 struct mmu_regs mmu_final __attribute__((aligned(64)));
 
-static uint32_t pt_lock;
+static spinlock_t pt_lock = SPINLOCK_INIT(LOCKRANK_PAGETABLE);
 
 static const struct bootinfo *map_bi;   /* during arch_mmu_init only */
 static uint64_t map_limit;
@@ -140,17 +141,12 @@ void arch_mmu_init(const struct bootinfo *bi)
 
 static unsigned long pt_lock_take(void)
 {
-	unsigned long flags = arch_irq_save();
-	while (__atomic_exchange_n(&pt_lock, 1, __ATOMIC_ACQUIRE))   /* pairs with pt_lock_give */
-		while (__atomic_load_n(&pt_lock, __ATOMIC_RELAXED))
-			arch_cpu_relax();
-	return flags;
+	return spin_lock_irqsave(&pt_lock);
 }
 
 static void pt_lock_give(unsigned long flags)
 {
-	__atomic_store_n(&pt_lock, 0, __ATOMIC_RELEASE);   /* pairs with pt_lock_take */
-	arch_irq_restore(flags);
+	spin_unlock_irqrestore(&pt_lock, flags);
 }
 
 static inline uint64_t ld_desc(const uint64_t *p)

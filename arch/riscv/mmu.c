@@ -65,7 +65,7 @@ static int levels;
 static uint64_t kernel_satp;
 
 static uint64_t mmu_cpus;            /* atomic */
-static spinlock_t mmu_lock = SPINLOCK_INIT;
+static spinlock_t mmu_lock = SPINLOCK_INIT(LOCKRANK_PAGETABLE);
 
 static inline unsigned vpn(uintptr_t va, int level)
 {

@@ -12,12 +12,13 @@
 #include "drivers/uart/uart.h"
 #include "kernel/dt/bootinfo.h"
 #include "kernel/lib/spinlock.h"
+#include "kernel/mm/mheap.h"
 #include "arch.h"
 
 static const struct uart_ops *uart;
 static uintptr_t uart_base;
 static uint32_t uart_shift;
-static spinlock_t console_lock = SPINLOCK_INIT;
+static spinlock_t console_lock = SPINLOCK_INIT(LOCKRANK_CONSOLE);
 static bool panicking;   /* set once by the fatal path; racy reads are fine */
 
 void console_init(const struct bootinfo *bi)
@@ -53,6 +54,10 @@ void console_write(const char *s, size_t n)
 {
 	if (uart == NULL)
 		return;
+	/* No stack fault while the console is held: the fault handler takes
+	 * the stack and heap locks, which rank below the console (a printk is
+	 * allowed under any lock). */
+	stack_nofault_enter();
 	unsigned long flags = arch_irq_save();
 	bool locked = false;
 	if (!panicking) {
@@ -67,6 +72,7 @@ void console_write(const char *s, size_t n)
 		spin_unlock_irqrestore(&console_lock, flags);
 	else
 		arch_irq_restore(flags);
+	stack_nofault_exit();
 }
 
 void console_panic_mode(void)

@@ -169,6 +169,7 @@ chan_t *make_chan(size_t elemsize, int cap)
 	struct hchan *c = mallocgc(sizeof *c + (size_t)cap * elemsize);   /* a GC object */
 	if (c == NULL)
 		throw("makechan: out of memory");
+	spin_lock_init(&c->lock, LOCKRANK_HCHAN);
 	c->elemsize = (uint32_t)elemsize;
 	c->dataqsiz = (uint32_t)cap;
 	c->buf = c + 1;
@@ -194,11 +195,12 @@ int chan_cap(chan_t *c)
 	return c ? (int)c->dataqsiz : 0;
 }
 
-/* ---- direct hand-offs (c->lock held; caller unlocks, then goready) ------ */
+/* ---- direct hand-offs (under c->lock; caller unlocks, then goready) ----- */
 
 /* Send ep to the blocked receiver sg. Returns the G to ready. */
 struct g *chan_handoff_send(struct hchan *c, struct sudog *sg, const void *ep)
 {
+	assert_lock_held(&c->lock);
 	chan_memmove(sg->elem, ep, c->elemsize);
 	sg->elem = NULL;
 	struct g *gp = sg->g;
@@ -211,6 +213,7 @@ struct g *chan_handoff_send(struct hchan *c, struct sudog *sg, const void *ep)
  * or sg would not be waiting) take the head and put sg's value at the tail. */
 struct g *chan_handoff_recv(struct hchan *c, struct sudog *sg, void *ep)
 {
+	assert_lock_held(&c->lock);
 	if (c->dataqsiz == 0) {
 		chan_memmove(ep, sg->elem, c->elemsize);
 	} else {
@@ -242,9 +245,10 @@ static void recv_unlock_ready(struct hchan *c, struct sudog *sg, void *ep)
 	goready(gp);
 }
 
-/* Buffer operations, c->lock held. */
+/* Buffer operations, under c->lock. */
 void chan_buf_put(struct hchan *c, const void *ep)
 {
+	assert_lock_held(&c->lock);
 	chan_memmove(chanbuf(c, c->sendx), ep, c->elemsize);
 	if (++c->sendx == c->dataqsiz)
 		c->sendx = 0;
@@ -253,6 +257,7 @@ void chan_buf_put(struct hchan *c, const void *ep)
 
 void chan_buf_take(struct hchan *c, void *ep)
 {
+	assert_lock_held(&c->lock);
 	void *qp = chanbuf(c, c->recvx);
 	chan_memmove(ep, qp, c->elemsize);
 	chan_memclr(qp, c->elemsize);
@@ -261,12 +266,13 @@ void chan_buf_take(struct hchan *c, void *ep)
 	set_qcount(c, c->qcount - 1);
 }
 
-/* Park the running G on q (c->lock held, released by the park) with its
+/* Park the running G on q (under c->lock, released by the park) with its
  * value slot ep, until a partner completes the operation or close wakes
  * it. Returns the sudog's success: true if a partner took/gave the value,
  * false if the channel was closed. */
 static bool chan_park(struct hchan *c, struct waitq *q, void *ep, enum waitreason why)
 {
+	assert_lock_held(&c->lock);
 	struct g *gp = getg();
 	struct sudog *mysg = acquireSudog();
 	mysg->elem = ep;

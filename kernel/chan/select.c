@@ -54,30 +54,27 @@ static void selunlock(struct SelectCase *cs, const uint16_t *lockorder, int n)
 	}
 }
 
-/* gopark hook, on g0 after the G is parked: release every channel lock.
- * g->waiting lists the sudogs in lockorder. First the G's preemption count
- * drops by the number of locks, while it cannot run (spinlock.h says why
- * it must come first); then the locks go, the next link read before each
- * unlock: once a channel is unlocked the G may be woken, and once it has
- * relocked everything its sudogs are no longer ours to look at. */
+/* park_release_locks' iterator over g->waiting, which lists the sudogs in
+ * lockorder: one lock per channel (a channel listed twice is locked once).
+ * It steps past every sudog of the channel before returning its lock:
+ * once a channel is unlocked the G may be woken, and once it has relocked
+ * everything its sudogs are no longer ours to look at. */
+static spinlock_t *next_chan_lock(void **it)
+{
+	struct sudog *sg = *it;
+	if (sg == NULL)
+		return NULL;
+	struct hchan *c = sg->c;
+	while (sg != NULL && sg->c == c)
+		sg = sg->waitlink;
+	*it = sg;
+	return &c->lock;
+}
+
+/* gopark hook, on g0 after the G is parked: release every channel lock. */
 static bool selparkcommit(struct g *gp, void *unused)
 {
-	struct hchan *lastc = NULL;
-	int nlocks = 0;
-	for (struct sudog *sg = gp->waiting; sg != NULL; sg = sg->waitlink) {
-		if (sg->c != lastc)
-			nlocks++;
-		lastc = sg->c;
-	}
-	gp->nopreempt -= nlocks;
-	lastc = NULL;
-	for (struct sudog *sg = gp->waiting; sg != NULL; sg = sg->waitlink) {
-		if (sg->c != lastc && lastc != NULL)
-			spin_unlock_parked(&lastc->lock);
-		lastc = sg->c;
-	}
-	if (lastc != NULL)
-		spin_unlock_parked(&lastc->lock);
+	park_release_locks(gp, next_chan_lock, gp->waiting);
 	return true;
 }
 

@@ -19,7 +19,7 @@
 
 #define SUDOG_CACHE ((int)(sizeof(((struct p *)0)->sudogcache) / sizeof(void *)))
 
-static spinlock_t sudog_central_lock;
+static spinlock_t sudog_central_lock = SPINLOCK_INIT(LOCKRANK_SUDOG);
 static struct sudog *sudog_central;    /* linked by next; sudog_central_lock */
 
 struct sudog *acquireSudog(void)

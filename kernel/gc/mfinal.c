@@ -60,6 +60,11 @@ static struct {
 
 uint32_t fin_nregistered;               /* atomic */
 
+void fin_init(void)
+{
+	spin_lock_init(&fin.lock, LOCKRANK_FIN);
+}
+
 static uint32_t fin_hash(uintptr_t obj, uint32_t cap)
 {
 	return (uint32_t)(((obj >> 4) * 0x9E3779B97F4A7C15ULL) >> 32) & (cap - 1);
@@ -75,9 +80,10 @@ static struct finalizer *pages_alloc(uint32_t *pages, size_t bytes)
 	return t;
 }
 
-/* The slot holding obj, or NULL. lock held (or world stopped). */
+/* The slot holding obj, or NULL. */
 static struct finalizer *lookup(uintptr_t obj)
 {
+	assert_lock_held(&fin.lock);
 	if (fin.cap == 0)
 		return NULL;
 	for (uint32_t i = fin_hash(obj, fin.cap);; i = (i + 1) & (fin.cap - 1)) {

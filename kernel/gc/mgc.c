@@ -311,6 +311,8 @@ void gc_last_cycle(struct gc_cycle_stats *st)
  * CPUs are already scheduling and may run it at once). */
 void gc_init(void)
 {
+	spin_lock_init(&forcegc.lock, LOCKRANK_FORCEGC);
+	fin_init();
 	gc.percent = rtflags.gogc < 0 ? -1 : (rtflags.gogc > INT32_MAX ? INT32_MAX : (int32_t)rtflags.gogc);
 	gc_pacer_update(0);
 	gc_mark_init();

@@ -70,6 +70,7 @@ uint64_t gc_pacer_goal(void);
 /* mfinal.c */
 void fin_mark_roots(void (*scan)(uintptr_t lo, uintptr_t hi, void *arg), void *arg);
 void fin_queue_unreachable(void);   /* mark termination: resurrect + queue */
+void fin_init(void);                /* boot (gc_init): the lock's rank */
 void fin_wake(void);                /* after the world restarts */
 uint64_t fin_nrun(void);
 

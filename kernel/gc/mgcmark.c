@@ -349,6 +349,7 @@ void gc_markhelp(struct m *m)
 
 void gc_mark_init(void)
 {
+	spin_lock_init(&pool.lock, LOCKRANK_GCWORK);
 	pool.wait = cpu_wait_short;
 	/* A first cycle run because memory ran out must still find work
 	 * buffers: take them now (they are kept for every cycle). */

@@ -48,7 +48,7 @@ static struct {
 	uint32_t gen;                   /* sweeps started; lock */
 	struct g *g;                    /* the background sweeper */
 	bool parked;                    /* lock */
-} sweep = { .done = 1 };
+} sweep = { .lock = SPINLOCK_INIT(LOCKRANK_SWEEP), .done = 1 };
 
 static void poison_dead(struct mspan *s, uint32_t idx, void *arg)
 {

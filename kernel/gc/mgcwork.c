@@ -49,9 +49,10 @@ void workpool_reset(struct workpool *p)
 	spin_unlock(&p->lock);
 }
 
-/* A page of fresh buffers onto the empty list. lock held. */
+/* A page of fresh buffers onto the empty list. */
 static void addpage_locked(struct workpool *p)
 {
+	assert_lock_held(&p->lock);
 	uint8_t *pg = mheap_alloc_pages(1);
 	if (pg == NULL)
 		throw("runtime: out of memory allocating GC work buffers");
@@ -63,9 +64,10 @@ static void addpage_locked(struct workpool *p)
 	p->nbufs += BUFS_PER_PAGE;
 }
 
-/* An empty buffer, from the pool's spares or fresh pages. lock held. */
+/* An empty buffer, from the pool's spares or fresh pages. */
 static struct workbuf *getempty_locked(struct workpool *p)
 {
+	assert_lock_held(&p->lock);
 	if (p->empty == NULL)
 		addpage_locked(p);
 	struct workbuf *b = p->empty;
@@ -111,6 +113,7 @@ static void putfull(struct workpool *p, struct workbuf *b)
 
 static void putempty_locked(struct workpool *p, struct workbuf *b)
 {
+	assert_lock_held(&p->lock);
 	b->next = p->empty;
 	p->empty = b;
 }
@@ -171,10 +174,11 @@ bool gcw_tryget_local(struct gcwork *w, uintptr_t *obj)
 	return true;
 }
 
-/* Swap an empty wbuf1 for a full buffer from the pool. lock held. */
+/* Swap an empty wbuf1 for a full buffer from the pool. */
 static bool takefull_locked(struct gcwork *w)
 {
 	struct workpool *p = w->pool;
+	assert_lock_held(&p->lock);
 	struct workbuf *b = p->full;
 	if (b == NULL)
 		return false;

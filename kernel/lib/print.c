@@ -47,6 +47,7 @@ static uint32_t fatal_cpu = ~0u;  /* atomic: the CPU reporting a fatal error */
 static bool fatal_enter(void)
 {
 	arch_irq_disable();
+	lockrank_off();                 /* the report may take any lock */
 	uint32_t me = (uint32_t)getm()->id, want = ~0u;
 	/* acq_rel: the winner's report is ordered after its earlier writes. */
 	if (arch_cas(&fatal_cpu, &want, me,

@@ -28,6 +28,7 @@ static inline int span_aclass(const struct mspan *s)
 }
 
 /* ---- mcentral (mcentral.c): one per allocation class -------------------- */
+void mcentral_init(void);               /* boot: the locks' ranks */
 /* A swept span with free objects for the mcache of P pid, or NULL (out of
  * memory). */
 struct mspan *mcentral_cacheSpan(int ac, int pid);

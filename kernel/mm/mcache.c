@@ -39,7 +39,7 @@ struct mspan emptymspan;                 /* nelems 0: never has a free object */
 #define EMPTY_CACHE { .alloc = { [0 ... NUM_ALLOC_CLASSES - 1] = &emptymspan } }
 static struct mcache mcaches[MAXCPU] = { [0 ... MAXCPU - 1] = EMPTY_CACHE };
 static struct mcache mcache0 = EMPTY_CACHE;  /* for allocation without a P */
-static spinlock_t mcache0_lock = SPINLOCK_INIT;
+static spinlock_t mcache0_lock = SPINLOCK_INIT(LOCKRANK_MCACHE0);
 
 /* Pin to a P and return its mcache (mcache_put undoes it). This is
  * acquirem inlined: only the running G writes its nopreempt, and the timer

@@ -23,8 +23,10 @@
  * fresh one from mheap. free() only takes the lock when its decrement made
  * a span empty or un-full (freeSlow), to move the span or release it.
  *
- * Lock order: mcentral.lock -> mheap.lock. Sweeping a span happens with no
- * mcentral lock held (it may release the span to mheap).
+ * Locks: mcentral ranks below mheap (kernel/lib/lockrank.h), and one
+ * mcentral lock is held at a time (one rank, no two at once). Sweeping a
+ * span happens with no mcentral lock held: it files the span under its
+ * class's lock, or releases it to mheap.
  */
 #include "kernel/mm/malloc.h"
 #include "kernel/gc/gc.h"
@@ -41,6 +43,12 @@ static struct mcentral central[NUM_ALLOC_CLASSES];
 static uint64_t cached_pages;   /* atomic: pages of spans held by mcaches */
 
 #define LAZY_SWEEP_BUDGET 100   /* unswept spans cacheSpan tries (Go's) */
+
+void mcentral_init(void)
+{
+	for (int i = 0; i < NUM_ALLOC_CLASSES; i++)
+		spin_lock_init(&central[i].lock, LOCKRANK_MCENTRAL);
+}
 
 /* Index of the swept lists of s's class (unswept: 1 - it). */
 static inline int swept_set(bool collect)
@@ -73,9 +81,10 @@ static struct mspan *grow(int ac)
 }
 
 /* File s (swept, on no list) by its count, and drop the lock: an empty
- * span goes back to mheap after the unlock (lock order). lock held. */
+ * span goes back to mheap after the unlock (lock order). */
 static void file_unlock(struct mcentral *mc, struct mspan *s)
 {
+	assert_lock_held(&mc->lock);
 	int sw = swept_set(s->collect);
 	int32_t n = __atomic_load_n(&s->allocCount, __ATOMIC_ACQUIRE);
 	if (n >= s->nelems)
@@ -87,9 +96,10 @@ static void file_unlock(struct mcentral *mc, struct mspan *s)
 		release(s);
 }
 
-/* Pop a span to sweep from the unswept lists: partial ones first. lock held. */
+/* Pop a span to sweep from the unswept lists: partial ones first. */
 static struct mspan *pop_unswept_locked(struct mcentral *mc, bool collect)
 {
+	assert_lock_held(&mc->lock);
 	if (!collect)
 		return NULL;
 	int us = 1 - swept_set(true);

@@ -8,6 +8,7 @@
  * goroutine stack reservation from the stacksize flag.
  */
 #include "kernel/mm/mheap.h"
+#include "kernel/mm/malloc.h"
 #include "kernel/mm/sizeclasses.h"
 #include "kernel/dt/bootinfo.h"
 #include "kernel/lib/print.h"
@@ -34,6 +35,7 @@ static void add_range(uint64_t lo, uint64_t hi, const struct mem_range *ex, int 
 void mheap_init(const struct bootinfo *bi)
 {
 	sizeclasses_init();
+	mcentral_init();
 	stack_init((size_t)rtflags.stacksize);
 	struct mem_range ex[BI_MAX_RESERVED + 2];
 	int nex = 0;

@@ -295,6 +295,7 @@ static void coalesce_insert(struct mspan *s)
 
 void mheap_set_base(uintptr_t base)
 {
+	spin_lock_init(&heap.lock, LOCKRANK_MHEAP);
 	heap.base = base & ~(ARENA_SIZE - 1);
 }
 

@@ -50,13 +50,13 @@ static struct {
 	uint64_t next;            /* next never-used slot index; lock */
 	uintptr_t free[4096];     /* recycled slot bases; lock */
 	int nfree;
-} slots = { .reserve = 1UL << 20 };
+} slots = { .lock = SPINLOCK_INIT(LOCKRANK_STACKSLOTS), .reserve = 1UL << 20 };
 
 static struct {
 	spinlock_t lock;
 	struct mspanlist partial; /* spans with a free half; lock */
 	uint64_t npages;          /* heap pages held; atomic (statistic) */
-} pool;
+} pool = { .lock = SPINLOCK_INIT(LOCKRANK_STACKPOOL) };
 
 void stack_init(size_t kib)
 {

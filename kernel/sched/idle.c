@@ -27,6 +27,7 @@
 
 void pidleput(struct p *pp)
 {
+	assert_lock_held(&sched.lock);
 	pp->status = Pidle;
 	pp->link = sched.pidle;
 	sched.pidle = pp;
@@ -35,6 +36,7 @@ void pidleput(struct p *pp)
 
 struct p *pidleget(void)
 {
+	assert_lock_held(&sched.lock);
 	struct p *pp = sched.pidle;
 	if (pp) {
 		sched.pidle = pp->link;
@@ -46,12 +48,14 @@ struct p *pidleget(void)
 
 static void mput(struct m *m)
 {
+	assert_lock_held(&sched.lock);
 	sched.midle |= 1ULL << m->id;
 	sched.nmidle++;
 }
 
 struct m *mget(void)
 {
+	assert_lock_held(&sched.lock);
 	if (sched.midle == 0)
 		return NULL;
 	int id = __builtin_ctzll(sched.midle);
@@ -62,15 +66,17 @@ struct m *mget(void)
 
 static void mremove(struct m *m)
 {
+	assert_lock_held(&sched.lock);
 	if (sched.midle & (1ULL << m->id)) {
 		sched.midle &= ~(1ULL << m->id);
 		sched.nmidle--;
 	}
 }
 
-/* Give pp to the idle M m and wake it. sched.lock held. */
+/* Give pp to the idle M m and wake it. */
 void handoff(struct m *m, struct p *pp, bool spinning)
 {
+	assert_lock_held(&sched.lock);
 	pp->m = m;
 	m->spinning = spinning;
 	/* release; pairs with the acquire load in stopm. */
@@ -133,9 +139,10 @@ static bool user_timers_pending(void)
 
 /* Deadlock: no P is running, nothing is queued, no user timer is pending,
  * nobody waits for a device, yet goroutines exist - none can ever run.
- * sched.lock held, by an M that has just given up its P. */
+ * Run by an M that has just given up its P. */
 void check_deadlock(void)
 {
+	assert_lock_held(&sched.lock);
 	if (gcwaiting())        /* the world is stopping, not stuck */
 		return;
 	/* Any P still running Go code - including one that GOMAXPROCS is

@@ -86,6 +86,9 @@ void sched_init(int n, int nprocs)
 {
 	ncpu = n;
 	tls_size = TLS_SIZE;
+	spin_lock_init(&sched.lock, LOCKRANK_SCHED);
+	spin_lock_init(&sched.gflock, LOCKRANK_GFREE);
+	spin_lock_init(&sched.allglock, LOCKRANK_ALLG);
 	if (tls_size > TLS_MAX)
 		throw("runtime: picolibc TLS (%zu bytes) exceeds TLS_MAX", tls_size);
 	sched.slice_ns = rtflags.slice * Millisecond;
@@ -141,6 +144,7 @@ void runqput(struct p *pp, struct g *gp, bool next)
 
 void globrunqput(struct g *gp)
 {
+	assert_lock_held(&sched.lock);
 	gp->schedlink = NULL;
 	if (sched.runq_tail)
 		sched.runq_tail->schedlink = gp;
@@ -154,6 +158,7 @@ void globrunqput(struct g *gp)
  * share, at most half a local queue) onto pp's local queue. */
 struct g *globrunqget(struct p *pp, int max)
 {
+	assert_lock_held(&sched.lock);
 	int32_t size = sched.runqsize;
 	if (size == 0)
 		return NULL;
@@ -390,6 +395,9 @@ static _Noreturn void schedule_loop(void)
 		struct g *prev = m->mcall_g;
 		m->mcall_g = NULL;
 		m->mcall_fn(prev);
+		/* A G gives up the CPU holding no spinlock, except those a
+		 * gopark hand-off has released by now. */
+		lockrank_assert_none("schedule");
 	}
 }
 
@@ -465,6 +473,7 @@ static void goexit0(struct g *gp)
 
 _Noreturn void Goexit(void)
 {
+	lockrank_assert_none("Goexit");
 	mcall(goexit0);
 	throw("Goexit: dead goroutine resumed");
 }
@@ -482,6 +491,7 @@ static void gosched_m(struct g *gp)
 
 void Gosched(void)
 {
+	lockrank_assert_none("Gosched");
 	mcall(gosched_m);
 }
 
@@ -530,8 +540,7 @@ void gopark(bool (*unlockf)(struct g *, void *), void *lock, enum waitreason r)
 
 static bool unlock_spinlock(struct g *gp, void *lock)
 {
-	gp->nopreempt--;                /* before the release (spinlock.h) */
-	spin_unlock_parked(lock);
+	park_release_lock(gp, lock);
 	return true;
 }
 

@@ -132,7 +132,8 @@ struct m {
 	uint64_t hwid;
 	struct p *p;            /* attached P, or NULL when idle; own M */
 	struct p *nextp;        /* P handed to this M while it slept */
-	int32_t locks;          /* runtime spinlocks held; own M */
+	struct lockrank_held held; /* runtime spinlocks held, by rank (debug
+	                           builds, lockrank.h); own M */
 	bool spinning;          /* looking for work; sched.lock / atomic */
 	void (*mcall_fn)(struct g *); /* what g0 does with the G that gave up the CPU */
 	struct g *mcall_g;      /* that G; own M */

@@ -36,17 +36,17 @@ void asyncPreempt2(void);
 
 /* Ps, Ms, idling (idle.c) */
 void runqput(struct p *pp, struct g *gp, bool next);
-void globrunqput(struct g *gp);        /* sched.lock held */
-struct g *globrunqget(struct p *pp, int max); /* sched.lock held */
+void globrunqput(struct g *gp);        /* sched.lock (asserted) */
+struct g *globrunqget(struct p *pp, int max); /* sched.lock (asserted) */
 void wakep(void);
 void stopm(struct m *m);               /* sleep until handed a P */
-struct p *pidleget(void);              /* sched.lock held */
-void pidleput(struct p *pp);           /* sched.lock held */
-void check_deadlock(void);             /* sched.lock held */
+struct p *pidleget(void);              /* sched.lock (asserted) */
+void pidleput(struct p *pp);           /* sched.lock (asserted) */
+void check_deadlock(void);             /* sched.lock (asserted) */
 void gomaxprocs_apply(struct m *m);    /* retire this M's P if shrunk */
 
-struct m *mget(void);                  /* an idle M, or NULL; sched.lock held */
-void handoff(struct m *m, struct p *pp, bool spinning); /* give pp to idle m; sched.lock held */
+struct m *mget(void);                  /* an idle M, or NULL; sched.lock (asserted) */
+void handoff(struct m *m, struct p *pp, bool spinning); /* give pp to idle m; sched.lock (asserted) */
 
 /* stop-the-world (stw.c) */
 void worldsema_acquire(void);          /* goroutine context; may yield */
@@ -54,7 +54,7 @@ bool worldsema_tryacquire(void);       /* false: someone else owns it */
 void worldsema_release(void);
 void stopTheWorld(void);               /* g0, holding a P and worldsema */
 void startTheWorld(void);
-void gcstopm_locked(struct m *m);      /* stop m's P for the STW; sched.lock held */
+void gcstopm_locked(struct m *m);      /* stop m's P for the STW; sched.lock (asserted) */
 void cpu_wait_short(void);             /* g0: idle ~20 us in wfi (not a spin) */
 static inline bool gcwaiting(void)
 {

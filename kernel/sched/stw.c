@@ -68,15 +68,17 @@ void worldsema_release(void)
 	__atomic_store_n(&sched.worldsema, 0, __ATOMIC_RELEASE);
 }
 
-/* Stop pp, which its M (or nobody) holds, for the STW. sched.lock held. */
+/* Stop pp, which its M (or nobody) holds, for the STW. */
 static void stop_p_locked(struct p *pp)
 {
+	assert_lock_held(&sched.lock);
 	pp->status = Pgcstop;
 	sched.stopped |= 1ULL << pp->id;
 }
 
 void gcstopm_locked(struct m *m)
 {
+	assert_lock_held(&sched.lock);
 	struct p *pp = m->p;
 	ASSERT(pp != NULL && pp->status == Prunning);
 	stop_p_locked(pp);

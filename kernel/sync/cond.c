@@ -21,12 +21,18 @@
 #include "kernel/sched/sched.h"
 #include "kernel/lib/print.h"
 
-_Static_assert(sizeof(spinlock_t) == sizeof(((struct notifyList *)0)->lock),
+_Static_assert(sizeof(spinlock_t) == sizeof(((struct notifyList *)0)->lock) &&
+               _Alignof(spinlock_t) <= _Alignof(uint64_t),
                "notifyList.lock must hold a spinlock_t");
 
+/* A Cond is the program's zeroed memory, with no init call: its lock gets
+ * its rank here, on every use (relaxed: every writer stores the same). */
 static spinlock_t *nl_lock(struct notifyList *l)
 {
-	return (spinlock_t *)(void *)&l->lock;
+	spinlock_t *sl = (spinlock_t *)(void *)&l->lock;
+	if (__atomic_load_n(&sl->rank, __ATOMIC_RELAXED) != LOCKRANK_NOTIFYLIST)
+		__atomic_store_n(&sl->rank, (uint16_t)LOCKRANK_NOTIFYLIST, __ATOMIC_RELAXED);
+	return sl;
 }
 
 static bool less(uint32_t a, uint32_t b)

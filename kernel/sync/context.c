@@ -39,7 +39,7 @@ struct Context {
 	struct timer timer;     /* deadline; lock */
 };
 
-static Context background;
+static Context background = { .lock = SPINLOCK_INIT(LOCKRANK_CONTEXT) };
 
 Context *Background(void)
 {
@@ -100,6 +100,7 @@ static Context *new_child(Context *parent)
 	Context *c = mallocgc(sizeof *c);       /* a GC object */
 	if (c == NULL)
 		throw("context: out of memory");
+	spin_lock_init(&c->lock, LOCKRANK_CONTEXT);
 	c->parent = parent;
 	c->done = make_chan(0, 0);
 	return c;

@@ -40,7 +40,7 @@ struct poolLocal {
 	char pad[64 - sizeof(struct poolLocalInternal) % 64];
 };
 
-static spinlock_t allPoolsLock;
+static spinlock_t allPoolsLock = SPINLOCK_INIT(LOCKRANK_ALLPOOLS);
 static Pool *allPools;              /* allPoolsLock */
 
 /* Pin: defer preemption, return this P's id. */

@@ -41,6 +41,12 @@ struct semaRoot {
 
 static struct semaRoot semtable[SEMTABSZ];
 
+void sema_init(void)
+{
+	for (int i = 0; i < SEMTABSZ; i++)
+		spin_lock_init(&semtable[i].lock, LOCKRANK_SEMAROOT);
+}
+
 static struct semaRoot *semroot(uint32_t *addr)
 {
 	return &semtable[((uintptr_t)addr >> 3) % SEMTABSZ];

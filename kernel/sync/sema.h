@@ -15,6 +15,9 @@ void semacquire1(uint32_t *addr, bool lifo, enum waitreason r);
  * that waiter and yield to it (Mutex starvation mode). */
 void semrelease1(uint32_t *addr, bool handoff);
 
+/* Boot, before any goroutine: the table's locks get their rank. */
+void sema_init(void);
+
 static inline void semacquire(uint32_t *addr) { semacquire1(addr, false, waitReasonSemacquire); }
 static inline void semrelease(uint32_t *addr) { semrelease1(addr, false); }
 

@@ -25,6 +25,7 @@
 
 void timers_init(struct timers *ts)
 {
+	spin_lock_init(&ts->lock, LOCKRANK_TIMERS);
 	ts->heap = ts->inline_heap;
 	ts->cap = sizeof ts->inline_heap / sizeof ts->inline_heap[0];
 	ts->len = 0;
@@ -95,6 +96,7 @@ static void grow(struct timers *ts)
 
 static void push_locked(struct timers *ts, struct p *pp, struct timer *t)
 {
+	assert_lock_held(&ts->lock);
 	if (ts->len == ts->cap)
 		grow(ts);
 	__atomic_store_n(&t->pp, pp, __ATOMIC_RELEASE);
@@ -107,6 +109,7 @@ static void push_locked(struct timers *ts, struct p *pp, struct timer *t)
 
 static void remove_locked(struct timers *ts, struct timer *t)
 {
+	assert_lock_held(&ts->lock);
 	int i = t->idx;
 	struct timer *last = ts->heap[--ts->len];
 	if (i != ts->len) {
@@ -173,18 +176,20 @@ int timers_run(struct p *pp, int64_t now)
 	return n;
 }
 
+/* Both heaps are locked at once, in address order (the timers rank allows
+ * two so), so a timer is never seen on neither heap by timer_del. */
 void timers_move(struct timers *dst, struct timers *src)
 {
-	struct p *dpp = NULL;
-	spin_lock(&src->lock);
+	ASSERT(dst != src);
+	struct p *dpp = (struct p *)((char *)dst - offsetof(struct p, timers));
+	struct timers *lo = dst < src ? dst : src, *hi = dst < src ? src : dst;
+	spin_lock(&lo->lock);
+	spin_lock(&hi->lock);
 	while (src->len > 0) {
 		struct timer *t = src->heap[src->len - 1];
 		remove_locked(src, t);
-		spin_lock(&dst->lock);
-		if (dpp == NULL)
-			dpp = (struct p *)((char *)dst - offsetof(struct p, timers));
 		push_locked(dst, dpp, t);
-		spin_unlock(&dst->lock);
 	}
-	spin_unlock(&src->lock);
+	spin_unlock(&hi->lock);
+	spin_unlock(&lo->lock);
 }

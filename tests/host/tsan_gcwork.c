@@ -39,7 +39,8 @@
  *
  * Host stand-ins provided here: mheap_alloc_pages (aligned_alloc), spin
  * locks (test-and-test-and-set on __atomic builtins, which TSan
- * understands), throw (print, abort). mgcwork.c includes "arch.h" for
+ * understands; assert_lock_held only checks the lock is taken), throw
+ * (print, abort). mgcwork.c includes "arch.h" for
  * arch_cpu_relax, whose real definitions are RISC-V/ARM inline asm: the
  * SOURCES line finds arch/arch.h but predefines its include guard, and
  * defines arch_cpu_relax() as sched_yield() (the host may have fewer cores
@@ -94,6 +95,13 @@ void spin_unlock(spinlock_t *l)
 {
 	if (__atomic_exchange_n(&l->locked, 0, __ATOMIC_RELEASE) != 1)
 		throw("test: spin_unlock of a lock not held");
+}
+
+/* assert_lock_held: no owner here, only "held by someone". */
+void spin_assert_held(const spinlock_t *l, const char *fn)
+{
+	if (__atomic_load_n(&l->locked, __ATOMIC_RELAXED) != 1)
+		throw("test: %s: lock not held", fn);
 }
 
 void throw(const char *fmt, ...)

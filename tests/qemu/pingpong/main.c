@@ -17,7 +17,9 @@ struct side {
 	bool baton;         /* lock */
 };
 
-static struct side sides[2];
+static struct side sides[2] = {         /* runtime locks need a rank */
+	{ .lock = SPINLOCK_INIT(LOCKRANK_TEST) }, { .lock = SPINLOCK_INIT(LOCKRANK_TEST) },
+};
 static int64_t log_next, bad, finished;
 
 static void give(struct side *s)
