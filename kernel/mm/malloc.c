@@ -18,21 +18,23 @@
 #include <stdint.h>
 #include "gort.h"
 #include "kernel/mm/malloc.h"
+#include "kernel/mm/mallocfast.h"
 #include "kernel/lib/print.h"
 
+/* Each entry inlines the fast path (mallocfast.h). */
 void *mallocgc(size_t size)
 {
-	return mallocgc_impl(size, false, true);
+	return mallocgc_inline(size, false, true);
 }
 
 void *mallocgc_noscan(size_t size)
 {
-	return mallocgc_impl(size, true, true);
+	return mallocgc_inline(size, true, true);
 }
 
 void *malloc(size_t n)
 {
-	return mallocgc_impl(n, false, false);
+	return mallocgc_inline(n, false, false);
 }
 
 void free(void *p)

@@ -34,10 +34,11 @@
 #include "kernel/lib/print.h"
 #include "kernel/lib/bootargs.h"
 #include "kernel/gc/gc.h"
+#include "kernel/mm/mallocfast.h"
 
 struct mspan emptymspan;                 /* nelems 0: never has a free object */
 #define EMPTY_CACHE { .alloc = { [0 ... NUM_ALLOC_CLASSES - 1] = &emptymspan } }
-static struct mcache mcaches[MAXCPU] = { [0 ... MAXCPU - 1] = EMPTY_CACHE };
+struct mcache mcaches[MAXCPU] = { [0 ... MAXCPU - 1] = EMPTY_CACHE };  /* mallocfast.h */
 static struct mcache mcache0 = EMPTY_CACHE;  /* for allocation without a P */
 static spinlock_t mcache0_lock = SPINLOCK_INIT(LOCKRANK_MCACHE0);
 
@@ -68,6 +69,32 @@ static inline void mcache_put(struct mcache *c)
 		return;
 	}
 	gp->nopreempt--;
+}
+
+/* mallocfast.h's rare ends: p stays live in these frames. */
+void *mallocgc_fast_gc(void *p)
+{
+	gc_maybe_start();
+	return p;
+}
+
+void *mallocgc_fast_large(void *p, uintptr_t n, uint64_t *count, struct g *gp)
+{
+	memset(p, 0, n);
+	stat_add(count, 1);
+	if (mcache_unpin_fast(gp))
+		return mallocgc_fast_release(p);
+	if (__atomic_load_n(&gc_want, __ATOMIC_RELAXED))
+		gc_maybe_start();
+	return p;
+}
+
+void *mallocgc_fast_release(void *p)
+{
+	releasem();                     /* may yield: p is held here */
+	if (__atomic_load_n(&gc_want, __ATOMIC_RELAXED))
+		gc_maybe_start();
+	return p;
 }
 
 static int mcache_pid(struct mcache *c)
