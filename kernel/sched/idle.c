@@ -76,6 +76,15 @@ void handoff(struct m *m, struct p *pp, bool spinning)
 	__atomic_store_n(&m->nextp, pp, __ATOMIC_RELEASE);
 }
 
+/* m stops spinning; returns how many Ms still spin. The decrement is
+ * seq_cst: a spinner that gives up its P loads every run queue after it
+ * (findrunnable), the store-buffering pair with wakep described there. */
+int32_t dropspinning(struct m *m)
+{
+	m->spinning = false;
+	return __atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
+}
+
 void wakep(void)
 {
 	/* seq_cst; pairs with the seq_cst decrement of nmspinning in
@@ -217,10 +226,8 @@ void gomaxprocs_apply(struct m *m)
 	timers_move(&allp[0].timers, &pp->timers);
 	pp->m = NULL;
 	m->p = NULL;
-	if (m->spinning) {
-		m->spinning = false;
-		__atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
-	}
+	if (m->spinning)
+		dropspinning(m);
 	wakep();
 }
 

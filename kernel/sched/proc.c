@@ -248,14 +248,12 @@ static struct g *steal_work(struct m *m)
 	return NULL;
 }
 
+/* A spinner found work: stop spinning, and if it was the last spinner,
+ * hand on the baton (there may be more work than it took). */
 static void resetspinning(struct m *m)
 {
-	m->spinning = false;
-	/* seq_cst; pairs with the seq_cst checks in wakep: either we see the
-	 * work or wakep sees no spinning M and wakes one. */
-	int32_t left = __atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
-	if (left == 0)
-		wakep();    /* we were the last spinner: hand on the baton */
+	if (dropspinning(m) == 0)
+		wakep();
 }
 
 static int run_all_timers(int64_t now)
@@ -286,10 +284,8 @@ static struct g *findrunnable(struct m *m, bool *inherit)
 			/* the world is stopping: hand in the P, sleep */
 			spin_lock(&sched.lock);
 			if (gcwaiting()) {
-				if (m->spinning) {
-					m->spinning = false;
-					__atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
-				}
+				if (m->spinning)
+					dropspinning(m);
 				gcstopm_locked(m);
 			}
 			spin_unlock(&sched.lock);
@@ -353,12 +349,10 @@ static struct g *findrunnable(struct m *m, bool *inherit)
 		m->p = NULL;
 		pp->m = NULL;
 		spin_unlock(&sched.lock);
-		bool was_spinning = m->spinning;
-		if (was_spinning) {
-			m->spinning = false;
+		if (m->spinning) {
 			/* seq_cst, then re-check every queue: pairs with wakep's
 			 * seq_cst load of nmspinning after a runqput. */
-			__atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
+			dropspinning(m);
 			if (any_runq_work()) {
 				spin_lock(&sched.lock);
 				struct p *p2 = pidleget();

@@ -39,6 +39,7 @@ void runqput(struct p *pp, struct g *gp, bool next);
 void globrunqput(struct g *gp);        /* sched.lock held */
 struct g *globrunqget(struct p *pp, int max); /* sched.lock held */
 void wakep(void);
+int32_t dropspinning(struct m *m);     /* m stops spinning; Ms still spinning */
 void stopm(struct m *m);               /* sleep until handed a P */
 struct p *pidleget(void);              /* sched.lock held */
 void pidleput(struct p *pp);           /* sched.lock held */
