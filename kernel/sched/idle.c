@@ -87,9 +87,12 @@ int32_t dropspinning(struct m *m)
 
 void wakep(void)
 {
-	/* seq_cst; pairs with the seq_cst decrement of nmspinning in
-	 * findrunnable: the caller's runqput is visible to a spinner that
-	 * gives up, or this load sees no spinner and wakes one. */
+	/* seq_cst loads, after the caller published a G with a seq_cst
+	 * store (runq_put, globrunqput): the submitter's half of the store
+	 * buffering pair with a spinner that gives up its P (pidleput's and
+	 * dropspinning's seq_cst decrements, then any_runq_work's seq_cst
+	 * loads; findrunnable). Either that spinner sees the G, or these
+	 * loads see the idle P and no spinner, and wake an M. */
 	if (__atomic_load_n(&sched.npidle, __ATOMIC_SEQ_CST) == 0)
 		return;
 	int32_t zero = 0;

@@ -146,7 +146,11 @@ void globrunqput(struct g *gp)
 	else
 		sched.runq_head = gp;
 	sched.runq_tail = gp;
-	__atomic_store_n(&sched.runqsize, sched.runqsize + 1, __ATOMIC_RELAXED);
+	/* seq_cst: the global queue's half of the store-buffering pair with
+	 * a spinning M that gives up (findrunnable): pairs with the seq_cst
+	 * load in any_runq_work. The plain read is under sched.lock, which
+	 * every writer holds. */
+	__atomic_store_n(&sched.runqsize, sched.runqsize + 1, __ATOMIC_SEQ_CST);
 }
 
 /* Take a batch from the global queue: one to return, the rest (up to a fair
@@ -265,10 +269,13 @@ static int run_all_timers(int64_t now)
 	return n;
 }
 
+/* Is any G queued anywhere? Called after dropspinning: every load is
+ * seq_cst (here and in runq_empty), pairing with the seq_cst publication
+ * in globrunqput and runq_put - see findrunnable. */
 static bool any_runq_work(void)
 {
 	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
-	if (__atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) > 0)
+	if (__atomic_load_n(&sched.runqsize, __ATOMIC_SEQ_CST) > 0)
 		return true;
 	for (int i = 0; i < np; i++)
 		if (!runq_empty(&allp[i].runq))
@@ -350,8 +357,18 @@ static struct g *findrunnable(struct m *m, bool *inherit)
 		pp->m = NULL;
 		spin_unlock(&sched.lock);
 		if (m->spinning) {
-			/* seq_cst, then re-check every queue: pairs with wakep's
-			 * seq_cst load of nmspinning after a runqput. */
+			/* Store buffering, as Go's spinning protocol:
+			 *   submitter: publish a G (seq_cst: runq_put's tail
+			 *     store or runnext exchange, globrunqput's runqsize
+			 *     store), then wakep loads npidle and nmspinning
+			 *     (seq_cst);
+			 *   this M: pidleput's npidle increment and
+			 *     dropspinning's decrement (seq_cst), then
+			 *     any_runq_work loads every queue (seq_cst).
+			 * All of them in one total order: either we see the G,
+			 * or wakep sees an idle P and no spinner, and wakes an
+			 * M. With release/acquire only, both loads could read
+			 * the old values and the G would wait with Ps idle. */
 			dropspinning(m);
 			if (any_runq_work()) {
 				spin_lock(&sched.lock);
