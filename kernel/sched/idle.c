@@ -209,26 +209,34 @@ void stopm(struct m *m)
 	}
 }
 
-/* GOMAXPROCS shrank below this M's P: move its work to the global queue and
- * its timers to P0, and give the P up for good. Called by the M on g0. */
+/* Retire pp for good (GOMAXPROCS shrank below it): Pdead, its queued Gs
+ * to the global queue, its timers to P0. pp is held by nobody or by the
+ * calling M; sched.lock held. */
+void p_retire(struct p *pp)
+{
+	struct g *gp;
+	pp->status = Pdead;
+	while ((gp = runq_get(&pp->runq)) != NULL)
+		globrunqput(gp);
+	timers_move(&allp[0].timers, &pp->timers);
+}
+
+/* GOMAXPROCS shrank below this M's P: retire it and give it up. Called by
+ * the M on g0. */
 void gomaxprocs_apply(struct m *m)
 {
 	struct p *pp = m->p;
 	if (pp == NULL || pp->id < __atomic_load_n(&gomaxprocs, __ATOMIC_ACQUIRE))
 		return;
-	struct g *gp;
 	spin_lock(&sched.lock);
 	if (gcwaiting()) {      /* the STW counts this P: stop it there instead */
 		spin_unlock(&sched.lock);
 		return;
 	}
-	pp->status = Pdead;
-	while ((gp = runq_get(&pp->runq)) != NULL)
-		globrunqput(gp);
-	spin_unlock(&sched.lock);
-	timers_move(&allp[0].timers, &pp->timers);
+	p_retire(pp);
 	pp->m = NULL;
 	m->p = NULL;
+	spin_unlock(&sched.lock);
 	if (m->spinning)
 		dropspinning(m);
 	wakep();
@@ -254,17 +262,15 @@ int GOMAXPROCS(int n)
 			 * retire at their next schedule (gomaxprocs_apply) */
 			struct p **pp = &sched.pidle;
 			while (*pp) {
-				if ((*pp)->id >= n) {
-					(*pp)->status = Pdead;
-					*pp = (*pp)->link;
+				struct p *idle = *pp;
+				if (idle->id >= n) {
+					*pp = idle->link;
 					__atomic_sub_fetch(&sched.npidle, 1, __ATOMIC_SEQ_CST);
+					p_retire(idle);
 				} else {
-					pp = &(*pp)->link;
+					pp = &idle->link;
 				}
 			}
-			for (int i = n; i < old; i++)
-				if (allp[i].status == Pdead && allp[i].timers.len > 0)
-					timers_move(&allp[0].timers, &allp[i].timers);
 		}
 		/* release; pairs with the acquire in gomaxprocs_apply. */
 		__atomic_store_n(&gomaxprocs, n, __ATOMIC_RELEASE);

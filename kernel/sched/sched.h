@@ -45,6 +45,7 @@ struct p *pidleget(void);              /* sched.lock held */
 void pidleput(struct p *pp);           /* sched.lock held */
 void check_deadlock(void);             /* sched.lock held */
 void gomaxprocs_apply(struct m *m);    /* retire this M's P if shrunk */
+void p_retire(struct p *pp);           /* Pdead, work moved away; sched.lock held */
 
 struct m *mget(void);                  /* an idle M, or NULL; sched.lock held */
 void handoff(struct m *m, struct p *pp, bool spinning); /* give pp to idle m; sched.lock held */

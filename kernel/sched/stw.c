@@ -163,11 +163,7 @@ void startTheWorld(void)
 		if (!(stopped & (1ULL << i)) || pp == me)
 			continue;
 		if (i >= np) {          /* retired while stopped */
-			pp->status = Pdead;
-			struct g *gp;
-			while ((gp = runq_get(&pp->runq)) != NULL)
-				globrunqput(gp);
-			timers_move(&allp[0].timers, &pp->timers);
+			p_retire(pp);
 			continue;
 		}
 		struct m *mp = NULL;
