@@ -254,8 +254,13 @@ static void markroot(struct marker *mk, uint32_t j)
 			scan_g(mk, roots.allg[i]);
 	} else if (j < roots.abase) {
 		struct m *m = &allm[j - roots.mbase];
+		/* relaxed, yet ordered after the store: m stored it before
+		 * handing in its P (findrunnable), the coordinator saw every
+		 * P handed in (acquire: stopwait, sched.lock) before the
+		 * seq_cst store that opened the mark, and a helper joined by
+		 * an acquire load of that flag. */
 		uintptr_t sp = __atomic_load_n(&m->g0_scan_sp, __ATOMIC_RELAXED);
-		if (m->online && sp != 0)
+		if (__atomic_load_n(&m->online, __ATOMIC_RELAXED) && sp != 0)
 			scanblock(mk, sp, m->g0.stack_hi);
 	} else {
 		mheap_arena_spans(j - roots.abase, scan_malloc_span, mk);

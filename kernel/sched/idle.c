@@ -173,9 +173,6 @@ void stopm(struct m *m)
 	check_deadlock();
 	mput(m);
 	spin_unlock(&sched.lock);
-	/* relaxed: read by the GC only while this M is parked here, ordered
-	 * by the stop-the-world handshake */
-	__atomic_store_n(&m->g0_scan_sp, (uintptr_t)__builtin_frame_address(0), __ATOMIC_RELAXED);
 	for (;;) {
 		/* acquire; pairs with the release store that opens a mark */
 		if (__atomic_load_n(&gc_markhelp_wanted, __ATOMIC_ACQUIRE))

@@ -285,6 +285,15 @@ static bool any_runq_work(void)
 
 static struct g *findrunnable(struct m *m, bool *inherit)
 {
+	/* Where this M's g0 stack is in use while it has no P: a collection
+	 * scans it from here up (nothing above changes until the M runs a
+	 * goroutine again, which needs a P). Stored before the M can give up
+	 * its P below - gcstopm_locked's release decrement of stopwait, or
+	 * pidleput/p_retire under sched.lock - so a stop-the-world that has
+	 * seen the P handed in (acquire) reads this value. relaxed: those
+	 * releases order it (markroot names the reader's side). */
+	__atomic_store_n(&m->g0_scan_sp, (uintptr_t)__builtin_frame_address(0),
+	                 __ATOMIC_RELAXED);
 	for (;;) {
 		arch_irq_enable();
 		if (m->p != NULL && gcwaiting()) {

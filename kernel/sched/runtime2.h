@@ -141,8 +141,9 @@ struct m {
 	uint64_t fastrand;      /* per-M random state */
 	uint64_t slice_end;     /* tick at which the running G's slice ends */
 	uint64_t ntraps, npreempt, nipi; /* statistics */
-	uintptr_t g0_scan_sp;   /* g0's sp where it waits while the world is
-	                           stopped: the GC scans g0 from there up */
+	uintptr_t g0_scan_sp;   /* g0's frame where it looks for work
+	                           (findrunnable) or runs a GC cycle: the GC
+	                           scans g0 from there up; atomic */
 	bool online;
 };
 
