@@ -371,7 +371,7 @@ void gc_mark(void)
 	roots_prepare();
 	__atomic_store_n(&roots.next, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&nslots, 0, __ATOMIC_RELAXED);
-	gc_bytesMarked = 0;
+	__atomic_store_n(&gc_bytesMarked, 0, __ATOMIC_RELAXED);   /* as every access */
 	gc.scanWords = 0;
 	gc.markCpuNs = 0;
 	gc.nworkers = 0;
@@ -382,7 +382,7 @@ void gc_mark(void)
 	__atomic_store_n(&gc_markhelp_wanted, 1, __ATOMIC_SEQ_CST);
 	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
 	for (int i = 0, sent = 1; i < ncpu && sent < np; i++)
-		if (&allm[i] != me && allm[i].online) {
+		if (&allm[i] != me && __atomic_load_n(&allm[i].online, __ATOMIC_RELAXED)) {
 			arch_send_ipi(i);
 			sent++;
 		}

@@ -78,7 +78,8 @@ struct mspan {
 	void *manualFreeList;        /* mSpanManual stack pages: free 4 KiB halves */
 };
 
-/* A doubly linked list of spans; the holder's lock protects it. */
+/* A doubly linked list of spans; the holder's lock protects it (first
+ * may also be peeked at without it: mspan.c). */
 struct mspanlist {
 	struct mspan *first, *last;
 };

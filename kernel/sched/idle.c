@@ -26,7 +26,7 @@
 
 void pidleput(struct p *pp)
 {
-	pp->status = Pidle;
+	p_setstatus(pp, Pidle);
 	pp->link = sched.pidle;
 	sched.pidle = pp;
 	__atomic_add_fetch(&sched.npidle, 1, __ATOMIC_SEQ_CST);
@@ -37,7 +37,7 @@ struct p *pidleget(void)
 	struct p *pp = sched.pidle;
 	if (pp) {
 		sched.pidle = pp->link;
-		pp->status = Prunning;
+		p_setstatus(pp, Prunning);
 		__atomic_sub_fetch(&sched.npidle, 1, __ATOMIC_SEQ_CST);
 	}
 	return pp;
@@ -125,7 +125,7 @@ static int64_t earliest_idle_timer(void)
 	int64_t w = INT64_MAX;
 	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
 	for (int i = 0; i < np; i++) {
-		if (__atomic_load_n(&allp[i].status, __ATOMIC_RELAXED) != Pidle)
+		if (p_status(&allp[i]) != Pidle)
 			continue;
 		int64_t t = timers_next(&allp[i].timers);
 		if (t < w)
@@ -152,7 +152,7 @@ void check_deadlock(void)
 	/* Any P still running Go code - including one that GOMAXPROCS is
 	 * retiring, which is not counted in gomaxprocs any more - means no. */
 	for (int i = 0; i < MAXCPU; i++)
-		if (__atomic_load_n(&allp[i].status, __ATOMIC_RELAXED) == Prunning)
+		if (p_status(&allp[i]) == Prunning)
 			return;
 	if (sched.runqsize > 0 || user_timers_pending() ||
 	    __atomic_load_n(&sched.nwaitirq, __ATOMIC_SEQ_CST) > 0)
@@ -181,9 +181,10 @@ void stopm(struct m *m)
 		/* acquire; pairs with the release store in handoff. */
 		struct p *pp = __atomic_load_n(&m->nextp, __ATOMIC_ACQUIRE);
 		if (pp != NULL) {
-			m->nextp = NULL;
-			m->p = pp;
-			pp->status = Prunning;
+			/* relaxed: only this M clears it, and only handoff (under
+			 * sched.lock, after mget/mremove took us off midle) sets it */
+			__atomic_store_n(&m->nextp, NULL, __ATOMIC_RELAXED);
+			m->p = pp;      /* already Prunning: pidleget, startTheWorld */
 			arch_irq_enable();
 			return;
 		}
@@ -212,7 +213,7 @@ void stopm(struct m *m)
 void p_retire(struct p *pp)
 {
 	struct g *gp;
-	pp->status = Pdead;
+	p_setstatus(pp, Pdead);
 	while ((gp = runq_get(&pp->runq)) != NULL)
 		globrunqput(gp);
 	timers_move(&allp[0].timers, &pp->timers);

@@ -110,7 +110,8 @@ void sched_stop_others(void)
 {
 	struct m *me = getm();
 	for (int i = 0; i < ncpu; i++) {
-		if (&allm[i] == me || !allm[i].online)
+		/* relaxed: set once at boot (release, boot/main.c) */
+		if (&allm[i] == me || !__atomic_load_n(&allm[i].online, __ATOMIC_RELAXED))
 			continue;
 		__atomic_store_n(&allm[i].stop_req, 1, __ATOMIC_RELEASE);
 		arch_send_ipi(i);

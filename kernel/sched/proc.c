@@ -91,10 +91,10 @@ void sched_init(int n, int nprocs)
 	sched.slice_ticks = ns_to_ticks(sched.slice_ns);
 	for (int i = 0; i < MAXCPU; i++) {
 		allp[i].id = i;
-		allp[i].status = Pidle;
+		p_setstatus(&allp[i], Pidle);
 		timers_init(&allp[i].timers);
 	}
-	gomaxprocs = nprocs;
+	__atomic_store_n(&gomaxprocs, nprocs, __ATOMIC_RELAXED);   /* before SMP */
 	/* P0 goes to the boot M; the rest start idle. */
 	spin_lock(&sched.lock);
 	for (int i = nprocs - 1; i >= 1; i--)
@@ -102,7 +102,7 @@ void sched_init(int n, int nprocs)
 	spin_unlock(&sched.lock);
 	allm[0].p = &allp[0];
 	allp[0].m = &allm[0];
-	allp[0].status = Prunning;
+	p_setstatus(&allp[0], Prunning);
 }
 
 /* ---- G status --------------------------------------------------------- */
@@ -208,7 +208,7 @@ static void execute(struct m *m, struct g *gp, bool inherit)
 	casgstatus(gp, Grunnable, Grunning);
 	gp->m = m;
 	gp->lastcpu = m->id;
-	gp->preempt = false;
+	__atomic_store_n(&gp->preempt, false, __ATOMIC_RELAXED);   /* as every access */
 	pp->schedtick++;
 	memcpy(m->tls, gp->tls, tls_size);
 	arch_irq_disable();
@@ -385,8 +385,7 @@ static struct g *findrunnable(struct m *m, bool *inherit)
 				spin_unlock(&sched.lock);
 				if (p2) {
 					m->p = p2;
-					p2->m = m;
-					p2->status = Prunning;
+					p2->m = m;      /* pidleget made it Prunning */
 					m->spinning = true;
 					__atomic_add_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
 					continue;

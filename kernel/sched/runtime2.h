@@ -107,7 +107,8 @@ enum pstatus { Pidle = 0, Prunning = 1, Pgcstop = 3, Pdead = 4 };
 
 struct p {
 	int id;
-	uint32_t status;        /* enum pstatus; sched.lock for transitions */
+	uint32_t status;        /* enum pstatus; written under sched.lock with
+	                           p_setstatus, read racily too (sched.h) */
 	struct m *m;            /* M holding this P, or NULL */
 	uint32_t schedtick;     /* incremented on every schedule(); owner P */
 	struct runq runq;       /* lock-free local run queue + runnext (runq.h) */
@@ -144,7 +145,7 @@ struct m {
 	uintptr_t g0_scan_sp;   /* g0's frame where it looks for work
 	                           (findrunnable) or runs a GC cycle: the GC
 	                           scans g0 from there up; atomic */
-	bool online;
+	bool online;            /* set once by the CPU itself; atomic */
 };
 
 struct schedt {
@@ -160,7 +161,7 @@ struct schedt {
 	int32_t ngoroutines;               /* live Gs (not dead); atomic */
 	struct g *gfree;                   /* global free G list; gflock */
 	spinlock_t gflock;
-	int32_t ngfree;
+	int32_t ngfree;                    /* gflock; read racily (atomic) */
 	uint64_t start_ticks;
 	int64_t slice_ns;                  /* time slice; bootargs "slice=" (ms) */
 	uint64_t slice_ticks;

@@ -58,6 +58,20 @@ void stopTheWorld(void);               /* g0, holding a P and worldsema */
 void startTheWorld(void);
 void gcstopm_locked(struct m *m);      /* stop m's P for the STW; sched.lock held */
 void cpu_wait_short(void);             /* g0: idle ~20 us in wfi (not a spin) */
+/* P status: every write is under sched.lock, but earliest_idle_timer and
+ * the stop-the-world's timeout report read it without the lock, so writes
+ * are relaxed atomic stores and those reads relaxed atomic loads (they
+ * only need a value that held at some moment); reads under sched.lock may
+ * stay plain. */
+static inline void p_setstatus(struct p *pp, uint32_t s)
+{
+	__atomic_store_n(&pp->status, s, __ATOMIC_RELAXED);
+}
+static inline uint32_t p_status(const struct p *pp)
+{
+	return __atomic_load_n(&pp->status, __ATOMIC_RELAXED);
+}
+
 static inline bool gcwaiting(void)
 {
 	/* acquire; pairs with the seq_cst store in stopTheWorld */

@@ -70,7 +70,7 @@ void worldsema_release(void)
 /* Stop pp, which its M (or nobody) holds, for the STW. sched.lock held. */
 static void stop_p_locked(struct p *pp)
 {
-	pp->status = Pgcstop;
+	p_setstatus(pp, Pgcstop);
 	sched.stopped |= 1ULL << pp->id;
 }
 
@@ -135,7 +135,7 @@ void stopTheWorld(void)
 		last = now;
 		if (now - start > STW_TIMEOUT_NS) {
 			for (int i = 0; i < MAXCPU; i++)
-				if (allp[i].status == Prunning)
+				if (p_status(&allp[i]) == Prunning)
 					printk("runtime: stopTheWorld: P%d (cpu %d) did not stop in %lld s\n",
 					       i, allp[i].m ? allp[i].m->id : -1,
 					       (long long)(STW_TIMEOUT_NS / 1000000000));
@@ -156,7 +156,7 @@ void startTheWorld(void)
 	uint64_t stopped = sched.stopped;
 	sched.stopped = 0;
 	__atomic_store_n(&sched.gcwaiting, 0, __ATOMIC_SEQ_CST);
-	me->status = Prunning;
+	p_setstatus(me, Prunning);
 	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
 	for (int i = 0; i < MAXCPU; i++) {
 		struct p *pp = &allp[i];
@@ -173,7 +173,7 @@ void startTheWorld(void)
 			/* running from now on, as pidleget would make it: a
 			 * stop-the-world that comes before mp wakes must count
 			 * it (mp then stops it in findrunnable) */
-			pp->status = Prunning;
+			p_setstatus(pp, Prunning);
 			handoff(mp, pp, false);
 			wake[nwake++] = mp;
 		} else {
