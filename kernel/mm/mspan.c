@@ -33,18 +33,6 @@ void spanlist_insert(struct mspanlist *l, struct mspan *s)
 	s->list = l;
 }
 
-void spanlist_insert_back(struct mspanlist *l, struct mspan *s)
-{
-	s->next = NULL;
-	s->prev = l->last;
-	if (l->last)
-		l->last->next = s;
-	else
-		set_first(l, s);
-	l->last = s;
-	s->list = l;
-}
-
 void spanlist_remove(struct mspanlist *l, struct mspan *s)
 {
 	if (s->prev)

@@ -85,7 +85,6 @@ struct mspanlist {
 };
 
 void spanlist_insert(struct mspanlist *l, struct mspan *s);    /* at the front */
-void spanlist_insert_back(struct mspanlist *l, struct mspan *s);
 void spanlist_remove(struct mspanlist *l, struct mspan *s);
 static inline bool spanlist_empty(const struct mspanlist *l) { return l->first == NULL; }
 

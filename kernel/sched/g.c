@@ -51,7 +51,6 @@ struct g *malg(size_t stacksize)
 	_Static_assert(sizeof(struct g) + 64 < STACK_INITIAL, "G must fit the first stack page");
 	memset(gp, 0, sizeof *gp);
 	gp->stack_hi = (uintptr_t)gp;
-	gp->stack_reserve_lo = st.slot;
 	gp->stack_slot = st.slot;
 	gp->stack_mapped = st.lo;
 	stack_setlimit(gp, stacksize);

@@ -143,7 +143,7 @@ static bool user_timers_pending(void)
 }
 
 /* Deadlock: no P is running, nothing is queued, no user timer is pending,
- * nobody waits for a device, yet goroutines exist - none can ever run.
+ * yet goroutines exist - none can ever run.
  * sched.lock held, by an M that has just given up its P. */
 void check_deadlock(void)
 {
@@ -154,8 +154,7 @@ void check_deadlock(void)
 	for (int i = 0; i < MAXCPU; i++)
 		if (p_status(&allp[i]) == Prunning)
 			return;
-	if (sched.runqsize > 0 || user_timers_pending() ||
-	    __atomic_load_n(&sched.nwaitirq, __ATOMIC_SEQ_CST) > 0)
+	if (sched.runqsize > 0 || user_timers_pending())
 		return;
 	for (int i = 0; i < MAXCPU; i++)
 		if (!runq_empty(&allp[i].runq))

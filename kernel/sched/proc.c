@@ -207,7 +207,6 @@ static void execute(struct m *m, struct g *gp, bool inherit)
 	struct p *pp = m->p;
 	casgstatus(gp, Grunnable, Grunning);
 	gp->m = m;
-	gp->lastcpu = m->id;
 	__atomic_store_n(&gp->preempt, false, __ATOMIC_RELAXED);   /* as every access */
 	pp->schedtick++;
 	memcpy(m->tls, gp->tls, tls_size);

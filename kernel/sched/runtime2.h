@@ -25,7 +25,6 @@ enum gstatus {
 	Grunning = 2,  /* owns an M and a P, running user code */
 	Gwaiting = 4,  /* parked: blocked in the runtime (chan, sema, sleep) */
 	Gdead = 6,     /* exited, or on a free list */
-	Gpreempted = 9,/* stopped by async preemption (kept for traceback) */
 };
 
 /* Why a G is waiting, for the goroutine list printed by fatal errors. */
@@ -44,12 +43,9 @@ enum waitreason {
 	waitReasonSyncRWMutexRLock,
 	waitReasonSyncCondWait,
 	waitReasonSyncWaitGroupWait,
-	waitReasonPreempted,
-	waitReasonGCWorkerIdle,
 	waitReasonFinalizerWait,
 	waitReasonGCSweepWait,
 	waitReasonForceGCIdle,
-	waitReasonIOWait,
 	waitReasonTest,
 	waitReasonCount
 };
@@ -65,7 +61,6 @@ struct g {
 	struct context ctx;     /* saved registers while not running; own M */
 	uintptr_t stack_lo;     /* lowest byte the stack may grow to (its limit) */
 	uintptr_t stack_hi;     /* one past the highest stack byte */
-	uintptr_t stack_reserve_lo; /* start of the reserved range (guard page) */
 	uint32_t status;        /* enum gstatus; atomic */
 	int32_t nopreempt;      /* >0: async preemption deferred; own G only */
 	bool preempt;           /* preemption requested; atomic */
@@ -95,7 +90,6 @@ struct g {
 	                           fault handler (same CPU, G interrupted) */
 	int32_t stack_nofault;  /* nesting of sections that must not take a
 	                           stack fault (kernel/mm/stack.c); own G */
-	int lastcpu;            /* CPU it last ran on (tests, demo) */
 	uint8_t tls[TLS_MAX];   /* saved picolibc TLS (errno) */
 	uint16_t linelen;       /* bytes in linebuf */
 	char linebuf[LINEBUF_SIZE]; /* console line buffer: lines never interleave */
@@ -165,7 +159,6 @@ struct schedt {
 	uint64_t start_ticks;
 	int64_t slice_ns;                  /* time slice; bootargs "slice=" (ms) */
 	uint64_t slice_ticks;
-	int32_t nwaitirq;                  /* Gs waiting for a device interrupt; atomic */
 	struct g *allgs;                   /* every G ever made; allglock */
 	spinlock_t allglock;
 	int32_t nallgs;

@@ -22,12 +22,9 @@ const char *const waitReasonStrings[waitReasonCount] = {
 	[waitReasonSyncRWMutexRLock] = "sync.RWMutex.RLock",
 	[waitReasonSyncCondWait] = "sync.Cond.Wait",
 	[waitReasonSyncWaitGroupWait] = "sync.WaitGroup.Wait",
-	[waitReasonPreempted] = "preempted",
-	[waitReasonGCWorkerIdle] = "GC worker (idle)",
 	[waitReasonFinalizerWait] = "finalizer wait",
 	[waitReasonGCSweepWait] = "GC sweep wait",
 	[waitReasonForceGCIdle] = "force gc (idle)",
-	[waitReasonIOWait] = "IO wait",
 	[waitReasonTest] = "test",
 };
 
@@ -39,7 +36,6 @@ static const char *status_string(struct g *gp)
 	case Gwaiting:
 		return gp->waitreason < waitReasonCount && gp->waitreason != waitReasonZero
 		       ? waitReasonStrings[gp->waitreason] : "waiting";
-	case Gpreempted: return "preempted";
 	default: return "?";
 	}
 }
