@@ -27,7 +27,6 @@
 #include "kernel/dt/bootinfo.h"
 #include "kernel/lib/print.h"
 
-void *pt_alloc_page(void);            /* kernel/mm (zeroed 4 KiB page) */
 
 #define PT_ENTRIES   512
 #define L1_SHIFT     30
