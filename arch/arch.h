@@ -180,9 +180,19 @@ extern const uint64_t asyncPreempt_len;
 /* Print every register of *tf, one line each group, via printk. */
 void arch_dump_regs(const struct trapframe *tf);
 
+/* ---- sizes and the stack window ---------------------------------------- */
+
 #define MAXCPU          8
-#define BOOT_STACK_SIZE (32 * 1024)
-#define TRAP_STACK_SIZE (16 * 1024)
+#define BOOT_STACK_SIZE (32 * 1024)     /* per CPU, also its M's g0 stack */
+#define TRAP_STACK_SIZE (16 * 1024)     /* per CPU */
+
+/* Virtual window for goroutine stacks (mapped 4 KiB at a time, with guard
+ * pages left unmapped). Identical on both architectures: 128 GiB .. 256 GiB,
+ * the top half of Sv39's lower (positive) half, so it fits Sv39 (addresses
+ * below 2^38) and a 39-bit AArch64 address space. RAM and MMIO must lie
+ * below 128 GiB to be identity-mapped. */
+#define STACK_REGION_BASE 0x2000000000ULL   /* 128 GiB */
+#define STACK_REGION_SIZE 0x2000000000ULL   /* 128 GiB of address space */
 
 /* ---- what the portable side provides ----------------------------------- */
 /* Defined outside arch/, called by the ports; no arch file declares a
@@ -218,13 +228,5 @@ uintptr_t trap_stack_top(int cpu);
  * intermediate tables, so callable wherever that is: once the page heap is
  * up, including from the fault handler that grows a stack. */
 void *pt_alloc_page(void);
-
-/* Virtual window for goroutine stacks (mapped 4 KiB at a time, with guard
- * pages left unmapped). Identical on both architectures: 128 GiB .. 256 GiB,
- * the top half of Sv39's lower (positive) half, so it fits Sv39 (addresses
- * below 2^38) and a 39-bit AArch64 address space. RAM and MMIO must lie
- * below 128 GiB to be identity-mapped. */
-#define STACK_REGION_BASE 0x2000000000ULL   /* 128 GiB */
-#define STACK_REGION_SIZE 0x2000000000ULL   /* 128 GiB of address space */
 
 #endif

@@ -32,7 +32,6 @@ void goready(struct g *gp);
  * goparkunlock(lock)); clears *parked. */
 void goready_parked(spinlock_t *lock, bool *parked, struct g *gp);
 void gopreempt(void);                  /* yield after a preemption request */
-void asyncPreempt2(void);
 
 /* Ps, Ms, idling (idle.c) */
 void runqput(struct p *pp, struct g *gp, bool next);
