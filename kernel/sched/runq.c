@@ -22,8 +22,10 @@
  *     and so are runq_empty's loads: they are the run-queue halves of the
  *     scheduler's store-buffering pair between a goroutine that submits
  *     work and then calls wakep, and a spinning M that gives up and then
- *     re-checks every queue (kernel/sched/proc.c, findrunnable). On both
- *     architectures a seq_cst store costs what a release store costs.
+ *     re-checks every queue (kernel/sched/proc.c, findrunnable). A seq_cst
+ *     store is the release store's own code on aarch64 (stlr) and with
+ *     clang on riscv64 (fence rw,w; sd); GCC 12 on riscv64 emits a fence
+ *     and an amoswap.aq, a little dearer.
  * Mirrors runtime/proc.go; the memory orders are the ones its comments ask
  * for, written out as C11 orders.
  */
