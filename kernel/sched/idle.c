@@ -43,10 +43,17 @@ struct p *pidleget(void)
 	return pp;
 }
 
+/* sched.nmidle: written under sched.lock, read without it by schedtrace;
+ * so relaxed atomic stores (the plain reads here are under the lock). */
+static void nmidle_add(int32_t d)
+{
+	__atomic_store_n(&sched.nmidle, sched.nmidle + d, __ATOMIC_RELAXED);
+}
+
 static void mput(struct m *m)
 {
 	sched.midle |= 1ULL << m->id;
-	sched.nmidle++;
+	nmidle_add(1);
 }
 
 struct m *mget(void)
@@ -55,7 +62,7 @@ struct m *mget(void)
 		return NULL;
 	int id = __builtin_ctzll(sched.midle);
 	sched.midle &= ~(1ULL << id);
-	sched.nmidle--;
+	nmidle_add(-1);
 	return &allm[id];
 }
 
@@ -63,7 +70,7 @@ static void mremove(struct m *m)
 {
 	if (sched.midle & (1ULL << m->id)) {
 		sched.midle &= ~(1ULL << m->id);
-		sched.nmidle--;
+		nmidle_add(-1);
 	}
 }
 

@@ -149,7 +149,7 @@ struct schedt {
 	struct p *pidle;                   /* idle Ps; sched.lock */
 	int32_t npidle;                    /* atomic */
 	uint64_t midle;                    /* bitmask of idle Ms (by cpu); sched.lock */
-	int32_t nmidle;                    /* sched.lock */
+	int32_t nmidle;                    /* sched.lock; read racily (atomic) */
 	int32_t nmspinning;                /* atomic */
 	uint64_t goidgen;                  /* atomic */
 	int32_t ngoroutines;               /* live Gs (not dead); atomic */

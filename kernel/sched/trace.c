@@ -72,13 +72,15 @@ static struct timer trace_timer;
 static void schedtrace_tick(void *arg, int64_t now)
 {
 	char line[200];
+	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);   /* racy: a report */
 	int n = snprintf(line, sizeof line,
 	    "SCHED %lldms: gomaxprocs=%d idleprocs=%d threads=%d spinningthreads=%d idlethreads=%d runqueue=%d [",
-	    (long long)(now / Millisecond), gomaxprocs,
+	    (long long)(now / Millisecond), np,
 	    __atomic_load_n(&sched.npidle, __ATOMIC_RELAXED), ncpu,
-	    __atomic_load_n(&sched.nmspinning, __ATOMIC_RELAXED), sched.nmidle,
+	    __atomic_load_n(&sched.nmspinning, __ATOMIC_RELAXED),
+	    __atomic_load_n(&sched.nmidle, __ATOMIC_RELAXED),
 	    __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED));
-	for (int i = 0; i < gomaxprocs && n < (int)sizeof line - 16; i++)
+	for (int i = 0; i < np && n < (int)sizeof line - 16; i++)
 		n += snprintf(line + n, sizeof line - (size_t)n, "%s%u", i ? " " : "",
 		              runq_len(&allp[i].runq));
 	printk("%s]\n", line);
