@@ -32,11 +32,10 @@
 #include "kernel/lib/print.h"
 
 /* Stack that asyncPreempt, asyncPreempt2 and the scheduler call it makes
- * need below the frame copy, within the goroutine's limit. These pages may
- * be unmapped: they grow by fault as under any goroutine code (with
- * nopreempt == 0 it holds no runtime lock, kernel/mm/stack.c). A goroutine
- * too close to its limit is flagged instead, and yields at its next
- * releasem or is preempted by the next tick. */
+ * need below the frame copy: within the goroutine's limit, and mapped (the
+ * stricter of the two checks the ports used to make; see
+ * docs/arch-contract.md). A goroutine without it is flagged instead, and
+ * yields at its next releasem or is preempted at a later tick. */
 #define ASYNC_PREEMPT_HEADROOM 1024
 
 void arm_timer(struct m *m)
@@ -77,8 +76,9 @@ static uintptr_t async_preempt_copy(struct g *gp, const struct trapframe *tf)
 	uintptr_t copy = (sp - sizeof(struct trapframe)) & ~(uintptr_t)15;
 	if (copy < gp->stack_lo + ASYNC_PREEMPT_HEADROOM)
 		return 0;
-	/* The trap handler writes the copy, where a fault would be fatal. */
-	if (!pages_mapped(copy, sp))
+	/* The trap handler writes the copy, where a fault would be fatal;
+	 * the headroom below it must be mapped too. */
+	if (!pages_mapped(copy - ASYNC_PREEMPT_HEADROOM, sp))
 		return 0;
 	return copy;
 }
