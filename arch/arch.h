@@ -102,7 +102,8 @@ void arch_intc_init_cpu(int cpu);
 /* Build the kernel page tables from bootinfo on the boot CPU: every RAM
  * range identity-mapped as Normal write-back cacheable memory, everything
  * else below the top of RAM (MMIO) as Device memory, and turn the MMU on.
- * Page-table pages come from arch_pt_alloc (early: a static pool).
+ * Page-table pages come from the port's own static pool (the page heap is
+ * not up yet).
  * Ordering: returns with the MMU on and the tables visible to all CPUs. */
 void arch_mmu_init(const struct bootinfo *bi);
 
@@ -158,38 +159,32 @@ void arch_setg(struct m *m, struct g *g);
 
 /* ---- traps ------------------------------------------------------------ */
 
-/* Redirect the interrupted context in *tf so that, when the trap returns,
- * it calls the assembly routine asyncPreempt on the interrupted stack. The
- * whole trap frame is copied below the interrupted sp first; asyncPreempt
- * calls asyncPreempt2() (kernel/sched/preempt.c) and then restores every
- * register, pc and status from that copy - the goroutine resumes exactly
- * where it was. Returns false if the stack has no room (then: do nothing). */
-bool arch_inject_async_preempt(struct trapframe *tf);
+/* Async preemption, the mechanism (the decision - is the goroutine at a
+ * safe point, is it on its own stack, is there room, where does the copy
+ * go - is portable: kernel/sched/preempt.c). Copy the whole trap frame *tf
+ * to copy (16-byte aligned, below the interrupted sp, on mapped pages) and
+ * redirect *tf so that the trap returns into asyncPreempt with sp = copy,
+ * in the interrupted privilege mode, interrupts on. asyncPreempt calls
+ * asyncPreempt2() and then restores every register, pc and status from the
+ * copy: the goroutine resumes exactly where it was. Plain stores, no
+ * fence: the copy is read back by the same goroutine, on this CPU or -
+ * after the scheduler's hand-over, which orders it - on another. */
+void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy);
+
+/* The assembly routine above, and its length in bytes (a data word, not an
+ * end label: the symbol table names one function). A trapped pc in
+ * [asyncPreempt, asyncPreempt + asyncPreempt_len) is already on its way. */
+void asyncPreempt(void);
+extern const uint64_t asyncPreempt_len;
 
 /* Print every register of *tf, one line each group, via printk. */
 void arch_dump_regs(const struct trapframe *tf);
 
-/* Portable handlers that arch trap code calls (kernel/sched/trap.c). They run
- * on the per-CPU trap stack with interrupts masked. */
-void trap_timer(struct trapframe *tf);
-void trap_ipi(struct trapframe *tf);
-/* A synchronous exception the arch code could not resolve. cause is a
- * human-readable description ("load page fault", "data abort"), addr the
- * faulting address (or 0). Returns only if the fault was handled (e.g. a
- * stack page was mapped); otherwise prints the report and powers off. */
-void trap_fault(struct trapframe *tf, const char *cause, uintptr_t addr,
-                bool addr_valid);
+/* ---- sizes and the stack window ---------------------------------------- */
 
-/* Entry point for secondary CPUs (boot/main.c). */
-_Noreturn void secondary_main(int cpu);
-
-/* Per-CPU boot stacks (also each M's g0 stack) and trap stacks, in .bss,
- * defined by boot/stacks.c. */
 #define MAXCPU          8
-#define BOOT_STACK_SIZE (32 * 1024)
-#define TRAP_STACK_SIZE (16 * 1024)
-uintptr_t boot_stack_top(int cpu);
-uintptr_t trap_stack_top(int cpu);
+#define BOOT_STACK_SIZE (32 * 1024)     /* per CPU, also its M's g0 stack */
+#define TRAP_STACK_SIZE (16 * 1024)     /* per CPU */
 
 /* Virtual window for goroutine stacks (mapped 4 KiB at a time, with guard
  * pages left unmapped). Identical on both architectures: 128 GiB .. 256 GiB,
@@ -198,5 +193,40 @@ uintptr_t trap_stack_top(int cpu);
  * below 128 GiB to be identity-mapped. */
 #define STACK_REGION_BASE 0x2000000000ULL   /* 128 GiB */
 #define STACK_REGION_SIZE 0x2000000000ULL   /* 128 GiB of address space */
+
+/* ---- what the portable side provides ----------------------------------- */
+/* Defined outside arch/, called by the ports; no arch file declares a
+ * portable function by hand. (Ports may also include the portable headers
+ * for data they must understand: kernel/dt/bootinfo.h,
+ * kernel/sched/runtime2.h, boot/boot.h, kernel/lib/print.h,
+ * kernel/lib/spinlock.h; docs/arch-contract.md.) */
+
+/* Handlers the trap code calls (kernel/sched/preempt.c). They run on the
+ * per-CPU trap stack with interrupts masked. */
+void trap_timer(struct trapframe *tf);
+void trap_ipi(struct trapframe *tf);
+/* A synchronous exception the arch code could not resolve. cause is a
+ * human-readable description ("load page fault", "data abort"), addr the
+ * faulting address (or 0). Returns only if the fault was handled (e.g. a
+ * stack page was mapped); otherwise prints the report and powers off. */
+void trap_fault(struct trapframe *tf, const char *cause, uintptr_t addr,
+                bool addr_valid);
+/* Called by asyncPreempt on the goroutine's stack, interrupts on: yield
+ * like Gosched; returns when the goroutine runs again (kernel/sched/preempt.c). */
+void asyncPreempt2(void);
+
+/* Entry point for secondary CPUs (boot/main.c). */
+_Noreturn void secondary_main(int cpu);
+
+/* Per-CPU boot stacks (also each M's g0 stack) and trap stacks, in .bss,
+ * defined by boot/stacks.c. */
+uintptr_t boot_stack_top(int cpu);
+uintptr_t trap_stack_top(int cpu);
+
+/* A zeroed 4 KiB page for a page table, never freed (kernel/mm/mheap.c),
+ * identity-mapped; throws when memory runs out. For arch_map_page's
+ * intermediate tables, so callable wherever that is: once the page heap is
+ * up, including from the fault handler that grows a stack. */
+void *pt_alloc_page(void);
 
 #endif

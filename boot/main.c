@@ -95,7 +95,7 @@ static void start_secondaries(const struct bootinfo *bi)
 			arch_wfi();
 		}
 		arch_timer_set(UINT64_MAX);
-		if (!allm[cpu].online)
+		if (!__atomic_load_n(&allm[cpu].online, __ATOMIC_ACQUIRE))
 			printk("runtime: warning: cpu %d (hwid %#llx) did not come online\n",
 			       cpu, (unsigned long long)bi->cpu_hwid[cpu]);
 	}

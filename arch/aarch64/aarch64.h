@@ -55,8 +55,6 @@ extern char aarch64_semihost_hlt[];
 
 /* trap.S */
 extern char aarch64_vectors[];
-void asyncPreempt(void);
-extern const uint64_t asyncPreempt_len;
 
 /* mmu_asm.S: switch the running CPU to the tables described by *regs. */
 struct mmu_regs {

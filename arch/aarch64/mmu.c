@@ -28,7 +28,6 @@
 #include "kernel/lib/print.h"
 #include "kernel/lib/spinlock.h"
 
-void *pt_alloc_page(void);            /* kernel/mm (zeroed 4 KiB page) */
 
 #define PT_ENTRIES   512
 #define L1_SHIFT     30

@@ -217,8 +217,9 @@ asyncPreempt:
 .LasyncPreempt_end:
 	.size	asyncPreempt, . - asyncPreempt
 
-	/* Its length, for arch_inject_async_preempt (a data word rather than
-	 * an end label, which would name a "function" in the symbol table). */
+	/* Its length, for the portable preemption decision (a data word
+	 * rather than an end label, which would name a "function" in the
+	 * symbol table). */
 	.section .rodata
 	.balign	8
 	.globl	asyncPreempt_len

@@ -38,7 +38,6 @@ _Static_assert(offsetof(struct trapframe, q) == TF_Q(0), "trap.S layout");
 _Static_assert(sizeof(struct trapframe) == TF_SIZE, "trap.S layout");
 
 void aarch64_trap(struct trapframe *tf, unsigned long kind);
-void asyncPreempt2(void);
 
 /* ---- cause strings ---------------------------------------------------- */
 
@@ -250,41 +249,15 @@ void arch_dump_regs(const struct trapframe *tf)
 
 /* ---- async preemption -------------------------------------------------- */
 
-/* Stack the preempted goroutine must still have below the frame copy for
- * asyncPreempt2 and the scheduler. */
-#define PREEMPT_HEADROOM 1024
-
-bool arch_inject_async_preempt(struct trapframe *tf)
+/* Mechanism only: kernel/sched/preempt.c decided that the goroutine can be
+ * preempted and where the copy goes. (Its check that sp lies in the
+ * goroutine's stack also rules out an EL1h context: that sp is the trap
+ * stack's.) */
+void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy)
 {
-	/* Only code on a goroutine/g0 stack (EL1t); never a trap handler. */
-	if ((tf->spsr & PSR_MODE_MASK) != PSR_MODE_EL1T)
-		return false;
-
-	/* Interrupted on its way into asyncPreempt2 already (only the few
-	 * instructions before the call run with IRQs enabled): don't stack a
-	 * second copy; it yields anyway. */
-	if (tf->elr >= (uintptr_t)asyncPreempt &&
-	    tf->elr - (uintptr_t)asyncPreempt < asyncPreempt_len)
-		return false;
-
-	uintptr_t sp = tf->sp;
-	uintptr_t copy = (sp - sizeof(struct trapframe)) & ~(uintptr_t)15;
-	uintptr_t low = copy - PREEMPT_HEADROOM;
-	if (low > sp)
-		return false;
-
-	struct g *g = arch_getg();
-	if (g != NULL && g->stack_hi != 0 &&
-	    (low < g->stack_lo || sp > g->stack_hi))
-		return false;
-	/* Every page the copy and the headroom touch must be mapped. */
-	for (uintptr_t va = low & ~(uintptr_t)4095; va < sp; va += 4096)
-		if (arch_translate(va) == 0)
-			return false;
-
 	memcpy((void *)copy, tf, sizeof(struct trapframe));
 	tf->sp = copy;
 	tf->elr = (uintptr_t)asyncPreempt;
+	/* eret: to EL1t, IRQs on. */
 	tf->spsr = (tf->spsr & ~(uint64_t)PSR_I & ~(uint64_t)PSR_MODE_MASK) | PSR_MODE_EL1T;
-	return true;
 }

@@ -38,7 +38,6 @@
 #include "arch.h"
 #include "riscv.h"
 #include "kernel/dt/bootinfo.h"
-#include "kernel/mm/mheap.h"
 #include "kernel/lib/print.h"
 #include "kernel/lib/spinlock.h"
 

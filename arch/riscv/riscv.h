@@ -129,8 +129,6 @@ int riscv_this_cpu(void);
 /* ---- trap.S / context.S / entry ---------------------------------------- */
 void riscv_trap_vector(void);
 void riscv_early_trap_vector(void);
-void asyncPreempt(void);
-extern char asyncPreempt_end[];
 void riscv_trap(struct trapframe *tf);
 void riscv_early_trap(unsigned long scause, unsigned long sepc,
                       unsigned long stval);

@@ -230,6 +230,15 @@ asyncPreempt:
 	LOAD_X
 	ld sp, TF_X(2)(sp)
 	sret
-	.globl asyncPreempt_end
-asyncPreempt_end:
+.LasyncPreempt_end:
 	.size asyncPreempt, . - asyncPreempt
+
+	/* Its length, for the portable preemption decision (a data word
+	 * rather than an end label, which would name a "function" in the
+	 * symbol table). */
+	.pushsection .rodata
+	.balign 8
+	.globl asyncPreempt_len
+asyncPreempt_len:
+	.quad .LasyncPreempt_end - asyncPreempt
+	.popsection

@@ -1,6 +1,6 @@
 /*
  * trap.c - what a trap means: decode scause, acknowledge the interrupt
- * source, and hand over to the portable handlers (kernel/sched/trap.c).
+ * source, and hand over to the portable handlers (kernel/sched/preempt.c).
  *
  * riscv_trap runs on the per-CPU trap stack with interrupts masked (the
  * hardware cleared sstatus.SIE; trap.S leaves it so). It is the only
@@ -16,16 +16,16 @@
  * Exceptions: page faults first get the spurious-fault check (see mmu.c);
  * everything else is named and given to trap_fault.
  *
- * Async preemption (arch_inject_async_preempt) copies the frame onto the
- * goroutine's own stack rather than keeping it on the trap stack: the
- * goroutine may be resumed on another CPU, whose trap stack is not ours.
+ * Async preemption (arch_inject_async_preempt, once kernel/sched/preempt.c
+ * has decided) copies the frame onto the goroutine's own stack rather than
+ * keeping it on the trap stack: the goroutine may be resumed on another
+ * CPU, whose trap stack is not ours.
  */
 #include <stddef.h>
 #include <string.h>
 #include "arch.h"
 #include "riscv.h"
 #include "kernel/lib/print.h"
-#include "kernel/sched/runtime2.h"
 
 _Static_assert(offsetof(struct trapframe, x[1]) == TF_X(1), "trap.S layout");
 _Static_assert(offsetof(struct trapframe, f[0]) == TF_F(0), "trap.S layout");
@@ -140,39 +140,15 @@ void riscv_early_trap(unsigned long scause, unsigned long sepc, unsigned long st
 	arch_poweroff(3);
 }
 
-/* Room asyncPreempt2 gets below the copied frame before it would run into
- * the guard; smaller stacks skip this preemption (and get the next). */
-#define ASYNC_PREEMPT_HEADROOM 1024
-
-static bool mapped(uintptr_t lo, uintptr_t hi)
+/* Mechanism only: kernel/sched/preempt.c decided that the goroutine can be
+ * preempted and where the copy goes. */
+void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy)
 {
-	for (uintptr_t va = lo & ~4095UL; va < hi; va += 4096)
-		if (arch_translate(va) == 0)
-			return false;
-	return true;
-}
-
-bool arch_inject_async_preempt(struct trapframe *tf)
-{
-	struct g *gp = arch_getg();
-	uintptr_t sp = tf->x[2];
-	if (gp == NULL || gp->stack_hi == 0)
-		return false;
-	/* Interrupted inside asyncPreempt itself: it is about to resume the
-	 * goroutine anyway, and a second copy would only eat stack. */
-	if (tf->sepc >= (uintptr_t)asyncPreempt && tf->sepc < (uintptr_t)asyncPreempt_end)
-		return false;
-	if (sp <= gp->stack_lo || sp > gp->stack_hi)
-		return false;                   /* not on its own stack */
-	uintptr_t copy = (sp - sizeof(struct trapframe)) & ~15UL;
-	if (copy < gp->stack_lo + ASYNC_PREEMPT_HEADROOM || !mapped(copy, sp))
-		return false;
 	memcpy((void *)copy, tf, sizeof *tf);
 	tf->x[2] = copy;
 	tf->sepc = (uintptr_t)asyncPreempt;
 	/* sret: back to S-mode, interrupts on. */
 	tf->sstatus |= SSTATUS_SPP | SSTATUS_SPIE;
-	return true;
 }
 
 static const char *const xname[32] = {

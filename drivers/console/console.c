@@ -58,12 +58,13 @@ void console_write(const char *s, size_t n)
 	 * the stack and heap locks, which rank below the console (a printk is
 	 * allowed under any lock). */
 	stack_nofault_enter();
-	unsigned long flags = arch_irq_save();
-	bool locked = false;
+	unsigned long flags;
+	bool locked = true;
 	if (!panicking) {
-		spin_lock(&console_lock);
-		locked = true;
+		flags = spin_lock_irqsave(&console_lock);
 	} else {
+		flags = arch_irq_save();
+		locked = false;
 		for (int i = 0; i < 1000000 && !locked; i++)
 			locked = spin_trylock(&console_lock);
 	}

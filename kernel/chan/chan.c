@@ -139,11 +139,14 @@ static bool chan_full(struct hchan *c)
 	return __atomic_load_n(&c->qcount, __ATOMIC_RELAXED) == c->dataqsiz;
 }
 
+/* Only chanrecv's fast path asks, and the order of its loads matters
+ * there: acquire, so that the load of closed that follows cannot be
+ * satisfied before this one (load -> load order; see chanrecv). */
 static bool chan_empty(struct hchan *c)
 {
 	if (c->dataqsiz == 0)
-		return __atomic_load_n(&c->sendq.first, __ATOMIC_RELAXED) == NULL;
-	return __atomic_load_n(&c->qcount, __ATOMIC_RELAXED) == 0;
+		return __atomic_load_n(&c->sendq.first, __ATOMIC_ACQUIRE) == NULL;
+	return __atomic_load_n(&c->qcount, __ATOMIC_ACQUIRE) == 0;
 }
 
 static void set_qcount(struct hchan *c, uint32_t n)
@@ -353,12 +356,20 @@ bool chanrecv(struct hchan *c, void *ep, bool block, bool *received)
 			return false;
 		block_forever(waitReasonChanReceiveNilChan);
 	}
-	/* Fast path for a non-blocking receive on an empty channel. If it is
-	 * not closed, "not ready" is right (empty was observed first). If it
-	 * is closed, look again: a closed channel that is empty stays empty,
-	 * so the zero value with ok=false is right. acquire on closed: pairs
-	 * with the release in chan_close, so the second emptiness check sees
-	 * everything sent before the close. */
+	/* Fast path for a non-blocking receive on an empty channel, with
+	 * three loads in this order (Go's chanrecv orders them the same way):
+	 *   1. empty (acquire, chan_empty): the closed load below cannot be
+	 *      satisfied before it. Were it satisfied first, "open" could be
+	 *      read before a send+close and "empty" after another receiver
+	 *      took the value: "not ready" on a channel that was never open
+	 *      and empty at one moment.
+	 *   2. closed (acquire): if 0, the channel was open after it was seen
+	 *      empty, so "not ready" is right at the moment of load 1. The
+	 *      acquire pairs with the release store in chan_close and orders
+	 *      load 3 after load 2.
+	 *   3. empty again: a closed channel that is empty stays empty, so
+	 *      the zero value with ok=false is right; thanks to the pairing
+	 *      in 2 it sees every value sent before the close. */
 	if (!block && chan_empty(c)) {
 		if (__atomic_load_n(&c->closed, __ATOMIC_ACQUIRE) == 0)
 			return false;
@@ -410,7 +421,9 @@ void chan_close(chan_t *c)
 		spin_unlock(&c->lock);
 		gopanic("close of closed channel");
 	}
-	/* release; pairs with the acquire in chanrecv's fast path. */
+	/* release; pairs with the acquire load of closed in chanrecv's fast
+	 * path: the values buffered before the close are visible to its
+	 * second emptiness check. */
 	__atomic_store_n(&c->closed, 1, __ATOMIC_RELEASE);
 
 	/* Collect every waiter (linked through schedlink: they are parked,

@@ -51,7 +51,8 @@ static struct {
 	struct finalizer *tab;          /* hash table, cap entries (power of 2) */
 	uint32_t cap, used, pages;      /* used counts tombstones too */
 	struct finalizer *q;            /* queue (a root) */
-	uint32_t qn, qcap, qpages;
+	uint32_t qn, qcap, qpages;      /* qn: lock (or world stopped); its
+	                                   stores are atomic: fin_wake peeks */
 	struct g *g;                    /* fing */
 	bool parked;
 	uint32_t started;               /* atomic: fing created */
@@ -199,7 +200,9 @@ static void enqueue(struct finalizer e)
 		fin.qcap = ncap;
 		fin.qpages = npages;
 	}
-	fin.q[fin.qn++] = e;
+	fin.q[fin.qn] = e;
+	/* relaxed store: fin_wake reads qn without fin.lock */
+	__atomic_store_n(&fin.qn, fin.qn + 1, __ATOMIC_RELAXED);
 }
 
 void fin_queue_unreachable(void)
@@ -216,7 +219,7 @@ void fin_queue_unreachable(void)
 		if (span_is_marked(s, idx))
 			continue;
 		span_mark(s, idx);              /* resurrected until fn has run */
-		gc_bytesMarked += s->elemsize;
+		__atomic_fetch_add(&gc_bytesMarked, s->elemsize, __ATOMIC_RELAXED);
 		enqueue(*e);
 		e->obj = FIN_DELETED;
 		__atomic_sub_fetch(&fin_nregistered, 1, __ATOMIC_RELAXED);
@@ -235,7 +238,8 @@ static void fing_main(void *arg)
 			spin_lock(&fin.lock);
 		}
 		uint32_t n = fin.qn < FIN_BATCH ? fin.qn : FIN_BATCH;
-		fin.qn -= n;
+		/* relaxed store: fin_wake reads qn without fin.lock */
+		__atomic_store_n(&fin.qn, fin.qn - n, __ATOMIC_RELAXED);
 		memcpy(batch, fin.q + fin.qn, n * sizeof *batch);
 		memset(fin.q + fin.qn, 0, n * sizeof *batch);
 		spin_unlock(&fin.lock);

@@ -206,7 +206,10 @@ static void gc_m(struct g *gp)
 {
 	struct m *m = getm();
 	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
-	m->g0_scan_sp = (uintptr_t)__builtin_frame_address(0);
+	/* relaxed: our own mark jobs read it, and helpers after the seq_cst
+	 * store that opens the mark (gc_mark) */
+	__atomic_store_n(&m->g0_scan_sp, (uintptr_t)__builtin_frame_address(0),
+	                 __ATOMIC_RELAXED);
 	gc.tStart = nanotime();
 	gc.heapStart = __atomic_load_n(&gc_heapLive, __ATOMIC_RELAXED);
 

@@ -254,8 +254,13 @@ static void markroot(struct marker *mk, uint32_t j)
 			scan_g(mk, roots.allg[i]);
 	} else if (j < roots.abase) {
 		struct m *m = &allm[j - roots.mbase];
+		/* relaxed, yet ordered after the store: m stored it before
+		 * handing in its P (findrunnable), the coordinator saw every
+		 * P handed in (acquire: stopwait, sched.lock) before the
+		 * seq_cst store that opened the mark, and a helper joined by
+		 * an acquire load of that flag. */
 		uintptr_t sp = __atomic_load_n(&m->g0_scan_sp, __ATOMIC_RELAXED);
-		if (m->online && sp != 0)
+		if (__atomic_load_n(&m->online, __ATOMIC_RELAXED) && sp != 0)
 			scanblock(mk, sp, m->g0.stack_hi);
 	} else {
 		mheap_arena_spans(j - roots.abase, scan_malloc_span, mk);
@@ -338,8 +343,11 @@ static void mark_worker(struct m *m)
 
 void gc_markhelp(struct m *m)
 {
-	/* seq_cst pair with gc_mark: either the coordinator sees us counted
-	 * and waits for us, or we see the mark closed and leave. */
+	/* Store buffering with gc_mark's end: we increment nhelping then
+	 * load wanted; the coordinator stores wanted = 0 then loads nhelping.
+	 * All four are seq_cst, so they fall in one total order and at least
+	 * one side sees the other: either the coordinator sees us counted and
+	 * waits for us, or we see the mark closed and leave. */
 	__atomic_add_fetch(&nhelping, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&gc_markhelp_wanted, __ATOMIC_SEQ_CST))
 		mark_worker(m);
@@ -364,24 +372,31 @@ void gc_mark(void)
 	roots_prepare();
 	__atomic_store_n(&roots.next, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&nslots, 0, __ATOMIC_RELAXED);
-	gc_bytesMarked = 0;
+	__atomic_store_n(&gc_bytesMarked, 0, __ATOMIC_RELAXED);   /* as every access */
 	gc.scanWords = 0;
 	gc.markCpuNs = 0;
 	gc.nworkers = 0;
 	workpool_reset(&pool);
-	/* release; pairs with the acquire in stopm: the roots and the pool
-	 * are ready before anyone joins. */
+	/* seq_cst (so release): pairs with the acquire load in stopm and the
+	 * seq_cst one in gc_markhelp - the roots and the pool are ready before
+	 * anyone joins. */
 	__atomic_store_n(&gc_markhelp_wanted, 1, __ATOMIC_SEQ_CST);
 	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
 	for (int i = 0, sent = 1; i < ncpu && sent < np; i++)
-		if (&allm[i] != me && allm[i].online) {
+		if (&allm[i] != me && __atomic_load_n(&allm[i].online, __ATOMIC_RELAXED)) {
 			arch_send_ipi(i);
 			sent++;
 		}
 	mark_worker(me);
+	/* seq_cst store, then seq_cst loads: the other half of the store
+	 * buffering pair in gc_markhelp (its seq_cst increment of nhelping,
+	 * then its seq_cst load of wanted). An acquire load here could be
+	 * satisfied before the store is visible (C11 allows it; clang on
+	 * riscv64 emits no full fence between them), and a helper could then
+	 * join a mark we think is over. The loads are also acquire: they pair
+	 * with the helpers' release decrement, so their marks are visible. */
 	__atomic_store_n(&gc_markhelp_wanted, 0, __ATOMIC_SEQ_CST);
-	/* acquire; pairs with the helpers' release decrement */
-	while (__atomic_load_n(&nhelping, __ATOMIC_ACQUIRE) != 0)
+	while (__atomic_load_n(&nhelping, __ATOMIC_SEQ_CST) != 0)
 		cpu_wait_short();
 	/* acquire; pairs with the release that set done: every mark bit set
 	 * by any worker is visible from here on (sweeping reads them). */

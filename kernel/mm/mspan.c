@@ -13,6 +13,14 @@
 
 uint32_t mheap_sweepgen = 2;       /* +2 per GC cycle, at mark termination */
 
+/* l->first is stored with relaxed atomic stores: mcentral_popUnswept
+ * peeks at it without the holder's lock (a hint, rechecked under it).
+ * Everything else in a list is plain, under the holder's lock. */
+static void set_first(struct mspanlist *l, struct mspan *s)
+{
+	__atomic_store_n(&l->first, s, __ATOMIC_RELAXED);
+}
+
 void spanlist_insert(struct mspanlist *l, struct mspan *s)
 {
 	s->prev = NULL;
@@ -21,19 +29,7 @@ void spanlist_insert(struct mspanlist *l, struct mspan *s)
 		l->first->prev = s;
 	else
 		l->last = s;
-	l->first = s;
-	s->list = l;
-}
-
-void spanlist_insert_back(struct mspanlist *l, struct mspan *s)
-{
-	s->next = NULL;
-	s->prev = l->last;
-	if (l->last)
-		l->last->next = s;
-	else
-		l->first = s;
-	l->last = s;
+	set_first(l, s);
 	s->list = l;
 }
 
@@ -42,7 +38,7 @@ void spanlist_remove(struct mspanlist *l, struct mspan *s)
 	if (s->prev)
 		s->prev->next = s->next;
 	else
-		l->first = s->next;
+		set_first(l, s->next);
 	if (s->next)
 		s->next->prev = s->prev;
 	else

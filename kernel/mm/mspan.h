@@ -78,13 +78,13 @@ struct mspan {
 	void *manualFreeList;        /* mSpanManual stack pages: free 4 KiB halves */
 };
 
-/* A doubly linked list of spans; the holder's lock protects it. */
+/* A doubly linked list of spans; the holder's lock protects it (first
+ * may also be peeked at without it: mspan.c). */
 struct mspanlist {
 	struct mspan *first, *last;
 };
 
 void spanlist_insert(struct mspanlist *l, struct mspan *s);    /* at the front */
-void spanlist_insert_back(struct mspanlist *l, struct mspan *s);
 void spanlist_remove(struct mspanlist *l, struct mspan *s);
 static inline bool spanlist_empty(const struct mspanlist *l) { return l->first == NULL; }
 

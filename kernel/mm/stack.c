@@ -233,10 +233,3 @@ bool stack_alloc(struct stack *st)
 	st->hi = hi;
 	return true;
 }
-
-void stack_free(struct stack *st)
-{
-	stack_shrink(&st->lo, st->hi);
-	slot_put(st->slot);
-	st->slot = st->lo = st->hi = 0;
-}

@@ -38,8 +38,6 @@ bool stack_alloc(struct stack *st);
 bool stack_grow(uintptr_t *mapped_lo, uintptr_t addr);
 /* Unmap [*mapped_lo, keep_lo) and give the pages back; *mapped_lo = keep_lo. */
 void stack_shrink(uintptr_t *mapped_lo, uintptr_t keep_lo);
-/* Unmap everything and release the slot. */
-void stack_free(struct stack *st);
 /* The slot containing addr if addr is in the stack window, else 0. */
 uintptr_t stack_slot_of(uintptr_t addr);
 

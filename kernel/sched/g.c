@@ -51,7 +51,6 @@ struct g *malg(size_t stacksize)
 	_Static_assert(sizeof(struct g) + 64 < STACK_INITIAL, "G must fit the first stack page");
 	memset(gp, 0, sizeof *gp);
 	gp->stack_hi = (uintptr_t)gp;
-	gp->stack_reserve_lo = st.slot;
 	gp->stack_slot = st.slot;
 	gp->stack_mapped = st.lo;
 	stack_setlimit(gp, stacksize);
@@ -63,6 +62,15 @@ struct g *malg(size_t stacksize)
 	sched.nallgs++;
 	spin_unlock(&sched.allglock);
 	return gp;
+}
+
+/* sched.ngfree: written under gflock, and read without it by gfget's
+ * "anything there?" peek (relaxed: a hint, rechecked under the lock). So
+ * the writes are relaxed atomic stores; the plain reads beside them are
+ * under gflock, like every write. */
+static void ngfree_store(int32_t n)
+{
+	__atomic_store_n(&sched.ngfree, n, __ATOMIC_RELAXED);
 }
 
 void gfput(struct p *pp, struct g *gp)
@@ -82,7 +90,7 @@ void gfput(struct p *pp, struct g *gp)
 		pp->ngfree--;
 		g1->schedlink = sched.gfree;
 		sched.gfree = g1;
-		sched.ngfree++;
+		ngfree_store(sched.ngfree + 1);
 	}
 	spin_unlock(&sched.gflock);
 }
@@ -94,7 +102,7 @@ struct g *gfget(struct p *pp, size_t stacksize)
 		while (pp->ngfree < GFREE_MAX / 2 && sched.gfree) {
 			struct g *g1 = sched.gfree;
 			sched.gfree = g1->schedlink;
-			sched.ngfree--;
+			ngfree_store(sched.ngfree - 1);
 			g1->schedlink = pp->gfree;
 			pp->gfree = g1;
 			pp->ngfree++;

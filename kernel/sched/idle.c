@@ -28,7 +28,7 @@
 void pidleput(struct p *pp)
 {
 	assert_lock_held(&sched.lock);
-	pp->status = Pidle;
+	p_setstatus(pp, Pidle);
 	pp->link = sched.pidle;
 	sched.pidle = pp;
 	__atomic_add_fetch(&sched.npidle, 1, __ATOMIC_SEQ_CST);
@@ -40,17 +40,24 @@ struct p *pidleget(void)
 	struct p *pp = sched.pidle;
 	if (pp) {
 		sched.pidle = pp->link;
-		pp->status = Prunning;
+		p_setstatus(pp, Prunning);
 		__atomic_sub_fetch(&sched.npidle, 1, __ATOMIC_SEQ_CST);
 	}
 	return pp;
+}
+
+/* sched.nmidle: written under sched.lock, read without it by schedtrace;
+ * so relaxed atomic stores (the plain reads here are under the lock). */
+static void nmidle_add(int32_t d)
+{
+	__atomic_store_n(&sched.nmidle, sched.nmidle + d, __ATOMIC_RELAXED);
 }
 
 static void mput(struct m *m)
 {
 	assert_lock_held(&sched.lock);
 	sched.midle |= 1ULL << m->id;
-	sched.nmidle++;
+	nmidle_add(1);
 }
 
 struct m *mget(void)
@@ -60,7 +67,7 @@ struct m *mget(void)
 		return NULL;
 	int id = __builtin_ctzll(sched.midle);
 	sched.midle &= ~(1ULL << id);
-	sched.nmidle--;
+	nmidle_add(-1);
 	return &allm[id];
 }
 
@@ -69,7 +76,7 @@ static void mremove(struct m *m)
 	assert_lock_held(&sched.lock);
 	if (sched.midle & (1ULL << m->id)) {
 		sched.midle &= ~(1ULL << m->id);
-		sched.nmidle--;
+		nmidle_add(-1);
 	}
 }
 
@@ -83,11 +90,23 @@ void handoff(struct m *m, struct p *pp, bool spinning)
 	__atomic_store_n(&m->nextp, pp, __ATOMIC_RELEASE);
 }
 
+/* m stops spinning; returns how many Ms still spin. The decrement is
+ * seq_cst: a spinner that gives up its P loads every run queue after it
+ * (findrunnable), the store-buffering pair with wakep described there. */
+int32_t dropspinning(struct m *m)
+{
+	m->spinning = false;
+	return __atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
+}
+
 void wakep(void)
 {
-	/* seq_cst; pairs with the seq_cst decrement of nmspinning in
-	 * findrunnable: the caller's runqput is visible to a spinner that
-	 * gives up, or this load sees no spinner and wakes one. */
+	/* seq_cst loads, after the caller published a G with a seq_cst
+	 * store (runq_put, globrunqput): the submitter's half of the store
+	 * buffering pair with a spinner that gives up its P (pidleput's and
+	 * dropspinning's seq_cst decrements, then any_runq_work's seq_cst
+	 * loads; findrunnable). Either that spinner sees the G, or these
+	 * loads see the idle P and no spinner, and wake an M. */
 	if (__atomic_load_n(&sched.npidle, __ATOMIC_SEQ_CST) == 0)
 		return;
 	int32_t zero = 0;
@@ -120,7 +139,7 @@ static int64_t earliest_idle_timer(void)
 	int64_t w = INT64_MAX;
 	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
 	for (int i = 0; i < np; i++) {
-		if (__atomic_load_n(&allp[i].status, __ATOMIC_RELAXED) != Pidle)
+		if (p_status(&allp[i]) != Pidle)
 			continue;
 		int64_t t = timers_next(&allp[i].timers);
 		if (t < w)
@@ -138,7 +157,7 @@ static bool user_timers_pending(void)
 }
 
 /* Deadlock: no P is running, nothing is queued, no user timer is pending,
- * nobody waits for a device, yet goroutines exist - none can ever run.
+ * yet goroutines exist - none can ever run.
  * Run by an M that has just given up its P. */
 void check_deadlock(void)
 {
@@ -148,10 +167,9 @@ void check_deadlock(void)
 	/* Any P still running Go code - including one that GOMAXPROCS is
 	 * retiring, which is not counted in gomaxprocs any more - means no. */
 	for (int i = 0; i < MAXCPU; i++)
-		if (__atomic_load_n(&allp[i].status, __ATOMIC_RELAXED) == Prunning)
+		if (p_status(&allp[i]) == Prunning)
 			return;
-	if (sched.runqsize > 0 || user_timers_pending() ||
-	    __atomic_load_n(&sched.nwaitirq, __ATOMIC_SEQ_CST) > 0)
+	if (sched.runqsize > 0 || user_timers_pending())
 		return;
 	for (int i = 0; i < MAXCPU; i++)
 		if (!runq_empty(&allp[i].runq))
@@ -169,9 +187,6 @@ void stopm(struct m *m)
 	check_deadlock();
 	mput(m);
 	spin_unlock(&sched.lock);
-	/* relaxed: read by the GC only while this M is parked here, ordered
-	 * by the stop-the-world handshake */
-	__atomic_store_n(&m->g0_scan_sp, (uintptr_t)__builtin_frame_address(0), __ATOMIC_RELAXED);
 	for (;;) {
 		/* acquire; pairs with the release store that opens a mark */
 		if (__atomic_load_n(&gc_markhelp_wanted, __ATOMIC_ACQUIRE))
@@ -180,9 +195,10 @@ void stopm(struct m *m)
 		/* acquire; pairs with the release store in handoff. */
 		struct p *pp = __atomic_load_n(&m->nextp, __ATOMIC_ACQUIRE);
 		if (pp != NULL) {
-			m->nextp = NULL;
-			m->p = pp;
-			pp->status = Prunning;
+			/* relaxed: only this M clears it, and only handoff (under
+			 * sched.lock, after mget/mremove took us off midle) sets it */
+			__atomic_store_n(&m->nextp, NULL, __ATOMIC_RELAXED);
+			m->p = pp;      /* already Prunning: pidleget, startTheWorld */
 			arch_irq_enable();
 			return;
 		}
@@ -205,30 +221,36 @@ void stopm(struct m *m)
 	}
 }
 
-/* GOMAXPROCS shrank below this M's P: move its work to the global queue and
- * its timers to P0, and give the P up for good. Called by the M on g0. */
+/* Retire pp for good (GOMAXPROCS shrank below it): Pdead, its queued Gs
+ * to the global queue, its timers to P0. pp is held by nobody or by the
+ * calling M; sched.lock held. */
+void p_retire(struct p *pp)
+{
+	struct g *gp;
+	p_setstatus(pp, Pdead);
+	while ((gp = runq_get(&pp->runq)) != NULL)
+		globrunqput(gp);
+	timers_move(&allp[0].timers, &pp->timers);
+}
+
+/* GOMAXPROCS shrank below this M's P: retire it and give it up. Called by
+ * the M on g0. */
 void gomaxprocs_apply(struct m *m)
 {
 	struct p *pp = m->p;
 	if (pp == NULL || pp->id < __atomic_load_n(&gomaxprocs, __ATOMIC_ACQUIRE))
 		return;
-	struct g *gp;
 	spin_lock(&sched.lock);
 	if (gcwaiting()) {      /* the STW counts this P: stop it there instead */
 		spin_unlock(&sched.lock);
 		return;
 	}
-	pp->status = Pdead;
-	while ((gp = runq_get(&pp->runq)) != NULL)
-		globrunqput(gp);
-	spin_unlock(&sched.lock);
-	timers_move(&allp[0].timers, &pp->timers);
+	p_retire(pp);
 	pp->m = NULL;
 	m->p = NULL;
-	if (m->spinning) {
-		m->spinning = false;
-		__atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
-	}
+	spin_unlock(&sched.lock);
+	if (m->spinning)
+		dropspinning(m);
 	wakep();
 }
 
@@ -252,17 +274,15 @@ int GOMAXPROCS(int n)
 			 * retire at their next schedule (gomaxprocs_apply) */
 			struct p **pp = &sched.pidle;
 			while (*pp) {
-				if ((*pp)->id >= n) {
-					(*pp)->status = Pdead;
-					*pp = (*pp)->link;
+				struct p *idle = *pp;
+				if (idle->id >= n) {
+					*pp = idle->link;
 					__atomic_sub_fetch(&sched.npidle, 1, __ATOMIC_SEQ_CST);
+					p_retire(idle);
 				} else {
-					pp = &(*pp)->link;
+					pp = &idle->link;
 				}
 			}
-			for (int i = n; i < old; i++)
-				if (allp[i].status == Pdead && allp[i].timers.len > 0)
-					timers_move(&allp[0].timers, &allp[i].timers);
 		}
 		/* release; pairs with the acquire in gomaxprocs_apply. */
 		__atomic_store_n(&gomaxprocs, n, __ATOMIC_RELEASE);

@@ -17,13 +17,26 @@
  * flagged (g->preempt), and releasem yields when the count drops to 0.
  * g0 (the scheduler and the idle loop) is never preempted.
  *
+ * Whether the interrupted goroutine can take the detour, and where the copy
+ * of its trap frame goes, is decided here, once for every architecture
+ * (async_preempt_copy); the port only copies the frame and redirects the
+ * return (arch_inject_async_preempt).
+ *
  * Another CPU can request preemption with an IPI (preemptone), which
  * GOMAXPROCS and stop-the-world (stw.c) use. This is sysmon's "retake"
  * duty, done by each CPU's own timer instead of a monitor thread.
  */
 #include "kernel/sched/sched.h"
 #include "kernel/mm/stack.h"
+#include "kernel/mm/mheap.h"
 #include "kernel/lib/print.h"
+
+/* Stack that asyncPreempt, asyncPreempt2 and the scheduler call it makes
+ * need below the frame copy: within the goroutine's limit, and mapped (the
+ * stricter of the two checks the ports used to make; see
+ * docs/arch-contract.md). A goroutine without it is flagged instead, and
+ * yields at its next releasem or is preempted at a later tick. */
+#define ASYNC_PREEMPT_HEADROOM 1024
 
 void arm_timer(struct m *m)
 {
@@ -39,20 +52,50 @@ void arm_timer(struct m *m)
 	arch_timer_set(when);
 }
 
+static bool pages_mapped(uintptr_t lo, uintptr_t hi)
+{
+	for (uintptr_t va = lo & ~(MMU_PAGE_SIZE - 1); va < hi; va += MMU_PAGE_SIZE)
+		if (arch_translate(va) == 0)
+			return false;
+	return true;
+}
+
+/* Where the copy of *tf goes if gp, interrupted in *tf, can be made to call
+ * asyncPreempt now; 0 if not. */
+static uintptr_t async_preempt_copy(struct g *gp, const struct trapframe *tf)
+{
+	uintptr_t pc = arch_tf_pc(tf), sp = arch_tf_sp(tf);
+	/* Already inside asyncPreempt (the few instructions around its call
+	 * run with interrupts on): it yields or resumes anyway, and a second
+	 * copy would only eat stack. */
+	if (pc - (uintptr_t)asyncPreempt < asyncPreempt_len)
+		return 0;
+	/* Not on its own stack: a trap handler's context (the trap stack). */
+	if (sp <= gp->stack_lo || sp > gp->stack_hi)
+		return 0;
+	uintptr_t copy = (sp - sizeof(struct trapframe)) & ~(uintptr_t)15;
+	if (copy < gp->stack_lo + ASYNC_PREEMPT_HEADROOM)
+		return 0;
+	/* The trap handler writes the copy, where a fault would be fatal;
+	 * the headroom below it must be mapped too. */
+	if (!pages_mapped(copy - ASYNC_PREEMPT_HEADROOM, sp))
+		return 0;
+	return copy;
+}
+
 /* Preempt the interrupted G if it is at a safe point, else flag it. */
 static void preempt_interrupted(struct m *m, struct trapframe *tf)
 {
 	struct g *gp = m->curg;
 	if (gp == NULL || gp->is_g0 || m->p == NULL)
 		return;
-	if (gp->nopreempt > 0) {
+	uintptr_t copy = gp->nopreempt > 0 ? 0 : async_preempt_copy(gp, tf);
+	if (copy == 0) {
 		__atomic_store_n(&gp->preempt, true, __ATOMIC_RELAXED);
 		return;
 	}
-	if (arch_inject_async_preempt(tf))
-		m->npreempt++;
-	else
-		__atomic_store_n(&gp->preempt, true, __ATOMIC_RELAXED);
+	arch_inject_async_preempt(tf, copy);
+	m->npreempt++;
 }
 
 void trap_timer(struct trapframe *tf)
@@ -110,7 +153,8 @@ void sched_stop_others(void)
 {
 	struct m *me = getm();
 	for (int i = 0; i < ncpu; i++) {
-		if (&allm[i] == me || !allm[i].online)
+		/* relaxed: set once at boot (release, boot/main.c) */
+		if (&allm[i] == me || !__atomic_load_n(&allm[i].online, __ATOMIC_RELAXED))
 			continue;
 		__atomic_store_n(&allm[i].stop_req, 1, __ATOMIC_RELEASE);
 		arch_send_ipi(i);

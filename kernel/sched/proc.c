@@ -95,10 +95,10 @@ void sched_init(int n, int nprocs)
 	sched.slice_ticks = ns_to_ticks(sched.slice_ns);
 	for (int i = 0; i < MAXCPU; i++) {
 		allp[i].id = i;
-		allp[i].status = Pidle;
+		p_setstatus(&allp[i], Pidle);
 		timers_init(&allp[i].timers);
 	}
-	gomaxprocs = nprocs;
+	__atomic_store_n(&gomaxprocs, nprocs, __ATOMIC_RELAXED);   /* before SMP */
 	/* P0 goes to the boot M; the rest start idle. */
 	spin_lock(&sched.lock);
 	for (int i = nprocs - 1; i >= 1; i--)
@@ -106,7 +106,7 @@ void sched_init(int n, int nprocs)
 	spin_unlock(&sched.lock);
 	allm[0].p = &allp[0];
 	allp[0].m = &allm[0];
-	allp[0].status = Prunning;
+	p_setstatus(&allp[0], Prunning);
 }
 
 /* ---- G status --------------------------------------------------------- */
@@ -151,7 +151,11 @@ void globrunqput(struct g *gp)
 	else
 		sched.runq_head = gp;
 	sched.runq_tail = gp;
-	__atomic_store_n(&sched.runqsize, sched.runqsize + 1, __ATOMIC_RELAXED);
+	/* seq_cst: the global queue's half of the store-buffering pair with
+	 * a spinning M that gives up (findrunnable): pairs with the seq_cst
+	 * load in any_runq_work. The plain read is under sched.lock, which
+	 * every writer holds. */
+	__atomic_store_n(&sched.runqsize, sched.runqsize + 1, __ATOMIC_SEQ_CST);
 }
 
 /* Take a batch from the global queue: one to return, the rest (up to a fair
@@ -209,8 +213,7 @@ static void execute(struct m *m, struct g *gp, bool inherit)
 	struct p *pp = m->p;
 	casgstatus(gp, Grunnable, Grunning);
 	gp->m = m;
-	gp->lastcpu = m->id;
-	gp->preempt = false;
+	__atomic_store_n(&gp->preempt, false, __ATOMIC_RELAXED);   /* as every access */
 	pp->schedtick++;
 	memcpy(m->tls, gp->tls, tls_size);
 	arch_irq_disable();
@@ -254,14 +257,12 @@ static struct g *steal_work(struct m *m)
 	return NULL;
 }
 
+/* A spinner found work: stop spinning, and if it was the last spinner,
+ * hand on the baton (there may be more work than it took). */
 static void resetspinning(struct m *m)
 {
-	m->spinning = false;
-	/* seq_cst; pairs with the seq_cst checks in wakep: either we see the
-	 * work or wakep sees no spinning M and wakes one. */
-	int32_t left = __atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
-	if (left == 0)
-		wakep();    /* we were the last spinner: hand on the baton */
+	if (dropspinning(m) == 0)
+		wakep();
 }
 
 static int run_all_timers(int64_t now)
@@ -273,10 +274,13 @@ static int run_all_timers(int64_t now)
 	return n;
 }
 
+/* Is any G queued anywhere? Called after dropspinning: every load is
+ * seq_cst (here and in runq_empty), pairing with the seq_cst publication
+ * in globrunqput and runq_put - see findrunnable. */
 static bool any_runq_work(void)
 {
 	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
-	if (__atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) > 0)
+	if (__atomic_load_n(&sched.runqsize, __ATOMIC_SEQ_CST) > 0)
 		return true;
 	for (int i = 0; i < np; i++)
 		if (!runq_empty(&allp[i].runq))
@@ -286,16 +290,23 @@ static bool any_runq_work(void)
 
 static struct g *findrunnable(struct m *m, bool *inherit)
 {
+	/* Where this M's g0 stack is in use while it has no P: a collection
+	 * scans it from here up (nothing above changes until the M runs a
+	 * goroutine again, which needs a P). Stored before the M can give up
+	 * its P below - gcstopm_locked's release decrement of stopwait, or
+	 * pidleput/p_retire under sched.lock - so a stop-the-world that has
+	 * seen the P handed in (acquire) reads this value. relaxed: those
+	 * releases order it (markroot names the reader's side). */
+	__atomic_store_n(&m->g0_scan_sp, (uintptr_t)__builtin_frame_address(0),
+	                 __ATOMIC_RELAXED);
 	for (;;) {
 		arch_irq_enable();
 		if (m->p != NULL && gcwaiting()) {
 			/* the world is stopping: hand in the P, sleep */
 			spin_lock(&sched.lock);
 			if (gcwaiting()) {
-				if (m->spinning) {
-					m->spinning = false;
-					__atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
-				}
+				if (m->spinning)
+					dropspinning(m);
 				gcstopm_locked(m);
 			}
 			spin_unlock(&sched.lock);
@@ -359,20 +370,27 @@ static struct g *findrunnable(struct m *m, bool *inherit)
 		m->p = NULL;
 		pp->m = NULL;
 		spin_unlock(&sched.lock);
-		bool was_spinning = m->spinning;
-		if (was_spinning) {
-			m->spinning = false;
-			/* seq_cst, then re-check every queue: pairs with wakep's
-			 * seq_cst load of nmspinning after a runqput. */
-			__atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
+		if (m->spinning) {
+			/* Store buffering, as Go's spinning protocol:
+			 *   submitter: publish a G (seq_cst: runq_put's tail
+			 *     store or runnext exchange, globrunqput's runqsize
+			 *     store), then wakep loads npidle and nmspinning
+			 *     (seq_cst);
+			 *   this M: pidleput's npidle increment and
+			 *     dropspinning's decrement (seq_cst), then
+			 *     any_runq_work loads every queue (seq_cst).
+			 * All of them in one total order: either we see the G,
+			 * or wakep sees an idle P and no spinner, and wakes an
+			 * M. With release/acquire only, both loads could read
+			 * the old values and the G would wait with Ps idle. */
+			dropspinning(m);
 			if (any_runq_work()) {
 				spin_lock(&sched.lock);
 				struct p *p2 = pidleget();
 				spin_unlock(&sched.lock);
 				if (p2) {
 					m->p = p2;
-					p2->m = m;
-					p2->status = Prunning;
+					p2->m = m;      /* pidleget made it Prunning */
 					m->spinning = true;
 					__atomic_add_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
 					continue;

@@ -16,8 +16,16 @@
  *     discarded. Slot accesses are relaxed atomics: they may race with the
  *     owner refilling a slot, which is harmless because the CAS then fails,
  *     and atomics keep that race defined (and quiet under TSan).
- *   - runnext is a single slot the owner fills with a release store or
- *     exchange, and anyone empties with an acquire CAS to NULL.
+ *   - runnext is a single slot the owner fills with an exchange (release
+ *     at least), and anyone empties with an acquire CAS to NULL.
+ *   - Publishing a G (the tail store, the runnext exchange) is seq_cst,
+ *     and so are runq_empty's loads: they are the run-queue halves of the
+ *     scheduler's store-buffering pair between a goroutine that submits
+ *     work and then calls wakep, and a spinning M that gives up and then
+ *     re-checks every queue (kernel/sched/proc.c, findrunnable). A seq_cst
+ *     store is the release store's own code on aarch64 (stlr) and with
+ *     clang on riscv64 (fence rw,w; sd); GCC 12 on riscv64 emits a fence
+ *     and an amoswap.aq, a little dearer.
  * Mirrors runtime/proc.go; the memory orders are the ones its comments ask
  * for, written out as C11 orders.
  */
@@ -59,9 +67,11 @@ struct g **runq_put(struct runq *q, struct g *gp, bool next,
                     struct g **overflow, uint32_t *n)
 {
 	if (next) {
-		/* acq_rel: release publishes gp's state to a thief that takes
-		 * runnext; acquire pairs with a thief's release of the old one. */
-		struct g *old = __atomic_exchange_n(&q->runnext, gp, __ATOMIC_ACQ_REL);
+		/* seq_cst: release publishes gp's state to a thief that takes
+		 * runnext; acquire pairs with a thief's release of the old one;
+		 * seq_cst pairs with runq_empty's seq_cst loads (the store
+		 * buffering pair named at the top). */
+		struct g *old = __atomic_exchange_n(&q->runnext, gp, __ATOMIC_SEQ_CST);
 		if (old == NULL)
 			return NULL;
 		gp = old;               /* kick the old runnext to the tail */
@@ -72,9 +82,11 @@ struct g **runq_put(struct runq *q, struct g *gp, bool next,
 		uint32_t t = q->tail;   /* owner only: plain read is fine */
 		if (t - h < RUNQ_SIZE) {
 			slot_store(q, t, gp);
-			/* release; pairs with the acquire load of tail in
-			 * runq_grab: the slot is visible before the new tail. */
-			__atomic_store_n(&q->tail, t + 1, __ATOMIC_RELEASE);
+			/* seq_cst (so release): pairs with the acquire load of
+			 * tail in runq_grab - the slot is visible before the new
+			 * tail - and with runq_empty's seq_cst loads (the store
+			 * buffering pair named at the top). */
+			__atomic_store_n(&q->tail, t + 1, __ATOMIC_SEQ_CST);
 			return NULL;
 		}
 		if (put_slow(q, gp, h, t, overflow, n))
@@ -167,14 +179,17 @@ uint32_t runq_len(const struct runq *q)
 
 /* A consistent "is it empty": tail is read twice around head and runnext,
  * so a G moving from runnext to the ring (runq_put kicking it) is never
- * missed by both reads. */
+ * missed by both reads. seq_cst loads: they pair with the seq_cst
+ * publication in runq_put (the store-buffering pair named at the top);
+ * acquire alone would let them be satisfied before the caller's earlier
+ * seq_cst decrement of nmspinning is visible. */
 bool runq_empty(const struct runq *q)
 {
 	for (;;) {
-		uint32_t h = __atomic_load_n(&q->head, __ATOMIC_ACQUIRE);
-		uint32_t t = __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE);
-		struct g *next = __atomic_load_n(&q->runnext, __ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&q->tail, __ATOMIC_ACQUIRE) == t)
+		uint32_t h = __atomic_load_n(&q->head, __ATOMIC_SEQ_CST);
+		uint32_t t = __atomic_load_n(&q->tail, __ATOMIC_SEQ_CST);
+		struct g *next = __atomic_load_n(&q->runnext, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&q->tail, __ATOMIC_SEQ_CST) == t)
 			return h == t && next == NULL;
 	}
 }

@@ -25,7 +25,6 @@ enum gstatus {
 	Grunning = 2,  /* owns an M and a P, running user code */
 	Gwaiting = 4,  /* parked: blocked in the runtime (chan, sema, sleep) */
 	Gdead = 6,     /* exited, or on a free list */
-	Gpreempted = 9,/* stopped by async preemption (kept for traceback) */
 };
 
 /* Why a G is waiting, for the goroutine list printed by fatal errors. */
@@ -44,12 +43,9 @@ enum waitreason {
 	waitReasonSyncRWMutexRLock,
 	waitReasonSyncCondWait,
 	waitReasonSyncWaitGroupWait,
-	waitReasonPreempted,
-	waitReasonGCWorkerIdle,
 	waitReasonFinalizerWait,
 	waitReasonGCSweepWait,
 	waitReasonForceGCIdle,
-	waitReasonIOWait,
 	waitReasonTest,
 	waitReasonCount
 };
@@ -65,7 +61,6 @@ struct g {
 	struct context ctx;     /* saved registers while not running; own M */
 	uintptr_t stack_lo;     /* lowest byte the stack may grow to (its limit) */
 	uintptr_t stack_hi;     /* one past the highest stack byte */
-	uintptr_t stack_reserve_lo; /* start of the reserved range (guard page) */
 	uint32_t status;        /* enum gstatus; atomic */
 	int32_t nopreempt;      /* >0: async preemption deferred; own G only */
 	bool preempt;           /* preemption requested; atomic */
@@ -95,7 +90,6 @@ struct g {
 	                           fault handler (same CPU, G interrupted) */
 	int32_t stack_nofault;  /* nesting of sections that must not take a
 	                           stack fault (kernel/mm/stack.c); own G */
-	int lastcpu;            /* CPU it last ran on (tests, demo) */
 	uint8_t tls[TLS_MAX];   /* saved picolibc TLS (errno) */
 	uint16_t linelen;       /* bytes in linebuf */
 	char linebuf[LINEBUF_SIZE]; /* console line buffer: lines never interleave */
@@ -107,7 +101,8 @@ enum pstatus { Pidle = 0, Prunning = 1, Pgcstop = 3, Pdead = 4 };
 
 struct p {
 	int id;
-	uint32_t status;        /* enum pstatus; sched.lock for transitions */
+	uint32_t status;        /* enum pstatus; written under sched.lock with
+	                           p_setstatus, read racily too (sched.h) */
 	struct m *m;            /* M holding this P, or NULL */
 	uint32_t schedtick;     /* incremented on every schedule(); owner P */
 	struct runq runq;       /* lock-free local run queue + runnext (runq.h) */
@@ -142,9 +137,10 @@ struct m {
 	uint64_t fastrand;      /* per-M random state */
 	uint64_t slice_end;     /* tick at which the running G's slice ends */
 	uint64_t ntraps, npreempt, nipi; /* statistics */
-	uintptr_t g0_scan_sp;   /* g0's sp where it waits while the world is
-	                           stopped: the GC scans g0 from there up */
-	bool online;
+	uintptr_t g0_scan_sp;   /* g0's frame where it looks for work
+	                           (findrunnable) or runs a GC cycle: the GC
+	                           scans g0 from there up; atomic */
+	bool online;            /* set once by the CPU itself; atomic */
 };
 
 struct schedt {
@@ -154,17 +150,16 @@ struct schedt {
 	struct p *pidle;                   /* idle Ps; sched.lock */
 	int32_t npidle;                    /* atomic */
 	uint64_t midle;                    /* bitmask of idle Ms (by cpu); sched.lock */
-	int32_t nmidle;                    /* sched.lock */
+	int32_t nmidle;                    /* sched.lock; read racily (atomic) */
 	int32_t nmspinning;                /* atomic */
 	uint64_t goidgen;                  /* atomic */
 	int32_t ngoroutines;               /* live Gs (not dead); atomic */
 	struct g *gfree;                   /* global free G list; gflock */
 	spinlock_t gflock;
-	int32_t ngfree;
+	int32_t ngfree;                    /* gflock; read racily (atomic) */
 	uint64_t start_ticks;
 	int64_t slice_ns;                  /* time slice; bootargs "slice=" (ms) */
 	uint64_t slice_ticks;
-	int32_t nwaitirq;                  /* Gs waiting for a device interrupt; atomic */
 	struct g *allgs;                   /* every G ever made; allglock */
 	spinlock_t allglock;
 	int32_t nallgs;

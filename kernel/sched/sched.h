@@ -32,18 +32,19 @@ void goready(struct g *gp);
  * goparkunlock(lock)); clears *parked. */
 void goready_parked(spinlock_t *lock, bool *parked, struct g *gp);
 void gopreempt(void);                  /* yield after a preemption request */
-void asyncPreempt2(void);
 
 /* Ps, Ms, idling (idle.c) */
 void runqput(struct p *pp, struct g *gp, bool next);
 void globrunqput(struct g *gp);        /* sched.lock (asserted) */
 struct g *globrunqget(struct p *pp, int max); /* sched.lock (asserted) */
 void wakep(void);
+int32_t dropspinning(struct m *m);     /* m stops spinning; Ms still spinning */
 void stopm(struct m *m);               /* sleep until handed a P */
 struct p *pidleget(void);              /* sched.lock (asserted) */
 void pidleput(struct p *pp);           /* sched.lock (asserted) */
 void check_deadlock(void);             /* sched.lock (asserted) */
 void gomaxprocs_apply(struct m *m);    /* retire this M's P if shrunk */
+void p_retire(struct p *pp);           /* Pdead, work moved away; sched.lock held */
 
 struct m *mget(void);                  /* an idle M, or NULL; sched.lock (asserted) */
 void handoff(struct m *m, struct p *pp, bool spinning); /* give pp to idle m; sched.lock (asserted) */
@@ -56,6 +57,20 @@ void stopTheWorld(void);               /* g0, holding a P and worldsema */
 void startTheWorld(void);
 void gcstopm_locked(struct m *m);      /* stop m's P for the STW; sched.lock (asserted) */
 void cpu_wait_short(void);             /* g0: idle ~20 us in wfi (not a spin) */
+/* P status: every write is under sched.lock, but earliest_idle_timer and
+ * the stop-the-world's timeout report read it without the lock, so writes
+ * are relaxed atomic stores and those reads relaxed atomic loads (they
+ * only need a value that held at some moment); reads under sched.lock may
+ * stay plain. */
+static inline void p_setstatus(struct p *pp, uint32_t s)
+{
+	__atomic_store_n(&pp->status, s, __ATOMIC_RELAXED);
+}
+static inline uint32_t p_status(const struct p *pp)
+{
+	return __atomic_load_n(&pp->status, __ATOMIC_RELAXED);
+}
+
 static inline bool gcwaiting(void)
 {
 	/* acquire; pairs with the seq_cst store in stopTheWorld */

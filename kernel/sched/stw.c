@@ -72,7 +72,7 @@ void worldsema_release(void)
 static void stop_p_locked(struct p *pp)
 {
 	assert_lock_held(&sched.lock);
-	pp->status = Pgcstop;
+	p_setstatus(pp, Pgcstop);
 	sched.stopped |= 1ULL << pp->id;
 }
 
@@ -138,7 +138,7 @@ void stopTheWorld(void)
 		last = now;
 		if (now - start > STW_TIMEOUT_NS) {
 			for (int i = 0; i < MAXCPU; i++)
-				if (allp[i].status == Prunning)
+				if (p_status(&allp[i]) == Prunning)
 					printk("runtime: stopTheWorld: P%d (cpu %d) did not stop in %lld s\n",
 					       i, allp[i].m ? allp[i].m->id : -1,
 					       (long long)(STW_TIMEOUT_NS / 1000000000));
@@ -159,18 +159,14 @@ void startTheWorld(void)
 	uint64_t stopped = sched.stopped;
 	sched.stopped = 0;
 	__atomic_store_n(&sched.gcwaiting, 0, __ATOMIC_SEQ_CST);
-	me->status = Prunning;
+	p_setstatus(me, Prunning);
 	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
 	for (int i = 0; i < MAXCPU; i++) {
 		struct p *pp = &allp[i];
 		if (!(stopped & (1ULL << i)) || pp == me)
 			continue;
 		if (i >= np) {          /* retired while stopped */
-			pp->status = Pdead;
-			struct g *gp;
-			while ((gp = runq_get(&pp->runq)) != NULL)
-				globrunqput(gp);
-			timers_move(&allp[0].timers, &pp->timers);
+			p_retire(pp);
 			continue;
 		}
 		struct m *mp = NULL;
@@ -180,7 +176,7 @@ void startTheWorld(void)
 			/* running from now on, as pidleget would make it: a
 			 * stop-the-world that comes before mp wakes must count
 			 * it (mp then stops it in findrunnable) */
-			pp->status = Prunning;
+			p_setstatus(pp, Prunning);
 			handoff(mp, pp, false);
 			wake[nwake++] = mp;
 		} else {

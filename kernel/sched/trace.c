@@ -22,12 +22,9 @@ const char *const waitReasonStrings[waitReasonCount] = {
 	[waitReasonSyncRWMutexRLock] = "sync.RWMutex.RLock",
 	[waitReasonSyncCondWait] = "sync.Cond.Wait",
 	[waitReasonSyncWaitGroupWait] = "sync.WaitGroup.Wait",
-	[waitReasonPreempted] = "preempted",
-	[waitReasonGCWorkerIdle] = "GC worker (idle)",
 	[waitReasonFinalizerWait] = "finalizer wait",
 	[waitReasonGCSweepWait] = "GC sweep wait",
 	[waitReasonForceGCIdle] = "force gc (idle)",
-	[waitReasonIOWait] = "IO wait",
 	[waitReasonTest] = "test",
 };
 
@@ -39,7 +36,6 @@ static const char *status_string(struct g *gp)
 	case Gwaiting:
 		return gp->waitreason < waitReasonCount && gp->waitreason != waitReasonZero
 		       ? waitReasonStrings[gp->waitreason] : "waiting";
-	case Gpreempted: return "preempted";
 	default: return "?";
 	}
 }
@@ -76,13 +72,15 @@ static struct timer trace_timer;
 static void schedtrace_tick(void *arg, int64_t now)
 {
 	char line[200];
+	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);   /* racy: a report */
 	int n = snprintf(line, sizeof line,
 	    "SCHED %lldms: gomaxprocs=%d idleprocs=%d threads=%d spinningthreads=%d idlethreads=%d runqueue=%d [",
-	    (long long)(now / Millisecond), gomaxprocs,
+	    (long long)(now / Millisecond), np,
 	    __atomic_load_n(&sched.npidle, __ATOMIC_RELAXED), ncpu,
-	    __atomic_load_n(&sched.nmspinning, __ATOMIC_RELAXED), sched.nmidle,
+	    __atomic_load_n(&sched.nmspinning, __ATOMIC_RELAXED),
+	    __atomic_load_n(&sched.nmidle, __ATOMIC_RELAXED),
 	    __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED));
-	for (int i = 0; i < gomaxprocs && n < (int)sizeof line - 16; i++)
+	for (int i = 0; i < np && n < (int)sizeof line - 16; i++)
 		n += snprintf(line + n, sizeof line - (size_t)n, "%s%u", i ? " " : "",
 		              runq_len(&allp[i].runq));
 	printk("%s]\n", line);
