@@ -19,7 +19,11 @@
  * docs/arch-contract.md: READ IT before implementing a port.
  *
  * Memory-ordering duty: each function says what ordering it guarantees.
- * Portable code uses C11 __atomic builtins for everything else.
+ * Compare-and-swap is the architecture's too: arch_cas (arch/atomic.h),
+ * because a compiler's builtin can get the ISA's mapping wrong (GCC 12 on
+ * riscv64). arch_switch and trap returns leave no load reservation or
+ * exclusive monitor armed. Portable code uses C11 __atomic builtins for
+ * every other atomic.
  */
 #ifndef ARCH_ARCH_H
 #define ARCH_ARCH_H
