@@ -38,7 +38,11 @@ endif
 endif
 
 APPNAME  := $(notdir $(APP))
-BUILD    := build/$(ARCH)$(if $(filter 1,$(LSE)),-lse)-$(TOOLCHAIN)
+# DEBUG=1 (the default, and what the tests build): ASSERTs and the lock
+# discipline's checks (docs/locks.md). DEBUG=0: neither; `make bench`
+# measures that build, in its own directory.
+DEBUG    ?= 1
+BUILD    := build/$(ARCH)$(if $(filter 1,$(LSE)),-lse)-$(TOOLCHAIN)$(if $(filter 0,$(DEBUG)),-release)
 OBJDIR   := $(BUILD)/obj
 
 include mk/$(ARCH).mk
@@ -54,7 +58,6 @@ ARCH_SRCS   := $(sort $(wildcard arch/$(ARCHDIR)/*.c arch/$(ARCHDIR)/*.S)) boot/
 RT_OBJS     := $(patsubst %,$(OBJDIR)/%.o,$(KERNEL_SRCS) $(ARCH_SRCS))
 RT_LIB      := $(BUILD)/libgort.a
 
-DEBUG    ?= 1
 INCLUDES := -Iinclude -I. -Iarch -Iarch/$(ARCHDIR)
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS_COMMON := -ffreestanding -fno-common -fno-omit-frame-pointer -g -O2 \

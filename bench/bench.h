@@ -40,6 +40,17 @@ __attribute__((noinline, unused)) static double bench_atomic_cas(long n)
 	return (double)(bench_instret() - t0 - bench_empty_loop(n)) / (double)n;
 }
 
+/* Deadlines written to the CPUs' timers so far, all CPUs (SchedStats). */
+static inline __attribute__((unused)) uint64_t bench_timer_writes(void)
+{
+	struct SchedStats st;
+	ReadSchedStats(&st);
+	uint64_t n = 0;
+	for (int i = 0; i < 8; i++)
+		n += st.timer_writes[i];
+	return n;
+}
+
 static inline __attribute__((unused)) void bench_report(const char *metric, double value, const char *unit,
                                 const char *baseline, double base_value)
 {
@@ -47,6 +58,7 @@ static inline __attribute__((unused)) void bench_report(const char *metric, doub
 		printf("bench: %s %s %.1f %s baseline=%s:%.1f ratio=%.2f\n", ARCH_NAME, metric,
 		       value, unit, baseline, base_value, base_value > 0 ? value / base_value : 0.0);
 	else
-		printf("bench: %s %s %.1f %s\n", ARCH_NAME, metric, value, unit);
+		printf(value < 1 && value > -1 ? "bench: %s %s %.4f %s\n" : "bench: %s %s %.1f %s\n",
+		       ARCH_NAME, metric, value, unit);
 }
 #endif

@@ -3,6 +3,8 @@
 # instruction counting (-icount shift=0,sleep=off, one vCPU), per arch.
 # Prints the "bench:" lines, writes bench/results/<arch>.csv and refreshes
 # the table in bench/README.md. Figures are reported, never asserted.
+# They measure the release build (DEBUG=0: no ASSERTs, no lock-rank checks),
+# in build/<arch>-gcc-release; `make test` smoke-runs the debug build.
 # A line "// BENCH: mem=512M" in a benchmark's main.c gives its QEMU RAM
 # (default 256M). Two benchmarks run their own way: scale (without -icount,
 # -smp 1 and 2) and gc (-icount at -smp 1 and 4, then without -icount at
@@ -30,20 +32,20 @@ for arch in $ARCHES; do
 	for d in bench/*/; do
 		[ -f "$d/main.c" ] && benches+=("$(basename "$d")")
 	done
-	targets=(); for b in "${benches[@]}"; do targets+=("build/$arch-gcc/$b.bin"); done
-	make -s -j2 ARCH="$arch" "${targets[@]}" || exit 1
+	targets=(); for b in "${benches[@]}"; do targets+=("build/$arch-gcc-release/$b.bin"); done
+	make -s -j2 ARCH="$arch" DEBUG=0 "${targets[@]}" || exit 1
 	csv=bench/results/$arch.csv
 	echo "arch,metric,value,unit,baseline,baseline_value,ratio" > "$csv"
 	for b in "${benches[@]}"; do
-		log=build/$arch-gcc/$b.bench.log
-		img=build/$arch-gcc/$b.bin
+		log=build/$arch-gcc-release/$b.bench.log
+		img=build/$arch-gcc-release/$b.bin
 		mem=$(sed -n 's|^// BENCH:.*mem=\([0-9]*[MG]\).*|\1|p' "bench/$b/main.c" | head -n 1)
 		mem=${mem:-256M}
 		if [ "$b" = scale ]; then
 			# Parallel speed-up: real multi-threaded emulation, no -icount,
 			# -smp 1 then -smp 2 in one invocation (best of 3 each).
 			best() { local s=$1 t best=""; for _ in 1 2 3; do
-				t=$(ARCH=$arch SMP=$s TIMEOUT=300 qemu/run.sh "build/$arch-gcc/$b.bin" 2>/dev/null |
+				t=$(ARCH=$arch SMP=$s TIMEOUT=300 qemu/run.sh "build/$arch-gcc-release/$b.bin" 2>/dev/null |
 				    sed -n 's/^bench: [a-z0-9]* mandelbrot_time \([0-9]*\) ns.*/\1/p')
 				[ -n "$t" ] && { [ -z "$best" ] || [ "$t" -lt "$best" ]; } && best=$t
 			done; echo "$best"; }

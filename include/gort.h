@@ -70,6 +70,7 @@ struct SchedStats {
 	uint64_t preemptions[8];   /* async preemptions taken, per CPU */
 	uint64_t started[8];       /* goroutines started, per P */
 	uint64_t ipis[8];          /* IPIs received, per CPU */
+	uint64_t timer_writes[8];  /* deadlines written to the CPU's timer, per CPU */
 };
 void ReadSchedStats(struct SchedStats *st);
 

@@ -1,5 +1,6 @@
 // TEST: smp=1 status=0 timeout=120
 // EXPECT: ^bench: [a-z0-9]+ chan_pingpong_roundtrip [0-9.]+ instructions
+// EXPECT: ^bench: [a-z0-9]+ timer_writes_per_switch_pingpong [0-9.]+ writes
 // EXPECT: ^bench: [a-z0-9]+ mutex_lock_unlock [0-9.]+ instructions baseline=atomic_cas
 // EXPECT: ^bench: [a-z0-9]+ waitgroup_wake [0-9.]+ instructions
 /*
@@ -7,6 +8,8 @@
  *   atomic_cas               baseline: one uncontended compare-and-swap;
  *   chan_pingpong_roundtrip  unbuffered ping-pong between 2 goroutines on
  *                            1 CPU: send, switch, send back, switch;
+ *   timer_writes_per_switch_pingpong  timer deadlines written per goroutine
+ *                            switch in that loop (2 switches a round trip);
  *   chan_buffered_pair       chan_send + chan_recv on a buffered channel,
  *                            neither blocks;
  *   select2_one_ready        Select over 2 receive cases, one ready;
@@ -31,6 +34,8 @@ static void ponger(void *arg)
 		chan_send(pong, &v);
 }
 
+static double pingpong_timer_writes;  /* per switch, in the timed loop */
+
 static double bench_pingpong(void)
 {
 	ping = make_chan(sizeof(int64_t), 0);
@@ -41,12 +46,14 @@ static double bench_pingpong(void)
 		chan_send(ping, &v);
 		chan_recv(pong, &v);
 	}
+	uint64_t w0 = bench_timer_writes();
 	uint64_t t0 = bench_instret();
 	for (long i = 0; i < N; i++) {
 		chan_send(ping, &v);
 		chan_recv(pong, &v);
 	}
 	uint64_t t = bench_instret() - t0 - bench_empty_loop(N);
+	pingpong_timer_writes = (double)(bench_timer_writes() - w0) / N / 2;
 	chan_close(ping);
 	return (double)t / N;
 }
@@ -148,6 +155,7 @@ int main(void)
 	double cas = bench_atomic_cas(N);
 	bench_report("atomic_cas", cas, "instructions", NULL, 0);
 	bench_report("chan_pingpong_roundtrip", bench_pingpong(), "instructions", NULL, 0);
+	bench_report("timer_writes_per_switch_pingpong", pingpong_timer_writes, "writes", NULL, 0);
 	bench_report("chan_buffered_pair", bench_buffered(), "instructions", NULL, 0);
 	bench_report("select2_one_ready", bench_select2(), "instructions", NULL, 0);
 	bench_report("select_default", bench_select_default(), "instructions", NULL, 0);

@@ -1,5 +1,6 @@
 // TEST: smp=1 status=0 timeout=120
 // EXPECT: ^bench: [a-z0-9]+ yield_switch [0-9.]+ instructions baseline=raw_switch
+// EXPECT: ^bench: [a-z0-9]+ timer_writes_per_switch_yield [0-9.]+ writes
 // EXPECT: ^bench: [a-z0-9]+ go_create_exit [0-9.]+ instructions
 // EXPECT: ^bench: [a-z0-9]+ sleep_overshoot_1ms [0-9.-]+ ns
 /*
@@ -8,6 +9,8 @@
  *                   for any goroutine switch (callee-saved registers only);
  *   atomic_cas      baseline: one uncontended compare-and-swap;
  *   yield_switch    Gosched with one other ready goroutine, 1 CPU, per yield;
+ *   timer_writes_per_switch_yield  timer deadlines written per goroutine
+ *                   switch in that loop (the slice timer is lazy: ~0);
  *   go_create_exit  spawn an empty goroutine, run it, let it exit (stack
  *                   reused from the free-G cache), per goroutine;
  *   sleep_overshoot Sleep(50 us) and Sleep(1 ms): how late, in virtual ns;
@@ -52,15 +55,19 @@ static void yielder(void *arg)
 		Gosched();
 }
 
+static double yield_timer_writes;     /* per switch, in the timed loop */
+
 static double bench_yield(void)
 {
 	yield_stop = 0;
 	go(yielder, NULL);
 	Gosched();
+	uint64_t w0 = bench_timer_writes();
 	uint64_t t0 = bench_instret();
 	for (long i = 0; i < N; i++)
 		Gosched();                   /* main yields, yielder yields back */
 	uint64_t t = bench_instret() - t0 - bench_empty_loop(N);
+	yield_timer_writes = (double)(bench_timer_writes() - w0) / N / 2;
 	yield_stop = 1;
 	Gosched();
 	return (double)t / N / 2;            /* per yield */
@@ -156,6 +163,7 @@ int main(void)
 	bench_report("raw_switch", raw, "instructions", NULL, 0);
 	bench_report("atomic_cas", cas, "instructions", NULL, 0);
 	bench_report("yield_switch", bench_yield(), "instructions", "raw_switch", raw);
+	bench_report("timer_writes_per_switch_yield", yield_timer_writes, "writes", NULL, 0);
 	bench_report("go_create_exit", bench_go(), "instructions", NULL, 0);
 	bench_report("sleep_overshoot_50us", bench_sleep(50 * Microsecond), "ns", NULL, 0);
 	bench_report("sleep_overshoot_1ms", bench_sleep(Millisecond), "ns", NULL, 0);

@@ -82,6 +82,7 @@ void ReadSchedStats(struct SchedStats *st)
 	for (int i = 0; i < 8; i++) {
 		st->preemptions[i] = i < ncpu ? allm[i].npreempt : 0;
 		st->ipis[i] = i < ncpu ? allm[i].nipi : 0;
+		st->timer_writes[i] = i < ncpu ? allm[i].ntimerwrites : 0;
 		st->started[i] = allp[i].goroutines_run;
 	}
 }

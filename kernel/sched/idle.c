@@ -203,10 +203,10 @@ void stopm(struct m *m)
 			return;
 		}
 		int64_t wake = earliest_idle_timer();
-		arch_timer_set(wake == INT64_MAX ? UINT64_MAX : ns_to_ticks(wake) + sched.start_ticks);
+		timer_program(m, wake == INT64_MAX ? UINT64_MAX : ns_to_ticks(wake) + sched.start_ticks);
 		arch_wfi();
 		arch_irq_enable();      /* the pending interrupt is taken here */
-		arch_timer_set(UINT64_MAX);
+		timer_program(m, UINT64_MAX);
 		/* Woken by a timer or a stray interrupt: if there is work, take
 		 * a P ourselves rather than wait for a hand-off. */
 		if (earliest_idle_timer() <= nanotime() ||

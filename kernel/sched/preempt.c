@@ -38,6 +38,15 @@
  * yields at its next releasem or is preempted at a later tick. */
 #define ASYNC_PREEMPT_HEADROOM 1024
 
+/* Every write of this CPU's timer deadline from portable code, counted:
+ * a write is a host timer operation in QEMU and an SBI call on a core
+ * without Sstc (SchedStats.timer_writes; bench timer_writes_per_switch). */
+void timer_program(struct m *m, uint64_t when)
+{
+	arch_timer_set(when);
+	m->ntimerwrites++;
+}
+
 void arm_timer(struct m *m)
 {
 	uint64_t when = m->slice_end;
@@ -49,7 +58,7 @@ void arm_timer(struct m *m)
 				when = tt;
 		}
 	}
-	arch_timer_set(when);
+	timer_program(m, when);
 }
 
 static bool pages_mapped(uintptr_t lo, uintptr_t hi)
@@ -104,7 +113,7 @@ void trap_timer(struct trapframe *tf)
 	m->ntraps++;
 	struct g *gp = m->curg;
 	if (gp == NULL || gp->is_g0) {
-		arch_timer_set(UINT64_MAX);  /* g0: the idle loop re-arms */
+		timer_program(m, UINT64_MAX);  /* g0: the idle loop re-arms */
 		return;
 	}
 	uint64_t now = arch_ticks();
@@ -124,7 +133,7 @@ void trap_timer(struct trapframe *tf)
 	 * due timers. Until then only a new slice end may interrupt: arming
 	 * for the due timer again would interrupt at once, for ever. */
 	m->slice_end = now + sched.slice_ticks;
-	arch_timer_set(m->slice_end);
+	timer_program(m, m->slice_end);
 }
 
 void trap_ipi(struct trapframe *tf)

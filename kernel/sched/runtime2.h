@@ -136,7 +136,7 @@ struct m {
 	uint32_t stop_req;      /* fatal error elsewhere: stop; atomic */
 	uint64_t fastrand;      /* per-M random state */
 	uint64_t slice_end;     /* tick at which the running G's slice ends */
-	uint64_t ntraps, npreempt, nipi; /* statistics */
+	uint64_t ntraps, npreempt, nipi, ntimerwrites; /* statistics */
 	uintptr_t g0_scan_sp;   /* g0's frame where it looks for work
 	                           (findrunnable) or runs a GC cycle: the GC
 	                           scans g0 from there up; atomic */

@@ -43,9 +43,10 @@
 void cpu_wait_short(void)
 {
 	unsigned long flags = arch_irq_save();
-	arch_timer_set(arch_ticks() + ns_to_ticks(CPU_WAIT_NS));
+	struct m *m = getm();
+	timer_program(m, arch_ticks() + ns_to_ticks(CPU_WAIT_NS));
 	arch_wfi();
-	arch_timer_set(UINT64_MAX);     /* also clears the pending interrupt */
+	timer_program(m, UINT64_MAX);   /* also clears the pending interrupt */
 	arch_irq_restore(flags);
 }
 
