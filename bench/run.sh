@@ -99,7 +99,7 @@ done
 # Refresh the table between the markers in bench/README.md.
 {
 	echo "<!-- results:begin -->"
-	echo "Measured $(date -u +%Y-%m-%d) with QEMU $qver, gcc builds, \`-icount shift=0,sleep=off\`, 1 vCPU;"
+	echo "Measured $(date -u +%Y-%m-%d) with QEMU $qver, gcc release builds (DEBUG=0), \`-icount shift=0,sleep=off\`, 1 vCPU;"
 	echo "except scale_2 and gc_*_wall / gc_pause_speedup_* (wall clock without \`-icount\`, on a"
 	echo "$(nproc)-core host; gc_wall_host_other_load: how busy other programs kept it) and gc_*_smp4* (4 vCPUs)."
 	echo
