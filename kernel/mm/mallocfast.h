@@ -30,8 +30,19 @@ extern struct mcache mcaches[MAXCPU];
 void *mallocgc_fast_release(void *p);   /* p != NULL */
 void *mallocgc_fast_gc(void *p);
 
+/* Pin the running G to its P: acquirem inlined. Only the running G writes
+ * its nopreempt, and the timer handler on its CPU reads it (a compiler
+ * barrier, as in acquirem). Returns the G, for mcache_unpin. */
+static inline __attribute__((always_inline)) struct g *mcache_pin(void)
+{
+	struct g *gp = getg();
+	gp->nopreempt++;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return gp;
+}
+
 /* Undo the pin; true if releasem must run (a preemption was requested). */
-static inline __attribute__((always_inline)) bool mcache_unpin_fast(struct g *gp)
+static inline __attribute__((always_inline)) bool mcache_unpin(struct g *gp)
 {
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if (__builtin_expect(gp->nopreempt == 1 &&
@@ -50,6 +61,17 @@ mallocgc_fast_miss(struct g *gp, size_t size, bool noscan, bool collect)
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	gp->nopreempt--;
 	return mallocgc_impl(size, noscan, collect);
+}
+
+/* The end of a fast allocation of p: unpin, then the GC's start hint. */
+static inline __attribute__((always_inline)) void *mallocgc_fast_done(struct g *gp, void *p)
+{
+	if (mcache_unpin(gp))
+		return mallocgc_fast_release(p);
+	/* relaxed: a hint set by the pacer; p is live in our caller's frame. */
+	if (__builtin_expect(__atomic_load_n(&gc_want, __ATOMIC_RELAXED), 0))
+		return mallocgc_fast_gc(p);
+	return p;
 }
 
 /* An object over 64 bytes: zero it with memset and finish the allocation
@@ -79,9 +101,7 @@ mallocgc_inline(size_t size, bool noscan, bool collect)
 	/* size - 1 wraps for 0: one compare keeps 1 .. SMALL_SIZE_MAX-8. */
 	if (size - 1 >= SMALL_SIZE_MAX - 8 || (noscan && collect && size < TINY_SIZE))
 		return mallocgc_impl(size, noscan, collect);
-	struct g *gp = getg();
-	gp->nopreempt++;                        /* pin: acquirem inlined */
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	struct g *gp = mcache_pin();
 	struct p *pp = getm()->p;
 	if (__builtin_expect(pp == NULL, 0))
 		return mallocgc_fast_miss(gp, size, noscan, collect);
@@ -105,12 +125,7 @@ mallocgc_inline(size_t size, bool noscan, bool collect)
 		return mallocgc_fast_large(p, size8, &c->st.nmalloc[sizeclass], gp);
 	zero_upto64(p, size8);
 	stat_add(&c->st.nmalloc[sizeclass], 1);
-	if (mcache_unpin_fast(gp))
-		return mallocgc_fast_release(p);
-	/* relaxed: a hint set by the pacer; p is live in our caller's frame. */
-	if (__builtin_expect(__atomic_load_n(&gc_want, __ATOMIC_RELAXED), 0))
-		return mallocgc_fast_gc(p);
-	return p;
+	return mallocgc_fast_done(gp, p);
 }
 
 #endif

@@ -42,14 +42,11 @@ struct mcache mcaches[MAXCPU] = { [0 ... MAXCPU - 1] = EMPTY_CACHE };  /* malloc
 static struct mcache mcache0 = EMPTY_CACHE;  /* for allocation without a P */
 static spinlock_t mcache0_lock = SPINLOCK_INIT(LOCKRANK_MCACHE0);
 
-/* Pin to a P and return its mcache (mcache_put undoes it). This is
- * acquirem inlined: only the running G writes its nopreempt, and the timer
- * handler on its CPU reads it (compiler barrier, as in acquirem). */
+/* Pin to a P and return its mcache (mcache_put undoes it); without a P,
+ * mcache0 under its lock. */
 static inline struct mcache *mcache_get(void)
 {
-	struct g *gp = getg();
-	gp->nopreempt++;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	mcache_pin();
 	struct p *pp = getm()->p;
 	if (__builtin_expect(pp != NULL, 1))
 		return &mcaches[pp->id];
@@ -61,14 +58,8 @@ static inline void mcache_put(struct mcache *c)
 {
 	if (__builtin_expect(c == &mcache0, 0))
 		spin_unlock(&mcache0_lock);
-	struct g *gp = getg();
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	/* A preemption request while pinned: let releasem yield. */
-	if (gp->nopreempt == 1 && __atomic_load_n(&gp->preempt, __ATOMIC_RELAXED)) {
-		releasem();
-		return;
-	}
-	gp->nopreempt--;
+	if (mcache_unpin(getg()))
+		releasem();     /* a preemption request while pinned: yield */
 }
 
 /* mallocfast.h's rare ends: p stays live in these frames. */
@@ -82,11 +73,7 @@ void *mallocgc_fast_large(void *p, uintptr_t n, uint64_t *count, struct g *gp)
 {
 	memset(p, 0, n);
 	stat_add(count, 1);
-	if (mcache_unpin_fast(gp))
-		return mallocgc_fast_release(p);
-	if (__atomic_load_n(&gc_want, __ATOMIC_RELAXED))
-		gc_maybe_start();
-	return p;
+	return mallocgc_fast_done(gp, p);
 }
 
 void *mallocgc_fast_release(void *p)
@@ -132,13 +119,10 @@ static __attribute__((noinline)) struct mspan *refill(struct mcache *c, int ac, 
 
 static inline void zero_small(void *p, size_t n)
 {
-	if (n <= 64) {                  /* sizes are multiples of 8 */
-		uint64_t *w = p;
-		for (size_t i = 0; i < n / 8; i++)
-			w[i] = 0;
-	} else {
+	if (n <= 64)
+		zero_upto64(p, n);      /* sizes are multiples of 8 */
+	else
 		memset(p, 0, n);
-	}
 }
 
 static inline void *alloc_small(struct mcache *c, int ac, size_t size)
