@@ -95,9 +95,9 @@ void lockrank_off(void)
 	getm()->held.off = true;
 }
 
+#if GORT_DEBUG
 void lockrank_assert_none(const char *where)
 {
-#if GORT_DEBUG
 	struct lockrank_held *h = &getm()->held;
 	if (h->mask == 0 || h->off)
 		return;
@@ -105,7 +105,5 @@ void lockrank_assert_none(const char *where)
 	h->off = true;
 	throw("%s: holding runtime lock %s (rank %u, %p)", where, ranks[top].name, top,
 	      (const void *)h->last[top]);
-#else
-	(void)where;
-#endif
 }
+#endif

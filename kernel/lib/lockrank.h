@@ -77,7 +77,11 @@ void lockrank_off(void);
 
 /* Debug builds: throw if this M holds any runtime lock (where: a place at
  * which none may be held, e.g. a goroutine switch). */
+#if GORT_DEBUG
 void lockrank_assert_none(const char *where);
+#else
+static inline void lockrank_assert_none(const char *where) { (void)where; }
+#endif
 
 /* Debug hook for tests (tests/qemu/lock_rank): break the discipline on
  * purpose with real runtime locks, so that a test can see each check fire.

@@ -18,7 +18,8 @@
 #include "kernel/lib/print.h"
 #include "arch/atomic.h"
 
-void acquirem(void)
+/* Inline in the spinlock paths below; acquirem/releasem for everyone else. */
+static inline __attribute__((always_inline)) void nopreempt_inc(void)
 {
 	/* Only this G writes its own nopreempt; the trap handler on the same
 	 * CPU reads it. A compiler barrier orders it against the critical
@@ -28,7 +29,7 @@ void acquirem(void)
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
-void releasem(void)
+static inline __attribute__((always_inline)) void nopreempt_dec(void)
 {
 	struct g *gp = getg();
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -37,8 +38,19 @@ void releasem(void)
 	 * the trap stack, where switching goroutines would be fatal. The flag
 	 * stays set for the next releasem or timer tick. */
 	if (--gp->nopreempt == 0 && !gp->is_g0 &&
-	    __atomic_load_n(&gp->preempt, __ATOMIC_RELAXED) && arch_irq_enabled())
+	    __builtin_expect(__atomic_load_n(&gp->preempt, __ATOMIC_RELAXED), 0) &&
+	    arch_irq_enabled())
 		gopreempt();
+}
+
+void acquirem(void)
+{
+	nopreempt_inc();
+}
+
+void releasem(void)
+{
+	nopreempt_dec();
 }
 
 static inline bool try_acquire(spinlock_t *l)
@@ -107,7 +119,7 @@ static inline void held_pop(spinlock_t *l) { (void)l; }
 
 void spin_lock(spinlock_t *l)
 {
-	acquirem();
+	nopreempt_inc();
 	held_check(l);
 	while (!try_acquire(l)) {
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
@@ -120,13 +132,13 @@ void spin_lock(spinlock_t *l)
  * any other, so it obeys the same order. */
 bool spin_trylock(spinlock_t *l)
 {
-	acquirem();
+	nopreempt_inc();
 	held_check(l);
 	if (try_acquire(l)) {
 		held_push(l);
 		return true;
 	}
-	releasem();
+	nopreempt_dec();
 	return false;
 }
 
@@ -140,7 +152,7 @@ static inline __attribute__((always_inline)) void spin_release(spinlock_t *l)
 void spin_unlock(spinlock_t *l)
 {
 	spin_release(l);
-	releasem();
+	nopreempt_dec();
 }
 
 /* The gopark hand-off, on g0 (spinlock.h says why in this order): gp's
@@ -186,5 +198,5 @@ void spin_unlock_irqrestore(spinlock_t *l, unsigned long flags)
 {
 	spin_release(l);
 	arch_irq_restore(flags);
-	releasem();
+	nopreempt_dec();
 }

@@ -40,14 +40,19 @@
 
 /* Every write of this CPU's timer deadline from portable code, counted:
  * a write is a host timer operation in QEMU and an SBI call on a core
- * without Sstc (SchedStats.timer_writes; bench timer_writes_per_switch). */
+ * without Sstc (SchedStats.timer_writes; bench timer_writes_per_switch).
+ * m->timer_when remembers what the timer holds, so that a switch can leave
+ * an early-enough deadline alone (timer_need). Interrupts masked. */
 void timer_program(struct m *m, uint64_t when)
 {
 	arch_timer_set(when);
+	m->timer_when = when;
 	m->ntimerwrites++;
 }
 
-void arm_timer(struct m *m)
+/* When this CPU must be interrupted next: the end of the running G's slice
+ * or the earliest timer of its P, whichever comes first. */
+static uint64_t next_deadline(struct m *m)
 {
 	uint64_t when = m->slice_end;
 	if (m->p) {
@@ -58,7 +63,25 @@ void arm_timer(struct m *m)
 				when = tt;
 		}
 	}
-	timer_program(m, when);
+	return when;
+}
+
+/* Program exactly the next deadline: after the timer fired. */
+void arm_timer(struct m *m)
+{
+	timer_program(m, next_deadline(m));
+}
+
+/* The lazy slice timer, on every switch: write the timer only if the next
+ * deadline is earlier than the one it holds. A deadline left too early
+ * costs one early interrupt (trap_timer re-arms, at most once per slice);
+ * a write on every switch cost a host timer operation per switch in QEMU
+ * and an SBI call on a core without Sstc. */
+void arm_timer_lazy(struct m *m)
+{
+	uint64_t when = next_deadline(m);
+	if (when < m->timer_when)
+		timer_program(m, when);
 }
 
 static bool pages_mapped(uintptr_t lo, uintptr_t hi)
@@ -111,6 +134,7 @@ void trap_timer(struct trapframe *tf)
 {
 	struct m *m = getm();
 	m->ntraps++;
+	m->timer_when = UINT64_MAX;     /* the port silenced it (arch.h) */
 	struct g *gp = m->curg;
 	if (gp == NULL || gp->is_g0) {
 		timer_program(m, UINT64_MAX);  /* g0: the idle loop re-arms */

@@ -58,7 +58,7 @@ struct m allm[MAXCPU] SCHED_NOSCAN;
 struct p allp[MAXCPU] SCHED_NOSCAN;
 int ncpu;
 int gomaxprocs;                /* atomic: read anywhere, written by GOMAXPROCS */
-size_t tls_size;
+size_t tls_size, tls_words;
 
 static uint64_t fastrand(struct m *m)
 {
@@ -74,6 +74,8 @@ void m_init(struct m *m, int cpu, uint64_t hwid)
 	m->id = cpu;
 	m->hwid = hwid;
 	m->fastrand = 0x9E3779B97F4A7C15ULL * (uint64_t)(cpu + 1);
+	m->slice_end = UINT64_MAX;
+	m->timer_when = UINT64_MAX;     /* arch_intc_init_cpu disarms it */
 	m->g0.is_g0 = true;
 	m->g0.m = m;
 	m->g0.status = Grunning;
@@ -86,6 +88,7 @@ void sched_init(int n, int nprocs)
 {
 	ncpu = n;
 	tls_size = TLS_SIZE;
+	tls_words = (tls_size + 7) / 8;
 	spin_lock_init(&sched.lock, LOCKRANK_SCHED);
 	spin_lock_init(&sched.gflock, LOCKRANK_GFREE);
 	spin_lock_init(&sched.allglock, LOCKRANK_ALLG);
@@ -215,17 +218,17 @@ static void execute(struct m *m, struct g *gp, bool inherit)
 	gp->m = m;
 	__atomic_store_n(&gp->preempt, false, __ATOMIC_RELAXED);   /* as every access */
 	pp->schedtick++;
-	memcpy(m->tls, gp->tls, tls_size);
+	tls_copy(m->tls, gp->tls);
 	arch_irq_disable();
 	uint64_t now = arch_ticks();
 	if (!inherit || pp->slice_end <= now)
 		pp->slice_end = now + sched.slice_ticks;
 	m->slice_end = pp->slice_end;
-	arm_timer(m);
+	arm_timer_lazy(m);
 	arch_setg(m, gp);
 	arch_switch(&m->g0.ctx, &gp->ctx);
 	/* back on g0: gp called mcall; interrupts are masked */
-	memcpy(gp->tls, m->tls, tls_size);
+	tls_copy(gp->tls, m->tls);
 	m->slice_end = UINT64_MAX;
 }
 
@@ -311,7 +314,9 @@ static struct g *findrunnable(struct m *m, bool *inherit)
 			}
 			spin_unlock(&sched.lock);
 		}
-		gomaxprocs_apply(m);            /* may give up a retired P */
+		/* acquire; pairs with the release store in GOMAXPROCS */
+		if (m->p != NULL && m->p->id >= __atomic_load_n(&gomaxprocs, __ATOMIC_ACQUIRE))
+			gomaxprocs_apply(m);    /* gives up the retired P */
 		if (m->p == NULL) {
 			stopm(m);
 			continue;

@@ -90,7 +90,8 @@ struct g {
 	                           fault handler (same CPU, G interrupted) */
 	int32_t stack_nofault;  /* nesting of sections that must not take a
 	                           stack fault (kernel/mm/stack.c); own G */
-	uint8_t tls[TLS_MAX];   /* saved picolibc TLS (errno) */
+	uint8_t tls[TLS_MAX] __attribute__((aligned(8))); /* saved picolibc TLS
+	                           (errno); copied by words (tls_copy) */
 	uint16_t linelen;       /* bytes in linebuf */
 	char linebuf[LINEBUF_SIZE]; /* console line buffer: lines never interleave */
 };
@@ -136,6 +137,9 @@ struct m {
 	uint32_t stop_req;      /* fatal error elsewhere: stop; atomic */
 	uint64_t fastrand;      /* per-M random state */
 	uint64_t slice_end;     /* tick at which the running G's slice ends */
+	uint64_t timer_when;    /* the deadline this CPU's timer holds now
+	                           (UINT64_MAX: disarmed); own M, interrupts
+	                           masked (preempt.c, timer_program) */
 	uint64_t ntraps, npreempt, nipi, ntimerwrites; /* statistics */
 	uintptr_t g0_scan_sp;   /* g0's frame where it looks for work
 	                           (findrunnable) or runs a GC cycle: the GC

@@ -82,9 +82,17 @@ void preemptone(struct m *m);          /* ask CPU m to preempt its G */
 void sched_stop_others(void);          /* fatal path: stop every other CPU */
 void timer_program(struct m *m, uint64_t when); /* write the CPU's timer */
 void arm_timer(struct m *m);           /* program slice end / next timer */
+void arm_timer_lazy(struct m *m);      /* ... only if earlier than armed */
 
 /* time (kernel/time) */
-uint64_t ns_to_ticks(int64_t ns);
+extern uint64_t ticks_per_ns_32;       /* time.c: ticks = ns * this >> 32 */
+/* Ticks since boot at which nanotime() reaches ns (rounded up). */
+static inline uint64_t ns_to_ticks(int64_t ns)
+{
+	if (ns <= 0)
+		return 0;
+	return (uint64_t)(((unsigned __int128)ns * ticks_per_ns_32) >> 32) + 1;
+}
 void time_init(void);
 
 /* observability (trace.c) */
@@ -99,5 +107,16 @@ uint32_t gstatus(struct g *gp);
 void casgstatus(struct g *gp, uint32_t from, uint32_t to);
 
 extern size_t tls_size;
+extern size_t tls_words;   /* tls_size in 8-byte words, rounded up */
+
+/* Copy a picolibc TLS block (errno: 4 bytes today) between a G and its M
+ * on every switch: a word loop, not a memcpy call. */
+static inline void tls_copy(uint8_t *dst, const uint8_t *src)
+{
+	uint64_t *d = (uint64_t *)(void *)dst;
+	const uint64_t *s = (const uint64_t *)(const void *)src;
+	for (size_t i = 0; i < tls_words; i++)
+		d[i] = s[i];
+}
 
 #endif

@@ -17,7 +17,7 @@
 #include "kernel/lib/print.h"
 
 static uint64_t ns_per_tick_32;   /* ns = ticks * this >> 32 */
-static uint64_t ticks_per_ns_32;  /* ticks = ns * this >> 32 (rounded up) */
+uint64_t ticks_per_ns_32;         /* ticks = ns * this >> 32 (rounded up) */
 
 void time_init(void)
 {
@@ -35,13 +35,6 @@ int64_t nanotime(void)
 	return (int64_t)(((unsigned __int128)t * ns_per_tick_32) >> 32);
 }
 
-/* Ticks since boot at which nanotime() reaches ns (rounded up). */
-uint64_t ns_to_ticks(int64_t ns)
-{
-	if (ns <= 0)
-		return 0;
-	return (uint64_t)(((unsigned __int128)ns * ticks_per_ns_32) >> 32) + 1;
-}
 
 static void sleep_wake(void *arg, int64_t now)
 {
