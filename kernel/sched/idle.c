@@ -204,6 +204,8 @@ void stopm(struct m *m)
 		}
 		int64_t wake = earliest_idle_timer();
 		timer_program(m, wake == INT64_MAX ? UINT64_MAX : ns_to_ticks(wake) + sched.start_ticks);
+		/* relaxed: a statistic; the reader knows this M is idle */
+		__atomic_store_n(&m->idle_instret, arch_instret(), __ATOMIC_RELAXED);
 		arch_wfi();
 		arch_irq_enable();      /* the pending interrupt is taken here */
 		timer_program(m, UINT64_MAX);

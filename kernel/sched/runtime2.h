@@ -141,6 +141,12 @@ struct m {
 	                           (UINT64_MAX: disarmed); own M, interrupts
 	                           masked (preempt.c, timer_program) */
 	uint64_t ntraps, npreempt, nipi, ntimerwrites; /* statistics */
+	uint64_t handoff_when;  /* tick by which the G this M readied into
+	                           runnext must have run, else an idle P is
+	                           woken for it (handoff.c); UINT64_MAX: none;
+	                           own M, interrupts masked */
+	uint64_t idle_instret;  /* retired instructions when this M last went
+	                           idle (bench/ring sums every CPU's); atomic */
 	uintptr_t g0_scan_sp;   /* g0's frame where it looks for work
 	                           (findrunnable) or runs a GC cycle: the GC
 	                           scans g0 from there up; atomic */
