@@ -6,9 +6,10 @@
 # They measure the release build (DEBUG=0: no ASSERTs, no lock-rank checks),
 # in build/<arch>-gcc-release; `make test` smoke-runs the debug build.
 # A line "// BENCH: mem=512M" in a benchmark's main.c gives its QEMU RAM
-# (default 256M). Two benchmarks run their own way: scale (without -icount,
-# -smp 1 and 2) and gc (-icount at -smp 1 and 4, then without -icount at
-# -smp 4); see below.
+# (default 256M). Three benchmarks run their own way: scale (without -icount,
+# -smp 1 and 2), gc (-icount at -smp 1 and 4, then without -icount at
+# -smp 4) and ring (-icount at -smp 1 and 2, then without at -smp 1 and 2);
+# see below.
 set -u
 cd "$(dirname "$0")/.."
 ARCHES=${ARCHES:-"riscv64 aarch64"}
@@ -82,6 +83,23 @@ for arch in $ARCHES; do
 				o = (b / hz - u - s) / r; if (o < 0) o = 0
 				printf "bench: %s gc_wall_host_other_load %.2f cores_busy_with_other_work_of_%d\n", a, o, n
 			}' >> "$log"
+		elif [ "$b" = ring ]; then
+			# Instructions summed over the CPUs under -icount at -smp 1
+			# and 2 (their ratio: what the second CPU adds), then wall
+			# clock without -icount at -smp 1 and 2, each with the
+			# raw_switch wall time of its own boot as the baseline.
+			for s in 1 2; do
+				ARCH=$arch SMP=$s MEM=$mem ICOUNT=1 TIMEOUT=300 qemu/run.sh "$img" |
+					grep '^bench:.*ring_insn_per_hop' | sed "s/ring_insn_per_hop/ring_insn_per_hop_smp$s/"
+			done > "$log" 2>&1
+			awk '/ring_insn_per_hop_smp1/ { a = $4 } /ring_insn_per_hop_smp2/ { b = $4; arch = $2 }
+			     END { if (a > 0 && b > 0) printf "bench: %s ring_insn_smp2_over_smp1 %.3f ratio\n", arch, b / a }' "$log" >> "$log.r"
+			cat "$log.r" >> "$log"; rm -f "$log.r"
+			wait_host_quiet
+			for s in 1 2; do
+				ARCH=$arch SMP=$s MEM=$mem TIMEOUT=300 qemu/run.sh "$img" |
+					grep '^bench:.*ring_hop_wall_ns' | sed "s/ring_hop_wall_ns/ring_hop_wall_ns_smp$s/"
+			done >> "$log" 2>&1
 		else
 			ARCH=$arch SMP=1 MEM=$mem ICOUNT=1 TIMEOUT=300 qemu/run.sh "$img" > "$log" 2>&1
 		fi

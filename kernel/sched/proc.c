@@ -220,7 +220,8 @@ static void execute(struct m *m, struct g *gp, bool inherit)
 	__atomic_store_n(&gp->preempt, false, __ATOMIC_RELAXED);   /* as every access */
 	pp->schedtick++;
 	tls_copy(m->tls, gp->tls);
-	arch_irq_disable();
+	if (arch_irq_enabled())         /* found beyond the fast path */
+		arch_irq_disable();
 	uint64_t now = arch_ticks();
 	if (!inherit || pp->slice_end <= now)
 		pp->slice_end = now + sched.slice_ticks;
@@ -305,8 +306,14 @@ static struct g *findrunnable(struct m *m, bool *inherit)
 	 * releases order it (markroot names the reader's side). */
 	__atomic_store_n(&m->g0_scan_sp, (uintptr_t)__builtin_frame_address(0),
 	                 __ATOMIC_RELAXED);
+	/* Interrupts stay masked, as the G that gave up the CPU left them,
+	 * through the local fast path (timers, runnext, the local queue):
+	 * a switch that finds its next G there toggles the interrupt mask
+	 * twice instead of four times (each toggle ends a QEMU translation
+	 * block). Searching further, they are on, so that IPIs get in. Every
+	 * way back to the top with them masked passes stopm, which turns
+	 * them on. */
 	for (;;) {
-		arch_irq_enable();
 		if (m->p != NULL && gcwaiting()) {
 			/* the world is stopping: hand in the P, sleep */
 			spin_lock(&sched.lock);
@@ -338,6 +345,8 @@ static struct g *findrunnable(struct m *m, bool *inherit)
 			timers_run(pp, now);
 		if (gp == NULL)
 			gp = runq_get_inherit(&pp->runq, inherit);
+		if (gp == NULL)
+			arch_irq_enable();
 		if (gp == NULL && __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) > 0) {
 			spin_lock(&sched.lock);
 			gp = globrunqget(pp, 0);
