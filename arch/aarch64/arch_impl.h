@@ -156,6 +156,15 @@ static inline struct g *arch_getg(void)
 	return g;
 }
 
+/* arch.h's arch_setg: m->curg for the portable side, TPIDRRO_EL0 for
+ * arch_getg. Inline: two calls on every goroutine switch. */
+#define ARCH_M_CURG_OFFSET 64
+static inline void arch_setg(struct m *m, struct g *g)
+{
+	*(struct g **)((char *)m + ARCH_M_CURG_OFFSET) = g;
+	__asm__ volatile("msr tpidrro_el0, %0" : : "r"(g) : "memory");
+}
+
 /* Interrupt masking: PSTATE.I. Compiler barriers, no hardware ordering.
  * arch_irq_save returns the previous DAIF (bit 7 set = IRQs were masked). */
 static inline unsigned long arch_irq_save(void)

@@ -24,38 +24,68 @@
 #include "arch_impl.h"
 
 	.text
+.macro SAVE_CONTEXT r
+	stp	x19, x20, [\r, #CTX_X19 + 0]
+	stp	x21, x22, [\r, #CTX_X19 + 16]
+	stp	x23, x24, [\r, #CTX_X19 + 32]
+	stp	x25, x26, [\r, #CTX_X19 + 48]
+	stp	x27, x28, [\r, #CTX_X19 + 64]
+	stp	x29, x30, [\r, #CTX_FP]
+	mov	x9, sp
+	str	x9, [\r, #CTX_SP]
+	stp	d8, d9, [\r, #CTX_D8 + 0]
+	stp	d10, d11, [\r, #CTX_D8 + 16]
+	stp	d12, d13, [\r, #CTX_D8 + 32]
+	stp	d14, d15, [\r, #CTX_D8 + 48]
+.endm
+
+.macro LOAD_CONTEXT r
+	ldp	x19, x20, [\r, #CTX_X19 + 0]
+	ldp	x21, x22, [\r, #CTX_X19 + 16]
+	ldp	x23, x24, [\r, #CTX_X19 + 32]
+	ldp	x25, x26, [\r, #CTX_X19 + 48]
+	ldp	x27, x28, [\r, #CTX_X19 + 64]
+	ldp	x29, x30, [\r, #CTX_FP]
+	ldr	x9, [\r, #CTX_SP]
+	mov	sp, x9
+	ldp	d8, d9, [\r, #CTX_D8 + 0]
+	ldp	d10, d11, [\r, #CTX_D8 + 16]
+	ldp	d12, d13, [\r, #CTX_D8 + 32]
+	ldp	d14, d15, [\r, #CTX_D8 + 48]
+.endm
+
 	.globl	arch_switch
 	.type	arch_switch, %function
 	.balign	16
 arch_switch:
 	clrex                           /* drop the exclusive monitor (above) */
-	stp	x19, x20, [x0, #CTX_X19 + 0]
-	stp	x21, x22, [x0, #CTX_X19 + 16]
-	stp	x23, x24, [x0, #CTX_X19 + 32]
-	stp	x25, x26, [x0, #CTX_X19 + 48]
-	stp	x27, x28, [x0, #CTX_X19 + 64]
-	stp	x29, x30, [x0, #CTX_FP]
-	mov	x9, sp
-	str	x9, [x0, #CTX_SP]
-	stp	d8, d9, [x0, #CTX_D8 + 0]
-	stp	d10, d11, [x0, #CTX_D8 + 16]
-	stp	d12, d13, [x0, #CTX_D8 + 32]
-	stp	d14, d15, [x0, #CTX_D8 + 48]
-
-	ldp	x19, x20, [x1, #CTX_X19 + 0]
-	ldp	x21, x22, [x1, #CTX_X19 + 16]
-	ldp	x23, x24, [x1, #CTX_X19 + 32]
-	ldp	x25, x26, [x1, #CTX_X19 + 48]
-	ldp	x27, x28, [x1, #CTX_X19 + 64]
-	ldp	x29, x30, [x1, #CTX_FP]
-	ldr	x9, [x1, #CTX_SP]
-	mov	sp, x9
-	ldp	d8, d9, [x1, #CTX_D8 + 0]
-	ldp	d10, d11, [x1, #CTX_D8 + 16]
-	ldp	d12, d13, [x1, #CTX_D8 + 32]
-	ldp	d14, d15, [x1, #CTX_D8 + 48]
+	SAVE_CONTEXT x0
+	LOAD_CONTEXT x1
 	ret
 	.size	arch_switch, . - arch_switch
+
+/* void arch_mcall(struct context *from, uintptr_t sp, void (*fn)(void)) */
+	.globl	arch_mcall
+	.type	arch_mcall, %function
+	.balign	16
+arch_mcall:
+	clrex
+	SAVE_CONTEXT x0
+	mov	sp, x1
+	mov	x29, #0                 /* zero frame pointer: tracebacks end */
+	blr	x2
+	brk	#0x101                 /* fn returned */
+	.size	arch_mcall, . - arch_mcall
+
+/* void arch_gogo(const struct context *to) */
+	.globl	arch_gogo
+	.type	arch_gogo, %function
+	.balign	16
+arch_gogo:
+	clrex
+	LOAD_CONTEXT x0
+	ret
+	.size	arch_gogo, . - arch_gogo
 
 /* First code of a new context: entry(arg), which must not return. */
 	.globl	context_start

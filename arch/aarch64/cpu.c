@@ -20,6 +20,7 @@
 #include "kernel/sched/runtime2.h"
 
 _Static_assert(offsetof(struct m, tls) == 0, "TPIDR_EL0 is derived from m");
+_Static_assert(offsetof(struct m, curg) == ARCH_M_CURG_OFFSET, "arch_setg writes m->curg");
 _Static_assert(AARCH64_MAXCPU == MAXCPU, "entry code's scratch stacks");
 _Static_assert(sizeof(struct context) == CTX_SIZE, "context.S layout");
 _Static_assert(offsetof(struct context, fp) == CTX_FP, "context.S layout");
@@ -56,11 +57,6 @@ void arch_cpu_init(struct m *m, int cpu)
 
 /* The running G is m->curg and TPIDRRO_EL0. Called with interrupts masked
  * on the CPU that owns m. No hardware ordering. */
-void arch_setg(struct m *m, struct g *g)
-{
-	m->curg = g;
-	write_sysreg(tpidrro_el0, (uintptr_t)g);
-}
 
 /* MPIDR_EL1 affinity (Aff3, Aff2, Aff1, Aff0), the form /cpus reg uses. */
 uint64_t arch_boot_hwid(void)

@@ -100,6 +100,13 @@ static inline struct g *arch_getg(void)
 	return g;
 }
 
+/* arch.h's arch_setg: m->curg is what arch_getg reads. Inline: two calls
+ * on every goroutine switch. */
+static inline void arch_setg(struct m *m, struct g *g)
+{
+	*(struct g *volatile *)((char *)m + ARCH_M_CURG_OFFSET) = g;
+}
+
 /* Interrupt masking: sstatus.SIE. Compiler barriers, no hardware ordering.
  * arch_irq_save returns the previous SIE bit (non-zero = was enabled). */
 static inline unsigned long arch_irq_save(void)

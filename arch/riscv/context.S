@@ -24,69 +24,104 @@
 	.section .text
 	.balign 4
 
+.if CTX_RA != 0
+.error "DROP_RESERVATION's sc.d needs CTX_RA == 0"
+.endif
+
+.macro SAVE_CONTEXT r
+	sd ra, CTX_RA(\r)
+	sd sp, CTX_SP(\r)
+	sd s0, CTX_S(0)(\r)
+	sd s1, CTX_S(1)(\r)
+	sd s2, CTX_S(2)(\r)
+	sd s3, CTX_S(3)(\r)
+	sd s4, CTX_S(4)(\r)
+	sd s5, CTX_S(5)(\r)
+	sd s6, CTX_S(6)(\r)
+	sd s7, CTX_S(7)(\r)
+	sd s8, CTX_S(8)(\r)
+	sd s9, CTX_S(9)(\r)
+	sd s10, CTX_S(10)(\r)
+	sd s11, CTX_S(11)(\r)
+	fsd fs0, CTX_FS(0)(\r)
+	fsd fs1, CTX_FS(1)(\r)
+	fsd fs2, CTX_FS(2)(\r)
+	fsd fs3, CTX_FS(3)(\r)
+	fsd fs4, CTX_FS(4)(\r)
+	fsd fs5, CTX_FS(5)(\r)
+	fsd fs6, CTX_FS(6)(\r)
+	fsd fs7, CTX_FS(7)(\r)
+	fsd fs8, CTX_FS(8)(\r)
+	fsd fs9, CTX_FS(9)(\r)
+	fsd fs10, CTX_FS(10)(\r)
+	fsd fs11, CTX_FS(11)(\r)
+.endm
+
+.macro LOAD_CONTEXT r
+	ld ra, CTX_RA(\r)
+	ld sp, CTX_SP(\r)
+	ld s0, CTX_S(0)(\r)
+	ld s1, CTX_S(1)(\r)
+	ld s2, CTX_S(2)(\r)
+	ld s3, CTX_S(3)(\r)
+	ld s4, CTX_S(4)(\r)
+	ld s5, CTX_S(5)(\r)
+	ld s6, CTX_S(6)(\r)
+	ld s7, CTX_S(7)(\r)
+	ld s8, CTX_S(8)(\r)
+	ld s9, CTX_S(9)(\r)
+	ld s10, CTX_S(10)(\r)
+	ld s11, CTX_S(11)(\r)
+	fld fs0, CTX_FS(0)(\r)
+	fld fs1, CTX_FS(1)(\r)
+	fld fs2, CTX_FS(2)(\r)
+	fld fs3, CTX_FS(3)(\r)
+	fld fs4, CTX_FS(4)(\r)
+	fld fs5, CTX_FS(5)(\r)
+	fld fs6, CTX_FS(6)(\r)
+	fld fs7, CTX_FS(7)(\r)
+	fld fs8, CTX_FS(8)(\r)
+	fld fs9, CTX_FS(9)(\r)
+	fld fs10, CTX_FS(10)(\r)
+	fld fs11, CTX_FS(11)(\r)
+.endm
+
+/* Drop any load reservation (see above) with an sc.d of the ra just saved
+ * or loaded to CTX_RA(r): harmless if it succeeds. */
+.macro DROP_RESERVATION r
+	sc.d zero, ra, (\r)
+.endm
+
 /* void arch_switch(struct context *from, struct context *to) */
 	.globl arch_switch
 	.type arch_switch, @function
 arch_switch:
-	sd ra, CTX_RA(a0)
-	sd sp, CTX_SP(a0)
-	sd s0, CTX_S(0)(a0)
-	sd s1, CTX_S(1)(a0)
-	sd s2, CTX_S(2)(a0)
-	sd s3, CTX_S(3)(a0)
-	sd s4, CTX_S(4)(a0)
-	sd s5, CTX_S(5)(a0)
-	sd s6, CTX_S(6)(a0)
-	sd s7, CTX_S(7)(a0)
-	sd s8, CTX_S(8)(a0)
-	sd s9, CTX_S(9)(a0)
-	sd s10, CTX_S(10)(a0)
-	sd s11, CTX_S(11)(a0)
-	fsd fs0, CTX_FS(0)(a0)
-	fsd fs1, CTX_FS(1)(a0)
-	fsd fs2, CTX_FS(2)(a0)
-	fsd fs3, CTX_FS(3)(a0)
-	fsd fs4, CTX_FS(4)(a0)
-	fsd fs5, CTX_FS(5)(a0)
-	fsd fs6, CTX_FS(6)(a0)
-	fsd fs7, CTX_FS(7)(a0)
-	fsd fs8, CTX_FS(8)(a0)
-	fsd fs9, CTX_FS(9)(a0)
-	fsd fs10, CTX_FS(10)(a0)
-	fsd fs11, CTX_FS(11)(a0)
-.if CTX_RA != 0
-.error "arch_switch clears the reservation through CTX_RA(a0) == 0(a0)"
-.endif
-	sc.d zero, ra, (a0)             /* drop any reservation (see above) */
-
-	ld ra, CTX_RA(a1)
-	ld sp, CTX_SP(a1)
-	ld s0, CTX_S(0)(a1)
-	ld s1, CTX_S(1)(a1)
-	ld s2, CTX_S(2)(a1)
-	ld s3, CTX_S(3)(a1)
-	ld s4, CTX_S(4)(a1)
-	ld s5, CTX_S(5)(a1)
-	ld s6, CTX_S(6)(a1)
-	ld s7, CTX_S(7)(a1)
-	ld s8, CTX_S(8)(a1)
-	ld s9, CTX_S(9)(a1)
-	ld s10, CTX_S(10)(a1)
-	ld s11, CTX_S(11)(a1)
-	fld fs0, CTX_FS(0)(a1)
-	fld fs1, CTX_FS(1)(a1)
-	fld fs2, CTX_FS(2)(a1)
-	fld fs3, CTX_FS(3)(a1)
-	fld fs4, CTX_FS(4)(a1)
-	fld fs5, CTX_FS(5)(a1)
-	fld fs6, CTX_FS(6)(a1)
-	fld fs7, CTX_FS(7)(a1)
-	fld fs8, CTX_FS(8)(a1)
-	fld fs9, CTX_FS(9)(a1)
-	fld fs10, CTX_FS(10)(a1)
-	fld fs11, CTX_FS(11)(a1)
+	SAVE_CONTEXT a0
+	DROP_RESERVATION a0
+	LOAD_CONTEXT a1
 	ret
 	.size arch_switch, . - arch_switch
+
+/* void arch_mcall(struct context *from, uintptr_t sp, void (*fn)(void)) */
+	.globl arch_mcall
+	.type arch_mcall, @function
+arch_mcall:
+	SAVE_CONTEXT a0
+	DROP_RESERVATION a0
+	mv sp, a1
+	li s0, 0                        /* zero frame pointer: tracebacks end */
+	jalr a2
+	unimp                           /* fn returned */
+	.size arch_mcall, . - arch_mcall
+
+/* void arch_gogo(const struct context *to) */
+	.globl arch_gogo
+	.type arch_gogo, @function
+arch_gogo:
+	LOAD_CONTEXT a0
+	DROP_RESERVATION a0
+	ret
+	.size arch_gogo, . - arch_gogo
 
 /* void arch_context_init(struct context *c, uintptr_t stack_top,
  *                        void (*entry)(void *), void *arg) */

@@ -114,7 +114,3 @@ void arch_intc_init_cpu(int cpu)
 /* Called on the switching CPU with interrupts masked; the only reader that
  * can race is this CPU's own trap handler, so a single-copy-atomic store
  * suffices. */
-void arch_setg(struct m *m, struct g *g)
-{
-	*(struct g *volatile *)&m->curg = g;
-}

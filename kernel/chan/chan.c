@@ -62,7 +62,7 @@ void waitq_enqueue(struct waitq *q, struct sudog *s)
 	q->last = s;
 }
 
-struct sudog *waitq_dequeue(struct waitq *q)
+struct sudog *waitq_dequeue_slow(struct waitq *q)
 {
 	for (;;) {
 		struct sudog *s = q->first;
@@ -120,16 +120,41 @@ static void *chanbuf(struct hchan *c, uint32_t i)
 	return (char *)c->buf + (size_t)i * c->elemsize;
 }
 
-static void chan_memmove(void *dst, const void *src, size_t n)
+/* Whole aligned words, up to 4 of them: the common element (an int, a
+ * pointer, a small struct) is copied inline rather than by a call into
+ * picolibc's byte-general memmove, which cost ~50 instructions for 8 bytes
+ * (chan_buffered_pair). Buffer slots are word-aligned when the element
+ * size is a multiple of 8; the caller's pointer may not be. */
+static inline bool small_words(const void *a, const void *b, size_t n)
 {
-	if (n && dst && src)
-		memmove(dst, src, n);
+	return n <= 32 && ((n | (uintptr_t)a | (uintptr_t)b) & 7) == 0;
+}
+
+static inline __attribute__((always_inline)) void chan_memmove(void *dst, const void *src, size_t n)
+{
+	if (n == 0 || dst == NULL || src == NULL)
+		return;
+	if (small_words(dst, src, n)) {
+		uint64_t *d = dst;
+		const uint64_t *s = src;
+		for (size_t i = 0; i < n / 8; i++)
+			d[i] = s[i];
+		return;
+	}
+	memmove(dst, src, n);
 }
 
 void chan_memclr(void *dst, size_t n)
 {
-	if (n && dst)
-		memset(dst, 0, n);
+	if (n == 0 || dst == NULL)
+		return;
+	if (small_words(dst, dst, n)) {
+		uint64_t *d = dst;
+		for (size_t i = 0; i < n / 8; i++)
+			d[i] = 0;
+		return;
+	}
+	memset(dst, 0, n);
 }
 
 static bool chan_full(struct hchan *c)

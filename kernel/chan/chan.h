@@ -32,7 +32,13 @@ struct hchan {
 /* Wait queues (chan.c). dequeue skips select sudogs whose G was already
  * won by another case. */
 void waitq_enqueue(struct waitq *q, struct sudog *s);
-struct sudog *waitq_dequeue(struct waitq *q);
+struct sudog *waitq_dequeue_slow(struct waitq *q);
+/* The first waiter that can still be completed, dequeued; NULL if none.
+ * The empty queue, the common case of a buffered channel, costs a load. */
+static inline struct sudog *waitq_dequeue(struct waitq *q)
+{
+	return q->first != NULL ? waitq_dequeue_slow(q) : NULL;
+}
 void waitq_remove(struct waitq *q, struct sudog *s);
 
 /* Under c->lock: hand a value to / take one from the blocked partner sg.
