@@ -39,6 +39,7 @@ make)
 	[ -n "$dir" ] || die "make: no directory"
 	if [ -e "$dir" ]; then
 		case "$here/" in "$(cd "$dir" && pwd)/"*) die "$dir holds this tree: refusing to replace it" ;; esac
+		[ -f "$dir/.lab" ] || die "$dir exists and is not a lab copy: refusing to replace it"
 		[ "${FORCE:-0}" = 1 ] || die "$dir exists (your work?): remove it or set FORCE=1"
 		rm -rf "$dir"
 	fi

@@ -5,6 +5,7 @@
 // EXPECT: ^all 600 goroutines ran: ([0-9]+ on cpu[0-9] ?)+$
 // TEST: smp=2 status=0 timeout=120
 // EXPECT: ^all 600 goroutines ran: ([0-9]+ on cpu[0-9] ?)+$
+// EXPECT: ^3\. 200 goroutines in P0's local queue, none global: the other CPU ran [1-9][0-9]* of them, all by stealing$
 /*
  * sched_steal - a P's local run queue overflows into the global queue, and
  * idle Ps take work from both (docs/scheduler.md, "Run queues").
@@ -25,6 +26,10 @@
  *     is empty, steals half of a busy P's ring (steal_work -> runq_steal).
  *     The last line counts where the 600 goroutines ran: with more than one
  *     CPU, every CPU gets some, although all were spawned on one P.
+ *  3. Stealing alone: 200 goroutines of ~1 ms each, spawned with
+ *     GOMAXPROCS(1), fit in P0's ring (no overflow: the global queue stays
+ *     empty). Then GOMAXPROCS(2): the only way for the second CPU to get
+ *     any of them is runq_steal, which takes half of P0's ring at a time.
  * The TEST lines run it under icount (exact virtual time, so main is not
  * preempted in the middle of step 1); without it, it prints a warning if
  * a preemption moved main during step 1.
@@ -49,6 +54,16 @@ static void worker(void *arg)
 }
 
 static void nothing(void *arg) { }
+
+static int64_t ran3[8], done3;
+static void slow_worker(void *arg)      /* ~1 ms of work */
+{
+	int64_t t = nanotime();
+	while (nanotime() - t < Millisecond)
+		;
+	__atomic_fetch_add(&ran3[CPU()], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&done3, 1, __ATOMIC_RELEASE);
+}
 
 /* The SCHED line (printed by the runtime) after a label. */
 static void SchedTraceLine(int i)
@@ -99,5 +114,20 @@ int main(void)
 	for (int i = 0; i < ncpu && i < 8; i++)
 		printf(" %lld on cpu%d", (long long)ran_on[i], i);
 	printf("\n");
+
+	if (ncpu < 2) {
+		printf("3. one CPU: nobody to steal\n");
+		return 0;
+	}
+	GOMAXPROCS(1);
+	Sleep(Millisecond);             /* the other Ps retire */
+	for (int i = 0; i < 200; i++)
+		go(slow_worker, NULL);
+	int me = CPU();                 /* the CPU whose M holds P0 */
+	GOMAXPROCS(2);
+	while (__atomic_load_n(&done3, __ATOMIC_ACQUIRE) < 200)
+		Sleep(Millisecond);
+	printf("3. 200 goroutines in P0's local queue, none global: the other CPU ran %lld of them, all by stealing\n",
+	       (long long)(200 - ran3[me]));
 	return 0;
 }
