@@ -30,7 +30,8 @@
  *     error (Go's traceback of every goroutine), so the example ends with
  *     panic(): each leaked goroutine shows as "[chan send]" with a
  *     traceback into leaky_worker. (A leakcheck=1 boot flag that lists
- *     blocked goroutines at a normal exit is planned; see docs/bootargs.md.)
+ *     blocked goroutines at a normal exit is being added, as goleak does
+ *     for Go tests.)
  *     Exit status 2 is the panic's.
  */
 #include <stdio.h>
