@@ -16,7 +16,8 @@
  * slice (trap_timer), saves its registers, and makes it call
  * gopreempt_m as if it had called Gosched itself (asyncPreempt2): it goes
  * to the global queue and the next G runs. So:
- *   - main's Sleep returns on time (its timer fires in the interrupt too);
+ *   - main's Sleep returns on time: when its timer is due, the timer
+ *     interrupt preempts the loop at once and the scheduler fires it;
  *   - every loop's counter grows (round robin through the queue);
  *   - SchedStats counts the async preemptions taken.
  * Go did this with a signal (SIGURG) since 1.14; before that a loop
