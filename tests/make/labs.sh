@@ -7,7 +7,7 @@
 # TOOLCHAINS override), so this is one of the slower tests: about a build
 # of the runtime plus the lab's tests, per lab.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 export ARCHES=${LAB_ARCHES:-riscv64} TOOLCHAINS=${LAB_TOOLCHAINS:-gcc} JOBS=${JOBS:-2}
 before=$(git status --porcelain 2>/dev/null | grep -v '^?? build/' || true)
 fail=0; n=0
