@@ -5,6 +5,9 @@
 #   make test                                       every host and QEMU test, both arches
 #   make bench [ARCH=..]                            instruction-count benchmarks
 #   make debug [ARCH=..] [APP=..]                   QEMU halted with a gdb server
+#   make lab LAB=name                               lab/<name>/: a copy of the tree without
+#                                                   one mechanism (labs/README.md)
+#   make grade [LAB=name]                           run the tests that judge a lab
 #
 # Everything an image needs is built from the tree; nothing is downloaded.
 # scripts/setup.sh installs missing Debian packages before anything else.
@@ -65,7 +68,7 @@ CFLAGS_COMMON := -ffreestanding -fno-common -fno-omit-frame-pointer -g -O2 \
 CFLAGS  := $(CFLAGS_COMMON) $(ARCH_CFLAGS) $(TC_CFLAGS) $(EXTRA_CFLAGS)
 ASFLAGS := $(CFLAGS) -D__ASSEMBLY__
 
-.PHONY: all run test bench debug clean setup host-test qemu-test
+.PHONY: all run test bench debug clean setup host-test qemu-test lab grade
 .DEFAULT_GOAL := all
 all: $(BUILD)/$(APPNAME).bin
 
@@ -140,6 +143,18 @@ test:
 
 bench:
 	@ARCHES="$(if $(filter command line,$(origin ARCH)),$(ARCH),riscv64 aarch64)" bench/run.sh
+
+# ---- labs (labs/README.md) ------------------------------------------------
+# `make lab LAB=x` writes lab/x/, a copy of the tree with the mechanism
+# removed (the reference tree is not touched). `make grade` grades lab/x/
+# from here, or, inside a lab copy (it has a .lab file naming its lab),
+# the copy itself.
+LAB    ?= $(if $(wildcard .lab),$(shell cat .lab))
+lab:
+	@scripts/lab.sh make "$(LAB)" "$(or $(LABDIR),lab/$(LAB))"
+
+grade:
+	@scripts/lab.sh grade "$(LAB)" "$(or $(LABDIR),$(if $(wildcard .lab),.,lab/$(LAB)))"
 
 clean:
 	rm -rf build

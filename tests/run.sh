@@ -5,7 +5,8 @@
 # Host tests: tests/host/test_*.c (ASan + UBSan) and tests/host/tsan_*.c
 # (ThreadSanitizer). The first line names the repo sources it links with:
 #   // SOURCES: kernel/sched/runq.c
-# QEMU tests: tests/qemu/<name>/*.c is an application (so is each benchmark in
+# QEMU tests: tests/qemu/<name>/*.c is an application (so is each example in
+# examples/<name>/, whose key lines are checked, and each benchmark in
 # bench/<name>/, which make test smoke-runs without asserting its figures). Its main.c declares
 # how to run and judge it, one or more lines of:
 #   // TEST: smp=1,2,4 bootargs="gomaxprocs=1" status=0 timeout=60 mem=256M
@@ -24,8 +25,10 @@
 #
 # Environment: ARCHES ("riscv64 aarch64 aarch64-lse"; aarch64-lse is the
 # ARMv8.1 LSE build, LSE=1, run on -cpu cortex-a76), TOOLCHAINS ("gcc clang"),
-# ONLY (regex on test names), JOBS (parallel QEMU runs, default 2),
-# OUT (where logs go, default build/test-results).
+# ONLY (regex on test paths: tests/host/test_x.c, tests/make/x.sh, atomics,
+# tests/qemu/x, examples/x, bench/x), JOBS (parallel QEMU runs, default 2),
+# OUT (where logs go, default build/test-results), TIMEOUT_MAX (seconds: caps
+# every QEMU test's timeout; for runs expected to fail, as tests/make/labs.sh's).
 set -u
 cd "$(dirname "$0")/.."
 ARCHES=${ARCHES:-"riscv64 aarch64 aarch64-lse"}
@@ -96,7 +99,7 @@ done
 # ---- QEMU tests --------------------------------------------------------------
 # Build every image first (make runs in parallel on its own).
 tests=()
-for d in tests/qemu/*/ bench/*/; do
+for d in tests/qemu/*/ examples/*/ bench/*/; do
 	d=${d%/}
 	grep -q '^// TEST:' "$d/main.c" 2>/dev/null || continue
 	[ -f "$d/main.c" ] || continue
@@ -137,6 +140,7 @@ run_one() {  # arch tc dir index spec
 	bootargs=$(sed -n 's/.*bootargs="\([^"]*\)".*/\1/p' <<< "$spec")
 	status=$(sed -n 's/.*status=\([0-9]*\).*/\1/p' <<< "$spec"); status=${status:-0}
 	timeout=$(sed -n 's/.*timeout=\([0-9]*\).*/\1/p' <<< "$spec"); timeout=${timeout:-60}
+	[ -n "${TIMEOUT_MAX:-}" ] && [ "$timeout" -gt "$TIMEOUT_MAX" ] && timeout=$TIMEOUT_MAX
 	mem=$(sed -n 's/.*mem=\([0-9]*[MG]\).*/\1/p' <<< "$spec"); mem=${mem:-256M}
 	cpu=$(sed -n 's/.*cpu=\([a-z0-9,=-]*\).*/\1/p' <<< "$spec")
 	only_arch=$(sed -n 's/.*arch=\([a-z0-9]*\).*/\1/p' <<< "$spec")

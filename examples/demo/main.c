@@ -1,3 +1,8 @@
+// TEST: smp=1,2 status=0 timeout=120
+// EXPECT: ^1\. 1000 goroutines ran in [0-9]+ ms; per CPU:( cpu[0-9]=[0-9]+)+$
+// EXPECT: ^   tick 5 at +[0-9]+ ms \(hogs still spinning\)$
+// EXPECT: ^SCHED [0-9]+ms: gomaxprocs=[12] 
+// EXPECT: ^demo: done
 /*
  * demo - what the runtime does, in a few seconds:
  *   1. 1,000 goroutines spawned from main spread over every CPU (a count

@@ -1,3 +1,5 @@
+// TEST: smp=1,2 status=0 timeout=60
+// EXPECT: ^hello from goroutine [0-9]+ on cpu [0-9]+$
 /*
  * hello - the smallest program: goroutines on every CPU say hello.
  * make run APP=examples/hello

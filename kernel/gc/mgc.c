@@ -12,8 +12,9 @@
  *
  * Phases of one cycle, in Go's names:
  *   0. trigger: the GC heap reached its goal (mgcpacer.c), GC() was
- *      called, or no cycle ran for forcegc ms (2 minutes; "sysmon", here a
- *      runtime timer and goroutine). The goroutine that starts the cycle
+ *      called, or no cycle ran for forcegc ms (default 2 minutes, as Go's
+ *      sysmon; checked 8 times per period by a runtime timer, which wakes
+ *      a goroutine). The goroutine that starts the cycle
  *      takes worldsema, finishes the previous cycle's sweep, and switches
  *      to its CPU's g0 stack (mcall), where the rest runs:
  *   1. sweep termination: stop the world (stw.c: IPI every running P; idle
@@ -272,8 +273,9 @@ static void forcegc_main(void *arg)
 	}
 }
 
-/* A runtime timer, every forcegc ms, on g0: wake the helper if no cycle
- * ran for that long. */
+/* A runtime timer, 8 times per forcegc period (gc_init; at least 1 ms
+ * apart), on g0: wake the helper if no cycle ran for a whole period, so a
+ * forced cycle is at most an eighth of a period late. */
 static void forcegc_tick(void *arg, int64_t now)
 {
 	(void)arg;

@@ -94,6 +94,7 @@ void span_init_large(struct mspan *s, spanclass_t sc, uint64_t *bits)
 
 uint32_t span_sweep_bits(struct mspan *s, void (*dead)(struct mspan *, uint32_t, void *), void *arg)
 {
+	/* LAB sweep sweep_bits { */
 	uint32_t nw = span_bitwords(s->nelems), nfreed = 0, nalloc = 0;
 	for (uint32_t i = 0; i < nw; i++) {
 		uint64_t a = __atomic_load_n(&s->allocBits[i], __ATOMIC_RELAXED);
@@ -114,6 +115,7 @@ uint32_t span_sweep_bits(struct mspan *s, void (*dead)(struct mspan *, uint32_t,
 	__atomic_store_n(&s->allocCount, (int32_t)nalloc, __ATOMIC_RELAXED);
 	span_refill_cache(s, 0);
 	return nfreed;
+	/* } LAB sweep sweep_bits */
 }
 
 _Noreturn void span_double_alloc(struct mspan *s, uint32_t idx)

@@ -24,8 +24,9 @@
  *   3. the global queue;
  *   4. expired timers of every P;
  *   5. stealing half of a random victim's queue, 4 passes over all Ps, the
- *      last one also taking runnext - only while spinning Ms are at most half
- *      the busy Ps;
+ *      last one also taking runnext - by spinning Ms only; an M starts
+ *      spinning only while twice the spinners are fewer than the busy Ps
+ *      (so one spinner is always allowed, and with 2 busy Ps only one);
  *   6. otherwise give the P back and sleep (idle.c) until handed one.
  *
  * G status transitions (casgstatus checks them in debug builds):

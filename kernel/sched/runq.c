@@ -124,6 +124,7 @@ struct g *runq_get_inherit(struct runq *q, bool *inherit)
 static uint32_t runq_grab(struct runq *src, struct runq *dst, uint32_t dst_tail,
                           bool steal_runnext)
 {
+	/* LAB runq_steal grab { */
 	for (;;) {
 		/* acquire; pairs with the release CAS of other consumers. */
 		uint32_t h = __atomic_load_n(&src->head, __ATOMIC_ACQUIRE);
@@ -153,6 +154,7 @@ static uint32_t runq_grab(struct runq *src, struct runq *dst, uint32_t dst_tail,
 		             __ATOMIC_RELEASE, __ATOMIC_RELAXED))
 			return n;
 	}
+	/* } LAB runq_steal grab */
 }
 
 struct g *runq_steal(struct runq *dst, struct runq *src, bool steal_runnext)

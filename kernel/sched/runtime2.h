@@ -18,7 +18,12 @@
 #include "kernel/sched/runq.h"
 #include "kernel/time/timer.h"
 
-/* G status values, as in Go (a subset; no syscall state on bare metal). */
+/* G status values, as in Go (a subset). Go's _Gsyscall has no counterpart
+ * (no system calls; device waits park in Gwaiting), nor _Gcopystack (stacks
+ * never move), nor _Gpreempted and the _Gscan bits (Go uses them to suspend
+ * a G for a concurrent stack scan; here the mark stops the world, and an
+ * async-preempted G goes straight from Grunning to Grunnable, gopreempt_m,
+ * as in Go when no scan asked for the stop). */
 enum gstatus {
 	Gidle = 0,     /* just allocated, not yet initialised */
 	Grunnable = 1, /* on a run queue, not running */

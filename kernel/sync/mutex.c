@@ -96,8 +96,10 @@ static void lockSlow(Mutex *m)
 		/* Switch to starvation mode, but only if still locked (an
 		 * unlocked mutex in starvation mode would have no one to hand
 		 * it over). */
+		/* LAB mutex_starvation enter { */
 		if (starving && (old & mutexLocked) != 0)
 			new |= mutexStarving;
+		/* } LAB mutex_starvation enter */
 		if (awoke) {
 			if ((new & mutexWoken) == 0)
 				throw("sync: inconsistent mutex state");
@@ -111,7 +113,9 @@ static void lockSlow(Mutex *m)
 			if (waitStartTime == 0)
 				waitStartTime = nanotime();
 			semacquire1(&m->sema, queueLifo, waitReasonSyncMutexLock);
+			/* LAB mutex_starvation measure { */
 			starving = starving || nanotime() - waitStartTime > starvationThresholdNs;
+			/* } LAB mutex_starvation measure */
 			old = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
 			if ((old & mutexStarving) != 0) {
 				/* Handed to us: state says unlocked, one waiter

@@ -47,6 +47,7 @@ static void place(struct timers *ts, int i, struct timer *t)
 
 static void sift_up(struct timers *ts, int i)
 {
+	/* LAB timer_heap sift_up { */
 	struct timer *t = ts->heap[i];
 	while (i > 0) {
 		int parent = (i - 1) / 4;
@@ -56,10 +57,12 @@ static void sift_up(struct timers *ts, int i)
 		i = parent;
 	}
 	place(ts, i, t);
+	/* } LAB timer_heap sift_up */
 }
 
 static void sift_down(struct timers *ts, int i)
 {
+	/* LAB timer_heap sift_down { */
 	struct timer *t = ts->heap[i];
 	for (;;) {
 		int c = 4 * i + 1, best = -1;
@@ -76,6 +79,7 @@ static void sift_down(struct timers *ts, int i)
 		i = best;
 	}
 	place(ts, i, t);
+	/* } LAB timer_heap sift_down */
 }
 
 static void grow(struct timers *ts)
