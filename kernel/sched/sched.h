@@ -17,6 +17,8 @@ _Noreturn void mstart(void);           /* become this CPU's scheduler */
 
 /* goroutines */
 struct g *newproc(void (*fn)(void *), void *arg, size_t stacksize);
+/* newproc for the `go` statement at gopc (its creator, for leakcheck). */
+struct g *newproc_at(void (*fn)(void *), void *arg, size_t stacksize, uintptr_t gopc);
 /* A runtime goroutine (finalizers, sweeper): never counted as a user
  * goroutine for deadlock detection, left out of goroutine dumps. */
 struct g *newproc_system(void (*fn)(void *), void *arg);
@@ -90,6 +92,7 @@ void time_init(void);
 /* observability (trace.c) */
 void sched_dump_goroutines(struct g *skip);
 void schedtrace_start(int64_t period_ms);
+void leakcheck(void);                  /* bootargs leakcheck=1, at Exit */
 
 /* G cache and allgs (g.c) */
 struct g *gfget(struct p *pp, size_t stacksize);
