@@ -7,7 +7,9 @@
  * stack and everything it points to stay alive until the program ends.
  *
  * Uses g->gopc and g->parentgoid, recorded by newproc (proc.c) from the
- * `go` call site, as Go's newproc1 records gopc for "created by".
+ * `go` call site, as Go's newproc1 records gopc for "created by". That
+ * site is the return address of the go() call: a go() the compiler made a
+ * tail call, or inlined, reports the function it landed in.
  *
  * Exit runs this while other CPUs may still run goroutines: a goroutine
  * that wakes during the report is listed as it was when looked at (a
