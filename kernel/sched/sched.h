@@ -87,6 +87,7 @@ void arm_timer(struct m *m);           /* program slice end / next timer */
 
 /* time (kernel/time) */
 uint64_t ns_to_ticks(int64_t ns);
+int64_t ticks_to_nanotime(uint64_t ticks);  /* nanotime at arch_ticks() == ticks */
 void time_init(void);
 
 /* observability (trace.c) */

@@ -50,7 +50,7 @@
 #define TRACE_EVENTS 8192       /* per CPU */
 
 struct trace_ev {
-	uint64_t ts;            /* nanotime */
+	uint64_t ts;            /* arch_ticks(): nanotime before conversion */
 	uint64_t arg;
 	uint32_t goid;          /* goroutine ids wrap at 2^32 in the trace */
 	uint16_t aux;
@@ -79,7 +79,7 @@ void trace_event(uint32_t type, uint32_t small, uint32_t aux, uint64_t goid, uin
 	uint32_t i = b->pos;            /* own CPU: plain read */
 	if (i < TRACE_EVENTS) {
 		struct trace_ev *e = &b->ev[i];
-		e->ts = (uint64_t)nanotime();
+		e->ts = arch_ticks();   /* nanotime's clock, converted when written out */
 		e->arg = arg;
 		e->goid = (uint32_t)goid;
 		e->aux = (uint16_t)aux;
@@ -200,7 +200,7 @@ static const char *const phase_names[] = {
 
 static void emit_event(struct dumper *d, int cpu, const struct trace_ev *e)
 {
-	unsigned long long ts = e->ts;
+	unsigned long long ts = (unsigned long long)ticks_to_nanotime(e->ts);
 	unsigned g = e->goid;
 	switch (e->type) {
 	case EvGoCreate: {
