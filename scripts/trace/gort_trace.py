@@ -115,6 +115,7 @@ class Timeline:
         self.fn = {}            # goid -> function name
         self.slices = []        # (cpu, goid, start, end, stop reason, wait reason)
         self.gc = []            # (phase, start, end)
+        self.idle = []          # (cpu, start, end): the M held no P
         self.instants = []      # (cpu, ts, name, args)
         self.flows = []         # (waker cpu, ts, woken goid, woken start ts, woken cpu)
         self.heap = []          # (ts, bytes)
@@ -125,6 +126,7 @@ class Timeline:
 
     def _build(self):
         running = {}            # cpu -> (goid, start)
+        idle = {}               # cpu -> when its M gave its P up
         where = {}              # goid -> cpu it runs on
         pending = {}            # goid -> (waker cpu, ts) of its last unblock
         gcopen = None
@@ -141,6 +143,9 @@ class Timeline:
                 if cpu in running:
                     self.errors.append("cpu %d starts G%d at %d while G%d runs"
                                        % (cpu, g, ts, running[cpu][0]))
+                if cpu in idle:
+                    self.errors.append("cpu %d starts G%d at %d while it holds no P"
+                                       % (cpu, g, ts))
                 if g in where:
                     self.errors.append("G%d starts on cpu %d at %d while running on cpu %d"
                                        % (g, cpu, ts, where[g]))
@@ -175,6 +180,14 @@ class Timeline:
                 cur = running.get(cpu)
                 if waker != 0 and cur is not None and cur[0] == waker:
                     pending[g] = (cpu, ts)
+            elif code == "Q":
+                if cpu in running:
+                    self.errors.append("cpu %d goes idle at %d while G%d runs"
+                                       % (cpu, ts, running[cpu][0]))
+                idle[cpu] = ts
+            elif code == "P":
+                if cpu in idle:
+                    self.idle.append((cpu, idle.pop(cpu), ts))
             elif code == "X":
                 self.instants.append((cpu, ts, "preempt G%s" % f[0], {"goid": int(f[0])}))
             elif code == "T":
@@ -201,6 +214,8 @@ class Timeline:
             self.slices.append((cpu, g, start, max(self.t1, start), "running", ""))
         if gcopen is not None:
             self.gc.append((gcopen[0], gcopen[1], max(self.t1, gcopen[1])))
+        for cpu, start in idle.items():
+            self.idle.append((cpu, start, max(self.t1, start)))
 
     def slices_for(self, g):
         return any(s[1] == g for s in self.slices)
@@ -228,6 +243,9 @@ def to_json(tl):
         ev.append({"ph": "X", "pid": 0, "tid": cpu, "ts": us(s), "dur": us(e - s),
                    "name": tl.name(g), "cat": "goroutine",
                    "args": {"goid": g, "fn": tl.fn.get(g, "?"), "end": why, "wait": wait}})
+    for cpu, s, e in tl.idle:
+        ev.append({"ph": "X", "pid": 0, "tid": cpu, "ts": us(s), "dur": us(e - s),
+                   "name": "idle (no P)", "cat": "idle", "cname": "grey"})
     for ph, s, e in tl.gc:
         ev.append({"ph": "X", "pid": 0, "tid": GC_TID, "ts": us(s), "dur": us(e - s),
                    "name": "GC " + ph, "cat": "gc"})
@@ -290,10 +308,12 @@ def check(tl, cpus=None, flows=False):
     """Problems with one trace, as a list of strings (empty: good)."""
     errs = list(tl.errors)
     doc = json.loads(json.dumps(to_json(tl)))
-    by_tid = {}
+    by_tid, gtracks = {}, set()
     for e in doc["traceEvents"]:
         if e["ph"] == "X":
             by_tid.setdefault(e["tid"], []).append((e["ts"], e["ts"] + e["dur"], e["name"]))
+            if e.get("cat") == "goroutine":
+                gtracks.add(e["tid"])
             if e["dur"] < 0:
                 errs.append("slice %s has negative length" % e["name"])
     for tid, sl in by_tid.items():      # slices on one track never overlap
@@ -313,7 +333,7 @@ def check(tl, cpus=None, flows=False):
                                 ("run-queue overflows", tl.counts["O"], st.get("overflows"))):
             if got != want:
                 errs.append("%s: %d in the trace, SchedStats says %s" % (what, got, want))
-    tracks = sorted(t for t in by_tid if t != GC_TID)
+    tracks = sorted(gtracks)
     if cpus is not None and len(tracks) != cpus:
         errs.append("%d CPU tracks with goroutine slices (%s), want %d" % (len(tracks), tracks, cpus))
     if flows and not tl.flows:

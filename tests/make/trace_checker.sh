@@ -3,7 +3,8 @@
 # check, which QEMU tests run through // CHECK: lines) accepts a good trace
 # and rejects broken ones: a corrupted line (CRC), a cut-off dump, counts
 # that disagree with SchedStats, a goroutine running on two CPUs at once, a
-# stop without a start, the wrong number of CPU tracks. Also: json and png
+# stop without a start, a goroutine running on a CPU with no P, the wrong
+# number of CPU tracks, no wake-up arrow. Also: json and png
 # write files (png only where matplotlib is installed).
 set -eu
 cd "$(dirname "$0")/../.."
@@ -17,7 +18,8 @@ make_log() {
 	"$py" - "$tmp/$1.log" "${2:-None}" <<'PY'
 import sys, zlib
 ev = ["0 1000 C 1 0 main", "0 1100 S 1 0", "0 1200 C 2 0 worker",
-      "0 1300 E 1 block chan receive", "1 1400 T 2 0 1", "1 1500 S 2 1",
+      "0 1300 E 1 block chan receive", "1 1320 Q", "1 1390 P 1",
+      "1 1400 T 2 0 1", "1 1500 S 2 1",
       "1 1600 X 2", "1 1700 U 1 2", "1 1800 E 2 exit", "0 1900 S 1 0",
       "0 2000 G sweepterm 4096", "0 2100 G mark 4096", "0 2200 G sweep 2048",
       "0 2300 E 1 exit"]
@@ -57,9 +59,11 @@ make_log steals 'st["stolen"] = 3'
 must_fail "stolen disagrees" "$tmp/steals.log"
 make_log twice 'ev[4:4] = ["1 1150 S 1 1", "1 1160 E 1 yield"]'
 must_fail "G1 on two CPUs at once" "$tmp/twice.log"
-make_log nostart 'ev.insert(9, "0 1850 E 2 exit")'
+make_log nostart 'ev.insert(11, "0 1850 E 2 exit")'
+make_log noP 'ev[5] = "1 1550 P 1"'
+must_fail "a goroutine runs while its CPU holds no P" "$tmp/noP.log"
 must_fail "stop without a start" "$tmp/nostart.log"
-make_log noflow 'ev[7] = "1 1700 U 1 0"'
+make_log noflow 'ev[9] = "1 1700 U 1 0"'
 must_fail "no flow" --flows "$tmp/noflow.log"
 
 "$py" scripts/trace/gort_trace.py json "$tmp/good.log" "$tmp/t.json" > /dev/null
@@ -68,5 +72,5 @@ if "$py" -c 'import matplotlib' 2> /dev/null; then
 	"$py" scripts/trace/gort_trace.py png "$tmp/good.log" "$tmp/t.png" > /dev/null
 	[ -s "$tmp/t.png" ] || { echo "no PNG written"; fails=1; }
 fi
-[ $fails = 0 ] && echo "trace checker: accepts the good trace, rejects 8 broken ones"
+[ $fails = 0 ] && echo "trace checker: accepts the good trace, rejects 9 broken ones"
 exit $fails
