@@ -17,7 +17,9 @@
  * drain it first, and steal), runs call-free
  * loops long enough to be preempted, bounces a token between two goroutines
  * (wake-ups from goroutine to goroutine: flow arrows), runs a GC and sleeps.
- * Then, with nothing else left to run, it stops the trace. The host checker
+ * First, 2 x NumCPU call-free roamers run until every CPU has run one
+ * (so the trace has a track per CPU even on a loaded host). Then, with
+ * nothing else left to run, it stops the trace. The host checker
  * (tests/run.sh CHECK lines) parses the dump, verifies its CRC, that every
  * goroutine's run slices pair and never overlap, that the counts of creates,
  * preemptions, steals and overflows equal SchedStats over the same span,
@@ -68,6 +70,18 @@ static void ponger(void *arg)
 	WaitGroup_Done(&wg);
 }
 
+/* Runs call-free (preemption moves it) until every CPU has run one of
+ * the roamers, so each CPU shows a track whatever the host's load. */
+static uint32_t cpus_seen;              /* atomic bitmask */
+static int64_t roam_deadline;
+static void roamer(void *arg)
+{
+	uint32_t all = (1u << NumCPU()) - 1;
+	while (__atomic_load_n(&cpus_seen, __ATOMIC_RELAXED) != all && nanotime() < roam_deadline)
+		__atomic_fetch_or(&cpus_seen, 1u << CPU(), __ATOMIC_RELAXED);
+	WaitGroup_Done(&wg);
+}
+
 static void sleeper(void *arg)
 {
 	Sleep(2 * Millisecond);
@@ -78,6 +92,13 @@ int main(void)
 {
 	if (BootFlagTest() == 1)
 		StartTrace();
+	roam_deadline = nanotime() + 20 * Second;
+	WaitGroup_Add(&wg, 2 * NumCPU());
+	for (int i = 0; i < 2 * NumCPU(); i++)
+		go(roamer, NULL);
+	WaitGroup_Wait(&wg);
+	CHECK(cpus_seen == (1u << NumCPU()) - 1, "only CPUs %#x ran goroutines in 20 s", cpus_seen);
+
 	WaitGroup_Add(&wg, 600);
 	for (int i = 0; i < 600; i++)
 		go(worker, (void *)(uintptr_t)i);
