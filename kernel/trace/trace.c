@@ -21,8 +21,9 @@
  * buffer stops recording on that CPU and counts what it dropped: a trace
  * keeps its beginning, which is what pairs starts with stops.
  *
- * States: off -> StartTrace (buffers emptied, statistics snapshot, on) ->
- * StopTrace (off, statistics snapshot, buffers written out) -> off. The
+ * States (trace_state): off -> StartTrace (buffers emptied, statistics
+ * snapshot, recording) -> on -> StopTrace (recording ends, statistics
+ * snapshot, buffers written out) -> off. The
  * flag is read relaxed by the hooks; an event a CPU records just after
  * StopTrace lands past the pos snapshot and is not written. Restarting
  * while another CPU is still inside trace_event for the old session could
@@ -46,6 +47,7 @@
 #include "kernel/lib/print.h"
 #include "kernel/lib/bootargs.h"
 #include "kernel/gc/gc.h"
+#include "arch/atomic.h"
 
 #define TRACE_EVENTS 8192       /* per CPU */
 
@@ -60,7 +62,8 @@ struct trace_ev {
 
 struct trace_buf {
 	uint32_t pos;           /* events written; own CPU, release store */
-	uint32_t dropped;       /* events lost to a full buffer; own CPU */
+	uint32_t dropped;       /* events lost to a full buffer; own CPU
+	                           writes, the writer-out reads (relaxed) */
 	struct trace_ev ev[TRACE_EVENTS];
 };
 
@@ -68,6 +71,12 @@ struct trace_buf {
 #define TRACE_NOSCAN __attribute__((section(".bss.noscan.trace")))
 static struct trace_buf trace_bufs[MAXCPU] TRACE_NOSCAN;
 uint32_t trace_enabled;                 /* atomic */
+/* Who may start or stop: off -> starting -> on -> stopping -> off, moved
+ * by arch_cas, so concurrent StartTrace/StopTrace calls (from goroutines
+ * on different CPUs, or Exit) never reset or write out a buffer twice.
+ * The fields below belong to whoever moved it out of off or on. */
+enum { TraceOff, TraceStarting, TraceOn, TraceStopping };
+static uint32_t trace_state;            /* atomic */
 static int64_t trace_t0, trace_t1;      /* session start and stop (nanotime) */
 static struct SchedStats stats0, stats1; /* SchedStats at start and stop */
 static uint32_t npos[MAXCPU];           /* pos snapshot taken by StopTrace */
@@ -89,25 +98,30 @@ void trace_event(uint32_t type, uint32_t small, uint32_t aux, uint64_t goid, uin
 		 * event's fields are written before it counts. */
 		__atomic_store_n(&b->pos, i + 1, __ATOMIC_RELEASE);
 	} else {
-		b->dropped++;
+		__atomic_store_n(&b->dropped, b->dropped + 1, __ATOMIC_RELAXED);
 	}
 	arch_irq_restore(flags);
 }
 
 /* ---- starting and stopping --------------------------------------------- */
 
+/* Move trace_state from `from` to `to`; false if it was not `from`.
+ * acq_rel: the mover sees what the previous mover wrote (buffers,
+ * snapshots) and publishes its own to the next. */
+static bool trace_move(uint32_t from, uint32_t to)
+{
+	return arch_cas(&trace_state, &from, to, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
 void StartTrace(void)
 {
-	unsigned long flags = arch_irq_save();
-	/* acquire; pairs with the release store below: one session at a time
-	 * (a second StartTrace while recording is ignored). */
-	if (__atomic_load_n(&trace_enabled, __ATOMIC_ACQUIRE)) {
-		arch_irq_restore(flags);
+	/* A second StartTrace while recording (or writing out) does nothing. */
+	if (!trace_move(TraceOff, TraceStarting))
 		return;
-	}
+	unsigned long flags = arch_irq_save();
 	for (int i = 0; i < MAXCPU; i++) {
 		__atomic_store_n(&trace_bufs[i].pos, 0, __ATOMIC_RELAXED);
-		trace_bufs[i].dropped = 0;
+		__atomic_store_n(&trace_bufs[i].dropped, 0, __ATOMIC_RELAXED);
 	}
 	ReadSchedStats(&stats0);
 	trace_t0 = nanotime();
@@ -115,6 +129,7 @@ void StartTrace(void)
 	 * writes (its relaxed load plus its own later stores keep the order
 	 * that matters: nobody else writes its buffer). */
 	__atomic_store_n(&trace_enabled, 1, __ATOMIC_RELEASE);
+	trace_move(TraceStarting, TraceOn);
 	arch_irq_restore(flags);
 	trace_event(EvHeap, 0, 0, 0, __atomic_load_n(&gc_heapLive, __ATOMIC_RELAXED));
 }
@@ -127,10 +142,14 @@ void StopTrace(void)
 	 * preempted in between, so on a quiet machine the statistics and the
 	 * events cover exactly the same work (the trace tests rely on it). */
 	unsigned long flags = arch_irq_save();
-	if (!__atomic_exchange_n(&trace_enabled, 0, __ATOMIC_SEQ_CST)) {
+	if (!trace_move(TraceOn, TraceStopping)) {
 		arch_irq_restore(flags);
-		return;
+		return;                 /* not recording, or being stopped */
 	}
+	/* seq_cst: recording ends before the snapshots below, for any CPU
+	 * that then reads the flag (the hooks' relaxed loads may still see 1
+	 * for a moment: their events land past npos and are not written). */
+	__atomic_store_n(&trace_enabled, 0, __ATOMIC_SEQ_CST);
 	trace_t1 = nanotime();
 	ReadSchedStats(&stats1);
 	for (int i = 0; i < MAXCPU; i++)
@@ -138,6 +157,7 @@ void StopTrace(void)
 		npos[i] = __atomic_load_n(&trace_bufs[i].pos, __ATOMIC_ACQUIRE);
 	arch_irq_restore(flags);
 	trace_dump();
+	trace_move(TraceStopping, TraceOff);
 }
 
 void trace_boot(void)
@@ -273,8 +293,9 @@ static void trace_dump(void)
 	     (unsigned long long)sum_delta(stats0.spinning, stats1.spinning));
 	for (int cpu = 0; cpu < ncpu; cpu++) {
 		struct trace_buf *b = &trace_bufs[cpu];
-		if (b->dropped)         /* racy read: a report */
-			emit(&d, "d %d %u", cpu, b->dropped);
+		uint32_t dropped = __atomic_load_n(&b->dropped, __ATOMIC_RELAXED);
+		if (dropped)
+			emit(&d, "d %d %u", cpu, dropped);
 		for (uint32_t i = 0; i < npos[cpu]; i++)
 			emit_event(&d, cpu, &b->ev[i]);
 	}
