@@ -236,9 +236,9 @@ static void gc_m(struct g *gp)
 	 * this point must not be satisfied by this cycle's mark, which it
 	 * did not see. release; pairs with the acquire loads in GC(). */
 	__atomic_store_n(&gc.cycles, cycle + 1, __ATOMIC_RELEASE);
+	traceGCPhase(GCSweep, __atomic_load_n(&gc_heapLive, __ATOMIC_RELAXED));
 	startTheWorld();
 	gc.tEnd = nanotime();
-	traceGCPhase(GCSweep, __atomic_load_n(&gc_heapLive, __ATOMIC_RELAXED));
 
 	uint64_t pause = (uint64_t)(gc.tEnd - gc.tStart);
 	gc.pauses[cycle % 256] = pause;

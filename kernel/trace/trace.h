@@ -40,7 +40,7 @@ enum trace_gc_phase {
 	GCSweepTerm = 1, /* stop-the-world requested: sweep termination */
 	GCMark,          /* world stopped, parallel mark */
 	GCMarkTerm,      /* mark termination */
-	GCSweep,         /* world restarted: concurrent sweep */
+	GCSweep,         /* the world restarts: concurrent sweep */
 };
 
 /* Non-zero while recording; written by StartTrace/StopTrace. Read relaxed

@@ -296,7 +296,7 @@ def to_png(tl, out):
     if len(order) > 19:
         handles.append(Patch(color="white", label="... %d more" % (len(order) - 19)))
     if tl.gc:
-        handles.append(Patch(color="grey", alpha=0.3, label="GC (world stopped)"))
+        handles.append(Patch(color="grey", alpha=0.3, label="GC: stopping the world, mark, mark termination"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
