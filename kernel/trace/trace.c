@@ -166,9 +166,14 @@ void trace_boot(void)
 		StartTrace();
 }
 
+/* Exit: write out a trace still recording; if another CPU is writing one
+ * out right now, let it finish before the machine powers off. */
 void trace_exit(void)
 {
-	StopTrace();                    /* nothing if not recording */
+	StopTrace();
+	/* acquire; pairs with the release half of trace_move's CAS */
+	while (__atomic_load_n(&trace_state, __ATOMIC_ACQUIRE) == TraceStopping)
+		arch_cpu_relax();
 }
 
 /* ---- writing out ---------------------------------------------------------- */
