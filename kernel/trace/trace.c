@@ -171,9 +171,12 @@ void trace_boot(void)
 void trace_exit(void)
 {
 	StopTrace();
-	/* acquire; pairs with the release half of trace_move's CAS */
+	/* acquire; pairs with the release half of trace_move's CAS. Waits in
+	 * wfi, not a spin: under -icount a spin would keep the writing vCPU
+	 * from running (stw.c); the machine powers off next, so leaving the
+	 * timer disarmed is fine. */
 	while (__atomic_load_n(&trace_state, __ATOMIC_ACQUIRE) == TraceStopping)
-		arch_cpu_relax();
+		cpu_wait_short();
 }
 
 /* ---- writing out ---------------------------------------------------------- */
