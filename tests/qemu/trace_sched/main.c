@@ -7,6 +7,8 @@
 // TEST: smp=2 bootargs="test=1 gogc=off" status=0 timeout=120
 // EXPECT: ^after the trace$
 // CHECK: scripts/trace/gort_trace.py check --cpus 2 --flows
+// TEST: smp=2 bootargs="trace=1 test=2 gogc=off" status=0 timeout=120
+// CHECK: scripts/trace/gort_trace.py check --cpus 2 --flows
 // EXPECT: ^PASS$
 /*
  * trace_sched - the execution tracer (docs/trace.md) and SchedStats' steal,
@@ -24,7 +26,9 @@
  * goroutine's run slices pair and never overlap, that the counts of creates,
  * preemptions, steals and overflows equal SchedStats over the same span,
  * and counts the CPU tracks. test=1: StartTrace/StopTrace on demand, with
- * normal output after the dump.
+ * normal output after the dump. test=2: main returns while another
+ * goroutine is writing the trace out; Exit must let it finish (the checker
+ * rejects a dump without its end line).
  */
 #include "tests/qemu/testing.h"
 
@@ -82,6 +86,13 @@ static void roamer(void *arg)
 	WaitGroup_Done(&wg);
 }
 
+static int stopping;
+static void stopper(void *arg)
+{
+	__atomic_store_n(&stopping, 1, __ATOMIC_RELEASE);
+	StopTrace();
+}
+
 static void sleeper(void *arg)
 {
 	Sleep(2 * Millisecond);
@@ -116,6 +127,13 @@ int main(void)
 	GC();
 	WaitGroup_Wait(&wg);
 
+	if (BootFlagTest() == 2) {
+		go(stopper, NULL);
+		while (!__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
+			Gosched();
+		printf("PASS\n");
+		return 0;               /* Exit, while the stopper writes out */
+	}
 	StopTrace();
 	struct SchedStats st;
 	ReadSchedStats(&st);
