@@ -374,6 +374,12 @@ def main(argv):
         with open(a.files[1], "w") as f:
             json.dump(to_json(tl), f)
     else:
+        try:
+            import matplotlib  # noqa: F401  (Debian: python3-matplotlib)
+        except ImportError:
+            print("gort_trace: the PNG needs matplotlib: apt-get install python3-matplotlib "
+                  "(scripts/setup.sh installs it); %s has none" % sys.executable)
+            return 1
         to_png(tl, a.files[1])
     print("gort_trace: wrote %s (%d events, %d goroutines)" % (a.files[1], len(tl.tr.events), len(tl.fn)))
     return 0
