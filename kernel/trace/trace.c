@@ -6,12 +6,13 @@
  *
  * Objects:
  *   trace_buf - one per CPU (per M), a flat array of fixed-size events and
- *     pos, the number written. Go keeps one buffer per M too; the issue's
- *     "per-P" buffers become per-CPU here because Ms are CPUs for ever and
- *     some events happen while an M holds no P (it idles, it stops for the
- *     world). A CPU track in the timeline is exactly one buffer.
- *   trace_event - 24 bytes: nanotime stamp, type, two small operands, a
- *     goroutine id and one 64-bit argument (trace.h lists the types).
+ *     pos, the number written. Go keeps one buffer per M too. Per-P
+ *     buffers would miss what happens while an M holds no P (it idles, it
+ *     stops for the world); Ms are CPUs for ever here, so a CPU track in
+ *     the timeline is exactly one buffer.
+ *   trace_ev - 24 bytes: the timer counter (nanotime's clock, converted
+ *     when written out), type, two small operands, a goroutine id and one
+ *     64-bit argument (trace.h lists the types).
  *
  * Writing, without locks: only the CPU itself writes its buffer, with its
  * interrupts masked (so a timer trap that records a preemption cannot cut
@@ -23,9 +24,9 @@
  *
  * States (trace_state): off -> StartTrace (buffers emptied, statistics
  * snapshot, recording) -> on -> StopTrace (recording ends, statistics
- * snapshot, buffers written out) -> off. The
- * flag is read relaxed by the hooks; an event a CPU records just after
- * StopTrace lands past the pos snapshot and is not written. Restarting
+ * snapshot, buffers written out) -> off. The hooks read trace_enabled
+ * relaxed; an event a CPU records just after StopTrace lands past the pos
+ * snapshot and is not written. Restarting
  * while another CPU is still inside trace_event for the old session could
  * put that one event in the new one; the host checker would report it.
  *
