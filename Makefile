@@ -8,6 +8,7 @@
 #   make lab LAB=name                               lab/<name>/: a copy of the tree without
 #                                                   one mechanism (labs/README.md)
 #   make grade [LAB=name]                           run the tests that judge a lab
+#   make trace [ARCH=..] [SMP=n] [APP=..] [BOOTARGS=..]  execution trace: build/trace/<app>.json + .png
 #
 # Everything an image needs is built from the tree; nothing is downloaded.
 # scripts/setup.sh installs missing Debian packages before anything else.
@@ -68,7 +69,7 @@ CFLAGS_COMMON := -ffreestanding -fno-common -fno-omit-frame-pointer -g -O2 \
 CFLAGS  := $(CFLAGS_COMMON) $(ARCH_CFLAGS) $(TC_CFLAGS) $(EXTRA_CFLAGS)
 ASFLAGS := $(CFLAGS) -D__ASSEMBLY__
 
-.PHONY: all run test bench debug clean setup host-test qemu-test lab grade
+.PHONY: all run test bench debug clean setup host-test qemu-test lab grade trace
 .DEFAULT_GOAL := all
 all: $(BUILD)/$(APPNAME).bin
 
@@ -131,6 +132,17 @@ APP_OBJS := $(foreach d,$(APP_DIRS),$(patsubst %,$(OBJDIR)/%.o,$(wildcard $(d)/*
 # ---- running ---------------------------------------------------------------
 run: $(BUILD)/$(APPNAME).bin
 	@ARCH=$(ARCH) SMP=$(SMP) BOOTARGS="$(BOOTARGS)" qemu/run.sh $(BUILD)/$(APPNAME).bin
+
+# Boot with trace=1, keep the console log, turn its "#T " lines into Chrome
+# trace JSON (Perfetto) and a PNG (docs/trace.md). Debian's python3, where
+# setup.sh installs python3-matplotlib.
+PYTHON ?= $(if $(wildcard /usr/bin/python3),/usr/bin/python3,python3)
+trace: $(BUILD)/$(APPNAME).bin
+	@mkdir -p build/trace
+	@ARCH=$(ARCH) SMP=$(SMP) BOOTARGS="trace=1 $(BOOTARGS)" qemu/run.sh $(BUILD)/$(APPNAME).bin \
+		| tee build/trace/$(APPNAME).log | grep -v '^#T '; \
+		$(PYTHON) scripts/trace/gort_trace.py json build/trace/$(APPNAME).log build/trace/$(APPNAME).json && \
+		$(PYTHON) scripts/trace/gort_trace.py png build/trace/$(APPNAME).log build/trace/$(APPNAME).png
 
 debug: $(BUILD)/$(APPNAME).bin
 	@ARCH=$(ARCH) SMP=$(SMP) BOOTARGS="$(BOOTARGS)" DEBUG_GDB=1 qemu/run.sh $(BUILD)/$(APPNAME).bin

@@ -23,6 +23,7 @@
 #include "kernel/sched/sched.h"
 #include "kernel/sync/sema.h"
 #include "kernel/gc/gc.h"
+#include "kernel/trace/trace.h"
 #include "drivers/console/console.h"
 
 extern int main(void);
@@ -125,6 +126,7 @@ _Noreturn void kmain(uint64_t hwid, const void *dtb)
 	int procs = rtflags.gomaxprocs > 0 && rtflags.gomaxprocs < n ? (int)rtflags.gomaxprocs : n;
 	sched_init(n, procs);
 	sema_init();
+	trace_boot();                      /* bootargs trace=1: before other CPUs run */
 	print_banner(&bootinfo);
 	arch_intc_init_cpu(0);
 	/* release; pairs with the acquire loads in start_secondaries/idle. */

@@ -71,8 +71,20 @@ struct SchedStats {
 	uint64_t started[8];       /* goroutines started, per P */
 	uint64_t ipis[8];          /* IPIs received, per CPU */
 	uint64_t timer_writes[8];  /* deadlines written to the CPU's timer, per CPU */
+	uint64_t steals[8];        /* steals that took work from another P, per CPU */
+	uint64_t stolen[8];        /* goroutines those steals took, per CPU */
+	uint64_t runq_overflows[8];/* full local run queue: half moved to the global, per CPU */
+	uint64_t spinning[8];      /* spinning episodes (an M looking for work), per CPU */
 };
 void ReadSchedStats(struct SchedStats *st);
+
+/* Execution trace (docs/trace.md): StartTrace records scheduler and GC
+ * events in per-CPU buffers (as bootargs trace=1 does from boot);
+ * StopTrace stops and writes them to the console as "#T " lines, which
+ * `make trace` turns into Perfetto JSON and a picture. Exit writes out a
+ * trace still recording. */
+void StartTrace(void);
+void StopTrace(void);
 
 /* Memory statistics (runtime.MemStats; docs/memory.md). Byte counts. */
 struct MemStats {

@@ -16,7 +16,10 @@
 #   make a timing assertion flaky; used by tests that assert latencies)
 #   // EXPECT: <extended regex that must match some output line>
 #   // REJECT: <extended regex that must match no output line>
-# Every TEST line runs at each listed smp; EXPECT/REJECT lines after a TEST
+#   // CHECK: <host command>  run with the console log (CR LF made LF) as its
+#   last argument; it must exit 0 (its output is shown on failure). Used to
+#   judge what a regex cannot: scripts/trace/gort_trace.py check (docs/trace.md)
+# Every TEST line runs at each listed smp; EXPECT/REJECT/CHECK lines after a TEST
 # line apply to it (and those before the first TEST line to all of them).
 #
 # Build checks: scripts/check-atomics.py over every image of each build (the
@@ -159,11 +162,12 @@ run_one() {  # arch tc dir index spec
 	local checks
 	checks=$(awk -v want="$idx" '
 		/^\/\/ TEST:/ { n++ }
-		/^\/\/ (EXPECT|REJECT):/ && (n == 0 || n == want) { print }
+		/^\/\/ (EXPECT|REJECT|CHECK):/ && (n == 0 || n == want) { print }
 	' "$dir/main.c")
 	local rc=0 s
 	for s in ${smp//,/ }; do
 		local log="$out/$arch-$tc-$name-$idx-smp$s.log" t0 t1 got ok=1 why=""
+		rm -f "$log.check"
 		t0=$(date +%s.%N)
 		ARCH=${arch%-lse} SMP=$s MEM=$mem BOOTARGS="$bootargs" TIMEOUT=$timeout CPU=$cpu \
 			MACHINE=$machine ICOUNT=${icount:-0} qemu/run.sh "build/$arch-$tc/$name.bin" > "$log" 2>&1
@@ -177,12 +181,16 @@ run_one() {  # arch tc dir index spec
 			kind=${kind#// }
 			if [ "$kind" = EXPECT ] && ! grep -qE -- "$re" "$log"; then ok=0; why="${why:+$why; }missing /$re/"; fi
 			if [ "$kind" = REJECT ] && grep -qE -- "$re" "$log"; then ok=0; why="${why:+$why; }unwanted /$re/"; fi
+			if [ "$kind" = CHECK ] && ! bash -c "$re \"\$1\"" _ "$log" > "$log.check" 2>&1; then
+				ok=0; why="${why:+$why; }check failed: $re (output: $log.check)"
+			fi
 		done <<< "$checks"
 		local label="qemu/$arch-$tc/$name${bootargs:+ [$bootargs]}${cpu:+ cpu=$cpu}${machine:+ machine=$machine} smp=$s"
 		if [ $ok = 1 ]; then
 			printf 'PASS %s (%.1fs)\n' "$label" "$(awk "BEGIN{print $t1 - $t0}")"
 		else
 			echo "FAIL $label: $why"; tail -n 25 "$log" | sed 's/^/  | /'
+			[ -s "$log.check" ] && tail -n 10 "$log.check" | sed 's/^/  check| /'
 			rc=1
 		fi
 	done

@@ -48,6 +48,7 @@
 #include "kernel/time/timer.h"
 #include "kernel/lib/print.h"
 #include "kernel/lib/bootargs.h"
+#include "kernel/trace/trace.h"
 
 struct gcstate gc GC_NOSCAN;
 static uint32_t gc_ready;               /* atomic: gc_init done */
@@ -211,9 +212,11 @@ static void gc_m(struct g *gp)
 	 * store that opens the mark (gc_mark) */
 	__atomic_store_n(&m->g0_scan_sp, (uintptr_t)__builtin_frame_address(0),
 	                 __ATOMIC_RELAXED);
+	traceGoStop(gp, StopGC);
 	gc.tStart = nanotime();
 	gc.heapStart = __atomic_load_n(&gc_heapLive, __ATOMIC_RELAXED);
 
+	traceGCPhase(GCSweepTerm, gc.heapStart);
 	stopTheWorld();                 /* 1. sweep termination */
 	pool_cleanup();
 	gc_sweep_finish();
@@ -222,8 +225,10 @@ static void gc_m(struct g *gp)
 		verify_heap();
 	}
 	gc.tMark = nanotime();
+	traceGCPhase(GCMark, gc.heapStart);
 	gc_mark();                      /* 2. mark */
 	gc.tMarkDone = nanotime();
+	traceGCPhase(GCMarkTerm, gc.heapStart);
 	mark_termination();             /* 3. mark termination */
 	if (gc.kind != gcTriggerHeap)
 		gc.nforced++;
@@ -232,6 +237,7 @@ static void gc_m(struct g *gp)
 	 * this point must not be satisfied by this cycle's mark, which it
 	 * did not see. release; pairs with the acquire loads in GC(). */
 	__atomic_store_n(&gc.cycles, cycle + 1, __ATOMIC_RELEASE);
+	traceGCPhase(GCSweep, __atomic_load_n(&gc_heapLive, __ATOMIC_RELAXED));
 	startTheWorld();
 	gc.tEnd = nanotime();
 

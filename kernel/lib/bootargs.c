@@ -51,6 +51,8 @@ struct flag {
 	X(gcpoison,    FLAG_BOOL,   0, 1,         0,    "fill freed objects with a poison pattern") \
 	X(forcegc,     FLAG_INT,    1, 3600000000, 120000, "ms without a GC cycle after which one is forced") \
 	X(memstats,    FLAG_BOOL,   0, 1,         0,    "print memory statistics at exit") \
+	X(trace,       FLAG_BOOL,   0, 1,         0,    "record an execution trace from boot; write it to the console at exit (docs/trace.md)") \
+	X(leakcheck,   FLAG_BOOL,   0, 1,         0,    "at exit, list goroutines still blocked, with their creators") \
 	X(slice,       FLAG_INT,    1, 1000,      10,   "scheduler time slice in ms (preemption period)") \
 	X(stacksize,   FLAG_INT,    16, 65536,    1024, "KiB of address space reserved per goroutine stack") \
 	X(debug,       FLAG_BOOL,   0, 1,         0,    "extra runtime consistency checks and messages") \

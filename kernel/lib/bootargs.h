@@ -24,6 +24,8 @@ struct runtime_flags {
 	int64_t gcpoison;       /* 0/1 */
 	int64_t forcegc;        /* ms without a cycle before sysmon forces one */
 	int64_t memstats;       /* 0/1 */
+	int64_t trace;          /* 0/1: execution trace from boot (kernel/trace) */
+	int64_t leakcheck;      /* 0/1: list blocked goroutines at exit */
 	int64_t slice;          /* scheduler time slice, ms, 1..1000 */
 	int64_t stacksize;      /* reserved goroutine stack, KiB, 16..65536 */
 	int64_t debug;          /* 0/1 */

@@ -7,17 +7,18 @@
 #include "kernel/lib/print.h"
 #include "kernel/lib/bootargs.h"
 #include "arch/atomic.h"
+#include "kernel/trace/trace.h"
 
 uint64_t go(void (*fn)(void *), void *arg)
 {
-	return newproc(fn, arg, 0)->goid;
+	return newproc_at(fn, arg, 0, (uintptr_t)__builtin_return_address(0))->goid;
 }
 
 uint64_t go_stack(void (*fn)(void *), void *arg, size_t stack_bytes)
 {
 	if (stack_bytes == 0)
 		stack_bytes = 1;
-	return newproc(fn, arg, stack_bytes)->goid;
+	return newproc_at(fn, arg, stack_bytes, (uintptr_t)__builtin_return_address(0))->goid;
 }
 
 uint64_t Goid(void)
@@ -63,6 +64,9 @@ _Noreturn void Exit(int status)
 		printk("%.*s\n", (int)gp->linelen, gp->linebuf);
 	if (rtflags.memstats)
 		PrintMemStats();
+	if (rtflags.leakcheck)
+		leakcheck();
+	trace_exit();
 	sched_stop_others();
 	arch_poweroff(status);
 }
@@ -84,6 +88,10 @@ void ReadSchedStats(struct SchedStats *st)
 		st->ipis[i] = i < ncpu ? allm[i].nipi : 0;
 		st->timer_writes[i] = i < ncpu ? allm[i].ntimerwrites : 0;
 		st->started[i] = allp[i].goroutines_run;
+		st->steals[i] = i < ncpu ? allm[i].nsteal : 0;
+		st->stolen[i] = i < ncpu ? allm[i].nstolen : 0;
+		st->runq_overflows[i] = i < ncpu ? allm[i].noverflow : 0;
+		st->spinning[i] = i < ncpu ? allm[i].nspinning : 0;
 	}
 }
 

@@ -24,6 +24,7 @@
 #include "kernel/lib/bootargs.h"
 #include "kernel/gc/gc.h"
 #include "arch/atomic.h"
+#include "kernel/trace/trace.h"
 
 void pidleput(struct p *pp)
 {
@@ -96,6 +97,7 @@ void handoff(struct m *m, struct p *pp, bool spinning)
 int32_t dropspinning(struct m *m)
 {
 	m->spinning = false;
+	traceSpinDone(m);
 	return __atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
 }
 
@@ -183,6 +185,7 @@ void check_deadlock(void)
 /* Sleep until some M hands us a P. */
 void stopm(struct m *m)
 {
+	traceProcStop();
 	spin_lock(&sched.lock);
 	check_deadlock();
 	mput(m);
@@ -200,6 +203,7 @@ void stopm(struct m *m)
 			__atomic_store_n(&m->nextp, NULL, __ATOMIC_RELAXED);
 			m->p = pp;      /* already Prunning: pidleget, startTheWorld */
 			arch_irq_enable();
+			traceProcStart(pp);
 			return;
 		}
 		int64_t wake = earliest_idle_timer();

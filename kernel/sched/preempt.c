@@ -30,6 +30,7 @@
 #include "kernel/mm/stack.h"
 #include "kernel/mm/mheap.h"
 #include "kernel/lib/print.h"
+#include "kernel/trace/trace.h"
 
 /* Stack that asyncPreempt, asyncPreempt2 and the scheduler call it makes
  * need below the frame copy: within the goroutine's limit, and mapped (the
@@ -128,7 +129,7 @@ static void preempt_interrupted(struct m *m, struct trapframe *tf)
 		return;
 	}
 	arch_inject_async_preempt(tf, copy);
-	m->npreempt++;
+	tracePreempt(m, gp);
 }
 
 void trap_timer(struct trapframe *tf)

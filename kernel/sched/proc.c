@@ -51,6 +51,7 @@
 #include "kernel/lib/bootargs.h"
 #include "boot/boot.h"
 #include "arch/atomic.h"
+#include "kernel/trace/trace.h"
 
 /* The scheduler's tables hold no pointer into the GC heap that the GC
  * needs from here (G pointers lead to stack slots; timer heaps are scanned
@@ -149,6 +150,7 @@ void runqput(struct p *pp, struct g *gp, bool next)
 	for (uint32_t i = 0; i < n; i++)
 		globrunqput(overflow[i]);
 	spin_unlock(&sched.lock);
+	traceOverflow(getm(), n);
 }
 
 void globrunqput(struct g *gp)
@@ -243,6 +245,7 @@ static _Noreturn void execute(struct m *m, struct g *gp, bool inherit)
 	gp->m = m;
 	__atomic_store_n(&gp->preempt, false, __ATOMIC_RELAXED);   /* as every access */
 	pp->schedtick++;
+	traceGoStart(gp, pp);
 	tls_copy(m->tls, gp->tls);
 	if (arch_irq_enabled())         /* found beyond the fast path */
 		arch_irq_disable();
@@ -277,9 +280,12 @@ static struct g *steal_work(struct m *m)
 			struct p *victim = &allp[(start + (uint32_t)i * stride) % (uint32_t)n];
 			if (victim == pp)
 				continue;
+			uint32_t t0 = pp->runq.tail;    /* ours: plain read */
 			struct g *gp = runq_steal(&pp->runq, &victim->runq, last);
-			if (gp)
+			if (gp) {
+				traceSteal(m, victim, pp->runq.tail - t0 + 1, gp);
 				return gp;
+			}
 		}
 	}
 	return NULL;
@@ -466,7 +472,8 @@ static _Noreturn void goentry(void *arg)
 	Goexit();
 }
 
-static struct g *newproc1(void (*fn)(void *), void *arg, size_t stacksize, bool system)
+static struct g *newproc1(void (*fn)(void *), void *arg, size_t stacksize, bool system,
+                          uintptr_t gopc)
 {
 	acquirem();                      /* stacksize 0: the default limit */
 	struct p *pp = getm()->p;
@@ -478,6 +485,8 @@ static struct g *newproc1(void (*fn)(void *), void *arg, size_t stacksize, bool 
 	gp->goid = __atomic_add_fetch(&sched.goidgen, 1, __ATOMIC_RELAXED);
 	gp->waitreason = waitReasonZero;
 	gp->preempt_count = 0;
+	gp->gopc = gopc;
+	gp->parentgoid = getg()->is_g0 ? 0 : getg()->goid;
 	gp->linelen = 0;
 	memcpy(gp->tls, __tls_start, TDATA_SIZE);
 	memset(gp->tls + TDATA_SIZE, 0, tls_size - TDATA_SIZE);
@@ -486,6 +495,7 @@ static struct g *newproc1(void (*fn)(void *), void *arg, size_t stacksize, bool 
 	if (!system)
 		__atomic_add_fetch(&sched.ngoroutines, 1, __ATOMIC_RELAXED);
 	pp->goroutines_run++;
+	traceGoCreate(gp, pp);
 	casgstatus(gp, Gdead, Grunnable);
 	runqput(pp, gp, true);
 	wakep();
@@ -495,12 +505,17 @@ static struct g *newproc1(void (*fn)(void *), void *arg, size_t stacksize, bool 
 
 struct g *newproc(void (*fn)(void *), void *arg, size_t stacksize)
 {
-	return newproc1(fn, arg, stacksize, false);
+	return newproc1(fn, arg, stacksize, false, (uintptr_t)__builtin_return_address(0));
+}
+
+struct g *newproc_at(void (*fn)(void *), void *arg, size_t stacksize, uintptr_t gopc)
+{
+	return newproc1(fn, arg, stacksize, false, gopc);
 }
 
 struct g *newproc_system(void (*fn)(void *), void *arg)
 {
-	return newproc1(fn, arg, 0, true);
+	return newproc1(fn, arg, 0, true, (uintptr_t)__builtin_return_address(0));
 }
 
 static void goexit0(struct g *gp)
@@ -508,6 +523,7 @@ static void goexit0(struct g *gp)
 	struct m *m = getm();
 	if (gp->linelen)                 /* an unterminated last line */
 		printk("%.*s\n", (int)gp->linelen, gp->linebuf);
+	traceGoStop(gp, StopExit);
 	casgstatus(gp, Grunning, Gdead);
 	gp->m = NULL;
 	gp->fn = NULL;
@@ -527,13 +543,20 @@ _Noreturn void Goexit(void)
 
 /* ---- yielding, parking, readying ------------------------------------- */
 
-static void gosched_m(struct g *gp)
+/* gp goes to the back of the global queue (Go's goschedImpl). */
+static void goschedImpl(struct g *gp)
 {
 	casgstatus(gp, Grunning, Grunnable);
 	gp->m = NULL;
 	spin_lock(&sched.lock);
 	globrunqput(gp);
 	spin_unlock(&sched.lock);
+}
+
+static void gosched_m(struct g *gp)
+{
+	traceGoStop(gp, StopYield);
+	goschedImpl(gp);
 }
 
 void Gosched(void)
@@ -545,6 +568,7 @@ void Gosched(void)
 static void gopreempt_m(struct g *gp)
 {
 	gp->preempt_count++;
+	traceGoStop(gp, StopPreempt);
 	/* A timer fired, or the world is stopping (the P keeps its queue
 	 * while stopped): stay local. */
 	if (gp->preempt_soft || gcwaiting()) {
@@ -554,7 +578,7 @@ static void gopreempt_m(struct g *gp)
 		runqput(getm()->p, gp, false);
 		return;
 	}
-	gosched_m(gp);
+	goschedImpl(gp);
 }
 
 void gopreempt(void)
@@ -564,12 +588,14 @@ void gopreempt(void)
 
 static void park_m(struct g *gp)
 {
+	traceGoStop(gp, StopBlock);
 	casgstatus(gp, Grunning, Gwaiting);
 	gp->m = NULL;
 	bool (*unlockf)(struct g *, void *) = gp->park_unlockf;
 	gp->park_unlockf = NULL;
 	if (unlockf && !unlockf(gp, gp->park_lock)) {
 		/* changed its mind: run it again next */
+		traceGoUnblock(gp);
 		casgstatus(gp, Gwaiting, Grunnable);
 		runqput(getm()->p, gp, true);
 	}
@@ -612,6 +638,7 @@ void goready_parked(spinlock_t *lock, bool *parked, struct g *gp)
 void goready(struct g *gp)
 {
 	acquirem();
+	traceGoUnblock(gp);
 	casgstatus(gp, Gwaiting, Grunnable);
 	struct m *m = getm();
 	runqput(m->p, gp, true);

@@ -88,6 +88,8 @@ struct g {
 	uint32_t selectdone;    /* select wake-up arbitration; atomic */
 	struct timer sleeptimer; /* reusable timer for Sleep */
 	uint64_t preempt_count; /* times async-preempted (stats, tests) */
+	uintptr_t gopc;         /* pc of the go statement that created it */
+	uint64_t parentgoid;    /* goid of its creator (0: the runtime) */
 	struct g *alllink;      /* allgs list; allglock */
 	size_t stacksize;       /* stack limit in bytes (stack_hi of the slot - stack_lo) */
 	uintptr_t stack_slot;   /* base of the stack slot (kernel/mm/stack.h) */
@@ -152,6 +154,9 @@ struct m {
 	                           own M, interrupts masked */
 	uint64_t idle_instret;  /* retired instructions when this M last went
 	                           idle (bench/ring sums every CPU's); atomic */
+	uint64_t nsteal, nstolen;  /* steals that took work, Gs taken; own M */
+	uint64_t noverflow;     /* local run queue overflows to the global; own M */
+	uint64_t nspinning;     /* spinning episodes ended; own M */
 	uintptr_t g0_scan_sp;   /* g0's frame where it looks for work
 	                           (findrunnable) or runs a GC cycle: the GC
 	                           scans g0 from there up; atomic */

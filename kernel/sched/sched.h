@@ -17,6 +17,8 @@ _Noreturn void mstart(void);           /* become this CPU's scheduler */
 
 /* goroutines */
 struct g *newproc(void (*fn)(void *), void *arg, size_t stacksize);
+/* newproc for the `go` statement at gopc (its creator, for leakcheck). */
+struct g *newproc_at(void (*fn)(void *), void *arg, size_t stacksize, uintptr_t gopc);
 /* A runtime goroutine (finalizers, sweeper): never counted as a user
  * goroutine for deadlock detection, left out of goroutine dumps. */
 struct g *newproc_system(void (*fn)(void *), void *arg);
@@ -95,11 +97,13 @@ static inline uint64_t ns_to_ticks(int64_t ns)
 		return 0;
 	return (uint64_t)(((unsigned __int128)ns * ticks_per_ns_32) >> 32) + 1;
 }
+int64_t ticks_to_nanotime(uint64_t ticks);  /* nanotime at arch_ticks() == ticks */
 void time_init(void);
 
 /* observability (trace.c) */
 void sched_dump_goroutines(struct g *skip);
 void schedtrace_start(int64_t period_ms);
+void leakcheck(void);                  /* bootargs leakcheck=1, at Exit */
 
 /* G cache and allgs (g.c) */
 struct g *gfget(struct p *pp, size_t stacksize);

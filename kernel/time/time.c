@@ -31,8 +31,14 @@ void time_init(void)
 
 int64_t nanotime(void)
 {
-	uint64_t t = arch_ticks() - sched.start_ticks;
-	return (int64_t)(((unsigned __int128)t * ns_per_tick_32) >> 32);
+	return ticks_to_nanotime(arch_ticks());
+}
+
+/* What nanotime() returned when arch_ticks() read t (the tracer stamps
+ * events with raw ticks and converts them when it writes them out). */
+int64_t ticks_to_nanotime(uint64_t t)
+{
+	return (int64_t)(((unsigned __int128)(t - sched.start_ticks) * ns_per_tick_32) >> 32);
 }
 
 

@@ -42,6 +42,7 @@ static void check_defaults(const char *ctx)
 	      rtflags.scheddetail == 0 && rtflags.gctrace == 0 &&
 	      rtflags.gogc == 100 && rtflags.gccheckmark == 0 &&
 	      rtflags.gcpoison == 0 && rtflags.memstats == 0 &&
+	      rtflags.trace == 0 && rtflags.leakcheck == 0 &&
 	      rtflags.slice == 10 && rtflags.stacksize == 1024 &&
 	      rtflags.debug == 0 && rtflags.test == 0 && rtflags.dtbtest == 0,
 	      "%s: not all defaults", ctx);
@@ -67,8 +68,10 @@ static void test_known(void)
 {
 	parse("gomaxprocs=4 schedtrace=1000 scheddetail=1 gctrace=2 gogc=50 "
 	      "gccheckmark=1 gcpoison=1 memstats=1 slice=5 stacksize=64 debug=1 "
-	      "test=-42 dtbtest=1");
+	      "test=-42 dtbtest=1 trace=1 leakcheck=1");
 	CHECK_EQ(nwarn, 0);
+	CHECK_EQ(rtflags.trace, 1);
+	CHECK_EQ(rtflags.leakcheck, 1);
 	CHECK_EQ(rtflags.gomaxprocs, 4);
 	CHECK_EQ(rtflags.schedtrace, 1000);
 	CHECK_EQ(rtflags.scheddetail, 1);
@@ -218,7 +221,7 @@ static void help_line(const char *line)
 static void test_help(void)
 {
 	bootargs_print_help(help_line);
-	CHECK_EQ(nhelp, 14);
+	CHECK_EQ(nhelp, 16);
 }
 
 int main(void)
