@@ -56,6 +56,9 @@ extern const char *const waitReasonStrings[waitReasonCount];
 
 struct sudog;
 struct p;
+struct _defer;     /* kernel/panic/panic.h */
+struct _panic;
+struct callframe;
 
 struct g {
 	struct context ctx;     /* saved registers while not running; own M */
@@ -91,6 +94,12 @@ struct g {
 	int32_t stack_nofault;  /* nesting of sections that must not take a
 	                           stack fault (kernel/mm/stack.c); own G */
 	uint8_t tls[TLS_MAX];   /* saved picolibc TLS (errno) */
+	struct callframe *frame;/* innermost Call frame (kernel/panic); own G */
+	struct _defer *_defer;  /* pending deferred calls, innermost first; own G */
+	struct _panic *_panic;  /* active panics and Goexit, newest first; own G */
+	uintptr_t sigaddr, sigpc; /* the fault sigpanic turns into a panic: set by */
+	const char *sigcause;   /* the trap handler, read by sigpanic; own G */
+	uint8_t sigkind;        /* enum arch_fault */
 	uint16_t linelen;       /* bytes in linebuf */
 	char linebuf[LINEBUF_SIZE]; /* console line buffer: lines never interleave */
 };
@@ -112,6 +121,9 @@ struct p {
 	struct g *gfree;        /* free G cache (dead Gs with stacks); owner P */
 	int ngfree;
 	struct timers timers;   /* this P's timer heap (kernel/time) */
+	struct _defer *deferpool; /* per-P cache of deferred-call records
+	                           (kernel/panic/defer.c); owner P */
+	int32_t ndeferpool;
 	void *sudogcache[16];   /* per-P sudog cache (kernel/chan) */
 	int nsudogcache;
 	uint64_t goroutines_run;/* statistics for the demo: Gs started here */
@@ -170,6 +182,10 @@ struct schedt {
 	                                      atomic, written under sched.lock */
 	int32_t stopwait;                  /* Ps still to stop; atomic */
 	uint64_t stopped;                  /* Ps stopped by the STW; sched.lock */
+	/* deferred-call records (kernel/panic/defer.c) */
+	spinlock_t deferlock;
+	struct _defer *deferpool;          /* central cache; deferlock */
+	bool main_goexit;                  /* main called Goexit; atomic */
 };
 
 extern struct schedt sched;
