@@ -209,14 +209,17 @@ enum arch_fault arch_fault_kind(const struct trapframe *tf);
  * with interrupts enabled? Reads *tf only. */
 bool arch_tf_irqs_on(const struct trapframe *tf);
 
-/* Make the trap return call fn() on the trapped stack, as if the
- * instruction at ret had called it: pc = fn, the return-address register
- * = ret (so that a frame-pointer traceback from fn shows the faulting
- * function), sp unchanged (both ABIs have no red zone), every other
- * register as trapped, same privilege mode, interrupts on. fn must never
- * return. Plain stores into *tf, no fence: the same CPU reads them back on
- * the trap return. */
-void arch_inject_call(struct trapframe *tf, void (*fn)(void), uintptr_t ret);
+/* Make the trap return call fn(copy) on the trapped goroutine's stack, as
+ * if the trapped instruction had called it: copy the whole trap frame *tf
+ * to copy (16-byte aligned, below the trapped sp, on mapped pages; the
+ * portable side chose it), then redirect *tf: pc = fn, first argument =
+ * copy, sp = copy, the return-address register = the trapped pc, every
+ * other register as trapped, same privilege mode, interrupts on. fn must
+ * never return; the copy lets it print a traceback from the trapped
+ * instruction (traceback_trap). Plain stores, no fence: the same
+ * goroutine reads the copy back, on this CPU or - after the scheduler's
+ * hand-over, which orders it - on another. */
+void arch_inject_call(struct trapframe *tf, void (*fn)(struct trapframe *), uintptr_t copy);
 
 /* Print every register of *tf, one line each group, via printk. */
 void arch_dump_regs(const struct trapframe *tf);

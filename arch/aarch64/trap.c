@@ -287,9 +287,12 @@ bool arch_tf_irqs_on(const struct trapframe *tf)
 	return (tf->spsr & PSR_MODE_MASK) == PSR_MODE_EL1T && !(tf->spsr & PSR_I);
 }
 
-void arch_inject_call(struct trapframe *tf, void (*fn)(void), uintptr_t ret)
+void arch_inject_call(struct trapframe *tf, void (*fn)(struct trapframe *), uintptr_t copy)
 {
-	tf->x[30] = ret;                 /* lr */
+	memcpy((void *)copy, tf, sizeof(struct trapframe));
+	tf->x[30] = tf->elr;             /* lr: "called" by the trapped pc */
+	tf->x[0] = copy;
+	tf->sp = copy;
 	tf->elr = (uintptr_t)fn;
 	/* eret: to EL1t, IRQs on. */
 	tf->spsr = (tf->spsr & ~(uint64_t)PSR_I & ~(uint64_t)PSR_MODE_MASK) | PSR_MODE_EL1T;

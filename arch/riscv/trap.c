@@ -207,9 +207,12 @@ bool arch_tf_irqs_on(const struct trapframe *tf)
 	return (tf->sstatus & SSTATUS_SPP) && (tf->sstatus & SSTATUS_SPIE);
 }
 
-void arch_inject_call(struct trapframe *tf, void (*fn)(void), uintptr_t ret)
+void arch_inject_call(struct trapframe *tf, void (*fn)(struct trapframe *), uintptr_t copy)
 {
-	tf->x[1] = ret;                  /* ra */
+	memcpy((void *)copy, tf, sizeof *tf);
+	tf->x[1] = tf->sepc;             /* ra: "called" by the trapped pc */
+	tf->x[2] = copy;                 /* sp */
+	tf->x[10] = copy;                /* a0 */
 	tf->sepc = (uintptr_t)fn;
 	/* sret: back to S-mode, interrupts on. */
 	tf->sstatus |= SSTATUS_SPP | SSTATUS_SPIE;

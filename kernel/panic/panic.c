@@ -152,18 +152,18 @@ static __attribute__((noinline)) _Noreturn void fatalpanic(struct g *gp, struct 
 		arch_poweroff(2);
 	}
 	printpanics(p);
-	for (struct _panic *q = p; q != NULL; q = q->link)
-		if (q->sigkind != 0) {
-			printk("[signal %s addr=%#lx pc=%#lx]\n", signame(q->sigkind),
-			       (unsigned long)q->sigaddr, (unsigned long)q->sigpc);
-			break;
-		}
+	if (p->sigtf != NULL) {
+		/* A fault: Go's signal line, and the traceback from the faulting
+		 * instruction (the frames of the panic itself are runtime's). */
+		printk("[signal %s addr=%#lx pc=%#lx]\n", signame(p->sigkind),
+		       (unsigned long)p->sigaddr, (unsigned long)arch_tf_pc(p->sigtf));
+		fatal_report_tail(0, 0, (struct trapframe *)p->sigtf, true);
+	}
 	uintptr_t pc, fp = arch_frame_next((uintptr_t)__builtin_frame_address(0), &pc);
 	fatal_report_tail(pc, fp, NULL, true);
 }
 
-_Noreturn void gopanic1(struct g *gp, const char *msg, uint8_t sigkind,
-                        uintptr_t sigaddr, uintptr_t sigpc)
+_Noreturn void gopanic1(struct g *gp, const char *msg, const struct trapframe *tf)
 {
 	if (msg == NULL)                 /* Go 1.21's PanicNilError */
 		msg = "panic called with nil argument";
@@ -172,8 +172,8 @@ _Noreturn void gopanic1(struct g *gp, const char *msg, uint8_t sigkind,
 		printk("panic: %s\n", msg);
 		throw("%s", why);
 	}
-	struct _panic p = { .msg = msg, .link = gp->_panic, .sigkind = sigkind,
-	                    .sigaddr = sigaddr, .sigpc = sigpc };
+	struct _panic p = { .msg = msg, .link = gp->_panic, .sigtf = tf,
+	                    .sigkind = tf ? gp->sigkind : 0, .sigaddr = tf ? gp->sigaddr : 0 };
 	gp->_panic = &p;
 	panic_loop(gp, &p);
 	fatalpanic(gp, &p);
@@ -181,12 +181,12 @@ _Noreturn void gopanic1(struct g *gp, const char *msg, uint8_t sigkind,
 
 _Noreturn void gopanic(const char *msg)
 {
-	gopanic1(getg(), msg, 0, 0, 0);
+	gopanic1(getg(), msg, NULL);
 }
 
 _Noreturn void panic(const char *msg)
 {
-	gopanic1(getg(), msg, 0, 0, 0);
+	gopanic1(getg(), msg, NULL);
 }
 
 const char *recover(void)

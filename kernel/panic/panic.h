@@ -51,17 +51,17 @@ struct _panic {
 	bool aborted;              /* a newer panic went past its deferred call */
 	bool goexit;               /* a Goexit, not a panic */
 	uint8_t sigkind;           /* enum arch_fault of a fault; 0 otherwise */
-	uintptr_t sigaddr, sigpc;  /* the fault's address and pc */
+	uintptr_t sigaddr;         /* the fault's address */
+	const struct trapframe *sigtf; /* the fault's registers (on this stack) */
 };
 
 /* defer.c */
 void deferreturn(struct g *gp, struct callframe *f);   /* run f's records */
 void freedefer(struct g *gp, struct _defer *d);
 
-/* panic.c: start a panic on gp (the running G). sigkind != 0: a fault
- * (sigpanic.c) at sigpc on sigaddr. */
-_Noreturn void gopanic1(struct g *gp, const char *msg, uint8_t sigkind,
-                        uintptr_t sigaddr, uintptr_t sigpc);
+/* panic.c: start a panic on gp (the running G). tf != NULL: a fault
+ * (sigpanic.c), with gp->sigkind and gp->sigaddr. */
+_Noreturn void gopanic1(struct g *gp, const char *msg, const struct trapframe *tf);
 
 /* sigpanic.c, called by trap_fault (kernel/sched/preempt.c): make the
  * faulting goroutine panic, if the runtime can unwind it; false if the

@@ -97,9 +97,9 @@ struct g {
 	struct callframe *frame;/* innermost Call frame (kernel/panic); own G */
 	struct _defer *_defer;  /* pending deferred calls, innermost first; own G */
 	struct _panic *_panic;  /* active panics and Goexit, newest first; own G */
-	uintptr_t sigaddr, sigpc; /* the fault sigpanic turns into a panic: set by */
-	const char *sigcause;   /* the trap handler, read by sigpanic; own G */
-	uint8_t sigkind;        /* enum arch_fault */
+	uintptr_t sigaddr;      /* the fault sigpanic turns into a panic: its */
+	uint8_t sigkind;        /* address and enum arch_fault; set by the trap
+	                           handler, read by sigpanic; own G */
 	uint16_t linelen;       /* bytes in linebuf */
 	char linebuf[LINEBUF_SIZE]; /* console line buffer: lines never interleave */
 };
