@@ -13,21 +13,25 @@
  *   Defer(fn, arg)  take a record from the P's cache, attach it to the
  *                   innermost frame, push it on g->_defer.
  *
- * A deferred call is itself a frame (Go runs it as a function): deferreturn
- * gives it a callframe, so a Defer inside it runs when it returns. Those
- * frames are not resumable (no arch_setjmp, which would cost as much as the
- * rest of the path): if a panic is recovered into one of them, the panic
- * resumes the nearest resumable frame around it instead, whose deferreturn
- * carries on with exactly the records the cut-short frame would have run.
- * That is why deferreturn runs records "of f or inside f": a record's
- * frame is inside f if its address is at or below f (docs/panic.md).
+ * A deferred call is itself a frame in Go: a Defer inside it runs when it
+ * returns, and recover() inside it works only if a panic called it. Here a
+ * deferred call run at a Call's normal return runs in the Call's frame (the
+ * same behaviour, proved at deferreturn_call), and one run by a panic gets
+ * a frame that records the panic (panic.c). The calls such a frame defers
+ * get frames that are not resumable (no arch_setjmp, which would cost as
+ * much as the rest of the path): if a panic is recovered into one of them,
+ * the panic resumes the nearest resumable frame around it instead, whose
+ * deferreturn carries on with exactly the records the cut-short frame
+ * would have run. That is why deferreturn runs records "of f or inside
+ * f": a record's frame is inside f if its address is at or below f.
  *
- * Records: a per-P cache (p->deferpool, up to DEFERPOOL_MAX, owner P),
- * refilled from and spilled to a central list (sched.deferpool, deferlock),
- * and malloc'ed when both are empty - malloc blocks are GC roots, so the
- * argument a record holds stays alive. Records are never freed, as Go's
- * pools keep them across cycles until the GC clears them; the number
- * allocated is the most that were ever pending at once.
+ * Records: a per-P cache (p->deferpool, up to DEFERPOOL_MAX, owner P, used
+ * with interrupts masked), refilled from and spilled to a central list
+ * (sched.deferpool, deferlock), and malloc'ed when both are empty: malloc
+ * blocks are GC roots, so the argument a record holds stays alive, and a
+ * cached record drops its argument. Records are never freed (Go's pools
+ * drop theirs at each GC); how many exist is the most that were ever
+ * pending at once, plus what sits in the caches.
  *
  * Bare-metal difference: Go open-codes most defers (no record at all, the
  * calls inlined at each return) and keeps the rest on the stack; C has no
@@ -40,31 +44,33 @@
 
 #define DEFERPOOL_MAX 32
 
-/* Pin the running G to its P (acquirem inlined, as mallocfast.h does):
- * only the running G writes nopreempt; the timer handler on its CPU reads
- * it, hence the compiler barriers. */
-static inline __attribute__((always_inline)) void pin(struct g *gp)
+/* The per-P cache is used with interrupts masked: neither the timer nor an
+ * IPI can then preempt the goroutine and move it to another P between
+ * reading getm()->p and using its cache. For these few instructions that
+ * is cheaper than acquirem/releasem's count and flag check (the cost
+ * budget of Defer plus its call is 60 instructions, bench/sched
+ * defer_call). Goroutine code always runs with interrupts on (only the
+ * runtime masks them, and never around Defer or a deferred call), so the
+ * fast paths mask and unmask instead of saving and restoring. */
+static inline __attribute__((always_inline)) void cache_lock(void)
 {
-	gp->nopreempt++;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	ASSERT(arch_irq_enabled());
+	arch_irq_disable();
 }
 
-static inline __attribute__((always_inline)) void unpin(struct g *gp)
+static inline __attribute__((always_inline)) void cache_unlock(void)
 {
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	/* relaxed: a request flag set by this CPU's trap handler or an IPI */
-	if (__builtin_expect(gp->nopreempt == 1 &&
-	                     __atomic_load_n(&gp->preempt, __ATOMIC_RELAXED), 0))
-		releasem();             /* yields */
-	else
-		gp->nopreempt--;
+	arch_irq_enable();
 }
 
-/* The P's cache is empty: take half a cache from the central list, or a
- * new record. Called unpinned. */
-static __attribute__((noinline)) struct _defer *newdefer_slow(struct g *gp)
+/* Defer's slow path: no record cached on this P, or no frame. Takes half
+ * a cache from the central list, or allocates a record. */
+static __attribute__((noinline)) void defer_slow(void (*fn)(void *), void *arg)
 {
-	pin(gp);
+	struct g *gp = getg();
+	if (gp->frame == NULL)
+		throw("Defer outside a goroutine");
+	acquirem();
 	struct p *pp = getm()->p;
 	spin_lock(&sched.deferlock);
 	while (pp->ndeferpool < DEFERPOOL_MAX / 2 && sched.deferpool != NULL) {
@@ -75,18 +81,27 @@ static __attribute__((noinline)) struct _defer *newdefer_slow(struct g *gp)
 		pp->ndeferpool++;
 	}
 	spin_unlock(&sched.deferlock);
-	struct _defer *d = pp->deferpool;
-	if (d != NULL) {
-		pp->deferpool = d->link;
-		pp->ndeferpool--;
+	releasem();
+	unsigned long flags = arch_irq_save();
+	bool empty = getm()->p->deferpool == NULL;
+	arch_irq_restore(flags);
+	if (empty) {
+		/* Both were empty: a new record, into this P's cache. malloc
+		 * blocks are GC roots: the argument it will hold stays alive. */
+		struct _defer *d = malloc(sizeof *d);   /* zeroed; throws when out of memory */
+		flags = arch_irq_save();
+		pp = getm()->p;
+		d->link = pp->deferpool;
+		pp->deferpool = d;
+		pp->ndeferpool++;
+		arch_irq_restore(flags);
 	}
-	unpin(gp);
-	if (d == NULL)
-		d = malloc(sizeof *d);  /* throws when memory runs out */
-	return d;
+	Defer(fn, arg);                  /* the fast path finds one now */
 }
 
-/* The P's cache is full: move half of it to the central list. Pinned. */
+/* The P's cache is full: move half of it to the central list. Interrupts
+ * are masked (the caller's); the spinlock's own preemption deferral is
+ * harmless under them. */
 static __attribute__((noinline)) void freedefer_spill(struct p *pp)
 {
 	spin_lock(&sched.deferlock);
@@ -100,66 +115,98 @@ static __attribute__((noinline)) void freedefer_spill(struct p *pp)
 	spin_unlock(&sched.deferlock);
 }
 
-void freedefer(struct g *gp, struct _defer *d)
+static inline __attribute__((always_inline)) void freedefer_inline(struct _defer *d)
 {
-	d->fn = NULL;
 	d->arg = NULL;           /* keep nothing alive from the cache */
-	pin(gp);
+	cache_lock();
 	struct p *pp = getm()->p;
 	d->link = pp->deferpool;
 	pp->deferpool = d;
 	if (__builtin_expect(++pp->ndeferpool >= DEFERPOOL_MAX, 0))
 		freedefer_spill(pp);
-	unpin(gp);
+	cache_unlock();
+}
+
+/* Cached records have panic == NULL, so Defer need not clear it: the
+ * records deferreturn frees were never started, the panic loop's were. */
+void freedefer(struct g *gp, struct _defer *d)
+{
+	(void)gp;
+	d->panic = NULL;
+	freedefer_inline(d);
 }
 
 void Defer(void (*fn)(void *), void *arg)
 {
 	struct g *gp = getg();
 	struct callframe *f = gp->frame;
-	if (__builtin_expect(f == NULL, 0))
-		throw("Defer outside a goroutine");
-	pin(gp);
+	ASSERT(f != NULL);               /* g0 has no frame; goroutines always do */
+	cache_lock();
 	struct p *pp = getm()->p;
 	struct _defer *d = pp->deferpool;
 	if (__builtin_expect(d == NULL, 0)) {
-		unpin(gp);
-		d = newdefer_slow(gp);
-	} else {
-		pp->deferpool = d->link;
-		pp->ndeferpool--;
-		unpin(gp);
+		cache_unlock();
+		defer_slow(fn, arg);
+		return;
 	}
+	pp->deferpool = d->link;
+	pp->ndeferpool--;
+	cache_unlock();
 	d->fn = fn;
 	d->arg = arg;
-	d->frame = f;
-	d->panic = NULL;
-	d->started = false;
+	d->frame = f;                    /* d->panic is NULL (freedefer) */
 	d->link = gp->_defer;
 	gp->_defer = d;
 }
 
 /* Run, newest first, every record of f or of a frame inside f (address at
- * or below f's; see the top of the file), each in a frame of its own.
- * A record leaves the chain and goes back to the cache before its call,
- * as in Go, so a panic inside the call never sees it. */
+ * or below f's; see the top of the file); gp->frame is f. A record leaves
+ * the chain and goes back to the cache before its call, as in Go, so a
+ * panic inside the call never sees it.
+ *
+ * Here, for a Call frame, each deferred call runs in f itself rather than
+ * in a frame of its own, which saves the frame on the fast path and
+ * changes nothing observable: what it defers lands on top of the chain,
+ * attached to f, and runs as soon as it returns - just what its own frame's
+ * return would do, in the same order; recover() finds f, whose panic is
+ * NULL, and says NULL, as Go's recover in a call made by deferreturn does;
+ * and a panic recovered by one of its records resumes f (resumable), whose
+ * deferreturn goes on with the rest - again what its own frame would lead
+ * to. A deferred call run by a panic is different: its frame carries the
+ * panic for recover(), so the calls it defers get frames of their own,
+ * without it (deferreturn below). */
+static inline __attribute__((always_inline)) void
+deferreturn_call(struct g *gp, struct callframe *f)
+{
+	struct _defer *d;
+	while ((d = gp->_defer) != NULL && (uintptr_t)d->frame <= (uintptr_t)f) {
+		ASSERT(d->panic == NULL);
+		void (*fn)(void *) = d->fn;
+		void *arg = d->arg;
+		gp->_defer = d->link;
+		freedefer_inline(d);
+		fn(arg);
+	}
+}
+
 void deferreturn(struct g *gp, struct callframe *f)
 {
 	struct _defer *d;
 	while ((d = gp->_defer) != NULL && (uintptr_t)d->frame <= (uintptr_t)f) {
+		ASSERT(d->panic == NULL);
 		void (*fn)(void *) = d->fn;
 		void *arg = d->arg;
 		gp->_defer = d->link;
-		freedefer(gp, d);
+		freedefer_inline(d);
 		struct callframe df;
-		df.link = gp->frame;
+		df.link = f;
 		df.panic = NULL;
 		df.resumable = false;
 		gp->frame = &df;
 		fn(arg);
 		/* Records fn deferred are on top now, attached to df, which is
 		 * inside f: the loop runs them next, as df's own return would. */
-		gp->frame = df.link;
+		gp->frame = f;
 	}
 }
 
@@ -175,8 +222,10 @@ void Call(void (*fn)(void *), void *arg)
 		fn(arg);
 	/* Here after fn returned, or after a deferred call of this frame (or
 	 * of a non-resumable frame inside it) recovered a panic: the recovery
-	 * set g->frame back to &f and left the rest of the records to run. */
-	if (gp->_defer != NULL)
-		deferreturn(gp, &f);
+	 * set g->frame back to &f and left the rest of the records to run.
+	 * The same G, read again: a variable live across arch_setjmp stays in
+	 * memory, this one can stay in a register. */
+	gp = getg();
+	deferreturn_call(gp, &f);
 	gp->frame = f.link;
 }

@@ -4,7 +4,7 @@
  *
  * A panic is a _panic record on the panicking goroutine's stack, pushed on
  * g->_panic. Its loop (panic_loop) runs the pending deferred calls, newest
- * first, each marked started and run in a frame of its own that records
+ * first, each marked started (_defer.panic) and run in a frame of its own that records
  * the panic (callframe.panic), so that recover() can tell that it is being
  * called from a deferred call of this very panic. When a deferred call
  * returns:
@@ -79,16 +79,14 @@ static void panic_loop(struct g *gp, struct _panic *p)
 {
 	struct _defer *d;
 	while ((d = gp->_defer) != NULL) {
-		if (d->started) {
+		if (d->panic != NULL) {
 			/* Its call is still running below us: p began inside it.
 			 * The panic or Goexit that started it is over. */
-			if (d->panic != NULL)
-				d->panic->aborted = true;
+			d->panic->aborted = true;
 			gp->_defer = d->link;
 			freedefer(gp, d);
 			continue;
 		}
-		d->started = true;
 		d->panic = p;
 		struct callframe *frame = d->frame;
 		run_deferred(gp, d, p);

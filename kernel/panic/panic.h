@@ -38,8 +38,9 @@ struct _defer {
 	void (*fn)(void *);
 	void *arg;
 	struct callframe *frame;   /* the frame it was deferred in */
-	struct _panic *panic;      /* the panic or Goexit that started it */
-	bool started;              /* its call is running (started by a panic) */
+	struct _panic *panic;      /* the panic or Goexit that started its
+	                              call, which is still running; NULL
+	                              while the record is only pending */
 	struct _defer *link;       /* next older record */
 };
 

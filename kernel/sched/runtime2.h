@@ -113,6 +113,11 @@ struct p {
 	uint32_t status;        /* enum pstatus; written under sched.lock with
 	                           p_setstatus, read racily too (sched.h) */
 	struct m *m;            /* M holding this P, or NULL */
+	struct _defer *deferpool; /* per-P cache of deferred-call records
+	                           (kernel/panic/defer.c; near the top for
+	                           short offsets); owner P, interrupts masked */
+	long ndeferpool;        /* records in deferpool (a full word: no
+	                           sign extension on the fast path) */
 	uint32_t schedtick;     /* incremented on every schedule(); owner P */
 	struct runq runq;       /* lock-free local run queue + runnext (runq.h) */
 	uint64_t slice_end;     /* tick at which the current slice ends (shared by
@@ -121,9 +126,6 @@ struct p {
 	struct g *gfree;        /* free G cache (dead Gs with stacks); owner P */
 	int ngfree;
 	struct timers timers;   /* this P's timer heap (kernel/time) */
-	struct _defer *deferpool; /* per-P cache of deferred-call records
-	                           (kernel/panic/defer.c); owner P */
-	int32_t ndeferpool;
 	void *sudogcache[16];   /* per-P sudog cache (kernel/chan) */
 	int nsudogcache;
 	uint64_t goroutines_run;/* statistics for the demo: Gs started here */
