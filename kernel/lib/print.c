@@ -61,11 +61,11 @@ bool fatal_enter(void)
 		arch_wfi();
 }
 
-_Noreturn void fatal_report_tail(uintptr_t pc, uintptr_t fp, struct trapframe *tf, bool go_header)
+_Noreturn void fatal_report_tail(uintptr_t pc, uintptr_t fp, struct trapframe *tf, bool panicking)
 {
 	struct g *gp = getm()->curg;
 	printk("\n");
-	if (gp != NULL && !gp->is_g0 && go_header)
+	if (gp != NULL && !gp->is_g0 && panicking)
 		printk("goroutine %llu [running]:\n", (unsigned long long)gp->goid);
 	else if (gp != NULL && !gp->is_g0)
 		printk("goroutine %llu [running, cpu %d]:\n",
@@ -77,7 +77,8 @@ _Noreturn void fatal_report_tail(uintptr_t pc, uintptr_t fp, struct trapframe *t
 		traceback_trap(tf, lo, hi);
 	else
 		traceback(pc, fp, lo, hi);
-	sched_dump_goroutines(gp);
+	if (!panicking)                 /* Go's GOTRACEBACK=single for panics */
+		sched_dump_goroutines(gp);
 	arch_poweroff(2);
 }
 

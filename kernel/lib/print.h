@@ -33,12 +33,14 @@ _Noreturn void fatal_trap(struct trapframe *tf, const char *cause,
 /* The fatal path's two halves, for the unrecovered-panic report:
  * fatal_enter makes this CPU the one that reports (others stop) and
  * returns false if it already was (a fault inside the fatal path);
- * fatal_report_tail prints the goroutine line ("goroutine N [running]:"
- * with go_header, else with the CPU), the traceback from pc/fp (or tf),
- * the other goroutines, and powers off with status 2. */
+ * fatal_report_tail prints the goroutine line, the traceback from pc/fp
+ * (or tf) and powers off with status 2. For a fatal error it names the
+ * CPU and lists every other goroutine too; for a panic (panicking) it
+ * prints Go's "goroutine N [running]:" and only that goroutine, as Go's
+ * default GOTRACEBACK=single does. */
 bool fatal_enter(void);
 _Noreturn void fatal_report_tail(uintptr_t pc, uintptr_t fp, struct trapframe *tf,
-                                 bool go_header);
+                                 bool panicking);
 
 /* Print a frame-pointer traceback, symbolized: pc is a return address in
  * the frame whose frame pointer is fp; then every caller. */
