@@ -3,7 +3,7 @@
 // EXPECT: ^bench: [a-z0-9]+ timer_writes_per_switch_yield [0-9.]+ writes
 // EXPECT: ^bench: [a-z0-9]+ go_create_exit [0-9.]+ instructions
 // EXPECT: ^bench: [a-z0-9]+ sleep_overshoot_1ms [0-9.-]+ ns
-// EXPECT: ^bench: [a-z0-9]+ defer_call [0-9.]+ instructions baseline=call_frame
+// EXPECT: ^bench: [a-z0-9]+ defer_call [0-9.-]+ instructions baseline=call_frame
 /*
  * bench/sched - scheduler figures (issue: benchmark suite):
  *   raw_switch      baseline: one arch_switch between two stacks, the floor
