@@ -169,8 +169,11 @@ void arch_setg(struct m *m, struct g *g);
  * the return address - and returns 0. arch_longjmp(c) reloads them and
  * makes that arch_setjmp return a second time, with 1. c must belong to a
  * function activation that is still live on the calling goroutine's
- * stack (frames below it are simply abandoned). Same goroutine, same or
- * another CPU (the G may have migrated in between): no fence, no
+ * stack (frames below it are simply abandoned), or have been made by
+ * arch_context_init for a stack of the calling goroutine - then
+ * arch_longjmp starts entry(arg) on that stack, as arch_switch would (a
+ * goroutine's outermost frame, kernel/panic/defer.c). Same goroutine, same
+ * or another CPU (the G may have migrated in between): no fence, no
  * reservation duty (arch_switch and trap returns keep those). */
 __attribute__((returns_twice)) long arch_setjmp(struct context *c);
 _Noreturn void arch_longjmp(const struct context *c);

@@ -12,6 +12,9 @@
  *                   it that a recovery cut short - runs, newest first.
  *   Defer(fn, arg)  take a record from the P's cache, attach it to the
  *                   innermost frame, push it on g->_defer.
+ *   gp->base        the goroutine function's own frame (goroutine_body);
+ *                   it lives in the G, above the stack, so it is the
+ *                   outermost by address too.
  *
  * A deferred call is itself a frame in Go: a Defer inside it runs when it
  * returns, and recover() inside it works only if a panic called it. Here a
@@ -208,6 +211,37 @@ void deferreturn(struct g *gp, struct callframe *f)
 		 * inside f: the loop runs them next, as df's own return would. */
 		gp->frame = f;
 	}
+}
+
+/* The goroutine's function is a frame too, without a Call: the G keeps
+ * one (gp->base) whose saved context is made once, when the G is made,
+ * by arch_context_init rather than arch_setjmp - arch_longjmp to it
+ * starts base_resume on the empty stack (arch.h). The stack, the entry and
+ * the argument never change for a G, so a recycled G reuses it and go()
+ * pays no arch_setjmp. */
+static _Noreturn void base_resume(void *arg)
+{
+	struct g *gp = arg;
+	/* A record of the goroutine function's frame (or of a frame without
+	 * context inside it) recovered: the function "returns" here. */
+	deferreturn_call(gp, &gp->base);
+	goexit1();
+}
+
+void baseframe_init(struct g *gp)
+{
+	gp->base.link = NULL;
+	gp->base.panic = NULL;
+	gp->base.resumable = true;
+	arch_context_init(&gp->base.ctx, gp->stack_hi & ~(uintptr_t)15, base_resume, gp);
+}
+
+_Noreturn void goroutine_body(struct g *gp)
+{
+	gp->frame = &gp->base;
+	gp->fn(gp->arg);
+	deferreturn_call(gp, &gp->base);
+	goexit1();
 }
 
 void Call(void (*fn)(void *), void *arg)

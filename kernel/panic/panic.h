@@ -56,6 +56,10 @@ struct _panic {
 	const struct trapframe *sigtf; /* the fault's registers (on this stack) */
 };
 
+/* defer.c: a goroutine's function is its outermost frame, gp->base,
+ * prepared once by malg; goroutine_body (goentry) runs it. */
+void baseframe_init(struct g *gp);
+_Noreturn void goroutine_body(struct g *gp);
 /* defer.c */
 void deferreturn(struct g *gp, struct callframe *f);   /* run f's records */
 void freedefer(struct g *gp, struct _defer *d);

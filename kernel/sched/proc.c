@@ -431,14 +431,12 @@ _Noreturn void mstart(void)
 /* ---- creating and ending goroutines ---------------------------------- */
 
 /* A goroutine's function is a frame of its own (kernel/panic/defer.c):
- * its deferred calls run when it returns, and a Goexit or an unrecovered
- * panic never comes back here. */
+ * its deferred calls run when it returns, then the goroutine ends. */
 static _Noreturn void goentry(void *arg)
 {
 	struct g *gp = arg;
 	arch_irq_enable();
-	Call(gp->fn, gp->arg);
-	goexit1();
+	goroutine_body(gp);
 }
 
 static struct g *newproc1(void (*fn)(void *), void *arg, size_t stacksize, bool system)

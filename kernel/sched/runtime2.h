@@ -17,6 +17,7 @@
 #include "kernel/lib/spinlock.h"
 #include "kernel/sched/runq.h"
 #include "kernel/time/timer.h"
+#include "kernel/panic/panic.h"
 
 /* G status values, as in Go (a subset; no syscall state on bare metal). */
 enum gstatus {
@@ -56,9 +57,6 @@ extern const char *const waitReasonStrings[waitReasonCount];
 
 struct sudog;
 struct p;
-struct _defer;     /* kernel/panic/panic.h */
-struct _panic;
-struct callframe;
 
 struct g {
 	struct context ctx;     /* saved registers while not running; own M */
@@ -95,6 +93,8 @@ struct g {
 	                           stack fault (kernel/mm/stack.c); own G */
 	uint8_t tls[TLS_MAX];   /* saved picolibc TLS (errno) */
 	struct callframe *frame;/* innermost Call frame (kernel/panic); own G */
+	struct callframe base;  /* the goroutine function's frame, made once
+	                           per G by malg (kernel/panic/defer.c) */
 	struct _defer *_defer;  /* pending deferred calls, innermost first; own G */
 	struct _panic *_panic;  /* active panics and Goexit, newest first; own G */
 	uintptr_t sigaddr;      /* the fault sigpanic turns into a panic: its */

@@ -28,6 +28,8 @@
  *                 a call that recovers a panic raised in it: the rest of
  *                 the outer frame's calls still run, the frame returns
  *   nil_msg       panic(NULL) recovers as "panic called with nil argument"
+ *   base frame    a goroutine's function recovers its own panic: its other
+ *                 deferred calls run, the goroutine ends normally
  *   goexit        Goexit runs every pending deferred call of the goroutine,
  *                 recover() is NULL during Goexit, Goexit from a deferred
  *                 call, and a panic recovered during Goexit lets Goexit go on
@@ -272,6 +274,17 @@ static void goexit_recovered_panic_g(void *arg)
 	Goexit();
 }
 
+/* The goroutine's function is the frame that recovers: its remaining
+ * deferred calls run and the goroutine ends normally. */
+static void base_recover_g(void *arg)
+{
+	Defer(set_done, NULL);
+	Defer(mark, "z");
+	Defer(recoverer, "r");
+	T("p");
+	panic("in the goroutine's own frame");
+}
+
 /* ---- runtime errors -------------------------------------------------------- */
 
 static void expect_recovered(void (*fn)(void *), void *arg, const char *msg)
@@ -385,6 +398,9 @@ int main(void)
 	want("goexit from a deferred call", "bda");
 	run_g(goexit_recovered_panic_g, "goexit after a recovered panic");
 	want("goexit after a recovered panic", "pr!z");
+	run_g(base_recover_g, "recovery in a goroutine's function");
+	want("recovery in a goroutine's function", "pr!z");
+	CHECK(strcmp(recovered, "in the goroutine's own frame") == 0, "recovered %s", recovered);
 
 	runtime_errors();                   /* in main */
 	run_g(runtime_errors_g, "runtime errors in a goroutine");

@@ -22,6 +22,10 @@
 // EXPECT: ^panic: close of nil channel$
 // EXPECT: ^goroutine 1 \[running\]:$
 // REJECT: ^(PASS|returned|\[signal)
+// TEST: smp=1 status=0 timeout=30 bootargs="test=4"
+// EXPECT: ^recovered in main: fourth$
+// EXPECT: ^main's first deferred call ran$
+// REJECT: ^(panic:|returned)
 /*
  * panic_unrecovered - a panic nobody recovers prints as Go's does and
  * exits with status 2, after running every deferred call:
@@ -34,7 +38,9 @@
  *          "[signal ...]" line with the faulting address, the traceback
  *          through the faulting function; the goroutine's deferred call
  *          still ran first;
- *   test=3 a runtime panic from a channel (no signal line).
+ *   test=3 a runtime panic from a channel (no signal line);
+ *   test=4 the contrast: main recovers its own panic, so main returns
+ *          normally (status 0, as in Go) after its other deferred calls.
  */
 #include "tests/qemu/testing.h"
 
@@ -52,6 +58,12 @@ static void panicker(void *arg)
 static void say(void *s)
 {
 	printf("%s\n", (const char *)s);
+}
+
+static void recover_in_main(void *arg)
+{
+	const char *r = recover();
+	printf("recovered in main: %s\n", r ? r : "NULL");
 }
 
 static volatile int *volatile nilp;
@@ -88,6 +100,10 @@ int main(void)
 	case 3:
 		chan_close(NULL);
 		break;
+	case 4:
+		Defer(say, "main's first deferred call ran");
+		Defer(recover_in_main, NULL);
+		panic("fourth");
 	}
 	printf("returned\n");
 	return 0;
