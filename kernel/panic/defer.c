@@ -66,8 +66,9 @@ static inline __attribute__((always_inline)) void cache_unlock(void)
 	arch_irq_enable();
 }
 
-/* Defer's slow path: no record cached on this P, or no frame. Takes half
- * a cache from the central list, or allocates a record. */
+/* Defer's slow path: no record cached on this P. Takes half a cache from
+ * the central list, or allocates a record. (Defer on g0, which has no
+ * frame, is caught here, and on every Defer by debug builds.) */
 static __attribute__((noinline)) void defer_slow(void (*fn)(void *), void *arg)
 {
 	struct g *gp = getg();
@@ -132,9 +133,8 @@ static inline __attribute__((always_inline)) void freedefer_inline(struct _defer
 
 /* Cached records have panic == NULL, so Defer need not clear it: the
  * records deferreturn frees were never started, the panic loop's were. */
-void freedefer(struct g *gp, struct _defer *d)
+void freedefer(struct _defer *d)
 {
-	(void)gp;
 	d->panic = NULL;
 	freedefer_inline(d);
 }

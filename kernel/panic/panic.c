@@ -84,7 +84,7 @@ static void panic_loop(struct g *gp, struct _panic *p)
 			 * The panic or Goexit that started it is over. */
 			d->panic->aborted = true;
 			gp->_defer = d->link;
-			freedefer(gp, d);
+			freedefer(d);
 			continue;
 		}
 		d->panic = p;
@@ -93,7 +93,7 @@ static void panic_loop(struct g *gp, struct _panic *p)
 		if (gp->_defer != d)
 			throw("bad defer entry in panic");
 		gp->_defer = d->link;
-		freedefer(gp, d);
+		freedefer(d);
 		if (p->recovered)
 			recovery(gp, p, frame);
 	}

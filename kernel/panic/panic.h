@@ -62,7 +62,7 @@ void baseframe_init(struct g *gp);
 _Noreturn void goroutine_body(struct g *gp);
 /* defer.c */
 void deferreturn(struct g *gp, struct callframe *f);   /* run f's records */
-void freedefer(struct g *gp, struct _defer *d);
+void freedefer(struct _defer *d);                      /* to the P's cache */
 
 /* panic.c: start a panic on gp (the running G). tf != NULL: a fault
  * (sigpanic.c), with gp->sigkind and gp->sigaddr. */
