@@ -27,6 +27,9 @@
  *   recover_in_nested_defer a deferred call run at a normal return defers
  *                 a call that recovers a panic raised in it: the rest of
  *                 the outer frame's calls still run, the frame returns
+ *   deferred_by_deferred the same one level down, inside a deferred call
+ *                 a panic runs: recover() is NULL there, the recovery
+ *                 returns into the panic's deferred call, the panic goes on
  *   nil_msg       panic(NULL) recovers as "panic called with nil argument"
  *   base frame    a goroutine's function recovers its own panic: its other
  *                 deferred calls run, the goroutine ends normally
@@ -220,6 +223,31 @@ static void recover_in_nested_defer(void *arg)
 	T("b");
 }
 
+/* A call deferred by a deferred call that a panic runs: recover() in it is
+ * NULL (a normal return runs it); a panic it raises and its own deferred
+ * call recovers makes it return normally into the first deferred call's
+ * return, whose other deferred call still runs; the first panic then goes
+ * on and is recovered outside. */
+static void x_fn(void *arg)
+{
+	CHECK(recover() == NULL, "recover() in a call deferred by a deferred call");
+	Defer(recoverer, "R");
+	T("x");
+	panic("P2");
+}
+static void d_fn(void *arg)
+{
+	Defer(mark, "d2");
+	Defer(x_fn, NULL);
+	T("d");
+}
+static void deferred_by_deferred(void *arg)
+{
+	Defer(recoverer, "o");
+	Defer(d_fn, NULL);
+	panic("P");
+}
+
 static void nil_msg(void *arg)
 {
 	Defer(recoverer, "r");
@@ -386,6 +414,9 @@ int main(void)
 	Call(recover_in_nested_defer, NULL);
 	want("recover_in_nested_defer", "bapr!z");
 	CHECK(strcmp(recovered, "late") == 0, "recovered %s", recovered);
+	Call(deferred_by_deferred, NULL);
+	want("deferred_by_deferred", "dxR!d2o!");
+	CHECK(strcmp(recovered, "P") == 0, "recovered %s", recovered);
 	Call(nil_msg, NULL);
 	want("nil_msg", "r!");
 	CHECK(strcmp(recovered, "panic called with nil argument") == 0, "panic(NULL): %s", recovered);
