@@ -175,6 +175,23 @@ void arch_context_init(struct context *c, uintptr_t stack_top,
  * Called by the scheduler on the switching CPU with interrupts masked.
  * Inline, in arch_impl.h: static inline void arch_setg(struct m *, struct g *); */
 
+/* ---- saved frames for panics (setjmp/longjmp) -------------------------- */
+
+/* A panic unwinds C frames by jumping back to the Call frame that
+ * recovers (kernel/panic, docs/panic.md). arch_setjmp saves into *c what
+ * arch_switch saves - the callee-saved integer and FP registers, sp and
+ * the return address - and returns 0. arch_longjmp(c) reloads them and
+ * makes that arch_setjmp return a second time, with 1. c must belong to a
+ * function activation that is still live on the calling goroutine's
+ * stack (frames below it are simply abandoned), or have been made by
+ * arch_context_init for a stack of the calling goroutine - then
+ * arch_longjmp starts entry(arg) on that stack, as arch_switch would (a
+ * goroutine's outermost frame, kernel/panic/defer.c). Same goroutine, same
+ * or another CPU (the G may have migrated in between): no fence, no
+ * reservation duty (arch_switch and trap returns keep those). */
+__attribute__((returns_twice)) long arch_setjmp(struct context *c);
+_Noreturn void arch_longjmp(const struct context *c);
+
 /* ---- traps ------------------------------------------------------------ */
 
 /* Async preemption, the mechanism (the decision - is the goroutine at a
@@ -194,6 +211,32 @@ void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy);
  * [asyncPreempt, asyncPreempt + asyncPreempt_len) is already on its way. */
 void asyncPreempt(void);
 extern const uint64_t asyncPreempt_len;
+
+/* What a synchronous fault was, for the portable policy that turns a
+ * goroutine's bad memory access into a panic (kernel/panic/sigpanic.c):
+ * ARCH_FAULT_MEMORY - a translation, permission or access fault on a data
+ *                     access or an instruction fetch (nil or wild pointer);
+ * ARCH_FAULT_MISALIGNED - an access the CPU refused for its alignment;
+ * ARCH_FAULT_OTHER  - everything else (illegal instruction, breakpoint,
+ *                     interrupts, external aborts). Reads *tf only. */
+enum arch_fault { ARCH_FAULT_OTHER, ARCH_FAULT_MEMORY, ARCH_FAULT_MISALIGNED };
+enum arch_fault arch_fault_kind(const struct trapframe *tf);
+
+/* Did the trapped context run on the goroutine side (not a trap handler)
+ * with interrupts enabled? Reads *tf only. */
+bool arch_tf_irqs_on(const struct trapframe *tf);
+
+/* Make the trap return call fn(copy) on the trapped goroutine's stack, as
+ * if the trapped instruction had called it: copy the whole trap frame *tf
+ * to copy (16-byte aligned, below the trapped sp, on mapped pages; the
+ * portable side chose it), then redirect *tf: pc = fn, first argument =
+ * copy, sp = copy, the return-address register = the trapped pc, every
+ * other register as trapped, same privilege mode, interrupts on. fn must
+ * never return; the copy lets it print a traceback from the trapped
+ * instruction (traceback_trap). Plain stores, no fence: the same
+ * goroutine reads the copy back, on this CPU or - after the scheduler's
+ * hand-over, which orders it - on another. */
+void arch_inject_call(struct trapframe *tf, void (*fn)(struct trapframe *), uintptr_t copy);
 
 /* Print every register of *tf, one line each group, via printk. */
 void arch_dump_regs(const struct trapframe *tf);

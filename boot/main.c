@@ -54,9 +54,19 @@ static void boot_cpu_first(struct bootinfo *bi, uint64_t hwid)
 	}
 }
 
+/* main is a frame of its own (kernel/panic/defer.c): its deferred calls
+ * run before the exit. If one of them recovers a panic, main "returns"
+ * normally: status 0, as in Go. A Goexit in main never comes back. */
+static void call_main(void *status)
+{
+	*(int *)status = main();
+}
+
 static void main_goroutine(void *arg)
 {
-	Exit(main());
+	int status = 0;
+	Call(call_main, &status);
+	Exit(status);
 }
 
 static void print_banner(const struct bootinfo *bi)

@@ -31,7 +31,10 @@ uint64_t go(void (*fn)(void *arg), void *arg);
 uint64_t go_stack(void (*fn)(void *arg), void *arg, size_t stack_bytes);
 
 void Gosched(void);                 /* runtime.Gosched: yield the CPU */
-_Noreturn void Goexit(void);        /* runtime.Goexit: end this goroutine */
+/* runtime.Goexit: run every pending deferred call of this goroutine, then
+ * end it. From main, the other goroutines go on; when none is left, that
+ * is Go's fatal "no goroutines (main called runtime.Goexit) - deadlock!". */
+_Noreturn void Goexit(void);
 uint64_t Goid(void);                /* this goroutine's id (1 = main) */
 int NumGoroutine(void);             /* runtime.NumGoroutine */
 int NumCPU(void);                   /* runtime.NumCPU: CPUs online */
@@ -55,8 +58,33 @@ void Sleep(int64_t ns);             /* time.Sleep: never wakes early */
 /* os.Exit: power off with this status (0 = success). */
 _Noreturn void Exit(int status);
 
-/* panic(msg): "panic: msg", traceback, exit status 2 (no recover yet). */
+/* ---- defer, panic, recover (docs/panic.md) ----------------------------- */
+
+/* Run fn(arg) as one Go function call: calls deferred inside it run, last
+ * deferred first, when it returns, when a panic unwinds through it, or when
+ * the goroutine calls Goexit. If one of them recovers a panic, Call returns
+ * normally. A goroutine's function and main are frames of their own. */
+void Call(void (*fn)(void *arg), void *arg);
+/* defer fn(arg): attach to the innermost frame of this goroutine. */
+void Defer(void (*fn)(void *arg), void *arg);
+/* panic(msg): unwind, running deferred calls. Recoverable. Unrecovered, it
+ * prints "panic: msg" (with the panics it interrupted) and the goroutine's
+ * traceback, and exits with status 2. panic(NULL) panics with "panic called
+ * with nil argument". msg must stay valid until the panic is over. */
 _Noreturn void panic(const char *msg);
+/* In a deferred call run by a panic: stop the panic and return its message.
+ * Otherwise (no panic, or during Goexit): NULL. It must be called from the
+ * deferred function or a plain C function it calls - not inside a Call it
+ * makes (that is a new frame, as a new function is in Go). */
+const char *recover(void);
+/* Runtime errors are panics with Go's messages, recoverable like any
+ * other: "runtime error: invalid memory address or nil pointer dereference"
+ * (a goroutine's bad load, store or jump), "runtime error: misaligned
+ * memory access" (where the CPU traps it), "send on closed channel",
+ * "close of closed channel", "close of nil channel", "sync: negative
+ * WaitGroup counter". Fatal errors are not: a fault inside the runtime or
+ * while it holds a lock, stack overflow, out of memory, deadlock, "sync:
+ * unlock of unlocked mutex", a double free. */
 
 /* The integer boot flag `test=N` (see docs/bootargs.md), for test programs. */
 int64_t BootFlagTest(void);
@@ -186,9 +214,9 @@ void KeepAlive(const void *p);
  * channel (or straight into a blocked receiver's variable); chan_recv copies
  * them out. A NULL chan_t * is Go's nil channel: it blocks forever.
  *
- * Panics are Go's: send on a closed channel, close of a closed or nil
- * channel, a negative WaitGroup counter, unlock of an unlocked mutex. With
- * no recover yet, each prints Go's message and exits with status 2.
+ * Panics are Go's, and recoverable (see recover above): send on a closed
+ * channel, close of a closed or nil channel, a negative WaitGroup counter.
+ * Unlock of an unlocked mutex is a fatal error, as in Go.
  *
  * Zero values are ready to use, as in Go: `Mutex mu = {0};`,
  * `WaitGroup wg = {0};` and so on need no init call (Cond needs its L).

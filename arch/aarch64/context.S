@@ -97,3 +97,53 @@ context_start:
 	blr	x19
 	brk	#0x100                 /* entry returned */
 	.size	context_start, . - context_start
+
+/*
+ * arch_setjmp / arch_longjmp (arch.h): the unwinding of a panic. The same
+ * registers as arch_switch - x19-x28, fp, lr, sp, d8-d15 - saved into a
+ * struct context that lives in a Call frame on the goroutine's own stack.
+ * Register contract:
+ *   arch_setjmp(x0 = c):  stores them; x0 = 0; ret.
+ *   arch_longjmp(x0 = c): loads them back; x0 = 1; ret - so the earlier
+ *                         arch_setjmp returns again, to its own caller.
+ * Same goroutine only: no clrex needed, no fence.
+ */
+	.globl	arch_setjmp
+	.type	arch_setjmp, %function
+	.balign	16
+arch_setjmp:
+	stp	x19, x20, [x0, #CTX_X19 + 0]
+	stp	x21, x22, [x0, #CTX_X19 + 16]
+	stp	x23, x24, [x0, #CTX_X19 + 32]
+	stp	x25, x26, [x0, #CTX_X19 + 48]
+	stp	x27, x28, [x0, #CTX_X19 + 64]
+	stp	x29, x30, [x0, #CTX_FP]
+	mov	x9, sp
+	str	x9, [x0, #CTX_SP]
+	stp	d8, d9, [x0, #CTX_D8 + 0]
+	stp	d10, d11, [x0, #CTX_D8 + 16]
+	stp	d12, d13, [x0, #CTX_D8 + 32]
+	stp	d14, d15, [x0, #CTX_D8 + 48]
+	mov	x0, #0
+	ret
+	.size	arch_setjmp, . - arch_setjmp
+
+	.globl	arch_longjmp
+	.type	arch_longjmp, %function
+	.balign	16
+arch_longjmp:
+	ldp	x19, x20, [x0, #CTX_X19 + 0]
+	ldp	x21, x22, [x0, #CTX_X19 + 16]
+	ldp	x23, x24, [x0, #CTX_X19 + 32]
+	ldp	x25, x26, [x0, #CTX_X19 + 48]
+	ldp	x27, x28, [x0, #CTX_X19 + 64]
+	ldp	x29, x30, [x0, #CTX_FP]
+	ldr	x9, [x0, #CTX_SP]
+	mov	sp, x9
+	ldp	d8, d9, [x0, #CTX_D8 + 0]
+	ldp	d10, d11, [x0, #CTX_D8 + 16]
+	ldp	d12, d13, [x0, #CTX_D8 + 32]
+	ldp	d14, d15, [x0, #CTX_D8 + 48]
+	mov	x0, #1
+	ret
+	.size	arch_longjmp, . - arch_longjmp

@@ -3,6 +3,8 @@
  *
  * Layout: 4 KiB granule, 39-bit virtual addresses (T0SZ = 25), so a walk
  * starts at level 1 (512 x 1 GiB). One set of tables serves every CPU.
+ *   - [0, 4 KiB) unmapped, so that a nil-pointer dereference faults (and
+ *     becomes a panic, kernel/panic/sigpanic.c), as on riscv.
  *   - Identity map below the top of RAM (at least 4 GiB, so MMIO above a
  *     small RAM is covered too, and never into the stack window): RAM
  *     ranges from bootinfo as Normal write-back, inner shareable; the rest
@@ -82,11 +84,15 @@ static void fill(uint64_t *table, int shift, uint64_t base)
 		uint64_t va = base + (uint64_t)i * size;
 		if (va >= map_limit)
 			break;
+		if (va == 0 && shift == L3_SHIFT) {
+			table[i] = 0;           /* the nil page: never mapped */
+			continue;
+		}
 		int c = ram_cover(va, va + size);
 		uint64_t leaf = shift == L3_SHIFT ? PTE_PAGE : PTE_BLOCK;
 		if (c == 2 && shift == L3_SHIFT)
 			c = ram_cover(va, va + 1);   /* a range ends inside the page */
-		if (c == 2) {
+		if (c == 2 || va == 0) {        /* va 0: split down to the nil page */
 			uint64_t *sub = pool_page();
 			fill(sub, shift - 9, va);
 			table[i] = (uintptr_t)sub | PTE_TABLE;

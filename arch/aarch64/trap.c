@@ -261,3 +261,39 @@ void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy)
 	/* eret: to EL1t, IRQs on. */
 	tf->spsr = (tf->spsr & ~(uint64_t)PSR_I & ~(uint64_t)PSR_MODE_MASK) | PSR_MODE_EL1T;
 }
+
+/* ---- faults that become panics (kernel/panic/sigpanic.c decides) -------- */
+
+enum arch_fault arch_fault_kind(const struct trapframe *tf)
+{
+	unsigned ec = (unsigned)(tf->esr >> 26) & 0x3f, fsc = tf->esr & 0x3f;
+	switch (ec) {
+	case 0x20: case 0x21:            /* instruction abort */
+	case 0x24: case 0x25:            /* data abort */
+		if (fsc == 0x21)
+			return ARCH_FAULT_MISALIGNED;
+		/* address size, translation, access flag, permission */
+		return (fsc & 0x30) == 0 ? ARCH_FAULT_MEMORY : ARCH_FAULT_OTHER;
+	case 0x22:                       /* PC alignment */
+		return ARCH_FAULT_MISALIGNED;
+	default:
+		return ARCH_FAULT_OTHER;
+	}
+}
+
+/* EL1t (a goroutine or g0 on SP_EL0, not a trap handler) with IRQs on. */
+bool arch_tf_irqs_on(const struct trapframe *tf)
+{
+	return (tf->spsr & PSR_MODE_MASK) == PSR_MODE_EL1T && !(tf->spsr & PSR_I);
+}
+
+void arch_inject_call(struct trapframe *tf, void (*fn)(struct trapframe *), uintptr_t copy)
+{
+	memcpy((void *)copy, tf, sizeof(struct trapframe));
+	tf->x[30] = tf->elr;             /* lr: "called" by the trapped pc */
+	tf->x[0] = copy;
+	tf->sp = copy;
+	tf->elr = (uintptr_t)fn;
+	/* eret: to EL1t, IRQs on. */
+	tf->spsr = (tf->spsr & ~(uint64_t)PSR_I & ~(uint64_t)PSR_MODE_MASK) | PSR_MODE_EL1T;
+}

@@ -185,3 +185,35 @@ void arch_dump_regs(const struct trapframe *tf)
 		       fname[i + 3], (unsigned long)tf->f[i + 3]);
 	printk("fcsr %016lx\n", (unsigned long)tf->fcsr);
 }
+
+/* ---- faults that become panics (kernel/panic/sigpanic.c decides) -------- */
+
+enum arch_fault arch_fault_kind(const struct trapframe *tf)
+{
+	switch (tf->scause) {
+	case 1: case 5: case 7:          /* access faults (PMP, bus) */
+	case EXC_INST_PAGE_FAULT: case EXC_LOAD_PAGE_FAULT: case EXC_STORE_PAGE_FAULT:
+		return ARCH_FAULT_MEMORY;
+	case 0: case 4: case 6:          /* instruction, load, store/AMO misaligned */
+		return ARCH_FAULT_MISALIGNED;
+	default:
+		return ARCH_FAULT_OTHER;
+	}
+}
+
+/* S-mode (SPP) with interrupts on before the trap (SPIE). */
+bool arch_tf_irqs_on(const struct trapframe *tf)
+{
+	return (tf->sstatus & SSTATUS_SPP) && (tf->sstatus & SSTATUS_SPIE);
+}
+
+void arch_inject_call(struct trapframe *tf, void (*fn)(struct trapframe *), uintptr_t copy)
+{
+	memcpy((void *)copy, tf, sizeof *tf);
+	tf->x[1] = tf->sepc;             /* ra: "called" by the trapped pc */
+	tf->x[2] = copy;                 /* sp */
+	tf->x[10] = copy;                /* a0 */
+	tf->sepc = (uintptr_t)fn;
+	/* sret: back to S-mode, interrupts on. */
+	tf->sstatus |= SSTATUS_SPP | SSTATUS_SPIE;
+}

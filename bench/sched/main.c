@@ -3,6 +3,7 @@
 // EXPECT: ^bench: [a-z0-9]+ timer_writes_per_switch_yield [0-9.]+ writes
 // EXPECT: ^bench: [a-z0-9]+ go_create_exit [0-9.]+ instructions
 // EXPECT: ^bench: [a-z0-9]+ sleep_overshoot_1ms [0-9.-]+ ns
+// EXPECT: ^bench: [a-z0-9]+ defer_call [0-9.-]+ instructions baseline=call_frame
 /*
  * bench/sched - scheduler figures (issue: benchmark suite):
  *   raw_switch      baseline: one arch_switch between two stacks, the floor
@@ -15,7 +16,12 @@
  *                   reused from the free-G cache), per goroutine;
  *   sleep_overshoot Sleep(50 us) and Sleep(1 ms): how late, in virtual ns;
  *   preempt_path    instructions from a time-slice interrupt to the other
- *                   goroutine running (measured around a spinning hog).
+ *                   goroutine running (measured around a spinning hog);
+ *   call_frame      Call(fn) of an empty function: a frame that a panic can
+ *                   unwind to (arch_setjmp), per call (docs/panic.md);
+ *   defer_call      one Defer plus running it at the normal return: Call of
+ *                   a function that defers an empty call, minus call_frame
+ *                   (issue 14's target: <= 60 instructions).
  * The `TEST:` line lets `make test` smoke-run it (figures not asserted).
  */
 #include "bench/bench.h"
@@ -155,6 +161,22 @@ static double bench_preempt_path(void)
 	return pp_count ? (double)best : 0;
 }
 
+/* ---- call_frame, defer_call ------------------------------------------------ */
+
+static void empty_fn(void *arg) { (void)arg; }
+static void defers_one(void *arg) { Defer(empty_fn, arg); }
+
+/* Instructions per Call(fn, NULL). */
+static double bench_call(void (*fn)(void *))
+{
+	Call(fn, NULL);                 /* warm the P's record cache */
+	uint64_t t0 = bench_instret();
+	for (long i = 0; i < N; i++)
+		Call(fn, NULL);
+	uint64_t t = bench_instret() - t0 - bench_empty_loop(N);
+	return (double)t / N;
+}
+
 int main(void)
 {
 	GOMAXPROCS(1);
@@ -168,5 +190,8 @@ int main(void)
 	bench_report("sleep_overshoot_50us", bench_sleep(50 * Microsecond), "ns", NULL, 0);
 	bench_report("sleep_overshoot_1ms", bench_sleep(Millisecond), "ns", NULL, 0);
 	bench_report("preempt_path", bench_preempt_path(), "instructions", "raw_switch", raw);
+	double frame = bench_call(empty_fn);
+	bench_report("call_frame", frame, "instructions", NULL, 0);
+	bench_report("defer_call", bench_call(defers_one) - frame, "instructions", "call_frame", frame);
 	return 0;
 }

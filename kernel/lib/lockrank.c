@@ -26,6 +26,7 @@ static const struct {
 	[LOCKRANK_NOTIFYLIST] = { "notifyList", false },
 	[LOCKRANK_HCHAN]      = { "hchan", true },
 	[LOCKRANK_SUDOG]      = { "sudog", false },
+	[LOCKRANK_DEFERPOOL]  = { "deferpool", false },
 	[LOCKRANK_SCHED]      = { "sched", false },
 	[LOCKRANK_GFREE]      = { "gFree", false },
 	[LOCKRANK_ALLG]       = { "allg", false },

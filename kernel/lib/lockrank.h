@@ -34,6 +34,7 @@ enum lockrank {
 	LOCKRANK_NOTIFYLIST,    /* Cond's ticket list */
 	LOCKRANK_HCHAN,         /* channels; several, in address order (select) */
 	LOCKRANK_SUDOG,         /* the central sudog cache */
+	LOCKRANK_DEFERPOOL,     /* the central cache of deferred-call records */
 	LOCKRANK_SCHED,         /* sched.lock: idle Ps and Ms, global run queue */
 	LOCKRANK_GFREE,         /* sched.gflock: the global free-G list */
 	LOCKRANK_ALLG,          /* sched.allglock: every G ever made */

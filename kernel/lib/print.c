@@ -5,7 +5,8 @@
  * console in one call, so concurrent lines never interleave. throw prints
  * Go's "fatal error:" report: the message, the CPU and goroutine, a
  * symbolized traceback and every goroutine's state, then powers off with a
- * failure status. A second fatal error on another CPU while one is being
+ * failure status. An unrecovered panic (kernel/panic/panic.c) prints its
+ * own head and reuses the rest. A second fatal error on another CPU while one is being
  * reported just waits for the power-off; a fatal error inside the fatal
  * path prints one line and powers off at once.
  */
@@ -42,9 +43,7 @@ int printk(const char *fmt, ...)
 
 static uint32_t fatal_cpu = ~0u;  /* atomic: the CPU reporting a fatal error */
 
-/* Become the one CPU that reports; others stop here. Returns false if this
- * CPU is already reporting (a fault inside the fatal path). */
-static bool fatal_enter(void)
+bool fatal_enter(void)
 {
 	arch_irq_disable();
 	lockrank_off();                 /* the report may take any lock */
@@ -62,11 +61,13 @@ static bool fatal_enter(void)
 		arch_wfi();
 }
 
-static void fatal_report_tail(uintptr_t pc, uintptr_t fp, struct trapframe *tf)
+_Noreturn void fatal_report_tail(uintptr_t pc, uintptr_t fp, struct trapframe *tf, bool panicking)
 {
 	struct g *gp = getm()->curg;
 	printk("\n");
-	if (gp != NULL && !gp->is_g0)
+	if (gp != NULL && !gp->is_g0 && panicking)
+		printk("goroutine %llu [running]:\n", (unsigned long long)gp->goid);
+	else if (gp != NULL && !gp->is_g0)
 		printk("goroutine %llu [running, cpu %d]:\n",
 		       (unsigned long long)gp->goid, getm()->id);
 	else
@@ -76,11 +77,12 @@ static void fatal_report_tail(uintptr_t pc, uintptr_t fp, struct trapframe *tf)
 		traceback_trap(tf, lo, hi);
 	else
 		traceback(pc, fp, lo, hi);
-	sched_dump_goroutines(gp);
+	if (!panicking)                 /* Go's GOTRACEBACK=single for panics */
+		sched_dump_goroutines(gp);
 	arch_poweroff(2);
 }
 
-/* Not inlined, so that its caller (throw, gopanic) is one frame up. */
+/* Not inlined, so that its caller (throw) is one frame up. */
 static __attribute__((noinline)) _Noreturn void die(const char *prefix, const char *fmt, va_list ap)
 {
 	bool first = fatal_enter();
@@ -89,12 +91,10 @@ static __attribute__((noinline)) _Noreturn void die(const char *prefix, const ch
 	printk("%s%s\n", prefix, msg);
 	if (!first)
 		arch_poweroff(2);
-	/* Start in throw/gopanic: die's return address, and the frame that
+	/* Start in throw: die's return address, and the frame that
 	 * address belongs to. */
 	uintptr_t pc, fp = arch_frame_next((uintptr_t)__builtin_frame_address(0), &pc);
-	fatal_report_tail(pc, fp, NULL);
-	for (;;)
-		;
+	fatal_report_tail(pc, fp, NULL, false);
 }
 
 _Noreturn void throw(const char *fmt, ...)
@@ -102,13 +102,6 @@ _Noreturn void throw(const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	die("fatal error: ", fmt, ap);
-}
-
-_Noreturn void gopanic(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	die("panic: ", fmt, ap);
 }
 
 _Noreturn void fatal_trap(struct trapframe *tf, const char *cause,
@@ -133,7 +126,5 @@ _Noreturn void fatal_trap(struct trapframe *tf, const char *cause,
 	       (unsigned long long)m->hwid,
 	       gp ? (unsigned long long)gp->goid : 0ULL);
 	arch_dump_regs(tf);
-	fatal_report_tail(arch_tf_pc(tf), arch_tf_fp(tf), tf);
-	for (;;)
-		;
+	fatal_report_tail(arch_tf_pc(tf), arch_tf_fp(tf), tf, false);
 }

@@ -21,12 +21,26 @@ int vprintk(const char *fmt, va_list ap);
 /* fatal error: <formatted message>; traceback; goroutine list; power off. */
 _Noreturn void throw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Go's panic without recover: "panic: <message>" and the same report. */
-_Noreturn void gopanic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Go's panic(msg) raised by the runtime ("send on closed channel"): a
+ * recoverable panic (kernel/panic/panic.c; panic() in gort.h is the same).
+ * msg must outlive the panic: a string literal. */
+_Noreturn void gopanic(const char *msg);
 
 /* Like throw, for a trap: also prints the trap cause and registers. */
 _Noreturn void fatal_trap(struct trapframe *tf, const char *cause,
                           uintptr_t addr, bool addr_valid);
+
+/* The fatal path's two halves, for the unrecovered-panic report:
+ * fatal_enter makes this CPU the one that reports (others stop) and
+ * returns false if it already was (a fault inside the fatal path);
+ * fatal_report_tail prints the goroutine line, the traceback from pc/fp
+ * (or tf) and powers off with status 2. For a fatal error it names the
+ * CPU and lists every other goroutine too; for a panic (panicking) it
+ * prints Go's "goroutine N [running]:" and only that goroutine, as Go's
+ * default GOTRACEBACK=single does. */
+bool fatal_enter(void);
+_Noreturn void fatal_report_tail(uintptr_t pc, uintptr_t fp, struct trapframe *tf,
+                                 bool panicking);
 
 /* Print a frame-pointer traceback, symbolized: pc is a return address in
  * the frame whose frame pointer is fp; then every caller. */

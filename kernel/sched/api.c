@@ -71,11 +71,6 @@ _Noreturn void Exit(int status)
 	arch_poweroff(status);
 }
 
-_Noreturn void panic(const char *msg)
-{
-	gopanic("%s", msg);
-}
-
 int64_t BootFlagTest(void)
 {
 	return rtflags.test;

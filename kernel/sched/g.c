@@ -56,6 +56,7 @@ struct g *malg(size_t stacksize)
 	stack_setlimit(gp, stacksize);
 	gp->status = Gdead;
 	gp->sleeptimer.idx = -1;
+	baseframe_init(gp);
 	spin_lock(&sched.allglock);
 	gp->alllink = sched.allgs;
 	sched.allgs = gp;

@@ -176,8 +176,13 @@ void check_deadlock(void)
 	for (int i = 0; i < MAXCPU; i++)
 		if (!runq_empty(&allp[i].runq))
 			return;
-	if (__atomic_load_n(&sched.ngoroutines, __ATOMIC_SEQ_CST) == 0)
-		return;
+	if (__atomic_load_n(&sched.ngoroutines, __ATOMIC_SEQ_CST) == 0) {
+		/* relaxed: ordered by the load above (see goexit_finish) */
+		if (!__atomic_load_n(&sched.main_goexit, __ATOMIC_RELAXED))
+			return;
+		spin_unlock(&sched.lock);
+		throw("no goroutines (main called runtime.Goexit) - deadlock!");
+	}
 	spin_unlock(&sched.lock);
 	throw("all goroutines are asleep - deadlock!");
 }

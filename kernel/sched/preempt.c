@@ -31,6 +31,7 @@
 #include "kernel/mm/mheap.h"
 #include "kernel/lib/print.h"
 #include "kernel/trace/trace.h"
+#include "kernel/panic/panic.h"
 
 /* Stack that asyncPreempt, asyncPreempt2 and the scheduler call it makes
  * need below the frame copy: within the goroutine's limit, and mapped (the
@@ -210,7 +211,9 @@ void asyncPreempt2(void)
  * goroutine's stack slot below its mapped part but above its limit is
  * demand growth: map the pages and retry the instruction (kernel/mm/stack.c
  * explains why the locks this takes are safe here). Below the limit it is
- * Go's stack overflow report; everything else is an unexpected fault. */
+ * Go's stack overflow report. A bad access of a goroutine that the runtime
+ * can unwind becomes a panic (kernel/panic/sigpanic.c); everything else is
+ * an unexpected fault. */
 void trap_fault(struct trapframe *tf, const char *cause, uintptr_t addr, bool addr_valid)
 {
 	struct m *m = getm();
@@ -231,5 +234,7 @@ void trap_fault(struct trapframe *tf, const char *cause, uintptr_t addr, bool ad
 		       (unsigned long)gp->stack_lo, (unsigned long)gp->stack_hi);
 		fatal_trap(tf, "stack overflow", addr, addr_valid);
 	}
+	if (fault_to_panic(tf, addr, addr_valid))
+		return;                 /* the goroutine panics on return */
 	fatal_trap(tf, cause, addr, addr_valid);
 }

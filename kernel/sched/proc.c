@@ -99,6 +99,7 @@ void sched_init(int n, int nprocs)
 	spin_lock_init(&sched.lock, LOCKRANK_SCHED);
 	spin_lock_init(&sched.gflock, LOCKRANK_GFREE);
 	spin_lock_init(&sched.allglock, LOCKRANK_ALLG);
+	spin_lock_init(&sched.deferlock, LOCKRANK_DEFERPOOL);
 	if (tls_size > TLS_MAX)
 		throw("runtime: picolibc TLS (%zu bytes) exceeds TLS_MAX", tls_size);
 	sched.slice_ns = rtflags.slice * Millisecond;
@@ -464,12 +465,13 @@ _Noreturn void mstart(void)
 
 /* ---- creating and ending goroutines ---------------------------------- */
 
+/* A goroutine's function is a frame of its own (kernel/panic/defer.c):
+ * its deferred calls run when it returns, then the goroutine ends. */
 static _Noreturn void goentry(void *arg)
 {
 	struct g *gp = arg;
 	arch_irq_enable();
-	gp->fn(gp->arg);
-	Goexit();
+	goroutine_body(gp);
 }
 
 static struct g *newproc1(void (*fn)(void *), void *arg, size_t stacksize, bool system,
@@ -524,6 +526,9 @@ static void goexit0(struct g *gp)
 	if (gp->linelen)                 /* an unterminated last line */
 		printk("%.*s\n", (int)gp->linelen, gp->linebuf);
 	traceGoStop(gp, StopExit);
+	if (gp->_defer != NULL || gp->_panic != NULL)
+		throw("goexit: deferred calls or panics left");
+	gp->frame = NULL;
 	casgstatus(gp, Grunning, Gdead);
 	gp->m = NULL;
 	gp->fn = NULL;
@@ -534,11 +539,13 @@ static void goexit0(struct g *gp)
 	gfput(m->p, gp);
 }
 
-_Noreturn void Goexit(void)
+/* The end of a goroutine whose deferred calls have all run (goentry,
+ * Goexit in kernel/panic/panic.c). */
+_Noreturn void goexit1(void)
 {
-	lockrank_assert_none("Goexit");
+	lockrank_assert_none("goexit");
 	mcall(goexit0);
-	throw("Goexit: dead goroutine resumed");
+	throw("goexit: dead goroutine resumed");
 }
 
 /* ---- yielding, parking, readying ------------------------------------- */

@@ -17,6 +17,7 @@
 #include "kernel/lib/spinlock.h"
 #include "kernel/sched/runq.h"
 #include "kernel/time/timer.h"
+#include "kernel/panic/panic.h"
 
 /* G status values, as in Go (a subset). Go's _Gsyscall has no counterpart
  * (no system calls; device waits park in Gwaiting), nor _Gcopystack (stacks
@@ -99,6 +100,14 @@ struct g {
 	                           stack fault (kernel/mm/stack.c); own G */
 	uint8_t tls[TLS_MAX] __attribute__((aligned(8))); /* saved picolibc TLS
 	                           (errno); copied by words (tls_copy) */
+	struct callframe *frame;/* innermost Call frame (kernel/panic); own G */
+	struct callframe base;  /* the goroutine function's frame, made once
+	                           per G by malg (kernel/panic/defer.c) */
+	struct _defer *_defer;  /* pending deferred calls, innermost first; own G */
+	struct _panic *_panic;  /* active panics and Goexit, newest first; own G */
+	uintptr_t sigaddr;      /* the fault sigpanic turns into a panic: its */
+	uint8_t sigkind;        /* address and enum arch_fault; set by the trap
+	                           handler, read by sigpanic; own G */
 	uint16_t linelen;       /* bytes in linebuf */
 	char linebuf[LINEBUF_SIZE]; /* console line buffer: lines never interleave */
 };
@@ -112,6 +121,11 @@ struct p {
 	uint32_t status;        /* enum pstatus; written under sched.lock with
 	                           p_setstatus, read racily too (sched.h) */
 	struct m *m;            /* M holding this P, or NULL */
+	struct _defer *deferpool; /* per-P cache of deferred-call records
+	                           (kernel/panic/defer.c; near the top for
+	                           short offsets); owner P, interrupts masked */
+	long ndeferpool;        /* records in deferpool (a full word: no
+	                           sign extension on the fast path) */
 	uint32_t schedtick;     /* incremented on every schedule(); owner P */
 	struct runq runq;       /* lock-free local run queue + runnext (runq.h) */
 	uint64_t slice_end;     /* tick at which the current slice ends (shared by
@@ -190,6 +204,10 @@ struct schedt {
 	                                      atomic, written under sched.lock */
 	int32_t stopwait;                  /* Ps still to stop; atomic */
 	uint64_t stopped;                  /* Ps stopped by the STW; sched.lock */
+	/* deferred-call records (kernel/panic/defer.c) */
+	spinlock_t deferlock;
+	struct _defer *deferpool;          /* central cache; deferlock */
+	bool main_goexit;                  /* main called Goexit; atomic */
 };
 
 extern struct schedt sched;

@@ -22,6 +22,7 @@ struct g *newproc_at(void (*fn)(void *), void *arg, size_t stacksize, uintptr_t 
 /* A runtime goroutine (finalizers, sweeper): never counted as a user
  * goroutine for deadlock detection, left out of goroutine dumps. */
 struct g *newproc_system(void (*fn)(void *), void *arg);
+_Noreturn void goexit1(void);          /* end the running G (no defers left) */
 void mcall(void (*fn)(struct g *));
 /* Park the running G. On g0, after the G's state is saved, unlockf(gp,
  * lock) runs; if it returns false the G keeps running. */
