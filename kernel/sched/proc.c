@@ -550,7 +550,10 @@ _Noreturn void goexit1(void)
 
 /* ---- yielding, parking, readying ------------------------------------- */
 
-/* gp goes to the back of the global queue (Go's goschedImpl). */
+/* gp goes to the back of the global queue (Go's goschedImpl), and an idle
+ * P is woken for it, as Go does: without that, a CPU that went idle while
+ * this one's goroutines were only being preempted and requeued here slept
+ * on (trace_sched saw 4 call-free goroutines share one CPU of two for 20 s). */
 static void goschedImpl(struct g *gp)
 {
 	casgstatus(gp, Grunning, Grunnable);
@@ -558,6 +561,7 @@ static void goschedImpl(struct g *gp)
 	spin_lock(&sched.lock);
 	globrunqput(gp);
 	spin_unlock(&sched.lock);
+	wakep();
 }
 
 static void gosched_m(struct g *gp)
