@@ -239,7 +239,7 @@ void mcall(void (*fn)(struct g *))
  * as Go's inheritTime: two goroutines handing the CPU back and forth, or a
  * goroutine readying itself (a GC() caller after each cycle), cannot keep
  * the rest of the run queue waiting past one slice. */
-static _Noreturn void execute(struct m *m, struct g *gp, bool inherit)
+static _Noreturn void execute(struct m *m, struct g *gp, bool inherit, uint64_t now)
 {
 	struct p *pp = m->p;
 	casgstatus(gp, Grunnable, Grunning);
@@ -250,7 +250,6 @@ static _Noreturn void execute(struct m *m, struct g *gp, bool inherit)
 	tls_copy(m->tls, gp->tls);
 	if (arch_irq_enabled())         /* found beyond the fast path */
 		arch_irq_disable();
-	uint64_t now = arch_ticks();
 	if (!inherit || pp->slice_end <= now)
 		pp->slice_end = now + sched.slice_ticks;
 	m->slice_end = pp->slice_end;
@@ -323,7 +322,7 @@ static bool any_runq_work(void)
 	return false;
 }
 
-static struct g *findrunnable(struct m *m, bool *inherit)
+static struct g *findrunnable(struct m *m, bool *inherit, uint64_t *ticks)
 {
 	/* Where this M's g0 stack is in use while it has no P: a collection
 	 * scans it from here up (nothing above changes until the M runs a
@@ -361,7 +360,9 @@ static struct g *findrunnable(struct m *m, bool *inherit)
 		}
 		struct p *pp = m->p;
 		struct g *gp = NULL;
-		int64_t now = nanotime();
+		/* One time read per switch: execute starts the slice from it */
+		*ticks = arch_ticks();
+		int64_t now = ticks_to_nanotime(*ticks);
 		*inherit = false;
 		if (pp->schedtick % 61 == 0 &&
 		    __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) > 0) {
@@ -451,8 +452,9 @@ static _Noreturn void schedule(void)
 {
 	struct m *m = getm();
 	bool inherit;
-	struct g *gp = findrunnable(m, &inherit);
-	execute(m, gp, inherit);
+	uint64_t now;
+	struct g *gp = findrunnable(m, &inherit, &now);
+	execute(m, gp, inherit, now);
 }
 
 _Noreturn void mstart(void)
