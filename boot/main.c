@@ -24,6 +24,7 @@
 #include "kernel/sync/sema.h"
 #include "kernel/gc/gc.h"
 #include "drivers/console/console.h"
+#include "kernel/io/io.h"
 
 extern int main(void);
 
@@ -134,8 +135,10 @@ _Noreturn void kmain(uint64_t hwid, const void *dtb)
 	if (rtflags.schedtrace > 0)
 		schedtrace_start(rtflags.schedtrace);
 	gc_init();
+	console_input_init();              /* device interrupts: every CPU is up */
 	newproc(main_goroutine, NULL, 0);  /* goroutine 1, as in Go */
 	gc_start_goroutines();             /* the collector's own goroutines */
+	sigquit_init();                    /* Ctrl-\ prints every goroutine */
 	mstart();
 }
 

@@ -58,6 +58,15 @@ _Noreturn void Exit(int status);
 /* panic(msg): "panic: msg", traceback, exit status 2 (no recover yet). */
 _Noreturn void panic(const char *msg);
 
+/* ---- devices (docs/devices.md) ----------------------------------------- */
+
+/* Read up to n bytes typed on the console into buf. Parks ("IO wait")
+ * until at least one byte has arrived; returns how many were read (n <= 0:
+ * 0 at once; -1 if the console has no receive interrupt). Concurrent
+ * readers take turns; each byte goes to one of them. Ctrl-\ is not input:
+ * it prints every goroutine, as SIGQUIT does to a Go program. */
+int Console_Read(void *buf, int n);
+
 /* The integer boot flag `test=N` (see docs/bootargs.md), for test programs. */
 int64_t BootFlagTest(void);
 

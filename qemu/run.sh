@@ -6,7 +6,9 @@
 # and the tail of its output shown), CPU (aarch64 -cpu, default cortex-a72),
 # (riscv64: only if set, e.g. rv64,sstc=off), MACHINE (extra -machine options, e.g. gic-version=3), QEMU_EXTRA (more
 # flags), LOG (also write the output there), DEBUG_GDB=1 (start halted with
-# a gdb server on :1234), ICOUNT=1 (count instructions exactly: benchmarks).
+# a gdb server on :1234), ICOUNT=1 (count instructions exactly: benchmarks),
+# INPUT (a file typed on the console: the serial port reads stdin) and
+# INPUT_AFTER (seconds of host time before it is typed; default 0).
 set -u
 img="$1"
 ARCH=${ARCH:-riscv64}; SMP=${SMP:-4}; MEM=${MEM:-256M}; BOOTARGS=${BOOTARGS:-}
@@ -33,7 +35,12 @@ fi
 
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
-timeout -k 2 "$TIMEOUT" "${cmd[@]}" < /dev/null 2>&1 | tee "$tmp"
+feed() {                # the console's input: nothing, or INPUT after a delay
+	[ -n "${INPUT:-}" ] || return 0
+	sleep "${INPUT_AFTER:-0}"
+	cat "$INPUT"
+}
+timeout -k 2 "$TIMEOUT" "${cmd[@]}" < <(feed) 2>&1 | tee "$tmp"
 rc=${PIPESTATUS[0]}
 [ -n "$LOG" ] && cp "$tmp" "$LOG"
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then

@@ -15,8 +15,12 @@
 #   make a timing assertion flaky; used by tests that assert latencies)
 #   // EXPECT: <extended regex that must match some output line>
 #   // REJECT: <extended regex that must match no output line>
-# Every TEST line runs at each listed smp; EXPECT/REJECT lines after a TEST
-# line apply to it (and those before the first TEST line to all of them).
+#   // INPUT: [after=SECONDS] <printf format>: what the test types on the
+#   console (QEMU's serial port reads it from stdin), after SECONDS of host
+#   time if given (0 by default: it waits in the UART until read). Several
+#   INPUT lines are concatenated. Without one, stdin is empty.
+# Every TEST line runs at each listed smp; EXPECT/REJECT/INPUT lines after a
+# TEST line apply to it (and those before the first TEST line to all of them).
 #
 # Build checks: scripts/check-atomics.py over every image of each build (the
 # memory orders in the produced code), a self-test that it rejects GCC 12's
@@ -152,17 +156,29 @@ run_one() {  # arch tc dir index spec
 	machine=$(sed -n 's/.*machine=\([a-z0-9=,-]*\).*/\1/p' <<< "$spec")
 	icount=$(sed -n 's/.*icount=\([01]\).*/\1/p' <<< "$spec")
 	# EXPECT/REJECT lines: global ones (before the first TEST) and this TEST's
-	local checks
+	local checks input input_after
 	checks=$(awk -v want="$idx" '
 		/^\/\/ TEST:/ { n++ }
 		/^\/\/ (EXPECT|REJECT):/ && (n == 0 || n == want) { print }
 	' "$dir/main.c")
+	input=$(awk -v want="$idx" '
+		/^\/\/ TEST:/ { n++ }
+		/^\/\/ INPUT:/ && (n == 0 || n == want) { sub(/^\/\/ INPUT: */, ""); print }
+	' "$dir/main.c")
+	input_after=$(sed -n 's/^after=\([0-9.]*\) .*/\1/p' <<< "$input" | head -n 1)
+	input=$(sed 's/^after=[0-9.]* //' <<< "$input" | tr -d '\n')
 	local rc=0 s
 	for s in ${smp//,/ }; do
-		local log="$out/$arch-$tc-$name-$idx-smp$s.log" t0 t1 got ok=1 why=""
+		local log="$out/$arch-$tc-$name-$idx-smp$s.log" t0 t1 got ok=1 why="" infile=""
+		if [ -n "$input" ]; then
+			infile="$out/$arch-$tc-$name-$idx-smp$s.input"
+			# shellcheck disable=SC2059
+			printf -- "$input" > "$infile"
+		fi
 		t0=$(date +%s.%N)
 		ARCH=${arch%-lse} SMP=$s MEM=$mem BOOTARGS="$bootargs" TIMEOUT=$timeout CPU=$cpu \
-			MACHINE=$machine ICOUNT=${icount:-0} qemu/run.sh "build/$arch-$tc/$name.bin" > "$log" 2>&1
+			MACHINE=$machine ICOUNT=${icount:-0} INPUT="$infile" INPUT_AFTER="${input_after:-0}" \
+			qemu/run.sh "build/$arch-$tc/$name.bin" > "$log" 2>&1
 		got=$?
 		t1=$(date +%s.%N)
 		sed -i 's/\r$//' "$log"     # the console ends lines with CR LF

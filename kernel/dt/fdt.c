@@ -37,6 +37,7 @@ struct uart_cand {
 	uint64_t base;
 	uint32_t shift, io_width, clock;
 	uint32_t clk_phandle;           /* first "clocks" entry, 0 if none */
+	struct dt_irq irq;
 };
 
 struct parse {
@@ -167,6 +168,20 @@ static int u32_prop(const struct fdt_walk *w, const char *name, uint32_t *out)
 	return 0;
 }
 
+/* The node's "interrupts" property, 1 to 3 cells (PLIC: <irq>; GIC:
+ * <type number flags>); anything else leaves *irq empty. */
+static void irq_prop(const struct fdt_walk *w, struct dt_irq *irq)
+{
+	struct fdt_pv v;
+	irq->n = 0;
+	if (!fdt_getprop(w, w->depth, "interrupts", &v) || v.len % 4 || v.len == 0 ||
+	    v.len > sizeof irq->cells)
+		return;
+	irq->n = v.len / 4;
+	for (uint32_t i = 0; i < irq->n; i++)
+		irq->cells[i] = fdt_rd32(v.p + 4 * i);
+}
+
 /* Evaluate the current node as a UART. 0: filled; 1: not one we drive or
  * not reachable; <0 malformed. */
 static int uart_node(const struct fdt_walk *w, struct uart_cand *u)
@@ -196,7 +211,23 @@ static int uart_node(const struct fdt_walk *w, struct uart_cand *u)
 	} else if (fdt_getprop(w, w->depth, "clocks", &v) && v.len >= 4) {
 		t.clk_phandle = fdt_rd32(v.p);
 	}
+	irq_prop(w, &t.irq);
 	*u = t;
+	return 0;
+}
+
+/* compatible "virtio,mmio": remember the transport (the registers say
+ * whether a device is behind it). */
+static int virtio_node(const struct fdt_walk *w, struct bootinfo *bi)
+{
+	struct virtio_mmio_node n;
+	int r = dev_reg(w, 0, &n.base, &n.size);
+	if (r)
+		return r < 0 ? r : 0;
+	if (bi->nvirtio == BI_MAX_VIRTIO)
+		return 0;
+	irq_prop(w, &n.irq);
+	bi->virtio[bi->nvirtio++] = n;
 	return 0;
 }
 
@@ -336,6 +367,8 @@ static int collect(struct fdt_walk *w, void *arg)
 	if (!fdt_getprop(w, d, "compatible", &c) || !node_ok(w, d))
 		return 0;
 	if (ps->first_uart.kind == UART_NONE && (r = uart_node(w, &ps->first_uart)) < 0)
+		return r;
+	if (fdt_pv_has(&c, "virtio,mmio", false) && (r = virtio_node(w, bi)) < 0)
 		return r;
 	if (!ps->intc_done) {
 		enum intc_kind k = compat_any(&c, intc_plic) ? INTC_PLIC :
@@ -530,6 +563,7 @@ int fdt_parse_bounded(const void *dtb, uint64_t avail, struct bootinfo *bi,
 	bi->uart_reg_shift = u.shift;
 	bi->uart_reg_io_width = u.io_width;
 	bi->uart_clock_hz = u.clock;
+	bi->uart_irq = u.irq;
 	bi->has_sstc = bi->ncpu > 0 && ps.all_sstc;
 
 	if (bi->nmem == 0) {
