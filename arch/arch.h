@@ -70,6 +70,9 @@ struct g;
  *                         ordered after earlier instructions (isb on arm).
  *   arch_instret()      - retired-instruction counter for benchmarks.
  *   arch_mb()           - full two-way fence (fence rw,rw / dmb ish).
+ *   arch_dma_mb()       - full fence between memory and device accesses,
+ *                         MMIO registers and DMA'd memory (fence iorw,iorw
+ *                         / dsb sy): drivers order rings against doorbells.
  */
 #include "arch_impl.h"
 

@@ -8,7 +8,8 @@
 # flags), LOG (also write the output there), DEBUG_GDB=1 (start halted with
 # a gdb server on :1234), ICOUNT=1 (count instructions exactly: benchmarks),
 # INPUT (a file typed on the console: the serial port reads stdin) and
-# INPUT_AFTER (seconds of host time before it is typed; default 0).
+# INPUT_AFTER (seconds of host time before it is typed; default 0), DISK (a
+# raw image attached as the first virtio block device, modern virtio-mmio).
 set -u
 img="$1"
 ARCH=${ARCH:-riscv64}; SMP=${SMP:-4}; MEM=${MEM:-256M}; BOOTARGS=${BOOTARGS:-}
@@ -23,6 +24,11 @@ esac
 cmd+=(-smp "$SMP" -m "$MEM" -nographic -monitor none -serial stdio -kernel "$img")
 [ -n "$BOOTARGS" ] && cmd+=(-append "$BOOTARGS")
 [ "${ICOUNT:-0}" = 1 ] && cmd+=(-icount shift=0,sleep=off)
+if [ -n "${DISK:-}" ]; then
+	cmd+=(-global virtio-mmio.force-legacy=false
+	      -drive "file=$DISK,format=raw,if=none,id=disk0"
+	      -device virtio-blk-device,drive=disk0)
+fi
 # shellcheck disable=SC2206
 [ -n "$QEMU_EXTRA" ] && cmd+=($QEMU_EXTRA)
 

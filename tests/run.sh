@@ -13,6 +13,11 @@
 #   machine=OPTS, and icount=1: run under -icount
 #   shift=0,sleep=off, so that virtual time is exact and host load cannot
 #   make a timing assertion flaky; used by tests that assert latencies)
+#   disk=SIZE: attach a fresh zeroed raw image of SIZE bytes (4M, 64K...) as
+#   the first virtio block device; boots=N (with disk=): boot N times in a
+#   row on the same image - data that survives is what reached the disk -
+#   each boot must exit with the status; EXPECT/REJECT see every boot's
+#   output, one after the other)
 #   // EXPECT: <extended regex that must match some output line>
 #   // REJECT: <extended regex that must match no output line>
 #   // INPUT: [after=SECONDS] <printf format>: what the test types on the
@@ -154,6 +159,9 @@ run_one() {  # arch tc dir index spec
 		esac
 	fi
 	machine=$(sed -n 's/.*machine=\([a-z0-9=,-]*\).*/\1/p' <<< "$spec")
+	local disk boots
+	disk=$(sed -n 's/.*disk=\([0-9]*[KMG]\{0,1\}\).*/\1/p' <<< "$spec")
+	boots=$(sed -n 's/.*boots=\([0-9]*\).*/\1/p' <<< "$spec"); boots=${boots:-1}
 	icount=$(sed -n 's/.*icount=\([01]\).*/\1/p' <<< "$spec")
 	# EXPECT/REJECT lines: global ones (before the first TEST) and this TEST's
 	local checks input input_after
@@ -175,11 +183,20 @@ run_one() {  # arch tc dir index spec
 			# shellcheck disable=SC2059
 			printf -- "$input" > "$infile"
 		fi
+		local img="" b
+		if [ -n "$disk" ]; then
+			img="$out/$arch-$tc-$name-$idx-smp$s.img"
+			rm -f "$img"; truncate -s "$disk" "$img"
+		fi
 		t0=$(date +%s.%N)
-		ARCH=${arch%-lse} SMP=$s MEM=$mem BOOTARGS="$bootargs" TIMEOUT=$timeout CPU=$cpu \
-			MACHINE=$machine ICOUNT=${icount:-0} INPUT="$infile" INPUT_AFTER="${input_after:-0}" \
-			qemu/run.sh "build/$arch-$tc/$name.bin" > "$log" 2>&1
-		got=$?
+		: > "$log"
+		for ((b = 1; b <= boots; b++)); do
+			ARCH=${arch%-lse} SMP=$s MEM=$mem BOOTARGS="$bootargs" TIMEOUT=$timeout CPU=$cpu \
+				MACHINE=$machine ICOUNT=${icount:-0} INPUT="$infile" INPUT_AFTER="${input_after:-0}" \
+				DISK="$img" qemu/run.sh "build/$arch-$tc/$name.bin" >> "$log" 2>&1
+			got=$?
+			[ "$got" = "$status" ] || break
+		done
 		t1=$(date +%s.%N)
 		sed -i 's/\r$//' "$log"     # the console ends lines with CR LF
 		[ "$got" = "$status" ] || { ok=0; why="exit status $got, want $status"; }
