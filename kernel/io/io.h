@@ -50,6 +50,8 @@ int irq_register(const struct dt_irq *irq, void (*isr)(void *arg), void *arg);
  * iowait at a time (drivers serialise their waiters). */
 struct iowait {
 	uintptr_t state;
+	int64_t irq_ns;         /* latency probe: when the readying interrupt
+	                           was taken (nanotime); only while measuring */
 };
 #define IOW_NONE  ((uintptr_t)0)
 #define IOW_READY ((uintptr_t)1)
@@ -76,6 +78,16 @@ bool ioready_pending(void);
 /* User goroutines parked in IO wait or readied but not yet queued: they
  * can still run, so deadlock detection must not fire. seq_cst load. */
 int32_t io_nwait(void);
+
+/* Benchmarks (bench/devio): while on, every goroutine woken from IO wait
+ * records the time from the readying interrupt's entry (trap_devirq) to
+ * running again, in ns (instructions under -icount), into samples[0..cap).
+ * io_latency_stop returns how many were recorded. Off: no cost but a
+ * relaxed load per interrupt and per wake. */
+void io_latency_start(int64_t *samples, int cap);
+int io_latency_stop(void);
+/* Internal to kernel/io: the interrupt entry time, if measuring. */
+void io_latency_irq_entry(void);
 
 /* ---- the debug console (sigquit.c) ---- */
 

@@ -41,6 +41,53 @@
 static struct g *ioready;        /* stack of readied Gs; atomic */
 static int32_t nwaitirq;         /* see above; atomic */
 
+/* The latency probe (bench/devio). on: relaxed, set and cleared by the
+ * benchmark around its loop, which starts and stops the interrupts too.
+ * irq_entry[cpu]: written by that CPU's trap_devirq. samples/n: the
+ * waking goroutines, n claimed atomically. */
+static struct {
+	bool on;
+	int64_t irq_entry[MAXCPU];
+	int64_t *samples;
+	int cap;
+	int n;                  /* atomic */
+} lat;
+
+void io_latency_start(int64_t *samples, int cap)
+{
+	lat.samples = samples;
+	lat.cap = cap;
+	__atomic_store_n(&lat.n, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&lat.on, true, __ATOMIC_RELEASE);
+}
+
+int io_latency_stop(void)
+{
+	__atomic_store_n(&lat.on, false, __ATOMIC_RELAXED);
+	int n = __atomic_load_n(&lat.n, __ATOMIC_ACQUIRE);
+	return n < lat.cap ? n : lat.cap;
+}
+
+void io_latency_irq_entry(void)
+{
+	if (__atomic_load_n(&lat.on, __ATOMIC_RELAXED))
+		lat.irq_entry[getm()->id] = nanotime();
+}
+
+static void latency_record(struct iowait *w)
+{
+	/* acquire; pairs with the release store in io_latency_start */
+	if (!__atomic_load_n(&lat.on, __ATOMIC_ACQUIRE))
+		return;
+	/* relaxed: the exchange that consumed the event ordered it */
+	int64_t t = __atomic_load_n(&w->irq_ns, __ATOMIC_RELAXED);
+	if (t == 0)
+		return;
+	int i = __atomic_fetch_add(&lat.n, 1, __ATOMIC_RELAXED);
+	if (i < lat.cap)
+		lat.samples[i] = nanotime() - t;
+}
+
 int32_t io_nwait(void)
 {
 	/* seq_cst: check_deadlock's loads of the run queues and this are
@@ -73,10 +120,12 @@ static bool iowait_commit(struct g *gp, void *arg)
 
 void iowait_park(struct iowait *w)
 {
+	__atomic_store_n(&w->irq_ns, 0, __ATOMIC_RELAXED);    /* probe only */
 	gopark(iowait_commit, w, waitReasonIOWait);
 	/* Woken, or never slept: consume the event. acquire; pairs with the
 	 * handler's exchange (what it recorded before is visible). */
 	__atomic_exchange_n(&w->state, IOW_NONE, __ATOMIC_ACQUIRE);
+	latency_record(w);
 }
 
 static void ioready_push(struct g *gp)
@@ -126,6 +175,8 @@ void iowait_ready(struct iowait *w)
 	/* acq_rel: release publishes what the handler recorded (the data,
 	 * the status) to the waiter; acquire pairs with iowait_commit's
 	 * release, so the G's saved state is visible before we queue it. */
+	if (__atomic_load_n(&lat.on, __ATOMIC_RELAXED))
+		__atomic_store_n(&w->irq_ns, lat.irq_entry[getm()->id], __ATOMIC_RELAXED);
 	uintptr_t old = __atomic_exchange_n(&w->state, IOW_READY, __ATOMIC_ACQ_REL);
 	if (old == IOW_NONE || old == IOW_READY)
 		return;

@@ -62,6 +62,7 @@ int irq_register(const struct dt_irq *dt, void (*isr)(void *arg), void *arg)
 
 void trap_devirq(int irq)
 {
+	io_latency_irq_entry();
 	int n = __atomic_load_n(&nirq, __ATOMIC_ACQUIRE);
 	for (int i = 0; i < n; i++) {
 		if (handlers[i].irq == irq) {
