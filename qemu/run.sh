@@ -7,8 +7,9 @@
 # (riscv64: only if set, e.g. rv64,sstc=off), MACHINE (extra -machine options, e.g. gic-version=3), QEMU_EXTRA (more
 # flags), LOG (also write the output there), DEBUG_GDB=1 (start halted with
 # a gdb server on :1234), ICOUNT=1 (count instructions exactly: benchmarks),
-# INPUT (a file typed on the console: the serial port reads stdin) and
-# INPUT_AFTER (seconds of host time before it is typed; default 0), DISK (a
+# INPUT (files typed on the console one after the other: the serial port
+# reads stdin) and INPUT_AFTER (for each, seconds of host time to wait
+# before typing it; default 0), DISK (a
 # raw image attached as the first virtio block device, modern virtio-mmio).
 set -u
 img="$1"
@@ -41,10 +42,14 @@ fi
 
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
-feed() {                # the console's input: nothing, or INPUT after a delay
-	[ -n "${INPUT:-}" ] || return 0
-	sleep "${INPUT_AFTER:-0}"
-	cat "$INPUT"
+feed() {                # the console's input: nothing, or each INPUT file after its delay
+	local -a files delays
+	read -r -a files <<< "${INPUT:-}"
+	read -r -a delays <<< "${INPUT_AFTER:-}"
+	for i in "${!files[@]}"; do
+		sleep "${delays[$i]:-0}"
+		cat "${files[$i]}"
+	done
 }
 timeout -k 2 "$TIMEOUT" "${cmd[@]}" < <(feed) 2>&1 | tee "$tmp"
 rc=${PIPESTATUS[0]}

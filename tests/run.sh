@@ -21,9 +21,9 @@
 #   // EXPECT: <extended regex that must match some output line>
 #   // REJECT: <extended regex that must match no output line>
 #   // INPUT: [after=SECONDS] <printf format>: what the test types on the
-#   console (QEMU's serial port reads it from stdin), after SECONDS of host
-#   time if given (0 by default: it waits in the UART until read). Several
-#   INPUT lines are concatenated. Without one, stdin is empty.
+#   console (QEMU's serial port reads it from stdin), SECONDS of host time
+#   after the previous INPUT line was typed (or QEMU started; default 0:
+#   bytes wait in the UART until read). Without one, stdin is empty.
 # Every TEST line runs at each listed smp; EXPECT/REJECT/INPUT lines after a
 # TEST line apply to it (and those before the first TEST line to all of them).
 #
@@ -164,7 +164,7 @@ run_one() {  # arch tc dir index spec
 	boots=$(sed -n 's/.*boots=\([0-9]*\).*/\1/p' <<< "$spec"); boots=${boots:-1}
 	icount=$(sed -n 's/.*icount=\([01]\).*/\1/p' <<< "$spec")
 	# EXPECT/REJECT lines: global ones (before the first TEST) and this TEST's
-	local checks input input_after
+	local checks input
 	checks=$(awk -v want="$idx" '
 		/^\/\/ TEST:/ { n++ }
 		/^\/\/ (EXPECT|REJECT):/ && (n == 0 || n == want) { print }
@@ -173,16 +173,22 @@ run_one() {  # arch tc dir index spec
 		/^\/\/ TEST:/ { n++ }
 		/^\/\/ INPUT:/ && (n == 0 || n == want) { sub(/^\/\/ INPUT: */, ""); print }
 	' "$dir/main.c")
-	input_after=$(sed -n 's/^after=\([0-9.]*\) .*/\1/p' <<< "$input" | head -n 1)
-	input=$(sed 's/^after=[0-9.]* //' <<< "$input" | tr -d '\n')
+
 	local rc=0 s
 	for s in ${smp//,/ }; do
-		local log="$out/$arch-$tc-$name-$idx-smp$s.log" t0 t1 got ok=1 why="" infile=""
-		if [ -n "$input" ]; then
-			infile="$out/$arch-$tc-$name-$idx-smp$s.input"
+		local log="$out/$arch-$tc-$name-$idx-smp$s.log" t0 t1 got ok=1 why=""
+		local infiles="" delays="" k=0 line
+		while IFS= read -r line; do             # one file per INPUT line
+			[ -n "$line" ] || continue
+			k=$((k + 1))
+			local f="$out/$arch-$tc-$name-$idx-smp$s.input$k" d=0
+			if [[ $line =~ ^after=([0-9.]+)\ (.*)$ ]]; then
+				d=${BASH_REMATCH[1]}; line=${BASH_REMATCH[2]}
+			fi
 			# shellcheck disable=SC2059
-			printf -- "$input" > "$infile"
-		fi
+			printf -- "$line" > "$f"
+			infiles="$infiles $f"; delays="$delays $d"
+		done <<< "$input"
 		local img="" b
 		if [ -n "$disk" ]; then
 			img="$out/$arch-$tc-$name-$idx-smp$s.img"
@@ -192,7 +198,7 @@ run_one() {  # arch tc dir index spec
 		: > "$log"
 		for ((b = 1; b <= boots; b++)); do
 			ARCH=${arch%-lse} SMP=$s MEM=$mem BOOTARGS="$bootargs" TIMEOUT=$timeout CPU=$cpu \
-				MACHINE=$machine ICOUNT=${icount:-0} INPUT="$infile" INPUT_AFTER="${input_after:-0}" \
+				MACHINE=$machine ICOUNT=${icount:-0} INPUT="${infiles# }" INPUT_AFTER="${delays# }" \
 				DISK="$img" qemu/run.sh "build/$arch-$tc/$name.bin" >> "$log" 2>&1
 			got=$?
 			[ "$got" = "$status" ] || break

@@ -68,6 +68,7 @@ struct blk_req {
 		uint64_t sector;
 	} hdr;                  /* device reads; 16-aligned: one page */
 	uint8_t status;         /* device writes */
+	uint32_t want;          /* bytes the device must report written */
 	int err;                /* the handler's verdict, before iowait_ready */
 	struct iowait done;
 } __attribute__((aligned(16)));
@@ -84,10 +85,13 @@ static void complete(struct blk_req *r, int err)
 	iowait_ready(&r->done);         /* the last touch of r */
 }
 
-static int status_err(uint8_t s)
+/* The device's verdict; a read it reports shorter than asked is an
+ * I/O error too (the buffer was not all filled). */
+static int status_err(const struct blk_req *r, uint32_t len)
 {
-	return s == VIRTIO_BLK_S_OK ? 0 :
-	       s == VIRTIO_BLK_S_UNSUPP ? BlockErrUnsupported : BlockErrIO;
+	if (r->status == VIRTIO_BLK_S_UNSUPP)
+		return BlockErrUnsupported;
+	return r->status == VIRTIO_BLK_S_OK && len >= r->want ? 0 : BlockErrIO;
 }
 
 static void blk_isr(void *arg)
@@ -96,11 +100,12 @@ static void blk_isr(void *arg)
 	uint32_t st = vio_rd(&d->dev, VIRTIO_MMIO_INTERRUPT_STATUS);
 	vio_wr(&d->dev, VIRTIO_MMIO_INTERRUPT_ACK, st);
 	unsigned long flags = spin_lock_irqsave(&d->q.lock);
-	bool bad = (vio_rd(&d->dev, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET) != 0;
+	bool bad = vio_rd(&d->dev, VIRTIO_MMIO_MAGIC) != VIRTIO_MAGIC ||  /* gone */
+	           (vio_rd(&d->dev, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET) != 0;
 	struct blk_req *r;
 	uint32_t len;
 	while (!bad && (r = virtq_get_used(&d->q, &len, &bad)) != NULL)
-		complete(r, status_err(r->status));
+		complete(r, status_err(r, len));
 	if (bad && !d->broken) {
 		d->broken = true;
 		printk("virtio-blk at %#lx: device error: failing every request\n",
@@ -144,7 +149,8 @@ static void touch(const void *buf, uint32_t len)
 
 static int blk_do(BlockDev *d, uint32_t type, uint64_t sector, const void *buf, uint32_t bytes)
 {
-	struct blk_req r = { .hdr = { .type = type, .sector = sector } };
+	struct blk_req r = { .hdr = { .type = type, .sector = sector },
+	                     .want = type == VIRTIO_BLK_T_IN ? bytes + 1 : 1 };
 	struct vseg segs[3] = {
 		{ &r.hdr, sizeof r.hdr, false },
 		{ buf, bytes, type == VIRTIO_BLK_T_IN },

@@ -1,5 +1,6 @@
 // TEST: smp=1,2 status=0 timeout=60
-// INPUT: after=2 hello\nworld\n\034third line\nquit\n
+// INPUT: after=2 hello\nworld\n\034
+// INPUT: after=1 third line\nquit\n
 // EXPECT: ^read 1: hello$
 // EXPECT: ^read 2: world$
 // EXPECT: ^read 3: third line$
@@ -9,20 +10,23 @@
 // EXPECT: ^PASS$
 // REJECT: read [0-9]+: .*\x1c
 // TEST: smp=4 status=0 timeout=60 bootargs="schedtrace=100"
-// INPUT: after=2 hello\nworld\n\034third line\nquit\n
+// INPUT: after=2 hello\nworld\n\034
+// INPUT: after=1 third line\nquit\n
 // EXPECT: ^read 1: hello$
 // EXPECT: ^read 3: third line$
 // EXPECT: ^SIGQUIT: quit$
 // EXPECT: ^SCHED [0-9]+ms: gomaxprocs=4 idleprocs=3 threads=4 spinningthreads=0 idlethreads=3 runqueue=0 \[0 0 0 0\]$
 // EXPECT: ^PASS$
 // TEST: smp=2 arch=aarch64 machine=gic-version=3 status=0 timeout=60
-// INPUT: after=2 hello\nworld\n\034third line\nquit\n
+// INPUT: after=2 hello\nworld\n\034
+// INPUT: after=1 third line\nquit\n
 // EXPECT: ^read 1: hello$
 // EXPECT: ^read 3: third line$
 // EXPECT: ^SIGQUIT: quit$
 // EXPECT: ^PASS$
 // TEST: smp=2 status=2 timeout=60 bootargs="quitexit=1"
-// INPUT: after=2 a\n\034b\n
+// INPUT: after=2 a\n\034
+// INPUT: after=1 b\n
 // EXPECT: ^SIGQUIT: quit$
 // EXPECT: ^goroutine [0-9]+ \[chan receive\]:$
 // REJECT: ^PASS$
@@ -39,7 +43,8 @@
  * deadlock may be reported meanwhile (a device can still wake the reader),
  * and the schedtrace lines taken meanwhile show every other CPU idle and
  * none spinning (the one running the trace timer holds the only busy P) -
- * a parked reader keeps no CPU busy.
+ * a parked reader keeps no CPU busy. The last lines come a second after
+ * the Ctrl-\, so that the dump is printed before the program ends.
  */
 #include <string.h>
 #include "tests/qemu/testing.h"
