@@ -31,8 +31,9 @@ static void sigquit_dump_m(struct g *gp)
 {
 	struct m *m = getm();
 	stopTheWorld();
-	printk("SIGQUIT: quit\nPC=%#lx m=%d sigcode=0\n",
-	       (unsigned long)arch_context_pc(&gp->ctx), m->id);
+	/* Go's header also names the interrupted PC and M; here the
+	 * "signal" interrupted the UART's CPU, whose PC says nothing. */
+	printk("SIGQUIT: quit\n");
 	sched_dump_goroutines(gp);
 	startTheWorld();
 	casgstatus(gp, Grunning, Grunnable);
