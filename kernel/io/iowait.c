@@ -41,8 +41,9 @@
 static struct g *ioready;        /* stack of readied Gs; atomic */
 static int32_t nwaitirq;         /* see above; atomic */
 
-/* The latency probe (bench/devio). on: relaxed, set and cleared by the
- * benchmark around its loop, which starts and stops the interrupts too.
+/* The latency probe (bench/devio). on: set (release, publishing samples
+ * and cap) and cleared by the benchmark around its loop; read relaxed in
+ * the interrupt path, acquire where a sample is stored.
  * irq_entry[cpu]: written by that CPU's trap_devirq. samples/n: the
  * waking goroutines, n claimed atomically. */
 static struct {
