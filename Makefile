@@ -129,7 +129,7 @@ APP_OBJS := $(foreach d,$(APP_DIRS),$(patsubst %,$(OBJDIR)/%.o,$(wildcard $(d)/*
 # ---- running ---------------------------------------------------------------
 # DISK=path: a raw image file, the first virtio block device (Block_Open(0)).
 run: $(BUILD)/$(APPNAME).bin
-	@ARCH=$(ARCH) SMP=$(SMP) BOOTARGS="$(BOOTARGS)" DISK="$(DISK)" qemu/run.sh $(BUILD)/$(APPNAME).bin
+	@ARCH=$(ARCH) SMP=$(SMP) BOOTARGS="$(BOOTARGS)" DISK="$(DISK)" INTERACTIVE=1 qemu/run.sh $(BUILD)/$(APPNAME).bin
 
 debug: $(BUILD)/$(APPNAME).bin
 	@ARCH=$(ARCH) SMP=$(SMP) BOOTARGS="$(BOOTARGS)" DEBUG_GDB=1 qemu/run.sh $(BUILD)/$(APPNAME).bin

@@ -2,7 +2,9 @@
 # run.sh IMAGE - boot a flat image in QEMU and exit with the guest's status.
 #
 # Environment: ARCH (riscv64|aarch64), SMP (CPUs), MEM (RAM, default 256M),
-# BOOTARGS (-append), TIMEOUT (seconds, default 60; a hung guest is killed
+# BOOTARGS (-append), TIMEOUT (seconds, default 60, an hour with
+# INTERACTIVE=1 - make run - when stdin is a terminal, which then types on
+# the guest's console; otherwise stdin is not read; a hung guest is killed
 # and the tail of its output shown), CPU (aarch64 -cpu, default cortex-a72),
 # (riscv64: only if set, e.g. rv64,sstc=off), MACHINE (extra -machine options, e.g. gic-version=3), QEMU_EXTRA (more
 # flags), LOG (also write the output there), DEBUG_GDB=1 (start halted with
@@ -14,6 +16,9 @@
 set -u
 img="$1"
 ARCH=${ARCH:-riscv64}; SMP=${SMP:-4}; MEM=${MEM:-256M}; BOOTARGS=${BOOTARGS:-}
+interactive=0           # make run: the terminal types on the console
+[ "${INTERACTIVE:-0}" = 1 ] && [ -t 0 ] && [ -z "${INPUT:-}" ] && interactive=1
+[ $interactive = 1 ] && TIMEOUT=${TIMEOUT:-3600}
 TIMEOUT=${TIMEOUT:-60}; MACHINE=${MACHINE:-}; QEMU_EXTRA=${QEMU_EXTRA:-}
 LOG=${LOG:-}
 m=virt${MACHINE:+,$MACHINE}
@@ -51,7 +56,13 @@ feed() {                # the console's input: nothing, or each INPUT file after
 		cat "${files[$i]}"
 	done
 }
-timeout -k 2 "$TIMEOUT" "${cmd[@]}" < <(feed) 2>&1 | tee "$tmp"
+if [ $interactive = 1 ]; then
+	# A terminal: what is typed goes to the guest's console (make run
+	# APP=examples/kvlog). QEMU must stay in the foreground to read it.
+	timeout --foreground -k 2 "$TIMEOUT" "${cmd[@]}" 2>&1 | tee "$tmp"
+else
+	timeout -k 2 "$TIMEOUT" "${cmd[@]}" < <(feed) 2>&1 | tee "$tmp"
+fi
 rc=${PIPESTATUS[0]}
 [ -n "$LOG" ] && cp "$tmp" "$LOG"
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
