@@ -9,10 +9,11 @@
  * for that context (0 if none - another context claimed it first), writing
  * the number back completes it, after which the source can be claimed again.
  *
- * Contexts: QEMU virt and SiFive-style PLICs give hart h the contexts 2h
- * (M-mode, the firmware's) and 2h + 1 (S-mode, ours). A board whose PLIC
- * numbers its contexts differently (the PLIC node's interrupts-extended
- * says how) needs plic_context changed; docs/devices.md.
+ * Contexts: the PLIC node's interrupts-extended lists them in order, each
+ * naming a hart's interrupt controller and the interrupt it raises there
+ * (9: S-mode external, ours; 11: M-mode, the firmware's). fdt.c reads
+ * which context is each hart's S-mode one (bootinfo.plic_sctx); without
+ * the property, QEMU virt's and SiFive's numbering (2h + 1) is assumed.
  *
  * Every source we use gets priority 1 and is enabled in exactly one
  * context (the CPU that portable code chose), so exactly one hart is
@@ -34,9 +35,15 @@ static inline volatile uint32_t *plic_reg(uint32_t off)
 	return (volatile uint32_t *)(uintptr_t)(bootinfo.intc_base + off);
 }
 
+/* The device tree's answer (bootinfo.plic_sctx, from the PLIC node's
+ * interrupts-extended); without one, QEMU virt's and SiFive's numbering. */
 static uint32_t plic_context(int cpu)
 {
-	return 2u * (uint32_t)bootinfo.cpu_hwid[cpu] + 1u;
+	uint64_t hwid = bootinfo.cpu_hwid[cpu];
+	for (int i = 0; i < bootinfo.nplic_sctx; i++)
+		if (bootinfo.plic_sctx[i].hwid == hwid)
+			return bootinfo.plic_sctx[i].ctx;
+	return 2u * (uint32_t)hwid + 1u;
 }
 
 static bool have_plic(void)

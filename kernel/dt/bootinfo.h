@@ -73,6 +73,12 @@ struct bootinfo {
 	uint64_t intc_base2;            /* GICv2 CPU interface, or GICv3 redistributors */
 	uint64_t intc_size2;
 
+	/* riscv: each hart's S-mode PLIC context, from the PLIC node's
+	 * interrupts-extended (the entry naming the hart's riscv,cpu-intc
+	 * with interrupt 9, S-mode external); none if the property is absent */
+	struct { uint64_t hwid; uint32_t ctx; } plic_sctx[BI_MAX_CPU];
+	int nplic_sctx;
+
 	enum psci_conduit psci;         /* /psci method */
 
 	uint64_t test_finisher;         /* riscv "sifive,test0/1" syscon, 0 if none */

@@ -122,6 +122,11 @@ static void test_riscv(void)
 	}
 	CHECK_EQ(bi.intc, INTC_PLIC);
 	CHECK_EQ(bi.intc_base, 0xc000000);
+	CHECK_EQ(bi.nplic_sctx, 4);             /* hart h: context 2h + 1 */
+	for (int i = 0; i < bi.nplic_sctx; i++)
+		CHECK(bi.plic_sctx[i].ctx == 2 * bi.plic_sctx[i].hwid + 1,
+		      "hart %llu: S-mode PLIC context %u", (unsigned long long)bi.plic_sctx[i].hwid,
+		      bi.plic_sctx[i].ctx);
 	CHECK_EQ(bi.psci, PSCI_NONE);
 	CHECK_EQ(bi.test_finisher, 0x100000);
 	CHECK(strcmp(bi.bootargs, "x=1") == 0, "bootargs '%s'", bi.bootargs);
@@ -156,6 +161,7 @@ static void test_aarch64(const char *path, enum intc_kind intc,
 	CHECK_EQ(bi.uart_clock_hz, 24000000);   /* via clocks -> apb-pclk */
 	CHECK(bi.uart_irq.n == 3 && bi.uart_irq.cells[0] == 0 && bi.uart_irq.cells[1] == 1 &&
 	      bi.uart_irq.cells[2] == 4, "pl011 interrupts <0 1 4>");
+	CHECK_EQ(bi.nplic_sctx, 0);
 	CHECK_EQ(bi.nvirtio, 32);               /* 0xa000000 + 0x200 k: SPI 16 + k, edge */
 	for (int i = 0; i < bi.nvirtio; i++) {
 		uint64_t k = (bi.virtio[i].base - 0xa000000) / 0x200;
