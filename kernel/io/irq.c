@@ -27,7 +27,6 @@ struct irq_handler {
 	int irq;
 	void (*isr)(void *arg);
 	void *arg;
-	uint64_t count;         /* interrupts taken; own CPU (one per line) */
 };
 
 static struct irq_handler handlers[MAX_IRQ_HANDLERS];
@@ -66,7 +65,6 @@ void trap_devirq(int irq)
 	int n = __atomic_load_n(&nirq, __ATOMIC_ACQUIRE);
 	for (int i = 0; i < n; i++) {
 		if (handlers[i].irq == irq) {
-			handlers[i].count++;
 			handlers[i].isr(handlers[i].arg);
 			return;
 		}
