@@ -1,7 +1,7 @@
 # Top-level Makefile.
 #
 #   make [ARCH=riscv64|aarch64] [CC=gcc|clang]      build build/<arch>/<app>.elf + .bin
-#   make run   [ARCH=..] [SMP=n] [APP=examples/NAME] [BOOTARGS="..."]
+#   make run   [ARCH=..] [SMP=n] [APP=examples/NAME] [BOOTARGS="..."] [DISK=image]
 #   make test                                       every host and QEMU test, both arches
 #   make bench [ARCH=..]                            instruction-count benchmarks
 #   make debug [ARCH=..] [APP=..]                   QEMU halted with a gdb server
@@ -18,6 +18,7 @@ ARCH     ?= riscv64
 APP      ?= examples/demo
 SMP      ?= 4
 BOOTARGS ?=
+DISK     ?=
 CC       ?= gcc
 # GNU make presets CC=cc; treat that as "the default compiler".
 ifeq ($(origin CC),default)
@@ -130,8 +131,9 @@ APP_OBJS := $(foreach d,$(APP_DIRS),$(patsubst %,$(OBJDIR)/%.o,$(wildcard $(d)/*
 -include $(APP_OBJS:.o=.d)
 
 # ---- running ---------------------------------------------------------------
+# DISK=path: a raw image file, the first virtio block device (Block_Open(0)).
 run: $(BUILD)/$(APPNAME).bin
-	@ARCH=$(ARCH) SMP=$(SMP) BOOTARGS="$(BOOTARGS)" qemu/run.sh $(BUILD)/$(APPNAME).bin
+	@ARCH=$(ARCH) SMP=$(SMP) BOOTARGS="$(BOOTARGS)" DISK="$(DISK)" INTERACTIVE=1 qemu/run.sh $(BUILD)/$(APPNAME).bin
 
 # Boot with trace=1, keep the console log, turn its "#T " lines into Chrome
 # trace JSON (Perfetto) and a PNG (docs/trace.md). Debian's python3, where

@@ -70,6 +70,9 @@ struct g;
  *                         ordered after earlier instructions (isb on arm).
  *   arch_instret()      - retired-instruction counter for benchmarks.
  *   arch_mb()           - full two-way fence (fence rw,rw / dmb ish).
+ *   arch_dma_mb()       - full fence between memory and device accesses,
+ *                         MMIO registers and DMA'd memory (fence iorw,iorw
+ *                         / dsb sy): drivers order rings against doorbells.
  */
 #include "arch_impl.h"
 
@@ -143,6 +146,27 @@ void arch_timer_set(uint64_t when);
  * stores before the call are visible to the target before it takes the
  * interrupt (a full fence precedes the send). */
 void arch_send_ipi(int cpu);
+
+/* ---- device interrupts -------------------------------------------------- */
+/* The mechanism of device interrupts (the policy - which CPU, who is woken -
+ * is portable: kernel/io/). A device interrupt is a level-triggered line of
+ * the board's interrupt controller (PLIC source, GIC SPI); the trap code
+ * claims (acknowledges) it, calls trap_devirq with its number, and completes
+ * (end-of-interrupt) it after trap_devirq returns, by when the driver has
+ * quietened the device. docs/devices.md. */
+
+/* The hardware interrupt number of a device-tree interrupt specifier (the
+ * cells of a node's "interrupts" property, in this controller's binding:
+ * PLIC <source>; GIC <type number flags>), or -1 if this port cannot take
+ * it (wrong cell count, a PPI, no controller). */
+int arch_irq_decode(const uint32_t *cells, int ncells);
+
+/* Enable device interrupt irq (from arch_irq_decode) and deliver it to
+ * logical CPU `cpu` only (PLIC: that hart's S-mode context enable bit; GIC:
+ * its target/route). Callable once the controller is set up
+ * (arch_intc_init_cpu on the boot CPU), from any CPU; call it once per irq.
+ * Ordering: the controller's registers are written before it returns. */
+void arch_irq_route(int irq, int cpu);
 
 /* ---- context switch ---------------------------------------------------- */
 
@@ -266,6 +290,8 @@ void arch_dump_regs(const struct trapframe *tf);
  * per-CPU trap stack with interrupts masked. */
 void trap_timer(struct trapframe *tf);
 void trap_ipi(struct trapframe *tf);
+/* A device interrupt, claimed and not yet completed (kernel/io/irq.c). */
+void trap_devirq(int irq);
 /* A synchronous exception the arch code could not resolve. cause is a
  * human-readable description ("load page fault", "data abort"), addr the
  * faulting address (or 0). Returns only if the fault was handled (e.g. a

@@ -42,6 +42,13 @@ for arch in $ARCHES; do
 		img=build/$arch-gcc-release/$b.bin
 		mem=$(sed -n 's|^// BENCH:.*mem=\([0-9]*[MG]\).*|\1|p' "bench/$b/main.c" | head -n 1)
 		mem=${mem:-256M}
+		disk=$(sed -n 's|^// BENCH:.*disk=\([0-9]*[KMG]\).*|\1|p' "bench/$b/main.c" | head -n 1)
+		DISK=""
+		if [ -n "$disk" ]; then
+			DISK=build/$arch-gcc-release/$b.img
+			rm -f "$DISK"; truncate -s "$disk" "$DISK"
+		fi
+		export DISK
 		if [ "$b" = scale ]; then
 			# Parallel speed-up: real multi-threaded emulation, no -icount,
 			# -smp 1 then -smp 2 in one invocation (best of 3 each).
@@ -100,6 +107,12 @@ for arch in $ARCHES; do
 				ARCH=$arch SMP=$s MEM=$mem TIMEOUT=300 qemu/run.sh "$img" |
 					grep '^bench:.*ring_hop_wall_ns' | sed "s/ring_hop_wall_ns/ring_hop_wall_ns_smp$s/"
 			done >> "$log" 2>&1
+		elif [ "$b" = devio ]; then
+			# Interrupt-to-running latency under -icount on one CPU; then
+			# random-read IOPS on the wall clock (QEMU's I/O is host work).
+			ARCH=$arch SMP=1 MEM=$mem ICOUNT=1 TIMEOUT=300 qemu/run.sh "$img" > "$log" 2>&1
+			wait_host_quiet
+			ARCH=$arch SMP=2 MEM=$mem BOOTARGS=test=2 TIMEOUT=300 qemu/run.sh "$img" >> "$log" 2>&1
 		else
 			ARCH=$arch SMP=1 MEM=$mem ICOUNT=1 TIMEOUT=300 qemu/run.sh "$img" > "$log" 2>&1
 		fi
@@ -118,7 +131,7 @@ done
 {
 	echo "<!-- results:begin -->"
 	echo "Measured $(date -u +%Y-%m-%d) with QEMU $qver, gcc release builds (DEBUG=0), \`-icount shift=0,sleep=off\`, 1 vCPU;"
-	echo "except scale_2 and gc_*_wall / gc_pause_speedup_* (wall clock without \`-icount\`, on a"
+	echo "except scale_2, blk_randread_* and gc_*_wall / gc_pause_speedup_* (wall clock without \`-icount\`, on a"
 	echo "$(nproc)-core host; gc_wall_host_other_load: how busy other programs kept it) and gc_*_smp4* (4 vCPUs)."
 	echo
 	echo "| arch | metric | value | unit | baseline | ratio |"

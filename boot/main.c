@@ -25,6 +25,7 @@
 #include "kernel/gc/gc.h"
 #include "kernel/trace/trace.h"
 #include "drivers/console/console.h"
+#include "kernel/io/io.h"
 
 extern int main(void);
 
@@ -146,8 +147,10 @@ _Noreturn void kmain(uint64_t hwid, const void *dtb)
 	if (rtflags.schedtrace > 0)
 		schedtrace_start(rtflags.schedtrace);
 	gc_init();
+	console_input_init();              /* device interrupts: every CPU is up */
 	newproc(main_goroutine, NULL, 0);  /* goroutine 1, as in Go */
 	gc_start_goroutines();             /* the collector's own goroutines */
+	sigquit_init();                    /* Ctrl-\ prints every goroutine */
 	mstart();
 }
 

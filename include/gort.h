@@ -86,6 +86,36 @@ const char *recover(void);
  * while it holds a lock, stack overflow, out of memory, deadlock, "sync:
  * unlock of unlocked mutex", a double free. */
 
+/* ---- devices (docs/devices.md) ----------------------------------------- */
+
+/* Read up to n bytes typed on the console into buf. Parks ("IO wait")
+ * until at least one byte has arrived; returns how many were read (n <= 0:
+ * 0 at once; -1 if the console has no receive interrupt). Concurrent
+ * readers take turns; each byte goes to one of them. Ctrl-\ is not input:
+ * it prints every goroutine, as SIGQUIT does to a Go program. */
+int Console_Read(void *buf, int n);
+
+/* Block storage: virtio block devices found in the device tree, in its
+ * order (`make run DISK=file` attaches one). Sectors are 512 bytes. Many
+ * goroutines may have requests in flight at once; each caller parks (IO
+ * wait) until its request completes. buf may be anywhere (heap, stack,
+ * .data). Results: 0, or one of the negative BlockErr codes below. */
+typedef struct BlockDev BlockDev;
+BlockDev *Block_Open(int index);      /* the index-th block device; NULL if there is none */
+uint64_t Block_Sectors(BlockDev *d);  /* capacity in 512-byte sectors */
+int Block_Read(BlockDev *d, uint64_t sector, void *buf, uint32_t count);
+int Block_Write(BlockDev *d, uint64_t sector, const void *buf, uint32_t count);
+int Block_Flush(BlockDev *d);         /* everything written before is durable when it returns 0 */
+enum {
+	BlockErrInvalid = -1,       /* count 0, NULL device or buffer, unmapped buffer */
+	BlockErrRange = -2,         /* sectors past the end of the device */
+	BlockErrReadOnly = -3,      /* a write to a read-only device */
+	BlockErrIO = -4,            /* the device reported an I/O error */
+	BlockErrUnsupported = -5,   /* the device does not support the request */
+	BlockErrDevice = -6,        /* the device failed or broke the protocol: it is
+	                               unusable from now on */
+};
+
 /* The integer boot flag `test=N` (see docs/bootargs.md), for test programs. */
 int64_t BootFlagTest(void);
 

@@ -14,13 +14,22 @@
 #   machine=OPTS, and icount=1: run under -icount
 #   shift=0,sleep=off, so that virtual time is exact and host load cannot
 #   make a timing assertion flaky; used by tests that assert latencies)
+#   disk=SIZE: attach a fresh zeroed raw image of SIZE bytes (4M, 64K...) as
+#   the first virtio block device; boots=N (with disk=): boot N times in a
+#   row on the same image - data that survives is what reached the disk -
+#   each boot must exit with the status; EXPECT/REJECT see every boot's
+#   output, one after the other)
 #   // EXPECT: <extended regex that must match some output line>
 #   // REJECT: <extended regex that must match no output line>
 #   // CHECK: <host command>  run with the console log (CR LF made LF) as its
 #   last argument; it must exit 0 (its output is shown on failure). Used to
 #   judge what a regex cannot: scripts/trace/gort_trace.py check (docs/trace.md)
-# Every TEST line runs at each listed smp; EXPECT/REJECT/CHECK lines after a TEST
-# line apply to it (and those before the first TEST line to all of them).
+#   // INPUT: [after=SECONDS] <printf format>: what the test types on the
+#   console (QEMU's serial port reads it from stdin), SECONDS of host time
+#   after the previous INPUT line was typed (or QEMU started; default 0:
+#   bytes wait in the UART until read). Without one, stdin is empty.
+# Every TEST line runs at each listed smp; EXPECT/REJECT/CHECK/INPUT lines after a
+# TEST line apply to it (and those before the first TEST line to all of them).
 #
 # Build checks: scripts/check-atomics.py over every image of each build (the
 # memory orders in the produced code), a self-test that it rejects GCC 12's
@@ -157,21 +166,51 @@ run_one() {  # arch tc dir index spec
 		esac
 	fi
 	machine=$(sed -n 's/.*machine=\([a-z0-9=,-]*\).*/\1/p' <<< "$spec")
+	local disk boots
+	disk=$(sed -n 's/.*disk=\([0-9]*[KMG]\{0,1\}\).*/\1/p' <<< "$spec")
+	boots=$(sed -n 's/.*boots=\([0-9]*\).*/\1/p' <<< "$spec"); boots=${boots:-1}
 	icount=$(sed -n 's/.*icount=\([01]\).*/\1/p' <<< "$spec")
 	# EXPECT/REJECT lines: global ones (before the first TEST) and this TEST's
-	local checks
+	local checks input
 	checks=$(awk -v want="$idx" '
 		/^\/\/ TEST:/ { n++ }
 		/^\/\/ (EXPECT|REJECT|CHECK):/ && (n == 0 || n == want) { print }
 	' "$dir/main.c")
+	input=$(awk -v want="$idx" '
+		/^\/\/ TEST:/ { n++ }
+		/^\/\/ INPUT:/ && (n == 0 || n == want) { sub(/^\/\/ INPUT: */, ""); print }
+	' "$dir/main.c")
+
 	local rc=0 s
 	for s in ${smp//,/ }; do
 		local log="$out/$arch-$tc-$name-$idx-smp$s.log" t0 t1 got ok=1 why=""
 		rm -f "$log.check"
+		local infiles="" delays="" k=0 line
+		while IFS= read -r line; do             # one file per INPUT line
+			[ -n "$line" ] || continue
+			k=$((k + 1))
+			local f="$out/$arch-$tc-$name-$idx-smp$s.input$k" d=0
+			if [[ $line =~ ^after=([0-9.]+)\ (.*)$ ]]; then
+				d=${BASH_REMATCH[1]}; line=${BASH_REMATCH[2]}
+			fi
+			# shellcheck disable=SC2059
+			printf -- "$line" > "$f"
+			infiles="$infiles $f"; delays="$delays $d"
+		done <<< "$input"
+		local img="" b
+		if [ -n "$disk" ]; then
+			img="$out/$arch-$tc-$name-$idx-smp$s.img"
+			rm -f "$img"; truncate -s "$disk" "$img"
+		fi
 		t0=$(date +%s.%N)
-		ARCH=${arch%-lse} SMP=$s MEM=$mem BOOTARGS="$bootargs" TIMEOUT=$timeout CPU=$cpu \
-			MACHINE=$machine ICOUNT=${icount:-0} qemu/run.sh "build/$arch-$tc/$name.bin" > "$log" 2>&1
-		got=$?
+		: > "$log"
+		for ((b = 1; b <= boots; b++)); do
+			ARCH=${arch%-lse} SMP=$s MEM=$mem BOOTARGS="$bootargs" TIMEOUT=$timeout CPU=$cpu \
+				MACHINE=$machine ICOUNT=${icount:-0} INPUT="${infiles# }" INPUT_AFTER="${delays# }" \
+				DISK="$img" qemu/run.sh "build/$arch-$tc/$name.bin" >> "$log" 2>&1
+			got=$?
+			[ "$got" = "$status" ] || break
+		done
 		t1=$(date +%s.%N)
 		sed -i 's/\r$//' "$log"     # the console ends lines with CR LF
 		[ "$got" = "$status" ] || { ok=0; why="exit status $got, want $status"; }

@@ -217,6 +217,14 @@ static inline void arch_mb(void)
 	__asm__ volatile("dmb ish" : : : "memory");
 }
 
+/* Full fence between memory and device accesses (Device-memory registers
+ * and memory a DMA master reads or writes): the whole system, not just
+ * the inner shareable domain. */
+static inline void arch_dma_mb(void)
+{
+	__asm__ volatile("dsb sy" : : : "memory");
+}
+
 /* The virtual counter (CNTVCT_EL0, arch_timer_freq() Hz). The isb keeps
  * the read after every earlier instruction. */
 static inline uint64_t arch_ticks(void)

@@ -1,8 +1,11 @@
 /*
  * gic.c - ARM Generic Interrupt Controller v2 and v3, and IPIs (SGI 0).
  *
- * Only two interrupt sources are used, both private to a CPU: the EL1
- * virtual timer (PPI 27) and SGI 0 as the inter-processor interrupt.
+ * Two interrupt sources are private to a CPU: the EL1 virtual timer (PPI
+ * 27) and SGI 0 as the inter-processor interrupt. Device interrupts are
+ * SPIs (ids 32..1019), level-triggered, each routed to one CPU that
+ * portable code chose (arch_irq_route): GICD_ITARGETSR on v2, GICD_IROUTER
+ * on v3. trap.c acknowledges them, calls trap_devirq and ends them.
  *
  * GICv2 (QEMU virt default): distributor at bootinfo.intc_base, CPU
  * interface at intc_base2, both memory-mapped. PPI/SGI enables and
@@ -36,6 +39,8 @@
 #define GICD_ICPENDR    0x280
 #define GICD_IPRIORITYR 0x400
 #define GICD_ITARGETSR  0x800
+#define GICD_ICFGR      0xc00
+#define GICD_IROUTER    0x6000
 #define GICD_SGIR       0xf00
 #define GICD_CTLR_RWP   (1u << 31)
 /* GICv2 CPU interface */
@@ -65,6 +70,7 @@ static uint8_t gicv2_mask[MAXCPU];      /* v2: CPU-interface bit; atomic (writte
 static inline uint32_t rd32(uintptr_t a) { return *(volatile uint32_t *)a; }
 static inline void wr32(uintptr_t a, uint32_t v) { *(volatile uint32_t *)a = v; }
 static inline uint64_t rd64(uintptr_t a) { return *(volatile uint64_t *)a; }
+static inline void wr64(uintptr_t a, uint64_t v) { *(volatile uint64_t *)a = v; }
 
 static void set_prio(uintptr_t prio_base, unsigned id, uint8_t prio)
 {
@@ -211,6 +217,46 @@ void gic_eoi(uint32_t iar)
 	} else if (gic_version == 2) {
 		wr32(gicc + GICC_EOIR, iar);
 	}
+}
+
+/* ---- device interrupts (SPIs) ---- */
+
+/* GIC binding: <type number flags>, type 0 = SPI (id 32 + number). PPIs
+ * (type 1) are per-CPU and not device lines we route. */
+int arch_irq_decode(const uint32_t *cells, int ncells)
+{
+	if ((bootinfo.intc != INTC_GICV2 && bootinfo.intc != INTC_GICV3) ||
+	    ncells != 3 || cells[0] != 0 || cells[1] >= 988)
+		return -1;
+	return (int)cells[1] + 32;
+}
+
+/* Level-triggered, priority PRIO_DEFAULT, delivered to `cpu` only, then
+ * enabled. The configuration words are shared between SPIs, so the
+ * read-modify-writes are the caller's to serialise (kernel/io/irq.c). */
+void arch_irq_route(int irq, int cpu)
+{
+	if ((bootinfo.intc != INTC_GICV2 && bootinfo.intc != INTC_GICV3) ||
+	    irq < 32 || irq >= 1020 || cpu < 0 || cpu >= MAXCPU)
+		return;
+	unsigned id = (unsigned)irq;
+	uintptr_t cfg = gicd + GICD_ICFGR + (id / 16) * 4;
+	wr32(cfg, rd32(cfg) & ~(2u << ((id % 16) * 2)));      /* level */
+	set_prio(gicd + GICD_IPRIORITYR, id, PRIO_DEFAULT);
+	if (gic_version == 3) {
+		uintptr_t grp = gicd + GICD_IGROUPR + (id / 32) * 4;
+		wr32(grp, rd32(grp) | (1u << (id % 32)));     /* group 1 */
+		uint64_t mpidr = bootinfo.cpu_hwid[cpu];
+		wr64(gicd + GICD_IROUTER + 8 * id,
+		     (mpidr & 0xffffffull) | ((mpidr >> 32 & 0xff) << 32));
+	} else {
+		uint8_t mask = __atomic_load_n(&gicv2_mask[cpu], __ATOMIC_RELAXED);
+		uintptr_t tgt = gicd + GICD_ITARGETSR + (id & ~3u);
+		unsigned sh = (id & 3) * 8;
+		wr32(tgt, (rd32(tgt) & ~(0xffu << sh)) | ((uint32_t)(mask ? mask : 1u << cpu) << sh));
+	}
+	wr32(gicd + GICD_ISENABLER + (id / 32) * 4, 1u << (id % 32));
+	__asm__ volatile("dsb sy" : : : "memory");
 }
 
 /* SGI 0 to logical CPU `cpu`. Ordering: the dsb makes every earlier store

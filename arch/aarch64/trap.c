@@ -5,8 +5,8 @@
  * file only turns the hardware's description into the portable one:
  *   IRQ          -> acknowledge at the GIC, trap_timer (virtual timer PPI,
  *                   masked first so a level-triggered line cannot storm
- *                   before the handler re-arms it) or trap_ipi (SGI 0),
- *                   then end-of-interrupt.
+ *                   before the handler re-arms it), trap_ipi (SGI 0) or
+ *                   trap_devirq (an SPI: a device), then end-of-interrupt.
  *   synchronous  -> ESR_EL1.EC/ISS become a readable cause and
  *                   trap_fault(tf, cause, FAR, FAR-valid). One exception is
  *                   handled here: the semihosting `hlt` in arch_poweroff,
@@ -200,6 +200,8 @@ static void do_irq(struct trapframe *tf)
 		trap_timer(tf);
 	} else if (id == IRQ_IPI) {
 		trap_ipi(tf);
+	} else if (id >= 32) {
+		trap_devirq((int)id);   /* an SPI: a device line (gic.c) */
 	}
 	/* Other ids are never enabled; if one shows up, just complete it. */
 	gic_eoi(iar);

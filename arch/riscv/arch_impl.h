@@ -160,6 +160,13 @@ static inline void arch_mb(void)
 	__asm__ volatile("fence rw, rw" : : : "memory");
 }
 
+/* Full fence between memory and device accesses (I/O and DMA'd memory
+ * both ways): virtqueue rings against the doorbell and the interrupt. */
+static inline void arch_dma_mb(void)
+{
+	__asm__ volatile("fence iorw, iorw" : : : "memory");
+}
+
 /* The free-running time counter (timebase_hz). The memory clobber keeps it
  * in program order with surrounding code; rdtime is not reordered with
  * earlier instructions in a way portable code can observe on the harts we

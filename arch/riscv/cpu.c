@@ -102,13 +102,13 @@ uint64_t arch_boot_hwid(void)
 	return entry_hwid[cpu];
 }
 
-/* Timer and software interrupts are per-hart sources enabled in sie; there
- * is nothing else to set up (the PLIC is left alone: no device interrupts
- * are used). The caller enables interrupts with arch_irq_enable(). */
+/* Timer and software interrupts are per-hart sources enabled in sie;
+ * device interrupts come through this hart's PLIC context (plic.c). The
+ * caller enables interrupts with arch_irq_enable(). */
 void arch_intc_init_cpu(int cpu)
 {
-	(void)cpu;
 	csr_set(sie, SIE_STIE | SIE_SSIE);
+	riscv_plic_init_cpu(cpu);
 }
 
 /* Called on the switching CPU with interrupts masked; the only reader that

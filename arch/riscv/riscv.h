@@ -115,6 +115,10 @@ void sbi_console_putchar(int c);     /* legacy; early diagnostics only */
 #define SBI_RESET_REASON_FAIL   1
 
 /* ---- mmu.c ----------------------------------------------------------- */
+/* The PLIC (plic.c): per-CPU set-up, and the external-interrupt trap. */
+void riscv_plic_init_cpu(int cpu);
+void riscv_plic_trap(void);
+
 /* Access kinds for riscv_mmu_spurious_fault. */
 enum { ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE };
 /* A page fault at va is spurious if the tables now hold a valid leaf that

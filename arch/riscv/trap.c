@@ -13,6 +13,8 @@
  *                           then trap_timer, which programs the next
  *                           deadline.
  *   1 supervisor software - the IPI: clear sip.SSIP, then trap_ipi.
+ *   9 supervisor external - device interrupts: claimed, handed to
+ *                           trap_devirq and completed at the PLIC (plic.c).
  * Exceptions: page faults first get the spurious-fault check (see mmu.c);
  * everything else is named and given to trap_fault.
  *
@@ -87,6 +89,9 @@ void riscv_trap(struct trapframe *tf)
 		case IRQ_S_SOFT:
 			csr_clear(sip, SIP_SSIP);
 			trap_ipi(tf);
+			return;
+		case IRQ_S_EXT:
+			riscv_plic_trap();
 			return;
 		default:
 			trap_fault(tf, "unexpected interrupt", cause & ~SCAUSE_INTR, false);

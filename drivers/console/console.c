@@ -81,7 +81,9 @@ void console_panic_mode(void)
 	panicking = true;
 }
 
-int console_getc(void)
+const struct uart_ops *console_uart(uintptr_t *base, uint32_t *shift)
 {
-	return uart ? uart->getc(uart_base, uart_shift) : -1;
+	*base = uart_base;
+	*shift = uart_shift;
+	return uart;
 }

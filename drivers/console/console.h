@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct bootinfo;
 
@@ -19,7 +20,12 @@ void console_write(const char *s, size_t n);
 /* Fatal path: stop honouring the lock after a bounded wait, so that a CPU
  * that died holding it cannot silence the fatal report. */
 void console_panic_mode(void);
-/* Read one byte if one is waiting, else -1. */
-int console_getc(void);
+/* The console UART's driver and registers (NULL before console_init). */
+struct uart_ops;
+const struct uart_ops *console_uart(uintptr_t *base, uint32_t *shift);
+
+/* Console input (input.c): route the UART's receive interrupt and arm it.
+ * Boot CPU, after every CPU is online. Console_Read (gort.h) reads. */
+void console_input_init(void);
 
 #endif

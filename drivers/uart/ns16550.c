@@ -18,8 +18,8 @@ static inline volatile uint8_t *reg(uintptr_t base, uint32_t shift, int r)
 
 static void ns16550_init(uintptr_t base, uint32_t shift)
 {
-	*reg(base, shift, IER) = 0x00;  /* polled: no UART interrupts */
-	*reg(base, shift, FCR) = 0x07;  /* enable and clear both FIFOs */
+	*reg(base, shift, IER) = 0x00;  /* no interrupts until input is armed */
+	*reg(base, shift, FCR) = 0x05;  /* FIFOs on; clear transmit only: keep what was typed */
 }
 
 static void ns16550_putc(uintptr_t base, uint32_t shift, char c)
@@ -36,6 +36,15 @@ static int ns16550_getc(uintptr_t base, uint32_t shift)
 	return *reg(base, shift, RBR);
 }
 
+/* IER bit 0: "received data available" (which also covers the FIFO's
+ * character timeout); the only interrupt we use, so the register is
+ * written whole. Reading RBR until LSR.DR clears lowers the line. */
+static void ns16550_rx_irq(uintptr_t base, uint32_t shift, bool on)
+{
+	*reg(base, shift, IER) = on ? 0x01 : 0x00;
+}
+
 const struct uart_ops ns16550_ops = {
 	.name = "ns16550a", .init = ns16550_init, .putc = ns16550_putc, .getc = ns16550_getc,
+	.rx_irq = ns16550_rx_irq,
 };

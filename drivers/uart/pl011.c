@@ -8,6 +8,7 @@
 #include "drivers/uart/uart.h"
 
 enum { DR = 0x00, FR = 0x18, LCRH = 0x2c, CR = 0x30, IMSC = 0x38 };
+enum { INT_RX = 1 << 4, INT_RT = 1 << 6 };
 enum { FR_RXFE = 1 << 4, FR_TXFF = 1 << 5 };
 
 static inline volatile uint32_t *reg(uintptr_t base, int off)
@@ -17,7 +18,7 @@ static inline volatile uint32_t *reg(uintptr_t base, int off)
 
 static void pl011_init(uintptr_t base, uint32_t shift)
 {
-	*reg(base, IMSC) = 0;                 /* polled: no interrupts */
+	*reg(base, IMSC) = 0;                 /* none until input is armed */
 	*reg(base, LCRH) = (3u << 5) | (1u << 4); /* 8 bits, FIFOs on */
 	*reg(base, CR) = (1u << 0) | (1u << 8) | (1u << 9); /* UART, TX, RX on */
 }
@@ -36,6 +37,16 @@ static int pl011_getc(uintptr_t base, uint32_t shift)
 	return (int)(*reg(base, DR) & 0xff);
 }
 
+/* Receive (FIFO level) and receive-timeout interrupts: together they
+ * signal any byte waiting. Draining the FIFO lowers them. IMSC is written
+ * whole. (Never ICR here: clearing a raised receive interrupt while bytes
+ * wait would leave them there until the next byte arrives.) */
+static void pl011_rx_irq(uintptr_t base, uint32_t shift, bool on)
+{
+	*reg(base, IMSC) = on ? INT_RX | INT_RT : 0;
+}
+
 const struct uart_ops pl011_ops = {
 	.name = "pl011", .init = pl011_init, .putc = pl011_putc, .getc = pl011_getc,
+	.rx_irq = pl011_rx_irq,
 };

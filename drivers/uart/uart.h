@@ -1,20 +1,26 @@
 /*
  * uart.h - the console UART drivers (ns16550a, pl011).
  *
- * The console picks one driver from bootinfo. Drivers are polled: putc
- * waits for room in the transmit FIFO. They take no locks; the console
- * (drivers/console/console.c) serialises whole lines.
+ * The console picks one driver from bootinfo. Output is polled: putc
+ * waits for room in the transmit FIFO. Input is interrupt-driven: rx_irq
+ * turns the receive interrupt (data waiting, or the receive timeout) on or
+ * off, and getc drains the FIFO, which also lowers the line. They take no
+ * locks; the console (drivers/console/) serialises whole lines, and
+ * rx_irq writes the whole interrupt-mask register (no read-modify-write),
+ * so the reader arming it and the handler disarming it need no lock.
  */
 #ifndef DRIVERS_UART_H
 #define DRIVERS_UART_H
 
 #include <stdint.h>
+#include <stdbool.h>
 
 struct uart_ops {
 	const char *name;
 	void (*init)(uintptr_t base, uint32_t reg_shift);
 	void (*putc)(uintptr_t base, uint32_t reg_shift, char c);
 	int  (*getc)(uintptr_t base, uint32_t reg_shift); /* -1 if none waiting */
+	void (*rx_irq)(uintptr_t base, uint32_t reg_shift, bool on);
 };
 
 extern const struct uart_ops ns16550_ops;

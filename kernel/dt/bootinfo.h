@@ -15,6 +15,22 @@
 #define BI_MAX_RESERVED 16
 #define BI_MAX_CPU      8
 #define BI_BOOTARGS_MAX 256
+#define BI_MAX_VIRTIO   32
+
+/* A device's "interrupts" property as written (cells in the interrupt
+ * controller's binding, which the arch decodes: arch_irq_decode). n == 0:
+ * the device has none (or a form we do not read). */
+struct dt_irq {
+	uint32_t cells[3];
+	uint32_t n;
+};
+
+/* A virtio-mmio transport (compatible "virtio,mmio"): its registers and
+ * interrupt. What device sits behind it is read from the registers. */
+struct virtio_mmio_node {
+	uint64_t base, size;
+	struct dt_irq irq;
+};
 
 struct mem_range {
 	uint64_t base;
@@ -47,11 +63,21 @@ struct bootinfo {
 	uint32_t uart_reg_shift;        /* ns16550 reg-shift */
 	uint32_t uart_clock_hz;         /* clock-frequency, or its "clocks" fixed clock; 0 unknown */
 	uint32_t uart_reg_io_width;     /* reg-io-width in bytes, 0 if absent */
+	struct dt_irq uart_irq;         /* its receive interrupt */
+
+	struct virtio_mmio_node virtio[BI_MAX_VIRTIO]; /* in device-tree order */
+	int nvirtio;
 
 	enum intc_kind intc;
 	uint64_t intc_base;             /* PLIC base, or GIC distributor */
 	uint64_t intc_base2;            /* GICv2 CPU interface, or GICv3 redistributors */
 	uint64_t intc_size2;
+
+	/* riscv: each hart's S-mode PLIC context, from the PLIC node's
+	 * interrupts-extended (the entry naming the hart's riscv,cpu-intc
+	 * with interrupt 9, S-mode external); none if the property is absent */
+	struct { uint64_t hwid; uint32_t ctx; } plic_sctx[BI_MAX_CPU];
+	int nplic_sctx;
 
 	enum psci_conduit psci;         /* /psci method */
 

@@ -37,6 +37,7 @@ struct uart_cand {
 	uint64_t base;
 	uint32_t shift, io_width, clock;
 	uint32_t clk_phandle;           /* first "clocks" entry, 0 if none */
+	struct dt_irq irq;
 };
 
 struct parse {
@@ -47,6 +48,9 @@ struct parse {
 	bool has_aliases;
 	uint32_t alias_props, alias_end;
 	bool cpus_tb;                   /* /cpus had timebase-frequency */
+	struct fdt_pv plic_ext;         /* the PLIC's interrupts-extended */
+	struct { uint32_t phandle; uint64_t hwid; } intc[2 * BI_MAX_CPU];
+	int nintc;                      /* per-hart interrupt controllers seen */
 	bool all_sstc;
 	bool intc_done, psci_done, test_done;
 	struct uart_cand first_uart, path_uart;
@@ -167,6 +171,20 @@ static int u32_prop(const struct fdt_walk *w, const char *name, uint32_t *out)
 	return 0;
 }
 
+/* The node's "interrupts" property, 1 to 3 cells (PLIC: <irq>; GIC:
+ * <type number flags>); anything else leaves *irq empty. */
+static void irq_prop(const struct fdt_walk *w, struct dt_irq *irq)
+{
+	struct fdt_pv v;
+	irq->n = 0;
+	if (!fdt_getprop(w, w->depth, "interrupts", &v) || v.len % 4 || v.len == 0 ||
+	    v.len > sizeof irq->cells)
+		return;
+	irq->n = v.len / 4;
+	for (uint32_t i = 0; i < irq->n; i++)
+		irq->cells[i] = fdt_rd32(v.p + 4 * i);
+}
+
 /* Evaluate the current node as a UART. 0: filled; 1: not one we drive or
  * not reachable; <0 malformed. */
 static int uart_node(const struct fdt_walk *w, struct uart_cand *u)
@@ -196,7 +214,23 @@ static int uart_node(const struct fdt_walk *w, struct uart_cand *u)
 	} else if (fdt_getprop(w, w->depth, "clocks", &v) && v.len >= 4) {
 		t.clk_phandle = fdt_rd32(v.p);
 	}
+	irq_prop(w, &t.irq);
 	*u = t;
+	return 0;
+}
+
+/* compatible "virtio,mmio": remember the transport (the registers say
+ * whether a device is behind it). */
+static int virtio_node(const struct fdt_walk *w, struct bootinfo *bi)
+{
+	struct virtio_mmio_node n;
+	int r = dev_reg(w, 0, &n.base, &n.size);
+	if (r)
+		return r < 0 ? r : 0;
+	if (bi->nvirtio == BI_MAX_VIRTIO)
+		return 0;
+	irq_prop(w, &n.irq);
+	bi->virtio[bi->nvirtio++] = n;
 	return 0;
 }
 
@@ -289,6 +323,47 @@ static int cpu_node(struct fdt_walk *w, struct parse *ps)
 	return 0;
 }
 
+/* /cpus/cpu@N/interrupt-controller: remember its phandle and the hart's
+ * id, to read the PLIC's interrupts-extended against (plic_contexts). */
+static int cpu_intc_node(struct fdt_walk *w, struct parse *ps)
+{
+	struct fdt_pv v, reg;
+	uint32_t ac = w->f[1].ac;
+	uint64_t hwid;
+	if (!fdt_getprop(w, 3, "interrupt-controller", &v) ||
+	    (!fdt_getprop(w, 3, "phandle", &v) && !fdt_getprop(w, 3, "linux,phandle", &v)) ||
+	    v.len != 4 || !fdt_getprop(w, 2, "reg", &reg) ||
+	    ac == 0 || ac > FDT_MAX_CELLS || reg.len < 4 * ac || !fdt_cells(reg.p, ac, &hwid))
+		return 0;
+	if (ps->nintc < (int)(sizeof ps->intc / sizeof ps->intc[0])) {
+		ps->intc[ps->nintc].phandle = fdt_rd32(v.p);
+		ps->intc[ps->nintc].hwid = hwid;
+		ps->nintc++;
+	}
+	return 0;
+}
+
+/* The PLIC's interrupts-extended: one <phandle irq> per context, in context
+ * order (a hart's riscv,cpu-intc has one interrupt cell); irq 9 is the
+ * S-mode external interrupt, i.e. our context for that hart. */
+static void plic_contexts(struct parse *ps)
+{
+	struct bootinfo *bi = ps->bi;
+	for (uint32_t ctx = 0; 8 * (ctx + 1) <= ps->plic_ext.len; ctx++) {
+		uint32_t ph = fdt_rd32(ps->plic_ext.p + 8 * ctx);
+		uint32_t irq = fdt_rd32(ps->plic_ext.p + 8 * ctx + 4);
+		if (irq != 9)
+			continue;
+		for (int i = 0; i < ps->nintc; i++)
+			if (ps->intc[i].phandle == ph && bi->nplic_sctx < BI_MAX_CPU) {
+				bi->plic_sctx[bi->nplic_sctx].hwid = ps->intc[i].hwid;
+				bi->plic_sctx[bi->nplic_sctx].ctx = ctx;
+				bi->nplic_sctx++;
+				break;
+			}
+	}
+}
+
 /* Pass 1: called for every node once its properties are complete. */
 static int collect(struct fdt_walk *w, void *arg)
 {
@@ -327,6 +402,8 @@ static int collect(struct fdt_walk *w, void *arg)
 		    node_ok(w, 2))
 			return cpu_node(w, ps);
 		return 0;
+	} else if (d == 3 && fdt_name_is(w, 1, "cpus")) {
+		return cpu_intc_node(w, ps);
 	} else if (d == 2 && fdt_name_is(w, 1, "reserved-memory")) {
 		if (node_ok(w, 2) && (r = mem_node(w, ps, true)) < 0)
 			return r;
@@ -336,6 +413,8 @@ static int collect(struct fdt_walk *w, void *arg)
 	if (!fdt_getprop(w, d, "compatible", &c) || !node_ok(w, d))
 		return 0;
 	if (ps->first_uart.kind == UART_NONE && (r = uart_node(w, &ps->first_uart)) < 0)
+		return r;
+	if (fdt_pv_has(&c, "virtio,mmio", false) && (r = virtio_node(w, bi)) < 0)
 		return r;
 	if (!ps->intc_done) {
 		enum intc_kind k = compat_any(&c, intc_plic) ? INTC_PLIC :
@@ -352,6 +431,8 @@ static int collect(struct fdt_walk *w, void *arg)
 					return r;
 			}
 			if (r == 0) {
+				if (k == INTC_PLIC)
+					fdt_getprop(w, d, "interrupts-extended", &ps->plic_ext);
 				bi->intc = k;
 				bi->intc_base = b1;
 				bi->intc_base2 = b2;
@@ -530,6 +611,8 @@ int fdt_parse_bounded(const void *dtb, uint64_t avail, struct bootinfo *bi,
 	bi->uart_reg_shift = u.shift;
 	bi->uart_reg_io_width = u.io_width;
 	bi->uart_clock_hz = u.clock;
+	bi->uart_irq = u.irq;
+	plic_contexts(&ps);
 	bi->has_sstc = bi->ncpu > 0 && ps.all_sstc;
 
 	if (bi->nmem == 0) {

@@ -57,7 +57,8 @@ struct flag {
 	X(stacksize,   FLAG_INT,    16, 65536,    1024, "KiB of address space reserved per goroutine stack") \
 	X(debug,       FLAG_BOOL,   0, 1,         0,    "extra runtime consistency checks and messages") \
 	X(test,        FLAG_INT,    INT64_MIN, INT64_MAX, 0, "free integer for test programs") \
-	X(dtbtest,     FLAG_BOOL,   0, 1,         0,    "print what was read from the device tree")
+	X(dtbtest,     FLAG_BOOL,   0, 1,         0,    "print what was read from the device tree") \
+	X(quitexit,    FLAG_BOOL,   0, 1,         0,    "Ctrl-\\ on the console: exit with status 2 after the goroutine dump")
 
 #define FLAG_INIT(n, k, lo, hi, d, h) .n = (d),
 struct runtime_flags rtflags = { RUNTIME_FLAGS(FLAG_INIT) };

@@ -40,6 +40,7 @@ static const struct {
 	[LOCKRANK_STACKPOOL]  = { "stackpool", false },
 	[LOCKRANK_PAGETABLE]  = { "pageTable", false },
 	[LOCKRANK_MHEAP]      = { "mheap", false },
+	[LOCKRANK_DEVICE]     = { "device", false },
 	[LOCKRANK_CONSOLE]    = { "console", false },
 };
 _Static_assert(LOCKRANK_COUNT <= 64, "held ranks are one 64-bit mask");

@@ -48,6 +48,7 @@ enum lockrank {
 	LOCKRANK_STACKPOOL,     /* stack pages: taken by the stack-fault handler */
 	LOCKRANK_PAGETABLE,     /* the stack window's page tables (arch) */
 	LOCKRANK_MHEAP,         /* the page heap */
+	LOCKRANK_DEVICE,        /* a device driver's state, taken from interrupts too */
 	LOCKRANK_CONSOLE,       /* console lines: printing is allowed anywhere */
 	LOCKRANK_COUNT
 };

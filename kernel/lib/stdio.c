@@ -41,11 +41,12 @@ static int gort_flush(FILE *f)
 	return 0;
 }
 
+/* stdin: parks in IO wait until the console has a byte (drivers/console/input.c). */
 static int gort_getc(FILE *f)
 {
-	int c;
-	while ((c = console_getc()) < 0)
-		Gosched();
+	unsigned char c;
+	if (Console_Read(&c, 1) != 1)
+		return EOF;
 	return c;
 }
 

@@ -23,6 +23,7 @@
 #include "kernel/lib/print.h"
 #include "kernel/lib/bootargs.h"
 #include "kernel/gc/gc.h"
+#include "kernel/io/io.h"
 #include "arch/atomic.h"
 #include "kernel/trace/trace.h"
 
@@ -159,7 +160,8 @@ static bool user_timers_pending(void)
 }
 
 /* Deadlock: no P is running, nothing is queued, no user timer is pending,
- * yet goroutines exist - none can ever run.
+ * no goroutine waits on a device (an interrupt may still wake it), yet
+ * goroutines exist - none can ever run.
  * Run by an M that has just given up its P. */
 void check_deadlock(void)
 {
@@ -171,7 +173,7 @@ void check_deadlock(void)
 	for (int i = 0; i < MAXCPU; i++)
 		if (p_status(&allp[i]) == Prunning)
 			return;
-	if (sched.runqsize > 0 || user_timers_pending())
+	if (sched.runqsize > 0 || user_timers_pending() || io_nwait() > 0)
 		return;
 	for (int i = 0; i < MAXCPU; i++)
 		if (!runq_empty(&allp[i].runq))
@@ -215,12 +217,15 @@ void stopm(struct m *m)
 		timer_program(m, wake == INT64_MAX ? UINT64_MAX : ns_to_ticks(wake) + sched.start_ticks);
 		/* relaxed: a statistic; the reader knows this M is idle */
 		__atomic_store_n(&m->idle_instret, arch_instret(), __ATOMIC_RELAXED);
-		arch_wfi();
+		/* A device interrupt taken before the mask readied a G: no
+		 * sleep if we can get a P to run it (kernel/io/iowait.c). */
+		if (!ioready_pending() || __atomic_load_n(&sched.npidle, __ATOMIC_SEQ_CST) == 0)
+			arch_wfi();
 		arch_irq_enable();      /* the pending interrupt is taken here */
 		timer_program(m, UINT64_MAX);
 		/* Woken by a timer or a stray interrupt: if there is work, take
 		 * a P ourselves rather than wait for a hand-off. */
-		if (earliest_idle_timer() <= nanotime() ||
+		if (earliest_idle_timer() <= nanotime() || ioready_pending() ||
 		    __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) > 0) {
 			spin_lock(&sched.lock);
 			if (m->nextp == NULL && sched.pidle != NULL) {

@@ -20,7 +20,10 @@
  *
  * findrunnable, in Go's order:
  *   1. every 61st schedule, one G from the global queue (fairness);
- *   2. expired timers of this P, then the local queue (runnext first);
+ *   2. expired timers of this P, goroutines readied by device interrupts
+ *      (kernel/io: Go's netpoll, looked at first here because an
+ *      interrupt may have preempted the running G just to get its waiter
+ *      run), then the local queue (runnext first);
  *   3. the global queue;
  *   4. expired timers of every P;
  *   5. stealing half of a random victim's queue, 4 passes over all Ps, the
@@ -50,6 +53,7 @@
 #include "kernel/lib/print.h"
 #include "kernel/lib/bootargs.h"
 #include "boot/boot.h"
+#include "kernel/io/io.h"
 #include "arch/atomic.h"
 #include "kernel/trace/trace.h"
 
@@ -372,6 +376,8 @@ static struct g *findrunnable(struct m *m, bool *inherit, uint64_t *ticks)
 		}
 		if (gp == NULL && timers_next(&pp->timers) <= now)
 			timers_run(pp, now);
+		if (gp == NULL)
+			gp = ioready_get(pp);
 		if (gp == NULL)
 			gp = runq_get_inherit(&pp->runq, inherit);
 		if (gp == NULL)

@@ -53,6 +53,7 @@ enum waitreason {
 	waitReasonGCSweepWait,
 	waitReasonForceGCIdle,
 	waitReasonTest,
+	waitReasonIOWait,           /* a device: kernel/io/iowait.c */
 	waitReasonCount
 };
 extern const char *const waitReasonStrings[waitReasonCount];

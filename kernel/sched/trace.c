@@ -35,6 +35,7 @@ const char *const waitReasonStrings[waitReasonCount] = {
 	[waitReasonGCSweepWait] = "GC sweep wait",
 	[waitReasonForceGCIdle] = "force gc (idle)",
 	[waitReasonTest] = "test",
+	[waitReasonIOWait] = "IO wait",
 };
 
 static const char *status_string(struct g *gp)

@@ -110,8 +110,23 @@ static void test_riscv(void)
 	CHECK_EQ(bi.uart_base, 0x10000000);
 	CHECK_EQ(bi.uart_reg_shift, 0);
 	CHECK_EQ(bi.uart_clock_hz, 3686400);
+	CHECK_EQ(bi.uart_irq.n, 1);
+	CHECK_EQ(bi.uart_irq.cells[0], 10);     /* PLIC source 10 */
+	CHECK_EQ(bi.nvirtio, 8);                /* 0x10001000..0x10008000, sources 1..8 */
+	for (int i = 0; i < bi.nvirtio; i++) {
+		uint64_t k = bi.virtio[i].base - 0x10001000;
+		CHECK(k % 0x1000 == 0 && k / 0x1000 < 8 && bi.virtio[i].size == 0x1000 &&
+		      bi.virtio[i].irq.n == 1 && bi.virtio[i].irq.cells[0] == 1 + k / 0x1000,
+		      "virtio %d: base %#llx irq %u", i, (unsigned long long)bi.virtio[i].base,
+		      bi.virtio[i].irq.cells[0]);
+	}
 	CHECK_EQ(bi.intc, INTC_PLIC);
 	CHECK_EQ(bi.intc_base, 0xc000000);
+	CHECK_EQ(bi.nplic_sctx, 4);             /* hart h: context 2h + 1 */
+	for (int i = 0; i < bi.nplic_sctx; i++)
+		CHECK(bi.plic_sctx[i].ctx == 2 * bi.plic_sctx[i].hwid + 1,
+		      "hart %llu: S-mode PLIC context %u", (unsigned long long)bi.plic_sctx[i].hwid,
+		      bi.plic_sctx[i].ctx);
 	CHECK_EQ(bi.psci, PSCI_NONE);
 	CHECK_EQ(bi.test_finisher, 0x100000);
 	CHECK(strcmp(bi.bootargs, "x=1") == 0, "bootargs '%s'", bi.bootargs);
@@ -144,6 +159,15 @@ static void test_aarch64(const char *path, enum intc_kind intc,
 	CHECK_EQ(bi.uart, UART_PL011);
 	CHECK_EQ(bi.uart_base, 0x9000000);
 	CHECK_EQ(bi.uart_clock_hz, 24000000);   /* via clocks -> apb-pclk */
+	CHECK(bi.uart_irq.n == 3 && bi.uart_irq.cells[0] == 0 && bi.uart_irq.cells[1] == 1 &&
+	      bi.uart_irq.cells[2] == 4, "pl011 interrupts <0 1 4>");
+	CHECK_EQ(bi.nplic_sctx, 0);
+	CHECK_EQ(bi.nvirtio, 32);               /* 0xa000000 + 0x200 k: SPI 16 + k, edge */
+	for (int i = 0; i < bi.nvirtio; i++) {
+		uint64_t k = (bi.virtio[i].base - 0xa000000) / 0x200;
+		CHECK(k < 32 && bi.virtio[i].irq.n == 3 && bi.virtio[i].irq.cells[0] == 0 &&
+		      bi.virtio[i].irq.cells[1] == 16 + k, "virtio %d", i);
+	}
 	CHECK_EQ(bi.intc, intc);
 	CHECK_EQ(bi.intc_base, 0x8000000);
 	CHECK_EQ(bi.intc_base2, base2);
