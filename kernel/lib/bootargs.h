@@ -29,6 +29,7 @@ struct runtime_flags {
 	int64_t debug;          /* 0/1 */
 	int64_t test;           /* any integer, for test programs */
 	int64_t dtbtest;        /* 0/1 */
+	int64_t gcbarrier;      /* GCBARRIER_AUTO/HW/FAULT (kernel/gc/barrier.h) */
 };
 
 extern struct runtime_flags rtflags;
