@@ -122,12 +122,13 @@ bool gc_find_object(uintptr_t p, struct mspan **sp, uint32_t *idxp, uintptr_t *b
 	return true;
 }
 
-/* A grey object in a work buffer: its address, and in the top byte the
- * size class of its span (0: a large object or an oblet), so that
- * scanobject knows where the object ends without looking up the span that
- * greyobject has just found. Heap addresses lie below 128 GiB (arch.h). */
-#define GREY_CLASS_SHIFT 56
-#define GREY_ADDR_MASK (((uintptr_t)1 << GREY_CLASS_SHIFT) - 1)
+/* A grey object in a work buffer: its address, and in the top 16 bits its
+ * size in words (small objects: at most 4096; 0 for a large object or an
+ * oblet), so that scanobject knows where the object ends without looking
+ * up the span that greyobject has just found. Heap addresses lie below
+ * 128 GiB (arch.h). */
+#define GREY_WORDS_SHIFT 48
+#define GREY_ADDR_MASK (((uintptr_t)1 << GREY_WORDS_SHIFT) - 1)
 
 /* What the inner loop keeps in registers for a whole drain: copies of the
  * globals (the compiler would reload them after every atomic), and the
@@ -139,7 +140,6 @@ struct scanner {
 	struct heapArena *const *arenas;
 	struct gcwork *w;
 	uint64_t bytes, words;          /* marked, scanned; not yet in w */
-	uint32_t drop;                  /* drop_every */
 	struct marker *mk;
 };
 
@@ -147,7 +147,7 @@ static inline void scanner_init(struct scanner *sc, struct marker *mk)
 {
 	*sc = (struct scanner){
 		.hlo = heap_lo, .hspan = heap_span, .abase = arena_base, .arenas = arenas,
-		.w = mk->w, .drop = drop_every, .mk = mk,
+		.w = mk->w, .mk = mk,
 	};
 }
 
@@ -161,8 +161,11 @@ static inline void scanner_flush(struct scanner *sc)
 /* Shade v grey if it points into a white GC object (v passed the heap
  * bounds filter). gc_find_object's steps, inline, with the mark bit tested
  * before the alloc bit: a marked object was allocated, and most pointers
- * a mark follows a second time lead to marked objects. */
-static inline __attribute__((always_inline)) void greyobject(struct scanner *sc, uintptr_t v)
+ * a mark follows a second time lead to marked objects. drop is a constant
+ * at each call site: the test hook gc_debug_drop_marks costs the normal
+ * loop nothing. */
+static inline __attribute__((always_inline)) void greyobject(struct scanner *sc, uintptr_t v,
+                                                            const bool drop)
 {
 	/* relaxed: the arena and the span are reached through an address
 	 * dependency on the loaded pointer (ordered on both ISAs); the world
@@ -193,26 +196,24 @@ static inline __attribute__((always_inline)) void greyobject(struct scanner *sc,
 	spanclass_t cls = s->spanclass;
 	if (spanclass_noscan(cls))
 		return;                 /* black at once: nothing inside to scan */
-	if (__builtin_expect(sc->drop != 0, 0) && ++sc->mk->dropctr % sc->drop == 0)
+	if (drop && ++sc->mk->dropctr % drop_every == 0)
 		return;                 /* deliberately lost (gc_debug_drop_marks) */
-	gcw_put(sc->w, (s->startAddr + idx * s->elemsize) |
-	               (uintptr_t)spanclass_sizeclass(cls) << GREY_CLASS_SHIFT);
+	uintptr_t size = s->elemsize;
+	uintptr_t words = spanclass_sizeclass(cls) != 0 ? size / sizeof(uintptr_t) : 0;
+	gcw_put(sc->w, (s->startAddr + idx * size) | words << GREY_WORDS_SHIFT);
 }
 
-/* Scan the words of [lo, hi) (lo aligned) conservatively. */
+/* Scan the n words from p conservatively. */
 static inline __attribute__((always_inline)) void scanwords(struct scanner *sc,
-                                                           uintptr_t lo, uintptr_t hi)
+                                                           const uintptr_t *p, uintptr_t n,
+                                                           const bool drop)
 {
-	const uintptr_t *p = (const uintptr_t *)lo;
-	const uintptr_t *end = (const uintptr_t *)(hi & ~(sizeof(uintptr_t) - 1));
-	if (p >= end)
-		return;
-	sc->words += (uintptr_t)(end - p);
-	for (; p < end; p++) {
+	sc->words += n;
+	for (const uintptr_t *end = p + n; p < end; p++) {
 		uintptr_t v = *p;
 		if (v - sc->hlo >= sc->hspan)   /* one compare filters most words */
 			continue;
-		greyobject(sc, v);
+		greyobject(sc, v, drop);
 	}
 }
 
@@ -236,9 +237,15 @@ static void scanblock(struct marker *mk, uintptr_t lo, uintptr_t hi)
 		check_scanblock(mk, lo, hi);
 		return;
 	}
+	if (hi < lo + sizeof(uintptr_t))
+		return;
 	struct scanner sc;
 	scanner_init(&sc, mk);
-	scanwords(&sc, lo, hi);
+	uintptr_t n = (hi - lo) / sizeof(uintptr_t);
+	if (__builtin_expect(drop_every != 0, 0))
+		scanwords(&sc, (const uintptr_t *)lo, n, true);
+	else
+		scanwords(&sc, (const uintptr_t *)lo, n, false);
 	scanner_flush(&sc);
 }
 
@@ -267,15 +274,40 @@ static void scanobject_span(struct marker *mk, uintptr_t b)
 }
 
 /* Scan the grey object (or oblet) b from a work buffer. A small object's
- * size comes with it (GREY_CLASS_SHIFT): no span lookup. */
-static inline __attribute__((always_inline)) void scanobject(struct scanner *sc, uintptr_t b)
+ * size comes with it (GREY_WORDS_SHIFT): no span lookup. */
+static inline __attribute__((always_inline)) void scanobject(struct scanner *sc, uintptr_t b,
+                                                            const bool drop)
 {
-	uint32_t cls = (uint32_t)(b >> GREY_CLASS_SHIFT);
-	b &= GREY_ADDR_MASK;
-	if (__builtin_expect(cls != 0, 1))
-		scanwords(sc, b, b + class_to_size[cls]);
+	uintptr_t n = b >> GREY_WORDS_SHIFT;
+	if (__builtin_expect(n != 0, 1))
+		scanwords(sc, (const uintptr_t *)(b & GREY_ADDR_MASK), n, drop);
 	else
 		scanobject_span(sc->mk, b);
+}
+
+/* Take grey objects and scan them until the mark is over (or, for a
+ * helper, until it found nothing for a while). */
+static inline __attribute__((always_inline)) void drain(struct marker *mk, uint32_t spins,
+                                                       const bool drop)
+{
+	struct gcwork *w = mk->w;
+	struct scanner sc;
+	scanner_init(&sc, mk);
+	uint32_t n = 0;
+	for (;;) {
+		uintptr_t b = gcw_tryget_fast(w);
+		if (__builtin_expect(b == 0, 0)) {
+			uintptr_t slow;         /* its address escapes: kept apart */
+			bool left;
+			if (!gcw_get_or_leave(w, &slow, spins, &left))
+				break;
+			b = slow;
+		}
+		scanobject(&sc, b, drop);
+		if ((++n & 63) == 0)
+			gcw_balance(w);
+	}
+	scanner_flush(&sc);
 }
 
 /* ---- roots ------------------------------------------------------------- */
@@ -431,17 +463,10 @@ static void mark_worker(struct m *m)
 	/* The coordinator waits for the end of the mark; a helper with
 	 * nothing to do for a while goes back to sleep. */
 	uint32_t spins = m == coordinator ? 0 : HELPER_IDLE_SPINS;
-	uintptr_t b;
-	uint32_t n = 0;
-	bool left;
-	struct scanner sc;
-	scanner_init(&sc, &mk);
-	while (gcw_tryget_fast(w, &b) || gcw_get_or_leave(w, &b, spins, &left)) {
-		scanobject(&sc, b);
-		if ((++n & 63) == 0)
-			gcw_balance(w);
-	}
-	scanner_flush(&sc);
+	if (__builtin_expect(drop_every != 0, 0))
+		drain(&mk, spins, true);
+	else
+		drain(&mk, spins, false);
 	gcw_leave(w);
 	__atomic_fetch_add(&gc.markCpuNs, (uint64_t)(nanotime() - t0), __ATOMIC_RELAXED);
 	__atomic_fetch_add(&gc_bytesMarked, w->bytesMarked, __ATOMIC_RELAXED);

@@ -84,14 +84,14 @@ bool gcw_get(struct gcwork *w, uintptr_t *obj);
 bool gcw_get_or_leave(struct gcwork *w, uintptr_t *obj, uint32_t spins, bool *left);
 /* Take a grey object from w's buffers only (no waiting). */
 bool gcw_tryget_local(struct gcwork *w, uintptr_t *obj);
-/* The same from wbuf1 only: the inline common case of the mark loop. */
-static inline bool gcw_tryget_fast(struct gcwork *w, uintptr_t *obj)
+/* The same from wbuf1 only, 0 if it is empty (a grey object is never 0):
+ * the inline common case of the mark loop. */
+static inline uintptr_t gcw_tryget_fast(struct gcwork *w)
 {
 	struct workbuf *b = w->wbuf1;
 	if (__builtin_expect(b->nobj == 0, 0))
-		return false;
-	*obj = b->obj[--b->nobj];
-	return true;
+		return 0;
+	return b->obj[--b->nobj];
 }
 /* If the pool has no full buffer and w has work to spare, give one buffer
  * to the pool, so that waiting workers get something (Go's balance). */
