@@ -38,8 +38,9 @@
  * The fault path (gc_barrier_fault) runs in trap context with anything
  * held: it only counts, in .bss.noscan.
  *
- * Not yet done here (docs/gc.md): the collector does not arm the barrier
- * in its cycles; the concurrent mark that will (issue 13) builds on this.
+ * Use today: each GC pause collects the dirty set (re-arming the barrier)
+ * and only counts it (gctrace=2, bench/gc). The concurrent mark (issue 13)
+ * will rescan it.
  */
 #include <string.h>
 #include "kernel/gc/barrier.h"
