@@ -21,7 +21,10 @@
  *                objects, malloc blocks, and - harmlessly - noscan
  *                objects and the allocator's own pages),
  *                the goroutine stack window up to the last slot handed
- *                out (pages tracked by arch_map_page as they are mapped).
+ *                out (pages tracked by arch_map_page as they are mapped),
+ *                collected goroutine by goroutine: only each G's mapped
+ *                pages, from its lowest mapped page to the top of its
+ *                slot, are read (a 1 MiB slot has a few mapped pages).
  *   mode     - hardware dirty bits or write-protect-and-fault, chosen once
  *              at boot (bootarg gcbarrier=auto|hw|fault, auto = hw when
  *              arch_dirty_hw_capable()).
@@ -49,6 +52,7 @@
 #include "kernel/mm/stack.h"
 #include "kernel/lib/bootargs.h"
 #include "kernel/lib/print.h"
+#include "kernel/sched/runtime2.h"
 #include "arch.h"
 
 extern char _start_image[], _end[];
@@ -144,20 +148,59 @@ static void stacks_extend(void)
 		r->bits = bitmap_alloc(r->npages * 2, &r->cap);
 }
 
+#define SLOT_MAX_PAGES (65536 * 1024 / MMU_PAGE_SIZE)  /* stacksize's maximum */
+
+/* One goroutine's mapped stack pages, into the stack region's bitmap. */
+static void collect_stack(struct region *r, struct g *gp, bool record)
+{
+	static uint64_t tmp[SLOT_MAX_PAGES / 64] GC_NOSCAN;   /* the collector's */
+	/* relaxed: the G itself moves stack_mapped (growth faults, shrinking
+	 * when it dies). Any value is safe: pages mapped after the read start
+	 * dirty and the next collect reads them; unmapped ones are skipped. */
+	uintptr_t lo = page_down(__atomic_load_n(&gp->stack_mapped, __ATOMIC_RELAXED));
+	uintptr_t slot = gp->stack_slot, hi = slot + stack_reserve();
+	if (slot == 0 || lo < slot || lo >= hi || hi > r->lo + r->npages * MMU_PAGE_SIZE)
+		return;
+	size_t n = (hi - lo) / MMU_PAGE_SIZE, first = (lo - r->lo) / MMU_PAGE_SIZE;
+	if (!record) {
+		arch_dirty_collect(lo, n, NULL);
+		return;
+	}
+	memset(tmp, 0, (n + 63) / 64 * 8);
+	arch_dirty_collect(lo, n, tmp);
+	for (size_t i = 0; i < n; i++)
+		if (tmp[i / 64] >> (i % 64) & 1)
+			r->bits[(first + i) / 64] |= 1ULL << ((first + i) % 64);
+}
+
+static void collect_stacks(bool record)
+{
+	struct region *r = &regions[R_STACKS];
+	stacks_extend();
+	if (r->npages == 0)
+		return;
+	if (record)
+		memset(r->bits, 0, (r->npages + 63) / 64 * 8);
+	spin_lock(&sched.allglock);
+	for (struct g *gp = sched.allgs; gp != NULL; gp = gp->alllink)
+		collect_stack(r, gp, record);
+	spin_unlock(&sched.allglock);
+}
+
 /* Clean every tracked page, recording the dirty ones if record. */
 static size_t collect(bool record)
 {
 	if (__atomic_exchange_n(&collecting, 1, __ATOMIC_ACQUIRE))
 		throw("gc barrier: two collects at once");
-	stacks_extend();
 	for (int r = 0; r < NREGIONS; r++) {
 		struct region *rg = &regions[r];
-		if (rg->npages == 0)
+		if (r == R_STACKS || rg->npages == 0)
 			continue;
 		if (record)
 			memset(rg->bits, 0, (rg->npages + 63) / 64 * 8);
 		arch_dirty_collect(rg->lo, rg->npages, record ? rg->bits : NULL);
 	}
+	collect_stacks(record);
 	arch_dirty_flush();
 	size_t n = 0;
 	for (int r = 0; record && r < NREGIONS; r++)
