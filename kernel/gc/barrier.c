@@ -75,7 +75,8 @@ static uint32_t collecting GC_NOSCAN;   /* atomic: a collect is running */
 static uintptr_t page_down(uintptr_t a) { return a & ~(MMU_PAGE_SIZE - 1); }
 static uintptr_t page_up(uintptr_t a) { return page_down(a + MMU_PAGE_SIZE - 1); }
 
-/* A bitmap for npages pages, in untracked pages, never freed. */
+/* A bitmap for npages pages, in untracked pages, never freed; NULL when
+ * memory ran out. */
 static uint64_t *bitmap_alloc(size_t npages, size_t *cap)
 {
 	size_t bytes = (npages + 63) / 64 * 8;
@@ -84,7 +85,7 @@ static uint64_t *bitmap_alloc(size_t npages, size_t *cap)
 		rtpages = 1;
 	uint64_t *b = mheap_alloc_pages(rtpages);
 	if (b == NULL)
-		throw("gc barrier: out of memory for the dirty bitmap");
+		return NULL;
 	arch_dirty_untrack((uintptr_t)b, rtpages * PAGE_SIZE);
 	memset(b, 0, rtpages * PAGE_SIZE);
 	*cap = rtpages * PAGE_SIZE * 8;
@@ -123,9 +124,13 @@ void gc_barrier_init(void)
 	region_track(R_HEAP_HI, lo > ihi ? lo : ihi, hi);
 	regions[R_STACKS].lo = STACK_REGION_BASE;
 
-	for (int r = 0; r < NREGIONS; r++)
-		if (regions[r].npages > 0)
-			regions[r].bits = bitmap_alloc(regions[r].npages, &regions[r].cap);
+	for (int r = 0; r < NREGIONS; r++) {
+		/* The stack window's from the start: one runtime page of bits
+		 * covers 256 slots of 1 MiB. */
+		size_t n = r == R_STACKS ? PAGE_SIZE * 8 : regions[r].npages;
+		if (n > 0 && (regions[r].bits = bitmap_alloc(n, &regions[r].cap)) == NULL)
+			throw("gc barrier: out of memory for the dirty bitmaps");
+	}
 }
 
 int gc_barrier_mode(void)
@@ -138,14 +143,23 @@ const char *gc_barrier_mode_name(void)
 	return mode == GCBARRIER_HW ? "hw" : "fault";
 }
 
-/* The stack region covers every slot handed out so far. */
+/* The stack region covers every slot handed out so far - or, if memory
+ * for a bigger bitmap ran out (a collection for out-of-memory is running),
+ * the slots the bitmap covers: the others are not cleaned, so they stay
+ * dirty and are reported by a later collect. */
 static void stacks_extend(void)
 {
 	struct region *r = &regions[R_STACKS];
-	r->npages = (stack_window_end() - r->lo) / MMU_PAGE_SIZE;
-	if (r->npages > r->cap)
+	size_t want = (stack_window_end() - r->lo) / MMU_PAGE_SIZE, cap;
+	if (want > r->cap) {
 		/* The old bitmap stays allocated (see the invariants). */
-		r->bits = bitmap_alloc(r->npages * 2, &r->cap);
+		uint64_t *b = bitmap_alloc(want * 2, &cap);
+		if (b != NULL) {
+			r->bits = b;
+			r->cap = cap;
+		}
+	}
+	r->npages = want < r->cap ? want : r->cap;
 }
 
 #define SLOT_MAX_PAGES (65536 * 1024 / MMU_PAGE_SIZE)  /* stacksize's maximum */
