@@ -132,6 +132,70 @@ uintptr_t arch_unmap_page(uintptr_t va);
 /* Physical address behind va, or 0 if unmapped. */
 uintptr_t arch_translate(uintptr_t va);
 
+/* ---- page-dirty tracking: the collector's write barrier ---------------- */
+/* Mechanism only; the policy (which ranges, the dirty bitmaps, when to
+ * arm) is kernel/gc/barrier.c, the argument docs/gc.md ("The page-dirty
+ * barrier"). A tracked page is a 4 KiB identity-mapped RAM page (or a
+ * stack-window page) whose leaf entry carries the port's "tracked"
+ * software bit. It is either dirty (written since it was last cleaned) or
+ * clean. Two ways of noticing the first store after a clean:
+ *   hardware - the MMU marks the entry itself (RISC-V: the hart sets D;
+ *              AArch64 FEAT_HAFDBS: DBM set, the walker clears AP[2]);
+ *   fault    - clean pages are write-protected (RISC-V W = 0; AArch64
+ *              AP[2] = 1, DBM = 0); the store faults, the port makes the
+ *              page writable (= dirty) and calls gc_barrier_fault.
+ * Both modes keep the dirty state in the leaf entry itself, so "collect"
+ * is the same read-and-clear in both. */
+
+/* Can the MMU record writes without faulting? RISC-V: probed on the boot
+ * CPU by a store to a page with D = 0 (a hart that traps instead, Svade,
+ * answers false). AArch64: ID_AA64MMFR1_EL1.HAFDBS >= 2 (then TCR_EL1.HA
+ * and HD are on for every CPU from arch_mmu_init). Boot CPU, after
+ * arch_mmu_init. No ordering duty. */
+bool arch_dirty_hw_capable(void);
+
+/* Choose the mode (hw = true: hardware dirty bits, which needs
+ * arch_dirty_hw_capable()). Boot CPU, once, before arch_dirty_track and
+ * before any other CPU starts; the mode never changes afterwards. */
+void arch_dirty_init(bool hw);
+
+/* Map the RAM range [base, base+size) (page-aligned) with 4 KiB pages,
+ * same attributes, tracked and dirty. Blocks are split (AArch64:
+ * break-before-make; so the range's blocks must not hold the running code,
+ * stack or page tables: the image's blocks are mapped with 4 KiB pages by
+ * arch_mmu_init for that reason). Page-table pages stay untracked. Boot
+ * CPU, interrupts masked, before other CPUs start; returns with every
+ * change visible to this CPU's walker and TLB. Stack-window pages mapped by
+ * arch_map_page after arch_dirty_init are tracked and dirty too. */
+void arch_dirty_track(uintptr_t base, size_t size);
+
+/* Make the pages of [base, base+size) untracked, writable and never
+ * reported (memory the barrier's own fault path or collect writes).
+ * Lock-free; any context. A CPU still caching a write-protected
+ * translation takes one spurious fault, which the port absorbs. */
+void arch_dirty_untrack(uintptr_t base, size_t size);
+
+/* For each tracked page i of the npages pages from base: if it is dirty,
+ * set bit i of bits (bits may be NULL: arm only), and make it clean - one
+ * atomic read-modify-write of the leaf entry, so a concurrent hardware
+ * update or fault-path update is never lost. Untracked or unmapped pages
+ * are skipped (bit left alone). Does NOT flush TLBs: until
+ * arch_dirty_flush returns, another CPU may still store through a cached
+ * dirty translation without marking the page again. One caller at a time
+ * per range (the policy serialises). */
+void arch_dirty_collect(uintptr_t base, size_t npages, uint64_t *bits);
+
+/* Shootdown: every CPU drops every cached translation; returns after all
+ * have. Ordering: the leaf updates before the call are visible to every
+ * walker before any CPU re-walks; every store another CPU made through an
+ * old translation is visible to the caller when this returns (RISC-V: full
+ * fence, local sfence.vma, SBI remote sfence.vma waits for every hart's
+ * acknowledgement; AArch64: dsb ishst; tlbi vmalle1is; dsb ish; isb - the
+ * dsb completes the broadcast invalidation only once every access that
+ * used an old entry is observed). Any context with interrupts enabled or
+ * not; does not sleep. */
+void arch_dirty_flush(void);
+
 /* ---- timer and IPI ---------------------------------------------------- */
 
 /* Frequency of arch_ticks() in Hz (set from bootinfo, or CNTFRQ_EL0). */
@@ -298,6 +362,12 @@ void trap_devirq(int irq);
  * stack page was mapped); otherwise prints the report and powers off. */
 void trap_fault(struct trapframe *tf, const char *cause, uintptr_t addr,
                 bool addr_valid);
+/* The page-dirty barrier's fault path (kernel/gc/barrier.c): the port
+ * made the tracked page at va writable (dirty) after a write fault. Runs
+ * in the trap handler in any context (interrupts masked, spinlocks held,
+ * on g0 or a trap stack): it only counts; it must never block nor store to
+ * a tracked page. */
+void gc_barrier_fault(uintptr_t va);
 /* Called by asyncPreempt on the goroutine's stack, interrupts on: yield
  * like Gosched; returns when the goroutine runs again (kernel/sched/preempt.c). */
 void asyncPreempt2(void);

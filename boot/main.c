@@ -18,6 +18,7 @@
 #include "arch.h"
 #include "kernel/dt/bootinfo.h"
 #include "kernel/lib/bootargs.h"
+#include "kernel/gc/barrier.h"
 #include "kernel/lib/print.h"
 #include "kernel/mm/mheap.h"
 #include "kernel/sched/sched.h"
@@ -131,6 +132,7 @@ _Noreturn void kmain(uint64_t hwid, const void *dtb)
 	bootargs_parse(bootinfo.bootargs, boot_warn);
 	arch_mmu_init(&bootinfo);
 	mheap_init(&bootinfo);
+	gc_barrier_init();                 /* 4 KiB pages for the heap, before SMP */
 	time_init();
 
 	int n = bootinfo.ncpu;

@@ -53,6 +53,11 @@ void psci_system_off(void);
  * skips it when semihosting is off (the hlt is then undefined). */
 extern char aarch64_semihost_hlt[];
 
+/* mmu.c: a permission fault at va on a tracked clean page (the GC's
+ * page-dirty barrier) or on a page another CPU already made writable:
+ * make/keep it writable, flush this CPU's entry. Lock-free. */
+bool aarch64_dirty_fault(uintptr_t va);
+
 /* trap.S */
 extern char aarch64_vectors[];
 

@@ -29,6 +29,7 @@
 #include "kernel/dt/bootinfo.h"
 #include "kernel/lib/print.h"
 #include "kernel/lib/spinlock.h"
+#include "arch/atomic.h"
 
 
 #define PT_ENTRIES   512
@@ -43,14 +44,28 @@
 #define DESC_DEVICE  (PTE_ATTR(ATTR_DEVICE) | PTE_AF | PTE_PXN | PTE_UXN)
 #define DESC_STACK   (PTE_ATTR(ATTR_NORMAL) | PTE_SH_INNER | PTE_AF | PTE_PXN | PTE_UXN)
 
-#define POOL_PAGES   24
-static uint64_t pool[POOL_PAGES][PT_ENTRIES] __attribute__((aligned(4096)));
+#define POOL_PAGES   32
+/* In .bss.noscan: page tables must never be write-protected by the GC's
+ * barrier (its fault path writes them), nor scanned as roots. */
+static uint64_t pool[POOL_PAGES][PT_ENTRIES]
+	__attribute__((aligned(4096), section(".bss.noscan.pt")));
 static int pool_used;
 static uint64_t *l1;                    /* root table; set once by the boot CPU */
 
 struct mmu_regs mmu_final __attribute__((aligned(64)));
 
 static spinlock_t pt_lock = SPINLOCK_INIT(LOCKRANK_PAGETABLE);
+
+/* Page-dirty tracking (see "dirty tracking" below). Set by
+ * arch_dirty_init on the boot CPU before SMP; read-only afterwards. */
+#define PTE_AP_RO    (1ull << 7)         /* AP[2]: read-only at EL1 */
+#define PTE_DBM      (1ull << 51)        /* dirty bit modifier (FEAT_HAFDBS) */
+#define PTE_TRACKED  (1ull << 55)        /* software bit: the GC barrier tracks it */
+#define TCR_HA       (1ull << 39)
+#define TCR_HD       (1ull << 40)
+static uint64_t track_bits;              /* TRACKED, | DBM in hardware mode */
+static void untrack_page(uintptr_t va);
+extern char _start_image[], _end[];
 
 static const struct bootinfo *map_bi;   /* during arch_mmu_init only */
 static uint64_t map_limit;
@@ -92,6 +107,11 @@ static void fill(uint64_t *table, int shift, uint64_t base)
 		uint64_t leaf = shift == L3_SHIFT ? PTE_PAGE : PTE_BLOCK;
 		if (c == 2 && shift == L3_SHIFT)
 			c = ram_cover(va, va + 1);   /* a range ends inside the page */
+		/* The image in 4 KiB pages, so that the barrier can track .data
+		 * and .bss page by page without breaking the block we run in. */
+		if (c == 1 && shift > L3_SHIFT && va < (uintptr_t)_end &&
+		    va + size > (uintptr_t)_start_image)
+			c = 2;
 		if (c == 2 || va == 0) {        /* va 0: split down to the nil page */
 			uint64_t *sub = pool_page();
 			fill(sub, shift - 9, va);
@@ -135,6 +155,8 @@ void arch_mmu_init(const struct bootinfo *bi)
 		ips = 5;                      /* 52-bit PAs need LPA2/64K: stay at 48 */
 	mmu_final.mair = MAIR_VALUE;
 	mmu_final.tcr = TCR_VALUE | (ips << TCR_IPS_SHIFT);
+	if (arch_dirty_hw_capable())
+		mmu_final.tcr |= TCR_HA | TCR_HD;   /* hardware AF and dirty state */
 	mmu_final.ttbr0 = (uintptr_t)l1;
 	mmu_final.sctlr = SCTLR_MMU_ON;
 	dsb(ishst);
@@ -176,6 +198,7 @@ static uint64_t *next_table(uint64_t *e, bool alloc)
 	uint64_t *t = pt_alloc_page();
 	if (t == NULL)
 		throw("arch_map_page: out of page-table pages");
+	untrack_page((uintptr_t)t);
 	dsb(ishst);                          /* zeroed table before the link to it */
 	st_desc(e, (uintptr_t)t | PTE_TABLE);
 	return t;
@@ -202,7 +225,7 @@ int arch_map_page(uintptr_t va, uintptr_t pa)
 	unsigned long flags = pt_lock_take();
 	uint64_t *e = leaf_entry(va, true);
 	if (e != NULL && (ld_desc(e) & PTE_VALID) == 0) {
-		st_desc(e, (pa & ADDR_MASK) | PTE_PAGE | DESC_STACK);
+		st_desc(e, (pa & ADDR_MASK) | PTE_PAGE | DESC_STACK | track_bits);
 		ret = 0;
 	}
 	dsb(ishst);
@@ -251,4 +274,211 @@ uintptr_t arch_translate(uintptr_t va)
 		t = (const uint64_t *)(uintptr_t)(d & ADDR_MASK);
 	}
 	return 0;
+}
+
+/* ---- dirty tracking: the GC's page-dirty barrier (arch.h) -------------
+ *
+ * A tracked page is a level-3 descriptor with PTE_TRACKED. Clean = AP[2]
+ * set (read-only), dirty = AP[2] clear, in both modes:
+ *   hardware (FEAT_HAFDBS, TCR_EL1.HD): DBM is set, and the first store
+ *     through a read-only+DBM entry makes the walker clear AP[2] itself
+ *     (an atomic update of the descriptor in memory), no fault;
+ *   fault (ARMv8.0, e.g. cortex-a72/a53): DBM clear, the store takes a
+ *     permission fault and aarch64_dirty_fault clears AP[2].
+ * So a clean is one atomic OR of AP[2], which cannot lose a concurrent
+ * hardware or fault-path update (the architecture requires software to
+ * update DBM descriptors with atomic read-modify-writes for this reason).
+ * Only permissions change on a live entry: no break-before-make needed.
+ */
+
+static inline void tlbi_local_va(uintptr_t va)
+{
+	dsb(ishst);                          /* the descriptor before the walk */
+	__asm__ volatile("tlbi vaae1, %0" : : "r"((uint64_t)va >> 12) : "memory");
+	dsb(nsh);
+	isb();
+}
+
+static void untrack_page(uintptr_t va)
+{
+	uint64_t *e = leaf_entry(va, false);
+	if (e == NULL)
+		return;
+	uint64_t d = ld_desc(e);
+	/* One CAS: tracked and clean must never become untracked and clean
+	 * (a store would then fault with nobody to serve it). Relaxed: the
+	 * dsb in tlbi_local_va orders it before this CPU's next walk; other
+	 * CPUs with a stale read-only entry take a spurious fault. */
+	while ((d & 3) == PTE_PAGE && (d & PTE_TRACKED) &&
+	       !arch_cas(e, &d, d & ~(PTE_TRACKED | PTE_AP_RO | PTE_DBM),
+	                 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	tlbi_local_va(va);
+}
+
+bool aarch64_dirty_fault(uintptr_t va)
+{
+	uint64_t *e = leaf_entry(va, false);
+	if (e == NULL)
+		return false;
+	uint64_t d = ld_desc(e);
+	if ((d & 3) != PTE_PAGE)
+		return false;
+	if (!(d & PTE_AP_RO)) {
+		/* Writable already: this CPU's TLB held the read-only entry
+		 * another CPU (or untrack) has since relaxed. */
+		tlbi_local_va(va);
+		return true;
+	}
+	if (!(d & PTE_TRACKED))
+		return false;
+	/* Relaxed: tlbi_local_va's dsb orders it before the retried store;
+	 * a later collect reads the bit with its own RMW. */
+	uint64_t old = __atomic_fetch_and(e, ~PTE_AP_RO, __ATOMIC_RELAXED);
+	tlbi_local_va(va);
+	if (old & PTE_AP_RO)
+		gc_barrier_fault(va);
+	return true;
+}
+
+bool arch_dirty_hw_capable(void)
+{
+	return (read_sysreg(id_aa64mmfr1_el1) & 0xf) >= 2;   /* HAFDBS: AF + dirty */
+}
+
+void arch_dirty_init(bool hw)
+{
+	track_bits = PTE_TRACKED | (hw ? PTE_DBM : 0);
+}
+
+/* A new table for the block descriptor d that maps va at level `shift`:
+ * one level down, same attributes, and the chunks that meet [lo, hi)
+ * split further, down to 4 KiB pages. Only the walker reads it until it
+ * is linked. */
+static uint64_t build_table(uint64_t d, uint64_t va, int shift, uint64_t lo, uint64_t hi)
+{
+	uint64_t *t = pt_alloc_page();
+	int sub = shift - 9;
+	uint64_t attrs = d & ~ADDR_MASK & ~3ull;
+	uint64_t pa = d & ADDR_MASK & ~((1ull << shift) - 1);
+	for (int i = 0; i < PT_ENTRIES; i++) {
+		uint64_t cva = va + ((uint64_t)i << sub), cpa = pa + ((uint64_t)i << sub);
+		if (sub > L3_SHIFT && cva < hi && cva + (1ull << sub) > lo)
+			t[i] = build_table(cpa | attrs | PTE_BLOCK, cva, sub, lo, hi) | PTE_TABLE;
+		else
+			t[i] = cpa | attrs | (sub == L3_SHIFT ? PTE_PAGE : PTE_BLOCK);
+	}
+	return (uintptr_t)t;
+}
+
+/* Break-before-make of the block in *e (mapping va, level `shift`) into
+ * a table. Nothing in the block may be touched meanwhile: the caller is
+ * the boot CPU, alone, and *e itself must lie outside the block. */
+static void split_block(uint64_t *e, uint64_t va, int shift, uint64_t lo, uint64_t hi)
+{
+	uint64_t d = ld_desc(e);
+	if ((uintptr_t)e >= va && (uintptr_t)e < va + (1ull << shift))
+		throw("arch_dirty_track: the table entry for %#lx lies in its own block",
+		      (unsigned long)va);
+	uint64_t t = build_table(d, va, shift, lo, hi);
+	dsb(ishst);                          /* the new tables before the link */
+	st_desc(e, 0);
+	dsb(ishst);
+	__asm__ volatile("tlbi vmalle1is" : : : "memory");
+	dsb(ish);
+	st_desc(e, t | PTE_TABLE);
+	dsb(ishst);
+	isb();
+}
+
+/* Untrack every table page under the L1 entries meeting [lo, hi). */
+static void untrack_tables(uint64_t lo, uint64_t hi)
+{
+	for (uint64_t va = lo & ~(GiB - 1); va < hi; va += GiB) {
+		uint64_t d1 = ld_desc(&l1[(va >> L1_SHIFT) & 511]);
+		if ((d1 & 3) != PTE_TABLE)
+			continue;
+		uint64_t *l2 = (uint64_t *)(uintptr_t)(d1 & ADDR_MASK);
+		if ((uintptr_t)l2 >= lo && (uintptr_t)l2 < hi)
+			untrack_page((uintptr_t)l2);
+		for (int i = 0; i < PT_ENTRIES; i++) {
+			uint64_t d2 = ld_desc(&l2[i]);
+			uintptr_t l3 = (uintptr_t)(d2 & ADDR_MASK);
+			if ((d2 & 3) == PTE_TABLE && l3 >= lo && l3 < hi)
+				untrack_page(l3);
+		}
+	}
+}
+
+void arch_dirty_track(uintptr_t base, size_t size)
+{
+	uint64_t lo = base, hi = base + size;
+	unsigned long flags = pt_lock_take();
+	for (uint64_t va = lo & ~(GiB - 1); va < hi; va += GiB) {
+		uint64_t *e1 = &l1[(va >> L1_SHIFT) & 511];
+		if ((ld_desc(e1) & 3) == PTE_BLOCK) {
+			split_block(e1, va, L1_SHIFT, lo, hi);
+			continue;
+		}
+		uint64_t *l2 = next_table(e1, false);
+		if (l2 == NULL)
+			throw("arch_dirty_track: %#lx is not mapped", (unsigned long)va);
+		for (uint64_t v2 = va; v2 < va + GiB && v2 < hi; v2 += 1ull << L2_SHIFT) {
+			uint64_t *e2 = &l2[(v2 >> L2_SHIFT) & 511];
+			if (v2 + (1ull << L2_SHIFT) > lo && (ld_desc(e2) & 3) == PTE_BLOCK)
+				split_block(e2, v2, L2_SHIFT, lo, hi);
+		}
+	}
+	for (uint64_t va = lo; va < hi; va += 1ull << L3_SHIFT) {
+		uint64_t *e = leaf_entry(va, false);
+		if (e == NULL || (ld_desc(e) & 3) != PTE_PAGE)
+			throw("arch_dirty_track: %#lx is not mapped by a page", (unsigned long)va);
+		__atomic_fetch_and(e, ~PTE_AP_RO, __ATOMIC_RELAXED);       /* dirty */
+		__atomic_fetch_or(e, track_bits, __ATOMIC_RELAXED);
+	}
+	untrack_tables(lo, hi);
+	dsb(ishst);
+	__asm__ volatile("tlbi vmalle1is" : : : "memory");
+	dsb(ish);
+	isb();
+	pt_lock_give(flags);
+}
+
+void arch_dirty_untrack(uintptr_t base, size_t size)
+{
+	for (uintptr_t va = base & ~(uintptr_t)0xfff; va < base + size; va += 4096)
+		untrack_page(va);
+}
+
+void arch_dirty_collect(uintptr_t base, size_t npages, uint64_t *bits)
+{
+	size_t i = 0;
+	while (i < npages) {
+		uintptr_t va = base + i * 4096;
+		size_t first = (va >> L3_SHIFT) & 511, n = PT_ENTRIES - first;
+		if (n > npages - i)
+			n = npages - i;
+		uint64_t *e = leaf_entry(va, false);
+		for (size_t k = 0; e != NULL && k < n; k++) {
+			uint64_t d = ld_desc(&e[k]);
+			if ((d & 3) != PTE_PAGE || !(d & PTE_TRACKED) || (d & PTE_AP_RO))
+				continue;        /* clean already: a later store marks it */
+			/* Relaxed: arch_dirty_flush's dsb orders it before the
+			 * invalidation. */
+			uint64_t old = __atomic_fetch_or(&e[k], PTE_AP_RO, __ATOMIC_RELAXED);
+			if (!(old & PTE_AP_RO) && bits != NULL)
+				bits[(i + k) / 64] |= 1ull << ((i + k) % 64);
+		}
+		i += n;
+	}
+}
+
+void arch_dirty_flush(void)
+{
+	dsb(ish);                            /* every cleaned descriptor, every earlier access */
+	__asm__ volatile("tlbi vmalle1is" : : : "memory");
+	/* Completes only when every CPU has dropped its entries and every
+	 * access that used one has been observed. */
+	dsb(ish);
+	isb();
 }

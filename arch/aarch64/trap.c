@@ -172,6 +172,8 @@ static void do_sync(struct trapframe *tf)
 		break;
 	case 0x24: case 0x25: {       /* data abort, lower / same EL */
 		bool valid = (esr & (1 << 10)) == 0;   /* FnV */
+		if (valid && (esr & 0x3c) == 0x0c && aarch64_dirty_fault(tf->far))
+			return;               /* permission fault: the GC barrier's */
 		trap_fault(tf, abort_cause(esr, true), valid ? tf->far : 0, valid);
 		return;
 	}

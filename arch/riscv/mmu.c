@@ -40,6 +40,7 @@
 #include "kernel/dt/bootinfo.h"
 #include "kernel/lib/print.h"
 #include "kernel/lib/spinlock.h"
+#include "arch/atomic.h"
 
 typedef uint64_t pte_t;
 
@@ -53,8 +54,11 @@ typedef uint64_t pte_t;
 #define FLAGS_MMIO  (PTE_V | PTE_R | PTE_W | PTE_A | PTE_D | PTE_G)
 #define FLAGS_STACK (PTE_V | PTE_R | PTE_W | PTE_A | PTE_D | PTE_G)
 
-#define EARLY_PT_PAGES 16
-static pte_t early_pt[EARLY_PT_PAGES][PT_ENTRIES] __attribute__((aligned(4096)));
+#define EARLY_PT_PAGES 24
+/* In .bss.noscan: page tables must never be write-protected by the GC's
+ * barrier (its fault path writes them), nor scanned as roots. */
+static pte_t early_pt[EARLY_PT_PAGES][PT_ENTRIES]
+	__attribute__((aligned(4096), section(".bss.noscan.pt")));
 static int early_pt_used;            /* boot CPU only, before SMP */
 
 /* Written by arch_mmu_init on the boot CPU before any other CPU starts
@@ -64,6 +68,14 @@ static int levels;
 static uint64_t kernel_satp;
 
 static uint64_t mmu_cpus;            /* atomic */
+
+/* Page-dirty tracking (see "dirty tracking" below). Set by
+ * arch_dirty_init on the boot CPU before SMP; read-only afterwards. */
+#define PTE_TRACKED (1UL << 8)       /* RSW bit: the GC barrier tracks this page */
+static bool dirty_on;                /* new stack pages are tracked */
+static pte_t dirty_bit;              /* D (hardware mode) or W (fault mode) */
+static pte_t clean_mask;             /* bits a clean cleared: D, or W|D */
+static void untrack_page(uintptr_t va);
 static spinlock_t mmu_lock = SPINLOCK_INIT(LOCKRANK_PAGETABLE);
 
 static inline unsigned vpn(uintptr_t va, int level)
@@ -114,6 +126,8 @@ static pte_t *walk_create(uintptr_t va, int level, void *(*alloc)(void),
 			void *nt = alloc();
 			if (nt == NULL)
 				return NULL;
+			if (alloc == pt_alloc_page)
+				untrack_page((uintptr_t)nt);
 			e = make_pte((uintptr_t)nt, PTE_V);
 			/* release: the zeroed table is visible before the
 			 * pointer to it; pairs with the acquire in walk(). */
@@ -150,6 +164,43 @@ static pte_t walk(uintptr_t va, int *level, pte_t **slotp)
 		t = pte_table(e);
 	}
 	return 0;
+}
+
+extern char _start_image[], _end[];
+
+/* Replace the leaf in *slot (at level l > 0) by a table of 512 leaves one
+ * level down: same physical range, same flags. No break-before-make on
+ * RISC-V: until a hart's next sfence.vma it may use the old leaf or the
+ * new ones, which translate alike. */
+static void split_leaf(pte_t *slot, int l, void *(*alloc)(void))
+{
+	pte_t e = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	pte_t *t = alloc();
+	if (t == NULL)
+		throw("riscv mmu: out of memory splitting a large page");
+	uintptr_t pa = (uintptr_t)pte_table(e);
+	uint64_t flags = e & ((1UL << PTE_PPN_SHIFT) - 1);
+	for (int i = 0; i < PT_ENTRIES; i++)
+		t[i] = make_pte(pa + (uintptr_t)i * LEVEL_SIZE(l - 1), flags);
+	/* release: the filled table before the pointer to it (walk()). */
+	__atomic_store_n(slot, make_pte((uintptr_t)t, PTE_V), __ATOMIC_RELEASE);
+}
+
+/* Make va's mapping a 4 KiB leaf, splitting large pages above it. Returns
+ * its slot, or NULL if va is unmapped. Boot CPU before SMP (or mmu_lock). */
+static pte_t *split_to_page(uintptr_t va, void *(*alloc)(void))
+{
+	pte_t *t = root;
+	for (int l = levels - 1; l > 0; l--) {
+		pte_t *slot = &t[vpn(va, l)];
+		pte_t e = __atomic_load_n(slot, __ATOMIC_RELAXED);
+		if (!(e & PTE_V))
+			return NULL;
+		if (pte_is_leaf(e))
+			split_leaf(slot, l, alloc);
+		t = pte_table(__atomic_load_n(slot, __ATOMIC_RELAXED));
+	}
+	return &t[vpn(va, 0)];
 }
 
 /* Identity-map [base, base+size) with the largest pages that fit. Boot CPU,
@@ -234,6 +285,11 @@ void arch_mmu_init(const struct bootinfo *bi)
 		cursor = end;
 	}
 
+	/* The image in 4 KiB pages, so that the barrier can track .data and
+	 * .bss page by page (arch_dirty_track). */
+	for (uintptr_t va = (uintptr_t)_start_image & ~(PG_SIZE - 1); va < (uintptr_t)_end; va += PG_SIZE)
+		split_to_page(va, early_alloc);
+
 	uint64_t mode = levels == 3 ? SATP_MODE_SV39 : SATP_MODE_SV48;
 	kernel_satp = mode | ((uintptr_t)root >> PG_SHIFT);
 	enable_here();
@@ -270,16 +326,18 @@ int arch_map_page(uintptr_t va, uintptr_t pa)
 		ret = -1;
 	else
 		/* release: pairs with the acquire loads in walk(). */
-		__atomic_store_n(slot, make_pte(pa, FLAGS_STACK), __ATOMIC_RELEASE);
+		__atomic_store_n(slot, make_pte(pa, FLAGS_STACK | (dirty_on ? PTE_TRACKED : 0)),
+		                 __ATOMIC_RELEASE);
 	spin_unlock(&mmu_lock);
 	if (ret == 0)
 		sfence_vma_addr(va);
 	return ret;
 }
 
-/* Flush va on every other hart on the kernel tables. The caller has
- * interrupts masked so "this CPU" cannot change under it. */
-static void remote_flush(uintptr_t va)
+/* Flush [va, va+size) on every other hart on the kernel tables (size -1:
+ * everything). The caller has interrupts masked so "this CPU" cannot
+ * change under it. */
+static void remote_flush(uintptr_t va, unsigned long size)
 {
 	int self = cpu_from_hwid(arch_boot_hwid());
 	/* seq_cst: ordered after the PTE clear (see enable_here). */
@@ -295,7 +353,7 @@ static void remote_flush(uintptr_t va)
 			mask |= 1UL << (bootinfo.cpu_hwid[c] - base);
 			todo &= ~(1UL << c);
 		}
-		sbi_remote_sfence_vma(mask, base, va, PG_SIZE);
+		sbi_remote_sfence_vma(mask, base, va, size);
 	}
 }
 
@@ -315,7 +373,7 @@ uintptr_t arch_unmap_page(uintptr_t va)
 		return 0;
 	unsigned long flags = arch_irq_save();
 	sfence_vma_addr(va);
-	remote_flush(va);
+	remote_flush(va, PG_SIZE);
 	arch_irq_restore(flags);
 	return (uintptr_t)pte_table(old);
 }
@@ -341,4 +399,172 @@ bool riscv_mmu_spurious_fault(uintptr_t va, int access)
 		return false;
 	sfence_vma_addr(va);
 	return true;
+}
+
+/* ---- dirty tracking: the GC's page-dirty barrier (arch.h) -------------
+ *
+ * A tracked page is a level-0 leaf with PTE_TRACKED. Hardware mode: the
+ * hart sets D on the first store through a translation with D = 0 (QEMU
+ * does; the Svadu behaviour), so clean = D clear, dirty = D set. Fault
+ * mode: clean = W and D clear; the store faults, riscv_dirty_fault sets
+ * W | D. Either way "dirty" is one bit of the leaf (dirty_bit) and a clean
+ * is one atomic AND, which cannot lose a concurrent hardware update (the
+ * hart's A/D update is itself an atomic read-modify-write of the PTE).
+ * A hart that traps on D = 0 even in hardware mode (Svade) lands in
+ * riscv_dirty_fault too and is served the same way: correct, only slower.
+ */
+
+static uint64_t probe_page[PT_ENTRIES]
+	__attribute__((aligned(4096), section(".bss.noscan.probe")));
+static bool probe_trapped;            /* boot CPU only, during the probe */
+
+/* The level-0 table that holds va's leaf, or NULL. Lock-free. */
+static pte_t *leaf_table(uintptr_t va)
+{
+	pte_t *t = root;
+	if (t == NULL || !va_in_range(va))
+		return NULL;
+	for (int l = levels - 1; l > 0; l--) {
+		/* acquire: pairs with the release that published the table. */
+		pte_t e = __atomic_load_n(&t[vpn(va, l)], __ATOMIC_ACQUIRE);
+		if (!(e & PTE_V) || pte_is_leaf(e))
+			return NULL;
+		t = pte_table(e);
+	}
+	return t;
+}
+
+static void untrack_page(uintptr_t va)
+{
+	pte_t *t = leaf_table(va);
+	if (t == NULL)
+		return;
+	pte_t *slot = &t[vpn(va, 0)];
+	pte_t e = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	/* One CAS: tracked and clean must never become untracked and clean
+	 * (a store would then fault with nobody to serve it). Relaxed: the
+	 * sfence.vma orders it before this hart's later walks; other harts
+	 * recover through the spurious-fault path. */
+	while ((e & PTE_V) && (e & PTE_TRACKED) &&
+	       !arch_cas(slot, &e, (e & ~PTE_TRACKED) | PTE_W | PTE_D | PTE_A,
+	                 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	sfence_vma_addr(va);
+}
+
+bool riscv_dirty_fault(uintptr_t va)
+{
+	pte_t *t = leaf_table(va);
+	if (t == NULL)
+		return false;
+	pte_t *slot = &t[vpn(va, 0)];
+	pte_t e = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	if ((e & (PTE_V | PTE_R | PTE_TRACKED)) != (PTE_V | PTE_R | PTE_TRACKED))
+		return false;
+	/* Relaxed: the local sfence.vma below orders the new leaf before this
+	 * hart's retry of the store; a collect that cleans the page again
+	 * afterwards reports it (it reads the bit with its own RMW). */
+	pte_t old = __atomic_fetch_or(slot, PTE_W | PTE_D | PTE_A, __ATOMIC_RELAXED);
+	sfence_vma_addr(va);
+	if ((va & ~(PG_SIZE - 1)) == (uintptr_t)probe_page)
+		probe_trapped = true;
+	else if ((old & (PTE_W | PTE_D)) != (PTE_W | PTE_D))
+		gc_barrier_fault(va);
+	return true;
+}
+
+bool arch_dirty_hw_capable(void)
+{
+	uintptr_t va = (uintptr_t)probe_page;
+	pte_t *t = leaf_table(va);
+	if (t == NULL)
+		return false;
+	pte_t *slot = &t[vpn(va, 0)];
+	pte_t saved = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	__atomic_store_n(slot, (saved & ~PTE_D) | PTE_TRACKED, __ATOMIC_RELAXED);
+	sfence_vma_addr(va);
+	probe_trapped = false;
+	__atomic_store_n(&probe_page[0], 1, __ATOMIC_RELAXED);
+	sfence_vma_addr(va);            /* orders the hart's D update before the load */
+	pte_t now = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	__atomic_store_n(slot, saved, __ATOMIC_RELAXED);
+	sfence_vma_addr(va);
+	return (now & PTE_D) && !probe_trapped;
+}
+
+void arch_dirty_init(bool hw)
+{
+	dirty_bit = hw ? PTE_D : PTE_W;
+	clean_mask = hw ? PTE_D : (PTE_W | PTE_D);
+	dirty_on = true;
+}
+
+void arch_dirty_track(uintptr_t base, size_t size)
+{
+	uintptr_t end = base + size;
+	spin_lock(&mmu_lock);
+	for (uintptr_t va = base; va < end; va += PG_SIZE) {
+		pte_t *slot = split_to_page(va, pt_alloc_page);
+		if (slot == NULL)
+			throw("arch_dirty_track: %#lx is not mapped", (unsigned long)va);
+		__atomic_fetch_or(slot, PTE_TRACKED | PTE_W | PTE_D, __ATOMIC_RELAXED);
+	}
+	/* The new level-0 tables may lie in the range: never track them. */
+	for (uintptr_t va = base & ~(LEVEL_SIZE(1) - 1); va < end; va += LEVEL_SIZE(1)) {
+		pte_t *t = root;
+		for (int l = levels - 1; l > 0; l--) {
+			pte_t e = __atomic_load_n(&t[vpn(va, l)], __ATOMIC_RELAXED);
+			if (!(e & PTE_V) || pte_is_leaf(e))
+				break;
+			t = pte_table(e);
+			if ((uintptr_t)t >= base && (uintptr_t)t < end)
+				untrack_page((uintptr_t)t);
+		}
+	}
+	spin_unlock(&mmu_lock);
+	sfence_vma_all();
+}
+
+void arch_dirty_untrack(uintptr_t base, size_t size)
+{
+	for (uintptr_t va = base & ~(PG_SIZE - 1); va < base + size; va += PG_SIZE)
+		untrack_page(va);
+}
+
+void arch_dirty_collect(uintptr_t base, size_t npages, uint64_t *bits)
+{
+	size_t i = 0;
+	while (i < npages) {
+		uintptr_t va = base + i * PG_SIZE;
+		size_t first = vpn(va, 0), n = PT_ENTRIES - first;
+		if (n > npages - i)
+			n = npages - i;
+		pte_t *t = leaf_table(va);
+		for (size_t k = 0; t != NULL && k < n; k++) {
+			pte_t *slot = &t[first + k];
+			pte_t e = __atomic_load_n(slot, __ATOMIC_RELAXED);
+			if ((e & (PTE_V | PTE_TRACKED)) != (PTE_V | PTE_TRACKED) || !(e & dirty_bit))
+				continue;        /* clean already: a later store marks it */
+			/* Relaxed: arch_dirty_flush's fence orders it before the
+			 * shootdown. */
+			pte_t old = __atomic_fetch_and(slot, ~clean_mask, __ATOMIC_RELAXED);
+			if ((old & dirty_bit) && bits != NULL)
+				bits[(i + k) / 64] |= 1UL << ((i + k) % 64);
+		}
+		i += n;
+	}
+}
+
+void arch_dirty_flush(void)
+{
+	unsigned long flags = arch_irq_save();
+	/* Full fence: every leaf cleaned before is visible to all walkers
+	 * before any hart is told to drop its TLB. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	sfence_vma_all();
+	remote_flush(0, (unsigned long)-1);
+	/* The SBI call returned after every hart acknowledged its fence;
+	 * their earlier stores are ordered before our later loads. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	arch_irq_restore(flags);
 }

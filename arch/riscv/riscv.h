@@ -125,6 +125,9 @@ enum { ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE };
  * allows the access (another hart mapped it after this hart cached the
  * invalid entry). Lock-free; callable from the trap handler. */
 bool riscv_mmu_spurious_fault(uintptr_t va, int access);
+/* A store fault on a clean tracked page (the GC's page-dirty barrier):
+ * make it writable and dirty, tell gc_barrier_fault. Lock-free. */
+bool riscv_dirty_fault(uintptr_t va);
 
 /* ---- cpu.c ----------------------------------------------------------- */
 /* Logical index of the calling CPU (needs arch_cpu_init to have run). */

@@ -108,7 +108,8 @@ void riscv_trap(struct trapframe *tf)
 			return;
 		break;
 	case EXC_STORE_PAGE_FAULT:
-		if (riscv_mmu_spurious_fault(tf->stval, ACCESS_STORE))
+		if (riscv_mmu_spurious_fault(tf->stval, ACCESS_STORE) ||
+		    riscv_dirty_fault(tf->stval))
 			return;
 		break;
 	}

@@ -51,6 +51,10 @@
  *                                       mark termination, flushing caches),
  *        gc_mark_cost_per_word          mark instructions / words scanned
  *                                       (roots included),
+ *        gc_dirty_pages_per_cycle,      pages the page-dirty barrier saw
+ *        gc_barrier_faults_per_cycle    written between two pauses, and its
+ *                                       write faults (fault mode; the
+ *                                       barrier is measured, not yet used),
  *        gc_mark_throughput             MiB marked per 10^9 mark instructions.
  *      At -smp N > 1 QEMU's -icount runs the vCPUs one after another in
  *      one thread, so the virtual clock sums the instructions of all CPUs
@@ -175,6 +179,7 @@ static bool check_heap(void)
 struct agg {
 	int n;
 	uint64_t pmax, pmin, psum, msum, cpusum, wordsum, marksum, lastmarked;
+	uint64_t dirtysum, faultsum;    /* the page-dirty barrier (measured only) */
 	int wsum;
 };
 
@@ -197,6 +202,8 @@ static void agg_add(struct agg *a, const struct gc_cycle_stats *s)
 	a->marksum += s->marked_bytes;
 	a->lastmarked = s->marked_bytes;
 	a->wsum += s->nworkers;
+	a->dirtysum += s->dirty_pages;
+	a->faultsum += s->barrier_faults;
 }
 
 /* One forced cycle, added to a. */
@@ -296,6 +303,8 @@ int main(void)
 			bench_report("gc_pause_mean", pmean, "instructions", NULL, 0);
 			bench_report("gc_pause_nonmark_mean", pmean - (double)a.msum / n, "instructions", NULL, 0);
 			bench_report("gc_mark_cost_per_word", (double)a.cpusum / (double)a.wordsum, "instructions", NULL, 0);
+			bench_report("gc_dirty_pages_per_cycle", (double)a.dirtysum / n, "pages", NULL, 0);
+			bench_report("gc_barrier_faults_per_cycle", (double)a.faultsum / n, "faults", NULL, 0);
 			bench_report("gc_mark_throughput",
 			             ((double)a.marksum / (1 << 20)) / ((double)a.cpusum / 1e9),
 			             "MiB/1e9_instructions", NULL, 0);

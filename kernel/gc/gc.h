@@ -53,6 +53,8 @@ struct gc_cycle_stats {
 	uint64_t mark_cpu_ns;       /* summed over the mark workers */
 	uint64_t scan_words;        /* pointer-sized words scanned */
 	uint64_t marked_bytes;      /* live GC heap found */
+	uint64_t dirty_pages;       /* pages the barrier saw written since the last cycle */
+	uint64_t barrier_faults;    /* write faults it took meanwhile (fault mode) */
 };
 void gc_last_cycle(struct gc_cycle_stats *st);
 

@@ -45,6 +45,7 @@
 #include <string.h>
 #include "gort.h"
 #include "kernel/gc/mgc.h"
+#include "kernel/gc/barrier.h"
 #include "kernel/time/timer.h"
 #include "kernel/lib/print.h"
 #include "kernel/lib/bootargs.h"
@@ -202,6 +203,10 @@ static void gctrace_line(int np)
 		printk("gc %u: %d mark workers, %llu words scanned, %llu KiB marked\n",
 		       gc.cycles, gc.nworkers, (unsigned long long)gc.scanWords,
 		       (unsigned long long)(gc.heapMarked >> 10));
+	if (rtflags.gctrace > 1)
+		printk("gc %u: barrier (%s): %llu pages dirtied, %llu write faults since the last cycle\n",
+		       gc.cycles, gc_barrier_mode_name(), (unsigned long long)gc.dirtyPages,
+		       (unsigned long long)gc.barrierFaults);
 }
 
 static void gc_m(struct g *gp)
@@ -224,6 +229,12 @@ static void gc_m(struct g *gp)
 		mcache_verify_all();
 		verify_heap();
 	}
+	/* The barrier's dirty set since the last pause; collecting also
+	 * re-arms it. Measured only, until the mark is concurrent. */
+	gc.dirtyPages = gc_barrier_collect();
+	uint64_t faults = gc_barrier_faults();
+	gc.barrierFaults = faults - gc.faultsSeen;
+	gc.faultsSeen = faults;
 	gc.tMark = nanotime();
 	traceGCPhase(GCMark, gc.heapStart);
 	gc_mark();                      /* 2. mark */
@@ -315,6 +326,8 @@ void gc_last_cycle(struct gc_cycle_stats *st)
 	st->mark_cpu_ns = gc.markCpuNs;
 	st->scan_words = gc.scanWords;
 	st->marked_bytes = gc.heapMarked;
+	st->dirty_pages = gc.dirtyPages;
+	st->barrier_faults = gc.barrierFaults;
 	worldsema_release();
 }
 

@@ -47,6 +47,11 @@ struct gcstate {
 	uint64_t markCpuNs;         /* summed over mark workers; atomic */
 	int nworkers;               /* mark participants */
 	uint64_t scanWords;         /* words scanned by the last mark */
+	/* The page-dirty barrier, collected (and so re-armed) in each pause:
+	 * not yet used by the mark, but measured (kernel/gc/barrier.c). */
+	uint64_t dirtyPages;        /* pages written between the last two pauses */
+	uint64_t barrierFaults;     /* write faults taken meanwhile */
+	uint64_t faultsSeen;        /* gc_barrier_faults() at the last pause */
 };
 extern struct gcstate gc;
 

@@ -80,6 +80,10 @@ static uint32_t nslots;                 /* workers admitted; atomic */
 static struct workpool pool GC_NOSCAN;
 static struct gcwork gcws[MAXCPU] GC_NOSCAN;    /* per M */
 static uintptr_t heap_lo, heap_span;
+/* The span map (mheap_spanmap), copied here once per cycle so that the
+ * inner loop finds a span in two loads without a call. */
+static uintptr_t arena_base;
+static struct heapArena *const *arenas;
 uint64_t gc_bytesMarked;
 static uint32_t drop_every;             /* debug: lose every Nth grey object */
 static struct m *coordinator;           /* the M that stopped the world */
@@ -118,37 +122,131 @@ bool gc_find_object(uintptr_t p, struct mspan **sp, uint32_t *idxp, uintptr_t *b
 	return true;
 }
 
-/* Shade v grey if it points into a white GC object. */
-static inline void greyobject(struct marker *mk, uintptr_t v)
+/* A grey object in a work buffer: its address, and in the top 16 bits its
+ * size in words (small objects: at most 4096; 0 for a large object or an
+ * oblet), so that scanobject knows where the object ends without looking
+ * up the span that greyobject has just found. Heap addresses lie below
+ * 128 GiB (arch.h). */
+#define GREY_WORDS_SHIFT 48
+#define GREY_ADDR_MASK (((uintptr_t)1 << GREY_WORDS_SHIFT) - 1)
+
+/* What the inner loop keeps in registers for a whole drain: copies of the
+ * globals (the compiler would reload them after every atomic), and the
+ * bytes and words counted, added to the worker's totals once at the end
+ * (scanner_flush). */
+struct scanner {
+	uintptr_t hlo, hspan;           /* heap bounds filter */
+	uintptr_t abase;                /* span map */
+	struct heapArena *const *arenas;
+	struct gcwork *w;
+	uint64_t bytes, words;          /* marked, scanned; not yet in w */
+	struct marker *mk;
+};
+
+static inline void scanner_init(struct scanner *sc, struct marker *mk)
 {
-	struct mspan *s;
-	uint32_t idx;
-	uintptr_t base;
-	if (!gc_find_object(v, &s, &idx, &base) || !span_mark(s, idx))
-		return;
-	mk->w->bytesMarked += s->elemsize;
-	if (spanclass_noscan(s->spanclass))
-		return;                 /* black at once: nothing inside to scan */
-	if (__builtin_expect(drop_every != 0, 0) && ++mk->dropctr % drop_every == 0)
-		return;                 /* deliberately lost (gc_debug_drop_marks) */
-	gcw_put(mk->w, base);
+	*sc = (struct scanner){
+		.hlo = heap_lo, .hspan = heap_span, .abase = arena_base, .arenas = arenas,
+		.w = mk->w, .mk = mk,
+	};
 }
 
-/* Scan the words of [lo, hi) conservatively. */
+static inline void scanner_flush(struct scanner *sc)
+{
+	sc->w->bytesMarked += sc->bytes;
+	sc->w->scanWords += sc->words;
+	sc->bytes = sc->words = 0;
+}
+
+/* Shade v grey if it points into a white GC object (v passed the heap
+ * bounds filter). gc_find_object's steps, inline, with the mark bit tested
+ * before the alloc bit: a marked object was allocated, and most pointers
+ * a mark follows a second time lead to marked objects. drop is a constant
+ * at each call site: the test hook gc_debug_drop_marks costs the normal
+ * loop nothing. */
+static inline __attribute__((always_inline)) void greyobject(struct scanner *sc, uintptr_t v,
+                                                            const bool drop)
+{
+	/* relaxed: the arena and the span are reached through an address
+	 * dependency on the loaded pointer (ordered on both ISAs); the world
+	 * is stopped, so neither changes during the mark. */
+	uintptr_t aoff = v - sc->abase;
+	struct heapArena *a = __atomic_load_n(&sc->arenas[aoff >> ARENA_SHIFT], __ATOMIC_RELAXED);
+	if (a == NULL)
+		return;
+	struct mspan *s = a->spans[(aoff >> PAGE_SHIFT) & (PAGES_PER_ARENA - 1)];
+	if (s == NULL || s->state != mSpanInUse || !s->collect)
+		return;
+	uintptr_t off = v - s->startAddr;
+	if (off >= s->npages << PAGE_SHIFT)
+		return;
+	uint32_t idx = (uint32_t)((off * s->divmul) >> 32);   /* large: 0 */
+	if (idx >= s->nelems)
+		return;
+	uint64_t bit = 1ULL << (idx % 64);
+	uint64_t *mw = &s->gcmarkBits[idx / 64];
+	if (__atomic_load_n(mw, __ATOMIC_RELAXED) & bit)
+		return;                 /* marked already */
+	if (!span_is_alloc(s, idx))
+		return;                 /* a free slot: not an object */
+	/* relaxed: see span_mark */
+	if (__atomic_fetch_or(mw, bit, __ATOMIC_RELAXED) & bit)
+		return;                 /* another worker got there first */
+	sc->bytes += s->elemsize;
+	spanclass_t cls = s->spanclass;
+	if (spanclass_noscan(cls))
+		return;                 /* black at once: nothing inside to scan */
+	if (drop && ++sc->mk->dropctr % drop_every == 0)
+		return;                 /* deliberately lost (gc_debug_drop_marks) */
+	uintptr_t size = s->elemsize;
+	uintptr_t words = spanclass_sizeclass(cls) != 0 ? size / sizeof(uintptr_t) : 0;
+	gcw_put(sc->w, (s->startAddr + idx * size) | words << GREY_WORDS_SHIFT);
+}
+
+/* Scan the n words from p conservatively. */
+static inline __attribute__((always_inline)) void scanwords(struct scanner *sc,
+                                                           const uintptr_t *p, uintptr_t n,
+                                                           const bool drop)
+{
+	sc->words += n;
+	for (const uintptr_t *end = p + n; p < end; p++) {
+		uintptr_t v = *p;
+		if (v - sc->hlo >= sc->hspan)   /* one compare filters most words */
+			continue;
+		greyobject(sc, v, drop);
+	}
+}
+
+/* The checkmark pass's scan of [lo, hi) (lo aligned): out of line, so that
+ * the parallel mark's loop saves no registers for it. */
+static __attribute__((noinline)) void check_scanblock(struct marker *mk, uintptr_t lo, uintptr_t hi)
+{
+	for (uintptr_t p = lo; p + sizeof(uintptr_t) <= hi; p += sizeof(uintptr_t)) {
+		uintptr_t v = *(const uintptr_t *)p;
+		if (v - heap_lo < heap_span)
+			check_grey(mk, v, p);
+	}
+}
+
+/* Scan the words of [lo, hi) conservatively: a root, or (checkmark) an
+ * object. */
 static void scanblock(struct marker *mk, uintptr_t lo, uintptr_t hi)
 {
 	lo = (lo + sizeof(uintptr_t) - 1) & ~(sizeof(uintptr_t) - 1);
-	for (uintptr_t p = lo; p + sizeof(uintptr_t) <= hi; p += sizeof(uintptr_t)) {
-		uintptr_t v = *(const uintptr_t *)p;
-		if (v - heap_lo >= heap_span)   /* one compare filters most words */
-			continue;
-		if (__builtin_expect(mk->check, 0))
-			check_grey(mk, v, p);
-		else
-			greyobject(mk, v);
+	if (mk->check) {
+		check_scanblock(mk, lo, hi);
+		return;
 	}
-	if (!mk->check && hi > lo)
-		mk->w->scanWords += (hi - lo) / sizeof(uintptr_t);
+	if (hi < lo + sizeof(uintptr_t))
+		return;
+	struct scanner sc;
+	scanner_init(&sc, mk);
+	uintptr_t n = (hi - lo) / sizeof(uintptr_t);
+	if (__builtin_expect(drop_every != 0, 0))
+		scanwords(&sc, (const uintptr_t *)lo, n, true);
+	else
+		scanwords(&sc, (const uintptr_t *)lo, n, false);
+	scanner_flush(&sc);
 }
 
 static void push(struct marker *mk, uintptr_t b)
@@ -159,8 +257,9 @@ static void push(struct marker *mk, uintptr_t b)
 		gcw_put(mk->w, b);
 }
 
-/* Scan the grey object (or oblet of a large object) at b. */
-static void scanobject(struct marker *mk, uintptr_t b)
+/* A grey object found through its span: a large object (or one of its
+ * oblets), or any object the checkmark pass pushed. */
+static void scanobject_span(struct marker *mk, uintptr_t b)
 {
 	struct mspan *s = spanOf(b);
 	uintptr_t end = s->startAddr + s->npages * PAGE_SIZE;
@@ -172,6 +271,43 @@ static void scanobject(struct marker *mk, uintptr_t b)
 		return;
 	}
 	scanblock(mk, b, b + s->elemsize);
+}
+
+/* Scan the grey object (or oblet) b from a work buffer. A small object's
+ * size comes with it (GREY_WORDS_SHIFT): no span lookup. */
+static inline __attribute__((always_inline)) void scanobject(struct scanner *sc, uintptr_t b,
+                                                            const bool drop)
+{
+	uintptr_t n = b >> GREY_WORDS_SHIFT;
+	if (__builtin_expect(n != 0, 1))
+		scanwords(sc, (const uintptr_t *)(b & GREY_ADDR_MASK), n, drop);
+	else
+		scanobject_span(sc->mk, b);
+}
+
+/* Take grey objects and scan them until the mark is over (or, for a
+ * helper, until it found nothing for a while). */
+static inline __attribute__((always_inline)) void drain(struct marker *mk, uint32_t spins,
+                                                       const bool drop)
+{
+	struct gcwork *w = mk->w;
+	struct scanner sc;
+	scanner_init(&sc, mk);
+	uint32_t n = 0;
+	for (;;) {
+		uintptr_t b = gcw_tryget_fast(w);
+		if (__builtin_expect(b == 0, 0)) {
+			uintptr_t slow;         /* its address escapes: kept apart */
+			bool left;
+			if (!gcw_get_or_leave(w, &slow, spins, &left))
+				break;
+			b = slow;
+		}
+		scanobject(&sc, b, drop);
+		if ((++n & 63) == 0)
+			gcw_balance(w);
+	}
+	scanner_flush(&sc);
 }
 
 /* ---- roots ------------------------------------------------------------- */
@@ -299,6 +435,7 @@ static void roots_prepare(void)
 	uintptr_t hi;
 	mheap_bounds(&heap_lo, &hi);
 	heap_span = hi - heap_lo;
+	mheap_spanmap(&arena_base, &arenas);
 }
 
 /* ---- parallel mark --------------------------------------------------------- */
@@ -326,14 +463,10 @@ static void mark_worker(struct m *m)
 	/* The coordinator waits for the end of the mark; a helper with
 	 * nothing to do for a while goes back to sleep. */
 	uint32_t spins = m == coordinator ? 0 : HELPER_IDLE_SPINS;
-	uintptr_t b;
-	uint32_t n = 0;
-	bool left;
-	while (gcw_get_or_leave(w, &b, spins, &left)) {
-		scanobject(&mk, b);
-		if ((++n & 63) == 0)
-			gcw_balance(w);
-	}
+	if (__builtin_expect(drop_every != 0, 0))
+		drain(&mk, spins, true);
+	else
+		drain(&mk, spins, false);
 	gcw_leave(w);
 	__atomic_fetch_add(&gc.markCpuNs, (uint64_t)(nanotime() - t0), __ATOMIC_RELAXED);
 	__atomic_fetch_add(&gc_bytesMarked, w->bytesMarked, __ATOMIC_RELAXED);
@@ -553,7 +686,7 @@ void gc_checkmark(void)
 			struct centry e = cstack.e[--cstack.n];
 			mk.job = e.job;
 			mk.pathroot = e.pathroot;
-			scanobject(&mk, e.obj);
+			scanobject_span(&mk, e.obj);
 		}
 	}
 	for (size_t a = 0; a < roots.narenas; a++)

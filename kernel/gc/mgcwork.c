@@ -141,10 +141,11 @@ void gcw_leave(struct gcwork *w)
 	w->wbuf1 = w->wbuf2 = NULL;
 }
 
-void gcw_put(struct gcwork *w, uintptr_t obj)
+/* wbuf1 is full (gcw_put checked). */
+void gcw_put_slow(struct gcwork *w, uintptr_t obj)
 {
 	struct workbuf *b = w->wbuf1;
-	if (__builtin_expect(b->nobj == WORKBUF_N, 0)) {
+	{
 		/* swap with the spare; if that is full too, publish it */
 		w->wbuf1 = w->wbuf2;
 		w->wbuf2 = b;

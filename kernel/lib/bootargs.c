@@ -30,6 +30,7 @@ enum flag_kind {
 	FLAG_INT,       /* integer in [min, max] */
 	FLAG_BOOL,      /* 0 or 1 */
 	FLAG_OFFINT,    /* integer in [min, max], or "off" = -1 */
+	FLAG_WORD,      /* one of the flag's words (flag_words), stored as its index */
 };
 
 struct flag {
@@ -59,6 +60,7 @@ struct flag {
 	X(test,        FLAG_INT,    INT64_MIN, INT64_MAX, 0, "free integer for test programs") \
 	X(dtbtest,     FLAG_BOOL,   0, 1,         0,    "print what was read from the device tree") \
 	X(quitexit,    FLAG_BOOL,   0, 1,         0,    "Ctrl-\\ on the console: exit with status 2 after the goroutine dump")
+	X(gcbarrier,   FLAG_WORD,   0, 2,         0,    "how the GC's page-dirty barrier learns of writes: auto (hw if the MMU can), hw, fault")
 
 #define FLAG_INIT(n, k, lo, hi, d, h) .n = (d),
 struct runtime_flags rtflags = { RUNTIME_FLAGS(FLAG_INIT) };
@@ -67,6 +69,14 @@ struct runtime_flags rtflags = { RUNTIME_FLAGS(FLAG_INIT) };
 static const struct flag flags[] = { RUNTIME_FLAGS(FLAG_ENTRY) };
 
 #define NFLAGS (sizeof flags / sizeof flags[0])
+
+/* The words of FLAG_WORD flags, in index order (kernel/lib/bootargs.h). */
+static const char *const gcbarrier_words[] = { "auto", "hw", "fault", NULL };
+
+static const char *const *flag_words(const struct flag *f)
+{
+	return f->val == &rtflags.gcbarrier ? gcbarrier_words : NULL;
+}
 
 /* ---- small bounded string builder (no snprintf in freestanding code) ---- */
 
@@ -130,6 +140,14 @@ static void sb_want(struct sb *b, const struct flag *f)
 		sb_s(b, "0 or 1");
 		return;
 	}
+	if (f->kind == FLAG_WORD) {
+		const char *const *w = flag_words(f);
+		for (int i = 0; w != NULL && w[i] != NULL; i++) {
+			sb_s(b, i ? "|" : "");
+			sb_s(b, w[i]);
+		}
+		return;
+	}
 	sb_s(b, "an integer");
 	if (f->min == INT64_MIN && f->max == INT64_MAX) {
 		/* any */
@@ -176,6 +194,15 @@ static bool parse_value(const struct flag *f, const char *s, size_t n, int64_t *
 	if (f->kind == FLAG_OFFINT && n == 3 && memcmp(s, "off", 3) == 0) {
 		*out = -1;
 		return true;
+	}
+	if (f->kind == FLAG_WORD) {
+		const char *const *w = flag_words(f);
+		for (int i = 0; w != NULL && w[i] != NULL; i++)
+			if (strlen(w[i]) == n && memcmp(w[i], s, n) == 0) {
+				*out = i;
+				return true;
+			}
+		return false;
 	}
 	int64_t v;
 	if (!parse_int(s, n, &v) || v < f->min || v > f->max)

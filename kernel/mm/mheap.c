@@ -48,10 +48,6 @@
 #define NFREE 128               /* free[n] for n < NFREE pages */
 #define NBITORDERS 5            /* bitmaps of 1, 2, 4, 8, 16 words (x2) */
 
-struct heapArena {
-	struct mspan *spans[PAGES_PER_ARENA];
-};
-
 static struct {
 	spinlock_t lock;
 	uintptr_t base;                        /* set once before any range */
@@ -94,6 +90,12 @@ static struct mspan **mapslot(uintptr_t p)
 	if (a == NULL)
 		return NULL;
 	return &a->spans[(off >> PAGE_SHIFT) & (PAGES_PER_ARENA - 1)];
+}
+
+void mheap_spanmap(uintptr_t *base, struct heapArena *const **arenas)
+{
+	*base = heap.base;
+	*arenas = heap.arenas;
 }
 
 struct mspan *spanOf(uintptr_t p)

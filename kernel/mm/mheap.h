@@ -53,6 +53,15 @@ void mheap_free_span(struct mspan *s);
  * answer is exact for pages of in-use and manual spans; callers check the
  * state and bounds (a free span only keeps its first and last page). */
 struct mspan *spanOf(uintptr_t p);
+
+/* One arena's page -> span map. */
+struct heapArena {
+	struct mspan *spans[PAGES_PER_ARENA];
+};
+/* The span map itself, for the collector's inner loop (spanOf without a
+ * call): the arena table (MAX_ARENAS entries, each NULL or a heapArena,
+ * only ever NULL -> pointer) and the address of arena 0. */
+void mheap_spanmap(uintptr_t *base, struct heapArena *const **arenas);
 /* For the GC's root scan (world stopped): the arena slots that may hold
  * spans, and the in-use spans starting in arena ai, in address order. */
 size_t mheap_narenas(void);

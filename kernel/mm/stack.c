@@ -153,10 +153,21 @@ static uintptr_t slot_get(void)
 	spin_lock(&slots.lock);
 	if (slots.nfree > 0)
 		base = slots.free[--slots.nfree];
-	else if (slots.next < STACK_REGION_SIZE / slots.reserve)
-		base = STACK_REGION_BASE + (slots.next++) * slots.reserve;
+	else if (slots.next < STACK_REGION_SIZE / slots.reserve) {
+		base = STACK_REGION_BASE + slots.next * slots.reserve;
+		/* relaxed: stack_window_end reads it without the lock */
+		__atomic_store_n(&slots.next, slots.next + 1, __ATOMIC_RELAXED);
+	}
 	spin_unlock(&slots.lock);
 	return base;
+}
+
+uintptr_t stack_window_end(void)
+{
+	/* relaxed: a slot handed out after this read starts with its pages
+	 * dirty (arch_map_page), so a later collect still reports them. */
+	return STACK_REGION_BASE +
+	       __atomic_load_n(&slots.next, __ATOMIC_RELAXED) * slots.reserve;
 }
 
 static void slot_put(uintptr_t base)

@@ -40,5 +40,8 @@ bool stack_grow(uintptr_t *mapped_lo, uintptr_t addr);
 void stack_shrink(uintptr_t *mapped_lo, uintptr_t keep_lo);
 /* The slot containing addr if addr is in the stack window, else 0. */
 uintptr_t stack_slot_of(uintptr_t addr);
+/* End of the part of the stack window ever handed out as slots (the GC
+ * barrier's stack range is [STACK_REGION_BASE, this)). Lock-free. */
+uintptr_t stack_window_end(void);
 
 #endif

@@ -141,6 +141,12 @@ static void test_bounds(void)
 		{ "test= 5", &rtflags.test, 0, 2 },     /* "test=" bad, "5" unknown */
 		{ "slice=off", &rtflags.slice, 10, 1 },
 		{ "memstats=01", &rtflags.memstats, 1, 0 },
+		{ "gcbarrier=hw", &rtflags.gcbarrier, 1, 0 },
+		{ "gcbarrier=fault", &rtflags.gcbarrier, 2, 0 },
+		{ "gcbarrier=auto", &rtflags.gcbarrier, 0, 0 },
+		{ "gcbarrier=1", &rtflags.gcbarrier, 0, 1 },
+		{ "gcbarrier=HW", &rtflags.gcbarrier, 0, 1 },
+		{ "gcbarrier=faul", &rtflags.gcbarrier, 0, 1 },
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		parse(t[i].arg);
@@ -166,6 +172,8 @@ static void test_warnings(void)
 	expect_warn("GOGC=50", "runtime: warning: unknown boot flag \"GOGC\"");
 	expect_warn("gogc=x",
 	            "runtime: warning: bad value \"x\" for boot flag \"gogc\" (want an integer >= 0 or \"off\")");
+	expect_warn("gcbarrier=soft",
+	            "runtime: warning: bad value \"soft\" for boot flag \"gcbarrier\" (want auto|hw|fault)");
 	expect_warn("gomaxprocs=1000",
 	            "runtime: warning: bad value \"1000\" for boot flag \"gomaxprocs\" (want an integer in 0..256)");
 	expect_warn("debug=2",
@@ -223,7 +231,7 @@ static void help_line(const char *line)
 static void test_help(void)
 {
 	bootargs_print_help(help_line);
-	CHECK_EQ(nhelp, 17);
+	CHECK_EQ(nhelp, 18);
 }
 
 int main(void)

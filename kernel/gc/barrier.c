@@ -1,0 +1,260 @@
+/*
+ * barrier.c - the page-dirty barrier: the MMU tells the collector which
+ * pages were written since it last looked (the policy; the mechanism is
+ * arch_dirty_* in arch/arch.h, the argument in docs/gc.md, "The
+ * page-dirty barrier").
+ *
+ * Go's collector learns of pointer stores through a write barrier its
+ * compiler inserts before each one (mbarrier.go, mwbbuf.go). C has no
+ * such compiler, but this runtime owns the page tables: every page that
+ * can hold a pointer the collector must see is mapped with its own 4 KiB
+ * entry, and a store into it marks the page dirty - card marking with
+ * page-sized cards, as in Boehm's incremental mode, without an operating
+ * system between us and the MMU.
+ *
+ * Objects:
+ *   region   - a tracked address range and the bitmap of its pages found
+ *              dirty by the last collect (one bit per 4 KiB page):
+ *                .data, .bss (minus .bss.noscan, which holds the trap and
+ *                boot stacks and page tables: the fault path writes there),
+ *                the heap below and above the image (every span: scan
+ *                objects, malloc blocks, and - harmlessly - noscan
+ *                objects and the allocator's own pages),
+ *                the goroutine stack window up to the last slot handed
+ *                out (pages tracked by arch_map_page as they are mapped),
+ *                collected goroutine by goroutine: only each G's mapped
+ *                pages, from its lowest mapped page to the top of its
+ *                slot, are read (a 1 MiB slot has a few mapped pages).
+ *   mode     - hardware dirty bits or write-protect-and-fault, chosen once
+ *              at boot (bootarg gcbarrier=auto|hw|fault, auto = hw when
+ *              arch_dirty_hw_capable()).
+ * Invariants:
+ *   - A tracked page is dirty from when it is mapped until a collect or
+ *     arm cleans it; every store after the clean's shootdown makes it
+ *     dirty again (arch.h). So "not reported" means "not written since the
+ *     previous collect returned".
+ *   - The bitmaps live in untracked pages (collect writes them) and are
+ *     never freed: a freed page would come back as untracked heap.
+ *   - One collector at a time: collect and arm are serialised by their
+ *     caller (the GC's coordinator); `collecting` turns a violation into
+ *     a fatal error instead of a torn dirty set.
+ * The fault path (gc_barrier_fault) runs in trap context with anything
+ * held: it only counts, in .bss.noscan.
+ *
+ * Use today: each GC pause collects the dirty set (re-arming the barrier)
+ * and only counts it (gctrace=2, bench/gc). The concurrent mark (issue 13)
+ * will rescan it.
+ */
+#include <string.h>
+#include "kernel/gc/barrier.h"
+#include "kernel/gc/mgc.h"
+#include "kernel/mm/mheap.h"
+#include "kernel/mm/stack.h"
+#include "kernel/lib/bootargs.h"
+#include "kernel/lib/print.h"
+#include "kernel/sched/runtime2.h"
+#include "arch.h"
+
+extern char _start_image[], _end[];
+extern char __data_start[], __noscan_start[], __noscan_end[], __bss_end[];
+
+enum { R_DATA, R_BSS, R_HEAP_LO, R_HEAP_HI, R_STACKS, NREGIONS };
+
+struct region {
+	uintptr_t lo;           /* page-aligned */
+	size_t npages;          /* pages tracked (R_STACKS: grows; collector) */
+	size_t cap;             /* pages the bitmap covers; collector */
+	uint64_t *bits;         /* the last collected set; collector */
+};
+
+static struct region regions[NREGIONS] GC_NOSCAN;
+static int mode GC_NOSCAN;              /* set at boot, read-only after */
+static uint64_t nfaults GC_NOSCAN;      /* atomic (statistic) */
+static uint32_t collecting GC_NOSCAN;   /* atomic: a collect is running */
+
+static uintptr_t page_down(uintptr_t a) { return a & ~(MMU_PAGE_SIZE - 1); }
+static uintptr_t page_up(uintptr_t a) { return page_down(a + MMU_PAGE_SIZE - 1); }
+
+/* A bitmap for npages pages, in untracked pages, never freed; NULL when
+ * memory ran out. */
+static uint64_t *bitmap_alloc(size_t npages, size_t *cap)
+{
+	size_t bytes = (npages + 63) / 64 * 8;
+	size_t rtpages = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
+	if (rtpages == 0)
+		rtpages = 1;
+	uint64_t *b = mheap_alloc_pages(rtpages);
+	if (b == NULL)
+		return NULL;
+	arch_dirty_untrack((uintptr_t)b, rtpages * PAGE_SIZE);
+	memset(b, 0, rtpages * PAGE_SIZE);
+	*cap = rtpages * PAGE_SIZE * 8;
+	return b;
+}
+
+static void region_track(int r, uintptr_t lo, uintptr_t hi)
+{
+	lo = page_down(lo);
+	hi = page_up(hi);
+	if (hi <= lo)
+		return;
+	arch_dirty_track(lo, hi - lo);
+	regions[r].lo = lo;
+	regions[r].npages = (hi - lo) / MMU_PAGE_SIZE;
+}
+
+void gc_barrier_init(void)
+{
+	bool hw = arch_dirty_hw_capable();
+	mode = rtflags.gcbarrier == GCBARRIER_AUTO ? (hw ? GCBARRIER_HW : GCBARRIER_FAULT)
+	                                           : (int)rtflags.gcbarrier;
+	if (mode == GCBARRIER_HW && !hw) {
+		printk("runtime: warning: gcbarrier=hw, but this MMU does not record "
+		       "writes: using gcbarrier=fault\n");
+		mode = GCBARRIER_FAULT;
+	}
+	arch_dirty_init(mode == GCBARRIER_HW);
+
+	region_track(R_DATA, (uintptr_t)__data_start, (uintptr_t)__noscan_start);
+	region_track(R_BSS, (uintptr_t)__noscan_end, (uintptr_t)__bss_end);
+	uintptr_t lo, hi;
+	uintptr_t ilo = page_down((uintptr_t)_start_image), ihi = page_up((uintptr_t)_end);
+	mheap_bounds(&lo, &hi);
+	region_track(R_HEAP_LO, lo, hi < ilo ? hi : ilo);
+	region_track(R_HEAP_HI, lo > ihi ? lo : ihi, hi);
+	regions[R_STACKS].lo = STACK_REGION_BASE;
+
+	for (int r = 0; r < NREGIONS; r++) {
+		/* The stack window's from the start: one runtime page of bits
+		 * covers 256 slots of 1 MiB. */
+		size_t n = r == R_STACKS ? PAGE_SIZE * 8 : regions[r].npages;
+		if (n > 0 && (regions[r].bits = bitmap_alloc(n, &regions[r].cap)) == NULL)
+			throw("gc barrier: out of memory for the dirty bitmaps");
+	}
+}
+
+int gc_barrier_mode(void)
+{
+	return mode;
+}
+
+const char *gc_barrier_mode_name(void)
+{
+	return mode == GCBARRIER_HW ? "hw" : "fault";
+}
+
+/* The stack region covers every slot handed out so far - or, if memory
+ * for a bigger bitmap ran out (a collection for out-of-memory is running),
+ * the slots the bitmap covers: the others are not cleaned, so they stay
+ * dirty and are reported by a later collect. */
+static void stacks_extend(void)
+{
+	struct region *r = &regions[R_STACKS];
+	size_t want = (stack_window_end() - r->lo) / MMU_PAGE_SIZE, cap;
+	if (want > r->cap) {
+		/* The old bitmap stays allocated (see the invariants). */
+		uint64_t *b = bitmap_alloc(want * 2, &cap);
+		if (b != NULL) {
+			r->bits = b;
+			r->cap = cap;
+		}
+	}
+	r->npages = want < r->cap ? want : r->cap;
+}
+
+#define SLOT_MAX_PAGES (65536 * 1024 / MMU_PAGE_SIZE)  /* stacksize's maximum */
+
+/* One goroutine's mapped stack pages, into the stack region's bitmap. */
+static void collect_stack(struct region *r, struct g *gp, bool record)
+{
+	static uint64_t tmp[SLOT_MAX_PAGES / 64] GC_NOSCAN;   /* the collector's */
+	/* relaxed: the G itself moves stack_mapped (growth faults, shrinking
+	 * when it dies). Any value is safe: pages mapped after the read start
+	 * dirty and the next collect reads them; unmapped ones are skipped. */
+	uintptr_t lo = page_down(__atomic_load_n(&gp->stack_mapped, __ATOMIC_RELAXED));
+	uintptr_t slot = gp->stack_slot, hi = slot + stack_reserve();
+	if (slot == 0 || lo < slot || lo >= hi || hi > r->lo + r->npages * MMU_PAGE_SIZE)
+		return;
+	size_t n = (hi - lo) / MMU_PAGE_SIZE, first = (lo - r->lo) / MMU_PAGE_SIZE;
+	if (!record) {
+		arch_dirty_collect(lo, n, NULL);
+		return;
+	}
+	memset(tmp, 0, (n + 63) / 64 * 8);
+	arch_dirty_collect(lo, n, tmp);
+	for (size_t i = 0; i < n; i++)
+		if (tmp[i / 64] >> (i % 64) & 1)
+			r->bits[(first + i) / 64] |= 1ULL << ((first + i) % 64);
+}
+
+static void collect_stacks(bool record)
+{
+	struct region *r = &regions[R_STACKS];
+	stacks_extend();
+	if (r->npages == 0)
+		return;
+	if (record)
+		memset(r->bits, 0, (r->npages + 63) / 64 * 8);
+	spin_lock(&sched.allglock);
+	for (struct g *gp = sched.allgs; gp != NULL; gp = gp->alllink)
+		collect_stack(r, gp, record);
+	spin_unlock(&sched.allglock);
+}
+
+/* Clean every tracked page, recording the dirty ones if record. */
+static size_t collect(bool record)
+{
+	if (__atomic_exchange_n(&collecting, 1, __ATOMIC_ACQUIRE))
+		throw("gc barrier: two collects at once");
+	for (int r = 0; r < NREGIONS; r++) {
+		struct region *rg = &regions[r];
+		if (r == R_STACKS || rg->npages == 0)
+			continue;
+		if (record)
+			memset(rg->bits, 0, (rg->npages + 63) / 64 * 8);
+		arch_dirty_collect(rg->lo, rg->npages, record ? rg->bits : NULL);
+	}
+	collect_stacks(record);
+	arch_dirty_flush();
+	size_t n = 0;
+	for (int r = 0; record && r < NREGIONS; r++)
+		for (size_t w = 0; w < (regions[r].npages + 63) / 64; w++)
+			n += (size_t)__builtin_popcountll(regions[r].bits[w]);
+	/* release: the next collector sees our bitmaps complete. */
+	__atomic_store_n(&collecting, 0, __ATOMIC_RELEASE);
+	return n;
+}
+
+void gc_barrier_arm(void)
+{
+	collect(false);
+}
+
+size_t gc_barrier_collect(void)
+{
+	return collect(true);
+}
+
+bool gc_barrier_dirty(uintptr_t va)
+{
+	for (int r = 0; r < NREGIONS; r++) {
+		struct region *rg = &regions[r];
+		if (va - rg->lo < rg->npages * MMU_PAGE_SIZE) {
+			size_t i = (va - rg->lo) / MMU_PAGE_SIZE;
+			return rg->bits[i / 64] >> (i % 64) & 1;
+		}
+	}
+	return false;
+}
+
+void gc_barrier_fault(uintptr_t va)
+{
+	(void)va;
+	/* relaxed: a statistic */
+	__atomic_fetch_add(&nfaults, 1, __ATOMIC_RELAXED);
+}
+
+uint64_t gc_barrier_faults(void)
+{
+	return __atomic_load_n(&nfaults, __ATOMIC_RELAXED);
+}

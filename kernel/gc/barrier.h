@@ -1,0 +1,44 @@
+/*
+ * barrier.h - the collector's page-dirty barrier: which pages were written
+ * since they were last cleaned (kernel/gc/barrier.c; docs/gc.md, "The
+ * page-dirty barrier").
+ */
+#ifndef KERNEL_GC_BARRIER_H
+#define KERNEL_GC_BARRIER_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* rtflags.gcbarrier (bootarg gcbarrier=auto|hw|fault) and the chosen mode. */
+enum { GCBARRIER_AUTO, GCBARRIER_HW, GCBARRIER_FAULT };
+
+/* Boot CPU, after mheap_init, before other CPUs start: choose the mode,
+ * map the tracked ranges with 4 KiB pages (the heap, .data/.bss; stack
+ * pages are tracked as they are mapped). Every tracked page starts dirty. */
+void gc_barrier_init(void);
+
+/* GCBARRIER_HW or GCBARRIER_FAULT, and its name ("hw", "fault"). */
+int gc_barrier_mode(void);
+const char *gc_barrier_mode_name(void);
+
+/* Make every tracked page clean; returns after every CPU's TLB dropped
+ * its translations, so any later store marks its page again. */
+void gc_barrier_arm(void);
+
+/* The dirty set: the pages written since the last arm or collect, and
+ * clean them again. Returns how many. A store that completed before the
+ * call began is in this set or (if it raced with the clean) it is visible
+ * to whatever the caller reads after the call returns, and every store
+ * made after the call returned is in the next set. One caller at a time
+ * (a second concurrent caller is a fatal error). */
+size_t gc_barrier_collect(void);
+
+/* Was va's page in the last collected set? (Only the collector asks.) */
+bool gc_barrier_dirty(uintptr_t va);
+
+/* Write faults taken so far (fault mode; in hardware mode only the
+ * boot-time probe or a core that traps on D = 0 takes any). */
+uint64_t gc_barrier_faults(void);
+
+#endif
