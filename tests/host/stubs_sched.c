@@ -197,11 +197,11 @@ void throw(const char *fmt, ...)
 	die("fatal error", fmt, ap);
 }
 
-void gopanic(const char *fmt, ...)
+void gopanic(const char *msg)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	die("panic", fmt, ap);
+	printf("panic: %s\n", msg);
+	fflush(stdout);
+	abort();
 }
 
 static const char *watchdog_msg;
