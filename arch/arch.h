@@ -129,6 +129,14 @@ int arch_map_page(uintptr_t va, uintptr_t pa);
  * mapped, or 0 if none. */
 uintptr_t arch_unmap_page(uintptr_t va);
 
+/* The same for n consecutive pages from va, with one flush of every CPU's
+ * TLB for the whole range: pa[i] is what va + i pages mapped, or 0.
+ * Returns how many were mapped. Same ordering as arch_unmap_page: every
+ * CPU's TLB has dropped the range when it returns, so the pages may be
+ * reused. (On riscv64 a remote flush is an SBI call; one per page, from
+ * several harts at once, livelocked OpenSBI 1.1: stack_growth at -smp 4.) */
+int arch_unmap_pages(uintptr_t va, int n, uintptr_t pa[]);
+
 /* Physical address behind va, or 0 if unmapped. */
 uintptr_t arch_translate(uintptr_t va);
 

@@ -256,6 +256,18 @@ uintptr_t arch_unmap_page(uintptr_t va)
 	return pa;
 }
 
+/* A TLBI ... IS is broadcast by the hardware, no firmware call: page by
+ * page costs nothing extra here. */
+int arch_unmap_pages(uintptr_t va, int n, uintptr_t pa[])
+{
+	int got = 0;
+	for (int i = 0; i < n; i++) {
+		pa[i] = arch_unmap_page(va + (uintptr_t)i * 4096);
+		got += pa[i] != 0;
+	}
+	return got;
+}
+
 /* Walk without the lock: descriptors are read atomically and tables are
  * never freed. 0 if unmapped. */
 uintptr_t arch_translate(uintptr_t va)

@@ -378,6 +378,32 @@ uintptr_t arch_unmap_page(uintptr_t va)
 	return (uintptr_t)pte_table(old);
 }
 
+int arch_unmap_pages(uintptr_t va, int n, uintptr_t pa[])
+{
+	va &= ~(PG_SIZE - 1);
+	int got = 0;
+	spin_lock(&mmu_lock);
+	for (int i = 0; i < n; i++) {
+		int level = -1;
+		pte_t *slot = NULL, old = 0;
+		if (walk(va + (uintptr_t)i * PG_SIZE, &level, &slot) != 0 && level == 0)
+			/* seq_cst: the clear precedes the read of mmu_cpus. */
+			old = __atomic_exchange_n(slot, 0, __ATOMIC_SEQ_CST);
+		pa[i] = old ? (uintptr_t)pte_table(old) : 0;
+		got += old != 0;
+	}
+	spin_unlock(&mmu_lock);
+	if (got == 0)
+		return 0;
+	unsigned long flags = arch_irq_save();
+	for (int i = 0; i < n; i++)
+		if (pa[i])
+			sfence_vma_addr(va + (uintptr_t)i * PG_SIZE);
+	remote_flush(va, (unsigned long)n * PG_SIZE);
+	arch_irq_restore(flags);
+	return got;
+}
+
 uintptr_t arch_translate(uintptr_t va)
 {
 	int level;

@@ -214,16 +214,25 @@ bool stack_grow(uintptr_t *mapped_lo, uintptr_t addr)
 	return true;
 }
 
+/* Pages are unmapped SHRINK_BATCH at a time, with one TLB flush of every
+ * CPU per batch (arch_unmap_pages). */
+#define SHRINK_BATCH 16
+
 void stack_shrink(uintptr_t *mapped_lo, uintptr_t keep_lo)
 {
-	for (uintptr_t va = *mapped_lo; va < keep_lo; va += MMU_PAGE_SIZE) {
+	uintptr_t pa[SHRINK_BATCH];
+	for (uintptr_t va = *mapped_lo; va < keep_lo; va += SHRINK_BATCH * MMU_PAGE_SIZE) {
+		uintptr_t left = (keep_lo - va + MMU_PAGE_SIZE - 1) / MMU_PAGE_SIZE;
+		int n = left < SHRINK_BATCH ? (int)left : SHRINK_BATCH;
 		stack_nofault_enter();
-		uintptr_t pa = arch_unmap_page(va);
+		int got = arch_unmap_pages(va, n, pa);
 		stack_nofault_exit();
-		if (pa == 0)
-			continue;
-		mheap_account_stack(-1);
-		pool_free(pa);
+		for (int i = 0; got > 0 && i < n; i++) {
+			if (pa[i] == 0)
+				continue;
+			mheap_account_stack(-1);
+			pool_free(pa[i]);
+		}
 	}
 	if (*mapped_lo < keep_lo)
 		*mapped_lo = keep_lo;
