@@ -11,16 +11,19 @@
  *                      wall ns of one raw arch_switch measured in the same
  *                      boot as the baseline: the ratio, not the ns, is the
  *                      figure that survives a busy or slower host;
- *   ring_insn_per_hop  guest instructions per hop summed over every CPU:
- *                      the CPU running the ring reads its own counter, the
- *                      others report theirs when they go idle
- *                      (m->idle_instret). bench/run.sh runs it under
- *                      -icount at -smp 1 and -smp 2 and reports
- *                      ring_insn_smp2_over_smp1: what the other CPUs add
- *                      (spinning, stealing, hand-offs across CPUs).
+ *   ring_insn_per_hop  guest instructions per hop summed over every CPU.
+ *                      Under -icount QEMU's instruction counter of every
+ *                      vCPU (instret, the PMU's event 0x08) reads one
+ *                      global count, the instructions of all vCPUs: one
+ *                      read before and after is the sum (adding every
+ *                      CPU's reading would count it NumCPU times - an
+ *                      earlier version of this program did). Without
+ *                      -icount the figure means nothing. bench/run.sh runs
+ *                      it under -icount at -smp 1 and -smp 2 and reports
+ *                      ring_insn_smp2_over_smp1: what the second CPU adds
+ *                      (wake-ups, spinning, stealing).
  */
 #include "bench/bench.h"
-#include "kernel/sched/sched.h"
 
 #define NRING 503
 #define HOPS 200000
@@ -64,18 +67,6 @@ static void member(void *arg)
 	}
 }
 
-/* Instructions retired so far by every CPU: this one now, the others when
- * they last went idle (they are idle while main waits). */
-static uint64_t all_instret(void)
-{
-	uint64_t n = 0;
-	int me = getm()->id;
-	for (int i = 0; i < NumCPU(); i++)
-		n += i == me ? bench_instret()
-		             : __atomic_load_n(&allm[i].idle_instret, __ATOMIC_RELAXED);
-	return n;
-}
-
 int main(void)
 {
 	double raw = raw_switch_wall_ns();
@@ -88,20 +79,18 @@ int main(void)
 	chan_send(link[0], &token);
 	chan_recv(done, &token);
 	Sleep(Millisecond);                         /* other CPUs go idle */
-	uint64_t i0 = all_instret();
+	uint64_t i0 = bench_instret();
 	int64_t t0 = nanotime();
 	token = HOPS;
 	chan_send(link[0], &token);
 	chan_recv(done, &token);
+	uint64_t insn = bench_instret() - i0;
 	int64_t wall = nanotime() - t0;
-	Sleep(Millisecond);
-	uint64_t insn = all_instret() - i0;
 	for (long i = 0; i < NRING; i++)
 		chan_close(link[i]);
 	bench_report("ring_hop_wall_ns", (double)wall / HOPS, "ns", "raw_switch_wall_ns", raw);
 	char unit[48];
 	snprintf(unit, sizeof unit, "instructions_summed_over_%d_CPUs", NumCPU());
-	/* the 1 ms sleep after the ring is idle time: no instructions */
 	bench_report("ring_insn_per_hop", (double)insn / HOPS, unit, NULL, 0);
 	return 0;
 }

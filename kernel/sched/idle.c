@@ -215,8 +215,6 @@ void stopm(struct m *m)
 		}
 		int64_t wake = earliest_idle_timer();
 		timer_program(m, wake == INT64_MAX ? UINT64_MAX : ns_to_ticks(wake) + sched.start_ticks);
-		/* relaxed: a statistic; the reader knows this M is idle */
-		__atomic_store_n(&m->idle_instret, arch_instret(), __ATOMIC_RELAXED);
 		/* A device interrupt taken before the mask readied a G: no
 		 * sleep if we can get a P to run it (kernel/io/iowait.c). */
 		if (!ioready_pending() || __atomic_load_n(&sched.npidle, __ATOMIC_SEQ_CST) == 0)

@@ -52,12 +52,11 @@ void timer_program(struct m *m, uint64_t when)
 	m->ntimerwrites++;
 }
 
-/* When this CPU must be interrupted next: the end of the running G's slice,
- * the earliest timer of its P or a deferred hand-off wake-up (handoff.c),
- * whichever comes first. */
+/* When this CPU must be interrupted next: the end of the running G's slice
+ * or the earliest timer of its P, whichever comes first. */
 static uint64_t next_deadline(struct m *m)
 {
-	uint64_t when = m->slice_end < m->handoff_when ? m->slice_end : m->handoff_when;
+	uint64_t when = m->slice_end;
 	if (m->p) {
 		int64_t t = timers_next(&m->p->timers);
 		if (t != INT64_MAX) {
@@ -140,15 +139,10 @@ void trap_timer(struct trapframe *tf)
 	m->timer_when = UINT64_MAX;     /* the port silenced it (arch.h) */
 	struct g *gp = m->curg;
 	if (gp == NULL || gp->is_g0) {
-		/* g0 is scheduling: it takes runnext itself, or the idle loop
-		 * re-arms */
-		m->handoff_when = UINT64_MAX;
-		timer_program(m, UINT64_MAX);
+		timer_program(m, UINT64_MAX);  /* g0: the idle loop re-arms */
 		return;
 	}
 	uint64_t now = arch_ticks();
-	if (now >= m->handoff_when)
-		handoff_expired(m, gp, now);
 	bool slice_over = now >= m->slice_end;
 	bool due = slice_over;
 	if (m->p && timers_next(&m->p->timers) <= nanotime())
@@ -165,7 +159,7 @@ void trap_timer(struct trapframe *tf)
 	 * due timers. Until then only a new slice end may interrupt: arming
 	 * for the due timer again would interrupt at once, for ever. */
 	m->slice_end = now + sched.slice_ticks;
-	timer_program(m, m->slice_end < m->handoff_when ? m->slice_end : m->handoff_when);
+	timer_program(m, m->slice_end);
 }
 
 void trap_ipi(struct trapframe *tf)

@@ -86,7 +86,6 @@ void m_init(struct m *m, int cpu, uint64_t hwid)
 	m->fastrand = 0x9E3779B97F4A7C15ULL * (uint64_t)(cpu + 1);
 	m->slice_end = UINT64_MAX;
 	m->timer_when = UINT64_MAX;     /* arch_intc_init_cpu disarms it */
-	m->handoff_when = UINT64_MAX;
 	m->g0.is_g0 = true;
 	m->g0.m = m;
 	m->g0.status = Grunning;
@@ -257,8 +256,6 @@ static _Noreturn void execute(struct m *m, struct g *gp, bool inherit, uint64_t 
 	if (!inherit || pp->slice_end <= now)
 		pp->slice_end = now + sched.slice_ticks;
 	m->slice_end = pp->slice_end;
-	if (inherit)                    /* the hand-off happened here */
-		m->handoff_when = UINT64_MAX;
 	arm_timer_lazy(m);
 	arch_setg(m, gp);
 	arch_gogo(&gp->ctx);
@@ -659,8 +656,7 @@ void goready(struct g *gp)
 	acquirem();
 	traceGoUnblock(gp);
 	casgstatus(gp, Gwaiting, Grunnable);
-	struct m *m = getm();
-	runqput(m->p, gp, true);
-	wakep_handoff(m, m->p);
+	runqput(getm()->p, gp, true);
+	wakep();
 	releasem();
 }

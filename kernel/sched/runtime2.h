@@ -163,12 +163,6 @@ struct m {
 	                           (UINT64_MAX: disarmed); own M, interrupts
 	                           masked (preempt.c, timer_program) */
 	uint64_t ntraps, npreempt, nipi, ntimerwrites; /* statistics */
-	uint64_t handoff_when;  /* tick by which the G this M readied into
-	                           runnext must have run, else an idle P is
-	                           woken for it (handoff.c); UINT64_MAX: none;
-	                           own M, interrupts masked */
-	uint64_t idle_instret;  /* retired instructions when this M last went
-	                           idle (bench/ring sums every CPU's); atomic */
 	uint64_t nsteal, nstolen;  /* steals that took work, Gs taken; own M */
 	uint64_t noverflow;     /* local run queue overflows to the global; own M */
 	uint64_t nspinning;     /* spinning episodes ended; own M */

@@ -41,8 +41,6 @@ void runqput(struct p *pp, struct g *gp, bool next);
 void globrunqput(struct g *gp);        /* sched.lock (asserted) */
 struct g *globrunqget(struct p *pp, int max); /* sched.lock (asserted) */
 void wakep(void);
-void wakep_handoff(struct m *m, struct p *pp); /* after readying into runnext (handoff.c) */
-void handoff_expired(struct m *m, struct g *gp, uint64_t now); /* timer interrupt */
 int32_t dropspinning(struct m *m);     /* m stops spinning; Ms still spinning */
 void stopm(struct m *m);               /* sleep until handed a P */
 struct p *pidleget(void);              /* sched.lock (asserted) */
