@@ -29,6 +29,7 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include "kernel/dt/bootinfo.h"
 
 struct g;
@@ -69,11 +70,23 @@ void iowait_ready(struct iowait *w);
  * oldest first - the first returned, the rest queued on pp. NULL if none.
  * Cheap when there are none (one relaxed load). */
 struct p;
-struct g *ioready_get(struct p *pp);
+struct g;
+extern struct g *ioready;      /* the stack of readied Gs (iowait.c) */
+struct g *ioready_take(struct p *pp);
 
 /* Are goroutines readied by interrupts waiting to be queued? (racy hint
  * for the idle loop, which rechecks under its own protocol) */
-bool ioready_pending(void);
+static inline bool ioready_pending(void)
+{
+	/* relaxed: a hint; ioready_take's exchange is the real read */
+	return __atomic_load_n(&ioready, __ATOMIC_RELAXED) != NULL;
+}
+
+/* Inline: findrunnable asks on every switch. */
+static inline struct g *ioready_get(struct p *pp)
+{
+	return ioready_pending() ? ioready_take(pp) : NULL;
+}
 
 /* User goroutines parked in IO wait or readied but not yet queued: they
  * can still run, so deadlock detection must not fire. seq_cst load. */

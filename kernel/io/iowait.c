@@ -38,7 +38,7 @@
 #include "kernel/sched/sched.h"
 #include "arch/atomic.h"
 
-static struct g *ioready;        /* stack of readied Gs; atomic */
+struct g *ioready;               /* stack of readied Gs; atomic (io.h) */
 static int32_t nwaitirq;         /* see above; atomic */
 
 /* The latency probe (bench/devio). on: set (release, publishing samples
@@ -96,11 +96,6 @@ int32_t io_nwait(void)
 	return __atomic_load_n(&nwaitirq, __ATOMIC_SEQ_CST);
 }
 
-bool ioready_pending(void)
-{
-	/* relaxed: a hint; ioready_get's exchange is the real read */
-	return __atomic_load_n(&ioready, __ATOMIC_RELAXED) != NULL;
-}
 
 /* On g0: publish the parked G in the slot, unless an event came first. */
 static bool iowait_commit(struct g *gp, void *arg)
@@ -185,10 +180,8 @@ void iowait_ready(struct iowait *w)
 	ioready_kick();
 }
 
-struct g *ioready_get(struct p *pp)
+struct g *ioready_take(struct p *pp)
 {
-	if (!ioready_pending())
-		return NULL;
 	/* acquire; pairs with the release CAS in ioready_push */
 	struct g *list = __atomic_exchange_n(&ioready, NULL, __ATOMIC_ACQUIRE);
 	struct g *fifo = NULL;

@@ -102,16 +102,10 @@ int32_t dropspinning(struct m *m)
 	return __atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
 }
 
-void wakep(void)
+/* wakep's slow path: a P is idle (sched.h has the fast path and the
+ * ordering argument). */
+void wakep_idle(void)
 {
-	/* seq_cst loads, after the caller published a G with a seq_cst
-	 * store (runq_put, globrunqput): the submitter's half of the store
-	 * buffering pair with a spinner that gives up its P (pidleput's and
-	 * dropspinning's seq_cst decrements, then any_runq_work's seq_cst
-	 * loads; findrunnable). Either that spinner sees the G, or these
-	 * loads see the idle P and no spinner, and wake an M. */
-	if (__atomic_load_n(&sched.npidle, __ATOMIC_SEQ_CST) == 0)
-		return;
 	int32_t zero = 0;
 	if (__atomic_load_n(&sched.nmspinning, __ATOMIC_SEQ_CST) != 0 ||
 	    !arch_cas(&sched.nmspinning, &zero, 1,

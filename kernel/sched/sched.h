@@ -40,7 +40,19 @@ void gopreempt(void);                  /* yield after a preemption request */
 void runqput(struct p *pp, struct g *gp, bool next);
 void globrunqput(struct g *gp);        /* sched.lock (asserted) */
 struct g *globrunqget(struct p *pp, int max); /* sched.lock (asserted) */
-void wakep(void);
+void wakep_idle(void);
+/* Wake an idle M with an idle P if none is spinning. seq_cst loads, after
+ * the caller published a G with a seq_cst store (runq_put, globrunqput):
+ * the submitter's half of the store-buffering pair with a spinner that
+ * gives up its P (pidleput's and dropspinning's seq_cst decrements, then
+ * any_runq_work's seq_cst loads; findrunnable). Either that spinner sees
+ * the G, or these loads see the idle P and no spinner, and wake an M.
+ * Inline: with no P idle (a busy machine, or one CPU) it is one load. */
+static inline void wakep(void)
+{
+	if (__atomic_load_n(&sched.npidle, __ATOMIC_SEQ_CST) != 0)
+		wakep_idle();
+}
 int32_t dropspinning(struct m *m);     /* m stops spinning; Ms still spinning */
 void stopm(struct m *m);               /* sleep until handed a P */
 struct p *pidleget(void);              /* sched.lock (asserted) */
@@ -96,7 +108,13 @@ static inline uint64_t ns_to_ticks(int64_t ns)
 		return 0;
 	return (uint64_t)(((unsigned __int128)ns * ticks_per_ns_32) >> 32) + 1;
 }
-int64_t ticks_to_nanotime(uint64_t ticks);  /* nanotime at arch_ticks() == ticks */
+extern uint64_t ns_per_tick_32;        /* time.c: ns = ticks * this >> 32 */
+/* What nanotime() returned when arch_ticks() read ticks (the scheduler and
+ * the tracer read the counter once and convert). */
+static inline int64_t ticks_to_nanotime(uint64_t ticks)
+{
+	return (int64_t)(((unsigned __int128)(ticks - sched.start_ticks) * ns_per_tick_32) >> 32);
+}
 void time_init(void);
 
 /* observability (trace.c) */

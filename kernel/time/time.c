@@ -16,7 +16,7 @@
 #include "kernel/sched/sched.h"
 #include "kernel/lib/print.h"
 
-static uint64_t ns_per_tick_32;   /* ns = ticks * this >> 32 */
+uint64_t ns_per_tick_32;     /* ns = ticks * this >> 32 */
 uint64_t ticks_per_ns_32;         /* ticks = ns * this >> 32 (rounded up) */
 
 void time_init(void)
@@ -34,12 +34,6 @@ int64_t nanotime(void)
 	return ticks_to_nanotime(arch_ticks());
 }
 
-/* What nanotime() returned when arch_ticks() read t (the tracer stamps
- * events with raw ticks and converts them when it writes them out). */
-int64_t ticks_to_nanotime(uint64_t t)
-{
-	return (int64_t)(((unsigned __int128)(t - sched.start_ticks) * ns_per_tick_32) >> 32);
-}
 
 
 static void sleep_wake(void *arg, int64_t now)
