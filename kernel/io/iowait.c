@@ -35,6 +35,7 @@
  * goroutine's, by a soft preemption.
  */
 #include "kernel/io/io.h"
+#include "kernel/trace/trace.h"
 #include "kernel/sched/sched.h"
 #include "arch/atomic.h"
 
@@ -195,6 +196,7 @@ struct g *ioready_take(struct p *pp)
 	bool more = first != NULL && first->schedlink != NULL;
 	for (struct g *gp = fifo; gp; ) {
 		struct g *next = gp->schedlink;
+		traceGoUnblock(gp);     /* woken by a device: waker 0 (g0) */
 		casgstatus(gp, Gwaiting, Grunnable);
 		if (gp != first)
 			runqput(pp, gp, false);
