@@ -112,18 +112,7 @@ context_start:
 	.type	arch_setjmp, %function
 	.balign	16
 arch_setjmp:
-	stp	x19, x20, [x0, #CTX_X19 + 0]
-	stp	x21, x22, [x0, #CTX_X19 + 16]
-	stp	x23, x24, [x0, #CTX_X19 + 32]
-	stp	x25, x26, [x0, #CTX_X19 + 48]
-	stp	x27, x28, [x0, #CTX_X19 + 64]
-	stp	x29, x30, [x0, #CTX_FP]
-	mov	x9, sp
-	str	x9, [x0, #CTX_SP]
-	stp	d8, d9, [x0, #CTX_D8 + 0]
-	stp	d10, d11, [x0, #CTX_D8 + 16]
-	stp	d12, d13, [x0, #CTX_D8 + 32]
-	stp	d14, d15, [x0, #CTX_D8 + 48]
+	SAVE_CONTEXT x0
 	mov	x0, #0
 	ret
 	.size	arch_setjmp, . - arch_setjmp
@@ -132,18 +121,7 @@ arch_setjmp:
 	.type	arch_longjmp, %function
 	.balign	16
 arch_longjmp:
-	ldp	x19, x20, [x0, #CTX_X19 + 0]
-	ldp	x21, x22, [x0, #CTX_X19 + 16]
-	ldp	x23, x24, [x0, #CTX_X19 + 32]
-	ldp	x25, x26, [x0, #CTX_X19 + 48]
-	ldp	x27, x28, [x0, #CTX_X19 + 64]
-	ldp	x29, x30, [x0, #CTX_FP]
-	ldr	x9, [x0, #CTX_SP]
-	mov	sp, x9
-	ldp	d8, d9, [x0, #CTX_D8 + 0]
-	ldp	d10, d11, [x0, #CTX_D8 + 16]
-	ldp	d12, d13, [x0, #CTX_D8 + 32]
-	ldp	d14, d15, [x0, #CTX_D8 + 48]
+	LOAD_CONTEXT x0
 	mov	x0, #1
 	ret
 	.size	arch_longjmp, . - arch_longjmp

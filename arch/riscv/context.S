@@ -163,32 +163,7 @@ arch_context_trampoline:
 	.globl arch_setjmp
 	.type arch_setjmp, @function
 arch_setjmp:
-	sd ra, CTX_RA(a0)
-	sd sp, CTX_SP(a0)
-	sd s0, CTX_S(0)(a0)
-	sd s1, CTX_S(1)(a0)
-	sd s2, CTX_S(2)(a0)
-	sd s3, CTX_S(3)(a0)
-	sd s4, CTX_S(4)(a0)
-	sd s5, CTX_S(5)(a0)
-	sd s6, CTX_S(6)(a0)
-	sd s7, CTX_S(7)(a0)
-	sd s8, CTX_S(8)(a0)
-	sd s9, CTX_S(9)(a0)
-	sd s10, CTX_S(10)(a0)
-	sd s11, CTX_S(11)(a0)
-	fsd fs0, CTX_FS(0)(a0)
-	fsd fs1, CTX_FS(1)(a0)
-	fsd fs2, CTX_FS(2)(a0)
-	fsd fs3, CTX_FS(3)(a0)
-	fsd fs4, CTX_FS(4)(a0)
-	fsd fs5, CTX_FS(5)(a0)
-	fsd fs6, CTX_FS(6)(a0)
-	fsd fs7, CTX_FS(7)(a0)
-	fsd fs8, CTX_FS(8)(a0)
-	fsd fs9, CTX_FS(9)(a0)
-	fsd fs10, CTX_FS(10)(a0)
-	fsd fs11, CTX_FS(11)(a0)
+	SAVE_CONTEXT a0
 	li a0, 0
 	ret
 	.size arch_setjmp, . - arch_setjmp
@@ -196,32 +171,7 @@ arch_setjmp:
 	.globl arch_longjmp
 	.type arch_longjmp, @function
 arch_longjmp:
-	ld ra, CTX_RA(a0)
-	ld sp, CTX_SP(a0)
-	ld s0, CTX_S(0)(a0)
-	ld s1, CTX_S(1)(a0)
-	ld s2, CTX_S(2)(a0)
-	ld s3, CTX_S(3)(a0)
-	ld s4, CTX_S(4)(a0)
-	ld s5, CTX_S(5)(a0)
-	ld s6, CTX_S(6)(a0)
-	ld s7, CTX_S(7)(a0)
-	ld s8, CTX_S(8)(a0)
-	ld s9, CTX_S(9)(a0)
-	ld s10, CTX_S(10)(a0)
-	ld s11, CTX_S(11)(a0)
-	fld fs0, CTX_FS(0)(a0)
-	fld fs1, CTX_FS(1)(a0)
-	fld fs2, CTX_FS(2)(a0)
-	fld fs3, CTX_FS(3)(a0)
-	fld fs4, CTX_FS(4)(a0)
-	fld fs5, CTX_FS(5)(a0)
-	fld fs6, CTX_FS(6)(a0)
-	fld fs7, CTX_FS(7)(a0)
-	fld fs8, CTX_FS(8)(a0)
-	fld fs9, CTX_FS(9)(a0)
-	fld fs10, CTX_FS(10)(a0)
-	fld fs11, CTX_FS(11)(a0)
+	LOAD_CONTEXT a0
 	li a0, 1
 	ret
 	.size arch_longjmp, . - arch_longjmp
