@@ -248,20 +248,6 @@ void arch_irq_route(int irq, int cpu);
  * atomics order the hand-over of a G between CPUs). */
 void arch_switch(struct context *from, struct context *to);
 
-/* The two halves of arch_switch, for the scheduler's switches through g0
- * (Go's mcall and gogo), where g0 has no context worth keeping: it starts
- * afresh at the same stack top every time.
- * arch_mcall saves *from as arch_switch does (and drops the load
- * reservation / exclusive monitor likewise), moves to stack sp (16-byte
- * aligned) with a zero frame pointer (tracebacks end there) and calls
- * fn(), which must never return. The call to arch_mcall returns when
- * someone arch_gogo's *from. arch_gogo loads *to and continues there (a
- * context saved by arch_mcall or arch_switch, or made by
- * arch_context_init), dropping the reservation too. Compiler barriers; no
- * hardware fence, as arch_switch. */
-void arch_mcall(struct context *from, uintptr_t sp, void (*fn)(void));
-_Noreturn void arch_gogo(const struct context *to);
-
 /* Prepare *c so that arch_switch to it calls entry(arg) on the stack that
  * ends at stack_top (16-byte aligned). entry must never return. */
 void arch_context_init(struct context *c, uintptr_t stack_top,

@@ -64,29 +64,6 @@ arch_switch:
 	ret
 	.size	arch_switch, . - arch_switch
 
-/* void arch_mcall(struct context *from, uintptr_t sp, void (*fn)(void)) */
-	.globl	arch_mcall
-	.type	arch_mcall, %function
-	.balign	16
-arch_mcall:
-	clrex
-	SAVE_CONTEXT x0
-	mov	sp, x1
-	mov	x29, #0                 /* zero frame pointer: tracebacks end */
-	blr	x2
-	brk	#0x101                 /* fn returned */
-	.size	arch_mcall, . - arch_mcall
-
-/* void arch_gogo(const struct context *to) */
-	.globl	arch_gogo
-	.type	arch_gogo, %function
-	.balign	16
-arch_gogo:
-	clrex
-	LOAD_CONTEXT x0
-	ret
-	.size	arch_gogo, . - arch_gogo
-
 /* First code of a new context: entry(arg), which must not return. */
 	.globl	context_start
 	.type	context_start, %function

@@ -102,27 +102,6 @@ arch_switch:
 	ret
 	.size arch_switch, . - arch_switch
 
-/* void arch_mcall(struct context *from, uintptr_t sp, void (*fn)(void)) */
-	.globl arch_mcall
-	.type arch_mcall, @function
-arch_mcall:
-	SAVE_CONTEXT a0
-	DROP_RESERVATION a0
-	mv sp, a1
-	li s0, 0                        /* zero frame pointer: tracebacks end */
-	jalr a2
-	unimp                           /* fn returned */
-	.size arch_mcall, . - arch_mcall
-
-/* void arch_gogo(const struct context *to) */
-	.globl arch_gogo
-	.type arch_gogo, @function
-arch_gogo:
-	LOAD_CONTEXT a0
-	DROP_RESERVATION a0
-	ret
-	.size arch_gogo, . - arch_gogo
-
 /* void arch_context_init(struct context *c, uintptr_t stack_top,
  *                        void (*entry)(void *), void *arg) */
 	.globl arch_context_init

@@ -8,15 +8,11 @@
  *   P - a scheduling context: local run queue (runq.c), runnext, timers,
  *       free-G cache. gomaxprocs of them are in use.
  *
- * The scheduler runs on g0 (schedule): find a runnable G and switch to it
- * (execute, arch_gogo). When the G gives the CPU back (mcall), g0 starts
- * afresh at the top of its stack and finishes what the G asked for - park
- * it, requeue it, or free it - then schedules again. Doing that on g0,
- * after the G's registers are saved, is what makes it safe for another CPU
- * to pick the G up the moment it is published on a queue. As in Go, g0
- * keeps no context of its own between two switches: each switch saves one
- * context and loads one (not two of each, as a g0 that returned from the
- * switch would need).
+ * The scheduling loop runs on g0 (schedule_loop): find a runnable G, switch
+ * to it, and when it gives the CPU back (mcall), finish what it asked for
+ * on g0 - park it, requeue it, or free it. Doing that on g0, after the G's
+ * registers are saved, is what makes it safe for another CPU to pick the G
+ * up the moment it is published on a queue.
  *
  * findrunnable, in Go's order:
  *   1. every 61st schedule, one G from the global queue (fairness);
@@ -203,24 +199,6 @@ struct g *globrunqget(struct p *pp, int max)
 
 /* ---- switching -------------------------------------------------------- */
 
-static _Noreturn void schedule(void);
-
-/* First code on g0 after a G gave up the CPU: finish its request, then
- * schedule. Interrupts are masked. */
-static _Noreturn void mcall_finish(void)
-{
-	struct m *m = getm();
-	struct g *prev = m->mcall_g;
-	tls_copy(prev->tls, m->tls);
-	m->slice_end = UINT64_MAX;
-	m->mcall_g = NULL;
-	m->mcall_fn(prev);
-	/* A G gives up the CPU holding no spinlock, except those a gopark
-	 * hand-off has released by now. */
-	lockrank_assert_none("schedule");
-	schedule();
-}
-
 /* Switch from the running G to g0, which calls fn(gp). Returns when the G
  * is scheduled again, possibly on another CPU. */
 void mcall(void (*fn)(struct g *))
@@ -232,17 +210,16 @@ void mcall(void (*fn)(struct g *))
 	m->mcall_fn = fn;
 	m->mcall_g = gp;
 	arch_setg(m, &m->g0);
-	arch_mcall(&gp->ctx, m->g0.stack_hi, mcall_finish);
+	arch_switch(&gp->ctx, &m->g0.ctx);
 	arch_irq_restore(flags);
 }
 
-/* Run gp on this M; g0 starts again in mcall_finish when gp gives up the
- * CPU. A G taken
+/* Run gp on this M. Returns on g0 when gp gives up the CPU. A G taken
  * from runnext (inherit) shares the time slice of the one that readied it,
  * as Go's inheritTime: two goroutines handing the CPU back and forth, or a
  * goroutine readying itself (a GC() caller after each cycle), cannot keep
  * the rest of the run queue waiting past one slice. */
-static _Noreturn void execute(struct m *m, struct g *gp, bool inherit, uint64_t now)
+static void execute(struct m *m, struct g *gp, bool inherit, uint64_t now)
 {
 	struct p *pp = m->p;
 	casgstatus(gp, Grunnable, Grunning);
@@ -258,7 +235,10 @@ static _Noreturn void execute(struct m *m, struct g *gp, bool inherit, uint64_t 
 	m->slice_end = pp->slice_end;
 	arm_timer_lazy(m);
 	arch_setg(m, gp);
-	arch_gogo(&gp->ctx);
+	arch_switch(&m->g0.ctx, &gp->ctx);
+	/* back on g0: gp called mcall; interrupts are masked */
+	tls_copy(gp->tls, m->tls);
+	m->slice_end = UINT64_MAX;
 }
 
 /* ---- finding work ----------------------------------------------------- */
@@ -450,14 +430,23 @@ static struct g *findrunnable(struct m *m, bool *inherit, uint64_t *ticks)
 	}
 }
 
-/* One round of the scheduler, on g0: find a G and run it. */
-static _Noreturn void schedule(void)
+/* The scheduler loop, on g0. Never returns. */
+static _Noreturn void schedule_loop(void)
 {
 	struct m *m = getm();
-	bool inherit;
-	uint64_t now;
-	struct g *gp = findrunnable(m, &inherit, &now);
-	execute(m, gp, inherit, now);
+	for (;;) {
+		bool inherit;
+		uint64_t now;
+		struct g *gp = findrunnable(m, &inherit, &now);
+		execute(m, gp, inherit, now);
+		/* gp gave up the CPU; finish its request here on g0 */
+		struct g *prev = m->mcall_g;
+		m->mcall_g = NULL;
+		m->mcall_fn(prev);
+		/* A G gives up the CPU holding no spinlock, except those a
+		 * gopark hand-off has released by now. */
+		lockrank_assert_none("schedule");
+	}
 }
 
 _Noreturn void mstart(void)
@@ -465,7 +454,7 @@ _Noreturn void mstart(void)
 	struct m *m = getm();
 	if (m->p)
 		m->p->m = m;
-	schedule();
+	schedule_loop();
 }
 
 /* ---- creating and ending goroutines ---------------------------------- */
