@@ -11,7 +11,8 @@
 # a gdb server on :1234), ICOUNT=1 (count instructions exactly: benchmarks),
 # INPUT (files typed on the console one after the other: the serial port
 # reads stdin) and INPUT_AFTER (for each, seconds of host time to wait
-# before typing it; default 0), DISK (a
+# before typing it, default 0; or when=ERE;SECONDS: first wait until the
+# output has a line matching ERE, at most TIMEOUT seconds), DISK (a
 # raw image attached as the first virtio block device, modern virtio-mmio).
 set -u
 img="$1"
@@ -52,7 +53,16 @@ feed() {                # the console's input: nothing, or each INPUT file after
 	read -r -a files <<< "${INPUT:-}"
 	read -r -a delays <<< "${INPUT_AFTER:-}"
 	for i in "${!files[@]}"; do
-		sleep "${delays[$i]:-0}"
+		local d=${delays[$i]:-0} waited=0
+		if [[ $d == when=* ]]; then
+			local ere=${d#when=}; ere=${ere%;*}
+			until tr -d '\r' < "$tmp" | grep -qE -- "$ere"; do
+				sleep 0.1; waited=$((waited + 1))
+				[ $waited -lt $((TIMEOUT * 10)) ] || return
+			done
+			d=${d##*;}
+		fi
+		sleep "${d:-0}"
 		cat "${files[$i]}"
 	done
 }

@@ -24,10 +24,16 @@
 #   // CHECK: <host command>  run with the console log (CR LF made LF) as its
 #   last argument; it must exit 0 (its output is shown on failure). Used to
 #   judge what a regex cannot: scripts/trace/gort_trace.py check (docs/trace.md)
-#   // INPUT: [after=SECONDS] <printf format>: what the test types on the
-#   console (QEMU's serial port reads it from stdin), SECONDS of host time
-#   after the previous INPUT line was typed (or QEMU started; default 0:
-#   bytes wait in the UART until read). Without one, stdin is empty.
+#   // INPUT: [when=ERE] [after=SECONDS] <printf format>: what the test
+#   types on the console (QEMU's serial port reads it from stdin): once the
+#   output so far has a line matching ERE (no spaces in it: write '.' for
+#   one), then SECONDS of host time later (counted from the previous INPUT
+#   line, or QEMU's start, without when=; default 0: bytes wait in the UART
+#   until read). Input
+#   typed before the runtime owns the UART can lose a byte (the firmware
+#   reads it, or turning the FIFO on flushes it): a program that reads its
+#   first line at once waits for a line it prints (when=^kvlog:.ready).
+#   Without an INPUT line, stdin is empty.
 # Every TEST line runs at each listed smp; EXPECT/REJECT/CHECK/INPUT lines after a
 # TEST line apply to it (and those before the first TEST line to all of them).
 #
@@ -190,8 +196,11 @@ run_one() {  # arch tc dir index spec
 			[ -n "$line" ] || continue
 			k=$((k + 1))
 			local f="$out/$arch-$tc-$name-$idx-smp$s.input$k" d=0
+			if [[ $line =~ ^when=([^\ ]+)\ (.*)$ ]]; then
+				d="when=${BASH_REMATCH[1]};"; line=${BASH_REMATCH[2]}
+			fi
 			if [[ $line =~ ^after=([0-9.]+)\ (.*)$ ]]; then
-				d=${BASH_REMATCH[1]}; line=${BASH_REMATCH[2]}
+				d="$d${BASH_REMATCH[1]}"; line=${BASH_REMATCH[2]}
 			fi
 			# shellcheck disable=SC2059
 			printf -- "$line" > "$f"

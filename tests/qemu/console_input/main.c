@@ -1,5 +1,5 @@
 // TEST: smp=1,2 status=0 timeout=60
-// INPUT: after=2 hello\nworld\n\034
+// INPUT: when=^reading after=1 hello\nworld\n\034
 // INPUT: after=1 third line\nquit\n
 // EXPECT: ^read 1: hello$
 // EXPECT: ^read 2: world$
@@ -10,7 +10,7 @@
 // EXPECT: ^PASS$
 // REJECT: read [0-9]+: .*\x1c
 // TEST: smp=4 status=0 timeout=60 bootargs="schedtrace=100"
-// INPUT: after=2 hello\nworld\n\034
+// INPUT: when=^reading after=1 hello\nworld\n\034
 // INPUT: after=1 third line\nquit\n
 // EXPECT: ^read 1: hello$
 // EXPECT: ^read 3: third line$
@@ -18,14 +18,14 @@
 // EXPECT: ^SCHED [0-9]+ms: gomaxprocs=4 idleprocs=3 threads=4 spinningthreads=0 idlethreads=3 runqueue=0 \[0 0 0 0\]$
 // EXPECT: ^PASS$
 // TEST: smp=2 arch=aarch64 machine=gic-version=3 status=0 timeout=60
-// INPUT: after=2 hello\nworld\n\034
+// INPUT: when=^reading after=1 hello\nworld\n\034
 // INPUT: after=1 third line\nquit\n
 // EXPECT: ^read 1: hello$
 // EXPECT: ^read 3: third line$
 // EXPECT: ^SIGQUIT: quit$
 // EXPECT: ^PASS$
 // TEST: smp=2 status=2 timeout=60 bootargs="quitexit=1"
-// INPUT: after=2 a\n\034
+// INPUT: when=^reading after=1 a\n\034
 // INPUT: after=1 b\n
 // EXPECT: ^SIGQUIT: quit$
 // EXPECT: ^goroutine [0-9]+ \[chan receive\]:$
@@ -38,8 +38,8 @@
  * and its traceback), and the program goes on - or, with the boot flag
  * quitexit=1, exits with status 2 as a Go program does.
  *
- * The input comes two seconds after QEMU starts, so the reader is parked
- * in IO wait first, with every other goroutine blocked on a channel: no
+ * The input comes a second after the program says it is reading, so the
+ * reader is parked in IO wait first, with every other goroutine blocked on a channel: no
  * deadlock may be reported meanwhile (a device can still wake the reader),
  * and the schedtrace lines taken meanwhile show every other CPU idle and
  * none spinning (the one running the trace timer holds the only busy P) -
@@ -80,6 +80,7 @@ int main(void)
 	never = make_chan(0, 0);
 	go(idler, NULL);
 	char line[64];
+	printf("reading\n");
 	for (int i = 1;; i++) {
 		if (!read_line(line, sizeof line))
 			FAILF("Console_Read failed");

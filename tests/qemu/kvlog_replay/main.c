@@ -1,5 +1,5 @@
 // TEST: smp=1,4 disk=1M boots=2 status=0 timeout=120
-// INPUT: after=1 get k103\nget k000\nget nosuch\nbogus\nquit\n
+// INPUT: when=^kvlog:.ready get k103\nget k000\nget nosuch\nbogus\nquit\n
 // EXPECT: ^kvlog: replayed 0 records$
 // EXPECT: ^kvlog: replayed 80 records$
 // EXPECT: ^kvlog: writer 3: 20 puts durable$
