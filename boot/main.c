@@ -64,8 +64,15 @@ static void call_main(void *status)
 	*(int *)status = main();
 }
 
+/* Goroutine 1. As Go's runtime.main, it first starts the runtime's own
+ * goroutines (gcenable's bgsweep, forcegchelper; here also the SIGQUIT
+ * dumper), so that they exist before any user code runs: a program that
+ * starts a trace or reads SchedStats first thing sees a quiet runtime,
+ * not the boot CPU still creating them. */
 static void main_goroutine(void *arg)
 {
+	gc_start_goroutines();             /* the collector's own goroutines */
+	sigquit_init();                    /* Ctrl-\ prints every goroutine */
 	int status = 0;
 	Call(call_main, &status);
 	Exit(status);
@@ -151,8 +158,6 @@ _Noreturn void kmain(uint64_t hwid, const void *dtb)
 	gc_init();
 	console_input_init();              /* device interrupts: every CPU is up */
 	newproc(main_goroutine, NULL, 0);  /* goroutine 1, as in Go */
-	gc_start_goroutines();             /* the collector's own goroutines */
-	sigquit_init();                    /* Ctrl-\ prints every goroutine */
 	mstart();
 }
 

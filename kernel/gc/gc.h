@@ -40,7 +40,7 @@ void gc_maybe_start(void);
  * full cycle (and sweep) and return true so that it tries again. */
 bool gc_collect_for_oom(void);
 void gc_init(void);                     /* boot, before the main goroutine */
-void gc_start_goroutines(void);         /* boot, after it */
+void gc_start_goroutines(void);         /* goroutine 1, before main */
 struct MemStats;
 void gc_read_stats(struct MemStats *ms); /* the GC fields of MemStats */
 /* The last cycle's figures, for benchmarks (bench/gc). Times are nanotime

@@ -352,8 +352,8 @@ void gc_init(void)
 	__atomic_store_n(&gc_ready, 1, __ATOMIC_RELEASE);
 }
 
-/* Boot, right after the main goroutine (goroutine 1, as in Go): the
- * collector's own goroutines. */
+/* The collector's own goroutines, started by goroutine 1 before the
+ * program's main (Go's runtime.main calls gcenable). */
 void gc_start_goroutines(void)
 {
 	gc_sweep_init();
