@@ -15,6 +15,7 @@
 #include "kernel/lib/print.h"
 #include "kernel/sched/runtime2.h"
 #include "kernel/sched/sched.h"
+#include "kernel/trace/trace.h"
 #include "drivers/console/console.h"
 #include "arch/atomic.h"
 
@@ -79,6 +80,7 @@ _Noreturn void fatal_report_tail(uintptr_t pc, uintptr_t fp, struct trapframe *t
 		traceback(pc, fp, lo, hi);
 	if (!panicking)                 /* Go's GOTRACEBACK=single for panics */
 		sched_dump_goroutines(gp);
+	trace_fatal();                  /* after the report: a trace is long */
 	arch_poweroff(2);
 }
 

@@ -180,6 +180,17 @@ void trace_exit(void)
 		cpu_wait_short();
 }
 
+/* A fatal error (kernel/lib/print.c), the other CPUs already stopped: write
+ * out a trace still recording, so that the timeline leading to the crash
+ * is not lost with the machine. Events another CPU left half-written lie
+ * past the pos it published and are not written. A trace being written
+ * out by a stopped CPU is left alone (its dump stays cut short; the
+ * checker rejects it by its missing end line). */
+void trace_fatal(void)
+{
+	StopTrace();
+}
+
 /* ---- writing out ---------------------------------------------------------- */
 
 static uint32_t crc32_update(uint32_t crc, const char *s, size_t n)

@@ -56,9 +56,11 @@ static inline bool tracing(void)
 /* Record one event in this CPU's buffer (any context: g0, a G, a trap). */
 void trace_event(uint32_t type, uint32_t small, uint32_t aux, uint64_t goid, uint64_t arg);
 
-/* bootargs trace=1 (boot/main.c), and Exit's write-out (api.c). */
+/* bootargs trace=1 (boot/main.c), Exit's write-out (api.c), and the
+ * write-out on a fatal error (kernel/lib/print.c). */
 void trace_boot(void);
 void trace_exit(void);
+void trace_fatal(void);
 
 /* ---- hooks ------------------------------------------------------------ */
 

@@ -18,6 +18,11 @@
 // EXPECT: ^    worker[.a-z0-9]*\+0x
 // EXPECT: ^deferred ran$
 // REJECT: ^(PASS|returned)
+// TEST: smp=1,2 status=2 timeout=30 bootargs="test=2 trace=1"
+// EXPECT: ^panic: runtime error: invalid memory address or nil pointer dereference$
+// EXPECT: ^goroutine [2-9][0-9]* \[running\]:$
+// EXPECT: ^#T e lines=
+// CHECK: scripts/trace/gort_trace.py check
 // TEST: smp=1 status=2 timeout=30 bootargs="test=3"
 // EXPECT: ^panic: close of nil channel$
 // EXPECT: ^goroutine 1 \[running\]:$
@@ -37,7 +42,8 @@
  *   test=2 a nil dereference in a goroutine: Go's runtime error, the
  *          "[signal ...]" line with the faulting address, the traceback
  *          through the faulting function; the goroutine's deferred call
- *          still ran first;
+ *          still ran first; with trace=1 the trace is written out after
+ *          the report, whole (the checker verifies it);
  *   test=3 a runtime panic from a channel (no signal line);
  *   test=4 the contrast: main recovers its own panic, so main returns
  *          normally (status 0, as in Go) after its other deferred calls.
