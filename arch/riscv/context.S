@@ -107,11 +107,13 @@ arch_switch:
 	.globl arch_context_init
 	.type arch_context_init, @function
 arch_context_init:
-	mv t0, a0
-	addi t1, a0, CTX_SIZE
-1:	sd zero, 0(t0)                  /* every field 0 (fs too) */
-	addi t0, t0, 8
-	bltu t0, t1, 1b
+	/* Every field 0 (fs too: the collector scans them), unrolled: a
+	 * loop cost three instructions a word on every goroutine created. */
+	.set ctx_off, 0
+	.rept CTX_SIZE / 8
+	sd zero, ctx_off(a0)
+	.set ctx_off, ctx_off + 8
+	.endr
 	la t0, arch_context_trampoline
 	sd t0, CTX_RA(a0)
 	andi a1, a1, -16
