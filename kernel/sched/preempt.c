@@ -58,12 +58,10 @@ static uint64_t next_deadline(struct m *m)
 {
 	uint64_t when = m->slice_end;
 	if (m->p) {
-		int64_t t = timers_next(&m->p->timers);
-		if (t != INT64_MAX) {
-			uint64_t tt = ns_to_ticks(t) + sched.start_ticks;
-			if (tt < when)
-				when = tt;
-		}
+		/* relaxed: as in arm_timer_lazy (sched.h) */
+		uint64_t t = __atomic_load_n(&m->p->timers.when0_ticks, __ATOMIC_RELAXED);
+		if (t < when)
+			when = t;
 	}
 	return when;
 }
@@ -74,17 +72,12 @@ void arm_timer(struct m *m)
 	timer_program(m, next_deadline(m));
 }
 
-/* The lazy slice timer, on every switch: write the timer only if the next
- * deadline is earlier than the one it holds. A deadline left too early
- * costs one early interrupt (trap_timer re-arms, at most once per slice);
- * a write on every switch cost a host timer operation per switch in QEMU
- * and an SBI call on a core without Sstc. */
-void arm_timer_lazy(struct m *m)
-{
-	uint64_t when = next_deadline(m);
-	if (when < m->timer_when)
-		timer_program(m, when);
-}
+/* The lazy slice timer (arm_timer_lazy, sched.h), on every switch: the
+ * timer is written only if the next deadline is earlier than the one it
+ * holds. A deadline left too early costs one early interrupt (trap_timer
+ * re-arms, at most once per slice); a write on every switch cost a host
+ * timer operation per switch in QEMU and an SBI call on a core without
+ * Sstc. */
 
 static bool pages_mapped(uintptr_t lo, uintptr_t hi)
 {

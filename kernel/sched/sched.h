@@ -97,7 +97,23 @@ void preemptone(struct m *m);          /* ask CPU m to preempt its G */
 void sched_stop_others(void);          /* fatal path: stop every other CPU */
 void timer_program(struct m *m, uint64_t when); /* write the CPU's timer */
 void arm_timer(struct m *m);           /* program slice end / next timer */
-void arm_timer_lazy(struct m *m);      /* ... only if earlier than armed */
+
+/* The lazy slice timer, on every switch (preempt.c says why): write the
+ * CPU's timer only if the slice end or the P's earliest timer comes before
+ * the deadline it holds. Inline: the common case writes nothing. */
+static inline void arm_timer_lazy(struct m *m)
+{
+	uint64_t when = m->slice_end;
+	/* relaxed: only the value is used. Timers are added to a P's heap by
+	 * the goroutines running on it (this CPU: program order); another CPU
+	 * only removes them, and a stale earlier value costs one early
+	 * interrupt, which trap_timer re-arms. */
+	uint64_t t = __atomic_load_n(&m->p->timers.when0_ticks, __ATOMIC_RELAXED);
+	if (t < when)
+		when = t;
+	if (when < m->timer_when)
+		timer_program(m, when);
+}
 
 /* time (kernel/time) */
 extern uint64_t ticks_per_ns_32;       /* time.c: ticks = ns * this >> 32 */

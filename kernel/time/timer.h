@@ -28,6 +28,9 @@ struct timers {
 	int32_t len, cap;             /* lock */
 	int32_t nuser;                /* non-system timers; atomic */
 	int64_t when0;                /* heap[0]->when or INT64_MAX; atomic */
+	uint64_t when0_ticks;         /* the same as a timer-counter value (what
+	                                 the CPU's timer compares against),
+	                                 UINT64_MAX if none; atomic */
 	struct timer *inline_heap[8]; /* first storage, before any growth */
 };
 

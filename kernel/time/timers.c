@@ -19,7 +19,7 @@
  */
 #include <string.h>
 #include "kernel/time/timer.h"
-#include "kernel/sched/runtime2.h"
+#include "kernel/sched/sched.h"
 #include "kernel/mm/mheap.h"
 #include "kernel/lib/print.h"
 
@@ -30,13 +30,20 @@ void timers_init(struct timers *ts)
 	ts->cap = sizeof ts->inline_heap / sizeof ts->inline_heap[0];
 	ts->len = 0;
 	ts->when0 = INT64_MAX;
+	ts->when0_ticks = UINT64_MAX;
 }
 
+/* when0, and when0_ticks converted here, at a heap change, so that the
+ * switch path (arm_timer_lazy) compares counter values without converting. */
 static void publish_when0(struct timers *ts)
 {
+	int64_t when = ts->len ? ts->heap[0]->when : INT64_MAX;
+	/* relaxed: read only for its value by arm_timer_lazy (sched.h) */
+	__atomic_store_n(&ts->when0_ticks,
+	                 when == INT64_MAX ? UINT64_MAX : ns_to_ticks(when) + sched.start_ticks,
+	                 __ATOMIC_RELAXED);
 	/* release; pairs with the acquire in timers_next. */
-	__atomic_store_n(&ts->when0, ts->len ? ts->heap[0]->when : INT64_MAX,
-	                 __ATOMIC_RELEASE);
+	__atomic_store_n(&ts->when0, when, __ATOMIC_RELEASE);
 }
 
 static void place(struct timers *ts, int i, struct timer *t)
