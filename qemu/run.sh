@@ -28,13 +28,37 @@ riscv64) cmd=(qemu-system-riscv64 -machine "$m" -bios default ${CPU:+-cpu "$CPU"
 aarch64) cmd=(qemu-system-aarch64 -machine "$m" -cpu "${CPU:-cortex-a72}" -net none -semihosting) ;;
 *) echo "run.sh: unknown ARCH $ARCH" >&2; exit 2 ;;
 esac
-cmd+=(-smp "$SMP" -m "$MEM" -nographic -monitor none -serial stdio -kernel "$img")
-[ -n "$BOOTARGS" ] && cmd+=(-append "$BOOTARGS")
+cmd+=(-smp "$SMP" -m "$MEM" -nographic -monitor none -serial stdio)
+# How the image gets into RAM. direct: QEMU loads it (-kernel) and passes
+# BOOTARGS in the device tree. uboot: QEMU starts Debian's U-Boot (after
+# OpenSBI on riscv64), which finds boot.scr on a boot medium made here
+# (scripts/bootmedium.sh: the image, BOOTARGS in the script) and boots the
+# image with booti and U-Boot's device tree (docs/boards.md#u-boot).
+case "${BOOT:-direct}" in
+direct)
+	cmd+=(-kernel "$img")
+	[ -n "$BOOTARGS" ] && cmd+=(-append "$BOOTARGS") ;;
+uboot)
+	medium=$(mktemp --suffix=.img)
+	trap 'rm -f "$medium"' EXIT
+	"$(dirname "$0")/../scripts/bootmedium.sh" "$ARCH" "$img" "$medium" "$BOOTARGS" || exit 2
+	case "$ARCH" in
+	riscv64) cmd+=(-kernel /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin) ;;
+	aarch64) cmd+=(-bios /usr/lib/u-boot/qemu_arm64/u-boot.bin) ;;
+	esac ;;
+*) echo "run.sh: unknown BOOT '$BOOT' (direct or uboot)" >&2; exit 2 ;;
+esac
 [ "${ICOUNT:-0}" = 1 ] && cmd+=(-icount shift=0,sleep=off)
+if [ -n "${DISK:-}" ] || [ -n "${medium:-}" ]; then
+	cmd+=(-global virtio-mmio.force-legacy=false)
+fi
 if [ -n "${DISK:-}" ]; then
-	cmd+=(-global virtio-mmio.force-legacy=false
-	      -drive "file=$DISK,format=raw,if=none,id=disk0"
+	cmd+=(-drive "file=$DISK,format=raw,if=none,id=disk0"
 	      -device virtio-blk-device,drive=disk0)
+fi
+if [ -n "${medium:-}" ]; then
+	cmd+=(-drive "file=$medium,format=raw,if=none,id=bootmedium"
+	      -device virtio-blk-device,drive=bootmedium)
 fi
 # shellcheck disable=SC2206
 [ -n "$QEMU_EXTRA" ] && cmd+=($QEMU_EXTRA)
@@ -47,7 +71,7 @@ if [ "${DEBUG_GDB:-0}" = 1 ]; then
 fi
 
 tmp=$(mktemp)
-trap 'rm -f "$tmp"' EXIT
+trap 'rm -f "$tmp" ${medium:+"$medium"}' EXIT
 feed() {                # the console's input: nothing, or each INPUT file after its delay
 	local -a files delays
 	read -r -a files <<< "${INPUT:-}"
