@@ -5,9 +5,13 @@
 // TEST: smp=2 arch=aarch64 cpu=cortex-a76 status=0 timeout=60
 // TEST: smp=2 arch=aarch64 cpu=max status=0 timeout=60
 // TEST: smp=2 arch=riscv64 cpu=rv64,sstc=off status=0 timeout=60
-// TEST: smp=4 boot=uboot status=0 timeout=90
-// EXPECT: ^boot\.scr: loading gort\.bin from virtio 0:[13]$
-// EXPECT: ^gort: [a-z0-9]+, 4 CPUs,
+// TEST: smp=4 arch=riscv64 boot=uboot status=0 timeout=90
+// EXPECT: ^boot\.scr: loading gort\.bin from scsi 0:3$
+// EXPECT: ^gort: riscv64, 4 CPUs,
+// EXPECT: ^cpu 3 \(hwid 3\) online$
+// TEST: smp=4 arch=aarch64 boot=uboot status=0 timeout=90
+// EXPECT: ^boot\.scr: loading gort\.bin from scsi 0:1$
+// EXPECT: ^gort: aarch64, 4 CPUs,
 // EXPECT: ^cpu 3 \(hwid 3\) online$
 // TEST: smp=2 arch=aarch64 machine=virtualization=on boot=uboot status=0 timeout=90
 // EXPECT: ^gort: aarch64, 2 CPUs,
