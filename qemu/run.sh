@@ -43,6 +43,8 @@ direct)
 	cmd+=(-kernel "$img")
 	[ -n "$BOOTARGS" ] && cmd+=(-append "$BOOTARGS") ;;
 uboot)
+	# Debian's U-Boot builds for QEMU are for virt only.
+	[ "${BOARD:-virt}" = virt ] || { echo "run.sh: BOOT=uboot needs BOARD=virt, not $BOARD" >&2; exit 2; }
 	medium=$(mktemp --suffix=.img)
 	trap 'rm -f "$medium"' EXIT
 	"$(dirname "$0")/../scripts/bootmedium.sh" "$ARCH" "$img" "$medium" "$BOOTARGS" || exit 2
