@@ -2,6 +2,7 @@
 #
 #   make [ARCH=riscv64|aarch64] [CC=gcc|clang]      build build/<arch>/<app>.elf + .bin
 #   make run   [ARCH=..] [SMP=n] [APP=examples/NAME] [BOOTARGS="..."] [DISK=image]
+#              [BOOT=direct|uboot]                  uboot: U-Boot boots it from a boot medium
 #   make test                                       every host and QEMU test, both arches
 #   make bench [ARCH=..]                            instruction-count benchmarks
 #   make debug [ARCH=..] [APP=..]                   QEMU halted with a gdb server
@@ -19,6 +20,11 @@ APP      ?= examples/demo
 SMP      ?= 4
 BOOTARGS ?=
 DISK     ?=
+# How QEMU starts the image (run, debug, trace): direct (-kernel) or uboot
+# (Debian's U-Boot loads it from a boot medium and starts it with booti;
+# qemu/run.sh reads BOOT from the environment; docs/boards.md#u-boot).
+BOOT     ?= direct
+export BOOT
 CC       ?= gcc
 # GNU make presets CC=cc; treat that as "the default compiler".
 ifeq ($(origin CC),default)

@@ -88,6 +88,8 @@ static void print_banner(const struct bootinfo *bi)
 	       (unsigned long long)arch_timer_freq(), gomaxprocs);
 	if (bi->bootargs[0])
 		printk("gort: bootargs \"%s\"\n", bi->bootargs);
+	if (bi->uboot_version[0])          /* booti passed U-Boot's own tree */
+		printk("gort: device tree from U-Boot %s\n", bi->uboot_version);
 	if (bi->ncpu_ignored)
 		printk("runtime: warning: %d CPUs beyond the first %d are not used\n",
 		       bi->ncpu_ignored, MAXCPU);

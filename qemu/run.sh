@@ -13,7 +13,11 @@
 # reads stdin) and INPUT_AFTER (for each, seconds of host time to wait
 # before typing it, default 0; or when=ERE;SECONDS: first wait until the
 # output has a line matching ERE, at most TIMEOUT seconds), DISK (a
-# raw image attached as the first virtio block device, modern virtio-mmio).
+# raw image attached as the first virtio block device, modern virtio-mmio),
+# BOOT (direct, the default: QEMU loads IMAGE itself with -kernel; uboot:
+# QEMU starts Debian's U-Boot - after OpenSBI on riscv64 - which boots IMAGE
+# with booti from a boot medium made by scripts/bootmedium.sh, attached as a
+# SATA disk the runtime does not see; BOOTARGS go in its boot script).
 set -u
 img="$1"
 ARCH=${ARCH:-riscv64}; SMP=${SMP:-4}; MEM=${MEM:-256M}; BOOTARGS=${BOOTARGS:-}
@@ -28,13 +32,42 @@ riscv64) cmd=(qemu-system-riscv64 -machine "$m" -bios default ${CPU:+-cpu "$CPU"
 aarch64) cmd=(qemu-system-aarch64 -machine "$m" -cpu "${CPU:-cortex-a72}" -net none -semihosting) ;;
 *) echo "run.sh: unknown ARCH $ARCH" >&2; exit 2 ;;
 esac
-cmd+=(-smp "$SMP" -m "$MEM" -nographic -monitor none -serial stdio -kernel "$img")
-[ -n "$BOOTARGS" ] && cmd+=(-append "$BOOTARGS")
+cmd+=(-smp "$SMP" -m "$MEM" -nographic -monitor none -serial stdio)
+# How the image gets into RAM. direct: QEMU loads it (-kernel) and passes
+# BOOTARGS in the device tree. uboot: QEMU starts Debian's U-Boot (after
+# OpenSBI on riscv64), which finds boot.scr on a boot medium made here
+# (scripts/bootmedium.sh: the image, BOOTARGS in the script) and boots the
+# image with booti and U-Boot's device tree (docs/boards.md#u-boot).
+case "${BOOT:-direct}" in
+direct)
+	cmd+=(-kernel "$img")
+	[ -n "$BOOTARGS" ] && cmd+=(-append "$BOOTARGS") ;;
+uboot)
+	# Debian's U-Boot builds for QEMU are for virt only.
+	[ "${BOARD:-virt}" = virt ] || { echo "run.sh: BOOT=uboot needs BOARD=virt, not $BOARD" >&2; exit 2; }
+	medium=$(mktemp --suffix=.img)
+	trap 'rm -f "$medium"' EXIT
+	"$(dirname "$0")/../scripts/bootmedium.sh" "$ARCH" "$img" "$medium" "$BOOTARGS" || exit 2
+	case "$ARCH" in             # riscv64: an S-mode payload of OpenSBI
+	riscv64) ub=/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin; cmd+=(-kernel "$ub") ;;
+	aarch64) ub=/usr/lib/u-boot/qemu_arm64/u-boot.bin; cmd+=(-bios "$ub") ;;
+	esac
+	[ -f "$ub" ] || { echo "run.sh: no $ub: install u-boot-qemu (scripts/setup.sh does)" >&2; exit 2; } ;;
+*) echo "run.sh: unknown BOOT '$BOOT' (direct or uboot)" >&2; exit 2 ;;
+esac
 [ "${ICOUNT:-0}" = 1 ] && cmd+=(-icount shift=0,sleep=off)
 if [ -n "${DISK:-}" ]; then
 	cmd+=(-global virtio-mmio.force-legacy=false
 	      -drive "file=$DISK,format=raw,if=none,id=disk0"
 	      -device virtio-blk-device,drive=disk0)
+fi
+# The boot medium is a SATA disk on the PCIe bus: like a board's SD card
+# controller, a device only U-Boot drives (the runtime reads no PCI), so
+# DISK stays the runtime's first block device.
+if [ -n "${medium:-}" ]; then
+	cmd+=(-device ich9-ahci,id=ahci
+	      -drive "file=$medium,format=raw,if=none,id=bootmedium"
+	      -device ide-hd,drive=bootmedium,bus=ahci.0)
 fi
 # shellcheck disable=SC2206
 [ -n "$QEMU_EXTRA" ] && cmd+=($QEMU_EXTRA)
@@ -43,11 +76,12 @@ if [ "${DEBUG_GDB:-0}" = 1 ]; then
 	elf="${img%.bin}.elf"
 	echo "QEMU is halted with a gdb server on localhost:1234. In another terminal:"
 	echo "  gdb-multiarch $elf -ex 'target remote localhost:1234'"
-	exec "${cmd[@]}" -S -gdb tcp::1234
+	"${cmd[@]}" -S -gdb tcp::1234       # not exec: the EXIT trap removes the medium
+	exit $?
 fi
 
 tmp=$(mktemp)
-trap 'rm -f "$tmp"' EXIT
+trap 'rm -f "$tmp" ${medium:+"$medium"}' EXIT
 feed() {                # the console's input: nothing, or each INPUT file after its delay
 	local -a files delays
 	read -r -a files <<< "${INPUT:-}"

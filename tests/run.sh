@@ -19,6 +19,11 @@
 #   row on the same image - data that survives is what reached the disk -
 #   each boot must exit with the status; EXPECT/REJECT see every boot's
 #   output, one after the other)
+#   boot=uboot: QEMU starts Debian's U-Boot, which boots the image with
+#   booti from a boot medium made for the run (qemu/run.sh BOOT=uboot,
+#   docs/boards.md#u-boot; bootargs go in its boot script); such a run
+#   also EXPECTs U-Boot's banner and the runtime's "gort: device tree from
+#   U-Boot" line, so that it fails if the image was started some other way
 #   // EXPECT: <extended regex that must match some output line>
 #   // REJECT: <extended regex that must match no output line>
 #   // CHECK: <host command>  run with the console log (CR LF made LF) as its
@@ -176,12 +181,18 @@ run_one() {  # arch tc dir index spec
 	disk=$(sed -n 's/.*disk=\([0-9]*[KMG]\{0,1\}\).*/\1/p' <<< "$spec")
 	boots=$(sed -n 's/.*boots=\([0-9]*\).*/\1/p' <<< "$spec"); boots=${boots:-1}
 	icount=$(sed -n 's/.*icount=\([01]\).*/\1/p' <<< "$spec")
+	local boot
+	boot=$(sed -n 's/\(^\|.* \)boot=\([a-z]*\).*/\2/p' <<< "$spec")
 	# EXPECT/REJECT lines: global ones (before the first TEST) and this TEST's
 	local checks input
 	checks=$(awk -v want="$idx" '
 		/^\/\/ TEST:/ { n++ }
 		/^\/\/ (EXPECT|REJECT|CHECK):/ && (n == 0 || n == want) { print }
 	' "$dir/main.c")
+	if [ "$boot" = uboot ]; then        # booted by U-Boot, with U-Boot's tree
+		checks+=$'\n''// EXPECT: ^U-Boot 20[0-9][0-9]\.[0-9][0-9]'
+		checks+=$'\n''// EXPECT: ^gort: device tree from U-Boot 20[0-9][0-9]\.[0-9][0-9]'
+	fi
 	input=$(awk -v want="$idx" '
 		/^\/\/ TEST:/ { n++ }
 		/^\/\/ INPUT:/ && (n == 0 || n == want) { sub(/^\/\/ INPUT: */, ""); print }
@@ -214,7 +225,7 @@ run_one() {  # arch tc dir index spec
 		t0=$(date +%s.%N)
 		: > "$log"
 		for ((b = 1; b <= boots; b++)); do
-			ARCH=${arch%-lse} SMP=$s MEM=$mem BOOTARGS="$bootargs" TIMEOUT=$timeout CPU=$cpu \
+			ARCH=${arch%-lse} SMP=$s MEM=$mem BOOTARGS="$bootargs" TIMEOUT=$timeout CPU=$cpu BOOT=$boot \
 				MACHINE=$machine ICOUNT=${icount:-0} INPUT="${infiles# }" INPUT_AFTER="${delays# }" \
 				DISK="$img" qemu/run.sh "build/$arch-$tc/$name.bin" >> "$log" 2>&1
 			got=$?
@@ -233,7 +244,7 @@ run_one() {  # arch tc dir index spec
 				ok=0; why="${why:+$why; }check failed: $re (output: $log.check)"
 			fi
 		done <<< "$checks"
-		local label="qemu/$arch-$tc/$name${bootargs:+ [$bootargs]}${cpu:+ cpu=$cpu}${machine:+ machine=$machine} smp=$s"
+		local label="qemu/$arch-$tc/$name${bootargs:+ [$bootargs]}${cpu:+ cpu=$cpu}${machine:+ machine=$machine}${boot:+ boot=$boot} smp=$s"
 		if [ $ok = 1 ]; then
 			printf 'PASS %s (%.1fs)\n' "$label" "$(awk "BEGIN{print $t1 - $t0}")"
 		else

@@ -1,5 +1,9 @@
 // TEST: smp=1,2 status=0 timeout=60
 // EXPECT: ^hello from goroutine [0-9]+ on cpu [0-9]+$
+// TEST: smp=2 boot=uboot bootargs="gomaxprocs=1" status=0 timeout=90
+// EXPECT: ^gort: [a-z0-9]+, 2 CPUs, .*gomaxprocs=1$
+// EXPECT: ^gort: bootargs "gomaxprocs=1"$
+// EXPECT: ^hello from goroutine [0-9]+ on cpu [0-9]+$
 /*
  * hello - the smallest program: goroutines on every CPU say hello.
  * make run APP=examples/hello

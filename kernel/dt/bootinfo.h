@@ -15,6 +15,7 @@
 #define BI_MAX_RESERVED 16
 #define BI_MAX_CPU      8
 #define BI_BOOTARGS_MAX 256
+#define BI_UBOOT_VERSION_MAX 64
 #define BI_MAX_VIRTIO   32
 
 /* A device's "interrupts" property as written (cells in the interrupt
@@ -84,6 +85,9 @@ struct bootinfo {
 	uint64_t test_finisher;         /* riscv "sifive,test0/1" syscon, 0 if none */
 
 	char bootargs[BI_BOOTARGS_MAX]; /* /chosen/bootargs, "" if none */
+	/* /chosen/u-boot,version: U-Boot's booti writes it into the tree it
+	 * hands over, so it says the tree came through U-Boot; "" otherwise */
+	char uboot_version[BI_UBOOT_VERSION_MAX];
 
 	bool parsed;                    /* set by kmain once fdt_parse succeeded;
 	                                   until then arch code uses its

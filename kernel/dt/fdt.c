@@ -7,8 +7,8 @@
  * What is read (see docs/device-tree.md): memory (/memory nodes by
  * device_type), reservations (the memreserve block and /reserved-memory
  * children), CPUs (/cpus/<device_type "cpu">), timebase, sstc, console UART,
- * interrupt controller, PSCI conduit, the SiFive test finisher and
- * /chosen/bootargs.
+ * interrupt controller, PSCI conduit, the SiFive test finisher,
+ * /chosen/bootargs and /chosen/u-boot,version.
  *
  * Passes over the structure block (fdt_walk.c validates it fully each time):
  *   1. collect everything, including the first UART found by compatible and
@@ -364,6 +364,17 @@ static void plic_contexts(struct parse *ps)
 	}
 }
 
+/* A string property into dst: cut at its NUL, its length or size - 1
+ * bytes, whichever comes first; always NUL-terminated. */
+static void copy_string(char *dst, uint32_t size, const struct fdt_pv *v)
+{
+	uint32_t n = 0;
+	while (n < v->len && n < size - 1 && v->p[n])
+		n++;
+	memcpy(dst, v->p, n);
+	dst[n] = 0;
+}
+
 /* Pass 1: called for every node once its properties are complete. */
 static int collect(struct fdt_walk *w, void *arg)
 {
@@ -377,13 +388,10 @@ static int collect(struct fdt_walk *w, void *arg)
 			if (node_ok(w, 1) && (r = mem_node(w, ps, false)) < 0)
 				return r;
 		} else if (fdt_name_is(w, 1, "chosen")) {
-			if (fdt_getprop(w, 1, "bootargs", &v)) {
-				uint32_t n = 0;
-				while (n < v.len && n < BI_BOOTARGS_MAX - 1 && v.p[n])
-					n++;
-				memcpy(bi->bootargs, v.p, n);
-				bi->bootargs[n] = 0;
-			}
+			if (fdt_getprop(w, 1, "bootargs", &v))
+				copy_string(bi->bootargs, sizeof bi->bootargs, &v);
+			if (fdt_getprop(w, 1, "u-boot,version", &v))
+				copy_string(bi->uboot_version, sizeof bi->uboot_version, &v);
 			ps->has_stdout = fdt_getprop(w, 1, "stdout-path", &ps->stdout_path) ||
 			                 fdt_getprop(w, 1, "linux,stdout-path", &ps->stdout_path);
 		} else if (fdt_name_is(w, 1, "aliases")) {

@@ -130,6 +130,7 @@ static void test_riscv(void)
 	CHECK_EQ(bi.psci, PSCI_NONE);
 	CHECK_EQ(bi.test_finisher, 0x100000);
 	CHECK(strcmp(bi.bootargs, "x=1") == 0, "bootargs '%s'", bi.bootargs);
+	CHECK(bi.uboot_version[0] == 0, "u-boot,version '%s' in QEMU's own tree", bi.uboot_version);
 
 	/* The bounded form with a generous bound gives the same answer. */
 	struct bootinfo bi2;
@@ -175,6 +176,7 @@ static void test_aarch64(const char *path, enum intc_kind intc,
 	CHECK_EQ(bi.psci, PSCI_HVC);
 	CHECK_EQ(bi.test_finisher, 0);
 	CHECK(strcmp(bi.bootargs, "x=1") == 0, "bootargs '%s'", bi.bootargs);
+	CHECK(bi.uboot_version[0] == 0, "u-boot,version '%s' in QEMU's own tree", bi.uboot_version);
 	free(b);
 }
 
@@ -345,6 +347,10 @@ static const char long_args[] =
 	"dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
 	"eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
 
+/* What U-Boot's booti writes into /chosen, longer than bootinfo keeps. */
+static const char uboot_version[] =
+	"2023.01+dfsg-2+deb12u3 (a version string longer than the runtime keeps: cut)";
+
 /* A board-like tree: a Pi-4-style /soc with a non-identity ranges, aliases,
  * a first ns16550 that stdout-path must override, reserved memory. */
 static void build_board(struct fb *f, const char *stdout_path)
@@ -361,6 +367,7 @@ static void build_board(struct fb *f, const char *stdout_path)
 	fb_end(f);
 	fb_begin(f, "chosen");
 	fb_str_prop(f, "bootargs", long_args);
+	fb_str_prop(f, "u-boot,version", uboot_version);
 	if (stdout_path)
 		fb_str_prop(f, "stdout-path", stdout_path);
 	fb_end(f);
@@ -492,6 +499,9 @@ static void test_board(void)
 	CHECK_EQ(bi.test_finisher, 0xfe800100);
 	CHECK_EQ(strlen(bi.bootargs), BI_BOOTARGS_MAX - 1);
 	CHECK(strncmp(bi.bootargs, long_args, BI_BOOTARGS_MAX - 1) == 0, "bootargs");
+	CHECK_EQ(strlen(bi.uboot_version), BI_UBOOT_VERSION_MAX - 1);
+	CHECK(strncmp(bi.uboot_version, uboot_version, BI_UBOOT_VERSION_MAX - 1) == 0,
+	      "u-boot,version '%s'", bi.uboot_version);
 
 	/* stdout-path variants */
 	static const struct { const char *path; uint64_t base; } sp[] = {

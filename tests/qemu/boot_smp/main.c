@@ -5,6 +5,18 @@
 // TEST: smp=2 arch=aarch64 cpu=cortex-a76 status=0 timeout=60
 // TEST: smp=2 arch=aarch64 cpu=max status=0 timeout=60
 // TEST: smp=2 arch=riscv64 cpu=rv64,sstc=off status=0 timeout=60
+// TEST: smp=4 arch=riscv64 boot=uboot status=0 timeout=90
+// EXPECT: ^boot\.scr: loading gort\.bin from scsi 0:3$
+// EXPECT: ^gort: riscv64, 4 CPUs,
+// EXPECT: ^cpu 3 \(hwid 3\) online$
+// TEST: smp=4 arch=aarch64 boot=uboot status=0 timeout=90
+// EXPECT: ^boot\.scr: loading gort\.bin from scsi 0:1$
+// EXPECT: ^gort: aarch64, 4 CPUs,
+// EXPECT: ^cpu 3 \(hwid 3\) online$
+// TEST: smp=2 arch=aarch64 machine=virtualization=on boot=uboot status=0 timeout=90
+// EXPECT: ^gort: aarch64, 2 CPUs,
+// TEST: smp=2 arch=riscv64 cpu=rv64,sstc=off boot=uboot status=0 timeout=90
+// EXPECT: ^gort: riscv64, 2 CPUs,
 // EXPECT: ^cpu 0 \(hwid [0-9]+\) online
 // EXPECT: ^online: ([0-9]) of \1 CPUs$
 // EXPECT: ^PASS$
@@ -14,7 +26,10 @@
  * main runs as goroutine 1, at 1 to 8 CPUs; on aarch64 also with GICv3,
  * entered at EL2 (virtualization=on: PSCI through smc), and on the
  * cortex-a53, cortex-a76 and max CPU models; on riscv64 also without Sstc
- * (the SBI timer path).
+ * (the SBI timer path). Also booted by U-Boot from a boot medium
+ * (boot=uboot, docs/boards.md#u-boot): with U-Boot's device tree, on
+ * aarch64 also handed over at EL2 as on a Raspberry Pi 4, on riscv64 also
+ * without Sstc as on a VisionFive 2.
  */
 #include "tests/qemu/testing.h"
 
