@@ -12,16 +12,20 @@
 #include <stdlib.h>
 #include "gort.h"
 
+static WaitGroup wg;
+
 static void hello(void *arg)
 {
 	printf("hello from goroutine %llu on cpu %d\n", (unsigned long long)Goid(), CPU());
 	free(arg);
+	WaitGroup_Done(&wg);
 }
 
 int main(void)
 {
+	WaitGroup_Add(&wg, 8);
 	for (int i = 0; i < 8; i++)
 		go(hello, malloc(32));
-	Sleep(10 * Millisecond);
+	WaitGroup_Wait(&wg);    /* not a Sleep: a slow host can make any sleep too short */
 	return 0;
 }
