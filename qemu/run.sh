@@ -13,7 +13,9 @@
 # reads stdin) and INPUT_AFTER (for each, seconds of host time to wait
 # before typing it, default 0; or when=ERE;SECONDS: first wait until the
 # output has a line matching ERE, at most TIMEOUT seconds), DISK (a
-# raw image attached as the first virtio block device, modern virtio-mmio).
+# raw image attached as the first virtio block device, modern virtio-mmio),
+# DISK_IOPS (with DISK: QEMU throttles the disk to that many requests a
+# second - a slow device, for tests of the driver's deadlines).
 set -u
 img="$1"
 ARCH=${ARCH:-riscv64}; SMP=${SMP:-4}; MEM=${MEM:-256M}; BOOTARGS=${BOOTARGS:-}
@@ -33,7 +35,7 @@ cmd+=(-smp "$SMP" -m "$MEM" -nographic -monitor none -serial stdio -kernel "$img
 [ "${ICOUNT:-0}" = 1 ] && cmd+=(-icount shift=0,sleep=off)
 if [ -n "${DISK:-}" ]; then
 	cmd+=(-global virtio-mmio.force-legacy=false
-	      -drive "file=$DISK,format=raw,if=none,id=disk0"
+	      -drive "file=$DISK,format=raw,if=none,id=disk0${DISK_IOPS:+,throttling.iops-total=$DISK_IOPS}"
 	      -device virtio-blk-device,drive=disk0)
 fi
 # shellcheck disable=SC2206
