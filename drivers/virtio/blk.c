@@ -6,10 +6,13 @@
  * Objects:
  *   BlockDev  - one device: its transport, one virtqueue (request queue 0),
  *               capacity and features (set at probe, then read-only),
- *               `broken` (q.lock), and the descriptor reservations.
+ *               `dead` and the watchdog's state (q.lock), and the
+ *               descriptor reservations.
  *   blk_req   - one request, on the caller's stack: the header and status
- *               byte the device reads and writes by DMA, the result, and
- *               the iowait the caller parks on.
+ *               byte the device reads and writes by DMA, the result, its
+ *               deadline, and the iowait the caller parks on.
+ *   d->wd     - the watchdog, a runtime timer (kernel/time): pending while
+ *               requests are in flight, at the earliest deadline.
  *
  * A request's life:
  *   1. reserve its descriptors (free_desc, under mu; a Cond waits for
@@ -25,10 +28,22 @@
  * flag: a caller that saw one could return before iowait_ready ran.)
  *
  * Errors, never a hang or corruption: a range past the end or count 0
- * before anything is sent; the device's own error status; a device that
- * needs a reset or returns a descriptor that heads no request (broken:
- * every request in flight fails with BlockErrDevice, and so does every
- * later one).
+ * before anything is sent; the device's own error status; and a device
+ * that is removed, needs a reset, returns a used entry that heads no
+ * request or claims too long a length, or finishes nothing for a whole
+ * blktimeout while a request is overdue: it is reset and marked dead, and
+ * every request in flight fails with BlockErrDevice, as does every later
+ * one. A device that is slow but finishing things keeps its requests.
+ * docs/devices.md "Failures and timeouts" has the whole table.
+ *
+ * States of a device: alive --kill (interrupt or watchdog, q.lock)--> dead.
+ * The watchdog: idle (wd_armed false, wd on no heap) --a request finds the
+ * device idle: it sets wd_armed and adds wd--> armed --wd fires: checks,
+ * then re-adds itself, or clears wd_armed if nothing is in flight--> ...
+ * Only the one who set wd_armed (or the callback, which leaves it set)
+ * adds wd, so it is never on two heaps. Go's netpoll deadlines use one
+ * timer per pollDesc; here the deadline of the oldest request is enough,
+ * since what is checked is the device, not one caller.
  *
  * Go has no block devices; this is the part of an OS's disk driver that a
  * netpoller-style runtime needs. docs/devices.md.
