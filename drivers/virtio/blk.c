@@ -74,8 +74,10 @@ struct BlockDev {
 	bool readonly, can_flush;
 	int64_t timeout;        /* ns, blktimeout; 0: no watchdog; set at probe */
 	bool dead;              /* q.lock */
-	struct timer wd;        /* the watchdog: on a timer heap iff wd_armed,
-	                           but for the instant its callback runs */
+	struct timer wd;        /* the watchdog: on a timer heap while
+	                           wd_armed, but for the moments between
+	                           setting it and timer_add, and while its
+	                           callback runs */
 	bool wd_armed;          /* q.lock; whoever sets it adds wd */
 	uint64_t ncompleted;    /* requests the device finished; q.lock */
 	uint64_t progress_seen; /* ncompleted at the last check; q.lock */
@@ -394,6 +396,8 @@ static BlockDev *blk_init(const struct virtio_dev *vd, const struct virtio_mmio_
 	d->can_flush = (d->dev.features & VIRTIO_BLK_F_FLUSH) != 0;
 	d->sectors = virtio_mmio_config(&d->dev, 0, 8);
 	d->timeout = rtflags.blktimeout * 1000000;
+	/* system: the waiters are counted by io_nwait already; the timer
+	 * itself must not keep a deadlocked program "alive" */
 	d->wd = (struct timer){ .f = watchdog, .arg = d, .system = true };
 	if (irq_register(&node->irq, blk_isr, d) < 0) {
 		printk("virtio-blk at %#lx: its interrupt cannot be routed\n", (unsigned long)vd->base);
