@@ -21,6 +21,8 @@
  *                     reset (it finishes nothing more and goes quiet, as an
  *                     unplugged device does), and its register window
  *                     replaced by one that reads all ones
+ *   blkfault=needsreset  the same, but the window reads as the device with
+ *                     DEVICE_NEEDS_RESET set in its status: broken, present
  *
  * blkfaultn=N (default 1) counts from 1. State: struct vfault, one per
  * faulty device, under its queue's lock.
@@ -31,7 +33,7 @@
 #include "kernel/lib/bootargs.h"
 
 enum { VFAULT_NONE, VFAULT_DROP, VFAULT_LOSTIRQ, VFAULT_BADID, VFAULT_STALEID,
-       VFAULT_BADLEN, VFAULT_GONE };    /* the words of blkfault, in order */
+       VFAULT_BADLEN, VFAULT_GONE, VFAULT_NEEDSRESET };  /* blkfault's words, in order */
 
 struct vfault {
 	int kind;               /* VFAULT_*; set once */
@@ -42,8 +44,9 @@ struct vfault {
 	bool held;              /* lostirq: the entry was held back once; queue lock */
 };
 
-/* What a removed device's registers read as: all ones. Writes land here. */
-static uint32_t absent_regs[1024];
+/* The register window after gone (all ones) or needsreset. Writes land
+ * here too. */
+static uint32_t fake_regs[1024];
 
 struct vfault *vfault_from_bootargs(struct virtio_dev *d)
 {
@@ -58,12 +61,20 @@ struct vfault *vfault_from_bootargs(struct virtio_dev *d)
 
 void vfault_offered(struct vfault *f)
 {
-	if (f->kind != VFAULT_GONE || ++f->noffered != f->n)
+	if ((f->kind != VFAULT_GONE && f->kind != VFAULT_NEEDSRESET) || ++f->noffered != f->n)
 		return;
-	vio_wr(f->dev, VIRTIO_MMIO_STATUS, 0);  /* unplugged: it stops */
-	memset(absent_regs, 0xff, sizeof absent_regs);
+	uint32_t status = vio_rd(f->dev, VIRTIO_MMIO_STATUS);
+	vio_wr(f->dev, VIRTIO_MMIO_STATUS, 0);  /* it stops, and goes quiet */
+	if (f->kind == VFAULT_GONE) {
+		memset(fake_regs, 0xff, sizeof fake_regs);
+	} else {
+		fake_regs[VIRTIO_MMIO_MAGIC / 4] = VIRTIO_MAGIC;
+		fake_regs[VIRTIO_MMIO_VERSION / 4] = 2;
+		fake_regs[VIRTIO_MMIO_DEVICE_ID / 4] = f->dev->device_id;
+		fake_regs[VIRTIO_MMIO_STATUS / 4] = status | VIRTIO_STATUS_NEEDS_RESET;
+	}
 	/* relaxed: see vio_rd */
-	__atomic_store_n(&f->dev->base, (uintptr_t)absent_regs, __ATOMIC_RELAXED);
+	__atomic_store_n(&f->dev->base, (uintptr_t)fake_regs, __ATOMIC_RELAXED);
 }
 
 /* A head no chain in flight has (a descriptor in the middle of a chain, or

@@ -22,7 +22,8 @@
  *
  * Boot flags blkfault=KIND blkfaultn=N make the first block device
  * misbehave once: at its Nth used entry (drop, lostirq, badid, staleid,
- * badlen), or by vanishing as its Nth request is offered (gone). The hooks
+ * badlen), or by vanishing or breaking as its Nth request is offered
+ * (gone, needsreset). The hooks
  * sit where the device's answers enter the driver - a used-ring entry, the
  * register window - and change what the driver sees; everything after
  * that is the production code path. Off (the default), a hook costs one
