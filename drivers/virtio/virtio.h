@@ -23,11 +23,11 @@
  * Boot flags blkfault=KIND blkfaultn=N make the first block device
  * misbehave once: at its Nth used entry (drop, lostirq, badid, staleid,
  * badlen), or by vanishing or breaking as its Nth request is offered
- * (gone, needsreset). The hooks
- * sit where the device's answers enter the driver - a used-ring entry, the
- * register window - and change what the driver sees; everything after
- * that is the production code path. Off (the default), a hook costs one
- * predicted branch per used entry and per request. */
+ * (gone, needsreset). The hooks sit where the device's answers enter the
+ * driver - a used-ring entry, the register window - and change what the
+ * driver sees; everything after that is the production code path. Off
+ * (the default), a hook costs one predicted branch per used entry and per
+ * request. */
 struct vfault;
 struct virtq;
 struct virtio_dev;
@@ -66,12 +66,13 @@ enum {  /* device status */
 #define VIRTIO_F_VERSION_1  (1ull << 32)
 #define VIRTIO_ID_BLOCK     2
 
-#define VIRTIO_MMIO_INT_VRING   1       /* INTERRUPT_STATUS: used buffers */
-#define VIRTIO_MMIO_INT_CONFIG  2       /* config changed (or NEEDS_RESET) */
+#define VIRTIO_MMIO_INT_VRING   1       /* INTERRUPT_STATUS: used buffers
+                                           (bit 1: config changed, which
+                                           is how NEEDS_RESET is told) */
 
 struct virtio_dev {
 	uintptr_t base;         /* registers; set at probe; atomic, because
-	                           fault.c's "gone" points it elsewhere */
+	                           fault.c's gone/needsreset point it elsewhere */
 	uint32_t device_id;
 	uint64_t features;      /* negotiated */
 };
