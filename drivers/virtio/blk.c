@@ -251,6 +251,16 @@ static void watchdog(void *arg, int64_t now)
 
 /* ---- request side ---- */
 
+static bool is_dead(BlockDev *d)
+{
+	stack_nofault_enter();
+	unsigned long flags = spin_lock_irqsave(&d->q.lock);
+	bool dead = d->dead;
+	spin_unlock_irqrestore(&d->q.lock, flags);
+	stack_nofault_exit();
+	return dead;
+}
+
 static void reserve(BlockDev *d, int n)
 {
 	Mutex_Lock(&d->mu);
@@ -368,7 +378,7 @@ int Block_Flush(BlockDev *d)
 	if (d == NULL)
 		return BlockErrInvalid;
 	if (!d->can_flush)              /* no write cache to flush */
-		return 0;
+		return is_dead(d) ? BlockErrDevice : 0;
 	return blk_do(d, VIRTIO_BLK_T_FLUSH, 0, NULL, 0);
 }
 
