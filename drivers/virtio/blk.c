@@ -69,6 +69,8 @@ enum { VIRTIO_BLK_S_OK = 0, VIRTIO_BLK_S_IOERR = 1, VIRTIO_BLK_S_UNSUPP = 2 };
 
 struct BlockDev {
 	struct virtio_dev dev;
+	uintptr_t addr;         /* the transport's address, for messages
+	                           (dev.base moves under blkfault=gone) */
 	struct virtq q;
 	uint64_t sectors;
 	bool readonly, can_flush;
@@ -162,7 +164,7 @@ static void kill(BlockDev *d, const char *why)
 	for (int i = 0; i < 100 && vio_rd(&d->dev, VIRTIO_MMIO_STATUS) != 0; i++)
 		;                       /* a removed device never reads 0 */
 	printk("virtio-blk at %#lx: %s: device dead, failing every request\n",
-	       (unsigned long)d->dev.base, why);
+	       (unsigned long)d->addr, why);
 	struct blk_req *r;
 	uint16_t head;
 	while ((r = virtq_take_any(&d->q, &head)) != NULL)
@@ -393,6 +395,7 @@ static BlockDev *blk_init(const struct virtio_dev *vd, const struct virtio_mmio_
 {
 	BlockDev *d = calloc(1, sizeof *d);
 	d->dev = *vd;
+	d->addr = vd->base;
 	if (ndevs == 0)                 /* blkfault=: device 0 (fault.c) */
 		d->q.fault = vfault_from_bootargs(&d->dev);
 	d->room.L = &d->mu;

@@ -7,10 +7,10 @@
 // EXPECT: ^fault: [1-8] of 8 goroutines saw BlockErrDevice, none hung; later requests fail$
 // TEST: smp=1,4 disk=1M bootargs="blkfault=gone blkfaultn=20 blktimeout=1000 leakcheck=1" status=0 timeout=120
 // EXPECT: ^before: 5 requests ok$
-// EXPECT: ^virtio-blk at 0x[0-9a-f]+: device error or device removed: device dead, failing every request$
+// EXPECT: ^virtio-blk at 0x(10008000|a003e00): device error or device removed: device dead, failing every request$
 // EXPECT: ^fault: [1-8] of 8 goroutines saw BlockErrDevice, none hung; later requests fail$
 // TEST: smp=2 disk=1M bootargs="blkfault=needsreset blkfaultn=20 blktimeout=1000 leakcheck=1" status=0 timeout=120
-// EXPECT: ^virtio-blk at 0x[0-9a-f]+: device error or device removed: device dead, failing every request$
+// EXPECT: ^virtio-blk at 0x(10008000|a003e00): device error or device removed: device dead, failing every request$
 // EXPECT: ^fault: [1-8] of 8 goroutines saw BlockErrDevice, none hung; later requests fail$
 // TEST: smp=2 disk=1M bootargs="blkfault=badid blkfaultn=20 blktimeout=1000 leakcheck=1" status=0 timeout=120
 // EXPECT: ^virtio-blk at 0x[0-9a-f]+: used entry naming no request in flight: device dead, failing every request$
