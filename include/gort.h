@@ -112,8 +112,9 @@ enum {
 	BlockErrReadOnly = -3,      /* a write to a read-only device */
 	BlockErrIO = -4,            /* the device reported an I/O error */
 	BlockErrUnsupported = -5,   /* the device does not support the request */
-	BlockErrDevice = -6,        /* the device failed or broke the protocol: it is
-	                               unusable from now on */
+	BlockErrDevice = -6,        /* the device failed, vanished, stopped answering
+	                               (boot flag blktimeout) or broke the protocol:
+	                               it is dead, unusable from now on */
 };
 
 /* The integer boot flag `test=N` (see docs/bootargs.md), for test programs. */

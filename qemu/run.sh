@@ -14,6 +14,8 @@
 # before typing it, default 0; or when=ERE;SECONDS: first wait until the
 # output has a line matching ERE, at most TIMEOUT seconds), DISK (a
 # raw image attached as the first virtio block device, modern virtio-mmio),
+# DISK_IOPS (with DISK: QEMU throttles the disk to that many requests a
+# second - a slow device, for tests of the driver's deadlines),
 # BOOT (direct, the default: QEMU loads IMAGE itself with -kernel; uboot:
 # QEMU starts Debian's U-Boot - after OpenSBI on riscv64 - which boots IMAGE
 # with booti from a boot medium made by scripts/bootmedium.sh, attached as a
@@ -58,7 +60,7 @@ esac
 [ "${ICOUNT:-0}" = 1 ] && cmd+=(-icount shift=0,sleep=off)
 if [ -n "${DISK:-}" ]; then
 	cmd+=(-global virtio-mmio.force-legacy=false
-	      -drive "file=$DISK,format=raw,if=none,id=disk0"
+	      -drive "file=$DISK,format=raw,if=none,id=disk0${DISK_IOPS:+,throttling.iops-total=$DISK_IOPS}"
 	      -device virtio-blk-device,drive=disk0)
 fi
 # The boot medium is a SATA disk on the PCIe bus: like a board's SD card

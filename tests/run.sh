@@ -18,7 +18,8 @@
 #   the first virtio block device; boots=N (with disk=): boot N times in a
 #   row on the same image - data that survives is what reached the disk -
 #   each boot must exit with the status; EXPECT/REJECT see every boot's
-#   output, one after the other)
+#   output, one after the other; diskiops=N: QEMU serves that disk at most
+#   N requests a second - a slow device)
 #   boot=uboot: QEMU starts Debian's U-Boot, which boots the image with
 #   booti from a boot medium made for the run (qemu/run.sh BOOT=uboot,
 #   docs/boards.md#u-boot; bootargs go in its boot script); such a run
@@ -177,9 +178,10 @@ run_one() {  # arch tc dir index spec
 		esac
 	fi
 	machine=$(sed -n 's/.*machine=\([a-z0-9=,-]*\).*/\1/p' <<< "$spec")
-	local disk boots
+	local disk boots diskiops
 	disk=$(sed -n 's/.*disk=\([0-9]*[KMG]\{0,1\}\).*/\1/p' <<< "$spec")
 	boots=$(sed -n 's/.*boots=\([0-9]*\).*/\1/p' <<< "$spec"); boots=${boots:-1}
+	diskiops=$(sed -n 's/.*diskiops=\([0-9]*\).*/\1/p' <<< "$spec")
 	icount=$(sed -n 's/.*icount=\([01]\).*/\1/p' <<< "$spec")
 	local boot
 	boot=$(sed -n 's/\(^\|.* \)boot=\([a-z]*\).*/\2/p' <<< "$spec")
@@ -227,7 +229,7 @@ run_one() {  # arch tc dir index spec
 		for ((b = 1; b <= boots; b++)); do
 			ARCH=${arch%-lse} SMP=$s MEM=$mem BOOTARGS="$bootargs" TIMEOUT=$timeout CPU=$cpu BOOT=$boot \
 				MACHINE=$machine ICOUNT=${icount:-0} INPUT="${infiles# }" INPUT_AFTER="${delays# }" \
-				DISK="$img" qemu/run.sh "build/$arch-$tc/$name.bin" >> "$log" 2>&1
+				DISK="$img" DISK_IOPS="$diskiops" qemu/run.sh "build/$arch-$tc/$name.bin" >> "$log" 2>&1
 			got=$?
 			[ "$got" = "$status" ] || break
 		done

@@ -15,7 +15,33 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include "kernel/lib/spinlock.h"
+
+/* ---- fault injection (fault.c; docs/devices.md "Failures and timeouts")
+ *
+ * Boot flags blkfault=KIND blkfaultn=N make the first block device
+ * misbehave once: at its Nth used entry (drop, lostirq, badid, staleid,
+ * badlen), or by vanishing or breaking as its Nth request is offered
+ * (gone, needsreset). The hooks sit where the device's answers enter the
+ * driver - a used-ring entry, the register window - and change what the
+ * driver sees; everything after that is the production code path. Off
+ * (the default), a hook costs one predicted branch per used entry and per
+ * request. */
+struct vfault;
+struct virtq;
+struct virtio_dev;
+struct vring_used_elem;
+/* The fault the boot flags ask for, on device d, or NULL. */
+struct vfault *vfault_from_bootargs(struct virtio_dev *d);
+enum vfault_verdict { VF_PASS, VF_SKIP, VF_LATER };
+/* Queue lock held: the driver is about to read used entry *e (in the
+ * ring, which the device only writes before it publishes the index); may
+ * rewrite it, or say skip it (lost for good) or not yet (its interrupt was
+ * lost). */
+enum vfault_verdict vfault_used(struct vfault *f, struct virtq *q, struct vring_used_elem *e);
+/* Queue lock held: a request was offered. */
+void vfault_offered(struct vfault *f);
 
 /* ---- MMIO transport (mmio.c) ---- */
 
@@ -40,21 +66,27 @@ enum {  /* device status */
 #define VIRTIO_F_VERSION_1  (1ull << 32)
 #define VIRTIO_ID_BLOCK     2
 
-struct virtq;
+#define VIRTIO_MMIO_INT_VRING   1       /* INTERRUPT_STATUS: used buffers
+                                           (bit 1: config changed, which
+                                           is how NEEDS_RESET is told) */
 
 struct virtio_dev {
-	uintptr_t base;         /* registers; set at probe, then read-only */
+	uintptr_t base;         /* registers; set at probe; atomic, because
+	                           fault.c's gone/needsreset point it elsewhere */
 	uint32_t device_id;
 	uint64_t features;      /* negotiated */
 };
 
+/* relaxed loads of base: the same instruction as a plain one; a register
+ * access racing with fault.c's removal may reach either window, as one
+ * racing with a real removal may or may not reach the device */
 static inline uint32_t vio_rd(const struct virtio_dev *d, uint32_t off)
 {
-	return *(volatile uint32_t *)(d->base + off);
+	return *(volatile uint32_t *)(__atomic_load_n(&d->base, __ATOMIC_RELAXED) + off);
 }
 static inline void vio_wr(const struct virtio_dev *d, uint32_t off, uint32_t v)
 {
-	*(volatile uint32_t *)(d->base + off) = v;
+	*(volatile uint32_t *)(__atomic_load_n(&d->base, __ATOMIC_RELAXED) + off) = v;
 }
 
 /* Is a modern (version 2) device behind this transport? Fills d. */
@@ -115,6 +147,7 @@ struct virtq {
 	uint16_t nfree;
 	uint16_t last_used;             /* used entries consumed so far */
 	void **cookie;                  /* per chain head: the driver's request */
+	struct vfault *fault;           /* fault.c, or NULL; set before use */
 };
 
 /* Allocate rings of num entries (a power of two). false: out of range. */
@@ -132,5 +165,8 @@ void *virtq_get_used(struct virtq *q, uint32_t *len, bool *bad);
 void virtq_free(struct virtq *q, uint16_t head);
 /* Lock held: every chain still offered, for failing them all. */
 void *virtq_take_any(struct virtq *q, uint16_t *head);
+/* Lock held: the cookie of the first chain in flight with head >= *i, and
+ * *i set to its head (continue from *i + 1); NULL when there are no more. */
+void *virtq_next_inflight(struct virtq *q, uint16_t *i);
 
 #endif

@@ -18,7 +18,9 @@
  *
  * Nothing the device writes is trusted: a used entry naming a descriptor
  * out of range, or one that heads no offered chain, is reported (*bad)
- * rather than followed.
+ * rather than followed; the length it reports is the driver's to check.
+ * The fault hooks (q->fault, fault.c) change what the device's entries
+ * say as they are read, before any of these checks.
  */
 #include <stdlib.h>
 #include "drivers/virtio/virtio.h"
@@ -97,6 +99,8 @@ int virtq_add(struct virtq *q, const struct vseg *segs, int n, void *cookie)
 	q->desc[last].flags &= (uint16_t)~VRING_DESC_F_NEXT;
 	q->free_head = d;
 	q->cookie[head] = cookie;
+	if (__builtin_expect(q->fault != NULL, 0))
+		vfault_offered(q->fault);
 	uint16_t idx = q->avail->idx;
 	q->avail->ring[idx & (q->num - 1)] = head;
 	arch_dma_mb();                  /* the chain and the slot, then idx */
@@ -108,11 +112,22 @@ void *virtq_get_used(struct virtq *q, uint32_t *len, bool *bad)
 {
 	assert_lock_held(&q->lock);
 	*bad = false;
-	if (*(volatile uint16_t *)&q->used->idx == q->last_used)
-		return NULL;
-	arch_dma_mb();                  /* idx, then the entry and the data */
-	struct vring_used_elem e = q->used->ring[q->last_used & (q->num - 1)];
-	q->last_used++;
+	struct vring_used_elem e;
+	for (;;) {
+		if (*(volatile uint16_t *)&q->used->idx == q->last_used)
+			return NULL;
+		arch_dma_mb();          /* idx, then the entry and the data */
+		struct vring_used_elem *slot = &q->used->ring[q->last_used & (q->num - 1)];
+		enum vfault_verdict v = VF_PASS;
+		if (__builtin_expect(q->fault != NULL, 0))
+			v = vfault_used(q->fault, q, slot);     /* may rewrite it */
+		if (v == VF_LATER)
+			return NULL;
+		e = *slot;
+		q->last_used++;
+		if (v == VF_PASS)
+			break;
+	}
 	if (e.id >= q->num || q->cookie[e.id] == NULL) {
 		*bad = true;
 		return NULL;
@@ -148,5 +163,14 @@ void *virtq_take_any(struct virtq *q, uint16_t *head)
 			return c;
 		}
 	}
+	return NULL;
+}
+
+void *virtq_next_inflight(struct virtq *q, uint16_t *i)
+{
+	assert_lock_held(&q->lock);
+	for (; *i < q->num; (*i)++)
+		if (q->cookie[*i] != NULL)
+			return q->cookie[*i];
 	return NULL;
 }

@@ -60,7 +60,10 @@ struct flag {
 	X(test,        FLAG_INT,    INT64_MIN, INT64_MAX, 0, "free integer for test programs") \
 	X(dtbtest,     FLAG_BOOL,   0, 1,         0,    "print what was read from the device tree") \
 	X(quitexit,    FLAG_BOOL,   0, 1,         0,    "Ctrl-\\ on the console: exit with status 2 after the goroutine dump") \
-	X(gcbarrier,   FLAG_WORD,   0, 2,         0,    "how the GC's page-dirty barrier learns of writes: auto (hw if the MMU can), hw, fault")
+	X(gcbarrier,   FLAG_WORD,   0, 2,         0,    "how the GC's page-dirty barrier learns of writes: auto (hw if the MMU can), hw, fault") \
+	X(blktimeout,  FLAG_INT,    0, 3600000,   5000, "ms a block request waits before the driver checks its device (0 = never)") \
+	X(blkfault,    FLAG_WORD,   0, 7,         0,    "tests: make block device 0 misbehave once (docs/devices.md)") \
+	X(blkfaultn,   FLAG_INT,    1, 1000000,   1,    "with blkfault: at the Nth used entry, or after the Nth request (gone)")
 
 #define FLAG_INIT(n, k, lo, hi, d, h) .n = (d),
 struct runtime_flags rtflags = { RUNTIME_FLAGS(FLAG_INIT) };
@@ -72,9 +75,13 @@ static const struct flag flags[] = { RUNTIME_FLAGS(FLAG_ENTRY) };
 
 /* The words of FLAG_WORD flags, in index order (kernel/lib/bootargs.h). */
 static const char *const gcbarrier_words[] = { "auto", "hw", "fault", NULL };
+static const char *const blkfault_words[] = {   /* drivers/virtio/fault.c */
+	"none", "drop", "lostirq", "badid", "staleid", "badlen", "gone", "needsreset", NULL };
 
 static const char *const *flag_words(const struct flag *f)
 {
+	if (f->val == &rtflags.blkfault)
+		return blkfault_words;
 	return f->val == &rtflags.gcbarrier ? gcbarrier_words : NULL;
 }
 

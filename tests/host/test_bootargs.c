@@ -231,7 +231,7 @@ static void help_line(const char *line)
 static void test_help(void)
 {
 	bootargs_print_help(help_line);
-	CHECK_EQ(nhelp, 18);
+	CHECK_EQ(nhelp, 21);
 }
 
 int main(void)
