@@ -1,31 +1,31 @@
 // EXPECT: ^leakcheck: 0 goroutines still blocked at exit$
 // REJECT: ^FAIL
 // EXPECT: ^PASS$
-// TEST: smp=1,2,4 disk=1M bootargs="blkfault=drop blkfaultn=20 blktimeout=1000 leakcheck=1" status=0 timeout=120
+// TEST: smp=1,2,4 disk=1M bootargs="blkfault=drop blkfaultn=20 blktimeout=3000 leakcheck=1" status=0 timeout=120
 // EXPECT: ^before: 5 requests ok$
 // EXPECT: ^virtio-blk at 0x[0-9a-f]+: no request finished within blktimeout: device dead, failing every request$
 // EXPECT: ^fault: [1-8] of 8 goroutines saw BlockErrDevice, none hung; later requests fail$
-// TEST: smp=1,4 disk=1M bootargs="blkfault=gone blkfaultn=20 blktimeout=1000 leakcheck=1" status=0 timeout=120
+// TEST: smp=1,4 disk=1M bootargs="blkfault=gone blkfaultn=20 blktimeout=3000 leakcheck=1" status=0 timeout=120
 // EXPECT: ^before: 5 requests ok$
 // EXPECT: ^virtio-blk at 0x(10008000|a003e00): device error or device removed: device dead, failing every request$
 // EXPECT: ^fault: [1-8] of 8 goroutines saw BlockErrDevice, none hung; later requests fail$
-// TEST: smp=2 disk=1M bootargs="blkfault=needsreset blkfaultn=20 blktimeout=1000 leakcheck=1" status=0 timeout=120
+// TEST: smp=2 disk=1M bootargs="blkfault=needsreset blkfaultn=20 blktimeout=3000 leakcheck=1" status=0 timeout=120
 // EXPECT: ^virtio-blk at 0x(10008000|a003e00): device error or device removed: device dead, failing every request$
 // EXPECT: ^fault: [1-8] of 8 goroutines saw BlockErrDevice, none hung; later requests fail$
-// TEST: smp=2 disk=1M bootargs="blkfault=badid blkfaultn=20 blktimeout=1000 leakcheck=1" status=0 timeout=120
+// TEST: smp=2 disk=1M bootargs="blkfault=badid blkfaultn=20 blktimeout=3000 leakcheck=1" status=0 timeout=120
 // EXPECT: ^virtio-blk at 0x[0-9a-f]+: used entry naming no request in flight: device dead, failing every request$
 // EXPECT: ^fault: [1-8] of 8 goroutines saw BlockErrDevice, none hung; later requests fail$
-// TEST: smp=1 disk=1M bootargs="blkfault=staleid blkfaultn=20 blktimeout=1000 leakcheck=1" status=0 timeout=120
+// TEST: smp=1 disk=1M bootargs="blkfault=staleid blkfaultn=20 blktimeout=3000 leakcheck=1" status=0 timeout=120
 // EXPECT: ^virtio-blk at 0x[0-9a-f]+: used entry naming no request in flight: device dead, failing every request$
 // EXPECT: ^fault: [1-8] of 8 goroutines saw BlockErrDevice, none hung; later requests fail$
-// TEST: smp=4 disk=1M bootargs="blkfault=badlen blkfaultn=20 blktimeout=1000 leakcheck=1" status=0 timeout=120
+// TEST: smp=4 disk=1M bootargs="blkfault=badlen blkfaultn=20 blktimeout=3000 leakcheck=1" status=0 timeout=120
 // EXPECT: ^virtio-blk at 0x[0-9a-f]+: used entry with a bad length: device dead, failing every request$
 // EXPECT: ^fault: [1-8] of 8 goroutines saw BlockErrDevice, none hung; later requests fail$
-// TEST: smp=1,2 disk=1M bootargs="blkfault=lostirq blkfaultn=1 blktimeout=1000 leakcheck=1 test=1" status=0 timeout=120
+// TEST: smp=1,2 disk=1M bootargs="blkfault=lostirq blkfaultn=1 blktimeout=3000 leakcheck=1 test=1" status=0 timeout=120
 // EXPECT: ^before: 5 requests ok, the slowest [0-9]{4,} ms$
 // EXPECT: ^no fault: 8 goroutines verified [0-9]+ requests; the device lives$
 // REJECT: device dead
-// TEST: smp=2 disk=1M diskiops=10 bootargs="blktimeout=500 leakcheck=1 test=2" status=0 timeout=120
+// TEST: smp=2 disk=1M diskiops=5 bootargs="blktimeout=1000 leakcheck=1 test=2" status=0 timeout=120
 // EXPECT: ^before: 5 requests ok$
 // EXPECT: ^slow device: the slowest request took [0-9]+ ms, past blktimeout; none failed$
 // EXPECT: ^no fault: 8 goroutines verified 32 requests; the device lives$
@@ -36,7 +36,8 @@
  * (docs/devices.md "Failures and timeouts").
  *
  * The boot flags blkfault=KIND blkfaultn=N (drivers/virtio/fault.c) make
- * the disk misbehave once; blktimeout=1000 is the request deadline.
+ * the disk misbehave once; blktimeout=3000 is the request deadline (a
+ * loaded host can hold up a healthy flush for a second).
  *
  *   before:  five requests, one at a time (four one-sector writes and a
  *            read of all four, verified): the fault has not struck yet
@@ -53,9 +54,9 @@
  *            a read, a write and a flush now fail (without reaching the
  *            device: it is marked dead). With lostirq,
  *            instead: no error at all, and the device keeps working.
- * The last TEST line has no fault but a slow disk (QEMU serves 10 requests
- * a second, diskiops=10) and blktimeout=500: with 8 goroutines queued, a
- * request waits about 800 ms, past its deadline, while the device keeps
+ * The last TEST line has no fault but a slow disk (QEMU serves 5 requests
+ * a second, diskiops=5) and blktimeout=1000: with 8 goroutines queued, a
+ * request waits about 1600 ms, past its deadline, while the device keeps
  * finishing others: slow, not dead. Every request succeeds (2 rounds), and
  * the slowest took longer than blktimeout (so the deadline did pass).
  * leakcheck=1 lists any goroutine still blocked at exit: none may be.
@@ -65,7 +66,7 @@
 
 #define WORKERS 8
 #define ROUNDS  16              /* a write and a read each; 2 if slow */
-#define SLOW_TIMEOUT_MS 500     /* blktimeout of the slow disk's TEST line */
+#define SLOW_TIMEOUT_MS 1000    /* blktimeout of the slow disk's TEST line */
 #define SECTORS 4               /* per worker, after the first 8 */
 
 static BlockDev *disk;
