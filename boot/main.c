@@ -88,6 +88,9 @@ static void print_banner(const struct bootinfo *bi)
 	       (unsigned long long)arch_timer_freq(), gomaxprocs);
 	if (bi->bootargs[0])
 		printk("gort: bootargs \"%s\"\n", bi->bootargs);
+	if (bi->ncpu_nommu)
+		printk("gort: %d CPU%s without an MMU (a monitor core) left to the firmware\n",
+		       bi->ncpu_nommu, bi->ncpu_nommu == 1 ? "" : "s");
 	if (bi->ncpu_ignored)
 		printk("runtime: warning: %d CPUs beyond the first %d are not used\n",
 		       bi->ncpu_ignored, MAXCPU);
