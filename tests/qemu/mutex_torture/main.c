@@ -12,6 +12,8 @@
 // REJECT: ^PASS
 // TEST: smp=1 bootargs="test=2" status=2 timeout=30
 // EXPECT: ^fatal error: sync: unlock of unlocked mutex
+// TEST: smp=2 board=sifive_u bootargs="test=2" status=2 timeout=30
+// EXPECT: ^fatal error: sync: unlock of unlocked mutex
 /*
  * mutex_torture - writers = 2 x CPUs goroutines each take a Mutex 20,000
  * times and increment a shared counter, which must end exact. Inside the
