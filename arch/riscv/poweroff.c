@@ -35,12 +35,13 @@ __asm__(
 	".text\n"
 	".globl riscv_semihost\n"
 	".type riscv_semihost, @function\n"
-	".balign 16\n"                  /* the three instructions in one page */
+	".balign 4\n"
 	"riscv_semihost:\n\t"
 	"la t0, 1f\n\t"
 	"csrrw t0, stvec, t0\n\t"
 	".option push\n\t"
 	".option norvc\n\t"
+	".balign 16\n\t"               /* the three instructions in one page */
 	"slli x0, x0, 0x1f\n\t"
 	"ebreak\n\t"
 	"srai x0, x0, 7\n\t"
