@@ -26,7 +26,7 @@ expect_refused() {      # message, env...
 	local o
 	o=$(env "$@" TIMEOUT=20 qemu/run.sh "$img" 2>&1 < /dev/null)
 	local rc=$?
-	[ $rc = 2 ] && grep -q -- "$want" <<< "$o" || bad "$* -> rc $rc: $o"
+	if [ $rc != 2 ] || ! grep -q -- "$want" <<< "$o"; then bad "$* -> rc $rc: $o"; fi
 }
 expect_refused 'unknown BOARD nope' BOARD=nope
 expect_refused 'BOARD=sifive_u is riscv64, not ARCH=aarch64' BOARD=sifive_u ARCH=aarch64
