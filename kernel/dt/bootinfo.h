@@ -51,7 +51,7 @@ struct bootinfo {
 	struct mem_range reserved[BI_MAX_RESERVED]; /* memreserve + /reserved-memory */
 	int nreserved;
 
-	int ncpu;                       /* CPUs listed in /cpus, okay status */
+	int ncpu;                       /* CPUs listed in /cpus, okay status, MMU */
 	uint64_t cpu_hwid[BI_MAX_CPU];  /* reg of each cpu node, index = logical */
 	int ncpu_ignored;               /* listed but beyond BI_MAX_CPU */
 	int ncpu_nommu;                 /* enabled but without an MMU (a monitor

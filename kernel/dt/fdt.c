@@ -343,9 +343,9 @@ static int cpu_node(struct fdt_walk *w, struct parse *ps)
  * tree it passes on (cpu_node never sees it then), but a tree straight
  * from QEMU or another loader lists it as "okay". Its node says so by
  * mmu-type: "riscv,none", or - the E51's way - no mmu-type while other
- * harts name a translation mode ("riscv,sv39"...). (A tree that names no MMU anywhere keeps every hart:
- * many hand-written trees leave the property out.) Then has_sstc: every
- * hart we keep has Sstc. */
+ * harts name a translation mode ("riscv,sv39"...). A tree that names no
+ * MMU anywhere keeps every hart: many hand-written trees leave the
+ * property out. Then has_sstc: every hart we keep has Sstc. */
 static void cpus_without_mmu(struct parse *ps)
 {
 	struct bootinfo *bi = ps->bi;
