@@ -3,6 +3,8 @@
 #   make [ARCH=riscv64|aarch64] [CC=gcc|clang]      build build/<arch>/<app>.elf + .bin
 #   make run   [ARCH=..] [SMP=n] [APP=examples/NAME] [BOOTARGS="..."] [DISK=image]
 #              [BOOT=direct|uboot]                  uboot: U-Boot boots it from a boot medium
+#   make run   BOARD=virt|sifive_u                  which QEMU machine (docs/boards.md);
+#                                                   a board other than virt selects ARCH
 #   make test                                       every host and QEMU test, both arches
 #   make bench [ARCH=..]                            instruction-count benchmarks
 #   make debug [ARCH=..] [APP=..]                   QEMU halted with a gdb server
@@ -15,6 +17,21 @@
 # scripts/setup.sh installs missing Debian packages before anything else.
 
 Q        ?= @
+# BOARD: the QEMU machine qemu/run.sh boots (docs/boards.md). virt exists
+# for both arches; every other board has one, which it selects. The image
+# is the same: a board differs only in what its device tree says.
+BOARD    ?= virt
+ifeq ($(BOARD),sifive_u)
+BOARD_ARCH := riscv64
+endif
+ifneq ($(BOARD_ARCH),)
+ifeq ($(origin ARCH),command line)
+ifneq ($(ARCH),$(BOARD_ARCH))
+$(error BOARD=$(BOARD) is a $(BOARD_ARCH) board, not ARCH=$(ARCH))
+endif
+endif
+override ARCH := $(BOARD_ARCH)
+endif
 ARCH     ?= riscv64
 APP      ?= examples/demo
 SMP      ?= 4
@@ -139,7 +156,7 @@ APP_OBJS := $(foreach d,$(APP_DIRS),$(patsubst %,$(OBJDIR)/%.o,$(wildcard $(d)/*
 # ---- running ---------------------------------------------------------------
 # DISK=path: a raw image file, the first virtio block device (Block_Open(0)).
 run: $(BUILD)/$(APPNAME).bin
-	@ARCH=$(ARCH) SMP=$(SMP) BOOTARGS="$(BOOTARGS)" DISK="$(DISK)" INTERACTIVE=1 qemu/run.sh $(BUILD)/$(APPNAME).bin
+	@ARCH=$(ARCH) BOARD=$(BOARD) SMP=$(SMP) BOOTARGS="$(BOOTARGS)" DISK="$(DISK)" INTERACTIVE=1 qemu/run.sh $(BUILD)/$(APPNAME).bin
 
 # Boot with trace=1, keep the console log, turn its "#T " lines into Chrome
 # trace JSON (Perfetto) and a PNG (docs/trace.md). Debian's python3, where
@@ -147,13 +164,13 @@ run: $(BUILD)/$(APPNAME).bin
 PYTHON ?= $(if $(wildcard /usr/bin/python3),/usr/bin/python3,python3)
 trace: $(BUILD)/$(APPNAME).bin
 	@mkdir -p build/trace
-	@ARCH=$(ARCH) SMP=$(SMP) BOOTARGS="trace=1 $(BOOTARGS)" qemu/run.sh $(BUILD)/$(APPNAME).bin \
+	@ARCH=$(ARCH) BOARD=$(BOARD) SMP=$(SMP) BOOTARGS="trace=1 $(BOOTARGS)" qemu/run.sh $(BUILD)/$(APPNAME).bin \
 		| tee build/trace/$(APPNAME).log | grep -v '^#T '; \
 		$(PYTHON) scripts/trace/gort_trace.py json build/trace/$(APPNAME).log build/trace/$(APPNAME).json && \
 		$(PYTHON) scripts/trace/gort_trace.py png build/trace/$(APPNAME).log build/trace/$(APPNAME).png
 
 debug: $(BUILD)/$(APPNAME).bin
-	@ARCH=$(ARCH) SMP=$(SMP) BOOTARGS="$(BOOTARGS)" DEBUG_GDB=1 qemu/run.sh $(BUILD)/$(APPNAME).bin
+	@ARCH=$(ARCH) BOARD=$(BOARD) SMP=$(SMP) BOOTARGS="$(BOOTARGS)" DEBUG_GDB=1 qemu/run.sh $(BUILD)/$(APPNAME).bin
 
 # Build every app (examples, tests, benchmarks) for the current ARCH/CC.
 images: $(foreach d,$(APP_DIRS),$(BUILD)/$(notdir $(d)).bin)

@@ -94,9 +94,11 @@ int arch_start_cpu(int cpu, uint64_t hwid);
 uint64_t arch_boot_hwid(void);
 
 /* Power the machine off. status 0 = success, non-zero = failure; under
- * QEMU the process exits with a non-zero code on failure (riscv: virt test
- * finisher or SBI SRST; aarch64: semihosting SYS_EXIT when QEMU runs with
- * -semihosting, else PSCI SYSTEM_OFF). Never returns. */
+ * QEMU the process exits with a non-zero code on failure (riscv: the
+ * device tree's test finisher (virt), else semihosting SYS_EXIT_EXTENDED
+ * when QEMU runs with -semihosting (sifive_u), else SBI SRST; aarch64:
+ * semihosting SYS_EXIT when QEMU runs with -semihosting, else PSCI
+ * SYSTEM_OFF). Never returns. */
 _Noreturn void arch_poweroff(int status);
 
 /* Interrupt-controller and timer set-up for the calling CPU (the boot CPU

@@ -90,6 +90,9 @@ static void print_banner(const struct bootinfo *bi)
 		printk("gort: bootargs \"%s\"\n", bi->bootargs);
 	if (bi->uboot_version[0])          /* booti passed U-Boot's own tree */
 		printk("gort: device tree from U-Boot %s\n", bi->uboot_version);
+	if (bi->ncpu_nommu)
+		printk("gort: %d CPU%s without an MMU (a monitor core) left to the firmware\n",
+		       bi->ncpu_nommu, bi->ncpu_nommu == 1 ? "" : "s");
 	if (bi->ncpu_ignored)
 		printk("runtime: warning: %d CPUs beyond the first %d are not used\n",
 		       bi->ncpu_ignored, MAXCPU);

@@ -1,7 +1,9 @@
 #!/bin/bash
 # run.sh IMAGE - boot a flat image in QEMU and exit with the guest's status.
 #
-# Environment: ARCH (riscv64|aarch64), SMP (CPUs), MEM (RAM, default 256M),
+# Environment: ARCH (riscv64|aarch64), BOARD (the machine, default virt;
+# docs/boards.md: sifive_u is riscv64, SMP counts its U54 harts and QEMU
+# gets one more, the E51 monitor hart), SMP (CPUs), MEM (RAM, default 256M),
 # BOOTARGS (-append), TIMEOUT (seconds, default 60, an hour with
 # INTERACTIVE=1 - make run - when stdin is a terminal, which then types on
 # the guest's console; otherwise stdin is not read; a hung guest is killed
@@ -28,11 +30,33 @@ interactive=0           # make run: the terminal types on the console
 [ $interactive = 1 ] && TIMEOUT=${TIMEOUT:-3600}
 TIMEOUT=${TIMEOUT:-60}; MACHINE=${MACHINE:-}; QEMU_EXTRA=${QEMU_EXTRA:-}
 LOG=${LOG:-}
-m=virt${MACHINE:+,$MACHINE}
-case "$ARCH" in
-riscv64) cmd=(qemu-system-riscv64 -machine "$m" -bios default ${CPU:+-cpu "$CPU"}) ;;
-aarch64) cmd=(qemu-system-aarch64 -machine "$m" -cpu "${CPU:-cortex-a72}" -net none -semihosting) ;;
-*) echo "run.sh: unknown ARCH $ARCH" >&2; exit 2 ;;
+board_arch() {          # a board that exists for one arch only
+	[ "$ARCH" = "$1" ] || { echo "run.sh: BOARD=$BOARD is $1, not ARCH=$ARCH" >&2; exit 2; }
+}
+case "${BOARD:-virt}" in
+virt)
+	m=virt${MACHINE:+,$MACHINE}
+	case "$ARCH" in
+	riscv64) cmd=(qemu-system-riscv64 -machine "$m" -bios default ${CPU:+-cpu "$CPU"}) ;;
+	aarch64) cmd=(qemu-system-aarch64 -machine "$m" -cpu "${CPU:-cortex-a72}" -net none -semihosting) ;;
+	*) echo "run.sh: unknown ARCH $ARCH" >&2; exit 2 ;;
+	esac
+	;;
+sifive_u)
+	# HiFive Unleashed: hart 0 is the E51 monitor core (no S-mode, no
+	# MMU; OpenSBI keeps it), harts 1..SMP the U54s the runtime uses.
+	# No test finisher in its device tree and no shutdown device in
+	# OpenSBI: the exit status leaves through semihosting. No virtio.
+	board_arch riscv64
+	if [ "$SMP" -lt 1 ] || [ "$SMP" -gt 4 ]; then
+		echo "run.sh: BOARD=sifive_u has 1 to 4 U54 harts, not SMP=$SMP" >&2; exit 2
+	fi
+	[ -z "${DISK:-}" ] || { echo "run.sh: BOARD=sifive_u has no virtio-mmio for DISK" >&2; exit 2; }
+	[ -z "${CPU:-}" ] || { echo "run.sh: BOARD=sifive_u has fixed cores (E51 + U54), not CPU=$CPU" >&2; exit 2; }
+	SMP=$((SMP + 1))
+	cmd=(qemu-system-riscv64 -machine "sifive_u${MACHINE:+,$MACHINE}" -bios default -semihosting)
+	;;
+*) echo "run.sh: unknown BOARD $BOARD (virt, sifive_u; docs/boards.md)" >&2; exit 2 ;;
 esac
 cmd+=(-smp "$SMP" -m "$MEM" -nographic -monitor none -serial stdio)
 # How the image gets into RAM. direct: QEMU loads it (-kernel) and passes

@@ -11,7 +11,10 @@
 # how to run and judge it, one or more lines of:
 #   // TEST: smp=1,2,4 bootargs="gomaxprocs=1" status=0 timeout=60 mem=256M
 #   (also arch=riscv64|aarch64: that arch only; cpu=MODEL[,props] for -cpu;
-#   machine=OPTS, and icount=1: run under -icount
+#   machine=OPTS; board=NAME: the QEMU machine (BOARD for qemu/run.sh,
+#   default virt; docs/boards.md): the line runs only on that board's arch,
+#   and smp counts the CPUs the runtime gets (sifive_u: U54 harts, 1..4);
+#   and icount=1: run under -icount
 #   shift=0,sleep=off, so that virtual time is exact and host load cannot
 #   make a timing assertion flaky; used by tests that assert latencies)
 #   disk=SIZE: attach a fresh zeroed raw image of SIZE bytes (4M, 64K...) as
@@ -137,7 +140,9 @@ for arch in $ARCHES; do
 		targets=()
 		for d in "${tests[@]}"; do targets+=("build/$arch-$tc/$(basename "$d").bin"); done
 		[ ${#targets[@]} -eq 0 ] && continue
-		if ! make -s -j2 ARCH="${arch%-lse}" LSE="$([ "$arch" = aarch64-lse ] && echo 1 || echo 0)" \
+		# BOARD=virt: one image serves every board of the arch; a
+		# BOARD from `make test BOARD=...` must not fight ARCH here.
+		if ! make -s -j2 BOARD=virt ARCH="${arch%-lse}" LSE="$([ "$arch" = aarch64-lse ] && echo 1 || echo 0)" \
 			CC="$tc" "${targets[@]}" > "$out/build-$arch-$tc.log" 2>&1; then
 			echo "FAIL build $arch-$tc"; tail -n 30 "$out/build-$arch-$tc.log" | sed 's/^/  | /'
 			fail=$((fail+1)); continue
@@ -158,7 +163,7 @@ for arch in $ARCHES; do
 done
 
 run_one() {  # arch tc dir index spec
-	local arch=$1 tc=$2 dir=$3 idx=$4 spec=$5 name smp bootargs status timeout mem cpu machine icount only_arch
+	local arch=$1 tc=$2 dir=$3 idx=$4 spec=$5 name smp bootargs status timeout mem cpu machine icount only_arch board
 	name=$(basename "$dir")
 	smp=$(sed -n 's/.*smp=\([0-9,]*\).*/\1/p' <<< "$spec"); smp=${smp:-1}
 	bootargs=$(sed -n 's/.*bootargs="\([^"]*\)".*/\1/p' <<< "$spec")
@@ -168,6 +173,10 @@ run_one() {  # arch tc dir index spec
 	mem=$(sed -n 's/.*mem=\([0-9]*[MG]\).*/\1/p' <<< "$spec"); mem=${mem:-256M}
 	cpu=$(sed -n 's/.*cpu=\([a-z0-9,=-]*\).*/\1/p' <<< "$spec")
 	only_arch=$(sed -n 's/.*arch=\([a-z0-9]*\).*/\1/p' <<< "$spec")
+	board=$(sed -n 's/.*board=\([a-z0-9_]*\).*/\1/p' <<< "$spec")
+	case "$board" in        # a board other than virt has one arch
+	sifive_u) only_arch=${only_arch:-riscv64} ;;
+	esac
 	if [ -n "$only_arch" ] && [ "$only_arch" != "${arch%-lse}" ]; then
 		return 0                # this TEST line is for the other arch
 	fi
@@ -227,7 +236,7 @@ run_one() {  # arch tc dir index spec
 		t0=$(date +%s.%N)
 		: > "$log"
 		for ((b = 1; b <= boots; b++)); do
-			ARCH=${arch%-lse} SMP=$s MEM=$mem BOOTARGS="$bootargs" TIMEOUT=$timeout CPU=$cpu BOOT=$boot \
+			ARCH=${arch%-lse} BOARD=${board:-virt} SMP=$s MEM=$mem BOOTARGS="$bootargs" TIMEOUT=$timeout CPU=$cpu BOOT=$boot \
 				MACHINE=$machine ICOUNT=${icount:-0} INPUT="${infiles# }" INPUT_AFTER="${delays# }" \
 				DISK="$img" DISK_IOPS="$diskiops" qemu/run.sh "build/$arch-$tc/$name.bin" >> "$log" 2>&1
 			got=$?
@@ -246,7 +255,7 @@ run_one() {  # arch tc dir index spec
 				ok=0; why="${why:+$why; }check failed: $re (output: $log.check)"
 			fi
 		done <<< "$checks"
-		local label="qemu/$arch-$tc/$name${bootargs:+ [$bootargs]}${cpu:+ cpu=$cpu}${machine:+ machine=$machine}${boot:+ boot=$boot} smp=$s"
+		local label="qemu/$arch-$tc/$name${bootargs:+ [$bootargs]}${cpu:+ cpu=$cpu}${machine:+ machine=$machine}${board:+ board=$board}${boot:+ boot=$boot} smp=$s"
 		if [ $ok = 1 ]; then
 			printf 'PASS %s (%.1fs)\n' "$label" "$(awk "BEGIN{print $t1 - $t0}")"
 		else

@@ -13,7 +13,10 @@
  * naming a hart's interrupt controller and the interrupt it raises there
  * (9: S-mode external, ours; 11: M-mode, the firmware's). fdt.c reads
  * which context is each hart's S-mode one (bootinfo.plic_sctx); without
- * the property, QEMU virt's and SiFive's numbering (2h + 1) is assumed.
+ * the property, QEMU virt's numbering (2h + 1) is assumed. It is not
+ * universal: where hart 0 is a monitor core with an M-mode context only
+ * (the FU540 of QEMU's sifive_u, the JH7110), hart h's S-mode context
+ * is 2h (docs/boards.md).
  *
  * Every source we use gets priority 1 and is enabled in exactly one
  * context (the CPU that portable code chose), so exactly one hart is
@@ -36,7 +39,7 @@ static inline volatile uint32_t *plic_reg(uint32_t off)
 }
 
 /* The device tree's answer (bootinfo.plic_sctx, from the PLIC node's
- * interrupts-extended); without one, QEMU virt's and SiFive's numbering. */
+ * interrupts-extended); without one, QEMU virt's numbering. */
 static uint32_t plic_context(int cpu)
 {
 	uint64_t hwid = bootinfo.cpu_hwid[cpu];

@@ -26,6 +26,7 @@ void console_init(const struct bootinfo *bi)
 	switch (bi->uart) {
 	case UART_NS16550: uart = &ns16550_ops; break;
 	case UART_PL011:   uart = &pl011_ops; break;
+	case UART_SIFIVE:  uart = &sifive_uart_ops; break;
 	default:           console_init_fallback(); return;
 	}
 	uart_base = (uintptr_t)bi->uart_base;

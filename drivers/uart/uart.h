@@ -1,5 +1,5 @@
 /*
- * uart.h - the console UART drivers (ns16550a, pl011).
+ * uart.h - the console UART drivers (ns16550a, pl011, sifive,uart0).
  *
  * The console picks one driver from bootinfo. Output is polled: putc
  * waits for room in the transmit FIFO. Input is interrupt-driven: rx_irq
@@ -25,5 +25,6 @@ struct uart_ops {
 
 extern const struct uart_ops ns16550_ops;
 extern const struct uart_ops pl011_ops;
+extern const struct uart_ops sifive_uart_ops;
 
 #endif

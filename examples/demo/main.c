@@ -3,6 +3,12 @@
 // EXPECT: ^   tick 5 at +[0-9]+ ms \(hogs still spinning\)$
 // EXPECT: ^SCHED [0-9]+ms: gomaxprocs=[12] 
 // EXPECT: ^demo: done
+// TEST: smp=4 board=sifive_u status=0 timeout=120
+// EXPECT: ^cpu 3 \(hwid [1-4]\) online$
+// EXPECT: ^demo: 4 CPUs, GOMAXPROCS=4
+// EXPECT: ^   tick 5 at +[0-9]+ ms \(hogs still spinning\)$
+// EXPECT: ^demo: done
+// REJECT: hwid 0\)|warning
 /*
  * demo - what the runtime does, in a few seconds:
  *   1. 1,000 goroutines spawned from main spread over every CPU (a count

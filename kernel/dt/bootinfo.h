@@ -38,7 +38,7 @@ struct mem_range {
 	uint64_t size;
 };
 
-enum uart_kind { UART_NONE, UART_NS16550, UART_PL011 };
+enum uart_kind { UART_NONE, UART_NS16550, UART_PL011, UART_SIFIVE };
 enum intc_kind { INTC_NONE, INTC_PLIC, INTC_GICV2, INTC_GICV3 };
 enum psci_conduit { PSCI_NONE, PSCI_HVC, PSCI_SMC };
 
@@ -52,9 +52,12 @@ struct bootinfo {
 	struct mem_range reserved[BI_MAX_RESERVED]; /* memreserve + /reserved-memory */
 	int nreserved;
 
-	int ncpu;                       /* CPUs listed in /cpus, okay status */
+	int ncpu;                       /* CPUs listed in /cpus, okay status, MMU */
 	uint64_t cpu_hwid[BI_MAX_CPU];  /* reg of each cpu node, index = logical */
 	int ncpu_ignored;               /* listed but beyond BI_MAX_CPU */
+	int ncpu_nommu;                 /* enabled but without an MMU (a monitor
+	                                   core such as sifive_u's E51): left to
+	                                   the firmware, not in cpu_hwid */
 
 	uint64_t timebase_hz;           /* /cpus timebase-frequency (riscv); 0 if absent */
 	bool has_sstc;                  /* riscv,isa or riscv,isa-extensions names sstc */

@@ -6,9 +6,9 @@
  *
  * What is read (see docs/device-tree.md): memory (/memory nodes by
  * device_type), reservations (the memreserve block and /reserved-memory
- * children), CPUs (/cpus/<device_type "cpu">), timebase, sstc, console UART,
- * interrupt controller, PSCI conduit, the SiFive test finisher,
- * /chosen/bootargs and /chosen/u-boot,version.
+ * children), CPUs (/cpus/<device_type "cpu">, those with an MMU), timebase,
+ * sstc, console UART, interrupt controller, PSCI conduit, the SiFive test
+ * finisher, /chosen/bootargs and /chosen/u-boot,version.
  *
  * Passes over the structure block (fdt_walk.c validates it fully each time):
  *   1. collect everything, including the first UART found by compatible and
@@ -48,10 +48,12 @@ struct parse {
 	bool has_aliases;
 	uint32_t alias_props, alias_end;
 	bool cpus_tb;                   /* /cpus had timebase-frequency */
+	/* per counted cpu, in bi->cpu_hwid order, until cpus_without_mmu */
+	struct { bool sstc; int8_t mmu; } cpu[BI_MAX_CPU]; /* mmu: MMU_* */
+	bool any_mmu_type;              /* some cpu node names a translation mode */
 	struct fdt_pv plic_ext;         /* the PLIC's interrupts-extended */
 	struct { uint32_t phandle; uint64_t hwid; } intc[2 * BI_MAX_CPU];
 	int nintc;                      /* per-hart interrupt controllers seen */
-	bool all_sstc;
 	bool intc_done, psci_done, test_done;
 	struct uart_cand first_uart, path_uart;
 	/* pass 2 */
@@ -68,12 +70,16 @@ static const char *const uart_ns16550[] = {
 	"ns16550a", "ns16550", "snps,dw-apb-uart", NULL
 };
 static const char *const uart_pl011[] = { "arm,pl011", NULL };
+static const char *const uart_sifive[] = { "sifive,uart0", NULL };
 static const char *const intc_plic[] = { "riscv,plic0", "sifive,plic-1.0.0", NULL };
 static const char *const intc_gicv2[] = {
 	"arm,cortex-a15-gic", "arm,gic-400", "arm,cortex-a7-gic", NULL
 };
 static const char *const intc_gicv3[] = { "arm,gic-v3", NULL };
 static const char *const test_dev[] = { "sifive,test0", "sifive,test1", NULL };
+
+/* A riscv cpu node's mmu-type: absent, a translation mode, or "riscv,none". */
+enum { MMU_ABSENT, MMU_YES, MMU_NONE };
 
 static bool compat_any(const struct fdt_pv *c, const char *const *list)
 {
@@ -197,6 +203,8 @@ static int uart_node(const struct fdt_walk *w, struct uart_cand *u)
 		kind = UART_NS16550;
 	else if (compat_any(&c, uart_pl011))
 		kind = UART_PL011;
+	else if (compat_any(&c, uart_sifive))
+		kind = UART_SIFIVE;
 	else
 		return 1;
 	struct uart_cand t = { .kind = kind };
@@ -314,13 +322,47 @@ static int cpu_node(struct fdt_walk *w, struct parse *ps)
 		return bad_prop(w, "timebase-frequency", " is neither u32 nor u64");
 	bool sstc = (fdt_getprop(w, 2, "riscv,isa", &v) && sstc_in_isa(&v)) ||
 	            (fdt_getprop(w, 2, "riscv,isa-extensions", &v) && fdt_pv_has(&v, "sstc", false));
+	int mmu = MMU_ABSENT;
+	if (fdt_getprop(w, 2, "mmu-type", &v)) {
+		mmu = fdt_pv_streq(&v, "riscv,none") ? MMU_NONE : MMU_YES;
+		ps->any_mmu_type |= mmu == MMU_YES;
+	}
 	if (bi->ncpu == BI_MAX_CPU) {
 		bi->ncpu_ignored++;
 		return 0;
 	}
-	ps->all_sstc = ps->all_sstc && sstc;
+	ps->cpu[bi->ncpu].sstc = sstc;
+	ps->cpu[bi->ncpu].mmu = (int8_t)mmu;
 	bi->cpu_hwid[bi->ncpu++] = hwid;
 	return 0;
+}
+
+/* Drop the harts the runtime cannot run on: no MMU. A monitor core such
+ * as the HiFive Unleashed's E51 (hart 0, M and U mode only) is listed
+ * beside the application harts; OpenSBI marks it status "disabled" in the
+ * tree it passes on (cpu_node never sees it then), but a tree straight
+ * from QEMU or another loader lists it as "okay". Its node says so by
+ * mmu-type: "riscv,none", or - the E51's way - no mmu-type while other
+ * harts name a translation mode ("riscv,sv39"...). A tree that names no
+ * MMU anywhere keeps every hart: many hand-written trees leave the
+ * property out. Then has_sstc: every hart we keep has Sstc. */
+static void cpus_without_mmu(struct parse *ps)
+{
+	struct bootinfo *bi = ps->bi;
+	int n = 0;
+	bool all_sstc = true;
+	for (int i = 0; i < bi->ncpu; i++) {
+		int mmu = ps->cpu[i].mmu;
+		if (mmu == MMU_NONE || (mmu == MMU_ABSENT && ps->any_mmu_type)) {
+			bi->ncpu_nommu++;
+			continue;
+		}
+		all_sstc = all_sstc && ps->cpu[i].sstc;
+		ps->cpu[n] = ps->cpu[i];
+		bi->cpu_hwid[n++] = bi->cpu_hwid[i];
+	}
+	bi->ncpu = n;
+	bi->has_sstc = n > 0 && all_sstc;
 }
 
 /* /cpus/cpu@N/interrupt-controller: remember its phandle and the hart's
@@ -596,7 +638,6 @@ int fdt_parse_bounded(const void *dtb, uint64_t avail, struct bootinfo *bi,
 			return fail(err, r);
 	}
 
-	ps.all_sstc = true;
 	if ((r = fdt_walk(&b, collect, &ps)) < 0)
 		return fail(err, r);
 
@@ -621,7 +662,7 @@ int fdt_parse_bounded(const void *dtb, uint64_t avail, struct bootinfo *bi,
 	bi->uart_clock_hz = u.clock;
 	bi->uart_irq = u.irq;
 	plic_contexts(&ps);
-	bi->has_sstc = bi->ncpu > 0 && ps.all_sstc;
+	cpus_without_mmu(&ps);
 
 	if (bi->nmem == 0) {
 		fdt_msg_begin();
@@ -630,7 +671,8 @@ int fdt_parse_bounded(const void *dtb, uint64_t avail, struct bootinfo *bi,
 	}
 	if (bi->ncpu == 0) {
 		fdt_msg_begin();
-		fdt_msg_s("no cpu: no enabled node with device_type \"cpu\" under /cpus");
+		fdt_msg_s(bi->ncpu_nommu ? "no cpu: every enabled cpu under /cpus lacks an MMU" :
+		          "no cpu: no enabled node with device_type \"cpu\" under /cpus");
 		return fail(err, FDT_ERR_MISSING);
 	}
 	return 0;

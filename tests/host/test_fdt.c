@@ -139,6 +139,50 @@ static void test_riscv(void)
 	free(b);
 }
 
+/* QEMU sifive_u -smp 5: the E51 monitor hart 0 (rv64imac, no mmu-type)
+ * and four U54s. The raw dump lists hart 0 "okay"; the tree OpenSBI
+ * passes on marks it "disabled", reserves its own memory, and turns the
+ * PLIC's M-mode entries into -1. Either way: the U54s only, their S-mode
+ * contexts 2h (hart 0 has only an M context, so the numbering is not
+ * virt's 2h + 1), the SiFive UART, no Sstc, a 1 MHz timebase. */
+static void test_sifive_u(const char *path, bool from_opensbi)
+{
+	size_t n;
+	uint8_t *b = load(path, &n);
+	struct bootinfo bi;
+	const char *err = NULL;
+	int r = fdt_parse(b, &bi, &err);
+	CHECK(r == 0, "%s: parse: %d %s", path, r, err ? err : "");
+	CHECK_EQ(bi.ncpu, 4);
+	CHECK_EQ(bi.ncpu_nommu, from_opensbi ? 0 : 1);
+	for (int i = 0; i < 4; i++)
+		CHECK_EQ(bi.cpu_hwid[i], i + 1);
+	CHECK_EQ(bi.timebase_hz, 1000000);
+	CHECK_EQ(bi.has_sstc, 0);
+	CHECK_EQ(bi.nmem, 1);
+	CHECK_EQ(bi.mem[0].base, 0x80000000);
+	CHECK_EQ(bi.mem[0].size, 0x10000000);
+	CHECK_EQ(bi.nreserved, from_opensbi ? 1 : 0);
+	if (from_opensbi)
+		CHECK(bi.reserved[0].base == 0x80000000 && bi.reserved[0].size == 0x80000,
+		      "OpenSBI's own memory reserved");
+	CHECK_EQ(bi.uart, UART_SIFIVE);
+	CHECK_EQ(bi.uart_base, 0x10010000);     /* stdout-path, not serial1 */
+	CHECK_EQ(bi.uart_irq.n, 1);
+	CHECK_EQ(bi.uart_irq.cells[0], 4);
+	CHECK_EQ(bi.intc, INTC_PLIC);
+	CHECK_EQ(bi.intc_base, 0xc000000);
+	CHECK_EQ(bi.nplic_sctx, 4);
+	for (int i = 0; i < bi.nplic_sctx; i++)
+		CHECK(bi.plic_sctx[i].ctx == 2 * bi.plic_sctx[i].hwid,
+		      "hart %llu: S-mode PLIC context %u", (unsigned long long)bi.plic_sctx[i].hwid,
+		      bi.plic_sctx[i].ctx);
+	CHECK_EQ(bi.test_finisher, 0);
+	CHECK_EQ(bi.psci, PSCI_NONE);
+	CHECK(strcmp(bi.bootargs, "x=1") == 0, "bootargs '%s'", bi.bootargs);
+	free(b);
+}
+
 static void test_aarch64(const char *path, enum intc_kind intc,
                          uint64_t base2, uint64_t size2)
 {
@@ -574,6 +618,53 @@ static void test_cpus(void)
 	CHECK(r == 0, "sstc: %d %s", r, err ? err : "");
 	CHECK_EQ(bi.has_sstc, 0);
 	CHECK_EQ(bi.timebase_hz, 1000000);
+	CHECK_EQ(bi.ncpu, 2);                   /* no mmu-type anywhere: all kept */
+
+	/* mmu-type "riscv,none": a hart without an MMU is left out, and the
+	 * Sstc verdict is the remaining harts'. */
+	fb_init(f);
+	fb_root(f, 2, 2);
+	fb_memory(f, "memory@80000000", 0, 0x80000000, 0x1000000);
+	fb_begin(f, "cpus");
+	fb_cells(f, "#address-cells", 1, 1);
+	fb_cells(f, "#size-cells", 1, 0);
+	fb_begin(f, "cpu@0");
+	fb_str_prop(f, "device_type", "cpu");
+	fb_cells(f, "reg", 1, 0);
+	fb_str_prop(f, "riscv,isa", "rv64imac");
+	fb_str_prop(f, "mmu-type", "riscv,none");
+	fb_end(f);
+	fb_begin(f, "cpu@1");
+	fb_str_prop(f, "device_type", "cpu");
+	fb_cells(f, "reg", 1, 1);
+	fb_str_prop(f, "riscv,isa", "rv64imafdc_sstc");
+	fb_end(f);
+	fb_end(f);
+	fb_end(f);
+	r = parse_fb(f, &bi, &err);
+	CHECK(r == 0, "riscv,none: %d %s", r, err ? err : "");
+	CHECK_EQ(bi.ncpu, 1);
+	CHECK_EQ(bi.cpu_hwid[0], 1);
+	CHECK_EQ(bi.ncpu_nommu, 1);
+	CHECK_EQ(bi.has_sstc, 1);
+
+	/* Only harts without an MMU: an error that says so. */
+	fb_init(f);
+	fb_root(f, 2, 2);
+	fb_memory(f, "memory@80000000", 0, 0x80000000, 0x1000000);
+	fb_begin(f, "cpus");
+	fb_cells(f, "#address-cells", 1, 1);
+	fb_cells(f, "#size-cells", 1, 0);
+	fb_begin(f, "cpu@0");
+	fb_str_prop(f, "device_type", "cpu");
+	fb_cells(f, "reg", 1, 0);
+	fb_str_prop(f, "mmu-type", "riscv,none");
+	fb_end(f);
+	fb_end(f);
+	fb_end(f);
+	r = parse_fb(f, &bi, &err);
+	CHECK(r == FDT_ERR_MISSING && err && strstr(err, "lacks an MMU"),
+	      "only MMU-less harts: %d %s", r, err ? err : "");
 	free(f);
 }
 
@@ -940,15 +1031,19 @@ int main(void)
 		"tests/host/data/riscv-virt-smp4.dtb",
 		"tests/host/data/aarch64-virt-smp4.dtb",
 		"tests/host/data/aarch64-virt-gicv3-smp4.dtb",
+		"tests/host/data/riscv-sifive_u-smp5.dtb",
+		"tests/host/data/riscv-sifive_u-smp5-opensbi.dtb",
 	};
 
 	test_riscv();
+	test_sifive_u(blobs[3], false);
+	test_sifive_u(blobs[4], true);
 	test_aarch64(blobs[1], INTC_GICV2, 0x8010000, 0x10000);
 	test_aarch64(blobs[2], INTC_GICV3, 0x80a0000, 0xf60000);
 	test_board();
 	test_cpus();
 	test_errors();
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 5; i++) {
 		size_t n;
 		uint8_t *b = load(blobs[i], &n);
 		test_truncations(blobs[i]);

@@ -1,7 +1,8 @@
-// TEST: smp=1,2,4 status=0 timeout=120
 // EXPECT: ^chan_torture: cap=0 64000 messages, 0 lost, 0 dup, FIFO per producer$
 // EXPECT: ^chan_torture: cap=64 64000 messages, 0 lost, 0 dup, FIFO per producer$
 // EXPECT: ^PASS$
+// TEST: smp=1,2,4 status=0 timeout=120
+// TEST: smp=4 board=sifive_u status=0 timeout=120
 /*
  * chan_torture - 4 producers and 4 consumers on one channel, for
  * capacities 0, 1, 7 and 64. Every message is tagged (producer, sequence).

@@ -17,6 +17,14 @@
 // EXPECT: ^SIGQUIT: quit$
 // EXPECT: ^SCHED [0-9]+ms: gomaxprocs=4 idleprocs=3 threads=4 spinningthreads=0 idlethreads=3 runqueue=0 \[0 0 0 0\]$
 // EXPECT: ^PASS$
+// TEST: smp=4 board=sifive_u status=0 timeout=60
+// INPUT: when=^reading after=1 hello\nworld\n\034
+// INPUT: after=1 third line\nquit\n
+// EXPECT: ^read 1: hello$
+// EXPECT: ^read 2: world$
+// EXPECT: ^read 3: third line$
+// EXPECT: ^SIGQUIT: quit$
+// EXPECT: ^PASS$
 // TEST: smp=2 arch=aarch64 machine=gic-version=3 status=0 timeout=60
 // INPUT: when=^reading after=1 hello\nworld\n\034
 // INPUT: after=1 third line\nquit\n

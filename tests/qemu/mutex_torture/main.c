@@ -1,10 +1,18 @@
 // TEST: smp=1,2,4 status=0 timeout=180
 // EXPECT: ^mutex_torture: [0-9]+ writers x 20000 increments, counter exact, never two owners$
 // EXPECT: ^PASS$
+// TEST: smp=4 board=sifive_u status=0 timeout=180
+// EXPECT: ^mutex_torture: [0-9]+ writers x 20000 increments, counter exact, never two owners$
+// EXPECT: ^PASS$
+// TEST: smp=2 board=sifive_u bootargs="test=1" status=1 timeout=60
+// EXPECT: ^FAIL: owner check: two goroutines inside the lock
+// REJECT: ^PASS
 // TEST: smp=1,2,4 bootargs="test=1" status=1 timeout=60
 // EXPECT: ^FAIL: owner check: two goroutines inside the lock
 // REJECT: ^PASS
 // TEST: smp=1 bootargs="test=2" status=2 timeout=30
+// EXPECT: ^fatal error: sync: unlock of unlocked mutex
+// TEST: smp=2 board=sifive_u bootargs="test=2" status=2 timeout=30
 // EXPECT: ^fatal error: sync: unlock of unlocked mutex
 /*
  * mutex_torture - writers = 2 x CPUs goroutines each take a Mutex 20,000
