@@ -65,7 +65,11 @@ struct g;
  *                       parked G's stack from sp up, and the registers
  *                       arch_switch saved live in the context itself).
  *   ARCH_FALLBACK_UART_BASE, ARCH_FALLBACK_UART_PL011 - QEMU virt's UART,
- *                       used only to report a broken device tree.
+ *                       used only to report a broken device tree when the
+ *                       firmware has no console (below).
+ *   ARCH_HAS_FIRMWARE_CONSOLE - 1 if arch_firmware_putc exists: a console
+ *                       the firmware keeps on every board (riscv64: SBI's),
+ *                       the first choice to report a broken device tree.
  *   arch_ticks()        - the free-running timer counter (rdtime / CNTVCT),
  *                         ordered after earlier instructions (isb on arm).
  *   arch_instret()      - retired-instruction counter for benchmarks.
@@ -92,6 +96,13 @@ int arch_start_cpu(int cpu, uint64_t hwid);
 /* The hardware id of the calling CPU as the firmware reported it at entry
  * (riscv: a0 at entry; aarch64: MPIDR_EL1 affinity bits). */
 uint64_t arch_boot_hwid(void);
+
+/* One byte on the firmware's console, for reports made without a device
+ * tree (a broken one): SBI's legacy console putchar on riscv64, which
+ * OpenSBI provides on every board it runs on. Only where
+ * ARCH_HAS_FIRMWARE_CONSOLE is 1 (aarch64 firmware has no console).
+ * Slow (a trap into the firmware per byte); no ordering. */
+void arch_firmware_putc(char c);
 
 /* Power the machine off. status 0 = success, non-zero = failure; under
  * QEMU the process exits with a non-zero code on failure (riscv: the

@@ -30,6 +30,7 @@
 #define ARCH_NAME "aarch64"
 
 /* QEMU virt's PL011, used only to report a broken device tree. */
+#define ARCH_HAS_FIRMWARE_CONSOLE 0   /* PSCI has no console */
 #define ARCH_FALLBACK_UART_BASE  0x09000000UL
 #define ARCH_FALLBACK_UART_PL011 1
 

@@ -28,8 +28,10 @@
 
 #define ARCH_M_CURG_OFFSET 64
 
-/* The UART the console falls back to when the device tree is unusable:
- * QEMU virt's ns16550a. Only used to report the broken device tree. */
+/* A broken device tree is reported on SBI's console (arch_firmware_putc),
+ * which OpenSBI provides on every board; QEMU virt's ns16550a would be a
+ * guess (on sifive_u that address is the clock controller). */
+#define ARCH_HAS_FIRMWARE_CONSOLE 1
 #define ARCH_FALLBACK_UART_BASE  0x10000000UL
 #define ARCH_FALLBACK_UART_PL011 0
 /* QEMU virt's "sifive,test0" finisher: power-off with a status when the

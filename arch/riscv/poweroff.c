@@ -57,6 +57,12 @@ __asm__(
 	"sret\n"
 	".size riscv_semihost, . - riscv_semihost\n");
 
+/* The finisher is written once: without a device tree its address is a
+ * guess (QEMU virt's), and where nothing answers there (sifive_u) the
+ * store faults, the fatal path powers off again, and this time the
+ * semihosting and SBI ways are taken instead of faulting for ever. */
+static bool finisher_tried;
+
 _Noreturn void arch_poweroff(int status)
 {
 	arch_irq_disable();
@@ -65,7 +71,8 @@ _Noreturn void arch_poweroff(int status)
 	/* Without a parsed device tree (a broken one is being reported), use
 	 * QEMU virt's finisher address, the documented fallback. */
 	uint64_t finisher = bootinfo.parsed ? bootinfo.test_finisher : ARCH_FALLBACK_TEST_FINISHER;
-	if (finisher != 0) {
+	if (finisher != 0 && !finisher_tried) {
+		finisher_tried = true;
 		uint32_t code = (uint32_t)status & 0xffff;
 		if (status != 0 && (code & 0xff) == 0)
 			code = 1;          /* exit statuses are 8 bits: keep it non-zero */

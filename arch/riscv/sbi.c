@@ -165,3 +165,11 @@ void sbi_console_putchar(int c)
 {
 	sbi_legacy(SBI_LEGACY_CONSOLE_PUTCHAR, (unsigned long)c, 0, 0, 0);
 }
+
+/* The firmware's console (arch.h): SBI's legacy putchar, which needs no
+ * probe - a firmware without it returns an error and the byte is lost,
+ * which is all a report without a device tree can hope for. */
+void arch_firmware_putc(char c)
+{
+	sbi_legacy(SBI_LEGACY_CONSOLE_PUTCHAR, (unsigned char)c, 0, 0, 0);
+}

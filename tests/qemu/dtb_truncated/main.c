@@ -1,4 +1,5 @@
 // TEST: smp=1,2 status=2 timeout=20
+// TEST: smp=2 board=sifive_u status=2 timeout=20
 // EXPECT: ^fatal error: device tree: 
 // REJECT: ^PASS
 /*
