@@ -14,6 +14,15 @@
 # scripts/setup.sh installs missing Debian packages before anything else.
 
 Q        ?= @
+# BOARD=raspi3b: QEMU -machine raspi3b (docs/boards.md). A board selects its
+# ARCH, its link address and the built-in device tree used when the loader
+# passes none; its images go to build/<arch>-<board>-<toolchain>/.
+ifeq ($(BOARD),raspi3b)
+ARCH         := aarch64
+LOAD_ADDR    := 0x80000
+BUILTIN_DTB  := arch/aarch64/boards/raspi3b.dts
+BOARD_SUFFIX := -raspi3b
+endif
 ARCH     ?= riscv64
 APP      ?= examples/demo
 SMP      ?= 4
@@ -47,7 +56,7 @@ APPNAME  := $(notdir $(APP))
 # discipline's checks (docs/locks.md). DEBUG=0: neither; `make bench`
 # measures that build, in its own directory.
 DEBUG    ?= 1
-BUILD    := build/$(ARCH)$(if $(filter 1,$(LSE)),-lse)-$(TOOLCHAIN)$(if $(filter 0,$(DEBUG)),-release)
+BUILD    := build/$(ARCH)$(if $(filter 1,$(LSE)),-lse)$(BOARD_SUFFIX)-$(TOOLCHAIN)$(if $(filter 0,$(DEBUG)),-release)
 OBJDIR   := $(BUILD)/obj
 
 include mk/$(ARCH).mk
@@ -61,6 +70,11 @@ KERNEL_SRCS := $(sort $(wildcard kernel/*/*.c drivers/*/*.c boot/*.c))
 KERNEL_SRCS := $(filter-out $(SKIP),$(KERNEL_SRCS))
 ARCH_SRCS   := $(sort $(wildcard arch/$(ARCHDIR)/*.c arch/$(ARCHDIR)/*.S)) boot/entry-$(ARCH).S
 RT_OBJS     := $(patsubst %,$(OBJDIR)/%.o,$(KERNEL_SRCS) $(ARCH_SRCS))
+# The board's built-in device tree (dtc, from device-tree-compiler), linked
+# into every image as builtin_dtb (boot/builtin_dtb.S) for when the loader
+# passes none. Not in the archive: boot/main.c's weak references would not
+# pull it out.
+BOARD_OBJS  := $(if $(BUILTIN_DTB),$(OBJDIR)/builtin_dtb.o)
 RT_LIB      := $(BUILD)/libgort.a
 
 INCLUDES := -Iinclude -I. -Iarch -Iarch/$(ARCHDIR)
@@ -91,6 +105,13 @@ $(OBJDIR)/%.S.o: %.S $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(TC_CC) $(ASFLAGS) -MMD -MP -c $< -o $@
 
+$(BUILD)/builtin.dtb: $(BUILTIN_DTB) $(FLAGS_STAMP)
+	$(Q)dtc -q -I dts -O dtb -o $@ $<
+
+$(OBJDIR)/builtin_dtb.o: boot/builtin_dtb.S $(BUILD)/builtin.dtb
+	@mkdir -p $(dir $@)
+	$(Q)$(TC_CC) $(ASFLAGS) -DGORT_BUILTIN_DTB='"$(BUILD)/builtin.dtb"' -DGORT_BOARD='"$(BOARD)"' -c $< -o $@
+
 $(RT_LIB): $(RT_OBJS)
 	@rm -f $@
 	$(Q)$(TC_AR) rcs $@ $^
@@ -100,7 +121,7 @@ $(RT_LIB): $(RT_OBJS)
 # pass 1 is compiled into pass 2. The table lives in its own section after
 # .text, so no function moves between the passes.
 define app_rules
-$(BUILD)/$(notdir $(1)).elf: $(patsubst %,$(OBJDIR)/%.o,$(wildcard $(1)/*.c)) $(RT_LIB) linker/$(ARCH).ld scripts/gensymtab.sh
+$(BUILD)/$(notdir $(1)).elf: $(patsubst %,$(OBJDIR)/%.o,$(wildcard $(1)/*.c)) $(BOARD_OBJS) $(RT_LIB) linker/$(ARCH).ld scripts/gensymtab.sh
 	@mkdir -p $$(dir $$@)
 	$(Q)$$(TC_LD) $$(LDFLAGS) -o $$@.pass1 $$(filter %.o,$$^) $$(LIBS)
 	$(Q)scripts/gensymtab.sh $$(TC_NM) $$@.pass1 > $$@.symtab.S
@@ -133,7 +154,7 @@ APP_OBJS := $(foreach d,$(APP_DIRS),$(patsubst %,$(OBJDIR)/%.o,$(wildcard $(d)/*
 # ---- running ---------------------------------------------------------------
 # DISK=path: a raw image file, the first virtio block device (Block_Open(0)).
 run: $(BUILD)/$(APPNAME).bin
-	@ARCH=$(ARCH) SMP=$(SMP) BOOTARGS="$(BOOTARGS)" DISK="$(DISK)" INTERACTIVE=1 qemu/run.sh $(BUILD)/$(APPNAME).bin
+	@BOARD=$(BOARD) ARCH=$(ARCH) SMP=$(SMP) BOOTARGS="$(BOOTARGS)" DISK="$(DISK)" INTERACTIVE=1 qemu/run.sh $(BUILD)/$(APPNAME).bin
 
 # Boot with trace=1, keep the console log, turn its "#T " lines into Chrome
 # trace JSON (Perfetto) and a PNG (docs/trace.md). Debian's python3, where
@@ -147,7 +168,7 @@ trace: $(BUILD)/$(APPNAME).bin
 		$(PYTHON) scripts/trace/gort_trace.py png build/trace/$(APPNAME).log build/trace/$(APPNAME).png
 
 debug: $(BUILD)/$(APPNAME).bin
-	@ARCH=$(ARCH) SMP=$(SMP) BOOTARGS="$(BOOTARGS)" DEBUG_GDB=1 qemu/run.sh $(BUILD)/$(APPNAME).bin
+	@BOARD=$(BOARD) ARCH=$(ARCH) SMP=$(SMP) BOOTARGS="$(BOOTARGS)" DEBUG_GDB=1 qemu/run.sh $(BUILD)/$(APPNAME).bin
 
 # Build every app (examples, tests, benchmarks) for the current ARCH/CC.
 images: $(foreach d,$(APP_DIRS),$(BUILD)/$(notdir $(d)).bin)

@@ -17,7 +17,7 @@
  *      MMU and caches on;
  *   6. kmain(MPIDR affinity, dtb).
  * Secondary CPUs (secondary_entry, the PSCI CPU_ON target, x0 = logical
- * cpu): steps 1, 2, 4 with their own stacks, then the MMU on with the final
+ * cpu; or spin_entry, a spin table's target, which finds x0 itself): steps 1, 2, 4 with their own stacks, then the MMU on with the final
  * tables (arch_mmu_enable_secondary), then secondary_main(cpu).
  *
  * Cache invariant: everything written with the MMU off (.bss, the early
@@ -172,6 +172,31 @@ secondary_entry:
 	bl	secondary_main
 	b	park
 	.size	secondary_entry, . - secondary_entry
+
+/*
+ * spin_entry: a core released from a spin table lands here (MMU off, x0 =
+ * 0, EL2 on QEMU raspi3b): find its logical number by looking its MPIDR
+ * affinity up in spin_hwid[] (spintable.c; cleaned to memory before the
+ * release), then continue as secondary_entry. Not found: park.
+ */
+	.globl	spin_entry
+	.type	spin_entry, %function
+spin_entry:
+	msr	daifset, #0xf
+	mrs	x1, mpidr_el1
+	ldr	x2, =MPIDR_AFF_MASK
+	and	x1, x1, x2
+	orr	x1, x1, #(1 << 63)             /* SPIN_VALID */
+	adr_l	x3, spin_hwid
+	mov	x0, #0
+1:	ldr	x4, [x3, x0, lsl #3]
+	cmp	x4, x1
+	b.eq	secondary_entry
+	add	x0, x0, #1
+	cmp	x0, #AARCH64_MAXCPU
+	b.lo	1b
+	b	park
+	.size	spin_entry, . - spin_entry
 
 /*
  * el2_to_el1: if running at EL2, configure EL2 so that EL1 owns the

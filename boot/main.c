@@ -17,6 +17,7 @@
 #include "boot/boot.h"
 #include "arch.h"
 #include "kernel/dt/bootinfo.h"
+#include "kernel/dt/atags.h"
 #include "kernel/lib/bootargs.h"
 #include "kernel/gc/barrier.h"
 #include "kernel/lib/print.h"
@@ -36,6 +37,25 @@ extern int main(void);
 __attribute__((weak)) const void *boot_dtb_hook(const void *dtb)
 {
 	return dtb;
+}
+
+/* The device tree of the board this image was built for (make BOARD=...;
+ * boot/builtin_dtb.S), or none: weak, so 0 in builds without a board. */
+extern const char builtin_dtb[] __attribute__((weak));
+extern const char builtin_dtb_name[] __attribute__((weak));
+
+/* Which tree describes the machine: the loader's if it passed one (its
+ * magic is there), else the built-in one if this build has it. A loader
+ * that passes none (QEMU -machine raspi3b without -dtb: x0 points at ARM
+ * Linux ATAGs instead) then still boots; the ATAGs' command line becomes
+ * the bootargs (kernel/dt/atags.c). *source says which, for the boot line. */
+static const void *boot_choose_dtb(const void *dtb, const char **source)
+{
+	*source = "from firmware";
+	if (fdt_has_magic(dtb) || !builtin_dtb)
+		return dtb;
+	*source = builtin_dtb_name;
+	return builtin_dtb;
 }
 
 static void boot_warn(const char *msg)
@@ -127,13 +147,17 @@ _Noreturn void kmain(uint64_t hwid, const void *dtb)
 	m_init(m0, 0, hwid);
 	arch_cpu_init(m0, 0);
 
-	const char *err = "unknown error";
-	dtb = boot_dtb_hook(dtb);
+	const char *err = "unknown error", *source;
+	const void *loader_arg = dtb;
+	dtb = boot_choose_dtb(boot_dtb_hook(dtb), &source);
+	bool builtin = dtb == (const void *)builtin_dtb;
 	if (fdt_parse(dtb, &bootinfo, &err) < 0) {
 		console_init_fallback();
 		throw("%s (blob at %p)", err, dtb);
 	}
 	bootinfo.parsed = true;
+	if (builtin)
+		atags_cmdline(loader_arg, bootinfo.bootargs, sizeof bootinfo.bootargs);
 	boot_cpu_first(&bootinfo, hwid);
 	console_init(&bootinfo);
 	bootargs_parse(bootinfo.bootargs, boot_warn);
@@ -148,6 +172,7 @@ _Noreturn void kmain(uint64_t hwid, const void *dtb)
 	sema_init();
 	trace_boot();                      /* bootargs trace=1: before other CPUs run */
 	print_banner(&bootinfo);
+	printk("gort: device tree: %s%s\n", builtin ? "built-in " : "", source);
 	arch_intc_init_cpu(0);
 	/* release; pairs with the acquire loads in start_secondaries/idle. */
 	__atomic_store_n(&m0->online, true, __ATOMIC_RELEASE);

@@ -1,7 +1,7 @@
 #!/bin/bash
 # run.sh IMAGE - boot a flat image in QEMU and exit with the guest's status.
 #
-# Environment: ARCH (riscv64|aarch64), SMP (CPUs), MEM (RAM, default 256M),
+# Environment: BOARD (virt, default, or raspi3b: the machine), ARCH (riscv64|aarch64), SMP (CPUs), MEM (RAM, default 256M),
 # BOOTARGS (-append), TIMEOUT (seconds, default 60, an hour with
 # INTERACTIVE=1 - make run - when stdin is a terminal, which then types on
 # the guest's console; otherwise stdin is not read; a hung guest is killed
@@ -27,6 +27,17 @@ case "$ARCH" in
 riscv64) cmd=(qemu-system-riscv64 -machine "$m" -bios default ${CPU:+-cpu "$CPU"}) ;;
 aarch64) cmd=(qemu-system-aarch64 -machine "$m" -cpu "${CPU:-cortex-a72}" -net none -semihosting) ;;
 *) echo "run.sh: unknown ARCH $ARCH" >&2; exit 2 ;;
+esac
+case "${BOARD:-virt}" in
+virt) ;;
+raspi3b)
+	# The Pi 3B as QEMU models it: 4 Cortex-A53s and 1 GiB, both fixed
+	# (QEMU refuses other -smp/-m), so SMP and MEM are ignored; gomaxprocs=
+	# runs fewer. No device tree unless QEMU_EXTRA has -dtb. Semihosting
+	# carries the exit status (no PSCI on this board).
+	cmd=(qemu-system-aarch64 -machine raspi3b${MACHINE:+,$MACHINE} -semihosting)
+	SMP=4; MEM=1G ;;
+*) echo "run.sh: unknown BOARD $BOARD" >&2; exit 2 ;;
 esac
 cmd+=(-smp "$SMP" -m "$MEM" -nographic -monitor none -serial stdio -kernel "$img")
 [ -n "$BOOTARGS" ] && cmd+=(-append "$BOOTARGS")
