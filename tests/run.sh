@@ -19,6 +19,10 @@
 #   row on the same image - data that survives is what reached the disk -
 #   each boot must exit with the status; EXPECT/REJECT see every boot's
 #   output, one after the other)
+#   board=NAME: run on QEMU's model of that board instead of virt (BOARD=
+#   for make and qemu/run.sh; images in build/<arch>-NAME-<tc>/; the line
+#   runs only on the board's arch, not on aarch64-lse: raspi3b -> aarch64,
+#   whose Cortex-A53 has no LSE)
 #   // EXPECT: <extended regex that must match some output line>
 #   // REJECT: <extended regex that must match no output line>
 #   // CHECK: <host command>  run with the console log (CR LF made LF) as its
@@ -115,6 +119,14 @@ for f in tests/make/*.sh; do
 done
 
 # ---- QEMU tests --------------------------------------------------------------
+board_arch() {  # the arch a board= runs on
+	case "$1" in
+	raspi3b) echo aarch64 ;;
+	*) echo none ;;
+	esac
+}
+export -f board_arch
+
 # Build every image first (make runs in parallel on its own).
 tests=()
 for d in tests/qemu/*/ examples/*/ bench/*/; do
@@ -136,6 +148,25 @@ for arch in $ARCHES; do
 			echo "FAIL build $arch-$tc"; tail -n 30 "$out/build-$arch-$tc.log" | sed 's/^/  | /'
 			fail=$((fail+1)); continue
 		fi
+		# Board images: each board= named on a TEST line of this arch.
+		for board in $(sed -n 's|^// TEST:.*board=\([a-z0-9_]*\).*|\1|p' \
+				$(for d in "${tests[@]}"; do echo "$d/main.c"; done) | sort -u); do
+			[ "$(board_arch "$board")" = "$arch" ] || continue
+			btargets=()
+			for d in "${tests[@]}"; do
+				grep -q "^// TEST:.*board=$board" "$d/main.c" &&
+					btargets+=("build/$arch-$board-$tc/$(basename "$d").bin")
+			done
+			if ! make -s -j2 BOARD="$board" CC="$tc" "${btargets[@]}" \
+				>> "$out/build-$arch-$board-$tc.log" 2>&1; then
+				echo "FAIL build $arch-$board-$tc"; tail -n 30 "$out/build-$arch-$board-$tc.log" | sed 's/^/  | /'
+				fail=$((fail+1))
+			elif scripts/check-atomics.py "build/$arch-$board-$tc" "$arch" > "$out/atomics-$arch-$board-$tc.log" 2>&1; then
+				echo "PASS atomics/$arch-$board-$tc ($(tail -n 1 "$out/atomics-$arch-$board-$tc.log"))"; pass=$((pass+1))
+			else
+				echo "FAIL atomics/$arch-$board-$tc"; sed 's/^/  | /' "$out/atomics-$arch-$board-$tc.log"; fail=$((fail+1))
+			fi
+		done
 		if scripts/check-atomics.py "build/$arch-$tc" "${arch%-lse}" > "$out/atomics-$arch-$tc.log" 2>&1; then
 			echo "PASS atomics/$arch-$tc ($(tail -n 1 "$out/atomics-$arch-$tc.log"))"; pass=$((pass+1))
 		else
@@ -165,6 +196,12 @@ run_one() {  # arch tc dir index spec
 	if [ -n "$only_arch" ] && [ "$only_arch" != "${arch%-lse}" ]; then
 		return 0                # this TEST line is for the other arch
 	fi
+	local board bdir=""
+	board=$(sed -n 's/.*board=\([a-z0-9_]*\).*/\1/p' <<< "$spec"); board=${board:-virt}
+	if [ "$board" != virt ]; then
+		[ "$(board_arch "$board")" = "$arch" ] || return 0   # its arch only, no -lse
+		bdir=-$board
+	fi
 	if [ "$arch" = aarch64-lse ]; then
 		case "$cpu" in
 		cortex-a53*|cortex-a57*|cortex-a72*) return 0 ;;   # ARMv8.0: no LSE
@@ -189,7 +226,7 @@ run_one() {  # arch tc dir index spec
 
 	local rc=0 s
 	for s in ${smp//,/ }; do
-		local log="$out/$arch-$tc-$name-$idx-smp$s.log" t0 t1 got ok=1 why=""
+		local log="$out/$arch$bdir-$tc-$name-$idx-smp$s.log" t0 t1 got ok=1 why=""
 		rm -f "$log.check"
 		local infiles="" delays="" k=0 line
 		while IFS= read -r line; do             # one file per INPUT line
@@ -214,9 +251,9 @@ run_one() {  # arch tc dir index spec
 		t0=$(date +%s.%N)
 		: > "$log"
 		for ((b = 1; b <= boots; b++)); do
-			ARCH=${arch%-lse} SMP=$s MEM=$mem BOOTARGS="$bootargs" TIMEOUT=$timeout CPU=$cpu \
+			BOARD=$board ARCH=${arch%-lse} SMP=$s MEM=$mem BOOTARGS="$bootargs" TIMEOUT=$timeout CPU=$cpu \
 				MACHINE=$machine ICOUNT=${icount:-0} INPUT="${infiles# }" INPUT_AFTER="${delays# }" \
-				DISK="$img" qemu/run.sh "build/$arch-$tc/$name.bin" >> "$log" 2>&1
+				DISK="$img" qemu/run.sh "build/$arch$bdir-$tc/$name.bin" >> "$log" 2>&1
 			got=$?
 			[ "$got" = "$status" ] || break
 		done
@@ -233,7 +270,7 @@ run_one() {  # arch tc dir index spec
 				ok=0; why="${why:+$why; }check failed: $re (output: $log.check)"
 			fi
 		done <<< "$checks"
-		local label="qemu/$arch-$tc/$name${bootargs:+ [$bootargs]}${cpu:+ cpu=$cpu}${machine:+ machine=$machine} smp=$s"
+		local label="qemu/$arch-$tc/$name${bootargs:+ [$bootargs]}${cpu:+ cpu=$cpu}${machine:+ machine=$machine}${bdir:+ board=$board} smp=$s"
 		if [ $ok = 1 ]; then
 			printf 'PASS %s (%.1fs)\n' "$label" "$(awk "BEGIN{print $t1 - $t0}")"
 		else

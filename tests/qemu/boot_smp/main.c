@@ -9,6 +9,12 @@
 // EXPECT: ^online: ([0-9]) of \1 CPUs$
 // EXPECT: ^PASS$
 // REJECT: warning
+// TEST: smp=4 board=raspi3b status=0 timeout=60
+// EXPECT: ^gort: device tree: built-in raspi3b$
+// EXPECT: ^cpu 3 \(hwid 3\) online
+// EXPECT: ^online: 4 of 4 CPUs$
+// EXPECT: ^PASS$
+// REJECT: warning
 /*
  * boot_smp - every CPU the device tree lists comes online and reports, and
  * main runs as goroutine 1, at 1 to 8 CPUs; on aarch64 also with GICv3,

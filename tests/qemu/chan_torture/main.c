@@ -2,6 +2,10 @@
 // EXPECT: ^chan_torture: cap=0 64000 messages, 0 lost, 0 dup, FIFO per producer$
 // EXPECT: ^chan_torture: cap=64 64000 messages, 0 lost, 0 dup, FIFO per producer$
 // EXPECT: ^PASS$
+// TEST: smp=4 board=raspi3b status=0 timeout=120
+// EXPECT: ^chan_torture: cap=0 64000 messages, 0 lost, 0 dup, FIFO per producer$
+// EXPECT: ^chan_torture: cap=64 64000 messages, 0 lost, 0 dup, FIFO per producer$
+// EXPECT: ^PASS$
 /*
  * chan_torture - 4 producers and 4 consumers on one channel, for
  * capacities 0, 1, 7 and 64. Every message is tagged (producer, sequence).

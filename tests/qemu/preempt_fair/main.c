@@ -2,6 +2,13 @@
 // TEST: smp=1,4 bootargs="gomaxprocs=1" status=0 timeout=60 icount=1
 // EXPECT: ^probe ran after [0-9]+ us
 // EXPECT: ^PASS$
+// TEST: smp=4 board=raspi3b status=0 timeout=60 icount=1
+// EXPECT: ^probe ran after [0-9]+ us
+// EXPECT: ^PASS$
+// TEST: smp=4 board=raspi3b bootargs="gomaxprocs=1" status=0 timeout=60 icount=1
+// EXPECT: ^gort: bootargs "gomaxprocs=1"$
+// EXPECT: ^probe ran after [0-9]+ us
+// EXPECT: ^PASS$
 /*
  * preempt_fair - a goroutine spinning in a loop with no calls on every P
  * cannot starve others: a probe goroutine spawned afterwards must run within
