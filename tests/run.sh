@@ -22,7 +22,8 @@
 #   board=NAME: run on QEMU's model of that board instead of virt (BOARD=
 #   for make and qemu/run.sh; images in build/<arch>-NAME-<tc>/; the line
 #   runs only on the board's arch, not on aarch64-lse: raspi3b -> aarch64,
-#   whose Cortex-A53 has no LSE)
+#   whose Cortex-A53 has no LSE); with board=, fdt=firmware: QEMU passes the
+#   board's built-in tree as if the firmware had (-dtb), to test that path
 #   // EXPECT: <extended regex that must match some output line>
 #   // REJECT: <extended regex that must match no output line>
 #   // CHECK: <host command>  run with the console log (CR LF made LF) as its
@@ -202,6 +203,10 @@ run_one() {  # arch tc dir index spec
 		[ "$(board_arch "$board")" = "$arch" ] || return 0   # its arch only, no -lse
 		bdir=-$board
 	fi
+	local qextra="${QEMU_EXTRA:-}"
+	if [ -n "$bdir" ] && grep -q 'fdt=firmware' <<< "$spec"; then
+		qextra="$qextra -dtb build/$arch$bdir-$tc/builtin.dtb"
+	fi
 	if [ "$arch" = aarch64-lse ]; then
 		case "$cpu" in
 		cortex-a53*|cortex-a57*|cortex-a72*) return 0 ;;   # ARMv8.0: no LSE
@@ -253,7 +258,7 @@ run_one() {  # arch tc dir index spec
 		for ((b = 1; b <= boots; b++)); do
 			BOARD=$board ARCH=${arch%-lse} SMP=$s MEM=$mem BOOTARGS="$bootargs" TIMEOUT=$timeout CPU=$cpu \
 				MACHINE=$machine ICOUNT=${icount:-0} INPUT="${infiles# }" INPUT_AFTER="${delays# }" \
-				DISK="$img" qemu/run.sh "build/$arch$bdir-$tc/$name.bin" >> "$log" 2>&1
+				DISK="$img" QEMU_EXTRA="$qextra" qemu/run.sh "build/$arch$bdir-$tc/$name.bin" >> "$log" 2>&1
 			got=$?
 			[ "$got" = "$status" ] || break
 		done
@@ -270,7 +275,7 @@ run_one() {  # arch tc dir index spec
 				ok=0; why="${why:+$why; }check failed: $re (output: $log.check)"
 			fi
 		done <<< "$checks"
-		local label="qemu/$arch-$tc/$name${bootargs:+ [$bootargs]}${cpu:+ cpu=$cpu}${machine:+ machine=$machine}${bdir:+ board=$board} smp=$s"
+		local label="qemu/$arch-$tc/$name${bootargs:+ [$bootargs]}${cpu:+ cpu=$cpu}${machine:+ machine=$machine}${bdir:+ board=$board}${qextra:+ fdt=firmware} smp=$s"
 		if [ $ok = 1 ]; then
 			printf 'PASS %s (%.1fs)\n' "$label" "$(awk "BEGIN{print $t1 - $t0}")"
 		else

@@ -15,6 +15,11 @@
 // EXPECT: ^online: 4 of 4 CPUs$
 // EXPECT: ^PASS$
 // REJECT: warning
+// TEST: smp=4 board=raspi3b fdt=firmware status=0 timeout=60
+// EXPECT: ^gort: device tree: from firmware$
+// EXPECT: ^online: 4 of 4 CPUs$
+// EXPECT: ^PASS$
+// REJECT: warning
 /*
  * boot_smp - every CPU the device tree lists comes online and reports, and
  * main runs as goroutine 1, at 1 to 8 CPUs; on aarch64 also with GICv3,
