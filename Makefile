@@ -2,6 +2,7 @@
 #
 #   make [ARCH=riscv64|aarch64] [CC=gcc|clang]      build build/<arch>/<app>.elf + .bin
 #   make run   [ARCH=..] [SMP=n] [APP=examples/NAME] [BOOTARGS="..."] [DISK=image]
+#   make run BOARD=raspi3b [APP=..]                QEMU's Raspberry Pi 3 (docs/boards.md)
 #   make test                                       every host and QEMU test, both arches
 #   make bench [ARCH=..]                            instruction-count benchmarks
 #   make debug [ARCH=..] [APP=..]                   QEMU halted with a gdb server
