@@ -40,9 +40,12 @@ __attribute__((weak)) const void *boot_dtb_hook(const void *dtb)
 }
 
 /* The device tree of the board this image was built for (make BOARD=...;
- * boot/builtin_dtb.S), or none: weak, so 0 in builds without a board. */
-extern const char builtin_dtb[] __attribute__((weak));
-extern const char builtin_dtb_name[] __attribute__((weak));
+ * boot/builtin_dtb.S overrides these), or none: an empty name. Weak
+ * definitions, not weak references: an undefined weak symbol is address
+ * 0, which riscv64's pc-relative addressing cannot reach from 0x80200000
+ * (lld refuses the link). */
+__attribute__((weak)) const char builtin_dtb[8];
+__attribute__((weak)) const char builtin_dtb_name[1];
 
 /* Which tree describes the machine: the loader's if it passed one (its
  * magic is there), else the built-in one if this build has it. A loader
@@ -52,7 +55,7 @@ extern const char builtin_dtb_name[] __attribute__((weak));
 static const void *boot_choose_dtb(const void *dtb, const char **source)
 {
 	*source = "from firmware";
-	if (fdt_has_magic(dtb) || !builtin_dtb)
+	if (fdt_has_magic(dtb) || !builtin_dtb_name[0])
 		return dtb;
 	*source = builtin_dtb_name;
 	return builtin_dtb;
