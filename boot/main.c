@@ -43,9 +43,10 @@ __attribute__((weak)) const void *boot_dtb_hook(const void *dtb)
  * boot/builtin_dtb.S overrides these), or none: an empty name. Weak
  * definitions, not weak references: an undefined weak symbol is address
  * 0, which riscv64's pc-relative addressing cannot reach from 0x80200000
- * (lld refuses the link). */
-__attribute__((weak)) const char builtin_dtb[8];
-__attribute__((weak)) const char builtin_dtb_name[1];
+ * (lld refuses the link). Not const: clang folds a weak const's
+ * contents (the empty name) as if no other definition could win. */
+__attribute__((weak)) char builtin_dtb[8];
+__attribute__((weak)) char builtin_dtb_name[1];
 
 /* Which tree describes the machine: the loader's if it passed one (its
  * magic is there), else the built-in one if this build has it. A loader
