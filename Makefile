@@ -23,6 +23,9 @@ ARCH         := aarch64
 LOAD_ADDR    := 0x80000
 BUILTIN_DTB  := arch/aarch64/boards/raspi3b.dts
 BOARD_SUFFIX := -raspi3b
+ifneq ($(ARCH),aarch64)
+$(error BOARD=raspi3b is an aarch64 board, not ARCH=$(ARCH))
+endif
 endif
 ARCH     ?= riscv64
 APP      ?= examples/demo
