@@ -3,7 +3,7 @@
 #   make [ARCH=riscv64|aarch64] [CC=gcc|clang]      build build/<arch>/<app>.elf + .bin
 #   make run   [ARCH=..] [SMP=n] [APP=examples/NAME] [BOOTARGS="..."] [DISK=image]
 #              [BOOT=direct|uboot]                  uboot: U-Boot boots it from a boot medium
-#   make run   BOARD=virt|sifive_u                  which QEMU machine (docs/boards.md);
+#   make run   BOARD=virt|sifive_u|raspi3b          which QEMU machine (docs/boards.md);
 #                                                   a board other than virt selects ARCH
 #   make test                                       every host and QEMU test, both arches
 #   make bench [ARCH=..]                            instruction-count benchmarks
@@ -18,11 +18,19 @@
 
 Q        ?= @
 # BOARD: the QEMU machine qemu/run.sh boots (docs/boards.md). virt exists
-# for both arches; every other board has one, which it selects. The image
-# is the same: a board differs only in what its device tree says.
+# for both arches; every other board has one, which it selects. A board
+# differs in what its device tree says and, where the loader puts the image
+# elsewhere, in its link address and a built-in device tree for loaders
+# that pass none; such a board's images go to build/<arch>-<board>-<tc>/.
 BOARD    ?= virt
 ifeq ($(BOARD),sifive_u)
 BOARD_ARCH := riscv64
+endif
+ifeq ($(BOARD),raspi3b)
+BOARD_ARCH   := aarch64
+LOAD_ADDR    := 0x80000
+BUILTIN_DTB  := arch/aarch64/boards/raspi3b.dts
+BOARD_SUFFIX := -raspi3b
 endif
 ifneq ($(BOARD_ARCH),)
 ifeq ($(origin ARCH),command line)
@@ -70,7 +78,7 @@ APPNAME  := $(notdir $(APP))
 # discipline's checks (docs/locks.md). DEBUG=0: neither; `make bench`
 # measures that build, in its own directory.
 DEBUG    ?= 1
-BUILD    := build/$(ARCH)$(if $(filter 1,$(LSE)),-lse)-$(TOOLCHAIN)$(if $(filter 0,$(DEBUG)),-release)
+BUILD    := build/$(ARCH)$(if $(filter 1,$(LSE)),-lse)$(BOARD_SUFFIX)-$(TOOLCHAIN)$(if $(filter 0,$(DEBUG)),-release)
 OBJDIR   := $(BUILD)/obj
 
 include mk/$(ARCH).mk
@@ -84,6 +92,11 @@ KERNEL_SRCS := $(sort $(wildcard kernel/*/*.c drivers/*/*.c boot/*.c))
 KERNEL_SRCS := $(filter-out $(SKIP),$(KERNEL_SRCS))
 ARCH_SRCS   := $(sort $(wildcard arch/$(ARCHDIR)/*.c arch/$(ARCHDIR)/*.S)) boot/entry-$(ARCH).S
 RT_OBJS     := $(patsubst %,$(OBJDIR)/%.o,$(KERNEL_SRCS) $(ARCH_SRCS))
+# The board's built-in device tree (dtc, from device-tree-compiler), linked
+# into every image as builtin_dtb (boot/builtin_dtb.S) for when the loader
+# passes none. Not in the archive: boot/main.c's weak references would not
+# pull it out.
+BOARD_OBJS  := $(if $(BUILTIN_DTB),$(OBJDIR)/builtin_dtb.o)
 RT_LIB      := $(BUILD)/libgort.a
 
 INCLUDES := -Iinclude -I. -Iarch -Iarch/$(ARCHDIR)
@@ -114,6 +127,13 @@ $(OBJDIR)/%.S.o: %.S $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(TC_CC) $(ASFLAGS) -MMD -MP -c $< -o $@
 
+$(BUILD)/builtin.dtb: $(BUILTIN_DTB) $(FLAGS_STAMP)
+	$(Q)dtc -q -I dts -O dtb -o $@ $<
+
+$(OBJDIR)/builtin_dtb.o: boot/builtin_dtb.S $(BUILD)/builtin.dtb
+	@mkdir -p $(dir $@)
+	$(Q)$(TC_CC) $(ASFLAGS) -DGORT_BUILTIN_DTB='"$(BUILD)/builtin.dtb"' -DGORT_BOARD='"$(BOARD)"' -c $< -o $@
+
 $(RT_LIB): $(RT_OBJS)
 	@rm -f $@
 	$(Q)$(TC_AR) rcs $@ $^
@@ -123,7 +143,7 @@ $(RT_LIB): $(RT_OBJS)
 # pass 1 is compiled into pass 2. The table lives in its own section after
 # .text, so no function moves between the passes.
 define app_rules
-$(BUILD)/$(notdir $(1)).elf: $(patsubst %,$(OBJDIR)/%.o,$(wildcard $(1)/*.c)) $(RT_LIB) linker/$(ARCH).ld scripts/gensymtab.sh
+$(BUILD)/$(notdir $(1)).elf: $(patsubst %,$(OBJDIR)/%.o,$(wildcard $(1)/*.c)) $(BOARD_OBJS) $(RT_LIB) linker/$(ARCH).ld scripts/gensymtab.sh
 	@mkdir -p $$(dir $$@)
 	$(Q)$$(TC_LD) $$(LDFLAGS) -o $$@.pass1 $$(filter %.o,$$^) $$(LIBS)
 	$(Q)scripts/gensymtab.sh $$(TC_NM) $$@.pass1 > $$@.symtab.S

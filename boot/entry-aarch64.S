@@ -13,11 +13,12 @@
  *      Device memory, where unaligned accesses and exclusives fault);
  *   4. SP_EL1 = trap_stack_top(0), SP_EL0 = boot_stack_top(0), SPSel = 0;
  *   5. early identity map: one L1 table of 1 GiB blocks, Normal WB for the
- *      GiBs holding the image and the DTB, Device-nGnRnE elsewhere;
+ *      GiBs holding the image and the DTB, Device-nGnRnE elsewhere, the
+ *      image's own GiB in 2 MiB blocks (Normal: image and DTB only);
  *      MMU and caches on;
  *   6. kmain(MPIDR affinity, dtb).
  * Secondary CPUs (secondary_entry, the PSCI CPU_ON target, x0 = logical
- * cpu): steps 1, 2, 4 with their own stacks, then the MMU on with the final
+ * cpu; or spin_entry, a spin table's target, which finds x0 itself): steps 1, 2, 4 with their own stacks, then the MMU on with the final
  * tables (arch_mmu_enable_secondary), then secondary_main(cpu).
  *
  * Cache invariant: everything written with the MMU off (.bss, the early
@@ -174,6 +175,31 @@ secondary_entry:
 	.size	secondary_entry, . - secondary_entry
 
 /*
+ * spin_entry: a core released from a spin table lands here (MMU off, x0 =
+ * 0, EL2 on QEMU raspi3b): find its logical number by looking its MPIDR
+ * affinity up in spin_hwid[] (spintable.c; cleaned to memory before the
+ * release), then continue as secondary_entry. Not found: park.
+ */
+	.globl	spin_entry
+	.type	spin_entry, %function
+spin_entry:
+	msr	daifset, #0xf
+	mrs	x1, mpidr_el1
+	ldr	x2, =MPIDR_AFF_MASK
+	and	x1, x1, x2
+	orr	x1, x1, #(1 << 63)             /* SPIN_VALID */
+	adr_l	x3, spin_hwid
+	mov	x0, #0
+1:	ldr	x4, [x3, x0, lsl #3]
+	cmp	x4, x1
+	b.eq	secondary_entry
+	add	x0, x0, #1
+	cmp	x0, #AARCH64_MAXCPU
+	b.lo	1b
+	b	park
+	.size	spin_entry, . - spin_entry
+
+/*
  * el2_to_el1: if running at EL2, configure EL2 so that EL1 owns the
  * machine (AArch64 EL1, no traps of timers, FP, GIC system registers or
  * the PMU, virtual counter offset 0) and return at EL1h with DAIF masked.
@@ -252,24 +278,35 @@ cpu_early_regs:
 	.size	cpu_early_regs, . - cpu_early_regs
 
 /*
- * early_map: fill early_l1 with 512 1 GiB blocks. Normal WB for the GiBs
+ * early_map: fill early_l1 with 512 1 GiB blocks: Normal WB for the GiBs
  * holding [_start_image, _end) and [dtb, dtb + 2 MiB), Device elsewhere.
- * x19 = dtb. Clobbers x0-x9.
+ * The GiB holding the image (if it holds all of it) is mapped in 2 MiB
+ * blocks instead, through early_l2, Normal only where the image or the
+ * DTB is: on boards whose MMIO shares that GiB with RAM (raspi3b: RAM from
+ * 0, peripherals at 0x3f000000) the console is then Device memory from
+ * the first printk, as it must be on real hardware (a write-back cached
+ * UART register may never reach the device). x19 = dtb. Clobbers x0-x13.
  */
 	.type	early_map, %function
 early_map:
 	adr_l	x0, early_l1
 	adr_l	x4, _start_image
+	lsr	x10, x4, #21                   /* first image 2 MiB block */
 	lsr	x4, x4, #30                    /* first image GiB */
 	adr_l	x5, _end
 	sub	x5, x5, #1
+	lsr	x11, x5, #21                   /* last image 2 MiB block */
 	lsr	x5, x5, #30                    /* last image GiB */
-	mov	x6, x4                         /* DTB GiBs default to the image's */
+	mov	x6, x4                         /* DTB GiBs and blocks default to the image's */
 	mov	x7, x5
+	mov	x12, x10
+	mov	x13, x11
 	cbz	x19, 1f
 	lsr	x6, x19, #30
+	lsr	x12, x19, #21
 	add	x7, x19, #0x200000
 	sub	x7, x7, #1
+	lsr	x13, x7, #21
 	lsr	x7, x7, #30
 1:	ldr	x2, =(PTE_BLOCK | PTE_ATTR(ATTR_DEVICE) | PTE_AF | PTE_PXN | PTE_UXN)
 	ldr	x3, =(PTE_BLOCK | PTE_ATTR(ATTR_NORMAL) | PTE_SH_INNER | PTE_AF | PTE_UXN)
@@ -291,7 +328,36 @@ early_map:
 	add	x1, x1, #1
 	cmp	x1, #512
 	b.lo	2b
-	ret
+	cmp	x4, x5
+	b.ne	9f                             /* image spans GiBs: 1 GiB blocks */
+
+	/* The image's GiB in 2 MiB blocks: block i of GiB x4 is 2 MiB block
+	 * number (x4 << 9) + i overall. */
+	adr_l	x0, early_l2
+	lsl	x1, x4, #9                     /* first block of the GiB */
+	add	x5, x1, #512
+5:	lsl	x8, x1, #21
+	mov	x9, x2
+	cmp	x1, x10
+	b.lo	6f
+	cmp	x1, x11
+	b.hi	6f
+	mov	x9, x3
+6:	cmp	x1, x12
+	b.lo	7f
+	cmp	x1, x13
+	b.hi	7f
+	mov	x9, x3
+7:	orr	x8, x8, x9
+	and	x9, x1, #511
+	str	x8, [x0, x9, lsl #3]
+	add	x1, x1, #1
+	cmp	x1, x5
+	b.lo	5b
+	adr_l	x1, early_l1
+	orr	x8, x0, #PTE_TABLE
+	str	x8, [x1, x4, lsl #3]
+9:	ret
 	.size	early_map, . - early_map
 
 /*
@@ -325,6 +391,8 @@ mmu_on:
 	.bss
 	.balign	4096
 early_l1:
+	.space	4096
+early_l2:
 	.space	4096
 	.balign	16
 early_stacks:

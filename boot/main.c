@@ -17,6 +17,7 @@
 #include "boot/boot.h"
 #include "arch.h"
 #include "kernel/dt/bootinfo.h"
+#include "kernel/dt/atags.h"
 #include "kernel/lib/bootargs.h"
 #include "kernel/gc/barrier.h"
 #include "kernel/lib/print.h"
@@ -36,6 +37,29 @@ extern int main(void);
 __attribute__((weak)) const void *boot_dtb_hook(const void *dtb)
 {
 	return dtb;
+}
+
+/* The device tree of the board this image was built for (make BOARD=...;
+ * boot/builtin_dtb.S overrides these), or none: an empty name. Weak
+ * definitions, not weak references: an undefined weak symbol is address
+ * 0, which riscv64's pc-relative addressing cannot reach from 0x80200000
+ * (lld refuses the link). Not const: clang folds a weak const's
+ * contents (the empty name) as if no other definition could win. */
+__attribute__((weak)) char builtin_dtb[8];
+__attribute__((weak)) char builtin_dtb_name[1];
+
+/* Which tree describes the machine: the loader's if it passed one (its
+ * magic is there), else the built-in one if this build has it. A loader
+ * that passes none (QEMU -machine raspi3b without -dtb: x0 points at ARM
+ * Linux ATAGs instead) then still boots; the ATAGs' command line becomes
+ * the bootargs (kernel/dt/atags.c). *source says which, for the boot line. */
+static const void *boot_choose_dtb(const void *dtb, const char **source)
+{
+	*source = "from firmware";
+	if (fdt_has_magic(dtb) || !builtin_dtb_name[0])
+		return dtb;
+	*source = builtin_dtb_name;
+	return builtin_dtb;
 }
 
 static void boot_warn(const char *msg)
@@ -88,8 +112,6 @@ static void print_banner(const struct bootinfo *bi)
 	       (unsigned long long)arch_timer_freq(), gomaxprocs);
 	if (bi->bootargs[0])
 		printk("gort: bootargs \"%s\"\n", bi->bootargs);
-	if (bi->uboot_version[0])          /* booti passed U-Boot's own tree */
-		printk("gort: device tree from U-Boot %s\n", bi->uboot_version);
 	if (bi->ncpu_nommu)
 		printk("gort: %d CPU%s without an MMU (a monitor core) left to the firmware\n",
 		       bi->ncpu_nommu, bi->ncpu_nommu == 1 ? "" : "s");
@@ -132,13 +154,17 @@ _Noreturn void kmain(uint64_t hwid, const void *dtb)
 	m_init(m0, 0, hwid);
 	arch_cpu_init(m0, 0);
 
-	const char *err = "unknown error";
-	dtb = boot_dtb_hook(dtb);
+	const char *err = "unknown error", *source;
+	const void *loader_arg = dtb;
+	dtb = boot_choose_dtb(boot_dtb_hook(dtb), &source);
+	bool builtin = dtb == (const void *)builtin_dtb;
 	if (fdt_parse(dtb, &bootinfo, &err) < 0) {
 		console_init_fallback();
 		throw("%s (blob at %p)", err, dtb);
 	}
 	bootinfo.parsed = true;
+	if (builtin)
+		atags_cmdline(loader_arg, bootinfo.bootargs, sizeof bootinfo.bootargs);
 	boot_cpu_first(&bootinfo, hwid);
 	console_init(&bootinfo);
 	bootargs_parse(bootinfo.bootargs, boot_warn);
@@ -153,6 +179,10 @@ _Noreturn void kmain(uint64_t hwid, const void *dtb)
 	sema_init();
 	trace_boot();                      /* bootargs trace=1: before other CPUs run */
 	print_banner(&bootinfo);
+	if (bootinfo.uboot_version[0])     /* booti passed U-Boot's own tree */
+		printk("gort: device tree: from U-Boot %s\n", bootinfo.uboot_version);
+	else
+		printk("gort: device tree: %s%s\n", builtin ? "built-in " : "", source);
 	arch_intc_init_cpu(0);
 	/* release; pairs with the acquire loads in start_secondaries/idle. */
 	__atomic_store_n(&m0->online, true, __ATOMIC_RELEASE);

@@ -3,7 +3,8 @@
 #
 # Environment: ARCH (riscv64|aarch64), BOARD (the machine, default virt;
 # docs/boards.md: sifive_u is riscv64, SMP counts its U54 harts and QEMU
-# gets one more, the E51 monitor hart), SMP (CPUs), MEM (RAM, default 256M),
+# gets one more, the E51 monitor hart; raspi3b is aarch64, always 4 CPUs
+# and 1 GiB), SMP (CPUs), MEM (RAM, default 256M),
 # BOOTARGS (-append), TIMEOUT (seconds, default 60, an hour with
 # INTERACTIVE=1 - make run - when stdin is a terminal, which then types on
 # the guest's console; otherwise stdin is not read; a hung guest is killed
@@ -56,7 +57,17 @@ sifive_u)
 	SMP=$((SMP + 1))
 	cmd=(qemu-system-riscv64 -machine "sifive_u${MACHINE:+,$MACHINE}" -bios default -semihosting)
 	;;
-*) echo "run.sh: unknown BOARD $BOARD (virt, sifive_u; docs/boards.md)" >&2; exit 2 ;;
+raspi3b)
+	# The Pi 3B as QEMU models it: 4 Cortex-A53s and 1 GiB, both fixed
+	# (QEMU refuses other -smp/-m), so SMP and MEM are ignored; gomaxprocs=
+	# runs fewer. No device tree unless QEMU_EXTRA has -dtb (the runtime
+	# then uses its built-in one). Semihosting carries the exit status (no
+	# PSCI on this board). No virtio.
+	board_arch aarch64
+	[ -z "${DISK:-}" ] || { echo "run.sh: BOARD=raspi3b has no virtio-mmio for DISK" >&2; exit 2; }
+	cmd=(qemu-system-aarch64 -machine "raspi3b${MACHINE:+,$MACHINE}" -semihosting)
+	SMP=4; MEM=1G ;;
+*) echo "run.sh: unknown BOARD $BOARD (virt, sifive_u, raspi3b; docs/boards.md)" >&2; exit 2 ;;
 esac
 cmd+=(-smp "$SMP" -m "$MEM" -nographic -monitor none -serial stdio)
 # How the image gets into RAM. direct: QEMU loads it (-kernel) and passes

@@ -6,7 +6,7 @@ set -e
 PKGS="make gcc gcc-riscv64-unknown-elf gcc-aarch64-linux-gnu
 picolibc-riscv64-unknown-elf picolibc-aarch64-linux-gnu
 qemu-system-misc qemu-system-arm opensbi clang lld llvm gdb-multiarch python3
-python3-matplotlib
+python3-matplotlib device-tree-compiler
 u-boot-qemu u-boot-tools mtools dosfstools fdisk"
 missing=""
 for p in $PKGS; do

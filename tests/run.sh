@@ -28,6 +28,8 @@
 #   docs/boards.md#u-boot; bootargs go in its boot script); such a run
 #   also EXPECTs U-Boot's banner and the runtime's "gort: device tree from
 #   U-Boot" line, so that it fails if the image was started some other way
+#   fdt=firmware (with board=raspi3b): QEMU passes the board's built-in
+#   tree as if the firmware had (-dtb), to test that path
 #   // EXPECT: <extended regex that must match some output line>
 #   // REJECT: <extended regex that must match no output line>
 #   // CHECK: <host command>  run with the console log (CR LF made LF) as its
@@ -124,6 +126,20 @@ for f in tests/make/*.sh; do
 done
 
 # ---- QEMU tests --------------------------------------------------------------
+board_arch() {  # the arch a board= runs on (never aarch64-lse: the Pi 3's A53 has no LSE)
+	case "$1" in
+	sifive_u) echo riscv64 ;;
+	raspi3b) echo aarch64 ;;
+	*) echo none ;;
+	esac
+}
+board_dir() {   # a board linked for its own address builds into build/<arch>-<board>-<tc>/
+	case "$1" in
+	raspi3b) echo "-$1" ;;
+	esac
+}
+export -f board_arch board_dir
+
 # Build every image first (make runs in parallel on its own).
 tests=()
 for d in tests/qemu/*/ examples/*/ bench/*/; do
@@ -147,6 +163,25 @@ for arch in $ARCHES; do
 			echo "FAIL build $arch-$tc"; tail -n 30 "$out/build-$arch-$tc.log" | sed 's/^/  | /'
 			fail=$((fail+1)); continue
 		fi
+		# Board images: each board= named on a TEST line of this arch.
+		for board in $(sed -n 's|^// TEST:.*board=\([a-z0-9_]*\).*|\1|p' \
+				$(for d in "${tests[@]}"; do echo "$d/main.c"; done) | sort -u); do
+			[ "$(board_arch "$board")" = "$arch" ] && [ -n "$(board_dir "$board")" ] || continue
+			btargets=()
+			for d in "${tests[@]}"; do
+				grep -q "^// TEST:.*board=$board" "$d/main.c" &&
+					btargets+=("build/$arch-$board-$tc/$(basename "$d").bin")
+			done
+			if ! make -s -j2 BOARD="$board" CC="$tc" "${btargets[@]}" \
+				>> "$out/build-$arch-$board-$tc.log" 2>&1; then
+				echo "FAIL build $arch-$board-$tc"; tail -n 30 "$out/build-$arch-$board-$tc.log" | sed 's/^/  | /'
+				fail=$((fail+1))
+			elif scripts/check-atomics.py "build/$arch-$board-$tc" "$arch" > "$out/atomics-$arch-$board-$tc.log" 2>&1; then
+				echo "PASS atomics/$arch-$board-$tc ($(tail -n 1 "$out/atomics-$arch-$board-$tc.log"))"; pass=$((pass+1))
+			else
+				echo "FAIL atomics/$arch-$board-$tc"; sed 's/^/  | /' "$out/atomics-$arch-$board-$tc.log"; fail=$((fail+1))
+			fi
+		done
 		if scripts/check-atomics.py "build/$arch-$tc" "${arch%-lse}" > "$out/atomics-$arch-$tc.log" 2>&1; then
 			echo "PASS atomics/$arch-$tc ($(tail -n 1 "$out/atomics-$arch-$tc.log"))"; pass=$((pass+1))
 		else
@@ -173,12 +208,18 @@ run_one() {  # arch tc dir index spec
 	mem=$(sed -n 's/.*mem=\([0-9]*[MG]\).*/\1/p' <<< "$spec"); mem=${mem:-256M}
 	cpu=$(sed -n 's/.*cpu=\([a-z0-9,=-]*\).*/\1/p' <<< "$spec")
 	only_arch=$(sed -n 's/.*arch=\([a-z0-9]*\).*/\1/p' <<< "$spec")
-	board=$(sed -n 's/.*board=\([a-z0-9_]*\).*/\1/p' <<< "$spec")
-	case "$board" in        # a board other than virt has one arch
-	sifive_u) only_arch=${only_arch:-riscv64} ;;
-	esac
 	if [ -n "$only_arch" ] && [ "$only_arch" != "${arch%-lse}" ]; then
 		return 0                # this TEST line is for the other arch
+	fi
+	local bdir="" blabel=""
+	board=$(sed -n 's/.*board=\([a-z0-9_]*\).*/\1/p' <<< "$spec"); board=${board:-virt}
+	if [ "$board" != virt ]; then
+		[ "$(board_arch "$board")" = "$arch" ] || return 0   # its arch only, no -lse
+		bdir=$(board_dir "$board"); blabel=$board
+	fi
+	local qextra="${QEMU_EXTRA:-}"
+	if [ -n "$bdir" ] && grep -q 'fdt=firmware' <<< "$spec"; then
+		qextra="$qextra -dtb build/$arch$bdir-$tc/builtin.dtb"
 	fi
 	if [ "$arch" = aarch64-lse ]; then
 		case "$cpu" in
@@ -202,7 +243,7 @@ run_one() {  # arch tc dir index spec
 	' "$dir/main.c")
 	if [ "$boot" = uboot ]; then        # booted by U-Boot, with U-Boot's tree
 		checks+=$'\n''// EXPECT: ^U-Boot 20[0-9][0-9]\.[0-9][0-9]'
-		checks+=$'\n''// EXPECT: ^gort: device tree from U-Boot 20[0-9][0-9]\.[0-9][0-9]'
+		checks+=$'\n''// EXPECT: ^gort: device tree: from U-Boot 20[0-9][0-9]\.[0-9][0-9]'
 	fi
 	input=$(awk -v want="$idx" '
 		/^\/\/ TEST:/ { n++ }
@@ -211,7 +252,7 @@ run_one() {  # arch tc dir index spec
 
 	local rc=0 s
 	for s in ${smp//,/ }; do
-		local log="$out/$arch-$tc-$name-$idx-smp$s.log" t0 t1 got ok=1 why=""
+		local log="$out/$arch$bdir-$tc-$name-$idx-smp$s.log" t0 t1 got ok=1 why=""
 		rm -f "$log.check"
 		local infiles="" delays="" k=0 line
 		while IFS= read -r line; do             # one file per INPUT line
@@ -236,9 +277,9 @@ run_one() {  # arch tc dir index spec
 		t0=$(date +%s.%N)
 		: > "$log"
 		for ((b = 1; b <= boots; b++)); do
-			ARCH=${arch%-lse} BOARD=${board:-virt} SMP=$s MEM=$mem BOOTARGS="$bootargs" TIMEOUT=$timeout CPU=$cpu BOOT=$boot \
+			ARCH=${arch%-lse} BOARD=$board SMP=$s MEM=$mem BOOTARGS="$bootargs" TIMEOUT=$timeout CPU=$cpu BOOT=$boot \
 				MACHINE=$machine ICOUNT=${icount:-0} INPUT="${infiles# }" INPUT_AFTER="${delays# }" \
-				DISK="$img" DISK_IOPS="$diskiops" qemu/run.sh "build/$arch-$tc/$name.bin" >> "$log" 2>&1
+				DISK="$img" DISK_IOPS="$diskiops" QEMU_EXTRA="$qextra" qemu/run.sh "build/$arch$bdir-$tc/$name.bin" >> "$log" 2>&1
 			got=$?
 			[ "$got" = "$status" ] || break
 		done
@@ -255,7 +296,7 @@ run_one() {  # arch tc dir index spec
 				ok=0; why="${why:+$why; }check failed: $re (output: $log.check)"
 			fi
 		done <<< "$checks"
-		local label="qemu/$arch-$tc/$name${bootargs:+ [$bootargs]}${cpu:+ cpu=$cpu}${machine:+ machine=$machine}${board:+ board=$board}${boot:+ boot=$boot} smp=$s"
+		local label="qemu/$arch-$tc/$name${bootargs:+ [$bootargs]}${cpu:+ cpu=$cpu}${machine:+ machine=$machine}${blabel:+ board=$blabel}${qextra:+ fdt=firmware}${boot:+ boot=$boot} smp=$s"
 		if [ $ok = 1 ]; then
 			printf 'PASS %s (%.1fs)\n' "$label" "$(awk "BEGIN{print $t1 - $t0}")"
 		else

@@ -43,6 +43,19 @@ uint32_t gic_ack(void);            /* raw IAR value */
 void gic_eoi(uint32_t iar);
 static inline uint32_t gic_irq_id(uint32_t iar) { return iar & 0x3ff; }
 
+/* bcm2836.c: the Raspberry Pi 2/3 local interrupt controller, used
+ * instead of the GIC when bootinfo.intc == INTC_BCM2836. */
+struct trapframe;
+void bcm2836_init_cpu(int cpu);
+void bcm2836_irq(struct trapframe *tf);
+int bcm2836_irq_decode(const uint32_t *cells, int ncells);
+void bcm2836_irq_route(int irq, int cpu);
+void bcm2836_send_ipi(int cpu);
+
+/* spintable.c: release CPU cpu (MPIDR hwid) by writing the entry address
+ * to its cpu-release-addr. 0, or -1 for a bad address. */
+int spintable_start(int cpu, uint64_t hwid, uint64_t release);
+
 /* timer.c: mask the timer output until the next arch_timer_set. */
 void timer_silence(void);
 

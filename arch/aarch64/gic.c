@@ -25,6 +25,10 @@
  * (group 0 without security extensions, group 1 when non-secure firmware
  * set it up), and in group 1 for v3 (ICC_IAR1 / ICC_EOIR1). Priority 0x80,
  * priority mask 0xf0, EOI mode 0 (EOI both drops priority and deactivates).
+ *
+ * The contract functions here also serve boards without a GIC: with
+ * bootinfo.intc == INTC_BCM2836 (the device tree's "brcm,bcm2836-l1-intc",
+ * Raspberry Pi 2/3) they hand over to bcm2836.c.
  */
 #include "arch.h"
 #include "aarch64.h"
@@ -189,6 +193,10 @@ void arch_intc_init_cpu(int cpu)
 		gic_version = bootinfo.intc == INTC_GICV3 ? 3 : 2;
 	}
 	arch_timer_set(UINT64_MAX);
+	if (bootinfo.intc == INTC_BCM2836) {
+		bcm2836_init_cpu(cpu);       /* Raspberry Pi 2/3: no GIC */
+		return;
+	}
 	if (bootinfo.intc != INTC_GICV2 && bootinfo.intc != INTC_GICV3)
 		return;
 	if (gic_version == 3)
@@ -225,6 +233,8 @@ void gic_eoi(uint32_t iar)
  * (type 1) are per-CPU and not device lines we route. */
 int arch_irq_decode(const uint32_t *cells, int ncells)
 {
+	if (bootinfo.intc == INTC_BCM2836)
+		return bcm2836_irq_decode(cells, ncells);
 	if ((bootinfo.intc != INTC_GICV2 && bootinfo.intc != INTC_GICV3) ||
 	    ncells != 3 || cells[0] != 0 || cells[1] >= 988)
 		return -1;
@@ -236,6 +246,10 @@ int arch_irq_decode(const uint32_t *cells, int ncells)
  * read-modify-writes are the caller's to serialise (kernel/io/irq.c). */
 void arch_irq_route(int irq, int cpu)
 {
+	if (bootinfo.intc == INTC_BCM2836) {
+		bcm2836_irq_route(irq, cpu);
+		return;
+	}
 	if ((bootinfo.intc != INTC_GICV2 && bootinfo.intc != INTC_GICV3) ||
 	    irq < 32 || irq >= 1020 || cpu < 0 || cpu >= MAXCPU)
 		return;
@@ -266,6 +280,10 @@ void arch_send_ipi(int cpu)
 {
 	if (cpu < 0 || cpu >= MAXCPU)
 		return;
+	if (bootinfo.intc == INTC_BCM2836) {
+		bcm2836_send_ipi(cpu);       /* its own dsb first */
+		return;
+	}
 	__asm__ volatile("dsb ish" : : : "memory");
 	if (gic_version == 3) {
 		uint64_t mpidr = bootinfo.cpu_hwid[cpu];

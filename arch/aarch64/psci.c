@@ -36,11 +36,14 @@ static int64_t psci_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
 	return (int64_t)x0;
 }
 
-/* PSCI CPU_ON(hwid, secondary_entry, context = cpu). Ordering: the dsb
+/* PSCI CPU_ON(hwid, secondary_entry, context = cpu), or the spin table
+ * when the CPU's device-tree node names one (spintable.c). Ordering: the dsb
  * publishes every earlier store (bootinfo, page tables, allm[cpu]) before
  * the firmware starts the CPU. Returns 0 or the (negative) PSCI error. */
 int arch_start_cpu(int cpu, uint64_t hwid)
 {
+	if (cpu > 0 && cpu < BI_MAX_CPU && bootinfo.cpu_release[cpu])
+		return spintable_start(cpu, hwid, bootinfo.cpu_release[cpu]);
 	__asm__ volatile("dsb ish" : : : "memory");
 	return (int)psci_call(PSCI_CPU_ON_64, hwid, (uintptr_t)secondary_entry,
 	                      (uint64_t)cpu);

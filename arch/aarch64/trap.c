@@ -23,6 +23,7 @@
 #include <string.h>
 #include "arch.h"
 #include "aarch64.h"
+#include "kernel/dt/bootinfo.h"
 #include "kernel/lib/print.h"
 #include "kernel/sched/runtime2.h"
 
@@ -192,6 +193,10 @@ static void do_sync(struct trapframe *tf)
 
 static void do_irq(struct trapframe *tf)
 {
+	if (bootinfo.intc == INTC_BCM2836) {
+		bcm2836_irq(tf);          /* no GIC: the local controller */
+		return;
+	}
 	uint32_t iar = gic_ack();
 	uint32_t id = gic_irq_id(iar);
 

@@ -39,7 +39,10 @@ struct mem_range {
 };
 
 enum uart_kind { UART_NONE, UART_NS16550, UART_PL011, UART_SIFIVE };
-enum intc_kind { INTC_NONE, INTC_PLIC, INTC_GICV2, INTC_GICV3 };
+/* INTC_BCM2836: the Raspberry Pi 2/3 per-core local interrupt controller
+ * (core timers, mailboxes as IPIs), with the BCM2835 ARM interrupt
+ * controller behind it for device lines (intc_base2). */
+enum intc_kind { INTC_NONE, INTC_PLIC, INTC_GICV2, INTC_GICV3, INTC_BCM2836 };
 enum psci_conduit { PSCI_NONE, PSCI_HVC, PSCI_SMC };
 
 struct bootinfo {
@@ -54,6 +57,8 @@ struct bootinfo {
 
 	int ncpu;                       /* CPUs listed in /cpus, okay status, MMU */
 	uint64_t cpu_hwid[BI_MAX_CPU];  /* reg of each cpu node, index = logical */
+	uint64_t cpu_release[BI_MAX_CPU]; /* enable-method "spin-table": its
+	                                   cpu-release-addr; 0 = PSCI/SBI start */
 	int ncpu_ignored;               /* listed but beyond BI_MAX_CPU */
 	int ncpu_nommu;                 /* enabled but without an MMU (a monitor
 	                                   core such as sifive_u's E51): left to
@@ -73,8 +78,9 @@ struct bootinfo {
 	int nvirtio;
 
 	enum intc_kind intc;
-	uint64_t intc_base;             /* PLIC base, or GIC distributor */
-	uint64_t intc_base2;            /* GICv2 CPU interface, or GICv3 redistributors */
+	uint64_t intc_base;             /* PLIC base, GIC distributor, BCM2836 local */
+	uint64_t intc_base2;            /* GICv2 CPU interface, GICv3 redistributors,
+	                                   or the BCM2835 ARM interrupt controller */
 	uint64_t intc_size2;
 
 	/* riscv: each hart's S-mode PLIC context, from the PLIC node's
@@ -113,6 +119,10 @@ int fdt_parse(const void *dtb, struct bootinfo *bi, const char **err);
  * (used when the firmware's bound is known, and by tests). */
 int fdt_parse_bounded(const void *dtb, uint64_t avail, struct bootinfo *bi,
                       const char **err);
+
+/* Does dtb start with the FDT magic? (A loader's boot argument may be
+ * anything: reads 4 bytes, never dereferences NULL.) */
+bool fdt_has_magic(const void *dtb);
 
 extern struct bootinfo bootinfo;
 

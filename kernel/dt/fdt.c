@@ -54,7 +54,8 @@ struct parse {
 	struct fdt_pv plic_ext;         /* the PLIC's interrupts-extended */
 	struct { uint32_t phandle; uint64_t hwid; } intc[2 * BI_MAX_CPU];
 	int nintc;                      /* per-hart interrupt controllers seen */
-	bool intc_done, psci_done, test_done;
+	bool intc_done, psci_done, test_done, armctrl_done;
+	uint64_t armctrl;               /* BCM2835 ARM interrupt controller base */
 	struct uart_cand first_uart, path_uart;
 	/* pass 2 */
 	const char *path;
@@ -76,6 +77,10 @@ static const char *const intc_gicv2[] = {
 	"arm,cortex-a15-gic", "arm,gic-400", "arm,cortex-a7-gic", NULL
 };
 static const char *const intc_gicv3[] = { "arm,gic-v3", NULL };
+static const char *const intc_bcm2836[] = { "brcm,bcm2836-l1-intc", NULL };
+static const char *const intc_armctrl[] = {
+	"brcm,bcm2836-armctrl-ic", "brcm,bcm2835-armctrl-ic", NULL
+};
 static const char *const test_dev[] = { "sifive,test0", "sifive,test1", NULL };
 
 /* A riscv cpu node's mmu-type: absent, a translation mode, or "riscv,none". */
@@ -331,8 +336,15 @@ static int cpu_node(struct fdt_walk *w, struct parse *ps)
 		bi->ncpu_ignored++;
 		return 0;
 	}
+	uint64_t release = 0;
+	if (fdt_getprop(w, 2, "enable-method", &v) && fdt_pv_has(&v, "spin-table", false)) {
+		if (!fdt_getprop(w, 2, "cpu-release-addr", &v) || !fdt_pv_uint(&v, &release) ||
+		    release == 0)
+			return bad_prop(w, "cpu-release-addr", " is missing or not an address (enable-method spin-table)");
+	}
 	ps->cpu[bi->ncpu].sstc = sstc;
 	ps->cpu[bi->ncpu].mmu = (int8_t)mmu;
+	bi->cpu_release[bi->ncpu] = release;
 	bi->cpu_hwid[bi->ncpu++] = hwid;
 	return 0;
 }
@@ -359,6 +371,7 @@ static void cpus_without_mmu(struct parse *ps)
 		}
 		all_sstc = all_sstc && ps->cpu[i].sstc;
 		ps->cpu[n] = ps->cpu[i];
+		bi->cpu_release[n] = bi->cpu_release[i];
 		bi->cpu_hwid[n++] = bi->cpu_hwid[i];
 	}
 	bi->ncpu = n;
@@ -469,13 +482,14 @@ static int collect(struct fdt_walk *w, void *arg)
 	if (!ps->intc_done) {
 		enum intc_kind k = compat_any(&c, intc_plic) ? INTC_PLIC :
 		                   compat_any(&c, intc_gicv2) ? INTC_GICV2 :
-		                   compat_any(&c, intc_gicv3) ? INTC_GICV3 : INTC_NONE;
+		                   compat_any(&c, intc_gicv3) ? INTC_GICV3 :
+		                   compat_any(&c, intc_bcm2836) ? INTC_BCM2836 : INTC_NONE;
 		if (k != INTC_NONE) {
 			uint64_t b1 = 0, b2 = 0, s2 = 0;
 			r = dev_reg(w, 0, &b1, NULL);
 			if (r < 0)
 				return r;
-			if (r == 0 && k != INTC_PLIC) {
+			if (r == 0 && (k == INTC_GICV2 || k == INTC_GICV3)) {
 				r = dev_reg(w, 1, &b2, &s2);
 				if (r < 0)
 					return r;
@@ -490,6 +504,15 @@ static int collect(struct fdt_walk *w, void *arg)
 				ps->intc_done = true;
 			}
 		}
+	}
+	/* The BCM2835 device-interrupt controller sits behind the local one;
+	 * its base becomes intc_base2 once the walk is over, if the local
+	 * controller is the one we use (the nodes come in either order). */
+	if (!ps->armctrl_done && compat_any(&c, intc_armctrl)) {
+		r = dev_reg(w, 0, &ps->armctrl, NULL);
+		if (r < 0)
+			return r;
+		ps->armctrl_done = r == 0;
 	}
 	if (!ps->psci_done && fdt_pv_has(&c, "arm,psci", true)) {
 		ps->psci_done = true;
@@ -663,6 +686,8 @@ int fdt_parse_bounded(const void *dtb, uint64_t avail, struct bootinfo *bi,
 	bi->uart_irq = u.irq;
 	plic_contexts(&ps);
 	cpus_without_mmu(&ps);
+	if (bi->intc == INTC_BCM2836)
+		bi->intc_base2 = ps.armctrl;
 
 	if (bi->nmem == 0) {
 		fdt_msg_begin();
@@ -676,6 +701,11 @@ int fdt_parse_bounded(const void *dtb, uint64_t avail, struct bootinfo *bi,
 		return fail(err, FDT_ERR_MISSING);
 	}
 	return 0;
+}
+
+bool fdt_has_magic(const void *dtb)
+{
+	return dtb && fdt_rd32(dtb) == FDT_MAGIC;
 }
 
 int fdt_parse(const void *dtb, struct bootinfo *bi, const char **err)

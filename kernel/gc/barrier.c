@@ -120,6 +120,8 @@ void gc_barrier_init(void)
 	uintptr_t lo, hi;
 	uintptr_t ilo = page_down((uintptr_t)_start_image), ihi = page_up((uintptr_t)_end);
 	mheap_bounds(&lo, &hi);
+	if (lo == 0)
+		lo = MMU_PAGE_SIZE;   /* RAM from 0 (raspi3b): the nil page is never mapped */
 	region_track(R_HEAP_LO, lo, hi < ilo ? hi : ilo);
 	region_track(R_HEAP_HI, lo > ihi ? lo : ihi, hi);
 	regions[R_STACKS].lo = STACK_REGION_BASE;

@@ -1,8 +1,9 @@
 /*
  * meminit.c - building the page heap from the device tree at boot.
  *
- * Every /memory range, minus the image, the device tree blob and every
- * reserved range (firmware such as OpenSBI lives there), each trimmed to
+ * Every /memory range, minus the image, the device tree blob, every
+ * reserved range (firmware such as OpenSBI lives there) and the addresses
+ * below HEAP_FLOOR, each trimmed to
  * whole runtime pages, goes to mheap_add_range. Arena numbers count from the
  * lowest RAM address. Also builds the size-class tables and sets the
  * goroutine stack reservation from the stacksize flag.
@@ -15,6 +16,17 @@
 #include "kernel/lib/bootargs.h"
 #include "kernel/mm/stack.h"
 #include "boot/boot.h"
+
+/* The page heap never hands out addresses below HEAP_FLOOR. The collector
+ * is conservative: any word whose value lies in a heap object keeps it
+ * alive, and small integers (sizes, counts, lengths: 20000, 233 KiB,
+ * 32 MiB) are everywhere on stacks and in objects. Where RAM starts at 0
+ * (raspi3b) they would pin heap objects - gc_reclaim kept 2 MiB of a
+ * dropped list alive through one such word. Go's heap avoids the same
+ * trouble by placing its arenas at addresses like 0xc000000000 that few
+ * integers equal. RAM below the floor is left unused (64 MiB of the Pi
+ * 3's 960); boards whose RAM starts higher (virt: 1 GiB) lose nothing. */
+#define HEAP_FLOOR (64ull << 20)
 
 /* Add [lo, hi) minus every excluded range, recursively splitting. */
 static void add_range(uint64_t lo, uint64_t hi, const struct mem_range *ex, int nex)
@@ -37,8 +49,9 @@ void mheap_init(const struct bootinfo *bi)
 	sizeclasses_init();
 	mcentral_init();
 	stack_init((size_t)rtflags.stacksize);
-	struct mem_range ex[BI_MAX_RESERVED + 2];
+	struct mem_range ex[BI_MAX_RESERVED + 3];
 	int nex = 0;
+	ex[nex++] = (struct mem_range){ 0, HEAP_FLOOR };
 	ex[nex++] = (struct mem_range){ (uintptr_t)_start_image,
 	                                (uintptr_t)_end - (uintptr_t)_start_image };
 	ex[nex++] = (struct mem_range){ (uintptr_t)bi->dtb, bi->dtb_size };

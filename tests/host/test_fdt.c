@@ -1,4 +1,4 @@
-// SOURCES: kernel/dt/fdt.c kernel/dt/fdt_walk.c
+// SOURCES: kernel/dt/fdt.c kernel/dt/fdt_walk.c kernel/dt/atags.c
 /*
  * test_fdt.c - host tests of the device tree parser (kernel/dt/fdt.c).
  *
@@ -8,6 +8,8 @@
  *    ranges translation, 2-cell cpu ids, disabled nodes, u64 timebase,
  *    riscv,isa-extensions, too many cpus, reservations, v16 headers, and
  *    every error message class.
+ *    Also the raspi3b built-in tree (compiled by dtc from its source) and
+ *    the ATAG command line (kernel/dt/atags.c).
  * 3. Robustness: every truncation of each real blob (exact-size malloc so
  *    ASan sees any overread), every truncation of the struct block inside an
  *    otherwise valid blob, and a few thousand random byte corruptions.
@@ -21,6 +23,7 @@
 #include <string.h>
 #include "kernel/dt/bootinfo.h"
 #include "kernel/dt/fdt_walk.h"
+#include "kernel/dt/atags.h"
 
 #include "check.h"
 
@@ -84,6 +87,82 @@ static int parse_copy(const uint8_t *blob, size_t len, uint64_t avail,
 }
 
 /* ---- real QEMU blobs --------------------------------------------------- */
+
+/* The raspi3b built-in tree, compiled from its source by dtc as the build
+ * does: BCM2836 local controller + BCM2835 device controller through
+ * /soc ranges, spin-table CPUs, the PL011 at its ARM address. */
+static void test_raspi3b(void)
+{
+	FILE *f = popen("dtc -q -I dts -O dtb arch/aarch64/boards/raspi3b.dts", "r");
+	CHECK(f != NULL, "cannot run dtc");
+	static uint8_t b[16384];
+	size_t n = fread(b, 1, sizeof b, f);
+	CHECK(pclose(f) == 0 && n > 40, "dtc failed (%zu bytes)", n);
+	CHECK(fdt_has_magic(b) && !fdt_has_magic(NULL), "fdt_has_magic");
+	struct bootinfo bi;
+	const char *err = NULL;
+	int r = fdt_parse(b, &bi, &err);
+	CHECK(r == 0, "raspi3b parse: %d %s", r, err ? err : "");
+	CHECK_EQ(bi.nmem, 1);
+	CHECK_EQ(bi.mem[0].base, 0);
+	CHECK_EQ(bi.mem[0].size, 0x3c000000);
+	CHECK_EQ(bi.nreserved, 1);
+	CHECK_EQ(bi.reserved[0].base, 0);
+	CHECK_EQ(bi.reserved[0].size, 0x1000);
+	CHECK_EQ(bi.ncpu, 4);
+	for (int i = 0; i < 4; i++) {
+		CHECK_EQ(bi.cpu_hwid[i], i);
+		CHECK_EQ(bi.cpu_release[i], 0xd8 + 8 * i);
+	}
+	CHECK_EQ(bi.intc, INTC_BCM2836);
+	CHECK_EQ(bi.intc_base, 0x40000000);
+	CHECK_EQ(bi.intc_base2, 0x3f00b200);
+	CHECK_EQ(bi.psci, PSCI_NONE);
+	CHECK_EQ(bi.uart, UART_PL011);
+	CHECK_EQ(bi.uart_base, 0x3f201000);
+	CHECK_EQ(bi.uart_irq.n, 2);
+	CHECK_EQ(bi.uart_irq.cells[0], 2);
+	CHECK_EQ(bi.uart_irq.cells[1], 25);
+
+	/* A spin-table CPU without its release address is an error. */
+	f = popen("sed '/cpu-release-addr = <0x0 0x000000e0>/d' arch/aarch64/boards/raspi3b.dts"
+	          " | dtc -q -I dts -O dtb -", "r");
+	n = f ? fread(b, 1, sizeof b, f) : 0;
+	CHECK(f && pclose(f) == 0 && n > 40, "dtc failed");
+	r = fdt_parse(b, &bi, &err);
+	CHECK(r < 0 && strstr(err, "cpu-release-addr"), "missing release address: %d %s", r, err);
+}
+
+/* ATAGs as QEMU writes them at 0x100 for raspi3b without -dtb. */
+static void test_atags(void)
+{
+	uint32_t t[64] = { 0 };
+	int k = 0;
+	t[k++] = 5; t[k++] = 0x54410001; t[k++] = 1; t[k++] = 4096; t[k++] = 0;  /* CORE */
+	t[k++] = 4; t[k++] = 0x54410002; t[k++] = 0x3c000000; t[k++] = 0;        /* MEM */
+	t[k++] = 2 + 4; t[k++] = 0x54410009;                                      /* CMDLINE */
+	memcpy(&t[k], "gomaxprocs=1 x", 15); k += 4;
+	t[k++] = 0; t[k++] = 0;                                                   /* NONE */
+	char out[64] = "untouched";
+	CHECK_EQ(atags_cmdline(t, out, sizeof out), 1);
+	CHECK(strcmp(out, "gomaxprocs=1 x") == 0, "cmdline '%s'", out);
+	char small[5];
+	CHECK_EQ(atags_cmdline(t, small, sizeof small), 1);
+	CHECK(strcmp(small, "goma") == 0, "truncated cmdline '%s'", small);
+	/* Not ATAGs (no ATAG_CORE), or no command line: out untouched. */
+	strcpy(out, "untouched");
+	t[1] = 0x12345678;
+	CHECK_EQ(atags_cmdline(t, out, sizeof out), 0);
+	t[1] = 0x54410001;
+	t[9 + 1] = 0x54410003;               /* the CMDLINE tag becomes another */
+	CHECK_EQ(atags_cmdline(t, out, sizeof out), 0);
+	CHECK(strcmp(out, "untouched") == 0, "out written: '%s'", out);
+	/* A size running past the 4 KiB window stops the walk. */
+	t[9 + 1] = 0x54410009;
+	t[5] = 0x40000000;
+	CHECK_EQ(atags_cmdline(t, out, sizeof out), 0);
+	CHECK_EQ(atags_cmdline(NULL, out, sizeof out), 0);
+}
 
 static void test_riscv(void)
 {
@@ -1041,6 +1120,8 @@ int main(void)
 	test_aarch64(blobs[1], INTC_GICV2, 0x8010000, 0x10000);
 	test_aarch64(blobs[2], INTC_GICV3, 0x80a0000, 0xf60000);
 	test_board();
+	test_raspi3b();
+	test_atags();
 	test_cpus();
 	test_errors();
 	for (int i = 0; i < 5; i++) {

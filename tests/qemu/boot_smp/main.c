@@ -24,6 +24,13 @@
 // TEST: smp=1,2,3,4 board=sifive_u status=0 timeout=60
 // EXPECT: ^gort: riscv64, [1-4] CPUs, 256 MiB RAM, timer 1000000 Hz
 // REJECT: hwid 0\)
+// TEST: smp=4 board=raspi3b status=0 timeout=60
+// EXPECT: ^gort: device tree: built-in raspi3b$
+// EXPECT: ^cpu 3 \(hwid 3\) online
+// EXPECT: ^online: 4 of 4 CPUs
+// TEST: smp=4 board=raspi3b fdt=firmware status=0 timeout=60
+// EXPECT: ^gort: device tree: from firmware$
+// EXPECT: ^online: 4 of 4 CPUs
 /*
  * boot_smp - every CPU the device tree lists comes online and reports, and
  * main runs as goroutine 1, at 1 to 8 CPUs; on aarch64 also with GICv3,

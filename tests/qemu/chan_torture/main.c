@@ -3,6 +3,7 @@
 // EXPECT: ^PASS$
 // TEST: smp=1,2,4 status=0 timeout=120
 // TEST: smp=4 board=sifive_u status=0 timeout=120
+// TEST: smp=4 board=raspi3b status=0 timeout=120
 /*
  * chan_torture - 4 producers and 4 consumers on one channel, for
  * capacities 0, 1, 7 and 64. Every message is tagged (producer, sequence).

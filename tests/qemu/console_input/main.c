@@ -38,6 +38,15 @@
 // EXPECT: ^SIGQUIT: quit$
 // EXPECT: ^goroutine [0-9]+ \[chan receive\]:$
 // REJECT: ^PASS$
+// TEST: smp=4 board=raspi3b status=0 timeout=60
+// INPUT: when=^reading after=1 hello\nworld\n\034
+// INPUT: after=1 third line\nquit\n
+// EXPECT: ^read 1: hello$
+// EXPECT: ^read 2: world$
+// EXPECT: ^read 3: third line$
+// EXPECT: ^SIGQUIT: quit$
+// EXPECT: ^PASS$
+// REJECT: read [0-9]+: .*\x1c
 /*
  * console_input - bytes typed on the console reach Console_Read in order,
  * line after line, through the UART's receive interrupt; Ctrl-\ (0x1c) is

@@ -11,6 +11,7 @@
 // EXPECT: ^PASS$
 // TEST: smp=1,2,4 bootargs="gccheckmark=1 gcpoison=1" status=0 timeout=600 mem=256M
 // TEST: smp=4 status=0 timeout=300 mem=256M
+// TEST: smp=4 board=raspi3b status=0 timeout=300
 /*
  * gc_binarytrees - the benchmarks-game binary-trees program (the Go
  * version's structure) at max depth 16: a stretch tree of depth 17, a

@@ -3,6 +3,9 @@
 // EXPECT: ^gc_roots: hidden pointer: object reclaimed \(finalizer ran\)$
 // EXPECT: ^gc_roots: roots dropped: [67] of 7 objects reclaimed$
 // EXPECT: ^PASS$
+// TEST: smp=4 board=raspi3b bootargs="gccheckmark=1 gcpoison=1" status=0 timeout=180
+// EXPECT: ^gc_roots: roots dropped: [67] of 7 objects reclaimed$
+// EXPECT: ^PASS$
 /*
  * gc_roots - the collector finds every kind of root. Each object below is
  * reachable ONLY through the root named, is filled with a pattern, and has

@@ -14,6 +14,9 @@
 // EXPECT: ^fatal error: sync: unlock of unlocked mutex
 // TEST: smp=2 board=sifive_u bootargs="test=2" status=2 timeout=30
 // EXPECT: ^fatal error: sync: unlock of unlocked mutex
+// TEST: smp=4 board=raspi3b status=0 timeout=180
+// EXPECT: ^mutex_torture: [0-9]+ writers x 20000 increments, counter exact, never two owners$
+// EXPECT: ^PASS$
 /*
  * mutex_torture - writers = 2 x CPUs goroutines each take a Mutex 20,000
  * times and increment a shared counter, which must end exact. Inside the

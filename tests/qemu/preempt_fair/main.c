@@ -3,6 +3,9 @@
 // TEST: smp=1,2,4 status=0 timeout=60 icount=1
 // TEST: smp=1,4 bootargs="gomaxprocs=1" status=0 timeout=60 icount=1
 // TEST: smp=1,4 board=sifive_u status=0 timeout=60 icount=1
+// TEST: smp=4 board=raspi3b status=0 timeout=60 icount=1
+// TEST: smp=4 board=raspi3b bootargs="gomaxprocs=1" status=0 timeout=60 icount=1
+// EXPECT: ^gort: bootargs "gomaxprocs=1"$
 /*
  * preempt_fair - a goroutine spinning in a loop with no calls on every P
  * cannot starve others: a probe goroutine spawned afterwards must run within
