@@ -26,7 +26,7 @@
 #   boot=uboot: QEMU starts Debian's U-Boot, which boots the image with
 #   booti from a boot medium made for the run (qemu/run.sh BOOT=uboot,
 #   docs/boards.md#u-boot; bootargs go in its boot script); such a run
-#   also EXPECTs U-Boot's banner and the runtime's "gort: device tree from
+#   also EXPECTs U-Boot's banner and the runtime's "gort: device tree: from
 #   U-Boot" line, so that it fails if the image was started some other way
 #   fdt=firmware (with board=raspi3b): QEMU passes the board's built-in
 #   tree as if the firmware had (-dtb), to test that path
