@@ -2,6 +2,8 @@
 #
 #   make [ARCH=riscv64|aarch64] [CC=gcc|clang]      build build/<arch>/<app>.elf + .bin
 #   make run   [ARCH=..] [SMP=n] [APP=examples/NAME] [BOOTARGS="..."] [DISK=image]
+#   make run ARCH=hosted [SMP=n] [APP=..] [BOOTARGS=..]   the same program as a Linux
+#                                                   process: build/hosted-<cc>/<app> (docs/hosted.md)
 #   make test                                       every host and QEMU test, both arches
 #   make bench [ARCH=..]                            instruction-count benchmarks
 #   make debug [ARCH=..] [APP=..]                   QEMU halted with a gdb server
@@ -50,16 +52,20 @@ DEBUG    ?= 1
 BUILD    := build/$(ARCH)$(if $(filter 1,$(LSE)),-lse)-$(TOOLCHAIN)$(if $(filter 0,$(DEBUG)),-release)
 OBJDIR   := $(BUILD)/obj
 
+ifeq ($(ARCH),hosted)
+include mk/hosted.mk
+else
 include mk/$(ARCH).mk
 include mk/toolchain.mk
+endif
 
 # ---- sources ---------------------------------------------------------------
 # Portable runtime: every .c under kernel/ and drivers/, plus boot/*.c.
 # Architecture: every .c and .S under arch/$(ARCHDIR)/, plus boot/entry-$(ARCH).S.
 KERNEL_SRCS := $(sort $(wildcard kernel/*/*.c drivers/*/*.c boot/*.c))
 # SKIP="kernel/sync/%" leaves sources out (work in progress in a shared tree).
-KERNEL_SRCS := $(filter-out $(SKIP),$(KERNEL_SRCS))
-ARCH_SRCS   := $(sort $(wildcard arch/$(ARCHDIR)/*.c arch/$(ARCHDIR)/*.S)) boot/entry-$(ARCH).S
+KERNEL_SRCS := $(filter-out $(SKIP) $(HOSTED_SKIP),$(KERNEL_SRCS))
+ARCH_SRCS   := $(sort $(wildcard arch/$(ARCHDIR)/*.c arch/$(ARCHDIR)/*.S)) $(wildcard boot/entry-$(ARCH).S)
 RT_OBJS     := $(patsubst %,$(OBJDIR)/%.o,$(KERNEL_SRCS) $(ARCH_SRCS))
 RT_LIB      := $(BUILD)/libgort.a
 
@@ -72,7 +78,14 @@ ASFLAGS := $(CFLAGS) -D__ASSEMBLY__
 
 .PHONY: all run test bench debug clean setup host-test qemu-test lab grade trace
 .DEFAULT_GOAL := all
+ifeq ($(ARCH),hosted)
+# A hosted program is the linked ELF itself, under the app's own name.
+all: $(BUILD)/$(APPNAME)
+$(BUILD)/$(APPNAME): $(BUILD)/$(APPNAME).elf
+	$(Q)cp $< $@
+else
 all: $(BUILD)/$(APPNAME).bin
+endif
 
 setup:
 	@$(SETUP)
@@ -86,10 +99,12 @@ $(FLAGS_STAMP):
 $(OBJDIR)/%.c.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(TC_CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(if $(POST_OBJ),$(Q)$(POST_OBJ))
 
 $(OBJDIR)/%.S.o: %.S $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(TC_CC) $(ASFLAGS) -MMD -MP -c $< -o $@
+	$(if $(POST_OBJ),$(Q)$(POST_OBJ))
 
 $(RT_LIB): $(RT_OBJS)
 	@rm -f $@
@@ -132,8 +147,13 @@ APP_OBJS := $(foreach d,$(APP_DIRS),$(patsubst %,$(OBJDIR)/%.o,$(wildcard $(d)/*
 
 # ---- running ---------------------------------------------------------------
 # DISK=path: a raw image file, the first virtio block device (Block_Open(0)).
+ifeq ($(ARCH),hosted)
+run: $(BUILD)/$(APPNAME)
+	@$(BUILD)/$(APPNAME) -smp $(SMP) -- $(BOOTARGS)
+else
 run: $(BUILD)/$(APPNAME).bin
 	@ARCH=$(ARCH) SMP=$(SMP) BOOTARGS="$(BOOTARGS)" DISK="$(DISK)" INTERACTIVE=1 qemu/run.sh $(BUILD)/$(APPNAME).bin
+endif
 
 # Boot with trace=1, keep the console log, turn its "#T " lines into Chrome
 # trace JSON (Perfetto) and a PNG (docs/trace.md). Debian's python3, where

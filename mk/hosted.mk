@@ -1,0 +1,46 @@
+# hosted: the runtime as an ordinary Linux x86-64 program (docs/hosted.md).
+# Built with the host compiler (CC=gcc or CC=clang) against glibc and
+# pthreads; linked with the compiler driver, non-PIE (the two-pass symbol
+# table needs fixed addresses), with linker/hosted.ld added to the default
+# script.
+ARCHDIR      := hosted
+ifneq ($(shell uname -m),x86_64)
+$(error ARCH=hosted needs an x86-64 Linux host (arch/hosted/context.S))
+endif
+ifeq ($(TOOLCHAIN),clang)
+TC_CC      := clang
+TC_AR      := llvm-ar
+TC_NM      := llvm-nm
+TC_OBJCOPY := llvm-objcopy
+TC_OBJDUMP := llvm-objdump
+TC_CFLAGS  := -Wno-unused-command-line-argument
+TC_LDFLAGS := -fuse-ld=lld
+else
+TC_CC      := gcc
+TC_AR      := ar
+TC_NM      := nm
+TC_OBJCOPY := objcopy
+TC_OBJDUMP := objdump
+TC_CFLAGS  :=
+TC_LDFLAGS :=
+endif
+TC_LD := $(TC_CC)
+# The runtime's allocator and stdio keep their names on a board, where they
+# replace picolibc's. Hosted, glibc and libpthread keep their own malloc and
+# stdio, and the runtime's are renamed in every object of the build (the
+# application's too, so that its calls reach the runtime's) after it is
+# compiled: mk/hosted.syms lists the pairs for objcopy --redefine-syms. The
+# source is the same; only the symbol names differ. main likewise: the
+# application's becomes gort_main, which boot/main.c calls, and
+# arch/hosted/cpu.c's main (left alone) is the process's entry.
+HOSTED_SYMS := mk/hosted.syms
+POST_OBJ = $(TC_OBJCOPY) --redefine-syms=$(HOSTED_SYMS) \
+	$(if $(filter %/arch/hosted/cpu.c.o,$@),,--redefine-sym main=gort_main) $@
+ARCH_CFLAGS  := -fno-pie -pthread -D_GNU_SOURCE -D__NO_INLINE__ \
+	-mno-omit-leaf-frame-pointer
+PICOLIBC_INC :=
+LDFLAGS := -no-pie -pthread -Wl,-z,noexecstack -Wl,-T,linker/hosted.ld $(TC_LDFLAGS)
+LIBS    = $(RT_LIB)
+# Portable sources the hosted build leaves out: the UART drivers (console.c
+# here plays both) and the picolibc stdio glue (console.c again).
+HOSTED_SKIP := drivers/uart/% kernel/lib/stdio.c
