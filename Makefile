@@ -79,10 +79,7 @@ ASFLAGS := $(CFLAGS) -D__ASSEMBLY__
 .PHONY: all run test bench debug clean setup host-test qemu-test lab grade trace
 .DEFAULT_GOAL := all
 ifeq ($(ARCH),hosted)
-# A hosted program is the linked ELF itself, under the app's own name.
 all: $(BUILD)/$(APPNAME)
-$(BUILD)/$(APPNAME): $(BUILD)/$(APPNAME).elf
-	$(Q)cp $< $@
 else
 all: $(BUILD)/$(APPNAME).bin
 endif
@@ -128,6 +125,11 @@ endef
 APP_DIRS := $(sort $(APP) $(wildcard examples/* tests/qemu/* bench/*))
 APP_DIRS := $(foreach d,$(APP_DIRS),$(if $(wildcard $(d)/*.c),$(d)))
 $(foreach d,$(APP_DIRS),$(eval $(call app_rules,$(d))))
+ifeq ($(ARCH),hosted)
+# A hosted program is the linked ELF itself, under the app's own name.
+$(addprefix $(BUILD)/,$(notdir $(APP_DIRS))): $(BUILD)/%: $(BUILD)/%.elf
+	$(Q)cp $< $@
+endif
 
 # ---- bench/malloc: picolibc's malloc as the baseline ----------------------
 # The runtime's malloc/free shadow picolibc's; bench/malloc links a renamed

@@ -30,16 +30,18 @@ TC_LD := $(TC_CC)
 # stdio, and the runtime's are renamed in every object of the build (the
 # application's too, so that its calls reach the runtime's) after it is
 # compiled: mk/hosted.syms lists the pairs for objcopy --redefine-syms. The
-# source is the same; only the symbol names differ. main likewise: the
-# application's becomes gort_main, which boot/main.c calls, and
-# arch/hosted/cpu.c's main (left alone) is the process's entry.
+# source is the same; only the symbol names differ. main: the process's
+# entry is arch/hosted/cpu.c's __wrap_main (ld --wrap=main sends crt1's call
+# there), and boot/main.c's call of the application's main is renamed
+# __real_main, which --wrap resolves to the application's main - so
+# tracebacks still name it main.
 HOSTED_SYMS := mk/hosted.syms
 POST_OBJ = $(TC_OBJCOPY) --redefine-syms=$(HOSTED_SYMS) \
-	$(if $(filter %/arch/hosted/cpu.c.o,$@),,--redefine-sym main=gort_main) $@
+	$(if $(filter %/boot/main.c.o,$@),--redefine-sym main=__real_main) $@
 ARCH_CFLAGS  := -fno-pie -pthread -D_GNU_SOURCE -D__NO_INLINE__ \
 	-mno-omit-leaf-frame-pointer
 PICOLIBC_INC :=
-LDFLAGS := -no-pie -pthread -Wl,-z,noexecstack -Wl,-T,linker/hosted.ld $(TC_LDFLAGS)
+LDFLAGS := -no-pie -pthread -Wl,--wrap=main -Wl,-z,noexecstack -Wl,-T,linker/hosted.ld $(TC_LDFLAGS)
 LIBS    = $(RT_LIB)
 # Portable sources the hosted build leaves out: the UART drivers (console.c
 # here plays both) and the picolibc stdio glue (console.c again).

@@ -27,7 +27,15 @@
  *   struct trapframe - the interrupted thread's registers as the kernel's
  *                      signal frame had them (ucontext gregs order), a frame
  *                      record, the signal's facts, the soft interrupt flag,
- *                      and the XSAVE image of the FP/vector state.
+ *                      and the FXSAVE image of the x87/SSE state. Not the
+ *                      AVX upper halves nor AVX-512 state: the runtime and
+ *                      its programs are built for baseline x86-64 (SSE2),
+ *                      and only their own code is ever preempted (signal.c
+ *                      defers a signal that lands in libc), so that state
+ *                      is dead at every preemption point - Go's asyncPreempt
+ *                      saves X0-X15 on the same argument. It also keeps the
+ *                      frame copy small (768 bytes, the boards' size), which
+ *                      a goroutine's first 4 KiB stack page must hold.
  *
  * Included by the assembly files for the offsets: C is under !__ASSEMBLY__.
  */
@@ -61,9 +69,8 @@
 #define TF_EFL     136
 #define TF_NGREGS  23
 #define TF_FRAME   184                  /* frame record {rbp, rip} */
-#define TF_XSAVE   256                  /* XSAVE image, 64-aligned inside */
-#define TF_XSAVE_MAX 3072               /* bytes of XSAVE state we carry */
-#define TF_SIZE    (TF_XSAVE + TF_XSAVE_MAX + 64)
+#define TF_FXSAVE  256                  /* FXSAVE image: x87, MXCSR, xmm0-15 */
+#define TF_SIZE    (TF_FXSAVE + 512)
 
 /* struct context layout (bytes) */
 #define CTX_RBX    0
@@ -104,9 +111,8 @@ struct trapframe {
 	uint64_t signo, code, addr; /* the signal, its si_code and si_addr */
 	uint32_t irqoff;            /* the interrupted soft interrupt mask */
 	uint32_t in_trap;           /* interrupted a signal handler */
-	uint32_t xsize;             /* bytes of XSAVE image */
-	uint8_t pad[TF_XSAVE - TF_FRAME - 16 - 24 - 12];
-	uint8_t xsave[TF_XSAVE_MAX + 64]; /* image at the first 64-aligned byte */
+	uint8_t pad[TF_FXSAVE - TF_FRAME - 16 - 24 - 8];
+	uint8_t fxsave[512] __attribute__((aligned(16)));
 };
 
 /* Per-thread state read inline (defined in signal.c and cpu.c). */

@@ -104,7 +104,7 @@ hosted_jump:
  * whole trap frame to the goroutine's stack below its red zone and made the
  * signal return here with rsp = the copy. The kernel's sigreturn restored
  * every other register as interrupted. Call asyncPreempt2 (which yields),
- * then restore everything from the copy: the FP/vector state with xrstor,
+ * then restore everything from the copy: the x87/SSE state with fxrstor,
  * the flags, the integer registers, and last rsp and rip. The pc goes
  * through a per-thread slot (hosted_resume_pc), because x86 cannot load
  * rsp and rip together without using memory below the new rsp - and that
@@ -119,11 +119,7 @@ asyncPreempt:
 	cld                             /* the ABI wants DF clear at calls */
 	leaq	TF_FRAME(%rsp), %rbp    /* {rbp, rip}: tracebacks go on */
 	call	asyncPreempt2
-	leaq	TF_XSAVE+63(%rsp), %rcx
-	andq	$-64, %rcx
-	movl	$-1, %eax
-	movl	$-1, %edx
-	xrstor64 (%rcx)
+	fxrstor64 TF_FXSAVE(%rsp)
 	movq	TF_RIP(%rsp), %rax
 	movq	%rax, %fs:hosted_resume_pc@tpoff
 	pushq	TF_EFL(%rsp)

@@ -2,7 +2,7 @@
  * cpu.c - the hosted port's "board": the process's main(), one pthread per
  * CPU, per-CPU set-up, contexts, power-off.
  *
- * main(argc, argv) plays firmware: it reads the command line
+ * __wrap_main(argc, argv) plays firmware: it reads the command line
  *     <program> [-smp N] [-m SIZE[K|M|G]] [bootargs ...]
  * (bootargs are the remaining words joined by spaces, as QEMU's -append),
  * maps the RAM and the stack window (mmu.c), installs the signal handlers
@@ -13,10 +13,11 @@
  * then (and by nothing after). Each thread keeps its M in hosted_m and the
  * running G in hosted_g (arch_impl.h).
  *
- * The application's int main(void) is renamed gort_main by the hosted
- * build (mk/hosted.mk: objcopy --redefine-sym main=gort_main on every object
- * but this one), so that this main is the process's entry; boot/main.c
- * calls the renamed one through its unchanged `main()` call.
+ * The process's entry is __wrap_main: the hosted build links with
+ * ld --wrap=main, so crt1's call of main comes here, and renames boot/main.c's
+ * call of the application's main to __real_main, which --wrap resolves to
+ * the application's own main (mk/hosted.mk). The application's main keeps
+ * its name, in tracebacks too.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -33,7 +34,7 @@ _Static_assert(sizeof(struct context) == CTX_SIZE, "context.S layout");
 _Static_assert(offsetof(struct context, rip) == CTX_RIP, "context.S layout");
 _Static_assert(offsetof(struct context, mxcsr) == CTX_MXCSR, "context.S layout");
 _Static_assert(offsetof(struct trapframe, frame) == TF_FRAME, "context.S layout");
-_Static_assert(offsetof(struct trapframe, xsave) == TF_XSAVE, "context.S layout");
+_Static_assert(offsetof(struct trapframe, fxsave) == TF_FXSAVE, "context.S layout");
 _Static_assert(sizeof(struct trapframe) == TF_SIZE, "context.S layout");
 
 __thread struct m *hosted_m;
@@ -68,7 +69,7 @@ static size_t parse_size(const char *prog, const char *s)
 }
 
 /* The real process entry (see the file comment). */
-int main(int argc, char **argv)
+int __wrap_main(int argc, char **argv)
 {
 	static char bootargs[256];
 	int ncpu = 4;

@@ -60,14 +60,12 @@ static __thread int this_cpu;
 
 /* Alternate signal stacks: the trap stacks. Bigger than the boards' 16 KiB
  * (TRAP_STACK_SIZE): the kernel's signal frame alone is ~3.5 KiB with
- * AVX-512, and the handler keeps a trap frame with an XSAVE image. Not
+ * AVX-512, and the fatal path prints tracebacks from it. Not
  * scanned by the collector (.bss.noscan). */
 static uint8_t altstacks[MAXCPU][ALTSTACK_SIZE]
 	__attribute__((aligned(64), section(".bss.noscan.hosted")));
 
 extern char __executable_start[], etext[];
-
-static uint32_t xsave_bytes;    /* XSAVE image size for the enabled features */
 
 /* ---- time --------------------------------------------------------------- */
 
@@ -166,12 +164,6 @@ void hosted_irq_replay(void)
 
 /* ---- trap frames -------------------------------------------------------- */
 
-static uint8_t *tf_xsave(struct trapframe *tf)
-{
-	return (uint8_t *)(((uintptr_t)tf->xsave + 63) & ~(uintptr_t)63);
-}
-
-
 static void tf_from_uc(struct trapframe *tf, const ucontext_t *uc, bool with_fp)
 {
 	memcpy(tf->gregs, uc->uc_mcontext.gregs, sizeof tf->gregs);
@@ -179,23 +171,9 @@ static void tf_from_uc(struct trapframe *tf, const ucontext_t *uc, bool with_fp)
 	tf->frame[1] = tf->gregs[REG_RIP];
 	tf->irqoff = (uint32_t)hosted_irqoff;
 	tf->in_trap = trap_depth > 0;
-	tf->xsize = 0;
-	if (!with_fp || uc->uc_mcontext.fpregs == NULL)
-		return;
-	const uint8_t *fp = (const uint8_t *)uc->uc_mcontext.fpregs;
-	uint32_t magic, size;
-	memcpy(&magic, fp + 464, 4);        /* struct _fpx_sw_bytes */
-	memcpy(&size, fp + 464 + 16, 4);    /* its xstate_size */
-	uint8_t *x = tf_xsave(tf);
-	if (magic == FP_XSTATE_MAGIC1 && size >= 576 && size <= TF_XSAVE_MAX) {
-		memcpy(x, fp, size);
-		tf->xsize = size;
-	} else {                            /* legacy area only: x87 + SSE */
-		memcpy(x, fp, 512);
-		memset(x + 512, 0, 64);
-		x[512] = 3;                     /* XSTATE_BV = x87 | SSE */
-		tf->xsize = 576;
-	}
+	/* The signal frame's FP state starts with the FXSAVE layout. */
+	if (with_fp && uc->uc_mcontext.fpregs != NULL)
+		memcpy(tf->fxsave, uc->uc_mcontext.fpregs, sizeof tf->fxsave);
 }
 
 static void tf_to_uc(const struct trapframe *tf, ucontext_t *uc)
@@ -213,7 +191,7 @@ static bool in_own_text(uintptr_t pc)
 /* Take every pending interrupt with the interrupted context as the frame. */
 static void dispatch(ucontext_t *uc)
 {
-	struct trapframe tf __attribute__((aligned(64)));
+	struct trapframe tf;
 	tf_from_uc(&tf, uc, true);
 	hosted_irqoff = 1;
 	trap_depth++;
@@ -276,7 +254,7 @@ static const char *fault_cause(int sig, int code)
 static void on_fault(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
-	struct trapframe tf __attribute__((aligned(64)));
+	struct trapframe tf;
 	tf_from_uc(&tf, uc, false);
 	tf.signo = (uint64_t)sig;
 	tf.code = (uint64_t)si->si_code;
@@ -293,14 +271,6 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 /* Process-wide: the handlers, before any thread but main exists. */
 void hosted_signals_init(void)
 {
-	unsigned a, b, c, d;
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xd), "c"(0));
-	xsave_bytes = b;        /* XSAVE size for the features enabled in XCR0 */
-	if (xsave_bytes > TF_XSAVE_MAX) {
-		static const char msg[] = "hosted: this CPU's XSAVE state does not fit a trap frame\n";
-		hosted_syscall(SYS_write, 2, (long)msg, sizeof msg - 1, 0, 0, 0);
-		hosted_syscall(SYS_exit_group, 2, 0, 0, 0, 0, 0);
-	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = on_interrupt;
@@ -333,8 +303,7 @@ void hosted_thread_signals(int cpu)
 void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy)
 {
 	struct trapframe *c = (struct trapframe *)copy;
-	memcpy(c, tf, offsetof(struct trapframe, xsave));
-	memcpy(tf_xsave(c), tf_xsave(tf), tf->xsize);
+	memcpy(c, tf, sizeof *tf);
 	c->frame[0] = tf->gregs[REG_RBP];
 	c->frame[1] = tf->gregs[REG_RIP];
 	tf->gregs[REG_RSP] = copy;
@@ -346,7 +315,7 @@ void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy)
  * pushed below the copy, so fn starts with rsp = 8 mod 16. */
 void arch_inject_call(struct trapframe *tf, void (*fn)(struct trapframe *), uintptr_t copy)
 {
-	memcpy((void *)copy, tf, offsetof(struct trapframe, xsave));
+	memcpy((void *)copy, tf, sizeof *tf);
 	uintptr_t sp = copy - 8;
 	*(uint64_t *)sp = tf->gregs[REG_RIP];
 	tf->gregs[REG_RDI] = copy;
