@@ -244,12 +244,15 @@ static inline uintptr_t arch_frame_next(uintptr_t fp, uintptr_t *pc)
 	return ((const uintptr_t *)fp)[0];
 }
 
-/* The trapped function's caller, from its frame (every function keeps one:
- * -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer). A trap on the
- * first instruction of a function, before its push %rbp, skips one caller. */
+/* The trapped function's caller. Clang keeps a frame record in every
+ * function (-mno-omit-leaf-frame-pointer); GCC on x86-64 does not in a
+ * leaf that needs no stack, so signal.c first checks for a frameless leaf
+ * (the word at rsp is a return address whose call targets the trapped
+ * function) and otherwise unwinds one frame record from rbp. */
+uintptr_t hosted_tf_unwind(const struct trapframe *tf, uintptr_t *pc);
 static inline uintptr_t arch_tf_unwind(const struct trapframe *tf, uintptr_t *pc)
 {
-	return arch_frame_next(tf->gregs[10], pc);
+	return hosted_tf_unwind(tf, pc);
 }
 
 static inline uintptr_t arch_tf_pc(const struct trapframe *tf) { return tf->gregs[16]; }

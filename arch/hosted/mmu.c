@@ -37,6 +37,7 @@
 #include "atomic.h"
 #include "hosted.h"
 #include "kernel/lib/print.h"
+#include "boot/boot.h"
 
 #define RAM_BASE   0x1000000000ULL     /* 64 GiB: below the stack window */
 #define PAGE       4096UL
@@ -144,6 +145,8 @@ uintptr_t arch_translate(uintptr_t va)
 	}
 	if (va >= hosted_ram_base && va < hosted_ram_base + hosted_ram_size)
 		return va;
+	if (va >= (uintptr_t)_start_image && va < (uintptr_t)_end)
+		return va;              /* the executable: "identity-mapped" too */
 	return 0;
 }
 

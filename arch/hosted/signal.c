@@ -324,6 +324,28 @@ void arch_inject_call(struct trapframe *tf, void (*fn)(struct trapframe *), uint
 	tf->irqoff = 0;
 }
 
+/* A frameless leaf (see arch_impl.h): [rsp] holds a return address in our
+ * text, right after a 5-byte `call rel32` whose target lies at or below the
+ * trapped pc, within 64 KiB. Then rbp is still the caller's. */
+uintptr_t hosted_tf_unwind(const struct trapframe *tf, uintptr_t *pc)
+{
+	uintptr_t rsp = tf->gregs[REG_RSP], rip = tf->gregs[REG_RIP];
+	uintptr_t lo = (uintptr_t)__executable_start, hi = (uintptr_t)etext;
+	if (in_own_text(rip) && rsp != 0 && (rsp & 7) == 0 && arch_translate(rsp) != 0) {
+		uintptr_t ret = *(const uintptr_t *)rsp;
+		if (ret >= lo + 5 && ret < hi && *(const uint8_t *)(ret - 5) == 0xe8) {
+			int32_t rel;
+			memcpy(&rel, (const void *)(ret - 4), 4);
+			uintptr_t target = ret + (uintptr_t)(intptr_t)rel;
+			if (target <= rip && rip - target < 65536) {
+				*pc = ret;
+				return tf->gregs[REG_RBP];
+			}
+		}
+	}
+	return arch_frame_next(tf->gregs[REG_RBP], pc);
+}
+
 enum arch_fault arch_fault_kind(const struct trapframe *tf)
 {
 	if (tf->signo == SIGSEGV)
