@@ -15,6 +15,7 @@ TC_OBJCOPY := llvm-objcopy
 TC_OBJDUMP := llvm-objdump
 TC_CFLAGS  := -Wno-unused-command-line-argument
 TC_LDFLAGS := -fuse-ld=lld
+HOSTED_LD  := linker/hosted-lld.ld
 else
 TC_CC      := gcc
 TC_AR      := ar
@@ -23,6 +24,7 @@ TC_OBJCOPY := objcopy
 TC_OBJDUMP := objdump
 TC_CFLAGS  :=
 TC_LDFLAGS :=
+HOSTED_LD  := linker/hosted.ld
 endif
 TC_LD := $(TC_CC)
 # The runtime's allocator and stdio keep their names on a board, where they
@@ -41,7 +43,7 @@ POST_OBJ = $(TC_OBJCOPY) --redefine-syms=$(HOSTED_SYMS) \
 ARCH_CFLAGS  := -fno-pie -pthread -D_GNU_SOURCE -D__NO_INLINE__ \
 	-mno-omit-leaf-frame-pointer
 PICOLIBC_INC :=
-LDFLAGS := -no-pie -pthread -Wl,--wrap=main -Wl,-z,noexecstack -Wl,-T,linker/hosted.ld $(TC_LDFLAGS)
+LDFLAGS := -no-pie -pthread -Wl,--wrap=main -Wl,-z,noexecstack -Wl,-T,$(HOSTED_LD) $(TC_LDFLAGS)
 LIBS    = $(RT_LIB)
 # Portable sources the hosted build leaves out: the UART drivers (console.c
 # here plays both) and the picolibc stdio glue (console.c again).

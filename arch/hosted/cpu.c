@@ -47,6 +47,14 @@ int hosted_ncpu;
 
 void context_start(void);
 
+/* A word in the symbol table's section in every link, so that the first
+ * pass of the two-pass link (scripts/gensymtab.sh) has the section too: lld
+ * adds a program header for it, and a header appearing only in the second
+ * pass would move every function. Linked after the real table (libgort.a
+ * comes last), so the table's own first word still counts its entries. */
+__attribute__((section(".gort_symtab"), used))
+static const uint64_t symtab_section_anchor = 0;
+
 static void usage(const char *prog, const char *why)
 {
 	fprintf(stderr, "%s: %s\nusage: %s [-smp N (1..%d)] [-m SIZE[K|M|G]] [bootargs ...]\n",
