@@ -149,46 +149,62 @@ static inline void arch_setg(struct m *m, struct g *g)
 	__asm__ volatile("movq %0, %%fs:hosted_g@tpoff" : : "r"(g) : "memory");
 }
 
-/* Interrupt masking: the per-thread flag. Compiler barriers only; the
- * signal handler runs on the same thread, so program order is enough.
- * arch_irq_save returns 1 if interrupts were masked. */
+/* The soft interrupt flag and the pending record, read and written through
+ * %fs in one instruction each, like arch_getg: a compiler may otherwise
+ * load the thread pointer once and reuse it across a point where the
+ * goroutine could move to another thread (while interrupts are on). */
+static inline int hosted_irqoff_get(void)
+{
+	int v;
+	__asm__ volatile("movl %%fs:hosted_irqoff@tpoff, %0" : "=r"(v) : : "memory");
+	return v;
+}
+
+static inline void hosted_irqoff_set(int v)
+{
+	__asm__ volatile("movl %0, %%fs:hosted_irqoff@tpoff" : : "r"(v) : "memory");
+}
+
+static inline uint32_t hosted_pending_get(void)
+{
+	uint32_t v;
+	__asm__ volatile("movl %%fs:hosted_pending@tpoff, %0" : "=r"(v) : : "memory");
+	return v;
+}
+
+/* Interrupt masking: the per-thread flag. Compiler barriers only (the asm
+ * above); the signal handler runs on the same thread, so program order is
+ * enough. arch_irq_save returns 1 if interrupts were masked. */
 static inline unsigned long arch_irq_save(void)
 {
-	unsigned long old = (unsigned long)hosted_irqoff;
-	hosted_irqoff = 1;
-	__asm__ volatile("" : : : "memory");
+	unsigned long old = (unsigned long)hosted_irqoff_get();
+	hosted_irqoff_set(1);
 	return old;
 }
 
 static inline void arch_irq_enable(void)
 {
-	__asm__ volatile("" : : : "memory");
-	hosted_irqoff = 0;
-	__asm__ volatile("" : : : "memory");
-	if (hosted_pending)        /* taken while masked: take it now */
+	hosted_irqoff_set(0);
+	if (hosted_pending_get())  /* taken while masked: take it now */
 		hosted_irq_replay();
 }
 
 static inline void arch_irq_restore(unsigned long flags)
 {
-	if (flags) {
-		hosted_irqoff = 1;
-		__asm__ volatile("" : : : "memory");
-	} else {
+	if (flags)
+		hosted_irqoff_set(1);
+	else
 		arch_irq_enable();
-	}
 }
 
 static inline void arch_irq_disable(void)
 {
-	hosted_irqoff = 1;
-	__asm__ volatile("" : : : "memory");
+	hosted_irqoff_set(1);
 }
 
 static inline bool arch_irq_enabled(void)
 {
-	__asm__ volatile("" : : : "memory");
-	return hosted_irqoff == 0;
+	return hosted_irqoff_get() == 0;
 }
 
 static inline void arch_cpu_relax(void)
