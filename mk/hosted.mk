@@ -40,6 +40,10 @@ TC_LD := $(TC_CC)
 HOSTED_SYMS := mk/hosted.syms
 POST_OBJ = $(TC_OBJCOPY) --redefine-syms=$(HOSTED_SYMS) \
 	$(if $(filter %/boot/main.c.o,$@),--redefine-sym main=__real_main) $@
+# __NO_INLINE__: glibc's headers then keep putchar & co. out of line, so
+# that the renamed calls reach the runtime's (an inline putchar would write
+# to glibc's stdout). No -march: baseline x86-64, no AVX (docs/hosted.md,
+# "What differs": the preemption frame carries x87/SSE state only).
 ARCH_CFLAGS  := -fno-pie -pthread -D_GNU_SOURCE -D__NO_INLINE__ \
 	-mno-omit-leaf-frame-pointer
 PICOLIBC_INC :=

@@ -6,11 +6,12 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <signal.h>
 #include <sys/syscall.h>
 
-/* Signals: the CPU timer and the IPI. */
-#define HOSTED_SIG_TIMER 14     /* SIGALRM */
-#define HOSTED_SIG_IPI   23     /* SIGURG, as Go's preemption signal */
+/* Signals: the CPU timer and the IPI (SIGURG is Go's preemption signal). */
+#define HOSTED_SIG_TIMER SIGALRM
+#define HOSTED_SIG_IPI   SIGURG
 
 /* Bits of hosted_pending. */
 #define PEND_TIMER 1u
