@@ -3,7 +3,8 @@
 #   make [ARCH=riscv64|aarch64] [CC=gcc|clang]      build build/<arch>/<app>.elf + .bin
 #   make run   [ARCH=..] [SMP=n] [APP=examples/NAME] [BOOTARGS="..."] [DISK=image]
 #   make run ARCH=hosted [SMP=n] [APP=..] [BOOTARGS=..]   the same program as a Linux
-#                                                   process: build/hosted-<cc>/<app> (docs/hosted.md)
+#                                                   process: build/hosted-<cc>/<app> (docs/hosted.md);
+#                                                   SAN=undefined: UBSan, build/hosted-<cc>-undefined/
 #   make test                                       every host and QEMU test, both arches
 #   make bench [ARCH=..]                            instruction-count benchmarks
 #   make debug [ARCH=..] [APP=..]                   QEMU halted with a gdb server
@@ -49,12 +50,15 @@ APPNAME  := $(notdir $(APP))
 # discipline's checks (docs/locks.md). DEBUG=0: neither; `make bench`
 # measures that build, in its own directory.
 DEBUG    ?= 1
-BUILD    := build/$(ARCH)$(if $(filter 1,$(LSE)),-lse)-$(TOOLCHAIN)$(if $(filter 0,$(DEBUG)),-release)
+BUILD    := build/$(ARCH)$(if $(filter 1,$(LSE)),-lse)-$(TOOLCHAIN)$(if $(filter 0,$(DEBUG)),-release)$(if $(SAN),-$(SAN))
 OBJDIR   := $(BUILD)/obj
 
 ifeq ($(ARCH),hosted)
 include mk/hosted.mk
 else
+ifneq ($(SAN),)
+$(error SAN=$(SAN): sanitizers are for ARCH=hosted (docs/hosted.md))
+endif
 include mk/$(ARCH).mk
 include mk/toolchain.mk
 endif

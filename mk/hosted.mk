@@ -46,8 +46,18 @@ POST_OBJ = $(TC_OBJCOPY) --redefine-syms=$(HOSTED_SYMS) \
 # "What differs": the preemption frame carries x87/SSE state only).
 ARCH_CFLAGS  := -fno-pie -pthread -D_GNU_SOURCE -D__NO_INLINE__ \
 	-mno-omit-leaf-frame-pointer
+# SAN=undefined: UndefinedBehaviorSanitizer over the whole runtime, every
+# report fatal (build/hosted-<cc>-undefined/). ThreadSanitizer and
+# AddressSanitizer need more of the port first (docs/hosted.md).
+ifneq ($(SAN),)
+ifneq ($(SAN),undefined)
+$(error SAN=$(SAN): only SAN=undefined works hosted so far (docs/hosted.md, "Not done yet"))
+endif
+ARCH_CFLAGS += -fsanitize=undefined -fno-sanitize-recover=all
+SAN_LDFLAGS := -fsanitize=undefined
+endif
 PICOLIBC_INC :=
-LDFLAGS := -no-pie -pthread -Wl,--wrap=main -Wl,-z,noexecstack -Wl,-T,$(HOSTED_LD) $(TC_LDFLAGS)
+LDFLAGS := -no-pie -pthread -Wl,--wrap=main -Wl,-z,noexecstack -Wl,-T,$(HOSTED_LD) $(TC_LDFLAGS) $(SAN_LDFLAGS)
 LIBS    = $(RT_LIB)
 # Portable sources the hosted build leaves out: the UART drivers (console.c
 # here plays both) and the picolibc stdio glue (console.c again).

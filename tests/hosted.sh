@@ -4,8 +4,11 @@
 # on Linux x86-64, judged by the same header lines as under QEMU (TEST's
 # smp/bootargs/status/timeout, EXPECT, REJECT, CHECK). tests/run.sh calls
 # it when ARCHES names "hosted" (the default); alone:
-#   TOOLCHAINS="gcc clang" ONLY=regex OUT=dir tests/hosted.sh
-# One PASS/FAIL line per (test, TEST line, smp), then "N passed, N failed".
+#   TOOLCHAINS="gcc clang" SANS=undefined ONLY=regex OUT=dir tests/hosted.sh
+# Each program runs built with each toolchain, and again built with gcc and
+# each sanitizer of SANS (default "undefined": UBSan over the whole runtime,
+# every report fatal; SANS="" skips it). One PASS/FAIL line per (build,
+# test, TEST line, smp), then "N passed, N failed".
 #
 # Which tests, and why not the others: HOSTED_TESTS below lists the programs
 # that make sense on a host; a TEST line that needs a board (arch=, cpu=,
@@ -29,6 +32,7 @@
 set -u
 cd "$(dirname "$0")/.."
 TOOLCHAINS=${TOOLCHAINS:-"gcc clang"}
+SANS=${SANS-undefined}
 ONLY=${ONLY:-.}
 out=${OUT:-build/test-results}/hosted
 mkdir -p "$out"
@@ -61,12 +65,17 @@ for d in $HOSTED_TESTS; do
 	tests+=("$d")
 done
 
-for tc in $TOOLCHAINS; do
+builds=""
+for tc in $TOOLCHAINS; do builds="$builds $tc:"; done
+for san in $SANS; do builds="$builds gcc:$san"; done
+for b in $builds; do
 	[ ${#tests[@]} -eq 0 ] && break
+	tc=${b%%:*}; san=${b#*:}
+	bdir=hosted-$tc${san:+-$san}
 	targets=()
-	for d in "${tests[@]}"; do targets+=("build/hosted-$tc/$(basename "$d")"); done
-	if ! make -s -j2 ARCH=hosted CC="$tc" "${targets[@]}" > "$out/build-$tc.log" 2>&1; then
-		echo "FAIL build hosted-$tc"; tail -n 30 "$out/build-$tc.log" | sed 's/^/  | /'
+	for d in "${tests[@]}"; do targets+=("build/$bdir/$(basename "$d")"); done
+	if ! make -s -j2 ARCH=hosted CC="$tc" SAN="$san" "${targets[@]}" > "$out/build-$bdir.log" 2>&1; then
+		echo "FAIL build $bdir"; tail -n 30 "$out/build-$bdir.log" | sed 's/^/  | /'
 		fail=$((fail+1)); continue
 	fi
 	for d in "${tests[@]}"; do
@@ -87,15 +96,19 @@ for tc in $TOOLCHAINS; do
 				/^\/\/ (EXPECT|REJECT|CHECK):/ && (n == 0 || n == want) { print }
 			' "$d/main.c")
 			for s in ${smp//,/ }; do
-				log="$out/$tc-$name-$idx-smp$s.log"
+				log="$out/$bdir-$name-$idx-smp$s.log"
 				t0=$(date +%s.%N)
 				# shellcheck disable=SC2086
-				timeout "$tmo" "build/hosted-$tc/$name" -smp "$s" -m "$mem" -- $bootargs \
+				timeout "$tmo" "build/$bdir/$name" -smp "$s" -m "$mem" -- $bootargs \
 					< /dev/null > "$log" 2>&1
 				got=$?
 				t1=$(date +%s.%N)
 				ok=1; why=""
 				[ "$got" = "$status" ] || { ok=0; why="exit status $got, want $status"; }
+				# a sanitizer's report (not the runtime's own "panic: runtime error")
+				if grep -qE '[0-9]+:[0-9]+: runtime error: |==[0-9]+==ERROR: [A-Za-z]*Sanitizer' "$log"; then
+					ok=0; why="${why:+$why; }sanitizer report"
+				fi
 				while IFS= read -r c; do
 					[ -n "$c" ] || continue
 					kind=${c%%:*}; re=${c#*: }; kind=${kind#// }
@@ -105,7 +118,7 @@ for tc in $TOOLCHAINS; do
 						ok=0; why="${why:+$why; }check failed: $re"
 					fi
 				done <<< "$checks"
-				label="hosted-$tc/$name${bootargs:+ [$bootargs]} smp=$s"
+				label="$bdir/$name${bootargs:+ [$bootargs]} smp=$s"
 				if [ $ok = 1 ]; then
 					printf 'PASS %s (%.1fs)\n' "$label" "$(awk "BEGIN{print $t1 - $t0}")"
 					pass=$((pass+1))
