@@ -31,7 +31,7 @@
 #                    virtual time (-icount)
 set -u
 cd "$(dirname "$0")/.."
-TOOLCHAINS=${TOOLCHAINS:-"gcc clang"}
+TOOLCHAINS=${TOOLCHAINS-"gcc clang"}
 SANS=${SANS-undefined}
 ONLY=${ONLY:-.}
 out=${OUT:-build/test-results}/hosted
