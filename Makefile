@@ -5,6 +5,9 @@
 #              [BOOT=direct|uboot]                  uboot: U-Boot boots it from a boot medium
 #   make run   BOARD=virt|sifive_u|raspi3b          which QEMU machine (docs/boards.md);
 #                                                   a board other than virt selects ARCH
+#   make run ARCH=hosted [SMP=n] [APP=..] [BOOTARGS=..]   the same program as a Linux
+#                                                   process: build/hosted-<cc>/<app> (docs/hosted.md);
+#                                                   SAN=undefined: UBSan, build/hosted-<cc>-undefined/
 #   make test                                       every host and QEMU test, both arches
 #   make bench [ARCH=..]                            instruction-count benchmarks
 #   make debug [ARCH=..] [APP=..]                   QEMU halted with a gdb server
@@ -78,19 +81,26 @@ APPNAME  := $(notdir $(APP))
 # discipline's checks (docs/locks.md). DEBUG=0: neither; `make bench`
 # measures that build, in its own directory.
 DEBUG    ?= 1
-BUILD    := build/$(ARCH)$(if $(filter 1,$(LSE)),-lse)$(BOARD_SUFFIX)-$(TOOLCHAIN)$(if $(filter 0,$(DEBUG)),-release)
+BUILD    := build/$(ARCH)$(if $(filter 1,$(LSE)),-lse)$(BOARD_SUFFIX)-$(TOOLCHAIN)$(if $(filter 0,$(DEBUG)),-release)$(if $(SAN),-$(SAN))
 OBJDIR   := $(BUILD)/obj
 
+ifeq ($(ARCH),hosted)
+include mk/hosted.mk
+else
+ifneq ($(SAN),)
+$(error SAN=$(SAN): sanitizers are for ARCH=hosted (docs/hosted.md))
+endif
 include mk/$(ARCH).mk
 include mk/toolchain.mk
+endif
 
 # ---- sources ---------------------------------------------------------------
 # Portable runtime: every .c under kernel/ and drivers/, plus boot/*.c.
 # Architecture: every .c and .S under arch/$(ARCHDIR)/, plus boot/entry-$(ARCH).S.
 KERNEL_SRCS := $(sort $(wildcard kernel/*/*.c drivers/*/*.c boot/*.c))
 # SKIP="kernel/sync/%" leaves sources out (work in progress in a shared tree).
-KERNEL_SRCS := $(filter-out $(SKIP),$(KERNEL_SRCS))
-ARCH_SRCS   := $(sort $(wildcard arch/$(ARCHDIR)/*.c arch/$(ARCHDIR)/*.S)) boot/entry-$(ARCH).S
+KERNEL_SRCS := $(filter-out $(SKIP) $(HOSTED_SKIP),$(KERNEL_SRCS))
+ARCH_SRCS   := $(sort $(wildcard arch/$(ARCHDIR)/*.c arch/$(ARCHDIR)/*.S)) $(wildcard boot/entry-$(ARCH).S)
 RT_OBJS     := $(patsubst %,$(OBJDIR)/%.o,$(KERNEL_SRCS) $(ARCH_SRCS))
 # The board's built-in device tree (dtc, from device-tree-compiler), linked
 # into every image as builtin_dtb (boot/builtin_dtb.S) for when the loader
@@ -108,7 +118,11 @@ ASFLAGS := $(CFLAGS) -D__ASSEMBLY__
 
 .PHONY: all run test bench debug clean setup host-test qemu-test lab grade trace
 .DEFAULT_GOAL := all
+ifeq ($(ARCH),hosted)
+all: $(BUILD)/$(APPNAME)
+else
 all: $(BUILD)/$(APPNAME).bin
+endif
 
 setup:
 	@$(SETUP)
@@ -122,10 +136,12 @@ $(FLAGS_STAMP):
 $(OBJDIR)/%.c.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(TC_CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(if $(POST_OBJ),$(Q)$(POST_OBJ))
 
 $(OBJDIR)/%.S.o: %.S $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(TC_CC) $(ASFLAGS) -MMD -MP -c $< -o $@
+	$(if $(POST_OBJ),$(Q)$(POST_OBJ))
 
 $(BUILD)/builtin.dtb: $(BUILTIN_DTB) $(FLAGS_STAMP)
 	$(Q)dtc -q -I dts -O dtb -o $@ $<
@@ -156,6 +172,11 @@ endef
 APP_DIRS := $(sort $(APP) $(wildcard examples/* tests/qemu/* bench/*))
 APP_DIRS := $(foreach d,$(APP_DIRS),$(if $(wildcard $(d)/*.c),$(d)))
 $(foreach d,$(APP_DIRS),$(eval $(call app_rules,$(d))))
+ifeq ($(ARCH),hosted)
+# A hosted program is the linked ELF itself, under the app's own name.
+$(addprefix $(BUILD)/,$(notdir $(APP_DIRS))): $(BUILD)/%: $(BUILD)/%.elf
+	$(Q)cp $< $@
+endif
 
 # ---- bench/malloc: picolibc's malloc as the baseline ----------------------
 # The runtime's malloc/free shadow picolibc's; bench/malloc links a renamed
@@ -175,8 +196,13 @@ APP_OBJS := $(foreach d,$(APP_DIRS),$(patsubst %,$(OBJDIR)/%.o,$(wildcard $(d)/*
 
 # ---- running ---------------------------------------------------------------
 # DISK=path: a raw image file, the first virtio block device (Block_Open(0)).
+ifeq ($(ARCH),hosted)
+run: $(BUILD)/$(APPNAME)
+	@$(BUILD)/$(APPNAME) -smp $(SMP) -- $(BOOTARGS)
+else
 run: $(BUILD)/$(APPNAME).bin
 	@ARCH=$(ARCH) BOARD=$(BOARD) SMP=$(SMP) BOOTARGS="$(BOOTARGS)" DISK="$(DISK)" INTERACTIVE=1 qemu/run.sh $(BUILD)/$(APPNAME).bin
+endif
 
 # Boot with trace=1, keep the console log, turn its "#T " lines into Chrome
 # trace JSON (Perfetto) and a PNG (docs/trace.md). Debian's python3, where

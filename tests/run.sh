@@ -52,15 +52,16 @@
 # memory orders in the produced code), a self-test that it rejects GCC 12's
 # riscv64 CAS, and tests/make/*.sh (the build system itself).
 #
-# Environment: ARCHES ("riscv64 aarch64 aarch64-lse"; aarch64-lse is the
-# ARMv8.1 LSE build, LSE=1, run on -cpu cortex-a76), TOOLCHAINS ("gcc clang"),
+# Environment: ARCHES ("riscv64 aarch64 aarch64-lse hosted"; aarch64-lse is the
+# ARMv8.1 LSE build, LSE=1, run on -cpu cortex-a76; hosted runs a first set of
+# the QEMU test programs as Linux programs, tests/hosted.sh), TOOLCHAINS ("gcc clang"),
 # ONLY (regex on test paths: tests/host/test_x.c, tests/make/x.sh, atomics,
 # tests/qemu/x, examples/x, bench/x), JOBS (parallel QEMU runs, default 2),
 # OUT (where logs go, default build/test-results), TIMEOUT_MAX (seconds: caps
 # every QEMU test's timeout; for runs expected to fail, as tests/make/labs.sh's).
 set -u
 cd "$(dirname "$0")/.."
-ARCHES=${ARCHES:-"riscv64 aarch64 aarch64-lse"}
+ARCHES=${ARCHES:-"riscv64 aarch64 aarch64-lse hosted"}
 TOOLCHAINS=${TOOLCHAINS:-"gcc clang"}
 ONLY=${ONLY:-.}
 JOBS=${JOBS:-2}
@@ -152,6 +153,7 @@ done
 jobs_file=$out/jobs
 : > "$jobs_file"
 for arch in $ARCHES; do
+	[ "$arch" = hosted ] && continue      # tests/hosted.sh, below
 	for tc in $TOOLCHAINS; do
 		targets=()
 		for d in "${tests[@]}"; do targets+=("build/$arch-$tc/$(basename "$d").bin"); done
@@ -318,6 +320,14 @@ if [ -s "$jobs_file" ]; then
 	cat "$out/qemu.txt"
 	pass=$((pass + $(grep -c '^PASS' "$out/qemu.txt")))
 	fail=$((fail + $(grep -c '^FAIL' "$out/qemu.txt")))
+fi
+
+# ---- hosted tests (ARCH=hosted: the same programs as Linux processes) -------
+if [[ " $ARCHES " == *" hosted "* ]]; then
+	TOOLCHAINS="$TOOLCHAINS" ONLY="$ONLY" OUT="$out" tests/hosted.sh > "$out/hosted.txt" 2>&1
+	grep -v ' passed, .* failed$' "$out/hosted.txt"
+	pass=$((pass + $(grep -c '^PASS' "$out/hosted.txt")))
+	fail=$((fail + $(grep -c '^FAIL' "$out/hosted.txt")))
 fi
 
 echo "$pass passed, $fail failed"

@@ -1,0 +1,57 @@
+/*
+ * hosted.h - what the hosted port's files share (not part of the contract).
+ */
+#ifndef ARCH_HOSTED_HOSTED_H
+#define ARCH_HOSTED_HOSTED_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <signal.h>
+#include <sys/syscall.h>
+
+/* Signals: the CPU timer and the IPI (SIGURG is Go's preemption signal). */
+#define HOSTED_SIG_TIMER SIGALRM
+#define HOSTED_SIG_IPI   SIGURG
+
+/* Bits of hosted_pending. */
+#define PEND_TIMER 1u
+#define PEND_IPI   2u
+
+/* Raw system calls: the pc stays in the executable's text, where a signal
+ * may act at once (signal.c defers signals that land inside libc). */
+static inline long hosted_syscall(long n, long a, long b, long c, long d, long e, long f)
+{
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long ret;
+	__asm__ volatile("syscall" : "=a"(ret)
+	                 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+	                 : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* The process's CPUs: thread ids, for tgkill (cpu.c). */
+extern int hosted_pid;
+extern int hosted_tid[];
+extern int hosted_ncpu;
+
+/* The "RAM" (mmu.c). */
+extern uintptr_t hosted_ram_base;
+extern size_t hosted_ram_size;
+void hosted_mem_init(size_t ram_bytes);
+
+/* Signals (signal.c). */
+void hosted_signals_init(void);
+void hosted_thread_signals(int cpu);
+void hosted_timer_create(void);
+void hosted_console_flush(void);
+
+/* The device tree the hosted "firmware" hands to kmain (fdt.c). */
+const void *hosted_build_fdt(uintptr_t ram, size_t ram_size, int ncpu,
+                             const char *bootargs);
+
+/* Switch to stack sp and call fn(a0, a1) there (context.S). */
+_Noreturn void hosted_jump(void *fn, uintptr_t a0, uintptr_t a1, uintptr_t sp);
+
+#endif

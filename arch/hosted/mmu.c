@@ -1,0 +1,206 @@
+/*
+ * mmu.c - memory of the hosted port: RAM is one mmap'd region, the page
+ * table of the goroutine stack window is mprotect.
+ *
+ * RAM: hosted_mem_init maps the -m size (default 256 MiB, as qemu/run.sh)
+ * anonymous and private at RAM_BASE, below the stack window as the contract
+ * asks of a board's RAM; the device tree (fdt.c) names it as /memory, so
+ * the page heap is built from it by the portable code, unchanged. "Physical"
+ * = virtual there (the boards' identity map).
+ *
+ * The stack window (STACK_REGION_BASE, 128 GiB) is reserved PROT_NONE with
+ * MAP_NORESERVE: costs address space only. arch_map_page(va, pa) makes one
+ * page read/write and records pa in a flat table (one word per window page,
+ * itself a NORESERVE mapping touched only where used); the page's contents
+ * come from the kernel's zero pages, not from pa - the pool page pa stands
+ * for the memory, as accounting, but is never touched through the window.
+ * Unmapping replaces the page with a fresh PROT_NONE one (contents
+ * dropped). Guard pages are simply never mapped: a touch is a SIGSEGV,
+ * which signal.c turns into trap_fault, which grows the stack or reports
+ * the overflow - as a page fault does on a board.
+ *
+ * Limits: Linux caps a process's mappings (vm.max_map_count, 65530 by
+ * default); each goroutine stack is one or two, so about 30,000 goroutines
+ * with stacks can exist at once (goroutines_100k does not run hosted).
+ *
+ * The page-dirty barrier: user space cannot read dirty bits, and the fault
+ * mode (mprotect every clean page) would split the heap into one mapping per
+ * page, past that same limit. So this port reports "hardware capable" with
+ * the most conservative hardware there is: every tracked page reads dirty
+ * at every collect. The collector's invariant (a page written since the
+ * last clean is reported) holds; the cost is that every cycle rescans every
+ * tracked page. docs/hosted.md says so.
+ */
+#include <string.h>
+#include <sys/mman.h>
+#include "arch.h"
+#include "atomic.h"
+#include "hosted.h"
+#include "kernel/lib/print.h"
+#include "boot/boot.h"
+
+#define RAM_BASE   0x1000000000ULL     /* 64 GiB: below the stack window */
+#define PAGE       4096UL
+
+uintptr_t hosted_ram_base;
+size_t hosted_ram_size;
+
+static uint64_t *stack_pt;   /* pa of each stack-window page, 0 = unmapped;
+                                 CAS/exchange: any CPU maps and unmaps */
+static uint8_t *untracked;   /* per RAM page: 1 = arch_dirty_untrack'd */
+
+static void *map_or_die(uintptr_t at, size_t len, int prot, int flags)
+{
+	void *p = mmap((void *)at, len, prot, flags | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED || (at != 0 && (uintptr_t)p != at)) {
+		static const char msg[] = "hosted: cannot map the RAM or the stack window\n";
+		hosted_syscall(SYS_write, 2, (long)msg, sizeof msg - 1, 0, 0, 0);
+		hosted_syscall(SYS_exit_group, 2, 0, 0, 0, 0, 0);
+	}
+	return p;
+}
+
+void hosted_mem_init(size_t ram_bytes)
+{
+	hosted_ram_size = ram_bytes & ~(PAGE - 1);
+	hosted_ram_base = (uintptr_t)map_or_die(RAM_BASE, hosted_ram_size,
+	                                         PROT_READ | PROT_WRITE,
+	                                         MAP_FIXED_NOREPLACE | MAP_NORESERVE);
+	map_or_die(STACK_REGION_BASE, STACK_REGION_SIZE, PROT_NONE,
+	           MAP_FIXED_NOREPLACE | MAP_NORESERVE);
+	stack_pt = map_or_die(0, STACK_REGION_SIZE / PAGE * sizeof(uint64_t),
+	                      PROT_READ | PROT_WRITE, MAP_NORESERVE);
+	untracked = map_or_die(0, hosted_ram_size / PAGE, PROT_READ | PROT_WRITE, MAP_NORESERVE);
+}
+
+/* ---- the contract's MMU ---------------------------------------------------- */
+
+void arch_mmu_init(const struct bootinfo *bi)
+{
+	/* hosted_mem_init did it all before kmain (the "firmware" maps RAM) */
+}
+
+void arch_mmu_enable_secondary(void)
+{
+}
+
+static bool in_window(uintptr_t va)
+{
+	return va >= STACK_REGION_BASE && va < STACK_REGION_BASE + STACK_REGION_SIZE;
+}
+
+static uint64_t *pte(uintptr_t va)
+{
+	return &stack_pt[(va - STACK_REGION_BASE) / PAGE];
+}
+
+/* mprotect is a system call: the mapping is visible to every thread when it
+ * returns (the kernel shoots down other CPUs' TLBs). Stack-window pages
+ * only: RAM is always mapped. */
+int arch_map_page(uintptr_t va, uintptr_t pa)
+{
+	if (!in_window(va) || (va & (PAGE - 1)))
+		throw("hosted: arch_map_page(%#lx) outside the stack window", (unsigned long)va);
+	uint64_t expect = 0;
+	/* acq_rel: pairs with the exchange in unmap_one */
+	if (!arch_cas(pte(va), &expect, (uint64_t)pa, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return -1;
+	if (hosted_syscall(SYS_mprotect, (long)va, PAGE, PROT_READ | PROT_WRITE, 0, 0, 0) != 0)
+		throw("hosted: mprotect of a stack page failed");
+	return 0;
+}
+
+static uintptr_t unmap_one(uintptr_t va)
+{
+	if (!in_window(va))
+		return 0;
+	/* acq_rel: pairs with the CAS in arch_map_page */
+	uint64_t pa = __atomic_exchange_n(pte(va), 0, __ATOMIC_ACQ_REL);
+	if (pa != 0)
+		hosted_syscall(SYS_mmap, (long)va, PAGE, PROT_NONE,
+		               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+	return pa;
+}
+
+uintptr_t arch_unmap_page(uintptr_t va)
+{
+	return unmap_one(va);
+}
+
+int arch_unmap_pages(uintptr_t va, int n, uintptr_t pa[])
+{
+	int got = 0;
+	for (int i = 0; i < n; i++)
+		if ((pa[i] = unmap_one(va + (uintptr_t)i * PAGE)) != 0)
+			got++;
+	return got;
+}
+
+uintptr_t arch_translate(uintptr_t va)
+{
+	if (in_window(va)) {
+		/* acquire: pairs with the CAS in arch_map_page */
+		uint64_t pa = __atomic_load_n(pte(va & ~(PAGE - 1)), __ATOMIC_ACQUIRE);
+		return pa ? pa + (va & (PAGE - 1)) : 0;
+	}
+	if (va >= hosted_ram_base && va < hosted_ram_base + hosted_ram_size)
+		return va;
+	if (va >= (uintptr_t)_start_image && va < (uintptr_t)_end)
+		return va;              /* the executable: "identity-mapped" too */
+	return 0;
+}
+
+/* ---- the page-dirty barrier (see the file comment) ----------------------- */
+
+bool arch_dirty_hw_capable(void)
+{
+	return true;
+}
+
+void arch_dirty_init(bool hw)
+{
+}
+
+void arch_dirty_track(uintptr_t base, size_t size)
+{
+}
+
+static bool in_ram(uintptr_t va)
+{
+	return va >= hosted_ram_base && va < hosted_ram_base + hosted_ram_size;
+}
+
+/* Lock-free: one relaxed byte store per page; a collect racing with it may
+ * still report the page once, which is allowed (a superset). */
+void arch_dirty_untrack(uintptr_t base, size_t size)
+{
+	for (uintptr_t va = base & ~(PAGE - 1); va < base + size; va += PAGE)
+		if (in_ram(va))
+			__atomic_store_n(&untracked[(va - hosted_ram_base) / PAGE], 1, __ATOMIC_RELAXED);
+}
+
+void arch_dirty_collect(uintptr_t base, size_t npages, uint64_t *bits)
+{
+	if (bits == NULL)
+		return;
+	for (size_t i = 0; i < npages; i++) {
+		uintptr_t va = base + i * PAGE;
+		bool tracked;
+		if (in_window(va))
+			tracked = __atomic_load_n(pte(va), __ATOMIC_RELAXED) != 0;
+		else if (in_ram(va))
+			tracked = !__atomic_load_n(&untracked[(va - hosted_ram_base) / PAGE], __ATOMIC_RELAXED);
+		else
+			tracked = true;     /* the image's .data and .bss */
+		if (tracked)
+			bits[i / 64] |= 1ull << (i % 64);
+	}
+}
+
+/* Nothing is cached: every page always reads dirty. The full fence keeps
+ * the contract's "stores before are visible to the caller" trivially. */
+void arch_dirty_flush(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+

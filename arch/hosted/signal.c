@@ -1,0 +1,381 @@
+/*
+ * signal.c - interrupts and traps of the hosted port: signals.
+ *
+ * Mapping (docs/hosted.md):
+ *   timer interrupt  - SIGALRM from this thread's POSIX timer (timer_create
+ *                      with SIGEV_THREAD_ID), armed at an absolute
+ *                      CLOCK_MONOTONIC time by arch_timer_set;
+ *   IPI              - SIGURG sent with tgkill to the target CPU's thread;
+ *   synchronous trap - SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP;
+ *   trap stack       - the thread's alternate signal stack (sigaltstack);
+ *   trap frame       - built from the signal's ucontext, written back to it
+ *                      when the handler returns, so a handler that redirects
+ *                      the return (arch_inject_async_preempt, arch_inject_call)
+ *                      does so exactly as trap.S's eret/sret does.
+ *
+ * Masking is a per-thread flag (hosted_irqoff), not sigprocmask: a timer or
+ * IPI signal that finds it set only records itself in hosted_pending and
+ * returns; arch_irq_enable sees the record and re-raises the signal to its
+ * own thread (hosted_irq_replay), which then takes it with the frame of the
+ * enabling code - as a level-triggered interrupt is taken when PSTATE.I or
+ * sstatus.SIE is cleared. wfi sleeps in futex_wait on a per-thread word
+ * that every signal bumps.
+ *
+ * One difference from a board: libc. A signal that lands while the pc is
+ * outside the executable's own text (in glibc or the vDSO) is treated as
+ * masked and retried 20 us later by the same timer, because libc code is
+ * not ours to preempt: its locks belong to the thread, and a goroutine that
+ * moved to another thread in the middle of, say, printf would unlock
+ * another thread's stdio lock (Go does the same: it preempts only at Go
+ * code). The runtime's own system calls are raw `syscall` instructions in
+ * the executable (hosted.h), so an idle CPU's futex sleep is interruptible
+ * like wfi.
+ *
+ * Ordering: the handler and the code it interrupts are one thread, so
+ * compiler barriers order them (the flag and the pending bits are
+ * volatile). tgkill is a system call, a full barrier: stores before
+ * arch_send_ipi are visible to the target thread when its handler runs.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <errno.h>
+#include <ucontext.h>
+#include <linux/futex.h>
+#include "arch.h"
+#include "hosted.h"
+#include "kernel/lib/print.h"
+
+__thread volatile int hosted_irqoff;
+__thread volatile uint32_t hosted_pending;
+static __thread volatile uint32_t wakeseq;   /* bumped by every signal */
+static __thread int trap_depth;              /* handlers running on this thread */
+static __thread int timer_id = -1;           /* kernel timer id */
+static __thread uint64_t deadline = UINT64_MAX; /* arch_timer_set's; UINT64_MAX: none */
+static __thread int this_cpu;
+
+#define RETRY_NS 20000          /* a signal deferred in libc is retried after */
+#define ALTSTACK_SIZE (64 * 1024)
+
+/* Alternate signal stacks: the trap stacks. Bigger than the boards' 16 KiB
+ * (TRAP_STACK_SIZE): the kernel's signal frame alone is ~3.5 KiB with
+ * AVX-512, and the fatal path prints tracebacks from it. Not
+ * scanned by the collector (.bss.noscan). */
+static uint8_t altstacks[MAXCPU][ALTSTACK_SIZE]
+	__attribute__((aligned(64), section(".bss.noscan.hosted")));
+
+extern char __executable_start[], etext[];
+
+/* ---- time --------------------------------------------------------------- */
+
+uint64_t hosted_ticks(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t arch_timer_freq(void)
+{
+	return 1000000000u;
+}
+
+/* Arm the kernel timer at absolute time t (UINT64_MAX: disarm). */
+static void kernel_timer_arm(uint64_t t)
+{
+	struct itimerspec its = { 0 };
+	if (t != UINT64_MAX) {
+		if (t == 0)
+			t = 1;              /* 0 would disarm */
+		its.it_value.tv_sec = (time_t)(t / 1000000000u);
+		its.it_value.tv_nsec = (long)(t % 1000000000u);
+	}
+	hosted_syscall(SYS_timer_settime, timer_id, TIMER_ABSTIME, (long)&its, 0, 0, 0);
+}
+
+/* Per-CPU (per-thread). The new deadline replaces the old, and a timer
+ * interrupt recorded while masked is withdrawn with it, as writing CVAL
+ * does to a level-triggered timer line. A deadline in the past fires at
+ * once. */
+void arch_timer_set(uint64_t when)
+{
+	unsigned long f = arch_irq_save();
+	deadline = when;
+	hosted_pending &= ~PEND_TIMER;
+	kernel_timer_arm(when);
+	arch_irq_restore(f);
+}
+
+/* ---- IPIs ---------------------------------------------------------------- */
+
+/* tgkill is a system call: every earlier store is visible to the target. */
+void arch_send_ipi(int cpu)
+{
+	int tid = __atomic_load_n(&hosted_tid[cpu], __ATOMIC_ACQUIRE);
+	if (tid != 0)
+		hosted_syscall(SYS_tgkill, hosted_pid, tid, HOSTED_SIG_IPI, 0, 0, 0);
+}
+
+int arch_irq_decode(const uint32_t *cells, int ncells)
+{
+	return -1;                  /* no interrupt controller, no device lines */
+}
+
+void arch_irq_route(int irq, int cpu)
+{
+}
+
+/* The calling thread's timer: SIGALRM to this thread only. */
+void arch_intc_init_cpu(int cpu)
+{
+	struct sigevent sev;
+	memset(&sev, 0, sizeof sev);
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = HOSTED_SIG_TIMER;
+	sev._sigev_un._tid = hosted_tid[cpu];
+	int id = -1;
+	long r = hosted_syscall(SYS_timer_create, CLOCK_MONOTONIC, (long)&sev, (long)&id, 0, 0, 0);
+	if (r != 0)
+		throw("hosted: timer_create failed: %ld", r);
+	timer_id = id;
+	arch_timer_set(UINT64_MAX);
+}
+
+/* ---- wfi and the masked-interrupt replay -------------------------------- */
+
+void hosted_wfi(void)
+{
+	uint32_t seq = wakeseq;
+	__asm__ volatile("" : : : "memory");
+	if (hosted_pending)
+		return;
+	/* Returns at once if a signal bumped wakeseq since the read (EAGAIN)
+	 * or when one interrupts the sleep (EINTR). */
+	hosted_syscall(SYS_futex, (long)&wakeseq, FUTEX_WAIT_PRIVATE, seq, 0, 0, 0);
+}
+
+/* arch_irq_enable found an interrupt recorded while masked: raise a signal
+ * to ourselves; its handler takes every pending bit. */
+void hosted_irq_replay(void)
+{
+	hosted_syscall(SYS_tgkill, hosted_pid, hosted_tid[this_cpu], HOSTED_SIG_TIMER, 0, 0, 0);
+}
+
+/* ---- trap frames -------------------------------------------------------- */
+
+static void tf_from_uc(struct trapframe *tf, const ucontext_t *uc, bool with_fp)
+{
+	memcpy(tf->gregs, uc->uc_mcontext.gregs, sizeof tf->gregs);
+	tf->frame[0] = tf->gregs[REG_RBP];
+	tf->frame[1] = tf->gregs[REG_RIP];
+	tf->irqoff = (uint32_t)hosted_irqoff;
+	tf->in_trap = trap_depth > 0;
+	/* The signal frame's FP state starts with the FXSAVE layout. */
+	if (with_fp && uc->uc_mcontext.fpregs != NULL)
+		memcpy(tf->fxsave, uc->uc_mcontext.fpregs, sizeof tf->fxsave);
+}
+
+static void tf_to_uc(const struct trapframe *tf, ucontext_t *uc)
+{
+	memcpy(uc->uc_mcontext.gregs, tf->gregs, sizeof tf->gregs);
+}
+
+/* ---- the handlers --------------------------------------------------------- */
+
+static bool in_own_text(uintptr_t pc)
+{
+	return pc >= (uintptr_t)__executable_start && pc < (uintptr_t)etext;
+}
+
+/* Take every pending interrupt with the interrupted context as the frame. */
+static void dispatch(ucontext_t *uc)
+{
+	struct trapframe tf;
+	tf_from_uc(&tf, uc, true);
+	hosted_irqoff = 1;
+	trap_depth++;
+	uint32_t bits = hosted_pending;
+	hosted_pending = 0;
+	if (bits & PEND_IPI)
+		trap_ipi(&tf);
+	if (bits & PEND_TIMER)
+		trap_timer(&tf);
+	trap_depth--;
+	tf_to_uc(&tf, uc);
+	hosted_irqoff = (int)tf.irqoff;
+}
+
+static void on_interrupt(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	int saved_errno = errno;
+	if (sig == HOSTED_SIG_TIMER && si->si_code == SI_TKILL) {
+		/* hosted_irq_replay: nothing new, take what is pending */
+	} else if (sig == HOSTED_SIG_TIMER) {
+		if (hosted_ticks() >= deadline) {
+			deadline = UINT64_MAX;  /* one-shot: it fired */
+			hosted_pending |= PEND_TIMER;
+		} else if (deadline != UINT64_MAX) {
+			kernel_timer_arm(deadline); /* a retry, early: re-arm */
+		}
+	} else if (si->si_code == SI_TKILL && si->si_pid == hosted_pid) {
+		/* an IPI, or our own replay of a pending interrupt */
+		hosted_pending |= PEND_IPI;
+	}
+	wakeseq++;
+	if (!hosted_irqoff && hosted_pending) {
+		if (in_own_text((uintptr_t)uc->uc_mcontext.gregs[REG_RIP])) {
+			dispatch(uc);
+		} else {
+			uint64_t retry = hosted_ticks() + RETRY_NS;
+			kernel_timer_arm(retry < deadline ? retry : deadline);
+		}
+	}
+	errno = saved_errno;
+}
+
+static const char *fault_cause(int sig, int code)
+{
+	switch (sig) {
+	case SIGSEGV:
+		return code == SEGV_ACCERR ? "signal SIGSEGV: segmentation violation (access)"
+		                           : "signal SIGSEGV: segmentation violation (unmapped)";
+	case SIGBUS:
+		return code == BUS_ADRALN ? "signal SIGBUS: misaligned address"
+		                          : "signal SIGBUS: bus error";
+	case SIGILL:  return "signal SIGILL: illegal instruction";
+	case SIGFPE:  return "signal SIGFPE: arithmetic exception";
+	case SIGTRAP: return "signal SIGTRAP: breakpoint";
+	}
+	return "unexpected signal";
+}
+
+static void on_fault(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	struct trapframe tf;
+	tf_from_uc(&tf, uc, false);
+	tf.signo = (uint64_t)sig;
+	tf.code = (uint64_t)si->si_code;
+	tf.addr = (uintptr_t)si->si_addr;
+	bool valid = sig == SIGSEGV || sig == SIGBUS;
+	hosted_irqoff = 1;
+	trap_depth++;
+	trap_fault(&tf, fault_cause(sig, si->si_code), valid ? tf.addr : 0, valid);
+	trap_depth--;
+	tf_to_uc(&tf, uc);
+	hosted_irqoff = (int)tf.irqoff;
+}
+
+/* Process-wide: the handlers, before any thread but main exists. */
+void hosted_signals_init(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_interrupt;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, HOSTED_SIG_TIMER);
+	sigaddset(&sa.sa_mask, HOSTED_SIG_IPI);
+	sigaction(HOSTED_SIG_TIMER, &sa, NULL);
+	sigaction(HOSTED_SIG_IPI, &sa, NULL);
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+	static const int faults[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP };
+	for (unsigned i = 0; i < sizeof faults / sizeof faults[0]; i++)
+		sigaction(faults[i], &sa, NULL);
+}
+
+/* Per thread: its trap stack, interrupts masked until the runtime enables
+ * them (as a CPU comes out of reset). */
+void hosted_thread_signals(int cpu)
+{
+	this_cpu = cpu;
+	hosted_irqoff = 1;
+	stack_t ss = { .ss_sp = altstacks[cpu], .ss_size = ALTSTACK_SIZE, .ss_flags = 0 };
+	sigaltstack(&ss, NULL);
+}
+
+/* ---- the contract's trap functions --------------------------------------- */
+
+/* Mechanism only (kernel/sched/preempt.c decided, below the red zone). */
+void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy)
+{
+	struct trapframe *c = (struct trapframe *)copy;
+	memcpy(c, tf, sizeof *tf);
+	c->frame[0] = tf->gregs[REG_RBP];
+	c->frame[1] = tf->gregs[REG_RIP];
+	tf->gregs[REG_RSP] = copy;
+	tf->gregs[REG_RIP] = (uintptr_t)asyncPreempt;
+	tf->irqoff = 0;
+}
+
+/* "As if the trapped instruction had called fn": the return address is
+ * pushed below the copy, so fn starts with rsp = 8 mod 16. */
+void arch_inject_call(struct trapframe *tf, void (*fn)(struct trapframe *), uintptr_t copy)
+{
+	memcpy((void *)copy, tf, sizeof *tf);
+	uintptr_t sp = copy - 8;
+	*(uint64_t *)sp = tf->gregs[REG_RIP];
+	tf->gregs[REG_RDI] = copy;
+	tf->gregs[REG_RSP] = sp;
+	tf->gregs[REG_RIP] = (uintptr_t)fn;
+	tf->irqoff = 0;
+}
+
+/* A frameless leaf (see arch_impl.h): [rsp] holds a return address in our
+ * text, right after a 5-byte `call rel32` whose target lies at or below the
+ * trapped pc, within 64 KiB. Then rbp is still the caller's. */
+uintptr_t hosted_tf_unwind(const struct trapframe *tf, uintptr_t *pc)
+{
+	uintptr_t rsp = tf->gregs[REG_RSP], rip = tf->gregs[REG_RIP];
+	uintptr_t lo = (uintptr_t)__executable_start, hi = (uintptr_t)etext;
+	if (in_own_text(rip) && rsp != 0 && (rsp & 7) == 0 && arch_translate(rsp) != 0) {
+		uintptr_t ret = *(const uintptr_t *)rsp;
+		if (ret >= lo + 5 && ret < hi && *(const uint8_t *)(ret - 5) == 0xe8) {
+			int32_t rel;
+			memcpy(&rel, (const void *)(ret - 4), 4);
+			uintptr_t target = ret + (uintptr_t)(intptr_t)rel;
+			if (target <= rip && rip - target < 65536) {
+				*pc = ret;
+				return tf->gregs[REG_RBP];
+			}
+		}
+	}
+	return arch_frame_next(tf->gregs[REG_RBP], pc);
+}
+
+enum arch_fault arch_fault_kind(const struct trapframe *tf)
+{
+	if (tf->signo == SIGSEGV)
+		return ARCH_FAULT_MEMORY;
+	if (tf->signo == SIGBUS)
+		return tf->code == BUS_ADRALN ? ARCH_FAULT_MISALIGNED : ARCH_FAULT_MEMORY;
+	return ARCH_FAULT_OTHER;
+}
+
+bool arch_tf_irqs_on(const struct trapframe *tf)
+{
+	return !tf->irqoff && !tf->in_trap;
+}
+
+void arch_dump_regs(const struct trapframe *tf)
+{
+	static const char *const names[] = {
+		"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rdi", "rsi",
+		"rbp", "rbx", "rdx", "rax", "rcx", "rsp", "rip", "rflags",
+	};
+	for (int i = 0; i < 18; i += 3) {
+		char line[128];
+		int n = 0;
+		for (int j = i; j < i + 3 && j < 18; j++)
+			n += snprintf(line + n, sizeof line - (size_t)n, "%-6s %016lx  ",
+			              names[j], (unsigned long)tf->gregs[j]);
+		printk("%s\n", line);
+	}
+	printk("signal %lu code %lu addr %016lx err %lx trapno %lu\n",
+	       (unsigned long)tf->signo, (unsigned long)tf->code,
+	       (unsigned long)tf->addr, (unsigned long)tf->gregs[REG_ERR],
+	       (unsigned long)tf->gregs[REG_TRAPNO]);
+}

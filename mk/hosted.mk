@@ -1,0 +1,67 @@
+# hosted: the runtime as an ordinary Linux x86-64 program (docs/hosted.md).
+# Built with the host compiler (CC=gcc or CC=clang) against glibc and
+# pthreads; linked with the compiler driver, non-PIE (the two-pass symbol
+# table needs fixed addresses), with linker/hosted.ld added to the default
+# script.
+ARCHDIR      := hosted
+ifneq ($(shell uname -m),x86_64)
+$(error ARCH=hosted needs an x86-64 Linux host (arch/hosted/context.S))
+endif
+ifeq ($(TOOLCHAIN),clang)
+TC_CC      := clang
+TC_AR      := llvm-ar
+TC_NM      := llvm-nm
+TC_OBJCOPY := llvm-objcopy
+TC_OBJDUMP := llvm-objdump
+TC_CFLAGS  := -Wno-unused-command-line-argument
+TC_LDFLAGS := -fuse-ld=lld
+HOSTED_LD  := linker/hosted-lld.ld
+else
+TC_CC      := gcc
+TC_AR      := ar
+TC_NM      := nm
+TC_OBJCOPY := objcopy
+TC_OBJDUMP := objdump
+TC_CFLAGS  :=
+TC_LDFLAGS :=
+HOSTED_LD  := linker/hosted.ld
+endif
+TC_LD := $(TC_CC)
+# The runtime's allocator and stdio keep their names on a board, where they
+# replace picolibc's. Hosted, glibc and libpthread keep their own malloc and
+# stdio, and the runtime's are renamed in every object of the build (the
+# application's too, so that its calls reach the runtime's) after it is
+# compiled: mk/hosted.syms lists the pairs for objcopy --redefine-syms. The
+# source is the same; only the symbol names differ. main: the process's
+# entry is arch/hosted/cpu.c's __wrap_main (ld --wrap=main sends crt1's call
+# there), and boot/main.c's call of the application's main is renamed
+# __real_main, which --wrap resolves to the application's main - so
+# tracebacks still name it main.
+HOSTED_SYMS := mk/hosted.syms
+POST_OBJ = $(TC_OBJCOPY) --redefine-syms=$(HOSTED_SYMS) \
+	$(if $(filter %/boot/main.c.o,$@),--redefine-sym main=__real_main) $@
+# __NO_INLINE__: glibc's headers then keep putchar & co. out of line, so
+# that the renamed calls reach the runtime's (an inline putchar would write
+# to glibc's stdout). No -march: baseline x86-64, no AVX (docs/hosted.md,
+# "What differs": the preemption frame carries x87/SSE state only).
+ARCH_CFLAGS  := -fno-pie -pthread -D_GNU_SOURCE -D__NO_INLINE__ \
+	-mno-omit-leaf-frame-pointer
+# SAN=undefined: UndefinedBehaviorSanitizer over the whole runtime, every
+# report fatal (build/hosted-<cc>-undefined/), except its null check: a nil
+# dereference is this runtime's business - it faults and becomes a Go
+# panic (kernel/panic/sigpanic.c), which tests do on purpose (panic_leak,
+# panic_unrecovered), and UBSan would stop them first. ThreadSanitizer and
+# AddressSanitizer need more of the port first (docs/hosted.md).
+ifneq ($(SAN),)
+ifneq ($(SAN),undefined)
+$(error SAN=$(SAN): only SAN=undefined works hosted so far (docs/hosted.md, "Not done yet"))
+endif
+ARCH_CFLAGS += -fsanitize=undefined -fno-sanitize=null -fno-sanitize-recover=all
+SAN_LDFLAGS := -fsanitize=undefined
+endif
+PICOLIBC_INC :=
+LDFLAGS := -no-pie -pthread -Wl,--wrap=main -Wl,-z,noexecstack -Wl,-T,$(HOSTED_LD) $(TC_LDFLAGS) $(SAN_LDFLAGS)
+LIBS    = $(RT_LIB)
+# Portable sources the hosted build leaves out: the UART drivers (console.c
+# here plays both) and the picolibc stdio glue (console.c again).
+HOSTED_SKIP := drivers/uart/% kernel/lib/stdio.c
