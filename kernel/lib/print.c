@@ -121,7 +121,7 @@ _Noreturn void fatal_trap(struct trapframe *tf, const char *cause,
 	}
 	printk("fatal error: %s\n", overflow ? "stack overflow"
 	                                      : "unexpected signal during runtime execution");
-	printk("[signal %s addr=%#lx pc=%#lx %s+%#lx]\n", cause,
+	printk("[signal %s addr=%#lx pc=%#lx %s+0x%lx]\n", cause,
 	       (unsigned long)addr, (unsigned long)arch_tf_pc(tf),
 	       fn ? fn : "?", (unsigned long)off);
 	printk("cpu %d (hwid %llu), goroutine %llu\n", m->id,

@@ -52,7 +52,7 @@ static void print_frame(uintptr_t pc, bool is_return_address)
 	uintptr_t off = 0;
 	const char *name = symbolize(pc - is_return_address, &off);
 	if (name)
-		printk("    %s+%#lx\n\t    pc=%#lx\n", name, (unsigned long)(off + is_return_address),
+		printk("    %s+0x%lx\n\t    pc=%#lx\n", name, (unsigned long)(off + is_return_address),
 		       (unsigned long)pc);
 	else
 		printk("    ?\n\t    pc=%#lx\n", (unsigned long)pc);
