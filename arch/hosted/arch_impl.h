@@ -44,7 +44,9 @@
 
 #define ARCH_NAME "hosted"
 
-/* No UART: the console is stdout (console.c). Never dereferenced. */
+/* No UART: the console is stdout (console.c), the fallback one too, so no
+ * firmware console is needed. Never dereferenced. */
+#define ARCH_HAS_FIRMWARE_CONSOLE 0
 #define ARCH_FALLBACK_UART_BASE  0UL
 #define ARCH_FALLBACK_UART_PL011 0
 

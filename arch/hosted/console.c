@@ -4,7 +4,7 @@
  * drivers/console/console.c (portable, unchanged) serialises whole lines
  * and hands them to a UART driver's putc. The hosted build leaves the
  * hardware UART drivers out (drivers/uart/, mk/hosted.mk) and provides
- * their two driver tables here, both as one "UART" that collects a line and
+ * their driver tables here, all as one "UART" that collects a line and
  * write(2)s it to fd 1 at its newline (or when full): one system call per
  * line, lines never interleave, and the '\r' a serial line wants is
  * dropped. Input: none (getc returns -1 and no receive interrupt), so
@@ -70,6 +70,7 @@ static int out_getc(uintptr_t base, uint32_t shift)
 
 const struct uart_ops ns16550_ops = { "stdout", out_init, out_putc, out_getc, NULL };
 const struct uart_ops pl011_ops = { "stdout", out_init, out_putc, out_getc, NULL };
+const struct uart_ops sifive_uart_ops = { "stdout", out_init, out_putc, out_getc, NULL };
 
 /* ---- stdio for programs (renamed: see the file comment) ------------------ */
 
