@@ -59,12 +59,15 @@ static uint32_t gc_ready;               /* atomic: gc_init done */
 static bool trigger_test(enum gc_trigger_kind kind, uint32_t n)
 {
 	int32_t pct = __atomic_load_n(&gc.percent, __ATOMIC_RELAXED);
+	/* relaxed: a concurrent mark is running; a stale value costs one
+	 * more try at worldsema, which its cycle holds */
+	bool marking = __atomic_load_n(&gc_marking, __ATOMIC_RELAXED);
 	switch (kind) {
 	case gcTriggerHeap:
-		return pct >= 0 && __atomic_load_n(&gc_heapLive, __ATOMIC_RELAXED) >=
+		return pct >= 0 && !marking && __atomic_load_n(&gc_heapLive, __ATOMIC_RELAXED) >=
 		                   __atomic_load_n(&gc_trigger, __ATOMIC_RELAXED);
 	case gcTriggerTime:
-		return pct >= 0 && nanotime() - __atomic_load_n(&gc.lastGC, __ATOMIC_RELAXED) >=
+		return pct >= 0 && !marking && nanotime() - __atomic_load_n(&gc.lastGC, __ATOMIC_RELAXED) >=
 		                   rtflags.forcegc * Millisecond;
 	case gcTriggerCycle:
 		return (int32_t)(__atomic_load_n(&gc.cycles, __ATOMIC_ACQUIRE) - n) < 0;
@@ -89,8 +92,11 @@ static void gc_run_cycle(enum gc_trigger_kind kind, uint32_t n)
 		}
 		gc_sweep_finish();      /* sweep termination, concurrent part */
 		gc.kind = kind;
-		mcall(gc_m);            /* back here when the cycle is over */
-		return;
+		mcall(gc_m);            /* back here when the cycle is over, */
+		if (kind != gcTriggerCycle)     /* or its mark is running (gcconc=1): */
+			return;
+		/* GC() waits for the end of the cycle, which the mark
+		 * worker brings about */
 	}
 }
 
@@ -119,7 +125,11 @@ bool gc_collect_for_oom(void)
 
 void GC(void)
 {
-	uint32_t n = __atomic_load_n(&gc.cycles, __ATOMIC_ACQUIRE);
+	/* A full cycle begun after this call: cycle started+1 (with a
+	 * concurrent mark running, the one being marked began before the
+	 * call and may already have marked what the caller dropped).
+	 * acquire; pairs with the release that counted the start. */
+	uint32_t n = __atomic_load_n(&gc.started, __ATOMIC_ACQUIRE);
 	gc_run_cycle(gcTriggerCycle, n + 1);
 	gc_sweep_finish();
 }
@@ -203,10 +213,132 @@ static void gctrace_line(int np)
 		printk("gc %u: %d mark workers, %llu words scanned, %llu KiB marked\n",
 		       gc.cycles, gc.nworkers, (unsigned long long)gc.scanWords,
 		       (unsigned long long)(gc.heapMarked >> 10));
-	if (rtflags.gctrace > 1)
+	if (rtflags.gctrace > 1 && !rtflags.gcconc)
 		printk("gc %u: barrier (%s): %llu pages dirtied, %llu write faults since the last cycle\n",
 		       gc.cycles, gc_barrier_mode_name(), (unsigned long long)gc.dirtyPages,
 		       (unsigned long long)gc.barrierFaults);
+	if (rtflags.gctrace > 1 && rtflags.gcconc)
+		printk("gc %u: concurrent mark, barrier (%s): pauses %llu+%llu us, %u rescan rounds, "
+		       "%llu dirty pages rescanned (%llu in termination), %llu goroutines rescanned, "
+		       "%llu KiB allocated black, %llu write faults\n",
+		       gc.cycles, gc_barrier_mode_name(), (unsigned long long)(gc.stwStart / 1000),
+		       (unsigned long long)(gc.stwTerm / 1000), gc.rounds,
+		       (unsigned long long)gc.rescanPages, (unsigned long long)gc.termPages,
+		       (unsigned long long)gc.rescanGs, (unsigned long long)(gc.blackBytes >> 10),
+		       (unsigned long long)gc.barrierFaults);
+}
+
+/* The end of a cycle, world stopped, on g0 of m, which owns worldsema:
+ * count it, start the world, record it, release worldsema, wake the
+ * sweeper and the finalizers, and queue gp (the goroutine whose mcall got
+ * us here). pause: ns the world was stopped, this cycle. */
+static void cycle_end(struct m *m, struct g *gp, int np, uint64_t pause)
+{
+	if (gc.kind != gcTriggerHeap)
+		gc.nforced++;
+	uint32_t cycle = gc.cycles;
+	/* Counted before any goroutine runs again: a GC() that starts after
+	 * this point must not be satisfied by this cycle's mark, which it
+	 * did not see. release; pairs with the acquire loads in GC(). */
+	__atomic_store_n(&gc.cycles, cycle + 1, __ATOMIC_RELEASE);
+	traceGCPhase(GCSweep, __atomic_load_n(&gc_heapLive, __ATOMIC_RELAXED));
+	startTheWorld();
+	gc.tEnd = nanotime();
+	gc.stwTerm = (uint64_t)(gc.tEnd - gc.tMarkDone);
+	pause += gc.stwTerm;
+	gc.pauses[cycle % 256] = pause;
+	gc.pauseTotal += pause;
+	gc.cpuTotal += pause * (uint64_t)np;
+	__atomic_store_n(&gc.lastGC, gc.tEnd, __ATOMIC_RELAXED);
+	/* release; pairs with the acquire in gc_read_stats: a reader that
+	 * sees NumGC = n sees cycle n's pause and LastGC. */
+	__atomic_store_n(&gc.numgc, cycle + 1, __ATOMIC_RELEASE);
+	if (rtflags.gctrace)            /* before the next cycle may start */
+		gctrace_line(np);
+	worldsema_release();
+	gc_sweep_wake();                /* 4. sweep, concurrently */
+	fin_wake();
+	casgstatus(gp, Grunning, Grunnable);
+	gp->m = NULL;
+	runqput(m->p, gp, true);
+}
+
+/* ---- the concurrent mark's cycle (gcconc=1) ---------------------------------
+ * The goroutine that triggered the cycle runs its start (gc_m, then
+ * gc_start_conc) and goes on; the background mark worker marks and then
+ * runs mark termination and the end of the cycle (gc_markdone_m), as Go's
+ * gcBgMarkWorker calls gcMarkDone. worldsema stays held from the start to
+ * the end of the cycle: no other cycle or stop-the-world starts meanwhile,
+ * and the worker releases it. */
+
+static struct {
+	struct g *g;
+	spinlock_t lock;
+	bool parked;                    /* lock */
+	bool work;                      /* lock: a mark to do */
+} bgmark GC_NOSCAN;
+
+static void gc_markdone_m(struct g *gp)
+{
+	struct m *m = getm();
+	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
+	/* relaxed: read by this M's own termination root job */
+	__atomic_store_n(&m->g0_scan_sp, (uintptr_t)__builtin_frame_address(0),
+	                 __ATOMIC_RELAXED);
+	traceGoStop(gp, StopGC);
+	gc.tMarkDone = nanotime();
+	stopTheWorld();                 /* 3. mark termination */
+	traceGCPhase(GCMarkTerm, gc.heapStart);
+	gc.dirtyPages = 0;
+	gc_mark_conc_done();
+	mark_termination();
+	cycle_end(m, gp, np, gc.stwStart);
+}
+
+/* Go's gcBgMarkWorker, dedicated mode: one goroutine that marks for the
+ * whole concurrent phase, then terminates the mark. */
+static void bgmark_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		spin_lock(&bgmark.lock);
+		while (!bgmark.work) {
+			bgmark.parked = true;
+			goparkunlock(&bgmark.lock, waitReasonGCWorkerIdle);
+			spin_lock(&bgmark.lock);
+		}
+		bgmark.work = false;
+		spin_unlock(&bgmark.lock);
+		gc_mark_concurrent();   /* 2. concurrent mark and rescan rounds */
+		mcall(gc_markdone_m);
+	}
+}
+
+/* The cycle's start, world stopped, on g0 of m: arm the barrier, scan the
+ * stacks, allocate black; start the world and hand the mark to the
+ * worker. */
+static void gc_start_conc(struct m *m, struct g *gp)
+{
+	gc_barrier_arm();       /* every tracked page clean, on every CPU */
+	gc.tMark = nanotime();
+	traceGCPhase(GCMark, gc.heapStart);
+	gc_mark_conc_start();
+	/* No heap trigger while the mark runs (the pacer sets it again at
+	 * termination). relaxed: allocators read them as hints */
+	__atomic_store_n(&gc_trigger, UINT64_MAX, __ATOMIC_RELAXED);
+	__atomic_store_n(&gc_want, 0, __ATOMIC_RELAXED);
+	startTheWorld();
+	gc.stwStart = (uint64_t)(nanotime() - gc.tStart);
+	spin_lock(&bgmark.lock);
+	bgmark.work = true;
+	bool wake = bgmark.parked;
+	bgmark.parked = false;
+	spin_unlock(&bgmark.lock);
+	if (wake)
+		goready(bgmark.g);
+	casgstatus(gp, Grunning, Grunnable);
+	gp->m = NULL;
+	runqput(m->p, gp, true);
 }
 
 static void gc_m(struct g *gp)
@@ -229,45 +361,26 @@ static void gc_m(struct g *gp)
 		mcache_verify_all();
 		verify_heap();
 	}
-	/* The barrier's dirty set since the last pause; collecting also
-	 * re-arms it. Measured only, until the mark is concurrent. */
-	gc.dirtyPages = gc_barrier_collect();
+	/* release; pairs with the acquire in GC() */
+	__atomic_store_n(&gc.started, gc.started + 1, __ATOMIC_RELEASE);
 	uint64_t faults = gc_barrier_faults();
 	gc.barrierFaults = faults - gc.faultsSeen;
 	gc.faultsSeen = faults;
+	if (rtflags.gcconc) {
+		gc_start_conc(m, gp);
+		return;
+	}
+	/* The barrier's dirty set since the last pause; collecting also
+	 * re-arms it. Measured only: this mark stops the world. */
+	gc.dirtyPages = gc_barrier_collect();
 	gc.tMark = nanotime();
 	traceGCPhase(GCMark, gc.heapStart);
 	gc_mark();                      /* 2. mark */
 	gc.tMarkDone = nanotime();
 	traceGCPhase(GCMarkTerm, gc.heapStart);
 	mark_termination();             /* 3. mark termination */
-	if (gc.kind != gcTriggerHeap)
-		gc.nforced++;
-	uint32_t cycle = gc.cycles;
-	/* Counted before any goroutine runs again: a GC() that starts after
-	 * this point must not be satisfied by this cycle's mark, which it
-	 * did not see. release; pairs with the acquire loads in GC(). */
-	__atomic_store_n(&gc.cycles, cycle + 1, __ATOMIC_RELEASE);
-	traceGCPhase(GCSweep, __atomic_load_n(&gc_heapLive, __ATOMIC_RELAXED));
-	startTheWorld();
-	gc.tEnd = nanotime();
-
-	uint64_t pause = (uint64_t)(gc.tEnd - gc.tStart);
-	gc.pauses[cycle % 256] = pause;
-	gc.pauseTotal += pause;
-	gc.cpuTotal += pause * (uint64_t)np;
-	__atomic_store_n(&gc.lastGC, gc.tEnd, __ATOMIC_RELAXED);
-	/* release; pairs with the acquire in gc_read_stats: a reader that
-	 * sees NumGC = n sees cycle n's pause and LastGC. */
-	__atomic_store_n(&gc.numgc, cycle + 1, __ATOMIC_RELEASE);
-	if (rtflags.gctrace)            /* before the next cycle may start */
-		gctrace_line(np);
-	worldsema_release();
-	gc_sweep_wake();                /* 4. sweep, concurrently */
-	fin_wake();
-	casgstatus(gp, Grunning, Grunnable);
-	gp->m = NULL;
-	runqput(m->p, gp, true);
+	gc.stwStart = 0;
+	cycle_end(m, gp, np, (uint64_t)(gc.tMarkDone - gc.tStart));
 }
 
 /* ---- forced cycles (sysmon's forcegc) -------------------------------------- */
@@ -321,7 +434,13 @@ void gc_last_cycle(struct gc_cycle_stats *st)
 	worldsema_acquire();            /* a consistent snapshot */
 	st->cycle = gc.cycles;
 	st->nworkers = gc.nworkers;
-	st->pause_ns = (uint64_t)(gc.tEnd - gc.tStart);
+	st->pause_ns = gc.pauses[(gc.cycles + 255) % 256];
+	st->stw_start_ns = gc.stwStart;
+	st->stw_term_ns = gc.stwTerm;
+	st->rounds = gc.rounds;
+	st->rescan_pages = gc.rescanPages;
+	st->term_pages = gc.termPages;
+	st->rescan_gs = gc.rescanGs;
 	st->mark_ns = (uint64_t)(gc.tMarkDone - gc.tMark);
 	st->mark_cpu_ns = gc.markCpuNs;
 	st->scan_words = gc.scanWords;
@@ -336,6 +455,7 @@ void gc_last_cycle(struct gc_cycle_stats *st)
 void gc_init(void)
 {
 	spin_lock_init(&forcegc.lock, LOCKRANK_FORCEGC);
+	spin_lock_init(&bgmark.lock, LOCKRANK_BGMARK);
 	fin_init();
 	gc.percent = rtflags.gogc < 0 ? -1 : (rtflags.gogc > INT32_MAX ? INT32_MAX : (int32_t)rtflags.gogc);
 	gc_pacer_update(0);
@@ -358,4 +478,6 @@ void gc_start_goroutines(void)
 {
 	gc_sweep_init();
 	forcegc.g = newproc_system(forcegc_main, NULL);
+	if (rtflags.gcconc)
+		bgmark.g = newproc_system(bgmark_main, NULL);
 }

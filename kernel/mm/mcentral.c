@@ -77,6 +77,7 @@ static struct mspan *grow(int ac)
 	}
 	s->collect = collect;
 	span_init_small(s, collect ? (spanclass_t)ac : make_spanclass(c, false), bits);
+	span_publish(s);
 	return s;
 }
 
@@ -87,12 +88,18 @@ static void file_unlock(struct mcentral *mc, struct mspan *s)
 	assert_lock_held(&mc->lock);
 	int sw = swept_set(s->collect);
 	int32_t n = __atomic_load_n(&s->allocCount, __ATOMIC_ACQUIRE);
+	/* While a concurrent mark runs, no span goes back to mheap: the mark
+	 * reads span structs through the span map without a lock, so one must
+	 * not be recycled under it. The empty span waits on the partial list;
+	 * the sweep after the mark releases it. relaxed: gc_marking changes
+	 * only with the world stopped, which orders it with this CPU. */
+	bool keep = n == 0 && __atomic_load_n(&gc_marking, __ATOMIC_RELAXED);
 	if (n >= s->nelems)
 		spanlist_insert(&mc->full[sw], s);
-	else if (n > 0)
+	else if (n > 0 || keep)
 		spanlist_insert(&mc->partial[sw], s);
 	spin_unlock(&mc->lock);
-	if (n == 0)
+	if (n == 0 && !keep)
 		release(s);
 }
 
