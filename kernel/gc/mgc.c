@@ -109,9 +109,26 @@ static bool at_safe_point(void)
 	       __atomic_load_n(&gc_ready, __ATOMIC_ACQUIRE);
 }
 
+/* The heap passed its hard limit while a concurrent mark runs: wait for
+ * the mark to end. Phase 1's stand-in for Go's mark assists (a goroutine
+ * that allocates faster than the mark marks pays with marking work; here
+ * it only waits), so that a fast allocator cannot grow the heap without
+ * bound while everything it allocates is black. */
+static void gc_mark_wait(void)
+{
+	/* relaxed: a stale 1 costs one more yield */
+	while (__atomic_load_n(&gc_marking, __ATOMIC_RELAXED))
+		Gosched();
+}
+
 void gc_maybe_start(void)
 {
-	if (at_safe_point())    /* else a later allocation will */
+	if (!at_safe_point())   /* else a later allocation will */
+		return;
+	/* relaxed: changed only with the world stopped */
+	if (__atomic_load_n(&gc_marking, __ATOMIC_RELAXED))
+		gc_mark_wait();
+	else
 		gc_run_cycle(gcTriggerHeap, 0);
 }
 
@@ -323,9 +340,15 @@ static void gc_start_conc(struct m *m, struct g *gp)
 	gc.tMark = nanotime();
 	traceGCPhase(GCMark, gc.heapStart);
 	gc_mark_conc_start();
-	/* No heap trigger while the mark runs (the pacer sets it again at
-	 * termination). relaxed: allocators read them as hints */
-	__atomic_store_n(&gc_trigger, UINT64_MAX, __ATOMIC_RELAXED);
+	/* While the mark runs the trigger is the heap's hard limit: an
+	 * allocation past it waits for the mark (gc_mark_wait). 1.5 times the
+	 * heap at the start (at least 2 MiB more): not the goal, which counts
+	 * the last mark's black allocations, so that a limit based on it
+	 * would grow from cycle to cycle with a fast allocator. The pacer
+	 * sets the next trigger at termination. relaxed: allocators read
+	 * them as hints */
+	uint64_t more = gc.heapStart / 2 > GC_MIN_GOAL / 2 ? gc.heapStart / 2 : GC_MIN_GOAL / 2;
+	__atomic_store_n(&gc_trigger, gc.heapStart + more, __ATOMIC_RELAXED);
 	__atomic_store_n(&gc_want, 0, __ATOMIC_RELAXED);
 	startTheWorld();
 	gc.stwStart = (uint64_t)(nanotime() - gc.tStart);

@@ -1,6 +1,6 @@
 // TEST: smp=1,2,4 bootargs="gcconc=1 gccheckmark=1 gcpoison=1" status=0 timeout=600 mem=256M
 // TEST: arch=riscv64 smp=2 bootargs="gcconc=1 gccheckmark=1 gcpoison=1 gcbarrier=fault" status=0 timeout=600 mem=256M
-// TEST: arch=aarch64 cpu=cortex-a72 smp=2 bootargs="gcconc=1 gccheckmark=1 gcpoison=1" status=0 timeout=600 mem=256M
+// TEST: arch=aarch64 cpu=max smp=2 bootargs="gcconc=1 gccheckmark=1 gcpoison=1" status=0 timeout=600 mem=256M
 // EXPECT: ^gc_concmut: [0-9]+ moves over [0-9]+ cycles \([0-9]+ moves during a concurrent mark\), every object intact$
 // EXPECT: ^PASS$
 // REJECT: fatal error

@@ -3,6 +3,7 @@
 // EXPECT: ^gc_reclaim: no creep over 3 rounds$
 // EXPECT: ^PASS$
 // TEST: smp=1,2,4 bootargs="gccheckmark=1 gcpoison=1" status=0 timeout=240
+// TEST: smp=1,2,4 bootargs="gcconc=1 gccheckmark=1 gcpoison=1" status=0 timeout=240
 // TEST: smp=4 status=0 timeout=120
 /*
  * gc_reclaim - garbage is reclaimed, and the memory goes back to the page
