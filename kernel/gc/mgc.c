@@ -341,13 +341,14 @@ static void gc_start_conc(struct m *m, struct g *gp)
 	traceGCPhase(GCMark, gc.heapStart);
 	gc_mark_conc_start();
 	/* While the mark runs the trigger is the heap's hard limit: an
-	 * allocation past it waits for the mark (gc_mark_wait). 1.5 times the
-	 * heap at the start (at least 2 MiB more): not the goal, which counts
-	 * the last mark's black allocations, so that a limit based on it
-	 * would grow from cycle to cycle with a fast allocator. The pacer
-	 * sets the next trigger at termination. relaxed: allocators read
-	 * them as hints */
-	uint64_t more = gc.heapStart / 2 > GC_MIN_GOAL / 2 ? gc.heapStart / 2 : GC_MIN_GOAL / 2;
+	 * allocation past it waits for the mark (gc_mark_wait). The heap at
+	 * the start plus an eighth (at least 1 MiB): everything allocated
+	 * during the mark is black and counts as marked, and the next goal is
+	 * twice the marked bytes, so with a limit of L x the start the heap
+	 * settles near 2 x live / (1 - 2 (L - 1)) - 2.7 x live for 1/8 - and
+	 * grows without bound from L = 1.5 on. The pacer sets the next
+	 * trigger at termination. relaxed: allocators read them as hints */
+	uint64_t more = gc.heapStart / 8 > (1u << 20) ? gc.heapStart / 8 : (1u << 20);
 	__atomic_store_n(&gc_trigger, gc.heapStart + more, __ATOMIC_RELAXED);
 	__atomic_store_n(&gc_want, 0, __ATOMIC_RELAXED);
 	startTheWorld();
