@@ -894,6 +894,7 @@ void gc_mark_conc_done(void)
 	gcw_leave(&bgw);
 	/* relaxed: starting the world publishes it */
 	__atomic_store_n(&gc_marking, 0, __ATOMIC_RELAXED);
+	mcentral_release_deferred();
 	uint64_t black = 0;
 	for (int i = 0; i < MAXCPU; i++)
 		black += __atomic_load_n(&blackBytes[i], __ATOMIC_RELAXED);
