@@ -50,6 +50,7 @@
 #include "kernel/lib/print.h"
 #include "kernel/lib/bootargs.h"
 #include "kernel/trace/trace.h"
+#include "kernel/sync/sema.h"
 
 struct gcstate gc GC_NOSCAN;
 static uint32_t gc_ready;               /* atomic: gc_init done */
@@ -76,6 +77,7 @@ static bool trigger_test(enum gc_trigger_kind kind, uint32_t n)
 }
 
 static void gc_m(struct g *gp);
+static void gc_wait_mark(void);
 
 /* Run a cycle if the trigger still holds once we own the world. Goroutine
  * context, at a safe point. */
@@ -83,8 +85,14 @@ static void gc_run_cycle(enum gc_trigger_kind kind, uint32_t n)
 {
 	while (trigger_test(kind, n)) {
 		if (!worldsema_tryacquire()) {
-			Gosched();      /* someone else is collecting: let them */
-			continue;       /* and their cycle may satisfy ours */
+			/* someone else is collecting: let them (and their
+			 * cycle may satisfy ours); a concurrent mark holds
+			 * worldsema for its whole cycle: sleep till its end */
+			if (__atomic_load_n(&gc_marking, __ATOMIC_RELAXED))
+				gc_wait_mark();
+			else
+				Gosched();
+			continue;
 		}
 		if (!trigger_test(kind, n)) {
 			worldsema_release();
@@ -109,6 +117,20 @@ static bool at_safe_point(void)
 	       __atomic_load_n(&gc_ready, __ATOMIC_ACQUIRE);
 }
 
+/* Sleep until the concurrent mark running now (if any) has ended, as
+ * Go's gcWaitOnMark: on the notifyList that cycle_end notifies. The ticket
+ * is taken before gc_marking is read, and cycle_end clears gc_marking
+ * before its seq_cst fence and notify: store buffering, seq_cst on both
+ * sides, so either we see the mark over or our ticket is notified. (A
+ * spin with Gosched would keep a vCPU busy: under QEMU -icount that can
+ * starve the worker's.) */
+static void gc_wait_mark(void)
+{
+	uint32_t t = notifyListAdd(&gc.markDone);       /* seq_cst RMW */
+	if (__atomic_load_n(&gc_marking, __ATOMIC_SEQ_CST))
+		notifyListWait(&gc.markDone, t);
+}
+
 /* The heap passed its hard limit while a concurrent mark runs: wait for
  * the mark to end. Phase 1's stand-in for Go's mark assists (a goroutine
  * that allocates faster than the mark marks pays with marking work; here
@@ -116,9 +138,9 @@ static bool at_safe_point(void)
  * bound while everything it allocates is black. */
 static void gc_mark_wait(void)
 {
-	/* relaxed: a stale 1 costs one more yield */
+	/* relaxed: a stale value costs one more turn */
 	while (__atomic_load_n(&gc_marking, __ATOMIC_RELAXED))
-		Gosched();
+		gc_wait_mark();
 }
 
 void gc_maybe_start(void)
@@ -273,6 +295,12 @@ static void cycle_end(struct m *m, struct g *gp, int np, uint64_t pause)
 	if (rtflags.gctrace)            /* before the next cycle may start */
 		gctrace_line(np);
 	worldsema_release();
+	if (rtflags.gcconc) {
+		/* seq_cst fence: the other half of gc_wait_mark's store
+		 * buffering (gc_marking was cleared, world stopped, before) */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		notifyListNotifyAll(&gc.markDone);
+	}
 	gc_sweep_wake();                /* 4. sweep, concurrently */
 	fin_wake();
 	casgstatus(gp, Grunning, Grunnable);

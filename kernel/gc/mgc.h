@@ -62,6 +62,8 @@ struct gcstate {
 	uint64_t termPages;         /* of them, in mark termination */
 	uint64_t rescanGs;          /* goroutines rescanned in termination */
 	uint64_t blackBytes;        /* allocated black during the mark */
+	struct notifyList markDone; /* goroutines waiting for the concurrent
+	                               mark to end (gc_wait_mark) */
 };
 extern struct gcstate gc;
 
