@@ -36,9 +36,18 @@
  * needed and the mark sees a frozen graph; every span is swept exactly
  * once per cycle, before its objects are allocated or freed again.
  *
+ * With gcconc=1 (phase 1 of Go's concurrent mark, below gc_m) phase 2 runs
+ * while the program runs: phase 1 ends by arming the page-dirty barrier,
+ * scanning the stacks and starting the world; one background mark worker
+ * goroutine marks and rescans the pages written meanwhile; phase 3 stops
+ * the world again, rescans what is still dirty and drains. The invariant
+ * that replaces the frozen graph: every page written after it was scanned
+ * is rescanned before the mark ends (mgcmark.c, docs/gc.md).
+ *
  * Bare-metal differences from Go: pointers are found conservatively (C has
- * no pointer maps), so objects never move; the mark is stop-the-world
- * (the next step is Go's concurrent mark with a write barrier); idle CPUs
+ * no pointer maps), so objects never move; the mark is stop-the-world by
+ * default, and its concurrent form uses the MMU's dirty bits, not a
+ * compiler-inserted write barrier (barrier.c); idle CPUs
  * help the mark from their wfi loop instead of dedicated worker
  * goroutines; sysmon's forced GC is a runtime timer.
  */

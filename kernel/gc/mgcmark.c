@@ -7,6 +7,8 @@
  * bit is set and its address is in some worker's buffer (mgcwork.c), black
  * once it has been scanned. The tri-colour invariant holds trivially here:
  * the world is stopped, so no black object gains a pointer to a white one.
+ * The concurrent mark (gcconc=1, at the end of this file) keeps it instead
+ * by rescanning every page written after it was scanned.
  *
  * Pointer identification is conservative: a word is a pointer if it lands
  * inside an allocated object of a GC span (gc_find_object): the arena's
