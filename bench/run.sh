@@ -71,9 +71,11 @@ for arch in $ARCHES; do
 			# -icount at -smp 4 (GOMAXPROCS 1, 2, 4 in turn in one boot, the
 			# parallel speed-up), with the load that other programs put on
 			# the host meanwhile as a row of its own. See bench/gc/main.c.
-			# Then the concurrent mark (gcconc=1) the same way: its two
-			# pauses instead of one (the gc_conc_* rows).
+			# Then the concurrent mark (gcconc=1) at -smp 1: its two
+			# pauses instead of one (the gc_conc_* rows). Not at -smp 4:
+			# under -icount riscv64 hung there (bench/README.md).
 			for c in 0 1; do for s in 1 4; do
+				[ "$c$s" = 14 ] && continue
 				ARCH=$arch SMP=$s MEM=$mem ICOUNT=1 TIMEOUT=600 BOOTARGS=gcconc=$c qemu/run.sh "$img" ||
 					echo "gc: warning: the -icount -smp $s gcconc=$c run failed (status $?): no figures from it"
 			done; done > "$log" 2>&1
