@@ -56,6 +56,17 @@
  *                                       write faults (fault mode; the
  *                                       barrier is measured, not yet used),
  *        gc_mark_throughput             MiB marked per 10^9 mark instructions.
+ *      With gcconc=1 (the concurrent mark; bench/run.sh boots it too) the
+ *      rows are the concurrent mark's instead:
+ *        gc_conc_stw_max                the longest single stop-the-world
+ *                                       pause (start or termination),
+ *        gc_conc_stw_{start,term}_mean  each pause,
+ *        gc_conc_pause_mean             both together (what PauseNs says),
+ *        gc_conc_mark_mean              the concurrent phase (the world
+ *                                       runs; here nothing else does),
+ *        gc_conc_{rescan,term}_pages_per_cycle, gc_conc_rounds_per_cycle
+ *                                       dirty pages rescanned in all and
+ *                                       in termination, rescan rounds.
  *      At -smp N > 1 QEMU's -icount runs the vCPUs one after another in
  *      one thread, so the virtual clock sums the instructions of all CPUs
  *      (spinning ones included): gc_pause_{max,mean}_smpN_icount are
@@ -78,6 +89,7 @@
 #include <string.h>
 #include "bench/bench.h"
 #include "kernel/gc/gc.h"
+#include "kernel/lib/bootargs.h"
 
 struct tnode { struct tnode *l, *r; uintptr_t key, val; };   /* 32 B */
 struct lnode { struct lnode *next; uintptr_t data[7]; };     /* 64 B */
@@ -181,6 +193,8 @@ struct agg {
 	uint64_t pmax, pmin, psum, msum, cpusum, wordsum, marksum, lastmarked;
 	uint64_t dirtysum, faultsum;    /* the page-dirty barrier (measured only) */
 	int wsum;
+	/* gcconc=1: the longest single pause, the two pauses, the rescans */
+	uint64_t stwmax, startsum, termsum, rescansum, termpagesum, roundsum;
 };
 
 static void agg_add(struct agg *a, const struct gc_cycle_stats *s)
@@ -204,6 +218,41 @@ static void agg_add(struct agg *a, const struct gc_cycle_stats *s)
 	a->wsum += s->nworkers;
 	a->dirtysum += s->dirty_pages;
 	a->faultsum += s->barrier_faults;
+	uint64_t stw = s->stw_start_ns > s->stw_term_ns ? s->stw_start_ns : s->stw_term_ns;
+	if (stw > a->stwmax)
+		a->stwmax = stw;
+	a->startsum += s->stw_start_ns;
+	a->termsum += s->stw_term_ns;
+	a->rescansum += s->rescan_pages;
+	a->termpagesum += s->term_pages;
+	a->roundsum += s->rounds;
+}
+
+/* gcconc=1 (-icount): the concurrent mark's own rows. The cycles run back
+ * to back with no mutator, so the rescans are the runtime's own writes. */
+static void report_conc(const struct agg *a, int ncpu)
+{
+	double n = a->n;
+	char name[64];
+	const char *unit = "instructions";
+	char sunit[48];
+	if (ncpu > 1) {
+		snprintf(sunit, sizeof sunit, "instructions_summed_over_%d_CPUs", ncpu);
+		unit = sunit;
+		snprintf(name, sizeof name, "gc_conc_stw_max_smp%d_icount", ncpu);
+		bench_report(name, (double)a->stwmax, unit, NULL, 0);
+		snprintf(name, sizeof name, "gc_conc_pause_mean_smp%d_icount", ncpu);
+		bench_report(name, (double)a->psum / n, unit, NULL, 0);
+		return;
+	}
+	bench_report("gc_conc_stw_max", (double)a->stwmax, unit, NULL, 0);
+	bench_report("gc_conc_stw_start_mean", (double)a->startsum / n, unit, NULL, 0);
+	bench_report("gc_conc_stw_term_mean", (double)a->termsum / n, unit, NULL, 0);
+	bench_report("gc_conc_pause_mean", (double)a->psum / n, unit, NULL, 0);
+	bench_report("gc_conc_mark_mean", (double)a->msum / n, unit, NULL, 0);
+	bench_report("gc_conc_rescan_pages_per_cycle", (double)a->rescansum / n, "pages", NULL, 0);
+	bench_report("gc_conc_term_pages_per_cycle", (double)a->termpagesum / n, "pages", NULL, 0);
+	bench_report("gc_conc_rounds_per_cycle", (double)a->roundsum / n, "rounds", NULL, 0);
 }
 
 /* One forced cycle, added to a. */
@@ -288,7 +337,9 @@ int main(void)
 			total++;
 		}
 		double n = a.n, pmean = (double)a.psum / n;
-		if (ncpu > 1) {
+		if (rtflags.gcconc) {
+			report_conc(&a, ncpu);
+		} else if (ncpu > 1) {
 			snprintf(unit, sizeof unit, "instructions_summed_over_%d_CPUs", ncpu);
 			snprintf(name, sizeof name, "gc_pause_max_smp%d_icount", ncpu);
 			bench_report(name, (double)a.pmax, unit, NULL, 0);

@@ -41,9 +41,13 @@
  * The fault path (gc_barrier_fault) runs in trap context with anything
  * held: it only counts, in .bss.noscan.
  *
- * Use today: each GC pause collects the dirty set (re-arming the barrier)
- * and only counts it (gctrace=2, bench/gc). The concurrent mark (issue 13)
- * will rescan it.
+ * Use: with the stop-the-world mark (gcconc=0) each GC pause collects the
+ * dirty set (re-arming the barrier) and only counts it (gctrace=2,
+ * bench/gc). The concurrent mark (gcconc=1, mgcmark.c) rescans it: the
+ * stack pages' set then accumulates over a cycle's collects
+ * (gc_barrier_arm_stacks starts it, gc_barrier_collect_more adds to it),
+ * because stacks are rescanned only in mark termination, goroutine by
+ * goroutine, while the other pages are rescanned after each collect.
  */
 #include <string.h>
 #include "kernel/gc/barrier.h"
@@ -154,9 +158,11 @@ static void stacks_extend(void)
 	struct region *r = &regions[R_STACKS];
 	size_t want = (stack_window_end() - r->lo) / MMU_PAGE_SIZE, cap;
 	if (want > r->cap) {
-		/* The old bitmap stays allocated (see the invariants). */
+		/* The old bitmap stays allocated (see the invariants); the
+		 * stack pages found dirty so far move to the new one. */
 		uint64_t *b = bitmap_alloc(want * 2, &cap);
 		if (b != NULL) {
+			memcpy(b, r->bits, r->cap / 8);
 			r->bits = b;
 			r->cap = cap;
 		}
@@ -189,13 +195,15 @@ static void collect_stack(struct region *r, struct g *gp, bool record)
 			r->bits[(first + i) / 64] |= 1ULL << ((first + i) % 64);
 }
 
-static void collect_stacks(bool record)
+/* Collect the stack pages: record them (adding to the set since the last
+ * reset), else only clean them; reset: start the set afresh. */
+static void collect_stacks(bool record, bool reset)
 {
 	struct region *r = &regions[R_STACKS];
 	stacks_extend();
 	if (r->npages == 0)
 		return;
-	if (record)
+	if (reset)
 		memset(r->bits, 0, (r->npages + 63) / 64 * 8);
 	spin_lock(&sched.allglock);
 	for (struct g *gp = sched.allgs; gp != NULL; gp = gp->alllink)
@@ -203,8 +211,22 @@ static void collect_stacks(bool record)
 	spin_unlock(&sched.allglock);
 }
 
-/* Clean every tracked page, recording the dirty ones if record. */
-static size_t collect(bool record)
+static size_t popcount_bits(const uint64_t *bits, size_t npages)
+{
+	size_t n = 0;
+	for (size_t w = 0; w < (npages + 63) / 64; w++)
+		n += (size_t)__builtin_popcountll(bits[w]);
+	return n;
+}
+
+/* What a collect does with each kind of region. */
+enum how { CLEAN, RECORD };
+
+/* Clean every tracked page: the non-stack regions as others says (RECORD
+ * replaces their sets), the stack pages as stacks says (RECORD adds to
+ * the stack set; reset_stacks empties it first). One shootdown for all.
+ * Returns the pages in the non-stack sets. */
+static size_t collect(enum how others, enum how stacks, bool reset_stacks)
 {
 	if (__atomic_exchange_n(&collecting, 1, __ATOMIC_ACQUIRE))
 		throw("gc barrier: two collects at once");
@@ -212,16 +234,16 @@ static size_t collect(bool record)
 		struct region *rg = &regions[r];
 		if (r == R_STACKS || rg->npages == 0)
 			continue;
-		if (record)
+		if (others == RECORD)
 			memset(rg->bits, 0, (rg->npages + 63) / 64 * 8);
-		arch_dirty_collect(rg->lo, rg->npages, record ? rg->bits : NULL);
+		arch_dirty_collect(rg->lo, rg->npages, others == RECORD ? rg->bits : NULL);
 	}
-	collect_stacks(record);
+	collect_stacks(stacks == RECORD, reset_stacks);
 	arch_dirty_flush();
 	size_t n = 0;
-	for (int r = 0; record && r < NREGIONS; r++)
-		for (size_t w = 0; w < (regions[r].npages + 63) / 64; w++)
-			n += (size_t)__builtin_popcountll(regions[r].bits[w]);
+	for (int r = 0; others == RECORD && r < NREGIONS; r++)
+		if (r != R_STACKS && regions[r].npages > 0)
+			n += popcount_bits(regions[r].bits, regions[r].npages);
 	/* release: the next collector sees our bitmaps complete. */
 	__atomic_store_n(&collecting, 0, __ATOMIC_RELEASE);
 	return n;
@@ -229,12 +251,48 @@ static size_t collect(bool record)
 
 void gc_barrier_arm(void)
 {
-	collect(false);
+	collect(CLEAN, CLEAN, true);
 }
 
 size_t gc_barrier_collect(void)
 {
-	return collect(true);
+	size_t n = collect(RECORD, RECORD, true);
+	struct region *r = &regions[R_STACKS];
+	return n + (r->npages ? popcount_bits(r->bits, r->npages) : 0);
+}
+
+size_t gc_barrier_collect_more(void)
+{
+	return collect(RECORD, RECORD, false);
+}
+
+size_t gc_barrier_stack_pages(void)
+{
+	struct region *r = &regions[R_STACKS];
+	return r->npages ? popcount_bits(r->bits, r->npages) : 0;
+}
+
+bool gc_barrier_dirty_range(uintptr_t lo, uintptr_t hi)
+{
+	for (uintptr_t va = page_down(lo); va < hi; va += MMU_PAGE_SIZE)
+		if (gc_barrier_dirty(va))
+			return true;
+	return false;
+}
+
+void gc_barrier_foreach_dirty(void (*fn)(uintptr_t page, void *arg), void *arg)
+{
+	for (int r = 0; r < NREGIONS; r++) {
+		struct region *rg = &regions[r];
+		if (r == R_STACKS || rg->npages == 0)
+			continue;
+		for (size_t w = 0; w < (rg->npages + 63) / 64; w++)
+			for (uint64_t b = rg->bits[w]; b != 0; b &= b - 1) {
+				size_t i = w * 64 + (size_t)__builtin_ctzll(b);
+				if (i < rg->npages)
+					fn(rg->lo + i * MMU_PAGE_SIZE, arg);
+			}
+	}
 }
 
 bool gc_barrier_dirty(uintptr_t va)

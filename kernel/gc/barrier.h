@@ -22,8 +22,9 @@ void gc_barrier_init(void);
 int gc_barrier_mode(void);
 const char *gc_barrier_mode_name(void);
 
-/* Make every tracked page clean; returns after every CPU's TLB dropped
- * its translations, so any later store marks its page again. */
+/* Make every tracked page clean and empty the stack set (below); returns
+ * after every CPU's TLB dropped its translations, so any later store
+ * marks its page again. */
 void gc_barrier_arm(void);
 
 /* The dirty set: the pages written since the last arm or collect, and
@@ -34,8 +35,20 @@ void gc_barrier_arm(void);
  * (a second concurrent caller is a fatal error). */
 size_t gc_barrier_collect(void);
 
-/* Was va's page in the last collected set? (Only the collector asks.) */
+/* The concurrent mark's collect (gcconc=1; same contract as
+ * gc_barrier_collect): every page, replacing the set of the other pages
+ * but adding the stack pages to theirs, so that the stack set holds every
+ * stack page written since gc_barrier_arm. Returns the pages in the new
+ * non-stack set. */
+size_t gc_barrier_collect_more(void);
+size_t gc_barrier_stack_pages(void);    /* pages in the stack set */
+
+/* Was va's page in the last collected set (for a stack page: in the stack
+ * set)? Is any page of [lo, hi)? (Only the collector asks.) */
 bool gc_barrier_dirty(uintptr_t va);
+bool gc_barrier_dirty_range(uintptr_t lo, uintptr_t hi);
+/* fn(page) for every page of the last collected non-stack set. */
+void gc_barrier_foreach_dirty(void (*fn)(uintptr_t page, void *arg), void *arg);
 
 /* Write faults taken so far (fault mode; in hardware mode only the
  * boot-time probe or a core that traps on D = 0 takes any). */

@@ -55,6 +55,12 @@ struct gc_cycle_stats {
 	uint64_t marked_bytes;      /* live GC heap found */
 	uint64_t dirty_pages;       /* pages the barrier saw written since the last cycle */
 	uint64_t barrier_faults;    /* write faults it took meanwhile (fault mode) */
+	/* gcconc=1: the two pauses (pause_ns is their sum), the rescans */
+	uint64_t stw_start_ns, stw_term_ns;
+	uint32_t rounds;            /* concurrent rescan rounds */
+	uint64_t rescan_pages;      /* dirty pages rescanned, all rounds + termination */
+	uint64_t term_pages;        /* of them, in termination */
+	uint64_t rescan_gs;         /* goroutines rescanned in termination */
 };
 void gc_last_cycle(struct gc_cycle_stats *st);
 
@@ -76,6 +82,15 @@ uintptr_t sweepone(void);
 extern uint32_t fin_nregistered;       /* atomic: finalizers registered */
 /* free() of a GC object: drop its finalizer, if any. */
 void fin_forget(uintptr_t obj);
+
+/* ---- the concurrent mark (gcconc=1; mgcmark.c) ---------------------------- */
+/* 1 while a concurrent mark runs: objects are allocated black and no span
+ * goes back to mheap. Changed only with the world stopped; atomic
+ * (relaxed readers: the stop and start of the world order it). */
+extern uint32_t gc_marking;
+/* Allocate black: mark object idx of GC span s, just allocated (its
+ * allocator calls it while gc_marking). */
+void gc_marknewobject(struct mspan *s, uint32_t idx);
 
 /* ---- mark helpers (mgcmark.c) -------------------------------------------- */
 /* An idle M (kernel/sched/idle.c) checks this before sleeping: a mark is

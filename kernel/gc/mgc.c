@@ -36,9 +36,18 @@
  * needed and the mark sees a frozen graph; every span is swept exactly
  * once per cycle, before its objects are allocated or freed again.
  *
+ * With gcconc=1 (phase 1 of Go's concurrent mark, below gc_m) phase 2 runs
+ * while the program runs: phase 1 ends by arming the page-dirty barrier,
+ * scanning the stacks and starting the world; one background mark worker
+ * goroutine marks and rescans the pages written meanwhile; phase 3 stops
+ * the world again, rescans what is still dirty and drains. The invariant
+ * that replaces the frozen graph: every page written after it was scanned
+ * is rescanned before the mark ends (mgcmark.c, docs/gc.md).
+ *
  * Bare-metal differences from Go: pointers are found conservatively (C has
- * no pointer maps), so objects never move; the mark is stop-the-world
- * (the next step is Go's concurrent mark with a write barrier); idle CPUs
+ * no pointer maps), so objects never move; the mark is stop-the-world by
+ * default, and its concurrent form uses the MMU's dirty bits, not a
+ * compiler-inserted write barrier (barrier.c); idle CPUs
  * help the mark from their wfi loop instead of dedicated worker
  * goroutines; sysmon's forced GC is a runtime timer.
  */
@@ -50,6 +59,7 @@
 #include "kernel/lib/print.h"
 #include "kernel/lib/bootargs.h"
 #include "kernel/trace/trace.h"
+#include "kernel/sync/sema.h"
 
 struct gcstate gc GC_NOSCAN;
 static uint32_t gc_ready;               /* atomic: gc_init done */
@@ -59,12 +69,15 @@ static uint32_t gc_ready;               /* atomic: gc_init done */
 static bool trigger_test(enum gc_trigger_kind kind, uint32_t n)
 {
 	int32_t pct = __atomic_load_n(&gc.percent, __ATOMIC_RELAXED);
+	/* relaxed: a concurrent mark is running; a stale value costs one
+	 * more try at worldsema, which its cycle holds */
+	bool marking = __atomic_load_n(&gc_marking, __ATOMIC_RELAXED);
 	switch (kind) {
 	case gcTriggerHeap:
-		return pct >= 0 && __atomic_load_n(&gc_heapLive, __ATOMIC_RELAXED) >=
+		return pct >= 0 && !marking && __atomic_load_n(&gc_heapLive, __ATOMIC_RELAXED) >=
 		                   __atomic_load_n(&gc_trigger, __ATOMIC_RELAXED);
 	case gcTriggerTime:
-		return pct >= 0 && nanotime() - __atomic_load_n(&gc.lastGC, __ATOMIC_RELAXED) >=
+		return pct >= 0 && !marking && nanotime() - __atomic_load_n(&gc.lastGC, __ATOMIC_RELAXED) >=
 		                   rtflags.forcegc * Millisecond;
 	case gcTriggerCycle:
 		return (int32_t)(__atomic_load_n(&gc.cycles, __ATOMIC_ACQUIRE) - n) < 0;
@@ -73,6 +86,7 @@ static bool trigger_test(enum gc_trigger_kind kind, uint32_t n)
 }
 
 static void gc_m(struct g *gp);
+static void gc_wait_mark(void);
 
 /* Run a cycle if the trigger still holds once we own the world. Goroutine
  * context, at a safe point. */
@@ -80,8 +94,14 @@ static void gc_run_cycle(enum gc_trigger_kind kind, uint32_t n)
 {
 	while (trigger_test(kind, n)) {
 		if (!worldsema_tryacquire()) {
-			Gosched();      /* someone else is collecting: let them */
-			continue;       /* and their cycle may satisfy ours */
+			/* someone else is collecting: let them (and their
+			 * cycle may satisfy ours); a concurrent mark holds
+			 * worldsema for its whole cycle: sleep till its end */
+			if (__atomic_load_n(&gc_marking, __ATOMIC_RELAXED))
+				gc_wait_mark();
+			else
+				Gosched();
+			continue;
 		}
 		if (!trigger_test(kind, n)) {
 			worldsema_release();
@@ -89,8 +109,11 @@ static void gc_run_cycle(enum gc_trigger_kind kind, uint32_t n)
 		}
 		gc_sweep_finish();      /* sweep termination, concurrent part */
 		gc.kind = kind;
-		mcall(gc_m);            /* back here when the cycle is over */
-		return;
+		mcall(gc_m);            /* back here when the cycle is over, */
+		if (kind != gcTriggerCycle)     /* or its mark is running (gcconc=1): */
+			return;
+		/* GC() waits for the end of the cycle, which the mark
+		 * worker brings about */
 	}
 }
 
@@ -103,9 +126,40 @@ static bool at_safe_point(void)
 	       __atomic_load_n(&gc_ready, __ATOMIC_ACQUIRE);
 }
 
+/* Sleep until the concurrent mark running now (if any) has ended, as
+ * Go's gcWaitOnMark: on the notifyList that cycle_end notifies. The ticket
+ * is taken before gc_marking is read, and cycle_end clears gc_marking
+ * before its seq_cst fence and notify: store buffering, seq_cst on both
+ * sides, so either we see the mark over or our ticket is notified. (A
+ * spin with Gosched would keep a vCPU busy: under QEMU -icount that can
+ * starve the worker's.) */
+static void gc_wait_mark(void)
+{
+	uint32_t t = notifyListAdd(&gc.markDone);       /* seq_cst RMW */
+	if (__atomic_load_n(&gc_marking, __ATOMIC_SEQ_CST))
+		notifyListWait(&gc.markDone, t);
+}
+
+/* The heap passed its hard limit while a concurrent mark runs: wait for
+ * the mark to end. Phase 1's stand-in for Go's mark assists (a goroutine
+ * that allocates faster than the mark marks pays with marking work; here
+ * it only waits), so that a fast allocator cannot grow the heap without
+ * bound while everything it allocates is black. */
+static void gc_mark_wait(void)
+{
+	/* relaxed: a stale value costs one more turn */
+	while (__atomic_load_n(&gc_marking, __ATOMIC_RELAXED))
+		gc_wait_mark();
+}
+
 void gc_maybe_start(void)
 {
-	if (at_safe_point())    /* else a later allocation will */
+	if (!at_safe_point())   /* else a later allocation will */
+		return;
+	/* relaxed: changed only with the world stopped */
+	if (__atomic_load_n(&gc_marking, __ATOMIC_RELAXED))
+		gc_mark_wait();
+	else
 		gc_run_cycle(gcTriggerHeap, 0);
 }
 
@@ -119,7 +173,11 @@ bool gc_collect_for_oom(void)
 
 void GC(void)
 {
-	uint32_t n = __atomic_load_n(&gc.cycles, __ATOMIC_ACQUIRE);
+	/* A full cycle begun after this call: cycle started+1 (with a
+	 * concurrent mark running, the one being marked began before the
+	 * call and may already have marked what the caller dropped).
+	 * acquire; pairs with the release that counted the start. */
+	uint32_t n = __atomic_load_n(&gc.started, __ATOMIC_ACQUIRE);
 	gc_run_cycle(gcTriggerCycle, n + 1);
 	gc_sweep_finish();
 }
@@ -203,10 +261,145 @@ static void gctrace_line(int np)
 		printk("gc %u: %d mark workers, %llu words scanned, %llu KiB marked\n",
 		       gc.cycles, gc.nworkers, (unsigned long long)gc.scanWords,
 		       (unsigned long long)(gc.heapMarked >> 10));
-	if (rtflags.gctrace > 1)
+	if (rtflags.gctrace > 1 && !rtflags.gcconc)
 		printk("gc %u: barrier (%s): %llu pages dirtied, %llu write faults since the last cycle\n",
 		       gc.cycles, gc_barrier_mode_name(), (unsigned long long)gc.dirtyPages,
 		       (unsigned long long)gc.barrierFaults);
+	if (rtflags.gctrace > 1 && rtflags.gcconc)
+		printk("gc %u: concurrent mark, barrier (%s): pauses %llu+%llu us, %u rescan rounds, "
+		       "%llu dirty pages rescanned (%llu in termination), %llu goroutines rescanned, "
+		       "%llu KiB allocated black, %llu write faults\n",
+		       gc.cycles, gc_barrier_mode_name(), (unsigned long long)(gc.stwStart / 1000),
+		       (unsigned long long)(gc.stwTerm / 1000), gc.rounds,
+		       (unsigned long long)gc.rescanPages, (unsigned long long)gc.termPages,
+		       (unsigned long long)gc.rescanGs, (unsigned long long)(gc.blackBytes >> 10),
+		       (unsigned long long)gc.barrierFaults);
+}
+
+/* The end of a cycle, world stopped, on g0 of m, which owns worldsema:
+ * count it, start the world, record it, release worldsema, wake the
+ * sweeper and the finalizers, and queue gp (the goroutine whose mcall got
+ * us here). pause: ns the world was stopped, this cycle. */
+static void cycle_end(struct m *m, struct g *gp, int np, uint64_t pause)
+{
+	if (gc.kind != gcTriggerHeap)
+		gc.nforced++;
+	uint32_t cycle = gc.cycles;
+	/* Counted before any goroutine runs again: a GC() that starts after
+	 * this point must not be satisfied by this cycle's mark, which it
+	 * did not see. release; pairs with the acquire loads in GC(). */
+	__atomic_store_n(&gc.cycles, cycle + 1, __ATOMIC_RELEASE);
+	traceGCPhase(GCSweep, __atomic_load_n(&gc_heapLive, __ATOMIC_RELAXED));
+	startTheWorld();
+	gc.tEnd = nanotime();
+	gc.stwTerm = (uint64_t)(gc.tEnd - gc.tMarkDone);
+	pause += gc.stwTerm;
+	gc.pauses[cycle % 256] = pause;
+	gc.pauseTotal += pause;
+	gc.cpuTotal += pause * (uint64_t)np;
+	__atomic_store_n(&gc.lastGC, gc.tEnd, __ATOMIC_RELAXED);
+	/* release; pairs with the acquire in gc_read_stats: a reader that
+	 * sees NumGC = n sees cycle n's pause and LastGC. */
+	__atomic_store_n(&gc.numgc, cycle + 1, __ATOMIC_RELEASE);
+	if (rtflags.gctrace)            /* before the next cycle may start */
+		gctrace_line(np);
+	worldsema_release();
+	if (rtflags.gcconc) {
+		/* seq_cst fence: the other half of gc_wait_mark's store
+		 * buffering (gc_marking was cleared, world stopped, before) */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		notifyListNotifyAll(&gc.markDone);
+	}
+	gc_sweep_wake();                /* 4. sweep, concurrently */
+	fin_wake();
+	casgstatus(gp, Grunning, Grunnable);
+	gp->m = NULL;
+	runqput(m->p, gp, true);
+}
+
+/* ---- the concurrent mark's cycle (gcconc=1) ---------------------------------
+ * The goroutine that triggered the cycle runs its start (gc_m, then
+ * gc_start_conc) and goes on; the background mark worker marks and then
+ * runs mark termination and the end of the cycle (gc_markdone_m), as Go's
+ * gcBgMarkWorker calls gcMarkDone. worldsema stays held from the start to
+ * the end of the cycle: no other cycle or stop-the-world starts meanwhile,
+ * and the worker releases it. */
+
+static struct {
+	struct g *g;
+	spinlock_t lock;
+	bool parked;                    /* lock */
+	bool work;                      /* lock: a mark to do */
+} bgmark GC_NOSCAN;
+
+static void gc_markdone_m(struct g *gp)
+{
+	struct m *m = getm();
+	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
+	/* relaxed: read by this M's own termination root job */
+	__atomic_store_n(&m->g0_scan_sp, (uintptr_t)__builtin_frame_address(0),
+	                 __ATOMIC_RELAXED);
+	traceGoStop(gp, StopGC);
+	gc.tMarkDone = nanotime();
+	stopTheWorld();                 /* 3. mark termination */
+	traceGCPhase(GCMarkTerm, gc.heapStart);
+	gc.dirtyPages = 0;
+	gc_mark_conc_done();
+	mark_termination();
+	cycle_end(m, gp, np, gc.stwStart);
+}
+
+/* Go's gcBgMarkWorker, dedicated mode: one goroutine that marks for the
+ * whole concurrent phase, then terminates the mark. */
+static void bgmark_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		spin_lock(&bgmark.lock);
+		while (!bgmark.work) {
+			bgmark.parked = true;
+			goparkunlock(&bgmark.lock, waitReasonGCWorkerIdle);
+			spin_lock(&bgmark.lock);
+		}
+		bgmark.work = false;
+		spin_unlock(&bgmark.lock);
+		gc_mark_concurrent();   /* 2. concurrent mark and rescan rounds */
+		mcall(gc_markdone_m);
+	}
+}
+
+/* The cycle's start, world stopped, on g0 of m: arm the barrier, scan the
+ * stacks, allocate black; start the world and hand the mark to the
+ * worker. */
+static void gc_start_conc(struct m *m, struct g *gp)
+{
+	gc_barrier_arm();       /* every tracked page clean, on every CPU */
+	gc.tMark = nanotime();
+	traceGCPhase(GCMark, gc.heapStart);
+	gc_mark_conc_start();
+	/* While the mark runs the trigger is the heap's hard limit: an
+	 * allocation past it waits for the mark (gc_mark_wait). The heap at
+	 * the start plus an eighth (at least 1 MiB): everything allocated
+	 * during the mark is black and counts as marked, and the next goal is
+	 * twice the marked bytes, so with a limit of L x the start the heap
+	 * settles near 2 x live / (1 - 2 (L - 1)) - 2.7 x live for 1/8 - and
+	 * grows without bound from L = 1.5 on. The pacer sets the next
+	 * trigger at termination. relaxed: allocators read them as hints */
+	uint64_t more = gc.heapStart / 8 > (1u << 20) ? gc.heapStart / 8 : (1u << 20);
+	__atomic_store_n(&gc_trigger, gc.heapStart + more, __ATOMIC_RELAXED);
+	__atomic_store_n(&gc_want, 0, __ATOMIC_RELAXED);
+	startTheWorld();
+	gc.stwStart = (uint64_t)(nanotime() - gc.tStart);
+	spin_lock(&bgmark.lock);
+	bgmark.work = true;
+	bool wake = bgmark.parked;
+	bgmark.parked = false;
+	spin_unlock(&bgmark.lock);
+	if (wake)
+		goready(bgmark.g);
+	casgstatus(gp, Grunning, Grunnable);
+	gp->m = NULL;
+	runqput(m->p, gp, true);
 }
 
 static void gc_m(struct g *gp)
@@ -229,45 +422,26 @@ static void gc_m(struct g *gp)
 		mcache_verify_all();
 		verify_heap();
 	}
-	/* The barrier's dirty set since the last pause; collecting also
-	 * re-arms it. Measured only, until the mark is concurrent. */
-	gc.dirtyPages = gc_barrier_collect();
+	/* release; pairs with the acquire in GC() */
+	__atomic_store_n(&gc.started, gc.started + 1, __ATOMIC_RELEASE);
 	uint64_t faults = gc_barrier_faults();
 	gc.barrierFaults = faults - gc.faultsSeen;
 	gc.faultsSeen = faults;
+	if (rtflags.gcconc) {
+		gc_start_conc(m, gp);
+		return;
+	}
+	/* The barrier's dirty set since the last pause; collecting also
+	 * re-arms it. Measured only: this mark stops the world. */
+	gc.dirtyPages = gc_barrier_collect();
 	gc.tMark = nanotime();
 	traceGCPhase(GCMark, gc.heapStart);
 	gc_mark();                      /* 2. mark */
 	gc.tMarkDone = nanotime();
 	traceGCPhase(GCMarkTerm, gc.heapStart);
 	mark_termination();             /* 3. mark termination */
-	if (gc.kind != gcTriggerHeap)
-		gc.nforced++;
-	uint32_t cycle = gc.cycles;
-	/* Counted before any goroutine runs again: a GC() that starts after
-	 * this point must not be satisfied by this cycle's mark, which it
-	 * did not see. release; pairs with the acquire loads in GC(). */
-	__atomic_store_n(&gc.cycles, cycle + 1, __ATOMIC_RELEASE);
-	traceGCPhase(GCSweep, __atomic_load_n(&gc_heapLive, __ATOMIC_RELAXED));
-	startTheWorld();
-	gc.tEnd = nanotime();
-
-	uint64_t pause = (uint64_t)(gc.tEnd - gc.tStart);
-	gc.pauses[cycle % 256] = pause;
-	gc.pauseTotal += pause;
-	gc.cpuTotal += pause * (uint64_t)np;
-	__atomic_store_n(&gc.lastGC, gc.tEnd, __ATOMIC_RELAXED);
-	/* release; pairs with the acquire in gc_read_stats: a reader that
-	 * sees NumGC = n sees cycle n's pause and LastGC. */
-	__atomic_store_n(&gc.numgc, cycle + 1, __ATOMIC_RELEASE);
-	if (rtflags.gctrace)            /* before the next cycle may start */
-		gctrace_line(np);
-	worldsema_release();
-	gc_sweep_wake();                /* 4. sweep, concurrently */
-	fin_wake();
-	casgstatus(gp, Grunning, Grunnable);
-	gp->m = NULL;
-	runqput(m->p, gp, true);
+	gc.stwStart = 0;
+	cycle_end(m, gp, np, (uint64_t)(gc.tMarkDone - gc.tStart));
 }
 
 /* ---- forced cycles (sysmon's forcegc) -------------------------------------- */
@@ -321,7 +495,13 @@ void gc_last_cycle(struct gc_cycle_stats *st)
 	worldsema_acquire();            /* a consistent snapshot */
 	st->cycle = gc.cycles;
 	st->nworkers = gc.nworkers;
-	st->pause_ns = (uint64_t)(gc.tEnd - gc.tStart);
+	st->pause_ns = gc.pauses[(gc.cycles + 255) % 256];
+	st->stw_start_ns = gc.stwStart;
+	st->stw_term_ns = gc.stwTerm;
+	st->rounds = gc.rounds;
+	st->rescan_pages = gc.rescanPages;
+	st->term_pages = gc.termPages;
+	st->rescan_gs = gc.rescanGs;
 	st->mark_ns = (uint64_t)(gc.tMarkDone - gc.tMark);
 	st->mark_cpu_ns = gc.markCpuNs;
 	st->scan_words = gc.scanWords;
@@ -336,6 +516,7 @@ void gc_last_cycle(struct gc_cycle_stats *st)
 void gc_init(void)
 {
 	spin_lock_init(&forcegc.lock, LOCKRANK_FORCEGC);
+	spin_lock_init(&bgmark.lock, LOCKRANK_BGMARK);
 	fin_init();
 	gc.percent = rtflags.gogc < 0 ? -1 : (rtflags.gogc > INT32_MAX ? INT32_MAX : (int32_t)rtflags.gogc);
 	gc_pacer_update(0);
@@ -358,4 +539,6 @@ void gc_start_goroutines(void)
 {
 	gc_sweep_init();
 	forcegc.g = newproc_system(forcegc_main, NULL);
+	if (rtflags.gcconc)
+		bgmark.g = newproc_system(bgmark_main, NULL);
 }

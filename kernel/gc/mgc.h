@@ -52,12 +52,27 @@ struct gcstate {
 	uint64_t dirtyPages;        /* pages written between the last two pauses */
 	uint64_t barrierFaults;     /* write faults taken meanwhile */
 	uint64_t faultsSeen;        /* gc_barrier_faults() at the last pause */
+	/* The concurrent mark (gcconc=1), this cycle's */
+	uint32_t started;           /* cycles begun (GC() waits for one begun
+	                               after its call); atomic */
+	int64_t tTerm;              /* nanotime when mark termination began */
+	uint64_t stwStart, stwTerm; /* ns of its two pauses */
+	uint32_t rounds;            /* concurrent rescan rounds */
+	uint64_t rescanPages;       /* dirty pages rescanned, all rounds */
+	uint64_t termPages;         /* of them, in mark termination */
+	uint64_t rescanGs;          /* goroutines rescanned in termination */
+	uint64_t blackBytes;        /* allocated black during the mark */
+	struct notifyList markDone; /* goroutines waiting for the concurrent
+	                               mark to end (gc_wait_mark) */
 };
 extern struct gcstate gc;
 
 /* mgcmark.c */
 void gc_mark(void);                 /* the parallel mark, world stopped */
 void gc_checkmark(void);            /* gccheckmark=1: verify it */
+void gc_mark_conc_start(void);      /* gcconc=1: world stopped: stacks, allocate black */
+void gc_mark_concurrent(void);      /* the worker goroutine: roots, drain, rescan rounds */
+void gc_mark_conc_done(void);       /* world stopped: dirty pages and stacks, drain */
 void gc_mark_init(void);            /* boot: work buffers in reserve */
 bool gc_find_object(uintptr_t p, struct mspan **sp, uint32_t *idxp, uintptr_t *basep);
 extern uint64_t gc_bytesMarked;     /* this mark's total */

@@ -7,6 +7,8 @@
  * bit is set and its address is in some worker's buffer (mgcwork.c), black
  * once it has been scanned. The tri-colour invariant holds trivially here:
  * the world is stopped, so no black object gains a pointer to a white one.
+ * The concurrent mark (gcconc=1, at the end of this file) keeps it instead
+ * by rescanning every page written after it was scanned.
  *
  * Pointer identification is conservative: a word is a pointer if it lands
  * inside an allocated object of a GC span (gc_find_object): the arena's
@@ -52,6 +54,7 @@
 #include <string.h>
 #include "kernel/gc/mgc.h"
 #include "kernel/mm/stack.h"
+#include "kernel/gc/barrier.h"
 #include "kernel/lib/print.h"
 #include "kernel/lib/bootargs.h"
 
@@ -88,10 +91,12 @@ uint64_t gc_bytesMarked;
 static uint32_t drop_every;             /* debug: lose every Nth grey object */
 static struct m *coordinator;           /* the M that stopped the world */
 
-/* One marking context: a parallel worker, or the checkmark pass. */
+/* One marking context: a parallel worker, the concurrent mark's worker,
+ * or the checkmark pass. */
 struct marker {
-	struct gcwork *w;               /* parallel mark */
+	struct gcwork *w;               /* parallel or concurrent mark */
 	bool check;                     /* checkmark pass */
+	bool conc;                      /* the world may be running (gcconc=1) */
 	uint32_t job;                   /* root job being scanned (checkmark) */
 	uintptr_t pathroot;             /* checkmark: root word of the path, 0 = scanning a root */
 	uint32_t dropctr;
@@ -158,24 +163,34 @@ static inline void scanner_flush(struct scanner *sc)
 	sc->bytes = sc->words = 0;
 }
 
+/* How a scan loop is compiled (a constant at each call site, so that the
+ * normal loop pays for neither): DROP - the test hook
+ * gc_debug_drop_marks; CONC - the world may be running. */
+enum { DROP = 1, CONC = 2 };
+
 /* Shade v grey if it points into a white GC object (v passed the heap
  * bounds filter). gc_find_object's steps, inline, with the mark bit tested
  * before the alloc bit: a marked object was allocated, and most pointers
- * a mark follows a second time lead to marked objects. drop is a constant
- * at each call site: the test hook gc_debug_drop_marks costs the normal
- * loop nothing. */
+ * a mark follows a second time lead to marked objects. */
 static inline __attribute__((always_inline)) void greyobject(struct scanner *sc, uintptr_t v,
-                                                            const bool drop)
+                                                            const int how)
 {
 	/* relaxed: the arena and the span are reached through an address
-	 * dependency on the loaded pointer (ordered on both ISAs); the world
-	 * is stopped, so neither changes during the mark. */
+	 * dependency on the loaded pointer (ordered on both ISAs). With the
+	 * world stopped neither changes during the mark. In a concurrent mark
+	 * spans are being made: the state is loaded with acquire, pairing
+	 * with span_publish's release, so an mSpanInUse span's fields are
+	 * complete; and no in-use span is freed (or its struct reused) while
+	 * gc_marking is set (mcentral.c), so they stay so. */
 	uintptr_t aoff = v - sc->abase;
 	struct heapArena *a = __atomic_load_n(&sc->arenas[aoff >> ARENA_SHIFT], __ATOMIC_RELAXED);
 	if (a == NULL)
 		return;
 	struct mspan *s = a->spans[(aoff >> PAGE_SHIFT) & (PAGES_PER_ARENA - 1)];
-	if (s == NULL || s->state != mSpanInUse || !s->collect)
+	if (s == NULL)
+		return;
+	uint8_t state = (how & CONC) ? __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) : s->state;
+	if (state != mSpanInUse || !s->collect)
 		return;
 	uintptr_t off = v - s->startAddr;
 	if (off >= s->npages << PAGE_SHIFT)
@@ -196,7 +211,7 @@ static inline __attribute__((always_inline)) void greyobject(struct scanner *sc,
 	spanclass_t cls = s->spanclass;
 	if (spanclass_noscan(cls))
 		return;                 /* black at once: nothing inside to scan */
-	if (drop && ++sc->mk->dropctr % drop_every == 0)
+	if ((how & DROP) && ++sc->mk->dropctr % drop_every == 0)
 		return;                 /* deliberately lost (gc_debug_drop_marks) */
 	uintptr_t size = s->elemsize;
 	uintptr_t words = spanclass_sizeclass(cls) != 0 ? size / sizeof(uintptr_t) : 0;
@@ -206,14 +221,17 @@ static inline __attribute__((always_inline)) void greyobject(struct scanner *sc,
 /* Scan the n words from p conservatively. */
 static inline __attribute__((always_inline)) void scanwords(struct scanner *sc,
                                                            const uintptr_t *p, uintptr_t n,
-                                                           const bool drop)
+                                                           const int how)
 {
 	sc->words += n;
 	for (const uintptr_t *end = p + n; p < end; p++) {
-		uintptr_t v = *p;
+		/* A concurrent mark reads words mutators may be writing: each
+		 * aligned word is read once (never torn); a stale value was
+		 * stored once, and a newer one dirtied the page. */
+		uintptr_t v = (how & CONC) ? __atomic_load_n(p, __ATOMIC_RELAXED) : *p;
 		if (v - sc->hlo >= sc->hspan)   /* one compare filters most words */
 			continue;
-		greyobject(sc, v, drop);
+		greyobject(sc, v, how);
 	}
 }
 
@@ -242,10 +260,11 @@ static void scanblock(struct marker *mk, uintptr_t lo, uintptr_t hi)
 	struct scanner sc;
 	scanner_init(&sc, mk);
 	uintptr_t n = (hi - lo) / sizeof(uintptr_t);
+	const uintptr_t *p = (const uintptr_t *)lo;
 	if (__builtin_expect(drop_every != 0, 0))
-		scanwords(&sc, (const uintptr_t *)lo, n, true);
+		mk->conc ? scanwords(&sc, p, n, DROP | CONC) : scanwords(&sc, p, n, DROP);
 	else
-		scanwords(&sc, (const uintptr_t *)lo, n, false);
+		mk->conc ? scanwords(&sc, p, n, CONC) : scanwords(&sc, p, n, 0);
 	scanner_flush(&sc);
 }
 
@@ -276,11 +295,11 @@ static void scanobject_span(struct marker *mk, uintptr_t b)
 /* Scan the grey object (or oblet) b from a work buffer. A small object's
  * size comes with it (GREY_WORDS_SHIFT): no span lookup. */
 static inline __attribute__((always_inline)) void scanobject(struct scanner *sc, uintptr_t b,
-                                                            const bool drop)
+                                                            const int how)
 {
 	uintptr_t n = b >> GREY_WORDS_SHIFT;
 	if (__builtin_expect(n != 0, 1))
-		scanwords(sc, (const uintptr_t *)(b & GREY_ADDR_MASK), n, drop);
+		scanwords(sc, (const uintptr_t *)(b & GREY_ADDR_MASK), n, how);
 	else
 		scanobject_span(sc->mk, b);
 }
@@ -288,7 +307,7 @@ static inline __attribute__((always_inline)) void scanobject(struct scanner *sc,
 /* Take grey objects and scan them until the mark is over (or, for a
  * helper, until it found nothing for a while). */
 static inline __attribute__((always_inline)) void drain(struct marker *mk, uint32_t spins,
-                                                       const bool drop)
+                                                       const int how)
 {
 	struct gcwork *w = mk->w;
 	struct scanner sc;
@@ -303,7 +322,7 @@ static inline __attribute__((always_inline)) void drain(struct marker *mk, uint3
 				break;
 			b = slow;
 		}
-		scanobject(&sc, b, drop);
+		scanobject(&sc, b, how);
 		if ((++n & 63) == 0)
 			gcw_balance(w);
 	}
@@ -464,9 +483,9 @@ static void mark_worker(struct m *m)
 	 * nothing to do for a while goes back to sleep. */
 	uint32_t spins = m == coordinator ? 0 : HELPER_IDLE_SPINS;
 	if (__builtin_expect(drop_every != 0, 0))
-		drain(&mk, spins, true);
+		drain(&mk, spins, DROP);
 	else
-		drain(&mk, spins, false);
+		drain(&mk, spins, 0);
 	gcw_leave(w);
 	__atomic_fetch_add(&gc.markCpuNs, (uint64_t)(nanotime() - t0), __ATOMIC_RELAXED);
 	__atomic_fetch_add(&gc_bytesMarked, w->bytesMarked, __ATOMIC_RELAXED);
@@ -695,3 +714,194 @@ void gc_checkmark(void)
 		retain_report();
 }
 
+
+/* ---- the concurrent mark (gcconc=1) ------------------------------------------
+ *
+ * Go's gcStart / gcBgMarkWorker / gcMarkDone, in phase 1 (one dedicated
+ * background worker; no 25 % budget, idle marking or assists yet):
+ *   start (world stopped, gc_mark_conc_start): every tracked page clean
+ *     (gc_barrier_arm, by the caller), every goroutine's stack and G
+ *     scanned, gc_marking set: allocate black, no span freed;
+ *   concurrent (the worker goroutine, gc_mark_concurrent): .data, .bss and
+ *     malloc blocks scanned, everything grey drained; then rounds: collect
+ *     the pages written meanwhile, rescan the marked objects on them (and
+ *     the root pages among them), drain; while the set shrinks;
+ *   termination (world stopped, gc_mark_conc_done): the pages still dirty,
+ *     every goroutine with a stack page or G written since the start, the
+ *     roots in untracked memory (g0 stacks, timer heaps, finalizers),
+ *     drain. Then the cycle ends as a stop-the-world one does.
+ * Why it is complete: docs/gc.md, "The concurrent mark". */
+
+#define MAX_ROUNDS 8                    /* concurrent rescan rounds per cycle */
+#define ROUND_ENOUGH_PAGES 32           /* a set this small: terminate */
+
+uint32_t gc_marking;                    /* gc.h */
+static struct gcwork bgw GC_NOSCAN;     /* the background worker's buffers */
+/* Bytes allocated black, per M (its allocations only; atomic adds, read
+ * with the world stopped). */
+static uint64_t blackBytes[MAXCPU] GC_NOSCAN;
+
+void gc_marknewobject(struct mspan *s, uint32_t idx)
+{
+	if (span_mark(s, idx))
+		/* relaxed: a total read after the world stops */
+		__atomic_fetch_add(&blackBytes[getm()->id], s->elemsize, __ATOMIC_RELAXED);
+}
+
+/* Drain everything grey, then open the pool again for more (the single
+ * worker's gcw_get declares the mark over when it runs dry). */
+static void conc_drain(struct marker *mk)
+{
+	if (__builtin_expect(drop_every != 0, 0))
+		mk->conc ? drain(mk, 0, DROP | CONC) : drain(mk, 0, DROP);
+	else
+		mk->conc ? drain(mk, 0, CONC) : drain(mk, 0, 0);
+	gcw_leave(mk->w);
+	workpool_reset(&pool);
+	if (!gcw_join(mk->w, &pool))
+		throw("gc: the concurrent mark's work pool is closed");
+}
+
+static void scan_clip(struct marker *mk, uintptr_t lo, uintptr_t hi, uintptr_t a, uintptr_t b)
+{
+	if (a < lo)
+		a = lo;
+	if (b > hi)
+		b = hi;
+	if (a < b)
+		scanblock(mk, a, b);
+}
+
+/* A page written since its last collect: scan what of it the mark must
+ * see again - the roots on it (.data, .bss), or the words on it of every
+ * marked object (a GC span) or allocated block (a malloc span). Only the
+ * page's own words: the rest of each object was not written, or is on a
+ * page of its own in the set. Other pages (manual spans: stacks, work
+ * buffers, timer heaps; free pages) hold nothing the mark reads here. */
+static void rescan_page(uintptr_t page, void *arg)
+{
+	struct marker *mk = arg;
+	uintptr_t end = page + MMU_PAGE_SIZE;
+	if (page < (uintptr_t)__bss_end && end > (uintptr_t)__data_start) {
+		scan_clip(mk, page, end, (uintptr_t)__data_start, (uintptr_t)__data_end);
+		scan_clip(mk, page, end, (uintptr_t)__bss_start, (uintptr_t)__noscan_start);
+		scan_clip(mk, page, end, (uintptr_t)__noscan_end, (uintptr_t)__bss_end);
+		return;
+	}
+	if (page - heap_lo >= heap_span)
+		return;
+	struct mspan *s = spanOf(page);
+	/* acquire: pairs with span_publish (see greyobject) */
+	if (s == NULL || __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != mSpanInUse ||
+	    spanclass_noscan(s->spanclass))
+		return;
+	uintptr_t send = s->startAddr + s->npages * PAGE_SIZE;
+	if (page < s->startAddr || page >= send)
+		return;
+	if (spanclass_sizeclass(s->spanclass) == 0) {
+		if (s->collect ? span_is_marked(s, 0) : span_is_alloc(s, 0))
+			scanblock(mk, page, end);
+		return;
+	}
+	uint32_t last = span_objindex(s, end - 1);
+	for (uint32_t i = span_objindex(s, page); i <= last && i < s->nelems; i++) {
+		if (!(s->collect ? span_is_marked(s, i) : span_is_alloc(s, i)))
+			continue;
+		uintptr_t o = s->startAddr + i * s->elemsize;
+		scan_clip(mk, page, end, o, o + s->elemsize);
+	}
+}
+
+void gc_mark_conc_start(void)
+{
+	roots_prepare();
+	__atomic_store_n(&gc_bytesMarked, 0, __ATOMIC_RELAXED);   /* as every access */
+	memset(blackBytes, 0, sizeof blackBytes);
+	gc.scanWords = 0;
+	gc.markCpuNs = 0;
+	gc.nworkers = 1;
+	gc.rounds = 0;
+	gc.rescanPages = 0;
+	gc.rescanGs = 0;
+	workpool_reset(&pool);
+	if (!gcw_join(&bgw, &pool))
+		throw("gc: the concurrent mark's work pool is closed");
+	bgw.bytesMarked = bgw.scanWords = 0;
+	/* Goroutine stacks now, with the world stopped: a running
+	 * goroutine's stack cannot be read from another CPU, and each
+	 * stack page or G written from here on is in the barrier's stack
+	 * set, which mark termination rescans. */
+	struct marker mk = { .w = &bgw };
+	if (roots.walkallgs)
+		markroot(&mk, roots.gbase);
+	else
+		for (uint32_t i = 0; i < roots.nallg; i++)
+			scan_g(&mk, roots.allg[i]);
+	/* relaxed: starting the world publishes it to every CPU */
+	__atomic_store_n(&gc_marking, 1, __ATOMIC_RELAXED);
+}
+
+void gc_mark_concurrent(void)
+{
+	int64_t t0 = nanotime();
+	struct marker mk = { .w = &bgw, .conc = true };
+	markroot(&mk, ROOT_DATA);
+	markroot(&mk, ROOT_BSS);
+	for (uint32_t a = 0; a < roots.narenas; a++)
+		markroot(&mk, roots.abase + a);       /* malloc blocks */
+	conc_drain(&mk);
+	size_t prev = SIZE_MAX;
+	for (int r = 0; r < MAX_ROUNDS; r++) {
+		size_t n = gc_barrier_collect_more();
+		gc.rounds++;
+		gc.rescanPages += n;
+		gc_barrier_foreach_dirty(rescan_page, &mk);
+		conc_drain(&mk);
+		if (n <= ROUND_ENOUGH_PAGES || n > prev / 2)
+			break;          /* small enough, or no longer shrinking */
+		prev = n;
+	}
+	gc.markCpuNs += (uint64_t)(nanotime() - t0);
+}
+
+/* Was gp's stack or G written since the start of the mark? */
+static bool g_dirty(struct g *gp)
+{
+	uintptr_t lo = __atomic_load_n(&gp->stack_mapped, __ATOMIC_RELAXED);
+	return gc_barrier_dirty_range(lo, (uintptr_t)(gp + 1));
+}
+
+void gc_mark_conc_done(void)
+{
+	int64_t t0 = nanotime();
+	roots_prepare();        /* every goroutine, for the rescan and checkmark */
+	struct marker mk = { .w = &bgw };
+	gc.termPages = gc_barrier_collect_more();
+	gc.rescanPages += gc.termPages;
+	gc_barrier_foreach_dirty(rescan_page, &mk);
+	for (struct g *gp = sched.allgs; gp; gp = gp->alllink)  /* world stopped */
+		if (gstatus(gp) != Gdead && g_dirty(gp)) {
+			scan_g(&mk, gp);
+			gc.rescanGs++;
+		}
+	/* Roots outside tracked pages: g0 stacks, timer heaps, finalizers. */
+	for (uint32_t j = roots.mbase; j < roots.abase; j++)
+		markroot(&mk, j);
+	markroot(&mk, ROOT_RUNTIME);
+	markroot(&mk, ROOT_FINALIZERS);
+	if (__builtin_expect(drop_every != 0, 0))
+		drain(&mk, 0, DROP);
+	else
+		drain(&mk, 0, 0);
+	gcw_leave(&bgw);
+	/* relaxed: starting the world publishes it */
+	__atomic_store_n(&gc_marking, 0, __ATOMIC_RELAXED);
+	mcentral_release_deferred();
+	uint64_t black = 0;
+	for (int i = 0; i < MAXCPU; i++)
+		black += __atomic_load_n(&blackBytes[i], __ATOMIC_RELAXED);
+	gc.blackBytes = black;
+	__atomic_store_n(&gc_bytesMarked, bgw.bytesMarked + black, __ATOMIC_RELAXED);
+	gc.scanWords = bgw.scanWords;
+	gc.markCpuNs += (uint64_t)(nanotime() - t0);
+}

@@ -50,6 +50,7 @@ struct flag {
 	X(gogc,        FLAG_OFFINT, 0, INT64_MAX, 100,  "GC target: heap growth percent before the next cycle (off = never)") \
 	X(gccheckmark, FLAG_INT,    0, 2,         0,    "verify each parallel mark with a second, single-threaded mark (2 = also list the roots keeping the most memory)") \
 	X(gcpoison,    FLAG_BOOL,   0, 1,         0,    "fill freed objects with a poison pattern") \
+	X(gcconc,      FLAG_BOOL,   0, 1,         0,    "mark concurrently: short pauses at the start and end of the mark, the page-dirty barrier between") \
 	X(forcegc,     FLAG_INT,    1, 3600000000, 120000, "ms without a GC cycle after which one is forced") \
 	X(memstats,    FLAG_BOOL,   0, 1,         0,    "print memory statistics at exit") \
 	X(trace,       FLAG_BOOL,   0, 1,         0,    "record an execution trace from boot; write it to the console at exit (docs/trace.md)") \

@@ -21,6 +21,7 @@ static const struct {
 	[LOCKRANK_TEST]       = { "test", false },
 	[LOCKRANK_CONTEXT]    = { "context", false },
 	[LOCKRANK_FORCEGC]    = { "forcegc", false },
+	[LOCKRANK_BGMARK]     = { "bgmark", false },
 	[LOCKRANK_SWEEP]      = { "sweep", false },
 	[LOCKRANK_SEMAROOT]   = { "semaRoot", false },
 	[LOCKRANK_NOTIFYLIST] = { "notifyList", false },

@@ -29,6 +29,7 @@ enum lockrank {
 	LOCKRANK_TEST,          /* test programs' own locks (tests/qemu/pingpong) */
 	LOCKRANK_CONTEXT,       /* Context.lock: cancel closes done, stops the timer */
 	LOCKRANK_FORCEGC,       /* the forced-GC helper's parking lock */
+	LOCKRANK_BGMARK,        /* the background mark worker's parking lock */
 	LOCKRANK_SWEEP,         /* the background sweeper's parking lock */
 	LOCKRANK_SEMAROOT,      /* sema's treap roots */
 	LOCKRANK_NOTIFYLIST,    /* Cond's ticket list */

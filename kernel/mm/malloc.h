@@ -42,6 +42,9 @@ void mcentral_addLarge(struct mspan *s);
  * cycle off GC class ac's lists (NULL if none), and file one swept. */
 struct mspan *mcentral_popUnswept(int ac);
 void mcentral_fileSwept(struct mspan *s);
+/* The end of a concurrent mark (world stopped): release the large spans
+ * freed while it ran (kept from mheap meanwhile: mcentral.c). */
+void mcentral_release_deferred(void);
 /* Bytes of spans held by mcaches (statistics). */
 uint64_t mcentral_cached_bytes(void);
 

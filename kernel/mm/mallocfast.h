@@ -119,6 +119,10 @@ mallocgc_inline(size_t size, bool noscan, bool collect)
 	if (__builtin_expect(__atomic_fetch_or(&s->allocBits[word], bit, __ATOMIC_RELAXED) & bit, 0))
 		span_double_alloc(s, word * 64 + ctz64(bit));
 	s->ncache++;
+	/* allocate black during a concurrent mark; relaxed: gc_marking
+	 * changes only with the world stopped */
+	if (collect && __builtin_expect(__atomic_load_n(&gc_marking, __ATOMIC_RELAXED), 0))
+		gc_marknewobject(s, word * 64 + ctz64(bit));
 	uintptr_t size8 = s->elemsize;
 	void *p = (void *)(s->startAddr + (word * 64 + ctz64(bit)) * size8);
 	if (size8 > 64)

@@ -136,6 +136,9 @@ static inline void *alloc_small(struct mcache *c, int ac, size_t size)
 		idx = span_next_free(s);
 		ASSERT(idx >= 0);
 	}
+	/* relaxed: gc_marking changes only with the world stopped */
+	if (s->collect && __builtin_expect(__atomic_load_n(&gc_marking, __ATOMIC_RELAXED), 0))
+		gc_marknewobject(s, (uint32_t)idx);
 	void *p = (void *)(s->startAddr + (uintptr_t)idx * s->elemsize);
 	zero_small(p, s->elemsize);
 	return p;
@@ -181,6 +184,10 @@ static __attribute__((noinline)) void *alloc_large(size_t size, bool noscan, boo
 	memset((void *)s->startAddr, 0, npages * PAGE_SIZE);
 	bits[0] = 1;
 	s->allocCount = 1;
+	/* relaxed: published with the span just below */
+	if (collect && __atomic_load_n(&gc_marking, __ATOMIC_RELAXED))
+		gc_marknewobject(s, 0);         /* allocate black */
+	span_publish(s);
 	mcentral_addLarge(s);
 	stat_add(&c->st.nmalloc[0], 1);
 	stat_add(&c->st.large_alloc_bytes, npages * PAGE_SIZE);

@@ -37,6 +37,9 @@ struct mcentral {
 	spinlock_t lock;
 	struct mspanlist partial[2]; /* lock; [sweepgen/2 % 2] = swept */
 	struct mspanlist full[2];    /* lock */
+	struct mspanlist deferred;   /* lock: large spans emptied while a
+	                                concurrent mark ran, released at its
+	                                end (mcentral_release_deferred) */
 };
 
 static struct mcentral central[NUM_ALLOC_CLASSES];
@@ -77,6 +80,7 @@ static struct mspan *grow(int ac)
 	}
 	s->collect = collect;
 	span_init_small(s, collect ? (spanclass_t)ac : make_spanclass(c, false), bits);
+	span_publish(s);
 	return s;
 }
 
@@ -87,12 +91,22 @@ static void file_unlock(struct mcentral *mc, struct mspan *s)
 	assert_lock_held(&mc->lock);
 	int sw = swept_set(s->collect);
 	int32_t n = __atomic_load_n(&s->allocCount, __ATOMIC_ACQUIRE);
-	if (n >= s->nelems)
+	/* While a concurrent mark runs, no span goes back to mheap: the mark
+	 * reads span structs through the span map without a lock, so one must
+	 * not be recycled under it. An empty small span waits on the partial
+	 * list (allocations reuse it; a later sweep releases it); a large one
+	 * on the deferred list, released when the mark ends. relaxed:
+	 * gc_marking changes only with the world stopped, which orders it
+	 * with this CPU. */
+	bool keep = n == 0 && __atomic_load_n(&gc_marking, __ATOMIC_RELAXED);
+	if (keep && s->nelems == 1)
+		spanlist_insert(&mc->deferred, s);
+	else if (n >= s->nelems)
 		spanlist_insert(&mc->full[sw], s);
-	else if (n > 0)
+	else if (n > 0 || keep)
 		spanlist_insert(&mc->partial[sw], s);
 	spin_unlock(&mc->lock);
-	if (n == 0)
+	if (n == 0 && !keep)
 		release(s);
 }
 
@@ -242,4 +256,20 @@ void mcentral_fileSwept(struct mspan *s)
 uint64_t mcentral_cached_bytes(void)
 {
 	return __atomic_load_n(&cached_pages, __ATOMIC_RELAXED) * PAGE_SIZE;
+}
+
+void mcentral_release_deferred(void)
+{
+	for (int i = 0; i < NUM_ALLOC_CLASSES; i++) {
+		struct mcentral *mc = &central[i];
+		spin_lock(&mc->lock);
+		struct mspan *s;
+		while ((s = mc->deferred.first) != NULL) {
+			spanlist_remove(&mc->deferred, s);
+			spin_unlock(&mc->lock);
+			release(s);     /* mheap after the unlock (lock order) */
+			spin_lock(&mc->lock);
+		}
+		spin_unlock(&mc->lock);
+	}
 }

@@ -137,8 +137,10 @@ void mheap_arena_spans(size_t ai, void (*fn)(struct mspan *s, void *arg), void *
 	for (uintptr_t i = 0; i < PAGES_PER_ARENA; ) {
 		struct mspan *s = a->spans[i];
 		/* a free span's inner pages may name stale structs: only a span
-		 * in use that starts exactly here is one */
-		if (s != NULL && s->state == mSpanInUse && s->startAddr == base + i * PAGE_SIZE) {
+		 * in use that starts exactly here is one. acquire: pairs with
+		 * span_publish (a concurrent mark walks while spans are made). */
+		if (s != NULL && __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == mSpanInUse &&
+		    s->startAddr == base + i * PAGE_SIZE) {
 			fn(s, arg);
 			i += s->npages;
 		} else {
@@ -380,7 +382,8 @@ struct mspan *mheap_alloc_span(size_t npages, int state)
 	} else {
 		struct_put(rest);
 	}
-	s->state = (uint8_t)state;
+	/* an in-use span stays mSpanInit until its creator publishes it */
+	s->state = (uint8_t)(state == mSpanInUse ? mSpanInit : state);
 	s->list = NULL;
 	s->next = s->prev = NULL;
 	setspan_all(s);
@@ -395,6 +398,8 @@ struct mspan *mheap_alloc_span(size_t npages, int state)
 void mheap_free_span(struct mspan *s)
 {
 	heap_lock();
+	if (s->state == mSpanInit)     /* its creator gave up on it */
+		s->state = mSpanInUse;
 	if (s->state != mSpanInUse && s->state != mSpanManual)
 		throw("runtime: mheap_free_span: span %p [%#lx, +%lu pages) in state %d",
 		      (void *)s, (unsigned long)s->startAddr, (unsigned long)s->npages, s->state);

@@ -7,7 +7,14 @@
  *   mSpanInUse  - heap objects: small objects of one span class, or one
  *                 large object (span class 0/1);
  *   mSpanManual - pages handed out raw: stack pages (stackpool), page-table
- *                 pages, mheap_alloc_pages callers.
+ *                 pages, mheap_alloc_pages callers;
+ *   mSpanInit   - becoming mSpanInUse: mheap_alloc_span handed it out and
+ *                 its creator is still setting its fields. The creator
+ *                 publishes it (span_publish: a release store of
+ *                 mSpanInUse, the one transition made without mheap.lock),
+ *                 so that a concurrent mark, which finds spans through the
+ *                 span map without a lock and loads the state with acquire,
+ *                 never sees a half-made span (Go's publicationBarrier).
  *
  * Small-object allocation state (owner: the mcache that holds the span, else
  * its mcentral's lock):
@@ -50,7 +57,7 @@
 #include <stdbool.h>
 #include "kernel/mm/sizeclasses.h"
 
-enum mspanstate { mSpanDead = 0, mSpanFree, mSpanInUse, mSpanManual };
+enum mspanstate { mSpanDead = 0, mSpanFree, mSpanInUse, mSpanManual, mSpanInit };
 
 struct mspanlist;
 
@@ -138,6 +145,14 @@ static inline int span_next_free(struct mspan *s)
 		span_double_alloc(s, s->cacheword * 64 + ctz64(bit));
 	s->ncache++;
 	return (int)(s->cacheword * 64 + ctz64(bit));
+}
+
+/* An mSpanInit span's fields are all set: make it mSpanInUse. Release;
+ * pairs with the acquire load of the state in the concurrent mark
+ * (mgcmark.c, greyobject) and in mheap_arena_spans. */
+static inline void span_publish(struct mspan *s)
+{
+	__atomic_store_n(&s->state, (uint8_t)mSpanInUse, __ATOMIC_RELEASE);
 }
 
 /* Object index of address p inside small span s. */

@@ -52,6 +52,7 @@ enum waitreason {
 	waitReasonFinalizerWait,
 	waitReasonGCSweepWait,
 	waitReasonForceGCIdle,
+	waitReasonGCWorkerIdle,
 	waitReasonTest,
 	waitReasonIOWait,           /* a device: kernel/io/iowait.c */
 	waitReasonCount

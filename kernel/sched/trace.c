@@ -34,6 +34,7 @@ const char *const waitReasonStrings[waitReasonCount] = {
 	[waitReasonFinalizerWait] = "finalizer wait",
 	[waitReasonGCSweepWait] = "GC sweep wait",
 	[waitReasonForceGCIdle] = "force gc (idle)",
+	[waitReasonGCWorkerIdle] = "GC worker (idle)",
 	[waitReasonTest] = "test",
 	[waitReasonIOWait] = "IO wait",
 };

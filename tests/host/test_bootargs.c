@@ -147,6 +147,8 @@ static void test_bounds(void)
 		{ "gcbarrier=1", &rtflags.gcbarrier, 0, 1 },
 		{ "gcbarrier=HW", &rtflags.gcbarrier, 0, 1 },
 		{ "gcbarrier=faul", &rtflags.gcbarrier, 0, 1 },
+		{ "gcconc=1", &rtflags.gcconc, 1, 0 },
+		{ "gcconc=2", &rtflags.gcconc, 0, 1 },
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		parse(t[i].arg);
@@ -231,7 +233,7 @@ static void help_line(const char *line)
 static void test_help(void)
 {
 	bootargs_print_help(help_line);
-	CHECK_EQ(nhelp, 21);
+	CHECK_EQ(nhelp, 22);
 }
 
 int main(void)

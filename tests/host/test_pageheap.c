@@ -79,6 +79,11 @@ int main(void)
 	struct mspan *y = mheap_alloc_span(5, mSpanManual);
 	struct mspan *z = mheap_alloc_span(5, mSpanInUse);
 	CHECK(x && y && z, "small allocations failed");
+	/* an in-use span is mSpanInit until its creator publishes it */
+	CHECK(x->state == mSpanInit && y->state == mSpanManual, "states %d %d after alloc", x->state, y->state);
+	span_publish(x);
+	span_publish(z);
+	CHECK(x->state == mSpanInUse, "state %d after span_publish", x->state);
 	CHECK(x->startAddr + 5 * PAGE_SIZE == y->startAddr && y->startAddr + 5 * PAGE_SIZE == z->startAddr,
 	      "three allocations are not adjacent");
 	uintptr_t xs = x->startAddr;

@@ -18,6 +18,12 @@
 // EXPECT: ^gc_barrier: mode fault, [1-9][0-9]* faults$
 // TEST: arch=aarch64 cpu=cortex-a72 smp=1,2,4 status=0 timeout=300
 // EXPECT: ^gc_barrier: mode fault, [1-9][0-9]* faults$
+// TEST: arch=riscv64 smp=1,2,4 bootargs="gcconc=1 gccheckmark=1" status=0 timeout=300
+// EXPECT: ^gc_barrier: mode hw, 0 faults$
+// TEST: arch=aarch64 cpu=cortex-a72 smp=1,2,4 bootargs="gcconc=1 gccheckmark=1" status=0 timeout=300
+// EXPECT: ^gc_barrier: mode fault, [1-9][0-9]* faults$
+// TEST: arch=aarch64 cpu=max smp=2 bootargs="gcconc=1 gccheckmark=1" status=0 timeout=300
+// EXPECT: ^gc_barrier: mode hw, 0 faults$
 /*
  * gc_barrier - the page-dirty barrier (kernel/gc/barrier.c) reports exactly
  * the pages written, in both modes (hardware dirty bits, write-protect and

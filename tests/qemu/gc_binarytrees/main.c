@@ -10,6 +10,7 @@
 // EXPECT: ^gc_binarytrees: [0-9]+ GC cycles, peak HeapInuse [0-9]+ KiB <= bound [0-9]+ KiB$
 // EXPECT: ^PASS$
 // TEST: smp=1,2,4 bootargs="gccheckmark=1 gcpoison=1" status=0 timeout=600 mem=256M
+// TEST: smp=1,2,4 bootargs="gcconc=1 gccheckmark=1 gcpoison=1" status=0 timeout=600 mem=256M
 // TEST: smp=4 status=0 timeout=300 mem=256M
 // TEST: smp=4 board=raspi3b status=0 timeout=300
 /*

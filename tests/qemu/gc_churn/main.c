@@ -1,7 +1,8 @@
-// TEST: smp=1,2,4 bootargs="gccheckmark=1 gcpoison=1" status=0 timeout=900 mem=256M
 // EXPECT: ^gc_churn: [0-9]+ cycles, [0-9]+ structures verified, 0 corrupt$
 // EXPECT: ^PASS$
 // REJECT: ^gc_churn: corrupt
+// TEST: smp=1,2,4 bootargs="gccheckmark=1 gcpoison=1" status=0 timeout=900 mem=256M
+// TEST: smp=1,2,4 bootargs="gcconc=1 gccheckmark=1 gcpoison=1" status=0 timeout=900 mem=256M
 /*
  * gc_churn - many goroutines build and drop pointer structures made of GC
  * objects while the collector runs over and over, until at least

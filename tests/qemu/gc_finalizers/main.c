@@ -4,6 +4,7 @@
 // EXPECT: ^gc_finalizers: Pool: victim cache survives one GC, two GCs empty it, [0-9]+ of 8 pooled objects finalized$
 // EXPECT: ^PASS$
 // TEST: smp=1,2,4 bootargs="gccheckmark=1 gcpoison=1" status=0 timeout=180
+// TEST: smp=1,2,4 bootargs="gcconc=1 gccheckmark=1 gcpoison=1" status=0 timeout=180
 /*
  * gc_finalizers - SetFinalizer, resurrection, and sync.Pool's GC hook.
  *

@@ -3,6 +3,7 @@
 // EXPECT: ^gc_reclaim: no creep over 3 rounds$
 // EXPECT: ^PASS$
 // TEST: smp=1,2,4 bootargs="gccheckmark=1 gcpoison=1" status=0 timeout=240
+// TEST: smp=1,2,4 bootargs="gcconc=1 gccheckmark=1 gcpoison=1" status=0 timeout=240
 // TEST: smp=4 status=0 timeout=120
 // TEST: smp=4 board=sifive_u status=0 timeout=120
 // TEST: smp=2 board=sifive_u bootargs="gccheckmark=1 gcpoison=1" status=0 timeout=240

@@ -1,11 +1,10 @@
-// TEST: smp=1,2,4 bootargs="gccheckmark=1 gcpoison=1" status=0 timeout=180
 // EXPECT: ^gc_roots: stack, registers, channel buffer, malloc block, interior pointers: 7 objects intact after [0-9]+ cycles$
 // EXPECT: ^gc_roots: hidden pointer: object reclaimed \(finalizer ran\)$
 // EXPECT: ^gc_roots: roots dropped: [67] of 7 objects reclaimed$
 // EXPECT: ^PASS$
+// TEST: smp=1,2,4 bootargs="gccheckmark=1 gcpoison=1" status=0 timeout=180
+// TEST: smp=1,2,4 bootargs="gcconc=1 gccheckmark=1 gcpoison=1" status=0 timeout=180
 // TEST: smp=4 board=raspi3b bootargs="gccheckmark=1 gcpoison=1" status=0 timeout=180
-// EXPECT: ^gc_roots: roots dropped: [67] of 7 objects reclaimed$
-// EXPECT: ^PASS$
 /*
  * gc_roots - the collector finds every kind of root. Each object below is
  * reachable ONLY through the root named, is filled with a pattern, and has
