@@ -1,4 +1,4 @@
-// TEST: smp=1,2,4 bootargs="gcconc=1 gccheckmark=1 gcpoison=1" status=0 timeout=600 mem=256M
+// TEST: smp=2,4 bootargs="gcconc=1 gccheckmark=1 gcpoison=1" status=0 timeout=600 mem=256M
 // TEST: arch=riscv64 smp=2 bootargs="gcconc=1 gccheckmark=1 gcpoison=1 gcbarrier=fault" status=0 timeout=600 mem=256M
 // TEST: arch=aarch64 cpu=max smp=2 bootargs="gcconc=1 gccheckmark=1 gcpoison=1" status=0 timeout=600 mem=256M
 // EXPECT: ^gc_concmut: [0-9]+ moves over [0-9]+ cycles \([0-9]+ moves during a concurrent mark\), every object intact$
@@ -33,6 +33,9 @@
  * a cycler goroutine calls GC() back to back, so that the mutators run
  * inside a concurrent mark most of the time; the moves go on until both
  * MOVES per mutator and CYCLES cycles were done.
+ *
+ * Run at 2 and 4 CPUs: at 1 the cycler, the worker and four mutators take
+ * turns on one CPU and a run took 140-220 s, too long for make test.
  *
  * After every move the victim and its child must be intact: with
  * gcpoison=1 a wrongly freed object is overwritten with a poison pattern,
