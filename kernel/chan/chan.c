@@ -120,25 +120,42 @@ static void *chanbuf(struct hchan *c, uint32_t i)
 	return (char *)c->buf + (size_t)i * c->elemsize;
 }
 
-/* Whole aligned words, up to 4 of them: the common element (an int, a
- * pointer, a small struct) is copied inline rather than by a call into
- * picolibc's byte-general memmove, which cost ~50 instructions for 8 bytes
- * (chan_buffered_pair). Buffer slots are word-aligned when the element
- * size is a multiple of 8; the caller's pointer may not be. */
-static inline bool small_words(const void *a, const void *b, size_t n)
+/* Small elements (up to 32 bytes) made of aligned 8- or 4-byte units are
+ * copied inline rather than by a call into picolibc's byte-general
+ * memmove, which cost ~50 instructions for 8 bytes (chan_buffered_pair)
+ * and ~33 for an int. Buffer slots are aligned as the element size
+ * allows; the caller's pointer may not be. The unit of a copy: 8, 4, or 0
+ * (not small: memmove). */
+static inline size_t small_unit(const void *a, const void *b, size_t n)
 {
-	return n <= 32 && ((n | (uintptr_t)a | (uintptr_t)b) & 7) == 0;
+	uintptr_t bits = n | (uintptr_t)a | (uintptr_t)b;
+	if (n > 32)
+		return 0;
+	if ((bits & 7) == 0)
+		return 8;
+	return (bits & 3) == 0 ? 4 : 0;
 }
+
+/* One aligned unit: memcpy, not a typed load and store, so that the
+ * element's own type (a struct, a float) is not accessed through an
+ * unrelated one (C's aliasing rule); the alignment makes it one of each. */
+#define COPY_UNIT(d, s, k) \
+	__builtin_memcpy(__builtin_assume_aligned((d), (k)), __builtin_assume_aligned((s), (k)), (k))
 
 static inline __attribute__((always_inline)) void chan_memmove(void *dst, const void *src, size_t n)
 {
 	if (n == 0 || dst == NULL || src == NULL)
 		return;
-	if (small_words(dst, src, n)) {
-		uint64_t *d = dst;
-		const uint64_t *s = src;
-		for (size_t i = 0; i < n / 8; i++)
-			d[i] = s[i];
+	char *d = dst;
+	const char *s = src;
+	switch (small_unit(dst, src, n)) {
+	case 8:
+		for (size_t i = 0; i < n; i += 8)
+			COPY_UNIT(d + i, s + i, 8);
+		return;
+	case 4:
+		for (size_t i = 0; i < n; i += 4)
+			COPY_UNIT(d + i, s + i, 4);
 		return;
 	}
 	memmove(dst, src, n);
@@ -146,12 +163,18 @@ static inline __attribute__((always_inline)) void chan_memmove(void *dst, const 
 
 void chan_memclr(void *dst, size_t n)
 {
+	static const uint64_t zero;
 	if (n == 0 || dst == NULL)
 		return;
-	if (small_words(dst, dst, n)) {
-		uint64_t *d = dst;
-		for (size_t i = 0; i < n / 8; i++)
-			d[i] = 0;
+	char *d = dst;
+	switch (small_unit(dst, dst, n)) {
+	case 8:
+		for (size_t i = 0; i < n; i += 8)
+			COPY_UNIT(d + i, &zero, 8);
+		return;
+	case 4:
+		for (size_t i = 0; i < n; i += 4)
+			COPY_UNIT(d + i, &zero, 4);
 		return;
 	}
 	memset(dst, 0, n);
