@@ -12,7 +12,8 @@
 #
 # Which tests, and why not the others: HOSTED_TESTS below lists the programs
 # that make sense on a host; a TEST line that needs a board (arch=, cpu=,
-# machine=, icount=1 for exact virtual time, disk=, INPUT: console typing)
+# machine=, board=, boot=, icount=1 for exact virtual time, disk=, INPUT:
+# console typing)
 # is skipped (examples/preempt's icount line, for one). Left out, with the
 # reason:
 #   goroutines_100k  more stack mappings than vm.max_map_count allows
@@ -84,7 +85,7 @@ for b in $builds; do
 		while IFS= read -r spec; do
 			idx=$((idx+1))
 			# a TEST line that needs the board is not run hosted
-			case "$spec" in *arch=*|*cpu=*|*machine=*|*icount=1*|*disk=*) continue ;; esac
+			case "$spec" in *arch=*|*cpu=*|*machine=*|*icount=1*|*disk=*|*board=*|*boot=*) continue ;; esac
 			grep -q '^// INPUT:' "$d/main.c" && continue
 			smp=$(sed -n 's/.*smp=\([0-9,]*\).*/\1/p' <<< "$spec"); smp=${smp:-1}
 			bootargs=$(sed -n 's/.*bootargs="\([^"]*\)".*/\1/p' <<< "$spec")
