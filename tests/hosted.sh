@@ -27,11 +27,6 @@
 #   dtb_truncated, bootargs_warn, block_io, console_input, console_lines,
 #   kvlog_replay, atomic_orders, examples/kvlog  the board: device tree
 #                    blobs, virtio disk, UART input, the ISA's instructions
-#   trace_sched      its on-demand StartTrace compares event counts with
-#                    SchedStats exactly; with real threads a steal in flight
-#                    on another CPU at StartTrace was once counted by one and
-#                    not traced by the other (133 vs 134). To fix in the
-#                    tracer (snapshot and enable with the world stopped)
 #   sleep, preempt_fair, mutex_starvation's and every icount=1 line,
 #   examples/mutex_modes, examples/timers  latency bounds asserted in exact
 #                    virtual time (-icount)
@@ -58,7 +53,7 @@ tests/qemu/gc_reclaim tests/qemu/gc_finalizers tests/qemu/gc_off
 tests/qemu/lock_rank tests/qemu/exit_race tests/qemu/leakcheck
 tests/qemu/panic_fatal tests/qemu/scheddetail
 tests/qemu/gc_trace tests/qemu/gc_oom_collect tests/qemu/malloc_oom
-tests/qemu/distribution
+tests/qemu/distribution tests/qemu/trace_sched
 examples/hello examples/demo examples/preempt examples/chan_paths
 examples/alloc_classes examples/gc_tour examples/sched_steal examples/select_fair
 "

@@ -26,19 +26,13 @@ void sigquit_raise(void)
 	iowait_ready(&quit_wait);
 }
 
-/* On g0, holding this P: the world stopped around the list. */
-static void sigquit_dump_m(struct g *gp)
+/* On g0, the world stopped around the list; self is the dumping goroutine. */
+static void sigquit_dump(void *self)
 {
-	struct m *m = getm();
-	stopTheWorld();
 	/* Go's header also names the interrupted PC and M; here the
 	 * "signal" interrupted the UART's CPU, whose PC says nothing. */
 	printk("SIGQUIT: quit\n");
-	sched_dump_goroutines(gp);
-	startTheWorld();
-	casgstatus(gp, Grunning, Grunnable);
-	gp->m = NULL;
-	runqput(m->p, gp, true);
+	sched_dump_goroutines(self);
 }
 
 static void sigquit_main(void *arg)
@@ -46,9 +40,7 @@ static void sigquit_main(void *arg)
 	(void)arg;
 	for (;;) {
 		iowait_park(&quit_wait);
-		worldsema_acquire();
-		mcall(sigquit_dump_m);
-		worldsema_release();
+		stw_run(sigquit_dump, getg());
 		if (rtflags.quitexit)
 			Exit(2);
 	}

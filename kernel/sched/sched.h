@@ -70,6 +70,9 @@ bool worldsema_tryacquire(void);       /* false: someone else owns it */
 void worldsema_release(void);
 void stopTheWorld(void);               /* g0, holding a P and worldsema */
 void startTheWorld(void);
+/* Goroutine context: fn(arg) on g0 with every other P stopped (no CPU is
+ * between two steps of the scheduler), then the caller runs on. */
+void stw_run(void (*fn)(void *), void *arg);
 void gcstopm_locked(struct m *m);      /* stop m's P for the STW; sched.lock (asserted) */
 void cpu_wait_short(void);             /* g0: idle ~20 us in wfi (not a spin) */
 /* P status: every write is under sched.lock, but earliest_idle_timer and

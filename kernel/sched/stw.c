@@ -29,6 +29,7 @@
  */
 #include "kernel/sched/sched.h"
 #include "kernel/lib/print.h"
+#include "kernel/trace/trace.h"
 #include "arch/atomic.h"
 
 #define STW_RESEND_NS   (200 * 1000)            /* re-send IPIs every 200 us */
@@ -188,4 +189,31 @@ void startTheWorld(void)
 	for (int i = 0; i < nwake; i++)
 		arch_send_ipi(wake[i]->id);
 	wakep();
+}
+
+/* ---- a goroutine stops the world around one function ----------------- */
+
+/* The function and its argument: written and read by worldsema's owner. */
+static void (*stw_fn)(void *);
+static void *stw_arg;
+
+static void stw_run_m(struct g *gp)
+{
+	struct m *m = getm();
+	traceGoStop(gp, StopWorld);
+	stopTheWorld();
+	stw_fn(stw_arg);
+	startTheWorld();
+	casgstatus(gp, Grunning, Grunnable);
+	gp->m = NULL;
+	runqput(m->p, gp, true);
+}
+
+void stw_run(void (*fn)(void *), void *arg)
+{
+	worldsema_acquire();
+	stw_fn = fn;
+	stw_arg = arg;
+	mcall(stw_run_m);
+	worldsema_release();
 }

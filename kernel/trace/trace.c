@@ -24,11 +24,11 @@
  *
  * States (trace_state): off -> StartTrace (buffers emptied, statistics
  * snapshot, recording) -> on -> StopTrace (recording ends, statistics
- * snapshot, buffers written out) -> off. The hooks read trace_enabled
- * relaxed; an event a CPU records just after StopTrace lands past the pos
- * snapshot and is not written. Restarting
- * while another CPU is still inside trace_event for the old session could
- * put that one event in the new one; the host checker would report it.
+ * snapshot, buffers written out) -> off. StartTrace and StopTrace take
+ * their snapshot and flip trace_enabled with the world stopped, as Go's
+ * do, so no CPU is half-way between counting an event and recording it;
+ * the hooks read the flag relaxed. Exit and a fatal error cannot stop the
+ * world: their write-out may miss an event in flight on another CPU.
  *
  * The written form (docs/trace.md): lines starting "#T ", a begin line,
  * SchedStats deltas over the session, one line per event, and an end line
@@ -114,12 +114,13 @@ static bool trace_move(uint32_t from, uint32_t to)
 	return arch_cas(&trace_state, &from, to, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
-void StartTrace(void)
+/* The world stopped, or at boot not yet started: no CPU is between a
+ * SchedStats counter and its event (a steal counts and records together),
+ * so the snapshot and the events cover exactly the same work - the trace
+ * tests compare them. Go's StartTrace and StopTrace stop the world too. */
+static void trace_start_stopped(void *unused)
 {
-	/* A second StartTrace while recording (or writing out) does nothing. */
-	if (!trace_move(TraceOff, TraceStarting))
-		return;
-	unsigned long flags = arch_irq_save();
+	(void)unused;
 	for (int i = 0; i < MAXCPU; i++) {
 		__atomic_store_n(&trace_bufs[i].pos, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&trace_bufs[i].dropped, 0, __ATOMIC_RELAXED);
@@ -127,11 +128,31 @@ void StartTrace(void)
 	ReadSchedStats(&stats0);
 	trace_t0 = nanotime();
 	/* release: the emptied buffers before any CPU that sees the flag
-	 * writes (its relaxed load plus its own later stores keep the order
-	 * that matters: nobody else writes its buffer). */
+	 * writes (startTheWorld orders it before the others run anyway). */
 	__atomic_store_n(&trace_enabled, 1, __ATOMIC_RELEASE);
+}
+
+static void trace_stop_stopped(void *unused)
+{
+	(void)unused;
+	/* seq_cst: recording ends before the snapshots below. On the Exit
+	 * and fatal paths the other CPUs still run: their hooks' relaxed
+	 * loads may see 1 for a moment, and those events land past npos. */
+	__atomic_store_n(&trace_enabled, 0, __ATOMIC_SEQ_CST);
+	trace_t1 = nanotime();
+	ReadSchedStats(&stats1);
+	for (int i = 0; i < MAXCPU; i++)
+		/* acquire; pairs with the release store in trace_event */
+		npos[i] = __atomic_load_n(&trace_bufs[i].pos, __ATOMIC_ACQUIRE);
+}
+
+void StartTrace(void)
+{
+	/* A second StartTrace while recording (or writing out) does nothing. */
+	if (!trace_move(TraceOff, TraceStarting))
+		return;
+	stw_run(trace_start_stopped, NULL);
 	trace_move(TraceStarting, TraceOn);
-	arch_irq_restore(flags);
 	trace_event(EvHeap, 0, 0, 0, __atomic_load_n(&gc_heapLive, __ATOMIC_RELAXED));
 }
 
@@ -139,39 +160,45 @@ static void trace_dump(void);
 
 void StopTrace(void)
 {
-	/* Interrupts masked from the flag to the snapshot: the caller is not
-	 * preempted in between, so on a quiet machine the statistics and the
-	 * events cover exactly the same work (the trace tests rely on it). */
-	unsigned long flags = arch_irq_save();
-	if (!trace_move(TraceOn, TraceStopping)) {
-		arch_irq_restore(flags);
+	if (!trace_move(TraceOn, TraceStopping))
 		return;                 /* not recording, or being stopped */
-	}
-	/* seq_cst: recording ends before the snapshots below, for any CPU
-	 * that then reads the flag (the hooks' relaxed loads may still see 1
-	 * for a moment: their events land past npos and are not written). */
-	__atomic_store_n(&trace_enabled, 0, __ATOMIC_SEQ_CST);
-	trace_t1 = nanotime();
-	ReadSchedStats(&stats1);
-	for (int i = 0; i < MAXCPU; i++)
-		/* acquire; pairs with the release store in trace_event */
-		npos[i] = __atomic_load_n(&trace_bufs[i].pos, __ATOMIC_ACQUIRE);
-	arch_irq_restore(flags);
-	trace_dump();
+	stw_run(trace_stop_stopped, NULL);
+	trace_dump();                   /* the world runs again: a dump is long */
 	trace_move(TraceStopping, TraceOff);
 }
 
+/* bootargs trace=1, before the other CPUs run: nothing to stop. */
 void trace_boot(void)
 {
-	if (rtflags.trace)
-		StartTrace();
+	if (!rtflags.trace || !trace_move(TraceOff, TraceStarting))
+		return;
+	trace_start_stopped(NULL);
+	trace_move(TraceStarting, TraceOn);
+	trace_event(EvHeap, 0, 0, 0, __atomic_load_n(&gc_heapLive, __ATOMIC_RELAXED));
+}
+
+/* Exit and fatal errors run with interrupts masked and cannot stop the
+ * world: the snapshot is taken with the other CPUs running, so a steal
+ * or preemption in flight there may be counted and not recorded. Tests
+ * that compare counts call StopTrace first. */
+static void trace_stop_running(void)
+{
+	unsigned long flags = arch_irq_save();
+	if (!trace_move(TraceOn, TraceStopping)) {
+		arch_irq_restore(flags);
+		return;
+	}
+	trace_stop_stopped(NULL);
+	arch_irq_restore(flags);
+	trace_dump();
+	trace_move(TraceStopping, TraceOff);
 }
 
 /* Exit: write out a trace still recording; if another CPU is writing one
  * out right now, let it finish before the machine powers off. */
 void trace_exit(void)
 {
-	StopTrace();
+	trace_stop_running();
 	/* acquire; pairs with the release half of trace_move's CAS. Waits in
 	 * wfi, not a spin: under -icount a spin would keep the writing vCPU
 	 * from running (stw.c); the machine powers off next, so leaving the
@@ -188,7 +215,7 @@ void trace_exit(void)
  * checker rejects it by its missing end line). */
 void trace_fatal(void)
 {
-	StopTrace();
+	trace_stop_running();
 }
 
 /* ---- writing out ---------------------------------------------------------- */
@@ -231,7 +258,7 @@ static void emit(struct dumper *d, const char *fmt, ...)
 
 static const char *const stop_names[] = {
 	[StopBlock] = "block", [StopPreempt] = "preempt", [StopYield] = "yield",
-	[StopExit] = "exit", [StopGC] = "gc",
+	[StopExit] = "exit", [StopGC] = "gc", [StopWorld] = "stw",
 };
 static const char *const phase_names[] = {
 	[GCSweepTerm] = "sweepterm", [GCMark] = "mark",

@@ -34,6 +34,7 @@ enum trace_stop {
 	StopYield,       /* Gosched */
 	StopExit,        /* Goexit / returned */
 	StopGC,          /* gave its CPU to a GC cycle it started */
+	StopWorld,       /* stopped the world for something else (stw_run) */
 };
 
 enum trace_gc_phase {

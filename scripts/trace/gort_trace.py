@@ -172,7 +172,7 @@ class Timeline:
                 running.pop(cpu, None)
                 where.pop(g, None)
                 self.slices.append((cpu, g, start, ts, why, wait))
-                if why in ("yield", "preempt", "gc"):
+                if why in ("yield", "preempt", "gc", "stw"):
                     nrun += 1
             elif code == "U":
                 g, waker = int(f[0]), int(f[1])
