@@ -141,19 +141,35 @@ static void fb_memory(struct fb *f, const char *name, uint32_t hi, uint32_t lo, 
 	fb_end(f);
 }
 
-static void fb_cpus(struct fb *f, int n)
+/* Open /cpus with one address cell and no size cells; the caller adds
+ * cpu nodes and closes it. */
+static void fb_cpus_begin(struct fb *f)
 {
-	char name[32];
 	fb_begin(f, "cpus");
 	fb_cells(f, "#address-cells", 1, 1);
 	fb_cells(f, "#size-cells", 1, 0);
-	for (int i = 0; i < n; i++) {
-		snprintf(name, sizeof name, "cpu@%d", i);
-		fb_begin(f, name);
-		fb_str_prop(f, "device_type", "cpu");
-		fb_cells(f, "reg", 1, (uint32_t)i);
-		fb_end(f);
-	}
+}
+
+/* A cpu node with hart id `reg`; isa and mmu-type only when not NULL. */
+static void fb_riscv_cpu(struct fb *f, uint32_t reg, const char *isa, const char *mmu)
+{
+	char name[32];
+	snprintf(name, sizeof name, "cpu@%u", reg);
+	fb_begin(f, name);
+	fb_str_prop(f, "device_type", "cpu");
+	fb_cells(f, "reg", 1, reg);
+	if (isa)
+		fb_str_prop(f, "riscv,isa", isa);
+	if (mmu)
+		fb_str_prop(f, "mmu-type", mmu);
+	fb_end(f);
+}
+
+static void fb_cpus(struct fb *f, int n)
+{
+	fb_cpus_begin(f);
+	for (int i = 0; i < n; i++)
+		fb_riscv_cpu(f, (uint32_t)i, NULL, NULL);
 	fb_end(f);
 }
 
@@ -383,20 +399,14 @@ static void test_cpus(void)
 	fb_init(f);
 	fb_root(f, 2, 2);
 	fb_memory(f, "memory@80000000", 0, 0x80000000, 0x1000000);
-	fb_begin(f, "cpus");
-	fb_cells(f, "#address-cells", 1, 1);
-	fb_cells(f, "#size-cells", 1, 0);
+	fb_cpus_begin(f);
 	fb_begin(f, "cpu@0");
 	fb_str_prop(f, "device_type", "cpu");
 	fb_cells(f, "reg", 1, 0);
 	fb_cells(f, "timebase-frequency", 1, 1000000);
 	fb_str_prop(f, "riscv,isa", "rv64imafdc_sstc");
 	fb_end(f);
-	fb_begin(f, "cpu@1");
-	fb_str_prop(f, "device_type", "cpu");
-	fb_cells(f, "reg", 1, 1);
-	fb_str_prop(f, "riscv,isa", "rv64imafdc_sstcx_zicsr");
-	fb_end(f);
+	fb_riscv_cpu(f, 1, "rv64imafdc_sstcx_zicsr", NULL);
 	fb_end(f);
 	fb_end(f);
 	r = parse_fb(f, &bi, &err);
@@ -410,20 +420,9 @@ static void test_cpus(void)
 	fb_init(f);
 	fb_root(f, 2, 2);
 	fb_memory(f, "memory@80000000", 0, 0x80000000, 0x1000000);
-	fb_begin(f, "cpus");
-	fb_cells(f, "#address-cells", 1, 1);
-	fb_cells(f, "#size-cells", 1, 0);
-	fb_begin(f, "cpu@0");
-	fb_str_prop(f, "device_type", "cpu");
-	fb_cells(f, "reg", 1, 0);
-	fb_str_prop(f, "riscv,isa", "rv64imac");
-	fb_str_prop(f, "mmu-type", "riscv,none");
-	fb_end(f);
-	fb_begin(f, "cpu@1");
-	fb_str_prop(f, "device_type", "cpu");
-	fb_cells(f, "reg", 1, 1);
-	fb_str_prop(f, "riscv,isa", "rv64imafdc_sstc");
-	fb_end(f);
+	fb_cpus_begin(f);
+	fb_riscv_cpu(f, 0, "rv64imac", "riscv,none");
+	fb_riscv_cpu(f, 1, "rv64imafdc_sstc", NULL);
 	fb_end(f);
 	fb_end(f);
 	r = parse_fb(f, &bi, &err);
@@ -437,14 +436,8 @@ static void test_cpus(void)
 	fb_init(f);
 	fb_root(f, 2, 2);
 	fb_memory(f, "memory@80000000", 0, 0x80000000, 0x1000000);
-	fb_begin(f, "cpus");
-	fb_cells(f, "#address-cells", 1, 1);
-	fb_cells(f, "#size-cells", 1, 0);
-	fb_begin(f, "cpu@0");
-	fb_str_prop(f, "device_type", "cpu");
-	fb_cells(f, "reg", 1, 0);
-	fb_str_prop(f, "mmu-type", "riscv,none");
-	fb_end(f);
+	fb_cpus_begin(f);
+	fb_riscv_cpu(f, 0, NULL, "riscv,none");
 	fb_end(f);
 	fb_end(f);
 	r = parse_fb(f, &bi, &err);
