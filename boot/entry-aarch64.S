@@ -132,10 +132,82 @@ primary_entry:
 	b	park
 	.size	primary_entry, . - primary_entry
 
-wrong_place:
 park:
 	wfe
 	b	park
+
+/*
+ * wrong_place: the image is not where it was linked (x0: where it runs,
+ * x1: where it was linked). Nothing else can run: every absolute address
+ * in the runtime points elsewhere, and there is no console yet. So, with
+ * pc-relative code only: say so through semihosting (QEMU -semihosting,
+ * or a debugger on a board), exit with status 1 through it, and park if
+ * nobody listens. Without semihosting `hlt` is an undefined instruction;
+ * early_vectors skips it.
+ */
+wrong_place:
+	mov	x22, x0
+	mov	x23, x1
+	bl	el2_to_el1
+	adr	x0, early_vectors
+	msr	vbar_el1, x0
+	isb
+	adr_l	x1, msg_wrong_at
+	bl	semi_write0
+	mov	x0, x22
+	bl	semi_hex
+	adr_l	x1, msg_wrong_linked
+	bl	semi_write0
+	mov	x0, x23
+	bl	semi_hex
+	adr_l	x1, msg_wrong_fix
+	bl	semi_write0
+	mov	x0, #0x20                      /* SYS_EXIT_EXTENDED */
+	adr_l	x1, exit_failure
+	hlt	#0xf000
+	b	park
+
+/* Semihosting SYS_WRITE0 of the string at x1. Clobbers x0. */
+semi_write0:
+	mov	x0, #0x04
+	hlt	#0xf000
+	ret
+
+/* Write x0 as 0x and 16 hex digits (built in hexbuf: byte stores only,
+ * the MMU is off). Clobbers x0-x6. */
+semi_hex:
+	adr_l	x1, hexbuf
+	mov	x2, #'0'
+	strb	w2, [x1]
+	mov	x2, #'x'
+	strb	w2, [x1, #1]
+	add	x4, x1, #2
+	mov	x3, #60
+1:	lsr	x2, x0, x3
+	and	x2, x2, #0xf
+	add	x5, x2, #'0'
+	add	x6, x2, #('a' - 10)
+	cmp	x2, #10
+	csel	x2, x6, x5, hs
+	strb	w2, [x4], #1
+	subs	x3, x3, #4
+	b.ge	1b
+	strb	wzr, [x4]
+	mov	x0, #0x04                      /* SYS_WRITE0 */
+	hlt	#0xf000
+	ret
+
+/* Every exception skips the instruction that raised it: an `hlt` that no
+ * debugger or QEMU -semihosting answers. */
+	.balign	2048
+early_vectors:
+	.rept	16
+	mrs	x9, elr_el1
+	add	x9, x9, #4
+	msr	elr_el1, x9
+	eret
+	.balign	128
+	.endr
 
 /*
  * secondary_entry: PSCI CPU_ON lands here, MMU off, x0 = logical cpu.
@@ -388,6 +460,18 @@ mmu_on:
 	ret
 	.size	mmu_on, . - mmu_on
 
+	.section .rodata
+msg_wrong_at:
+	.asciz	"gort: fatal: the image runs at "
+msg_wrong_linked:
+	.asciz	" but is linked at "
+msg_wrong_fix:
+	.asciz	"; load it at its link address (booti and QEMU -kernel use the header's text_offset from a 2 MiB-aligned base)\n"
+	.balign	8
+exit_failure:
+	.quad	0x20026                        /* ADP_Stopped_ApplicationExit */
+	.quad	1                              /* exit status */
+
 	.bss
 	.balign	4096
 early_l1:
@@ -400,3 +484,5 @@ early_stacks:
 	.balign	16
 early_tls:
 	.space	16 + 64
+hexbuf:                                        /* wrong_place's number */
+	.space	24

@@ -51,6 +51,11 @@ boot_entry:
 	mv s1, a0                       /* hart id */
 	mv s2, a1                       /* device tree */
 
+	/* Linked where loaded? (lla is pc-relative, linked_start absolute.) */
+	lla t0, _start
+	ld t1, linked_start
+	bne t0, t1, wrong_place
+
 	/* Only one hart may run the boot path. OpenSBI can send a hart that
 	 * was slow through its own start-up here too (its per-hart next
 	 * address is reset after our hart_start wrote it): such a hart must
@@ -143,6 +148,68 @@ early_setup:
 	mv ra, s4
 	ret
 
+/*
+ * wrong_place: the image runs at t0 but is linked at t1. Nothing else can
+ * run (every absolute address points elsewhere), so with pc-relative code
+ * only: say so on the firmware's console (SBI legacy putchar), exit with
+ * status 1 through semihosting if a debugger or QEMU -semihosting answers
+ * (riscv_semihost skips the ebreak otherwise), else ask SBI to power off
+ * for a system failure, and park if even that returns.
+ */
+wrong_place:
+	mv s4, t0
+	mv s5, t1
+	lla t3, msg_wrong_at
+	call sbi_puts_early
+	mv t3, s4
+	call sbi_puthex_early
+	lla t3, msg_wrong_linked
+	call sbi_puts_early
+	mv t3, s5
+	call sbi_puthex_early
+	lla t3, msg_wrong_fix
+	call sbi_puts_early
+	li a0, 0x20                     /* SYS_EXIT_EXTENDED */
+	lla a1, exit_failure
+	call riscv_semihost
+	li a7, 0x53525354               /* SRST system_reset */
+	li a6, 0
+	li a0, 0                        /* shutdown */
+	li a1, 1                        /* reason: system failure */
+	ecall
+6:	wfi
+	j 6b
+
+/* The NUL-terminated string at t3, one SBI legacy putchar per byte.
+ * SBI calls keep every register but a0 and a1. */
+sbi_puts_early:
+	lbu a0, 0(t3)
+	beqz a0, 1f
+	li a7, 0x01                     /* legacy console_putchar */
+	ecall
+	addi t3, t3, 1
+	j sbi_puts_early
+1:	ret
+
+/* t3 as 0x and 16 hex digits. */
+sbi_puthex_early:
+	li a0, '0'
+	li a7, 0x01
+	ecall
+	li a0, 'x'
+	ecall
+	li t4, 60
+1:	srl t5, t3, t4
+	andi t5, t5, 15
+	addi a0, t5, '0'
+	li t6, 10
+	blt t5, t6, 2f
+	addi a0, t5, 'a' - 10
+2:	ecall
+	addi t4, t4, -4
+	bgez t4, 1b
+	ret
+
 /* Traps before arch_cpu_init: report them (SBI console) and power off. */
 	.balign 4
 	.globl riscv_early_trap_vector
@@ -154,6 +221,20 @@ riscv_early_trap_vector:
 	call riscv_early_trap
 5:	wfi
 	j 5b
+
+	.section .rodata
+	.balign 8
+linked_start:
+	.dword _start
+exit_failure:
+	.dword 0x20026                  /* ADP_Stopped_ApplicationExit */
+	.dword 1                        /* exit status */
+msg_wrong_at:
+	.asciz "gort: fatal: the image runs at "
+msg_wrong_linked:
+	.asciz " but is linked at "
+msg_wrong_fix:
+	.asciz "; load it at its link address (booti and QEMU -kernel use the header's text_offset, 2 MiB, from the start of RAM)\n"
 
 	.section .data
 	.balign 4

@@ -38,7 +38,7 @@ case "${BOARD:-virt}" in
 virt)
 	m=virt${MACHINE:+,$MACHINE}
 	case "$ARCH" in
-	riscv64) cmd=(qemu-system-riscv64 -machine "$m" -bios default ${CPU:+-cpu "$CPU"}) ;;
+	riscv64) cmd=(qemu-system-riscv64 -machine "$m" -bios default -semihosting ${CPU:+-cpu "$CPU"}) ;;
 	aarch64) cmd=(qemu-system-aarch64 -machine "$m" -cpu "${CPU:-cortex-a72}" -net none -semihosting) ;;
 	*) echo "run.sh: unknown ARCH $ARCH" >&2; exit 2 ;;
 	esac
