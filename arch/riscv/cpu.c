@@ -72,16 +72,22 @@ extern int32_t riscv_late_start[RISCV_LATE_HARTS];
 
 int arch_start_cpu(int cpu, uint64_t hwid)
 {
+	/* A hart can also arrive through our boot entry instead of
+	 * secondary_entry, where it waits for its cpu number (late_hart in
+	 * boot/entry-riscv64.S): when OpenSBI already runs it (hart_start
+	 * says ALREADY_AVAILABLE), and when it was still in OpenSBI's own
+	 * start-up, which resets the per-hart next address that hart_start
+	 * has just written (hart_start then succeeds, and the hart comes in
+	 * at the default address). So the number is posted in every case;
+	 * a hart that enters at secondary_entry never reads it. The fence
+	 * releases everything written so far, the number included; pairs
+	 * with the fence after the late hart's load. */
+	if (hwid < RISCV_LATE_HARTS)
+		__atomic_store_n(&riscv_late_start[hwid], cpu, __ATOMIC_RELAXED);
 	__asm__ volatile("fence rw, rw" : : : "memory");
 	long err = sbi_hart_start(hwid, (uintptr_t)secondary_entry, (unsigned long)cpu);
-	if (err == SBI_ERR_ALREADY_AVAILABLE && hwid < RISCV_LATE_HARTS) {
-		/* The hart is already running: OpenSBI sent it through our
-		 * boot entry, where it waits for its cpu number (late_hart in
-		 * boot/entry-riscv64.S). The fence above releases everything
-		 * written so far; pairs with the fence after its load. */
-		__atomic_store_n(&riscv_late_start[hwid], cpu, __ATOMIC_RELEASE);
+	if (err == SBI_ERR_ALREADY_AVAILABLE && hwid < RISCV_LATE_HARTS)
 		return 0;
-	}
 	return (int)err;
 }
 
