@@ -231,7 +231,8 @@ bench:
 
 # Seven programs in C against this runtime (hosted, gcc, DEBUG=0) and in Go
 # (Debian's golang-go, which setup.sh installs), run alternately at SMP =
-# GOMAXPROCS = 1 and 2: wall-clock medians and ours/Go (bench/vs-go/README.md).
+# GOMAXPROCS = 1 and 2: wall-clock medians and ours/Go (bench/README.md,
+# "Side-by-side with Go, hosted").
 REPS ?= 5
 bench-vs-go:
 	@bench/vs-go/run.py --reps $(REPS) --markdown build/vs-go/table.md

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""bench/vs-go/run.py - the side-by-side with Go (bench/vs-go/README.md).
+"""bench/vs-go/run.py - the side-by-side with Go (bench/README.md, "Side-by-side with Go, hosted").
 
 `make bench-vs-go` runs it. It builds the C programs hosted (gcc, release:
 DEBUG=0) and their Go twins (Debian's golang-go, offline, caches under
@@ -9,7 +9,11 @@ side always runs on a host warmed or cooled by the other), checks that both
 printed the same "result:" line and exited 0, and prints one row per program
 and CPU count: the median wall-clock milliseconds of ours and of Go's and
 the ratio ours/Go (<= 1.0 is the target). Wall time is the whole process,
-from fork to exit, for both: start-up and tear-down included.
+from fork to exit, for both: start-up and tear-down included. Beside it,
+the median CPU time (user + system, every thread of the process): on a
+shared host it moves less than wall time when other programs take the
+CPUs, and it shows what idle CPUs cost (spinning, futex sleeps and
+wake-ups).
 
     bench/vs-go/run.py [--reps N] [--smp 1,2] [--size N] [--markdown FILE] [PROGRAM...]
 
@@ -19,6 +23,7 @@ program failed, 2 on bad usage.
 """
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -53,27 +58,33 @@ def build(programs):
 
 
 def run_once(argv, env):
-    """Run argv; return (wall ms, its result: line or None, exit status, output)."""
+    """Run argv; return (wall ms, CPU ms, its result: line or None, exit
+    status, output). CPU time: the children's rusage before and after (one
+    child at a time runs, so the difference is this one's)."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     p = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        text=True, timeout=300)
     ms = (time.perf_counter() - t0) * 1000
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1000
     lines = [l for l in p.stdout.splitlines() if l.startswith("result: ")]
-    return ms, (lines[-1] if lines else None), p.returncode, p.stdout
+    return ms, cpu, (lines[-1] if lines else None), p.returncode, p.stdout
 
 
 def measure(prog, smp, reps, size):
-    """Alternate ours and Go's reps times; return (ours ms list, go ms list,
-    result line) or raise RuntimeError naming the disagreement."""
+    """Alternate ours and Go's reps times; return ({side: [wall ms]},
+    {side: [CPU ms]}, result line) or raise RuntimeError naming the
+    disagreement."""
     ours_argv = [os.path.join(CBIN, prog), "-smp", str(smp), "--"] + (["test=%d" % size] if size else [])
     go_argv = [os.path.join(GOBIN, prog)] + ([str(size)] if size else [])
     genv = dict(os.environ, GOMAXPROCS=str(smp))
     sides = [("ours", ours_argv, os.environ), ("go", go_argv, genv)]
-    times = {"ours": [], "go": []}
+    times, cpus = {"ours": [], "go": []}, {"ours": [], "go": []}
     want = None
     for rep in range(reps):
         for name, argv, env in (sides if rep % 2 == 0 else sides[::-1]):
-            ms, line, rc, out = run_once(argv, env)
+            ms, cpu, line, rc, out = run_once(argv, env)
             if rc != 0 or line is None:
                 raise RuntimeError("%s (%s, smp %d): status %d, result line %r\n%s"
                                    % (prog, name, smp, rc, line, out[-2000:]))
@@ -83,7 +94,8 @@ def measure(prog, smp, reps, size):
                 raise RuntimeError("%s (smp %d): %s printed %r, expected %r"
                                    % (prog, smp, name, line, want))
             times[name].append(ms)
-    return times["ours"], times["go"], want
+            cpus[name].append(cpu)
+    return times, cpus, want
 
 
 def loadavg():
@@ -113,25 +125,29 @@ def main():
           % (uname.machine, os.cpu_count(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
              goversion, a.reps, loadavg()))
     rows, failed = [], False
-    head = "%-12s %3s %10s %10s %7s  %s" % ("program", "smp", "ours ms", "Go ms", "ours/Go", "result")
+    head = "%-12s %3s %8s %8s %7s %9s %9s %7s  %s" % (
+        "program", "smp", "ours ms", "Go ms", "ours/Go", "ours cpu", "Go cpu", "ours/Go", "result")
     print(head)
     for smp in smps:
         for p in programs:
             try:
-                ours, go, line = measure(p, smp, a.reps, a.size)
+                wall, cpu, line = measure(p, smp, a.reps, a.size)
             except (RuntimeError, subprocess.TimeoutExpired) as e:
                 print("FAIL %s" % e, file=sys.stderr)
                 failed = True
                 continue
-            mo, mg = statistics.median(ours), statistics.median(go)
-            rows.append((p, smp, mo, mg, mo / mg, line))
-            print("%-12s %3d %10.1f %10.1f %7.2f  %s" % rows[-1], flush=True)
+            mo, mg = statistics.median(wall["ours"]), statistics.median(wall["go"])
+            co, cg = statistics.median(cpu["ours"]), statistics.median(cpu["go"])
+            rows.append((p, smp, mo, mg, mo / mg, co, cg, co / cg, line))
+            print("%-12s %3d %8.0f %8.0f %7.2f %9.0f %9.0f %7.2f  %s" % rows[-1], flush=True)
     print("vs-go: load %s at the end" % loadavg())
     if a.markdown:
         with open(a.markdown, "w") as f:
-            f.write("| program | smp | ours ms | Go ms | ours/Go |\n|---|---|---|---|---|\n")
-            for p, smp, mo, mg, r, _ in rows:
-                f.write("| %s | %d | %.0f | %.0f | %.2f |\n" % (p[3:], smp, mo, mg, r))
+            f.write("| program | smp | ours ms | Go ms | ours/Go | ours CPU ms | Go CPU ms | ours/Go |\n"
+                    "|---|---|---|---|---|---|---|---|\n")
+            for row in rows:
+                f.write("| %s | %d | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f |\n"
+                        % ((row[0][3:],) + row[1:8]))
     return 1 if failed else 0
 
 

@@ -1,5 +1,6 @@
 /*
- * vsgo.h - what the C halves of bench/vs-go/ share (bench/vs-go/README.md).
+ * vsgo.h - what the C halves of bench/vs-go/ share (bench/README.md,
+ * "Side-by-side with Go, hosted").
  *
  * Each program does a fixed amount of work whose size is the bootarg
  * test=N (0 or absent: the program's default, the benchmark size) and prints

@@ -9,7 +9,7 @@
 set -eu
 cd "$(dirname "$0")/../.."
 # program, size, the result line both must print (worked out by hand:
-# bench/vs-go/README.md says how).
+# bench/README.md, "Side-by-side with Go, hosted", says how).
 cases=(
 	"vs_ring 1000 result: ring 1000 498"
 	"vs_pingpong 1000 result: pingpong 1000 500500"
