@@ -10,6 +10,8 @@
 #                                                   SAN=undefined: UBSan, build/hosted-<cc>-undefined/
 #   make test                                       every host and QEMU test, both arches
 #   make bench [ARCH=..]                            instruction-count benchmarks
+#   make bench-vs-go [REPS=n]                       the same programs in C (hosted) and in Go,
+#                                                   wall-clock medians side by side (bench/vs-go/)
 #   make debug [ARCH=..] [APP=..]                   QEMU halted with a gdb server
 #   make lab LAB=name                               lab/<name>/: a copy of the tree without
 #                                                   one mechanism (labs/README.md)
@@ -116,7 +118,7 @@ CFLAGS_COMMON := -ffreestanding -fno-common -fno-omit-frame-pointer -g -O2 \
 CFLAGS  := $(CFLAGS_COMMON) $(ARCH_CFLAGS) $(TC_CFLAGS) $(EXTRA_CFLAGS)
 ASFLAGS := $(CFLAGS) -D__ASSEMBLY__
 
-.PHONY: all run test bench debug clean setup host-test qemu-test lab grade trace
+.PHONY: all run test bench bench-vs-go debug clean setup host-test qemu-test lab grade trace
 .DEFAULT_GOAL := all
 ifeq ($(ARCH),hosted)
 all: $(BUILD)/$(APPNAME)
@@ -169,7 +171,7 @@ $(BUILD)/$(notdir $(1)).elf: $(patsubst %,$(OBJDIR)/%.o,$(wildcard $(1)/*.c)) $(
 	$(Q)$$(TC_OBJDUMP) -S $$@ > $$(@:.elf=.lst) 2>/dev/null
 	$(Q)$$(TC_NM) -n $$@ > $$(@:.elf=.sym)
 endef
-APP_DIRS := $(sort $(APP) $(wildcard examples/* tests/qemu/* bench/*))
+APP_DIRS := $(sort $(APP) $(wildcard examples/* tests/qemu/* bench/* bench/vs-go/*))
 APP_DIRS := $(foreach d,$(APP_DIRS),$(if $(wildcard $(d)/*.c),$(d)))
 $(foreach d,$(APP_DIRS),$(eval $(call app_rules,$(d))))
 ifeq ($(ARCH),hosted)
@@ -226,6 +228,14 @@ test:
 
 bench:
 	@ARCHES="$(if $(filter command line,$(origin ARCH)),$(ARCH),riscv64 aarch64)" bench/run.sh
+
+# Seven programs in C against this runtime (hosted, gcc, DEBUG=0) and in Go
+# (Debian's golang-go, which setup.sh installs), run alternately at SMP =
+# GOMAXPROCS = 1 and 2: wall-clock medians and ours/Go (bench/README.md,
+# "Side-by-side with Go, hosted").
+REPS ?= 5
+bench-vs-go:
+	@bench/vs-go/run.py --reps $(REPS) --markdown build/vs-go/table.md
 
 # ---- labs (labs/README.md) ------------------------------------------------
 # `make lab LAB=x` writes lab/x/, a copy of the tree with the mechanism

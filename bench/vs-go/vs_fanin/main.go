@@ -1,0 +1,67 @@
+// vs_fanin - the Go twin of main.c: 4 producers each send 1..N on their own
+// unbuffered channel and close it; main receives with a 4-way select until
+// all four are closed (a closed channel's case is disabled by making it
+// nil) and prints the count and the sum.
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+)
+
+// size is the work size: the first argument, or def without one.
+func size(def int64) int64 {
+	if len(os.Args) < 2 {
+		return def
+	}
+	n, err := strconv.ParseInt(os.Args[1], 10, 64)
+	if err != nil || n < 0 {
+		fmt.Printf("usage: %s [N] wants a positive size, not %q\n", os.Args[0], os.Args[1])
+		os.Exit(2)
+	}
+	if n == 0 {
+		return def
+	}
+	return n
+}
+
+func producer(out chan<- int64, per int64) {
+	for i := int64(1); i <= per; i++ {
+		out <- i
+	}
+	close(out)
+}
+
+func main() {
+	per := size(250000)
+	var c [4]chan int64
+	for i := range c {
+		c[i] = make(chan int64)
+		go producer(c[i], per)
+	}
+	var count, sum int64
+	for open := 4; open > 0; {
+		var v int64
+		var ok bool
+		var k int
+		select {
+		case v, ok = <-c[0]:
+			k = 0
+		case v, ok = <-c[1]:
+			k = 1
+		case v, ok = <-c[2]:
+			k = 2
+		case v, ok = <-c[3]:
+			k = 3
+		}
+		if !ok {
+			c[k] = nil
+			open--
+			continue
+		}
+		count++
+		sum += v
+	}
+	fmt.Printf("result: fanin %d %d %d\n", per, count, sum)
+}
