@@ -233,6 +233,7 @@ static void execute(struct m *m, struct g *gp, bool inherit, uint64_t now)
 	if (!inherit || pp->slice_end <= now)
 		pp->slice_end = now + sched.slice_ticks;
 	m->slice_end = pp->slice_end;
+	__atomic_store_n(&m->exec_ticks, now, __ATOMIC_RELAXED);
 	arm_timer_lazy(m);
 	arch_setg(m, gp);
 	arch_switch(&m->g0.ctx, &gp->ctx);
@@ -610,7 +611,12 @@ void gopark(bool (*unlockf)(struct g *, void *), void *lock, enum waitreason r)
 {
 	struct g *gp = getg();
 	gp->waitreason = (uint8_t)r;
-	gp->waitsince = nanotime();
+	/* Not a clock read per park (on a board without a fast counter
+	 * rdtime traps to the firmware): the time this G was last scheduled
+	 * is at most one slice early, which a wait report in milliseconds or
+	 * minutes does not notice. Go's waitsince is coarser still: the
+	 * first GC that finds the G waiting stamps it. */
+	gp->waitsince = ticks_to_nanotime(__atomic_load_n(&getm()->exec_ticks, __ATOMIC_RELAXED));
 	gp->park_unlockf = unlockf;
 	gp->park_lock = lock;
 	mcall(park_m);

@@ -81,7 +81,9 @@ struct g {
 	struct m *m;            /* M running this G, or NULL; own M */
 	struct g *schedlink;    /* run queue / free list link; holder of the list */
 	uint8_t waitreason;     /* enum waitreason, valid while Gwaiting */
-	int64_t waitsince;      /* nanotime when it started waiting */
+	int64_t waitsince;      /* nanotime when it started waiting, at most
+	                           one run slice early: the time its M last
+	                           scheduled it (gopark) */
 	void (*fn)(void *);     /* entry function and argument */
 	void *arg;
 	struct sudog *waiting;  /* sudogs this G is blocked on (chan/select) */
@@ -160,6 +162,9 @@ struct m {
 	uint32_t stop_req;      /* fatal error elsewhere: stop; atomic */
 	uint64_t fastrand;      /* per-M random state */
 	uint64_t slice_end;     /* tick at which the running G's slice ends */
+	uint64_t exec_ticks;    /* tick at which execute last started a G;
+	                           written by the own M, read by its G
+	                           (relaxed: a G that moved reads another M's) */
 	uint64_t timer_when;    /* the deadline this CPU's timer holds now
 	                           (UINT64_MAX: disarmed); own M, interrupts
 	                           masked (preempt.c, timer_program) */
