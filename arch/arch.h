@@ -121,9 +121,12 @@ void arch_intc_init_cpu(int cpu);
 
 /* Build the kernel page tables from bootinfo on the boot CPU: every RAM
  * range identity-mapped as Normal write-back cacheable memory, everything
- * else below the top of RAM (MMIO) as Device memory, and turn the MMU on.
- * Page-table pages come from the port's own static pool (the page heap is
- * not up yet).
+ * else below the top of RAM (MMIO) as Device memory; every RAM range once
+ * more in the heap window, at HEAP_REGION_BASE + its physical address
+ * (Normal, read/write, never executable, blocks as large as alignment
+ * allows); then turn the MMU on. RAM must lie below HEAP_REGION_SIZE
+ * (a fatal error otherwise). Page-table pages come from the port's own
+ * static pool (the page heap is not up yet).
  * Ordering: returns with the MMU on and the tables visible to all CPUs. */
 void arch_mmu_init(const struct bootinfo *bi);
 
@@ -345,10 +348,20 @@ void arch_dump_regs(const struct trapframe *tf);
 /* Virtual window for goroutine stacks (mapped 4 KiB at a time, with guard
  * pages left unmapped). Identical on both architectures: 128 GiB .. 256 GiB,
  * the top half of Sv39's lower (positive) half, so it fits Sv39 (addresses
- * below 2^38) and a 39-bit AArch64 address space. RAM and MMIO must lie
- * below 128 GiB to be identity-mapped. */
+ * below 2^38) and a 39-bit AArch64 address space. */
 #define STACK_REGION_BASE 0x2000000000ULL   /* 128 GiB */
 #define STACK_REGION_SIZE 0x2000000000ULL   /* 128 GiB of address space */
+
+/* Virtual window for the page heap: RAM at physical address pa is also
+ * mapped at HEAP_REGION_BASE + pa, and every heap pointer is such an
+ * address (kernel/mm/mheap.h: heap_phys, heap_va), so that the collector's
+ * conservative scan does not take small integers, tick counts and
+ * nanosecond times for heap pointers (docs/memory.md "The heap window").
+ * 64 GiB .. 128 GiB, below the stack window. RAM and MMIO must lie below
+ * 64 GiB to be identity-mapped; the identity map of RAM stays, for page
+ * tables and the image, but no heap pointer is ever formed through it. */
+#define HEAP_REGION_BASE 0x1000000000ULL    /* 64 GiB */
+#define HEAP_REGION_SIZE 0x1000000000ULL    /* 64 GiB of address space */
 
 /* ---- what the portable side provides ----------------------------------- */
 /* Defined outside arch/, called by the ports; no arch file declares a
@@ -388,7 +401,8 @@ uintptr_t boot_stack_top(int cpu);
 uintptr_t trap_stack_top(int cpu);
 
 /* A zeroed 4 KiB page for a page table, never freed (kernel/mm/mheap.c),
- * identity-mapped; throws when memory runs out. For arch_map_page's
+ * returned by its physical (= identity-mapped) address, which is what a
+ * table entry holds; throws when memory runs out. For arch_map_page's
  * intermediate tables, so callable wherever that is: once the page heap is
  * up, including from the fault handler that grows a stack. */
 void *pt_alloc_page(void);

@@ -6,10 +6,13 @@
  *   - [0, 4 KiB) unmapped, so that a nil-pointer dereference faults (and
  *     becomes a panic, kernel/panic/sigpanic.c), as on riscv.
  *   - Identity map below the top of RAM (at least 4 GiB, so MMIO above a
- *     small RAM is covered too, and never into the stack window): RAM
+ *     small RAM is covered too, and never into the heap window): RAM
  *     ranges from bootinfo as Normal write-back, inner shareable; the rest
  *     as Device-nGnRnE, execute-never. Blocks are as large as possible
  *     (1 GiB, 2 MiB), 4 KiB pages only where a range is not 2 MiB aligned.
+ *   - The heap window: every RAM range again at HEAP_REGION_BASE + its
+ *     physical address, Normal write-back, never executable, in blocks as
+ *     large as alignment allows (RAM must lie below HEAP_REGION_SIZE).
  *   - The goroutine stack window [STACK_REGION_BASE, +SIZE) starts empty;
  *     arch_map_page / arch_unmap_page manage it in 4 KiB pages (Normal,
  *     never executable). Intermediate tables come from pt_alloc_page().
@@ -43,6 +46,7 @@
 #define DESC_NORMAL  (PTE_ATTR(ATTR_NORMAL) | PTE_SH_INNER | PTE_AF | PTE_UXN)
 #define DESC_DEVICE  (PTE_ATTR(ATTR_DEVICE) | PTE_AF | PTE_PXN | PTE_UXN)
 #define DESC_STACK   (PTE_ATTR(ATTR_NORMAL) | PTE_SH_INNER | PTE_AF | PTE_PXN | PTE_UXN)
+#define DESC_HEAP    DESC_STACK
 
 #define POOL_PAGES   32
 /* In .bss.noscan: page tables must never be write-protected by the GC's
@@ -122,6 +126,39 @@ static void fill(uint64_t *table, int shift, uint64_t base)
 	}
 }
 
+/* The table below *e, taken from the pool if there is none yet. */
+static uint64_t *pool_table(uint64_t *e)
+{
+	if ((*e & 3) == PTE_TABLE)
+		return (uint64_t *)(uintptr_t)(*e & ADDR_MASK);
+	if (*e != 0)
+		throw("arch_mmu_init: overlapping mappings");
+	uint64_t *t = pool_page();
+	*e = (uintptr_t)t | PTE_TABLE;
+	return t;
+}
+
+/* Map [va, va+size) to [pa, ...) as heap memory, in the largest blocks
+ * both alignments allow. Before the MMU is on: plain stores. */
+static void map_heap(uint64_t va, uint64_t pa, uint64_t size)
+{
+	uint64_t end = va + size;
+	while (va < end) {
+		uint64_t *e = &l1[(va >> L1_SHIFT) & 511];
+		int shift = L1_SHIFT;
+		while (shift > L3_SHIFT &&
+		       (((va | pa) & ((1ull << shift) - 1)) != 0 || end - va < (1ull << shift))) {
+			e = &pool_table(e)[(va >> (shift - 9)) & 511];
+			shift -= 9;
+		}
+		if (*e != 0)
+			throw("arch_mmu_init: overlapping mappings at %#lx", (unsigned long)va);
+		*e = pa | (shift == L3_SHIFT ? PTE_PAGE : PTE_BLOCK) | DESC_HEAP;
+		va += 1ull << shift;
+		pa += 1ull << shift;
+	}
+}
+
 static void clean_to_poc(const void *p, size_t n)
 {
 	uint64_t line = 4ull << ((read_sysreg(ctr_el0) >> 16) & 0xf);
@@ -141,14 +178,21 @@ void arch_mmu_init(const struct bootinfo *bi)
 		if (bi->mem[i].base + bi->mem[i].size > top)
 			top = bi->mem[i].base + bi->mem[i].size;
 	top = (top + GiB - 1) & ~(GiB - 1);
-	if (top > STACK_REGION_BASE)
-		top = STACK_REGION_BASE;
+	if (top > HEAP_REGION_SIZE)
+		throw("arch_mmu_init: RAM up to %#lx does not fit below the heap window",
+		      (unsigned long)top);
 	map_bi = bi;
 	map_limit = top;
 
 	l1 = pool_page();
 	fill(l1, L1_SHIFT, 0);
 	map_bi = NULL;
+	for (int i = 0; i < bi->nmem; i++) {
+		uint64_t lo = bi->mem[i].base & ~0xfffull;
+		uint64_t hi = (bi->mem[i].base + bi->mem[i].size) & ~0xfffull;
+		if (hi > lo)
+			map_heap(HEAP_REGION_BASE + lo, lo, hi - lo);
+	}
 
 	uint64_t ips = read_sysreg(id_aa64mmfr0_el1) & 0xf;
 	if (ips > 5)

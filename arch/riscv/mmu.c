@@ -1,6 +1,6 @@
 /*
- * mmu.c - the kernel page tables: an identity map plus the goroutine-stack
- * window, in Sv39 (or Sv48 when the address space needs it).
+ * mmu.c - the kernel page tables: an identity map, the heap window and the
+ * goroutine-stack window, in Sv39 (or Sv48 when the address space needs it).
  *
  * Objects:
  *   root        - the top-level table, shared by every hart (one address
@@ -19,6 +19,9 @@
  *   RAM ranges            R W X A D G, in the largest pages alignment allows
  *                         (1 GiB, 2 MiB, 4 KiB).
  *   other addresses below the top of RAM: MMIO, R W A D G (no execute).
+ *   HEAP_REGION + RAM     each RAM range again, R W A D G (no execute), in
+ *                         the largest pages alignment allows; RAM must lie
+ *                         below HEAP_REGION_SIZE.
  *   STACK_REGION          4 KiB pages, R W A D G, by arch_map_page.
  * Invariants:
  *   - Tables are only ever added, never freed; a leaf is written once from
@@ -53,8 +56,9 @@ typedef uint64_t pte_t;
 #define FLAGS_RAM   (PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D | PTE_G)
 #define FLAGS_MMIO  (PTE_V | PTE_R | PTE_W | PTE_A | PTE_D | PTE_G)
 #define FLAGS_STACK (PTE_V | PTE_R | PTE_W | PTE_A | PTE_D | PTE_G)
+#define FLAGS_HEAP  (PTE_V | PTE_R | PTE_W | PTE_A | PTE_D | PTE_G)
 
-#define EARLY_PT_PAGES 24
+#define EARLY_PT_PAGES 32
 /* In .bss.noscan: page tables must never be write-protected by the GC's
  * barrier (its fault path writes them), nor scanned as roots. */
 static pte_t early_pt[EARLY_PT_PAGES][PT_ENTRIES]
@@ -203,21 +207,22 @@ static pte_t *split_to_page(uintptr_t va, void *(*alloc)(void))
 	return &t[vpn(va, 0)];
 }
 
-/* Identity-map [base, base+size) with the largest pages that fit. Boot CPU,
- * before SMP; ranges never overlap. */
-static void map_range(uintptr_t base, uintptr_t size, uint64_t flags)
+/* Map [va, va+size) to [pa, ...) with the largest pages both alignments
+ * allow. Boot CPU, before SMP; ranges never overlap. */
+static void map_range(uintptr_t va, uintptr_t pa, uintptr_t size, uint64_t flags)
 {
-	uintptr_t va = base, end = base + size;
+	uintptr_t end = va + size;
 	while (va < end) {
 		int l = 2;
-		while (l > 0 && ((va & (LEVEL_SIZE(l) - 1)) != 0 || end - va < LEVEL_SIZE(l)))
+		while (l > 0 && (((va | pa) & (LEVEL_SIZE(l) - 1)) != 0 || end - va < LEVEL_SIZE(l)))
 			l--;
 		bool superpage;
 		pte_t *slot = walk_create(va, l, early_alloc, &superpage);
 		if (slot == NULL || *slot != 0)
-			throw("riscv mmu: overlapping identity map at %#lx", (unsigned long)va);
-		*slot = make_pte(va, flags);
+			throw("riscv mmu: overlapping mappings at %#lx", (unsigned long)va);
+		*slot = make_pte(pa, flags);
 		va += LEVEL_SIZE(l);
+		pa += LEVEL_SIZE(l);
 	}
 }
 
@@ -259,6 +264,9 @@ void arch_mmu_init(const struct bootinfo *bi)
 		if (r[i].base + r[i].size > top)
 			top = r[i].base + r[i].size;
 
+	if (top > HEAP_REGION_SIZE)
+		throw("riscv mmu: RAM up to %#lx does not fit below the heap window",
+		      (unsigned long)top);
 	uint64_t need = top;
 	if (STACK_REGION_BASE + STACK_REGION_SIZE > need)
 		need = STACK_REGION_BASE + STACK_REGION_SIZE;
@@ -280,8 +288,9 @@ void arch_mmu_init(const struct bootinfo *bi)
 		if (base < cursor)
 			base = cursor;
 		if (base > cursor)
-			map_range(cursor, base - cursor, FLAGS_MMIO);
-		map_range(base, end - base, FLAGS_RAM);
+			map_range(cursor, cursor, base - cursor, FLAGS_MMIO);
+		map_range(base, base, end - base, FLAGS_RAM);
+		map_range(HEAP_REGION_BASE + base, base, end - base, FLAGS_HEAP);
 		cursor = end;
 	}
 
