@@ -159,8 +159,8 @@ uintptr_t arch_translate(uintptr_t va);
 /* ---- page-dirty tracking: the collector's write barrier ---------------- */
 /* Mechanism only; the policy (which ranges, the dirty bitmaps, when to
  * arm) is kernel/gc/barrier.c, the argument docs/gc.md ("The page-dirty
- * barrier"). A tracked page is a 4 KiB identity-mapped RAM page (or a
- * stack-window page) whose leaf entry carries the port's "tracked"
+ * barrier"). A tracked page is a 4 KiB page of the image, of the heap
+ * window or of the stack window whose leaf entry carries the port's "tracked"
  * software bit. It is either dirty (written since it was last cleaned) or
  * clean. Two ways of noticing the first store after a clean:
  *   hardware - the MMU marks the entry itself (RISC-V: the hart sets D;
@@ -183,11 +183,13 @@ bool arch_dirty_hw_capable(void);
  * before any other CPU starts; the mode never changes afterwards. */
 void arch_dirty_init(bool hw);
 
-/* Map the RAM range [base, base+size) (page-aligned) with 4 KiB pages,
- * same attributes, tracked and dirty. Blocks are split (AArch64:
- * break-before-make; so the range's blocks must not hold the running code,
- * stack or page tables: the image's blocks are mapped with 4 KiB pages by
- * arch_mmu_init for that reason). Page-table pages stay untracked. Boot
+/* Map the mapped RAM range [base, base+size) (page-aligned: the image's
+ * data, or heap-window RAM) with 4 KiB pages, same attributes, tracked and
+ * dirty. Blocks are split (AArch64: break-before-make; so the range's
+ * blocks must not hold the running code, stack or page tables: the image's
+ * blocks are mapped with 4 KiB pages by arch_mmu_init for that reason).
+ * The range holds no page-table page (those are written through the
+ * identity map, and the heap is tracked through its window). Boot
  * CPU, interrupts masked, before other CPUs start; returns with every
  * change visible to this CPU's walker and TLB. Stack-window pages mapped by
  * arch_map_page after arch_dirty_init are tracked and dirty too. */

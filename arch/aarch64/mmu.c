@@ -68,7 +68,6 @@ static spinlock_t pt_lock = SPINLOCK_INIT(LOCKRANK_PAGETABLE);
 #define TCR_HA       (1ull << 39)
 #define TCR_HD       (1ull << 40)
 static uint64_t track_bits;              /* TRACKED, | DBM in hardware mode */
-static void untrack_page(uintptr_t va);
 extern char _start_image[], _end[];
 
 static const struct bootinfo *map_bi;   /* during arch_mmu_init only */
@@ -242,7 +241,6 @@ static uint64_t *next_table(uint64_t *e, bool alloc)
 	uint64_t *t = pt_alloc_page();
 	if (t == NULL)
 		throw("arch_map_page: out of page-table pages");
-	untrack_page((uintptr_t)t);
 	dsb(ishst);                          /* zeroed table before the link to it */
 	st_desc(e, (uintptr_t)t | PTE_TABLE);
 	return t;
@@ -447,25 +445,6 @@ static void split_block(uint64_t *e, uint64_t va, int shift, uint64_t lo, uint64
 	isb();
 }
 
-/* Untrack every table page under the L1 entries meeting [lo, hi). */
-static void untrack_tables(uint64_t lo, uint64_t hi)
-{
-	for (uint64_t va = lo & ~(GiB - 1); va < hi; va += GiB) {
-		uint64_t d1 = ld_desc(&l1[(va >> L1_SHIFT) & 511]);
-		if ((d1 & 3) != PTE_TABLE)
-			continue;
-		uint64_t *l2 = (uint64_t *)(uintptr_t)(d1 & ADDR_MASK);
-		if ((uintptr_t)l2 >= lo && (uintptr_t)l2 < hi)
-			untrack_page((uintptr_t)l2);
-		for (int i = 0; i < PT_ENTRIES; i++) {
-			uint64_t d2 = ld_desc(&l2[i]);
-			uintptr_t l3 = (uintptr_t)(d2 & ADDR_MASK);
-			if ((d2 & 3) == PTE_TABLE && l3 >= lo && l3 < hi)
-				untrack_page(l3);
-		}
-	}
-}
-
 void arch_dirty_track(uintptr_t base, size_t size)
 {
 	uint64_t lo = base, hi = base + size;
@@ -492,7 +471,8 @@ void arch_dirty_track(uintptr_t base, size_t size)
 		__atomic_fetch_and(e, ~PTE_AP_RO, __ATOMIC_RELAXED);       /* dirty */
 		__atomic_fetch_or(e, track_bits, __ATOMIC_RELAXED);
 	}
-	untrack_tables(lo, hi);
+	/* The new tables are heap pages too, but written only through the
+	 * identity map, which is never tracked (arch.h). */
 	dsb(ishst);
 	__asm__ volatile("tlbi vmalle1is" : : : "memory");
 	dsb(ish);

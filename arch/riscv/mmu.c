@@ -79,7 +79,6 @@ static uint64_t mmu_cpus;            /* atomic */
 static bool dirty_on;                /* new stack pages are tracked */
 static pte_t dirty_bit;              /* D (hardware mode) or W (fault mode) */
 static pte_t clean_mask;             /* bits a clean cleared: D, or W|D */
-static void untrack_page(uintptr_t va);
 static spinlock_t mmu_lock = SPINLOCK_INIT(LOCKRANK_PAGETABLE);
 
 static inline unsigned vpn(uintptr_t va, int level)
@@ -130,8 +129,6 @@ static pte_t *walk_create(uintptr_t va, int level, void *(*alloc)(void),
 			void *nt = alloc();
 			if (nt == NULL)
 				return NULL;
-			if (alloc == pt_alloc_page)
-				untrack_page((uintptr_t)nt);
 			e = make_pte((uintptr_t)nt, PTE_V);
 			/* release: the zeroed table is visible before the
 			 * pointer to it; pairs with the acquire in walk(). */
@@ -544,18 +541,8 @@ void arch_dirty_track(uintptr_t base, size_t size)
 			throw("arch_dirty_track: %#lx is not mapped", (unsigned long)va);
 		__atomic_fetch_or(slot, PTE_TRACKED | PTE_W | PTE_D, __ATOMIC_RELAXED);
 	}
-	/* The new level-0 tables may lie in the range: never track them. */
-	for (uintptr_t va = base & ~(LEVEL_SIZE(1) - 1); va < end; va += LEVEL_SIZE(1)) {
-		pte_t *t = root;
-		for (int l = levels - 1; l > 0; l--) {
-			pte_t e = __atomic_load_n(&t[vpn(va, l)], __ATOMIC_RELAXED);
-			if (!(e & PTE_V) || pte_is_leaf(e))
-				break;
-			t = pte_table(e);
-			if ((uintptr_t)t >= base && (uintptr_t)t < end)
-				untrack_page((uintptr_t)t);
-		}
-	}
+	/* The new level-0 tables are heap pages too, but written only through
+	 * the identity map, which is never tracked (arch.h). */
 	spin_unlock(&mmu_lock);
 	sfence_vma_all();
 }

@@ -14,7 +14,7 @@
 #define KERNEL_MM_HEAPWINDOW_H
 
 #include <stdint.h>
-#include "arch.h"
+#include "arch/arch.h"       /* HEAP_REGION_BASE (from host tests too) */
 
 static inline uintptr_t heap_phys(const void *p)
 {
