@@ -121,9 +121,12 @@ void arch_intc_init_cpu(int cpu);
 
 /* Build the kernel page tables from bootinfo on the boot CPU: every RAM
  * range identity-mapped as Normal write-back cacheable memory, everything
- * else below the top of RAM (MMIO) as Device memory, and turn the MMU on.
- * Page-table pages come from the port's own static pool (the page heap is
- * not up yet).
+ * else below the top of RAM (MMIO) as Device memory; every RAM range once
+ * more in the heap window, at HEAP_REGION_BASE + its physical address
+ * (Normal, read/write, never executable, blocks as large as alignment
+ * allows); then turn the MMU on. RAM must lie below HEAP_REGION_SIZE
+ * (a fatal error otherwise). Page-table pages come from the port's own
+ * static pool (the page heap is not up yet).
  * Ordering: returns with the MMU on and the tables visible to all CPUs. */
 void arch_mmu_init(const struct bootinfo *bi);
 
@@ -156,8 +159,8 @@ uintptr_t arch_translate(uintptr_t va);
 /* ---- page-dirty tracking: the collector's write barrier ---------------- */
 /* Mechanism only; the policy (which ranges, the dirty bitmaps, when to
  * arm) is kernel/gc/barrier.c, the argument docs/gc.md ("The page-dirty
- * barrier"). A tracked page is a 4 KiB identity-mapped RAM page (or a
- * stack-window page) whose leaf entry carries the port's "tracked"
+ * barrier"). A tracked page is a 4 KiB page of the image, of the heap
+ * window or of the stack window whose leaf entry carries the port's "tracked"
  * software bit. It is either dirty (written since it was last cleaned) or
  * clean. Two ways of noticing the first store after a clean:
  *   hardware - the MMU marks the entry itself (RISC-V: the hart sets D;
@@ -180,11 +183,13 @@ bool arch_dirty_hw_capable(void);
  * before any other CPU starts; the mode never changes afterwards. */
 void arch_dirty_init(bool hw);
 
-/* Map the RAM range [base, base+size) (page-aligned) with 4 KiB pages,
- * same attributes, tracked and dirty. Blocks are split (AArch64:
- * break-before-make; so the range's blocks must not hold the running code,
- * stack or page tables: the image's blocks are mapped with 4 KiB pages by
- * arch_mmu_init for that reason). Page-table pages stay untracked. Boot
+/* Map the mapped RAM range [base, base+size) (page-aligned: the image's
+ * data, or heap-window RAM) with 4 KiB pages, same attributes, tracked and
+ * dirty. Blocks are split (AArch64: break-before-make; so the range's
+ * blocks must not hold the running code, stack or page tables: the image's
+ * blocks are mapped with 4 KiB pages by arch_mmu_init for that reason).
+ * The range holds no page-table page (those are written through the
+ * identity map, and the heap is tracked through its window). Boot
  * CPU, interrupts masked, before other CPUs start; returns with every
  * change visible to this CPU's walker and TLB. Stack-window pages mapped by
  * arch_map_page after arch_dirty_init are tracked and dirty too. */
@@ -345,10 +350,20 @@ void arch_dump_regs(const struct trapframe *tf);
 /* Virtual window for goroutine stacks (mapped 4 KiB at a time, with guard
  * pages left unmapped). Identical on both architectures: 128 GiB .. 256 GiB,
  * the top half of Sv39's lower (positive) half, so it fits Sv39 (addresses
- * below 2^38) and a 39-bit AArch64 address space. RAM and MMIO must lie
- * below 128 GiB to be identity-mapped. */
+ * below 2^38) and a 39-bit AArch64 address space. */
 #define STACK_REGION_BASE 0x2000000000ULL   /* 128 GiB */
 #define STACK_REGION_SIZE 0x2000000000ULL   /* 128 GiB of address space */
+
+/* Virtual window for the page heap: RAM at physical address pa is also
+ * mapped at HEAP_REGION_BASE + pa, and every heap pointer is such an
+ * address (kernel/mm/mheap.h: heap_phys, heap_va), so that the collector's
+ * conservative scan does not take small integers, tick counts and
+ * nanosecond times for heap pointers (docs/memory.md "The heap window").
+ * 64 GiB .. 128 GiB, below the stack window. RAM and MMIO must lie below
+ * 64 GiB to be identity-mapped; the identity map of RAM stays, for page
+ * tables and the image, but no heap pointer is ever formed through it. */
+#define HEAP_REGION_BASE 0x1000000000ULL    /* 64 GiB */
+#define HEAP_REGION_SIZE 0x1000000000ULL    /* 64 GiB of address space */
 
 /* ---- what the portable side provides ----------------------------------- */
 /* Defined outside arch/, called by the ports; no arch file declares a
@@ -388,7 +403,8 @@ uintptr_t boot_stack_top(int cpu);
 uintptr_t trap_stack_top(int cpu);
 
 /* A zeroed 4 KiB page for a page table, never freed (kernel/mm/mheap.c),
- * identity-mapped; throws when memory runs out. For arch_map_page's
+ * returned by its physical (= identity-mapped) address, which is what a
+ * table entry holds; throws when memory runs out. For arch_map_page's
  * intermediate tables, so callable wherever that is: once the page heap is
  * up, including from the fault handler that grows a stack. */
 void *pt_alloc_page(void);

@@ -6,10 +6,13 @@
  *   - [0, 4 KiB) unmapped, so that a nil-pointer dereference faults (and
  *     becomes a panic, kernel/panic/sigpanic.c), as on riscv.
  *   - Identity map below the top of RAM (at least 4 GiB, so MMIO above a
- *     small RAM is covered too, and never into the stack window): RAM
+ *     small RAM is covered too, and never into the heap window): RAM
  *     ranges from bootinfo as Normal write-back, inner shareable; the rest
  *     as Device-nGnRnE, execute-never. Blocks are as large as possible
  *     (1 GiB, 2 MiB), 4 KiB pages only where a range is not 2 MiB aligned.
+ *   - The heap window: every RAM range again at HEAP_REGION_BASE + its
+ *     physical address, Normal write-back, never executable, in blocks as
+ *     large as alignment allows (RAM must lie below HEAP_REGION_SIZE).
  *   - The goroutine stack window [STACK_REGION_BASE, +SIZE) starts empty;
  *     arch_map_page / arch_unmap_page manage it in 4 KiB pages (Normal,
  *     never executable). Intermediate tables come from pt_alloc_page().
@@ -43,6 +46,7 @@
 #define DESC_NORMAL  (PTE_ATTR(ATTR_NORMAL) | PTE_SH_INNER | PTE_AF | PTE_UXN)
 #define DESC_DEVICE  (PTE_ATTR(ATTR_DEVICE) | PTE_AF | PTE_PXN | PTE_UXN)
 #define DESC_STACK   (PTE_ATTR(ATTR_NORMAL) | PTE_SH_INNER | PTE_AF | PTE_PXN | PTE_UXN)
+#define DESC_HEAP    DESC_STACK
 
 #define POOL_PAGES   32
 /* In .bss.noscan: page tables must never be write-protected by the GC's
@@ -64,7 +68,6 @@ static spinlock_t pt_lock = SPINLOCK_INIT(LOCKRANK_PAGETABLE);
 #define TCR_HA       (1ull << 39)
 #define TCR_HD       (1ull << 40)
 static uint64_t track_bits;              /* TRACKED, | DBM in hardware mode */
-static void untrack_page(uintptr_t va);
 extern char _start_image[], _end[];
 
 static const struct bootinfo *map_bi;   /* during arch_mmu_init only */
@@ -122,6 +125,39 @@ static void fill(uint64_t *table, int shift, uint64_t base)
 	}
 }
 
+/* The table below *e, taken from the pool if there is none yet. */
+static uint64_t *pool_table(uint64_t *e)
+{
+	if ((*e & 3) == PTE_TABLE)
+		return (uint64_t *)(uintptr_t)(*e & ADDR_MASK);
+	if (*e != 0)
+		throw("arch_mmu_init: overlapping mappings");
+	uint64_t *t = pool_page();
+	*e = (uintptr_t)t | PTE_TABLE;
+	return t;
+}
+
+/* Map [va, va+size) to [pa, ...) as heap memory, in the largest blocks
+ * both alignments allow. Before the MMU is on: plain stores. */
+static void map_heap(uint64_t va, uint64_t pa, uint64_t size)
+{
+	uint64_t end = va + size;
+	while (va < end) {
+		uint64_t *e = &l1[(va >> L1_SHIFT) & 511];
+		int shift = L1_SHIFT;
+		while (shift > L3_SHIFT &&
+		       (((va | pa) & ((1ull << shift) - 1)) != 0 || end - va < (1ull << shift))) {
+			e = &pool_table(e)[(va >> (shift - 9)) & 511];
+			shift -= 9;
+		}
+		if (*e != 0)
+			throw("arch_mmu_init: overlapping mappings at %#lx", (unsigned long)va);
+		*e = pa | (shift == L3_SHIFT ? PTE_PAGE : PTE_BLOCK) | DESC_HEAP;
+		va += 1ull << shift;
+		pa += 1ull << shift;
+	}
+}
+
 static void clean_to_poc(const void *p, size_t n)
 {
 	uint64_t line = 4ull << ((read_sysreg(ctr_el0) >> 16) & 0xf);
@@ -141,14 +177,21 @@ void arch_mmu_init(const struct bootinfo *bi)
 		if (bi->mem[i].base + bi->mem[i].size > top)
 			top = bi->mem[i].base + bi->mem[i].size;
 	top = (top + GiB - 1) & ~(GiB - 1);
-	if (top > STACK_REGION_BASE)
-		top = STACK_REGION_BASE;
+	if (top > HEAP_REGION_SIZE)
+		throw("arch_mmu_init: RAM up to %#lx does not fit below the heap window",
+		      (unsigned long)top);
 	map_bi = bi;
 	map_limit = top;
 
 	l1 = pool_page();
 	fill(l1, L1_SHIFT, 0);
 	map_bi = NULL;
+	for (int i = 0; i < bi->nmem; i++) {
+		uint64_t lo = bi->mem[i].base & ~0xfffull;
+		uint64_t hi = (bi->mem[i].base + bi->mem[i].size) & ~0xfffull;
+		if (hi > lo)
+			map_heap(HEAP_REGION_BASE + lo, lo, hi - lo);
+	}
 
 	uint64_t ips = read_sysreg(id_aa64mmfr0_el1) & 0xf;
 	if (ips > 5)
@@ -198,7 +241,6 @@ static uint64_t *next_table(uint64_t *e, bool alloc)
 	uint64_t *t = pt_alloc_page();
 	if (t == NULL)
 		throw("arch_map_page: out of page-table pages");
-	untrack_page((uintptr_t)t);
 	dsb(ishst);                          /* zeroed table before the link to it */
 	st_desc(e, (uintptr_t)t | PTE_TABLE);
 	return t;
@@ -403,25 +445,6 @@ static void split_block(uint64_t *e, uint64_t va, int shift, uint64_t lo, uint64
 	isb();
 }
 
-/* Untrack every table page under the L1 entries meeting [lo, hi). */
-static void untrack_tables(uint64_t lo, uint64_t hi)
-{
-	for (uint64_t va = lo & ~(GiB - 1); va < hi; va += GiB) {
-		uint64_t d1 = ld_desc(&l1[(va >> L1_SHIFT) & 511]);
-		if ((d1 & 3) != PTE_TABLE)
-			continue;
-		uint64_t *l2 = (uint64_t *)(uintptr_t)(d1 & ADDR_MASK);
-		if ((uintptr_t)l2 >= lo && (uintptr_t)l2 < hi)
-			untrack_page((uintptr_t)l2);
-		for (int i = 0; i < PT_ENTRIES; i++) {
-			uint64_t d2 = ld_desc(&l2[i]);
-			uintptr_t l3 = (uintptr_t)(d2 & ADDR_MASK);
-			if ((d2 & 3) == PTE_TABLE && l3 >= lo && l3 < hi)
-				untrack_page(l3);
-		}
-	}
-}
-
 void arch_dirty_track(uintptr_t base, size_t size)
 {
 	uint64_t lo = base, hi = base + size;
@@ -448,7 +471,8 @@ void arch_dirty_track(uintptr_t base, size_t size)
 		__atomic_fetch_and(e, ~PTE_AP_RO, __ATOMIC_RELAXED);       /* dirty */
 		__atomic_fetch_or(e, track_bits, __ATOMIC_RELAXED);
 	}
-	untrack_tables(lo, hi);
+	/* The new tables are heap pages too, but written only through the
+	 * identity map, which is never tracked (arch.h). */
 	dsb(ishst);
 	__asm__ volatile("tlbi vmalle1is" : : : "memory");
 	dsb(ish);

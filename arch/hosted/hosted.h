@@ -36,7 +36,8 @@ extern int hosted_pid;
 extern int hosted_tid[];
 extern int hosted_ncpu;
 
-/* The "RAM" (mmu.c). */
+/* The "RAM" (mmu.c): its "physical" address (mapped in the heap window
+ * only) and size. */
 extern uintptr_t hosted_ram_base;
 extern size_t hosted_ram_size;
 void hosted_mem_init(size_t ram_bytes);

@@ -2,11 +2,15 @@
  * mmu.c - memory of the hosted port: RAM is one mmap'd region, the page
  * table of the goroutine stack window is mprotect.
  *
- * RAM: hosted_mem_init maps the -m size (default 256 MiB, as qemu/run.sh)
- * anonymous and private at RAM_BASE, below the stack window as the contract
- * asks of a board's RAM; the device tree (fdt.c) names it as /memory, so
- * the page heap is built from it by the portable code, unchanged. "Physical"
- * = virtual there (the boards' identity map).
+ * RAM: the device tree (fdt.c) names -m bytes (default 256 MiB, as
+ * qemu/run.sh) at the "physical" address RAM_PA as /memory, so the page
+ * heap is built from it by the portable code, unchanged. hosted_mem_init
+ * maps that memory, anonymous and private, where a board's MMU shows it to
+ * the heap: in the heap window, at HEAP_REGION_BASE + RAM_PA. The
+ * identity alias a board also has is left out: the runtime never
+ * dereferences a physical RAM address here (page-table pages are a board's
+ * only use of it, and this port has none; a stack page's "physical"
+ * address is only recorded, see below).
  *
  * The stack window (STACK_REGION_BASE, 128 GiB) is reserved PROT_NONE with
  * MAP_NORESERVE: costs address space only. arch_map_page(va, pa) makes one
@@ -39,11 +43,12 @@
 #include "kernel/lib/print.h"
 #include "boot/boot.h"
 
-#define RAM_BASE   0x1000000000ULL     /* 64 GiB: below the stack window */
+#define RAM_PA     0x40000000ULL       /* 1 GiB, as on aarch64 virt */
 #define PAGE       4096UL
 
-uintptr_t hosted_ram_base;
+uintptr_t hosted_ram_base;   /* RAM's "physical" address, RAM_PA */
 size_t hosted_ram_size;
+static uintptr_t ram_va;     /* where it is mapped: HEAP_REGION_BASE + RAM_PA */
 
 static uint64_t *stack_pt;   /* pa of each stack-window page, 0 = unmapped;
                                  CAS/exchange: any CPU maps and unmaps */
@@ -63,9 +68,15 @@ static void *map_or_die(uintptr_t at, size_t len, int prot, int flags)
 void hosted_mem_init(size_t ram_bytes)
 {
 	hosted_ram_size = ram_bytes & ~(PAGE - 1);
-	hosted_ram_base = (uintptr_t)map_or_die(RAM_BASE, hosted_ram_size,
-	                                         PROT_READ | PROT_WRITE,
-	                                         MAP_FIXED_NOREPLACE | MAP_NORESERVE);
+	if (hosted_ram_size > HEAP_REGION_SIZE - RAM_PA) {
+		static const char msg[] = "hosted: -m larger than the heap window\n";
+		hosted_syscall(SYS_write, 2, (long)msg, sizeof msg - 1, 0, 0, 0);
+		hosted_syscall(SYS_exit_group, 2, 0, 0, 0, 0, 0);
+	}
+	hosted_ram_base = RAM_PA;
+	ram_va = (uintptr_t)map_or_die(HEAP_REGION_BASE + RAM_PA, hosted_ram_size,
+	                               PROT_READ | PROT_WRITE,
+	                               MAP_FIXED_NOREPLACE | MAP_NORESERVE);
 	map_or_die(STACK_REGION_BASE, STACK_REGION_SIZE, PROT_NONE,
 	           MAP_FIXED_NOREPLACE | MAP_NORESERVE);
 	stack_pt = map_or_die(0, STACK_REGION_SIZE / PAGE * sizeof(uint64_t),
@@ -143,8 +154,8 @@ uintptr_t arch_translate(uintptr_t va)
 		uint64_t pa = __atomic_load_n(pte(va & ~(PAGE - 1)), __ATOMIC_ACQUIRE);
 		return pa ? pa + (va & (PAGE - 1)) : 0;
 	}
-	if (va >= hosted_ram_base && va < hosted_ram_base + hosted_ram_size)
-		return va;
+	if (va >= ram_va && va < ram_va + hosted_ram_size)
+		return va - HEAP_REGION_BASE;
 	if (va >= (uintptr_t)_start_image && va < (uintptr_t)_end)
 		return va;              /* the executable: "identity-mapped" too */
 	return 0;
@@ -167,7 +178,7 @@ void arch_dirty_track(uintptr_t base, size_t size)
 
 static bool in_ram(uintptr_t va)
 {
-	return va >= hosted_ram_base && va < hosted_ram_base + hosted_ram_size;
+	return va >= ram_va && va < ram_va + hosted_ram_size;
 }
 
 /* Lock-free: one relaxed byte store per page; a collect racing with it may
@@ -176,7 +187,7 @@ void arch_dirty_untrack(uintptr_t base, size_t size)
 {
 	for (uintptr_t va = base & ~(PAGE - 1); va < base + size; va += PAGE)
 		if (in_ram(va))
-			__atomic_store_n(&untracked[(va - hosted_ram_base) / PAGE], 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&untracked[(va - ram_va) / PAGE], 1, __ATOMIC_RELAXED);
 }
 
 void arch_dirty_collect(uintptr_t base, size_t npages, uint64_t *bits)
@@ -189,7 +200,7 @@ void arch_dirty_collect(uintptr_t base, size_t npages, uint64_t *bits)
 		if (in_window(va))
 			tracked = __atomic_load_n(pte(va), __ATOMIC_RELAXED) != 0;
 		else if (in_ram(va))
-			tracked = !__atomic_load_n(&untracked[(va - hosted_ram_base) / PAGE], __ATOMIC_RELAXED);
+			tracked = !__atomic_load_n(&untracked[(va - ram_va) / PAGE], __ATOMIC_RELAXED);
 		else
 			tracked = true;     /* the image's .data and .bss */
 		if (tracked)

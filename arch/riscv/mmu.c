@@ -1,6 +1,6 @@
 /*
- * mmu.c - the kernel page tables: an identity map plus the goroutine-stack
- * window, in Sv39 (or Sv48 when the address space needs it).
+ * mmu.c - the kernel page tables: an identity map, the heap window and the
+ * goroutine-stack window, in Sv39 (or Sv48 when the address space needs it).
  *
  * Objects:
  *   root        - the top-level table, shared by every hart (one address
@@ -19,6 +19,9 @@
  *   RAM ranges            R W X A D G, in the largest pages alignment allows
  *                         (1 GiB, 2 MiB, 4 KiB).
  *   other addresses below the top of RAM: MMIO, R W A D G (no execute).
+ *   HEAP_REGION + RAM     each RAM range again, R W A D G (no execute), in
+ *                         the largest pages alignment allows; RAM must lie
+ *                         below HEAP_REGION_SIZE.
  *   STACK_REGION          4 KiB pages, R W A D G, by arch_map_page.
  * Invariants:
  *   - Tables are only ever added, never freed; a leaf is written once from
@@ -53,8 +56,9 @@ typedef uint64_t pte_t;
 #define FLAGS_RAM   (PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D | PTE_G)
 #define FLAGS_MMIO  (PTE_V | PTE_R | PTE_W | PTE_A | PTE_D | PTE_G)
 #define FLAGS_STACK (PTE_V | PTE_R | PTE_W | PTE_A | PTE_D | PTE_G)
+#define FLAGS_HEAP  (PTE_V | PTE_R | PTE_W | PTE_A | PTE_D | PTE_G)
 
-#define EARLY_PT_PAGES 24
+#define EARLY_PT_PAGES 32
 /* In .bss.noscan: page tables must never be write-protected by the GC's
  * barrier (its fault path writes them), nor scanned as roots. */
 static pte_t early_pt[EARLY_PT_PAGES][PT_ENTRIES]
@@ -75,7 +79,6 @@ static uint64_t mmu_cpus;            /* atomic */
 static bool dirty_on;                /* new stack pages are tracked */
 static pte_t dirty_bit;              /* D (hardware mode) or W (fault mode) */
 static pte_t clean_mask;             /* bits a clean cleared: D, or W|D */
-static void untrack_page(uintptr_t va);
 static spinlock_t mmu_lock = SPINLOCK_INIT(LOCKRANK_PAGETABLE);
 
 static inline unsigned vpn(uintptr_t va, int level)
@@ -126,8 +129,6 @@ static pte_t *walk_create(uintptr_t va, int level, void *(*alloc)(void),
 			void *nt = alloc();
 			if (nt == NULL)
 				return NULL;
-			if (alloc == pt_alloc_page)
-				untrack_page((uintptr_t)nt);
 			e = make_pte((uintptr_t)nt, PTE_V);
 			/* release: the zeroed table is visible before the
 			 * pointer to it; pairs with the acquire in walk(). */
@@ -203,21 +204,22 @@ static pte_t *split_to_page(uintptr_t va, void *(*alloc)(void))
 	return &t[vpn(va, 0)];
 }
 
-/* Identity-map [base, base+size) with the largest pages that fit. Boot CPU,
- * before SMP; ranges never overlap. */
-static void map_range(uintptr_t base, uintptr_t size, uint64_t flags)
+/* Map [va, va+size) to [pa, ...) with the largest pages both alignments
+ * allow. Boot CPU, before SMP; ranges never overlap. */
+static void map_range(uintptr_t va, uintptr_t pa, uintptr_t size, uint64_t flags)
 {
-	uintptr_t va = base, end = base + size;
+	uintptr_t end = va + size;
 	while (va < end) {
 		int l = 2;
-		while (l > 0 && ((va & (LEVEL_SIZE(l) - 1)) != 0 || end - va < LEVEL_SIZE(l)))
+		while (l > 0 && (((va | pa) & (LEVEL_SIZE(l) - 1)) != 0 || end - va < LEVEL_SIZE(l)))
 			l--;
 		bool superpage;
 		pte_t *slot = walk_create(va, l, early_alloc, &superpage);
 		if (slot == NULL || *slot != 0)
-			throw("riscv mmu: overlapping identity map at %#lx", (unsigned long)va);
-		*slot = make_pte(va, flags);
+			throw("riscv mmu: overlapping mappings at %#lx", (unsigned long)va);
+		*slot = make_pte(pa, flags);
 		va += LEVEL_SIZE(l);
+		pa += LEVEL_SIZE(l);
 	}
 }
 
@@ -259,6 +261,9 @@ void arch_mmu_init(const struct bootinfo *bi)
 		if (r[i].base + r[i].size > top)
 			top = r[i].base + r[i].size;
 
+	if (top > HEAP_REGION_SIZE)
+		throw("riscv mmu: RAM up to %#lx does not fit below the heap window",
+		      (unsigned long)top);
 	uint64_t need = top;
 	if (STACK_REGION_BASE + STACK_REGION_SIZE > need)
 		need = STACK_REGION_BASE + STACK_REGION_SIZE;
@@ -280,8 +285,9 @@ void arch_mmu_init(const struct bootinfo *bi)
 		if (base < cursor)
 			base = cursor;
 		if (base > cursor)
-			map_range(cursor, base - cursor, FLAGS_MMIO);
-		map_range(base, end - base, FLAGS_RAM);
+			map_range(cursor, cursor, base - cursor, FLAGS_MMIO);
+		map_range(base, base, end - base, FLAGS_RAM);
+		map_range(HEAP_REGION_BASE + base, base, end - base, FLAGS_HEAP);
 		cursor = end;
 	}
 
@@ -535,18 +541,8 @@ void arch_dirty_track(uintptr_t base, size_t size)
 			throw("arch_dirty_track: %#lx is not mapped", (unsigned long)va);
 		__atomic_fetch_or(slot, PTE_TRACKED | PTE_W | PTE_D, __ATOMIC_RELAXED);
 	}
-	/* The new level-0 tables may lie in the range: never track them. */
-	for (uintptr_t va = base & ~(LEVEL_SIZE(1) - 1); va < end; va += LEVEL_SIZE(1)) {
-		pte_t *t = root;
-		for (int l = levels - 1; l > 0; l--) {
-			pte_t e = __atomic_load_n(&t[vpn(va, l)], __ATOMIC_RELAXED);
-			if (!(e & PTE_V) || pte_is_leaf(e))
-				break;
-			t = pte_table(e);
-			if ((uintptr_t)t >= base && (uintptr_t)t < end)
-				untrack_page((uintptr_t)t);
-		}
-	}
+	/* The new level-0 tables are heap pages too, but written only through
+	 * the identity map, which is never tracked (arch.h). */
 	spin_unlock(&mmu_lock);
 	sfence_vma_all();
 }

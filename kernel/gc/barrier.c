@@ -17,9 +17,12 @@
  *              dirty by the last collect (one bit per 4 KiB page):
  *                .data, .bss (minus .bss.noscan, which holds the trap and
  *                boot stacks and page tables: the fault path writes there),
- *                the heap below and above the image (every span: scan
- *                objects, malloc blocks, and - harmlessly - noscan
- *                objects and the allocator's own pages),
+ *                the heap window from the first heap page to the last
+ *                (every span: scan objects, malloc blocks, and -
+ *                harmlessly - noscan objects and the allocator's own
+ *                pages; the RAM behind it is also identity-mapped, and
+ *                that alias is untracked: only page tables, zeroed by
+ *                pt_alloc_page, are written through it),
  *                the goroutine stack window up to the last slot handed
  *                out (pages tracked by arch_map_page as they are mapped),
  *                collected goroutine by goroutine: only each G's mapped
@@ -53,16 +56,17 @@
 #include "kernel/gc/barrier.h"
 #include "kernel/gc/mgc.h"
 #include "kernel/mm/mheap.h"
+#include "kernel/mm/heapwindow.h"
 #include "kernel/mm/stack.h"
 #include "kernel/lib/bootargs.h"
+#include "kernel/dt/bootinfo.h"
 #include "kernel/lib/print.h"
 #include "kernel/sched/runtime2.h"
 #include "arch.h"
 
-extern char _start_image[], _end[];
 extern char __data_start[], __noscan_start[], __noscan_end[], __bss_end[];
 
-enum { R_DATA, R_BSS, R_HEAP_LO, R_HEAP_HI, R_STACKS, NREGIONS };
+enum { R_DATA, R_BSS, R_HEAP, R_STACKS, NREGIONS };
 
 struct region {
 	uintptr_t lo;           /* page-aligned */
@@ -96,6 +100,12 @@ static uint64_t *bitmap_alloc(size_t npages, size_t *cap)
 	return b;
 }
 
+static void region_set(int r, uintptr_t lo, uintptr_t hi)
+{
+	regions[r].lo = lo;
+	regions[r].npages = (hi - lo) / MMU_PAGE_SIZE;
+}
+
 static void region_track(int r, uintptr_t lo, uintptr_t hi)
 {
 	lo = page_down(lo);
@@ -103,8 +113,22 @@ static void region_track(int r, uintptr_t lo, uintptr_t hi)
 	if (hi <= lo)
 		return;
 	arch_dirty_track(lo, hi - lo);
-	regions[r].lo = lo;
-	regions[r].npages = (hi - lo) / MMU_PAGE_SIZE;
+	region_set(r, lo, hi);
+}
+
+/* The heap's region spans [lo, hi) of the window; only the window's RAM
+ * ranges are mapped, so only they are tracked (collect skips the gaps). */
+static void heap_track(uintptr_t lo, uintptr_t hi)
+{
+	for (int i = 0; i < bootinfo.nmem; i++) {
+		uintptr_t rlo = (uintptr_t)heap_va(bootinfo.mem[i].base);
+		uintptr_t rhi = rlo + bootinfo.mem[i].size;
+		rlo = page_up(rlo > lo ? rlo : lo);
+		rhi = page_down(rhi < hi ? rhi : hi);
+		if (rlo < rhi)
+			arch_dirty_track(rlo, rhi - rlo);
+	}
+	region_set(R_HEAP, lo, hi);
 }
 
 void gc_barrier_init(void)
@@ -122,12 +146,8 @@ void gc_barrier_init(void)
 	region_track(R_DATA, (uintptr_t)__data_start, (uintptr_t)__noscan_start);
 	region_track(R_BSS, (uintptr_t)__noscan_end, (uintptr_t)__bss_end);
 	uintptr_t lo, hi;
-	uintptr_t ilo = page_down((uintptr_t)_start_image), ihi = page_up((uintptr_t)_end);
 	mheap_bounds(&lo, &hi);
-	if (lo == 0)
-		lo = MMU_PAGE_SIZE;   /* RAM from 0 (raspi3b): the nil page is never mapped */
-	region_track(R_HEAP_LO, lo, hi < ilo ? hi : ilo);
-	region_track(R_HEAP_HI, lo > ihi ? lo : ihi, hi);
+	heap_track(page_down(lo), page_up(hi));
 	regions[R_STACKS].lo = STACK_REGION_BASE;
 
 	for (int r = 0; r < NREGIONS; r++) {

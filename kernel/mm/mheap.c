@@ -2,8 +2,9 @@
  * mheap.c - the page heap (Go's mheap and heapArena, bare-metal cut).
  *
  * Objects:
- *   arena  - 64 MiB of physical address space, numbered from heap.base
- *            (the lowest RAM address, rounded down to 64 MiB). Its metadata,
+ *   arena  - 64 MiB of the heap window (arch.h: RAM at HEAP_REGION_BASE
+ *            + its physical address), numbered from heap.base (the heap
+ *            address of the lowest RAM address, rounded down to 64 MiB). Its metadata,
  *            struct heapArena, maps each of its 8192 runtime pages to the
  *            span that holds it, so spanOf(p) is two loads. Arenas that hold
  *            no RAM have no metadata (NULL in heap.arenas).
@@ -11,8 +12,8 @@
  *            objects) or manual (stacks, raw pages).
  *
  * Why 64 MiB: it is Go's figure on 64-bit, its metadata (64 KiB of span
- * pointers) is 0.1% of it, and the arena table for the whole identity-
- * mapped window (128 GiB) is 2048 pointers, 16 KiB of .bss. A 128 MiB
+ * pointers) is 0.1% of it, and the arena table for the whole heap window
+ * (64 GiB) is 1024 pointers, 8 KiB of .bss. A 128 MiB
  * machine has 2 arenas and spends 128 KiB on them; an 8 GiB one has 128
  * and spends 8 MiB. Smaller arenas would shrink nothing that matters,
  * larger ones would waste metadata on the partly populated ones.
@@ -36,14 +37,22 @@
  * or manual span maps to it.
  *
  * Bare-metal difference: Go reserves address space and maps arenas lazily
- * from the OS; here RAM is identity-mapped at boot and the heap hands out
- * physical pages directly, so there is no "scavenging" either.
+ * from the OS; here all RAM is mapped into the heap window at boot
+ * (arch_mmu_init) and the heap hands out its pages directly, so there is
+ * no "scavenging" either. Like Go's arenas at 0xc000000000, the window
+ * keeps heap addresses away from the small integers a conservative scan
+ * would otherwise mistake for pointers. Page-table pages are the one
+ * exception: pt_alloc_page hands them out by physical address.
  */
 #include <string.h>
 #include "kernel/mm/mheap.h"
+#include "kernel/mm/heapwindow.h"
 #include "kernel/mm/mspan.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/print.h"
+
+_Static_assert((uint64_t)MAX_ARENAS * ARENA_SIZE == HEAP_REGION_SIZE,
+               "the arena table covers the heap window");
 
 #define NFREE 128               /* free[n] for n < NFREE pages */
 #define NBITORDERS 5            /* bitmaps of 1, 2, 4, 8, 16 words (x2) */
@@ -441,8 +450,11 @@ void *pt_alloc_page(void)
 	heap_unlock();
 	if (p == NULL)
 		throw("runtime: out of memory allocating a page table");
-	memset(p, 0, MMU_PAGE_SIZE);
-	return p;
+	/* Zeroed and used through the identity map only: the page's window
+	 * alias is never written, so the barrier never sees it dirty. */
+	void *pt = (void *)heap_phys(p);
+	memset(pt, 0, MMU_PAGE_SIZE);
+	return pt;
 }
 
 void mheap_account_stack(int64_t delta)

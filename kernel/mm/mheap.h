@@ -1,6 +1,7 @@
 /*
- * mheap.h - the page heap: physical memory in 8 KiB runtime pages, grouped
- * in 64 MiB arenas, handed out as spans (Go's mheap and heapArena).
+ * mheap.h - the page heap: RAM, seen through the heap window, in 8 KiB
+ * runtime pages, grouped in 64 MiB arenas, handed out as spans (Go's mheap
+ * and heapArena).
  */
 #ifndef KERNEL_MM_MHEAP_H
 #define KERNEL_MM_MHEAP_H
@@ -16,7 +17,7 @@
 #define ARENA_SHIFT 26                /* 64 MiB arenas, as Go's on 64-bit */
 #define ARENA_SIZE  (1UL << ARENA_SHIFT)
 #define PAGES_PER_ARENA (ARENA_SIZE / PAGE_SIZE)
-#define MAX_ARENAS  2048              /* 128 GiB: everything identity-mapped */
+#define MAX_ARENAS  1024              /* 64 GiB: the heap window (arch.h) */
 
 struct bootinfo;
 
@@ -38,8 +39,9 @@ struct heapstats {
 
 /* Boot: build the heap from the device tree's memory (meminit.c). */
 void mheap_init(const struct bootinfo *bi);
-/* Set the base all arena indices count from (lowest RAM address); then add
- * each usable range. Exposed for the host tests. */
+/* Set the base all arena indices count from (the heap address of the
+ * lowest RAM address); then add each usable range, in heap addresses.
+ * Exposed for the host tests. */
 void mheap_set_base(uintptr_t base);
 void mheap_add_range(uintptr_t lo, uintptr_t hi);
 
@@ -76,7 +78,8 @@ void mheap_free_bits(uint64_t *bits, uint32_t words);
 void *mheap_alloc_pages(size_t npages);
 void mheap_free_pages(void *p, size_t npages);
 void mheap_stats(struct heapstats *st);
-/* Zeroed 4 KiB page for page tables (arch.h contract). Never freed. */
+/* Zeroed 4 KiB page for page tables (arch.h contract), by its physical
+ * address. Never freed. */
 void *pt_alloc_page(void);
 /* Mapped bytes of goroutine stacks changed by delta MMU pages (accounting only). */
 void mheap_account_stack(int64_t delta_mmu_pages);

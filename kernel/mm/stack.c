@@ -6,10 +6,12 @@
  *   slot      - stack_reserve() bytes of the stack window, aligned to its
  *               size; free (on slots.free or never used) or owned by one G.
  *               The bottom STACK_GUARD bytes are never mapped.
- *   stackpool - 4 KiB physical stack pages, carved from one-page (8 KiB)
- *               manual spans of the heap: each span hands out its two halves
+ *   stackpool - 4 KiB stack pages, carved from one-page (8 KiB) manual
+ *               spans of the heap: each span hands out its two halves
  *               (manualFreeList, allocCount) and goes back to the heap when
  *               both are free again, as Go's stackpool does with its spans.
+ *               The pool deals in heap addresses; the page tables get (and
+ *               give back) the physical ones (heap_phys, heap_va).
  *
  * Growth: Go copies a stack to a bigger one when its prologue check fails,
  * which is possible because Go knows every pointer into the stack. C code
@@ -37,6 +39,7 @@
  */
 #include "kernel/mm/stack.h"
 #include "kernel/mm/mheap.h"
+#include "kernel/mm/heapwindow.h"
 #include "kernel/mm/mspan.h"
 #include "kernel/mm/malloc.h"
 #include "kernel/lib/spinlock.h"
@@ -123,15 +126,15 @@ static uintptr_t pool_alloc(void)
 	return (uintptr_t)pg;
 }
 
-static void pool_free(uintptr_t pa)
+static void pool_free(uintptr_t pg)
 {
-	struct mspan *s = spanOf(pa);
+	struct mspan *s = spanOf(pg);
 	if (s == NULL || s->state != mSpanManual || s->npages != 1)
-		throw("runtime: stack page %#lx not from the stack pool", (unsigned long)pa);
+		throw("runtime: stack page %#lx not from the stack pool", (unsigned long)pg);
 	stack_nofault_enter();
 	spin_lock(&pool.lock);
-	*(void **)pa = s->manualFreeList;
-	s->manualFreeList = (void *)pa;
+	*(void **)pg = s->manualFreeList;
+	s->manualFreeList = (void *)pg;
 	if (s->allocCount-- == 2)
 		spanlist_insert(&pool.partial, s);
 	if (s->allocCount == 0) {
@@ -191,11 +194,11 @@ uintptr_t stack_slot_of(uintptr_t addr)
 
 static bool map_one(uintptr_t va)
 {
-	uintptr_t pa = pool_alloc();
-	if (pa == 0)
+	uintptr_t pg = pool_alloc();
+	if (pg == 0)
 		return false;
 	stack_nofault_enter();          /* arch_map_page takes the pt lock */
-	int err = arch_map_page(va, pa);
+	int err = arch_map_page(va, heap_phys((void *)pg));
 	stack_nofault_exit();
 	if (err != 0)
 		throw("runtime: stack page %#lx mapped twice", (unsigned long)va);
@@ -231,7 +234,7 @@ void stack_shrink(uintptr_t *mapped_lo, uintptr_t keep_lo)
 			if (pa[i] == 0)
 				continue;
 			mheap_account_stack(-1);
-			pool_free(pa[i]);
+			pool_free((uintptr_t)heap_va(pa[i]));
 		}
 	}
 	if (*mapped_lo < keep_lo)

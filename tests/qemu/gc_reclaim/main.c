@@ -7,6 +7,7 @@
 // TEST: smp=4 status=0 timeout=120
 // TEST: smp=4 board=sifive_u status=0 timeout=120
 // TEST: smp=2 board=sifive_u bootargs="gccheckmark=1 gcpoison=1" status=0 timeout=240
+// TEST: smp=4 board=raspi3b bootargs="gccheckmark=1 gcpoison=1" status=0 timeout=240
 /*
  * gc_reclaim - garbage is reclaimed, and the memory goes back to the page
  * heap. Three rounds of:
