@@ -347,7 +347,9 @@ void arch_dump_regs(const struct trapframe *tf);
  * the top half of Sv39's lower (positive) half, so it fits Sv39 (addresses
  * below 2^38) and a 39-bit AArch64 address space. RAM and MMIO must lie
  * below 128 GiB to be identity-mapped. */
+#ifndef STACK_REGION_BASE  /* a port may place it elsewhere (hosted + ASan) */
 #define STACK_REGION_BASE 0x2000000000ULL   /* 128 GiB */
+#endif
 #define STACK_REGION_SIZE 0x2000000000ULL   /* 128 GiB of address space */
 
 /* ---- what the portable side provides ----------------------------------- */

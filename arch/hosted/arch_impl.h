@@ -50,6 +50,20 @@
 #define ARCH_FALLBACK_UART_BASE  0UL
 #define ARCH_FALLBACK_UART_PL011 0
 
+/* Where RAM and the stack window lie. AddressSanitizer's shadow of
+ * x86-64 takes [0x7fff8000, 0x10007fff8000) (shadow and its unmapped gap),
+ * so the boards' layout (RAM below 128 GiB, the window at 128 GiB) cannot
+ * be mapped in an ASan build: there both go above 16 TiB, to ASan's "high
+ * memory", RAM still below the window. kernel/lib/asan.h decides what an
+ * ASan build is. */
+#include "kernel/lib/asan.h"
+#if GORT_ASAN
+#define HOSTED_RAM_BASE   0x110000000000ULL  /* 17 TiB */
+#define STACK_REGION_BASE 0x120000000000ULL  /* 18 TiB */
+#else
+#define HOSTED_RAM_BASE   0x1000000000ULL    /* 64 GiB */
+#endif
+
 /* struct trapframe layout (bytes): gregs in ucontext's order. */
 #define TF_R8      0
 #define TF_R9      8
@@ -85,7 +99,11 @@
 #define CTX_RIP    56
 #define CTX_MXCSR  64
 #define CTX_FPCW   68
+#if GORT_ASAN
+#define CTX_SIZE   88                   /* + the stack's bounds (asan.c) */
+#else
 #define CTX_SIZE   72
+#endif
 
 /* The SysV ABI's red zone: 128 bytes below rsp that a leaf function may
  * use without moving rsp. A frame copy must go below it (arch_tf_sp). */
@@ -104,6 +122,9 @@ struct context {
 	uint64_t rip;      /* resume pc */
 	uint32_t mxcsr;
 	uint16_t fpcw, pad;
+#if GORT_ASAN
+	uint64_t stack_lo, stack_hi; /* the stack it runs on, for ASan (asan.c) */
+#endif
 };
 
 struct trapframe {

@@ -11,7 +11,8 @@
  * has no load reservation to drop).
  *
  * A fresh context (arch_context_init) resumes in context_start with entry
- * in rbx and its argument in r12; it clears rbp so that tracebacks stop at
+ * in rbx and its argument in r12 (in an ASan build rbx is asan.c's
+ * fiber_start and r13 the entry); it clears rbp so that tracebacks stop at
  * the goroutine's first frame.
  */
 #include "arch_impl.h"
@@ -44,14 +45,21 @@
 	movq	CTX_RSP(\r), %rsp
 .endm
 
-	.globl	arch_switch
-	.type	arch_switch, @function
+/* In an ASan build the contract's arch_switch is asan.c's, which tells
+ * ASan about the stack switch around this one. */
+#if GORT_ASAN
+#define SWITCH hosted_switch
+#else
+#define SWITCH arch_switch
+#endif
+	.globl	SWITCH
+	.type	SWITCH, @function
 	.balign	16
-arch_switch:
+SWITCH:
 	SAVE_CONTEXT %rdi
 	LOAD_CONTEXT %rsi
 	jmp	*CTX_RIP(%rsi)
-	.size	arch_switch, . - arch_switch
+	.size	SWITCH, . - SWITCH
 
 /* First code of a new context: entry(arg), which must not return. The
  * pushed 0 is a return address, so entry starts with rsp = 8 mod 16 as
@@ -60,6 +68,7 @@ arch_switch:
 	.type	context_start, @function
 context_start:
 	movq	%r12, %rdi
+	movq	%r13, %rsi              /* entry itself, for asan.c's fiber_start */
 	xorl	%ebp, %ebp
 	pushq	$0
 	jmp	*%rbx

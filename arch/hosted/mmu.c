@@ -3,10 +3,10 @@
  * table of the goroutine stack window is mprotect.
  *
  * RAM: hosted_mem_init maps the -m size (default 256 MiB, as qemu/run.sh)
- * anonymous and private at RAM_BASE, below the stack window as the contract
- * asks of a board's RAM; the device tree (fdt.c) names it as /memory, so
- * the page heap is built from it by the portable code, unchanged. "Physical"
- * = virtual there (the boards' identity map).
+ * anonymous and private at HOSTED_RAM_BASE (arch_impl.h), below the stack
+ * window as the contract asks of a board's RAM; the device tree (fdt.c)
+ * names it as /memory, so the page heap is built from it by the portable
+ * code, unchanged. "Physical" = virtual there (the boards' identity map).
  *
  * The stack window (STACK_REGION_BASE, 128 GiB) is reserved PROT_NONE with
  * MAP_NORESERVE: costs address space only. arch_map_page(va, pa) makes one
@@ -39,7 +39,6 @@
 #include "kernel/lib/print.h"
 #include "boot/boot.h"
 
-#define RAM_BASE   0x1000000000ULL     /* 64 GiB: below the stack window */
 #define PAGE       4096UL
 
 uintptr_t hosted_ram_base;
@@ -63,7 +62,7 @@ static void *map_or_die(uintptr_t at, size_t len, int prot, int flags)
 void hosted_mem_init(size_t ram_bytes)
 {
 	hosted_ram_size = ram_bytes & ~(PAGE - 1);
-	hosted_ram_base = (uintptr_t)map_or_die(RAM_BASE, hosted_ram_size,
+	hosted_ram_base = (uintptr_t)map_or_die(HOSTED_RAM_BASE, hosted_ram_size,
 	                                         PROT_READ | PROT_WRITE,
 	                                         MAP_FIXED_NOREPLACE | MAP_NORESERVE);
 	map_or_die(STACK_REGION_BASE, STACK_REGION_SIZE, PROT_NONE,

@@ -44,6 +44,7 @@
 #include "kernel/mm/mspan.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/print.h"
+#include "kernel/lib/asan.h"
 
 #define NFREE 128               /* free[n] for n < NFREE pages */
 #define NBITORDERS 5            /* bitmaps of 1, 2, 4, 8, 16 words (x2) */
@@ -221,6 +222,7 @@ static void *meta_page(void)
 	else
 		struct_put(s);
 	heap.meta_pages++;
+	asan_unpoison((void *)p, PAGE_SIZE);    /* it may have held dead objects */
 	return (void *)p;
 }
 
@@ -387,6 +389,10 @@ struct mspan *mheap_alloc_span(size_t npages, int state)
 	s->list = NULL;
 	s->next = s->prev = NULL;
 	setspan_all(s);
+	/* Live to ASan as a whole: pages freed with dead (poisoned) objects
+	 * in them get a new life here; small-object slots are poisoned again
+	 * only when they are freed (kernel/lib/asan.h). */
+	asan_unpoison((void *)s->startAddr, npages * PAGE_SIZE);
 	if (state == mSpanInUse)
 		heap.inuse_pages += npages;
 	else
