@@ -54,9 +54,8 @@ ARCH_CFLAGS  := -fno-pie -pthread -D_GNU_SOURCE -D__NO_INLINE__ \
 # SAN=address,undefined: AddressSanitizer as well (build/hosted-<cc>-address,
 # undefined/); the port tells it about goroutine stacks (arch/hosted/asan.h)
 # and places RAM and the stack window where its shadow allows (arch_impl.h);
-# the allocator poisons freed objects (kernel/lib/asan.h). Run it with the
-# ASAN_OPTIONS that tests/hosted.sh sets. ThreadSanitizer needs more of the
-# port first (docs/hosted.md).
+# the allocator poisons freed objects (kernel/lib/asan.h). ThreadSanitizer
+# needs more of the port first (docs/hosted.md).
 ifneq ($(SAN),)
 ifeq ($(filter $(SAN),undefined address,undefined),)
 $(error SAN=$(SAN): only SAN=undefined and SAN=address,undefined work hosted so far (docs/hosted.md))

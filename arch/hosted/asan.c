@@ -9,7 +9,8 @@
  * among them) unpoisons the frames being abandoned, from sp to the stack's
  * top. The runtime moves threads between stacks behind its back - a
  * pthread to its CPU's boot stack (hosted_enter_stack), a CPU between g0
- * and goroutines (arch_switch) - so the port says so with ASan's fiber API:
+ * and goroutines (arch_switch), or to a fresh context on the same stack
+ * (arch_longjmp) - so the port says so with ASan's fiber API:
  * __sanitizer_start_switch_fiber(save, bottom, size) before the switch,
  * __sanitizer_finish_switch_fiber(save, ...) once on the new stack.
  *
@@ -26,8 +27,8 @@
  * redzones poisoned in the shadow; handle_no_return clears them only when
  * it knows the stack's top. With the bounds right, a reused stack starts
  * clean, and a report about a goroutine stack says "stack" of the right
- * goroutine. ASan's fake stacks (detect_stack_use_after_return) are not
- * used: tests/hosted.sh leaves that option off.
+ * goroutine. ASan's fake stacks (detect_stack_use_after_return, off by
+ * default) must stay off: the switch passes none.
  */
 #include "arch.h"
 #include "hosted.h"
@@ -56,6 +57,21 @@ void arch_switch(struct context *from, struct context *to)
 	                               to->stack_hi - to->stack_lo);
 	hosted_switch(from, to);
 	__sanitizer_finish_switch_fiber(fake_stack, NULL, NULL);
+}
+
+/* arch_longjmp stays on the goroutine's stack, but a context made by
+ * arch_context_init starts in fiber_start, which ends a switch: one must
+ * have begun (the frames left behind are abandoned, hence NULL). */
+void hosted_longjmp(const struct context *c);
+void context_start(void);
+
+_Noreturn void arch_longjmp(const struct context *c)
+{
+	if (c->rip == (uintptr_t)context_start)
+		__sanitizer_start_switch_fiber(NULL, (void *)c->stack_lo,
+		                               c->stack_hi - c->stack_lo);
+	hosted_longjmp(c);
+	__builtin_unreachable();
 }
 
 /* A fresh context's first code (context_start calls it with r12, r13):

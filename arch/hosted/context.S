@@ -45,8 +45,8 @@
 	movq	CTX_RSP(\r), %rsp
 .endm
 
-/* In an ASan build the contract's arch_switch is asan.c's, which tells
- * ASan about the stack switch around this one. */
+/* In an ASan build the contract's arch_switch and arch_longjmp are
+ * asan.c's, which tell ASan about the stack switch around these. */
 #if GORT_ASAN
 #define SWITCH hosted_switch
 #else
@@ -85,14 +85,19 @@ arch_setjmp:
 	ret
 	.size	arch_setjmp, . - arch_setjmp
 
-	.globl	arch_longjmp
-	.type	arch_longjmp, @function
+#if GORT_ASAN
+#define LONGJMP hosted_longjmp          /* asan.c's arch_longjmp calls it */
+#else
+#define LONGJMP arch_longjmp
+#endif
+	.globl	LONGJMP
+	.type	LONGJMP, @function
 	.balign	16
-arch_longjmp:
+LONGJMP:
 	LOAD_CONTEXT %rdi
 	movl	$1, %eax
 	jmp	*CTX_RIP(%rdi)
-	.size	arch_longjmp, . - arch_longjmp
+	.size	LONGJMP, . - LONGJMP
 
 /* hosted_jump(fn = rdi, a0 = rsi, a1 = rdx, sp = rcx): call fn(a0, a1) on
  * the stack that ends at sp (16-aligned), as a first frame. Never returns. */

@@ -3,7 +3,9 @@
  * tests/make/asan_detects.sh in the hosted AddressSanitizer build, which
  * checks that ASan reports it (and that test=0, which has no bug, runs
  * with no report):
- *   test=0 no bug: allocate, use, free, collect - the control;
+ *   test=0 no bug: allocate, use, free, collect, and a panic recovered by
+ *          a goroutine function's own deferred call (arch_longjmp to a
+ *          fresh context: asan.c) - the control;
  *   test=1 a load from a runtime heap object after free() (the allocator
  *          poisoned it: kernel/lib/asan.h);
  *   test=2 a load from a collected object: the only reference is hidden
@@ -43,6 +45,21 @@ static void make_hidden(void *arg)
 	made = 1;
 }
 
+static volatile int recovered;
+
+static void do_recover(void *arg)
+{
+	(void)arg;
+	recovered = recover() != NULL;
+}
+
+static void panicker(void *arg)
+{
+	(void)arg;
+	Defer(do_recover, NULL);
+	panic("recovered at the goroutine's base");
+}
+
 /* Collect until the hidden object's finalizer ran (at most 2 s), then
  * twice more: the cycle after its finalizer ran frees it. */
 static void collect_hidden(void)
@@ -78,7 +95,11 @@ int main(void)
 		free((void *)p);
 		collect_hidden();
 		overflow(15);
-		printf("asan_detects: no bug, no report (finalizer ran: %d)\n", finalized);
+		go(panicker, NULL);
+		for (int i = 0; i < 1000 && !recovered; i++)
+			Sleep(Millisecond);
+		printf("asan_detects: no bug, no report (finalizer ran: %d, recovered: %d)\n",
+		       finalized, recovered);
 		return 0;
 	case 1:
 		p = malloc(48);
