@@ -52,9 +52,10 @@
  *
  * AddressSanitizer (hosted builds, kernel/lib/asan.h): a conservative scan
  * reads every word of a stack or an object, redzones and freed objects
- * included, on purpose. The functions that do (scanwords and everything it
- * is inlined into, check_scanblock) are NO_SANITIZE_ADDRESS; the rest of
- * the mark is checked as usual.
+ * included, on purpose. The functions that do (scanwords, greyobject that
+ * it inlines, everything it is inlined into, check_scanblock) are
+ * NO_SANITIZE_ADDRESS (an always_inline function must match its caller's
+ * sanitizer attributes); the rest of the mark is checked as usual.
  */
 #include <stdio.h>
 #include <string.h>
@@ -179,8 +180,8 @@ enum { DROP = 1, CONC = 2 };
  * bounds filter). gc_find_object's steps, inline, with the mark bit tested
  * before the alloc bit: a marked object was allocated, and most pointers
  * a mark follows a second time lead to marked objects. */
-static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void greyobject(struct scanner *sc, uintptr_t v,
-                                                            const int how)
+static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void
+greyobject(struct scanner *sc, uintptr_t v, const int how)
 {
 	/* relaxed: the arena and the span are reached through an address
 	 * dependency on the loaded pointer (ordered on both ISAs). With the
@@ -226,9 +227,8 @@ static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void greyobject
 }
 
 /* Scan the n words from p conservatively. */
-static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void scanwords(struct scanner *sc,
-                                                           const uintptr_t *p, uintptr_t n,
-                                                           const int how)
+static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void
+scanwords(struct scanner *sc, const uintptr_t *p, uintptr_t n, const int how)
 {
 	sc->words += n;
 	for (const uintptr_t *end = p + n; p < end; p++) {
@@ -244,7 +244,8 @@ static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void scanwords(
 
 /* The checkmark pass's scan of [lo, hi) (lo aligned): out of line, so that
  * the parallel mark's loop saves no registers for it. */
-static __attribute__((noinline)) NO_SANITIZE_ADDRESS void check_scanblock(struct marker *mk, uintptr_t lo, uintptr_t hi)
+static __attribute__((noinline)) NO_SANITIZE_ADDRESS void
+check_scanblock(struct marker *mk, uintptr_t lo, uintptr_t hi)
 {
 	for (uintptr_t p = lo; p + sizeof(uintptr_t) <= hi; p += sizeof(uintptr_t)) {
 		uintptr_t v = *(const uintptr_t *)p;
@@ -301,8 +302,8 @@ static void scanobject_span(struct marker *mk, uintptr_t b)
 
 /* Scan the grey object (or oblet) b from a work buffer. A small object's
  * size comes with it (GREY_WORDS_SHIFT): no span lookup. */
-static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void scanobject(struct scanner *sc, uintptr_t b,
-                                                            const int how)
+static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void
+scanobject(struct scanner *sc, uintptr_t b, const int how)
 {
 	uintptr_t n = b >> GREY_WORDS_SHIFT;
 	if (__builtin_expect(n != 0, 1))
@@ -313,8 +314,8 @@ static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void scanobject
 
 /* Take grey objects and scan them until the mark is over (or, for a
  * helper, until it found nothing for a while). */
-static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void drain(struct marker *mk, uint32_t spins,
-                                                       const int how)
+static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void
+drain(struct marker *mk, uint32_t spins, const int how)
 {
 	struct gcwork *w = mk->w;
 	struct scanner sc;
