@@ -34,7 +34,7 @@
 #define GORT_ASAN 0
 #endif
 
-#ifndef __ASSEMBLY__   /* arch/hosted/arch_impl.h, included by assembly, tests GORT_ASAN */
+#ifndef __ASSEMBLY__   /* an arch_impl.h that assembly includes may test GORT_ASAN */
 #include <stddef.h>
 
 /* A function that reads memory ASan may consider dead, on purpose. */
