@@ -7,7 +7,8 @@
 #                                                   a board other than virt selects ARCH
 #   make run ARCH=hosted [SMP=n] [APP=..] [BOOTARGS=..]   the same program as a Linux
 #                                                   process: build/hosted-<cc>/<app> (docs/hosted.md);
-#                                                   SAN=undefined: UBSan, build/hosted-<cc>-undefined/
+#                                                   SAN=undefined: UBSan, build/hosted-<cc>-undefined/;
+#                                                   SAN=address,undefined: ASan too (docs/hosted.md)
 #   make test                                       every host and QEMU test, both arches
 #   make bench [ARCH=..]                            instruction-count benchmarks
 #   make bench-vs-go [REPS=n]                       the same programs in C (hosted) and in Go,

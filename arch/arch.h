@@ -351,7 +351,9 @@ void arch_dump_regs(const struct trapframe *tf);
  * pages left unmapped). Identical on both architectures: 128 GiB .. 256 GiB,
  * the top half of Sv39's lower (positive) half, so it fits Sv39 (addresses
  * below 2^38) and a 39-bit AArch64 address space. */
+#ifndef STACK_REGION_BASE  /* a port may place it elsewhere (hosted + ASan) */
 #define STACK_REGION_BASE 0x2000000000ULL   /* 128 GiB */
+#endif
 #define STACK_REGION_SIZE 0x2000000000ULL   /* 128 GiB of address space */
 
 /* Virtual window for the page heap: RAM at physical address pa is also
@@ -362,7 +364,9 @@ void arch_dump_regs(const struct trapframe *tf);
  * 64 GiB .. 128 GiB, below the stack window. RAM and MMIO must lie below
  * 64 GiB to be identity-mapped; the identity map of RAM stays, for page
  * tables and the image, but no heap pointer is ever formed through it. */
+#ifndef HEAP_REGION_BASE   /* a port may place it elsewhere (hosted + ASan) */
 #define HEAP_REGION_BASE 0x1000000000ULL    /* 64 GiB */
+#endif
 #define HEAP_REGION_SIZE 0x1000000000ULL    /* 64 GiB of address space */
 
 /* ---- what the portable side provides ----------------------------------- */

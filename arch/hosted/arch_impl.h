@@ -50,6 +50,19 @@
 #define ARCH_FALLBACK_UART_BASE  0UL
 #define ARCH_FALLBACK_UART_PL011 0
 
+/* Where the heap window and the stack window lie. AddressSanitizer's
+ * shadow of x86-64 takes [0x7fff8000, 0x10007fff8000) (shadow and its
+ * unmapped gap), so the boards' layout (the heap window at 64 GiB, the
+ * stack window at 128 GiB, arch.h) cannot be mapped in an ASan build:
+ * there both go above 16 TiB, to ASan's "high memory", the heap window
+ * still below the stack window. kernel/lib/asan.h decides what an ASan
+ * build is. */
+#include "kernel/lib/asan.h"
+#if GORT_ASAN
+#define HEAP_REGION_BASE  0x110000000000ULL  /* 17 TiB */
+#define STACK_REGION_BASE 0x120000000000ULL  /* 18 TiB */
+#endif
+
 /* struct trapframe layout (bytes): gregs in ucontext's order. */
 #define TF_R8      0
 #define TF_R9      8
@@ -85,7 +98,11 @@
 #define CTX_RIP    56
 #define CTX_MXCSR  64
 #define CTX_FPCW   68
+#if GORT_ASAN
+#define CTX_SIZE   88                   /* + the stack's bounds (asan.c) */
+#else
 #define CTX_SIZE   72
+#endif
 
 /* The SysV ABI's red zone: 128 bytes below rsp that a leaf function may
  * use without moving rsp. A frame copy must go below it (arch_tf_sp). */
@@ -104,6 +121,9 @@ struct context {
 	uint64_t rip;      /* resume pc */
 	uint32_t mxcsr;
 	uint16_t fpcw, pad;
+#if GORT_ASAN
+	uint64_t stack_lo, stack_hi; /* the stack it runs on, for ASan (asan.c) */
+#endif
 };
 
 struct trapframe {

@@ -11,7 +11,8 @@
  * has no load reservation to drop).
  *
  * A fresh context (arch_context_init) resumes in context_start with entry
- * in rbx and its argument in r12; it clears rbp so that tracebacks stop at
+ * in rbx and its argument in r12 (in an ASan build rbx is asan.c's
+ * fiber_start and r13 the entry); it clears rbp so that tracebacks stop at
  * the goroutine's first frame.
  */
 #include "arch_impl.h"
@@ -44,14 +45,21 @@
 	movq	CTX_RSP(\r), %rsp
 .endm
 
-	.globl	arch_switch
-	.type	arch_switch, @function
+/* In an ASan build the contract's arch_switch and arch_longjmp are
+ * asan.c's, which tell ASan about the stack switch around these. */
+#if GORT_ASAN
+#define SWITCH hosted_switch
+#else
+#define SWITCH arch_switch
+#endif
+	.globl	SWITCH
+	.type	SWITCH, @function
 	.balign	16
-arch_switch:
+SWITCH:
 	SAVE_CONTEXT %rdi
 	LOAD_CONTEXT %rsi
 	jmp	*CTX_RIP(%rsi)
-	.size	arch_switch, . - arch_switch
+	.size	SWITCH, . - SWITCH
 
 /* First code of a new context: entry(arg), which must not return. The
  * pushed 0 is a return address, so entry starts with rsp = 8 mod 16 as
@@ -60,6 +68,7 @@ arch_switch:
 	.type	context_start, @function
 context_start:
 	movq	%r12, %rdi
+	movq	%r13, %rsi              /* entry itself, for asan.c's fiber_start */
 	xorl	%ebp, %ebp
 	pushq	$0
 	jmp	*%rbx
@@ -76,14 +85,19 @@ arch_setjmp:
 	ret
 	.size	arch_setjmp, . - arch_setjmp
 
-	.globl	arch_longjmp
-	.type	arch_longjmp, @function
+#if GORT_ASAN
+#define LONGJMP hosted_longjmp          /* asan.c's arch_longjmp calls it */
+#else
+#define LONGJMP arch_longjmp
+#endif
+	.globl	LONGJMP
+	.type	LONGJMP, @function
 	.balign	16
-arch_longjmp:
+LONGJMP:
 	LOAD_CONTEXT %rdi
 	movl	$1, %eax
 	jmp	*CTX_RIP(%rdi)
-	.size	arch_longjmp, . - arch_longjmp
+	.size	LONGJMP, . - LONGJMP
 
 /* hosted_jump(fn = rdi, a0 = rsi, a1 = rdx, sp = rcx): call fn(a0, a1) on
  * the stack that ends at sp (16-aligned), as a first frame. Never returns. */

@@ -76,6 +76,28 @@ static size_t parse_size(const char *prog, const char *s)
 	return (size_t)v;
 }
 
+/* The thread leaves its pthread stack for CPU cpu's boot stack and calls
+ * fn(arg) there; ASan is told of the move (asan.c), and fn tells it of the
+ * arrival first. */
+static _Noreturn void enter_boot_stack(int cpu, void *fn, uintptr_t arg)
+{
+	uintptr_t top = boot_stack_top(cpu);
+	hosted_asan_leave(top - BOOT_STACK_SIZE, top);
+	hosted_jump(fn, arg, 0, top);
+}
+
+static _Noreturn void boot_kmain(uintptr_t dtb)
+{
+	hosted_asan_arrive();
+	kmain(0, (const void *)dtb);
+}
+
+static _Noreturn void boot_secondary(uintptr_t cpu)
+{
+	hosted_asan_arrive();
+	secondary_main((int)cpu);
+}
+
 /* The real process entry (see the file comment). */
 int __wrap_main(int argc, char **argv)
 {
@@ -115,7 +137,7 @@ int __wrap_main(int argc, char **argv)
 	const void *dtb = hosted_build_fdt(hosted_ram_base, hosted_ram_size, ncpu, bootargs);
 	hosted_tid[0] = gettid();
 	hosted_thread_signals(0);
-	hosted_jump((void *)kmain, 0, (uintptr_t)dtb, boot_stack_top(0));
+	enter_boot_stack(0, (void *)boot_kmain, (uintptr_t)dtb);
 }
 
 /* Per-CPU set-up on the calling thread. Ends with a full fence. */
@@ -136,7 +158,7 @@ static void *cpu_thread(void *arg)
 	int cpu = (int)(uintptr_t)arg;
 	hosted_tid[cpu] = gettid();
 	hosted_thread_signals(cpu);
-	hosted_jump((void *)secondary_main, (uintptr_t)cpu, 0, boot_stack_top(cpu));
+	enter_boot_stack(cpu, (void *)boot_secondary, (uintptr_t)cpu);
 }
 
 /* pthread_create is a full barrier: what the caller wrote is visible to
@@ -174,4 +196,5 @@ void arch_context_init(struct context *c, uintptr_t stack_top,
 	c->rsp = stack_top & ~(uintptr_t)15;
 	c->mxcsr = 0x1f80;        /* the ABI's initial control bits */
 	c->fpcw = 0x37f;
+	hosted_asan_context(c, stack_top);
 }

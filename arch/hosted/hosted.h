@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include "arch.h"
 
 /* Signals: the CPU timer and the IPI (SIGURG is Go's preemption signal). */
 #define HOSTED_SIG_TIMER SIGALRM
@@ -54,5 +55,19 @@ const void *hosted_build_fdt(uintptr_t ram, size_t ram_size, int ncpu,
 
 /* Switch to stack sp and call fn(a0, a1) there (context.S). */
 _Noreturn void hosted_jump(void *fn, uintptr_t a0, uintptr_t a1, uintptr_t sp);
+
+/* Goroutine stacks as ASan fibers (asan.c); no-ops without ASan. */
+#if GORT_ASAN
+void hosted_asan_context(struct context *c, uintptr_t stack_top);
+void hosted_asan_leave(uintptr_t lo, uintptr_t hi);
+void hosted_asan_arrive(void);
+#else
+static inline void hosted_asan_context(struct context *c, uintptr_t stack_top)
+{
+	(void)c; (void)stack_top;
+}
+static inline void hosted_asan_leave(uintptr_t lo, uintptr_t hi) { (void)lo; (void)hi; }
+static inline void hosted_asan_arrive(void) { }
+#endif
 
 #endif

@@ -303,6 +303,7 @@ void hosted_thread_signals(int cpu)
 void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy)
 {
 	struct trapframe *c = (struct trapframe *)copy;
+	asan_unpoison(c, sizeof *tf);   /* dead stack: may hold stale redzones */
 	memcpy(c, tf, sizeof *tf);
 	c->frame[0] = tf->gregs[REG_RBP];
 	c->frame[1] = tf->gregs[REG_RIP];
@@ -315,8 +316,9 @@ void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy)
  * pushed below the copy, so fn starts with rsp = 8 mod 16. */
 void arch_inject_call(struct trapframe *tf, void (*fn)(struct trapframe *), uintptr_t copy)
 {
-	memcpy((void *)copy, tf, sizeof *tf);
 	uintptr_t sp = copy - 8;
+	asan_unpoison((void *)sp, 8 + sizeof *tf);   /* as above */
+	memcpy((void *)copy, tf, sizeof *tf);
 	*(uint64_t *)sp = tf->gregs[REG_RIP];
 	tf->gregs[REG_RDI] = copy;
 	tf->gregs[REG_RSP] = sp;

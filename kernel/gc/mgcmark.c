@@ -49,6 +49,13 @@
  * from the same roots into separate bits, depth-first, remembering the root
  * each path started from. An object it reaches that the parallel mark left
  * white is a collector bug: a fatal error names the object and the root.
+ *
+ * AddressSanitizer (hosted builds, kernel/lib/asan.h): a conservative scan
+ * reads every word of a stack or an object, redzones and freed objects
+ * included, on purpose. The functions that do (scanwords, greyobject that
+ * it inlines, everything it is inlined into, check_scanblock) are
+ * NO_SANITIZE_ADDRESS (an always_inline function must match its caller's
+ * sanitizer attributes); the rest of the mark is checked as usual.
  */
 #include <stdio.h>
 #include <string.h>
@@ -57,6 +64,7 @@
 #include "kernel/gc/barrier.h"
 #include "kernel/lib/print.h"
 #include "kernel/lib/bootargs.h"
+#include "kernel/lib/asan.h"
 
 extern char __data_start[], __data_end[];
 extern char __bss_start[], __noscan_start[], __noscan_end[], __bss_end[];
@@ -172,8 +180,8 @@ enum { DROP = 1, CONC = 2 };
  * bounds filter). gc_find_object's steps, inline, with the mark bit tested
  * before the alloc bit: a marked object was allocated, and most pointers
  * a mark follows a second time lead to marked objects. */
-static inline __attribute__((always_inline)) void greyobject(struct scanner *sc, uintptr_t v,
-                                                            const int how)
+static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void
+greyobject(struct scanner *sc, uintptr_t v, const int how)
 {
 	/* relaxed: the arena and the span are reached through an address
 	 * dependency on the loaded pointer (ordered on both ISAs). With the
@@ -219,9 +227,8 @@ static inline __attribute__((always_inline)) void greyobject(struct scanner *sc,
 }
 
 /* Scan the n words from p conservatively. */
-static inline __attribute__((always_inline)) void scanwords(struct scanner *sc,
-                                                           const uintptr_t *p, uintptr_t n,
-                                                           const int how)
+static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void
+scanwords(struct scanner *sc, const uintptr_t *p, uintptr_t n, const int how)
 {
 	sc->words += n;
 	for (const uintptr_t *end = p + n; p < end; p++) {
@@ -237,7 +244,8 @@ static inline __attribute__((always_inline)) void scanwords(struct scanner *sc,
 
 /* The checkmark pass's scan of [lo, hi) (lo aligned): out of line, so that
  * the parallel mark's loop saves no registers for it. */
-static __attribute__((noinline)) void check_scanblock(struct marker *mk, uintptr_t lo, uintptr_t hi)
+static __attribute__((noinline)) NO_SANITIZE_ADDRESS void
+check_scanblock(struct marker *mk, uintptr_t lo, uintptr_t hi)
 {
 	for (uintptr_t p = lo; p + sizeof(uintptr_t) <= hi; p += sizeof(uintptr_t)) {
 		uintptr_t v = *(const uintptr_t *)p;
@@ -248,7 +256,7 @@ static __attribute__((noinline)) void check_scanblock(struct marker *mk, uintptr
 
 /* Scan the words of [lo, hi) conservatively: a root, or (checkmark) an
  * object. */
-static void scanblock(struct marker *mk, uintptr_t lo, uintptr_t hi)
+static NO_SANITIZE_ADDRESS void scanblock(struct marker *mk, uintptr_t lo, uintptr_t hi)
 {
 	lo = (lo + sizeof(uintptr_t) - 1) & ~(sizeof(uintptr_t) - 1);
 	if (mk->check) {
@@ -294,8 +302,8 @@ static void scanobject_span(struct marker *mk, uintptr_t b)
 
 /* Scan the grey object (or oblet) b from a work buffer. A small object's
  * size comes with it (GREY_WORDS_SHIFT): no span lookup. */
-static inline __attribute__((always_inline)) void scanobject(struct scanner *sc, uintptr_t b,
-                                                            const int how)
+static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void
+scanobject(struct scanner *sc, uintptr_t b, const int how)
 {
 	uintptr_t n = b >> GREY_WORDS_SHIFT;
 	if (__builtin_expect(n != 0, 1))
@@ -306,8 +314,8 @@ static inline __attribute__((always_inline)) void scanobject(struct scanner *sc,
 
 /* Take grey objects and scan them until the mark is over (or, for a
  * helper, until it found nothing for a while). */
-static inline __attribute__((always_inline)) void drain(struct marker *mk, uint32_t spins,
-                                                       const int how)
+static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void
+drain(struct marker *mk, uint32_t spins, const int how)
 {
 	struct gcwork *w = mk->w;
 	struct scanner sc;
@@ -459,7 +467,7 @@ static void roots_prepare(void)
 
 /* ---- parallel mark --------------------------------------------------------- */
 
-static void mark_worker(struct m *m)
+static NO_SANITIZE_ADDRESS void mark_worker(struct m *m)
 {
 	struct gcwork *w = &gcws[m->id];
 	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
@@ -750,7 +758,7 @@ void gc_marknewobject(struct mspan *s, uint32_t idx)
 
 /* Drain everything grey, then open the pool again for more (the single
  * worker's gcw_get declares the mark over when it runs dry). */
-static void conc_drain(struct marker *mk)
+static NO_SANITIZE_ADDRESS void conc_drain(struct marker *mk)
 {
 	if (__builtin_expect(drop_every != 0, 0))
 		mk->conc ? drain(mk, 0, DROP | CONC) : drain(mk, 0, DROP);
@@ -871,7 +879,7 @@ static bool g_dirty(struct g *gp)
 	return gc_barrier_dirty_range(lo, (uintptr_t)(gp + 1));
 }
 
-void gc_mark_conc_done(void)
+NO_SANITIZE_ADDRESS void gc_mark_conc_done(void)
 {
 	int64_t t0 = nanotime();
 	roots_prepare();        /* every goroutine, for the rescan and checkmark */

@@ -35,6 +35,7 @@
 #include "kernel/lib/print.h"
 #include "kernel/lib/bootargs.h"
 #include "arch/atomic.h"
+#include "kernel/lib/asan.h"
 
 #define SWEEP_BATCH 10                  /* spans between yields */
 
@@ -50,17 +51,22 @@ static struct {
 	bool parked;                    /* lock */
 } sweep = { .lock = SPINLOCK_INIT(LOCKRANK_SWEEP), .done = 1 };
 
+/* A dead object, still ours: gcpoison's pattern, and dead to ASan until
+ * it is allocated again (kernel/lib/asan.h). */
 static void poison_dead(struct mspan *s, uint32_t idx, void *arg)
 {
 	(void)arg;
-	poison_fill((void *)(s->startAddr + idx * s->elemsize), s->elemsize);
+	void *p = (void *)(s->startAddr + idx * s->elemsize);
+	if (rtflags.gcpoison)
+		poison_fill(p, s->elemsize);
+	asan_poison(p, s->elemsize);
 }
 
 /* Sweep s, which we own (sweepgen sg-1). */
 static void sweep_span(struct mspan *s)
 {
 	ASSERT(s->state == mSpanInUse && s->collect && s->cachedby == 0);
-	uint32_t nfreed = span_sweep_bits(s, rtflags.gcpoison ? poison_dead : NULL, NULL);
+	uint32_t nfreed = span_sweep_bits(s, rtflags.gcpoison || GORT_ASAN ? poison_dead : NULL, NULL);
 	if (nfreed != 0) {
 		int c = spanclass_sizeclass(s->spanclass);
 		mcache_count_swept(c, nfreed, c == 0 ? s->elemsize : 0);

@@ -21,6 +21,7 @@
 #include "kernel/mm/malloc.h"
 #include "kernel/sched/runtime2.h"
 #include "kernel/gc/gc.h"
+#include "kernel/lib/asan.h"
 
 extern struct mcache mcaches[MAXCPU];
 
@@ -125,6 +126,7 @@ mallocgc_inline(size_t size, bool noscan, bool collect)
 		gc_marknewobject(s, word * 64 + ctz64(bit));
 	uintptr_t size8 = s->elemsize;
 	void *p = (void *)(s->startAddr + (word * 64 + ctz64(bit)) * size8);
+	asan_unpoison(p, size8);        /* live again (kernel/lib/asan.h) */
 	if (size8 > 64)
 		return mallocgc_fast_large(p, size8, &c->st.nmalloc[sizeclass], gp);
 	zero_upto64(p, size8);

@@ -35,6 +35,7 @@
 #include "kernel/lib/bootargs.h"
 #include "kernel/gc/gc.h"
 #include "kernel/mm/mallocfast.h"
+#include "kernel/lib/asan.h"
 
 struct mspan emptymspan;                 /* nelems 0: never has a free object */
 #define EMPTY_CACHE { .alloc = { [0 ... NUM_ALLOC_CLASSES - 1] = &emptymspan } }
@@ -140,6 +141,7 @@ static inline void *alloc_small(struct mcache *c, int ac, size_t size)
 	if (s->collect && __builtin_expect(__atomic_load_n(&gc_marking, __ATOMIC_RELAXED), 0))
 		gc_marknewobject(s, (uint32_t)idx);
 	void *p = (void *)(s->startAddr + (uintptr_t)idx * s->elemsize);
+	asan_unpoison(p, s->elemsize);  /* live again (kernel/lib/asan.h) */
 	zero_small(p, s->elemsize);
 	return p;
 }
@@ -329,6 +331,10 @@ void free_impl(void *ptr, const char *who)
 	}
 	if (__builtin_expect(rtflags.gcpoison, 0))
 		poison_fill(ptr, bytes);
+	/* Dead to ASan before the bit is clear: from then on another CPU
+	 * may allocate it and unpoison it (x86's TSO orders the shadow's
+	 * stores before the clear; ASan builds are hosted x86-64 only). */
+	asan_poison(ptr, bytes);
 	if (!span_clear_alloc(s, idx))
 		throw("%s: double free of %p", who, ptr);
 	int32_t nelems = s->nelems;

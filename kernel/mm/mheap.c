@@ -50,6 +50,7 @@
 #include "kernel/mm/mspan.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/print.h"
+#include "kernel/lib/asan.h"
 
 _Static_assert((uint64_t)MAX_ARENAS * ARENA_SIZE == HEAP_REGION_SIZE,
                "the arena table covers the heap window");
@@ -230,6 +231,7 @@ static void *meta_page(void)
 	else
 		struct_put(s);
 	heap.meta_pages++;
+	asan_unpoison((void *)p, PAGE_SIZE);    /* it may have held dead objects */
 	return (void *)p;
 }
 
@@ -396,6 +398,10 @@ struct mspan *mheap_alloc_span(size_t npages, int state)
 	s->list = NULL;
 	s->next = s->prev = NULL;
 	setspan_all(s);
+	/* Live to ASan as a whole: pages freed with dead (poisoned) objects
+	 * in them get a new life here; small-object slots are poisoned again
+	 * only when they are freed (kernel/lib/asan.h). */
+	asan_unpoison((void *)s->startAddr, npages * PAGE_SIZE);
 	if (state == mSpanInUse)
 		heap.inuse_pages += npages;
 	else
