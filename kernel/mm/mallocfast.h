@@ -6,7 +6,8 @@
  * The common case: a small object (not tiny) whose class's span in this
  * P's mcache still has a free object in its allocCache. Everything else -
  * size 0, tiny and large objects, no P, a span to refill, a word of
- * allocBits to load - goes to mallocgc_impl (mcache.c), the complete
+ * allocBits to load, a GC object while a concurrent mark runs (allocated
+ * black) - goes to mallocgc_impl (mcache.c), the complete
  * path, as a tail call. Go's mallocgc has the same split
  * (nextFreeFast, then c.nextFree).
  *
@@ -110,7 +111,13 @@ mallocgc_inline(size_t size, bool noscan, bool collect)
 	int sizeclass = size_to_class8[(size + SMALL_SIZE_DIV - 1) / SMALL_SIZE_DIV];
 	struct mspan *s = c->alloc[aclass_of(collect, sizeclass, noscan)];
 	uint64_t cache = s->allocCache;
-	if (__builtin_expect(cache == 0, 0))
+	/* During a concurrent mark a GC object is allocated black, which the
+	 * complete path does: a call here, in the middle, would cost every
+	 * allocation a stack frame and six saved registers (measured: 24
+	 * instructions on riscv64). relaxed: gc_marking changes only with the
+	 * world stopped. */
+	if (__builtin_expect(cache == 0 ||
+	                     (collect && __atomic_load_n(&gc_marking, __ATOMIC_RELAXED)), 0))
 		return mallocgc_fast_miss(gp, size, noscan, collect);
 	uint64_t bit = cache & -cache;
 	s->allocCache = cache ^ bit;
@@ -120,10 +127,6 @@ mallocgc_inline(size_t size, bool noscan, bool collect)
 	if (__builtin_expect(__atomic_fetch_or(&s->allocBits[word], bit, __ATOMIC_RELAXED) & bit, 0))
 		span_double_alloc(s, word * 64 + ctz64(bit));
 	s->ncache++;
-	/* allocate black during a concurrent mark; relaxed: gc_marking
-	 * changes only with the world stopped */
-	if (collect && __builtin_expect(__atomic_load_n(&gc_marking, __ATOMIC_RELAXED), 0))
-		gc_marknewobject(s, word * 64 + ctz64(bit));
 	uintptr_t size8 = s->elemsize;
 	void *p = (void *)(s->startAddr + (word * 64 + ctz64(bit)) * size8);
 	asan_unpoison(p, size8);        /* live again (kernel/lib/asan.h) */
