@@ -37,12 +37,12 @@ GOBIN = os.path.join(ROOT, "build/vs-go/go")
 
 
 def go_env():
-    """Go's environment for an offline build of single-file programs: caches
-    under build/ (HOME may be unset), GOPATH mode, no network."""
+    """Go's environment for an offline build of the module in bench/vs-go
+    (no dependencies): caches under build/ (HOME may be unset), no network."""
     env = dict(os.environ)
     env.update(GOCACHE=os.path.join(ROOT, "build/vs-go/gocache"),
                GOPATH=os.path.join(ROOT, "build/vs-go/gopath"),
-               GO111MODULE="off", GOFLAGS="", GOPROXY="off", CGO_ENABLED="0")
+               GO111MODULE="on", GOFLAGS="", GOPROXY="off", CGO_ENABLED="0")
     return env
 
 
@@ -52,9 +52,8 @@ def build(programs):
                    cwd=ROOT, check=True)
     os.makedirs(GOBIN, exist_ok=True)
     for p in programs:
-        subprocess.run(["go", "build", "-o", os.path.join(GOBIN, p),
-                        os.path.join("bench/vs-go", p, "main.go")],
-                       cwd=ROOT, env=go_env(), check=True)
+        subprocess.run(["go", "build", "-o", os.path.join(GOBIN, p), "./" + p],
+                       cwd=os.path.join(ROOT, "bench/vs-go"), env=go_env(), check=True)
 
 
 def run_once(argv, env):

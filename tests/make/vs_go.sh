@@ -26,9 +26,10 @@ if command -v go > /dev/null; then
 	have_go=1
 	mkdir -p build/vs-go/go-test
 	for p in $progs; do
-		GOCACHE=$PWD/build/vs-go/gocache GOPATH=$PWD/build/vs-go/gopath GO111MODULE=off \
+		(cd bench/vs-go && GOCACHE=$PWD/../../build/vs-go/gocache \
+			GOPATH=$PWD/../../build/vs-go/gopath GO111MODULE=on \
 			GOFLAGS= GOPROXY=off CGO_ENABLED=0 \
-			go build -o "build/vs-go/go-test/$p" "bench/vs-go/$p/main.go"
+			go build -o "../../build/vs-go/go-test/$p" "./$p")
 	done
 fi
 checks=0

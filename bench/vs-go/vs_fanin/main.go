@@ -6,25 +6,8 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"strconv"
+	"gort/bench/vsgo/vsgo"
 )
-
-// size is the work size: the first argument, or def without one.
-func size(def int64) int64 {
-	if len(os.Args) < 2 {
-		return def
-	}
-	n, err := strconv.ParseInt(os.Args[1], 10, 64)
-	if err != nil || n < 0 {
-		fmt.Printf("usage: %s [N] wants a positive size, not %q\n", os.Args[0], os.Args[1])
-		os.Exit(2)
-	}
-	if n == 0 {
-		return def
-	}
-	return n
-}
 
 func producer(out chan<- int64, per int64) {
 	for i := int64(1); i <= per; i++ {
@@ -34,7 +17,7 @@ func producer(out chan<- int64, per int64) {
 }
 
 func main() {
-	per := size(250000)
+	per := vsgo.Size(250000)
 	var c [4]chan int64
 	for i := range c {
 		c[i] = make(chan int64)

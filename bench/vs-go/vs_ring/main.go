@@ -5,27 +5,10 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"strconv"
+	"gort/bench/vsgo/vsgo"
 )
 
 const nring = 503
-
-// size is the work size: the first argument, or def without one.
-func size(def int64) int64 {
-	if len(os.Args) < 2 {
-		return def
-	}
-	n, err := strconv.ParseInt(os.Args[1], 10, 64)
-	if err != nil || n < 0 {
-		fmt.Printf("usage: %s [N] wants a positive size, not %q\n", os.Args[0], os.Args[1])
-		os.Exit(2)
-	}
-	if n == 0 {
-		return def
-	}
-	return n
-}
 
 func member(id int, in <-chan int64, out chan<- int64, done chan<- int64) {
 	for {
@@ -39,7 +22,7 @@ func member(id int, in <-chan int64, out chan<- int64, done chan<- int64) {
 }
 
 func main() {
-	n := size(5000000)
+	n := vsgo.Size(5000000)
 	done := make(chan int64)
 	var ring [nring]chan int64
 	for i := range ring {

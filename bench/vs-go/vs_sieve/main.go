@@ -5,25 +5,8 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"strconv"
+	"gort/bench/vsgo/vsgo"
 )
-
-// size is the work size: the first argument, or def without one.
-func size(def int64) int64 {
-	if len(os.Args) < 2 {
-		return def
-	}
-	n, err := strconv.ParseInt(os.Args[1], 10, 64)
-	if err != nil || n < 0 {
-		fmt.Printf("usage: %s [N] wants a positive size, not %q\n", os.Args[0], os.Args[1])
-		os.Exit(2)
-	}
-	if n == 0 {
-		return def
-	}
-	return n
-}
 
 func generate(out chan<- int64) {
 	for i := int64(2); ; i++ {
@@ -41,7 +24,7 @@ func filter(in <-chan int64, out chan<- int64, prime int64) {
 }
 
 func main() {
-	n := size(3000)
+	n := vsgo.Size(3000)
 	var sum, prime int64
 	ch := make(chan int64)
 	go generate(ch)

@@ -5,32 +5,15 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"strconv"
+	"gort/bench/vsgo/vsgo"
 	"sync"
 	"sync/atomic"
 )
 
-// size is the work size: the first argument, or def without one.
-func size(def int64) int64 {
-	if len(os.Args) < 2 {
-		return def
-	}
-	n, err := strconv.ParseInt(os.Args[1], 10, 64)
-	if err != nil || n < 0 {
-		fmt.Printf("usage: %s [N] wants a positive size, not %q\n", os.Args[0], os.Args[1])
-		os.Exit(2)
-	}
-	if n == 0 {
-		return def
-	}
-	return n
-}
-
 const round = 10000
 
 func main() {
-	n := size(1000000)
+	n := vsgo.Size(1000000)
 	var wg sync.WaitGroup
 	var sum int64
 	for base := int64(0); base < n; base += round {

@@ -6,26 +6,9 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"strconv"
+	"gort/bench/vsgo/vsgo"
 	"sync"
 )
-
-// size is the work size: the first argument, or def without one.
-func size(def int64) int64 {
-	if len(os.Args) < 2 {
-		return def
-	}
-	n, err := strconv.ParseInt(os.Args[1], 10, 64)
-	if err != nil || n < 0 {
-		fmt.Printf("usage: %s [N] wants a positive size, not %q\n", os.Args[0], os.Args[1])
-		os.Exit(2)
-	}
-	if n == 0 {
-		return def
-	}
-	return n
-}
 
 const mindepth = 4
 
@@ -50,7 +33,7 @@ func (n *node) check() int64 {
 }
 
 func main() {
-	maxdepth := int(size(16))
+	maxdepth := int(vsgo.Size(16))
 	if maxdepth < mindepth+2 {
 		maxdepth = mindepth + 2
 	}

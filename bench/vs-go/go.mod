@@ -1,0 +1,3 @@
+module gort/bench/vsgo
+
+go 1.19
