@@ -48,7 +48,10 @@ static uint32_t exiting;   /* atomic: set by the first Exit */
 
 _Noreturn void Exit(int status)
 {
-	/* Interrupts off first: another CPU's Exit or fatal error may be
+	/* A StopTrace in flight needs this CPU to finish: let it, while this
+	 * goroutine can still yield. */
+	trace_exit_yield();
+	/* Interrupts off next: another CPU's Exit or fatal error may be
 	 * stopping every CPU with IPIs, and a CPU stopped halfway through its
 	 * own Exit would leave nobody to power off. */
 	arch_irq_disable();

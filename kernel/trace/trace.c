@@ -72,11 +72,19 @@ struct trace_buf {
 #define TRACE_NOSCAN __attribute__((section(".bss.noscan.trace")))
 static struct trace_buf trace_bufs[MAXCPU] TRACE_NOSCAN;
 uint32_t trace_enabled;                 /* atomic */
-/* Who may start or stop: off -> starting -> on -> stopping -> off, moved
- * by arch_cas, so concurrent StartTrace/StopTrace calls (from goroutines
- * on different CPUs, or Exit) never reset or write out a buffer twice.
- * The fields below belong to whoever moved it out of off or on. */
-enum { TraceOff, TraceStarting, TraceOn, TraceStopping };
+/* Who may start or stop, moved by arch_cas so that concurrent StartTrace,
+ * StopTrace, Exit and fatal errors never reset or write out a buffer twice:
+ *   off -> starting -> on            StartTrace (stop-the-world in between)
+ *   on -> stopping -> writing -> off StopTrace: stopping while its
+ *                                     stop-the-world is in flight, writing
+ *                                     once the snapshot is taken
+ *   on or stopping -> writing -> off Exit or a fatal error takes over
+ * A StopTrace whose stop-the-world is still in flight cannot finish once
+ * Exit holds its CPU with interrupts masked (that P never stops), so Exit
+ * takes the trace from it; StopTrace then finds its move to writing
+ * refused and leaves the write-out to Exit. The fields below belong to
+ * whoever moved the state out of off, on or stopping. */
+enum { TraceOff, TraceStarting, TraceOn, TraceStopping, TraceWriting };
 static uint32_t trace_state;            /* atomic */
 static int64_t trace_t0, trace_t1;      /* session start and stop (nanotime) */
 static struct SchedStats stats0, stats1; /* SchedStats at start and stop */
@@ -163,8 +171,10 @@ void StopTrace(void)
 	if (!trace_move(TraceOn, TraceStopping))
 		return;                 /* not recording, or being stopped */
 	stw_run(trace_stop_stopped, NULL);
+	if (!trace_move(TraceStopping, TraceWriting))
+		return;                 /* Exit took it over meanwhile */
 	trace_dump();                   /* the world runs again: a dump is long */
-	trace_move(TraceStopping, TraceOff);
+	trace_move(TraceWriting, TraceOff);
 }
 
 /* bootargs trace=1, before the other CPUs run: nothing to stop. */
@@ -180,31 +190,62 @@ void trace_boot(void)
 /* Exit and fatal errors run with interrupts masked and cannot stop the
  * world: the snapshot is taken with the other CPUs running, so a steal
  * or preemption in flight there may be counted and not recorded. Tests
- * that compare counts call StopTrace first. */
+ * that compare counts call StopTrace first. Takes over a StopTrace whose
+ * stop-the-world has not finished (the state comment above says why). */
 static void trace_stop_running(void)
 {
 	unsigned long flags = arch_irq_save();
-	if (!trace_move(TraceOn, TraceStopping)) {
+	if (!trace_move(TraceOn, TraceWriting) &&
+	    !trace_move(TraceStopping, TraceWriting)) {
 		arch_irq_restore(flags);
 		return;
 	}
 	trace_stop_stopped(NULL);
 	arch_irq_restore(flags);
 	trace_dump();
-	trace_move(TraceStopping, TraceOff);
+	trace_move(TraceWriting, TraceOff);
 }
 
-/* Exit: write out a trace still recording; if another CPU is writing one
- * out right now, let it finish before the machine powers off. */
+static bool trace_busy(void)
+{
+	/* acquire; pairs with the release half of trace_move's CAS */
+	uint32_t st = __atomic_load_n(&trace_state, __ATOMIC_ACQUIRE);
+	return st == TraceStopping || st == TraceWriting;
+}
+
+/* Exit, before it masks interrupts: a StopTrace in flight on another
+ * goroutine needs this CPU twice - its stop-the-world waits for this P,
+ * and its write-out may be queued on this P - so a goroutine that may
+ * yield lets it finish first. */
+void trace_exit_yield(void)
+{
+	struct g *gp = getg();
+	if (gp->is_g0 || gp->nopreempt > 0 || !arch_irq_enabled())
+		return;
+	while (trace_busy())
+		Gosched();
+}
+
+#define TRACE_EXIT_WAIT_NS (10LL * 1000 * 1000 * 1000)
+
+/* Exit, interrupts masked: write out a trace still recording or stopping;
+ * if another CPU is writing one out, let it finish before the machine
+ * powers off. Waits in wfi, not a spin: under -icount a spin would keep
+ * the writing vCPU from running (stw.c). The wait is bounded: an Exit
+ * that could not yield (trace_exit_yield) may hold the CPU the writer is
+ * queued on. The machine powers off next, so the timer is left disarmed. */
 void trace_exit(void)
 {
 	trace_stop_running();
-	/* acquire; pairs with the release half of trace_move's CAS. Waits in
-	 * wfi, not a spin: under -icount a spin would keep the writing vCPU
-	 * from running (stw.c); the machine powers off next, so leaving the
-	 * timer disarmed is fine. */
-	while (__atomic_load_n(&trace_state, __ATOMIC_ACQUIRE) == TraceStopping)
+	int64_t start = nanotime();
+	while (trace_busy()) {
+		if (nanotime() - start > TRACE_EXIT_WAIT_NS) {
+			printk("runtime: Exit: the trace being written out by another goroutine did not finish in %lld s; it is cut short\n",
+			       (long long)(TRACE_EXIT_WAIT_NS / 1000000000));
+			return;
+		}
 		cpu_wait_short();
+	}
 }
 
 /* A fatal error (kernel/lib/print.c), the other CPUs already stopped: write

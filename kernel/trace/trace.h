@@ -60,6 +60,7 @@ void trace_event(uint32_t type, uint32_t small, uint32_t aux, uint64_t goid, uin
 /* bootargs trace=1 (boot/main.c), Exit's write-out (api.c), and the
  * write-out on a fatal error (kernel/lib/print.c). */
 void trace_boot(void);
+void trace_exit_yield(void);     /* Exit, interrupts still on */
 void trace_exit(void);
 void trace_fatal(void);
 

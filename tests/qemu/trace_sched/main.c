@@ -128,11 +128,15 @@ int main(void)
 	WaitGroup_Wait(&wg);
 
 	if (BootFlagTest() == 2) {
+		/* PASS first, so that Exit follows the stopper's first step
+		 * closely: it often lands while StopTrace is still stopping
+		 * the world, and must neither wait for that (the world cannot
+		 * stop while Exit holds this CPU) nor cut the write-out. */
+		printf("PASS\n");
 		go(stopper, NULL);
 		while (!__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
 			Gosched();
-		printf("PASS\n");
-		return 0;               /* Exit, while the stopper writes out */
+		return 0;               /* Exit, while the stopper stops or writes out */
 	}
 	StopTrace();
 	struct SchedStats st;
