@@ -377,16 +377,12 @@ static void gc_start_conc(struct m *m, struct g *gp)
 	gc.tMark = nanotime();
 	traceGCPhase(GCMark, gc.heapStart);
 	gc_mark_conc_start();
-	/* While the mark runs the trigger is the heap's hard limit: an
-	 * allocation past it waits for the mark (gc_mark_wait). The heap at
-	 * the start plus an eighth (at least 1 MiB): everything allocated
-	 * during the mark is black and counts as marked, and the next goal is
-	 * twice the marked bytes, so with a limit of L x the start the heap
-	 * settles near 2 x live / (1 - 2 (L - 1)) - 2.7 x live for 1/8 - and
-	 * grows without bound from L = 1.5 on. The pacer sets the next
-	 * trigger at termination. relaxed: allocators read them as hints */
-	uint64_t more = gc.heapStart / 8 > (1u << 20) ? gc.heapStart / 8 : (1u << 20);
-	__atomic_store_n(&gc_trigger, gc.heapStart + more, __ATOMIC_RELAXED);
+	/* While the mark runs the trigger is the heap's hard limit
+	 * (pacer_mark_limit): an allocation past it waits for the mark
+	 * (gc_mark_wait). The pacer sets the next trigger at termination.
+	 * relaxed: allocators read them as hints */
+	__atomic_store_n(&gc_trigger, pacer_mark_limit(gc.heapStart, gc.heapGoal),
+	                 __ATOMIC_RELAXED);
 	__atomic_store_n(&gc_want, 0, __ATOMIC_RELAXED);
 	startTheWorld();
 	gc.stwStart = (uint64_t)(nanotime() - gc.tStart);

@@ -6,6 +6,7 @@
 #define KERNEL_GC_MGC_H
 
 #include "kernel/gc/gc.h"
+#include "kernel/gc/pacerrule.h"
 #include "kernel/gc/mgcwork.h"
 #include "kernel/mm/malloc.h"
 #include "kernel/sched/sched.h"
@@ -16,7 +17,6 @@
  * verification, and no GC object is reachable only from it. */
 #define GC_NOSCAN __attribute__((section(".bss.noscan.gc")))
 
-#define GC_MIN_GOAL (4ULL << 20)        /* heap goal floor: 4 MiB (Go's heapMinimum) */
 
 enum gc_trigger_kind {
 	gcTriggerHeap,      /* the heap reached its trigger */

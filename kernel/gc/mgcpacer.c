@@ -1,23 +1,23 @@
 /*
- * mgcpacer.c - when to collect (Go's mgcpacer.go, reduced to what a
- * stop-the-world collector needs).
+ * mgcpacer.c - when to collect (Go's mgcpacer.go, reduced): the heap goal
+ * from GOGC and the trigger, the arithmetic in pacerrule.h.
  *
  * GOGC (bootargs gogc=, SetGCPercent) sets the heap goal for the next
- * cycle from the live heap the last mark found:
- *     goal = max(4 MiB, heapMarked * (1 + GOGC/100))
- * heapLive counts GC-object bytes: what the last mark found plus every
- * span handed to an mcache since (its free part, counted up front, the
- * unused part given back when the span is returned) plus large objects,
- * minus explicit frees. When heapLive reaches the trigger, the allocating
- * goroutine starts a cycle at its next safe point.
+ * cycle from the live heap the last mark found. heapLive counts GC-object
+ * bytes: what the last mark found plus every span handed to an mcache
+ * since (its free part, counted up front, the unused part given back when
+ * the span is returned) plus large objects, minus explicit frees. When
+ * heapLive reaches the trigger, the allocating goroutine starts a cycle at
+ * its next safe point. malloc's objects do not count: they are never
+ * collected.
  *
- * Trigger = goal. Go triggers earlier because its mark runs concurrently
- * and the program keeps allocating meanwhile; here the world is stopped
- * for the mark, so nothing is allocated between trigger and mark and the
- * whole runway can be used. (The concurrent mark will need Go's trigger
- * ratio back.) malloc's objects do not count: they are never collected.
+ * The trigger is the goal for the stop-the-world mark (nothing is
+ * allocated between trigger and mark, so the whole runway can be used),
+ * and earlier for the concurrent mark (gcconc=1), as Go's: by what the
+ * last concurrent mark allocated, between 0.7 and 0.95 of the runway.
  */
 #include "kernel/gc/mgc.h"
+#include "kernel/lib/bootargs.h"
 
 uint64_t gc_heapLive;
 uint64_t gc_trigger = GC_MIN_GOAL;
@@ -25,18 +25,13 @@ uint32_t gc_want;
 
 void gc_pacer_update(uint64_t marked)
 {
-	int32_t pct = __atomic_load_n(&gc.percent, __ATOMIC_RELAXED);
-	uint64_t goal = UINT64_MAX;
-	if (pct >= 0) {
-		goal = marked + marked / 100 * (uint64_t)pct;
-		if (goal < GC_MIN_GOAL)
-			goal = GC_MIN_GOAL;
-	}
+	uint64_t goal = pacer_goal(marked, __atomic_load_n(&gc.percent, __ATOMIC_RELAXED));
+	uint64_t trigger = rtflags.gcconc ? pacer_trigger_conc(marked, goal, gc.blackBytes) : goal;
 	gc.heapMarked = marked;
 	gc.heapGoal = goal;
 	/* relaxed: read by allocators as a threshold only */
-	__atomic_store_n(&gc_trigger, goal, __ATOMIC_RELAXED);
-	__atomic_store_n(&gc_want, __atomic_load_n(&gc_heapLive, __ATOMIC_RELAXED) >= goal,
+	__atomic_store_n(&gc_trigger, trigger, __ATOMIC_RELAXED);
+	__atomic_store_n(&gc_want, __atomic_load_n(&gc_heapLive, __ATOMIC_RELAXED) >= trigger,
 	                 __ATOMIC_RELAXED);
 }
 

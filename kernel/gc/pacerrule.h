@@ -1,0 +1,70 @@
+/*
+ * pacerrule.h - the pacer's arithmetic, apart from the state it is applied
+ * to (mgcpacer.c), so that the host tests can check it (tests/host/
+ * test_pacer.c).
+ *
+ * Goal (Go's heapGoal with GOGC): the heap the next cycle may grow to,
+ *     goal = max(GC_MIN_GOAL, marked + marked * GOGC / 100).
+ *
+ * Trigger, for the concurrent mark: the heap at which the next cycle
+ * starts. The program allocates while the mark runs, so the mark must
+ * start early enough that what it allocates meanwhile fits below the
+ * goal. Go computes that runway from the last cycle's scan work and
+ * allocation rate, then clamps the trigger to between 45/64 (about 0.7)
+ * and 61/64 (about 0.95) of the way from the marked heap to the goal
+ * (mgcpacer.go, minTriggerRatioNum and maxTriggerRatioNum, Go 1.19).
+ * Here the runway is what the last concurrent mark allocated (it was all
+ * allocated black, so the mark counted it) plus an eighth, clamped the
+ * same way. With no history it is 0: the latest bound, 61/64.
+ *
+ * With the stop-the-world mark nothing is allocated between trigger and
+ * mark, so the trigger is the goal.
+ */
+#ifndef KERNEL_GC_PACERRULE_H
+#define KERNEL_GC_PACERRULE_H
+
+#include <stdint.h>
+
+#define GC_MIN_GOAL (4ULL << 20)        /* heap goal floor: 4 MiB (Go's heapMinimum) */
+#define TRIGGER_DEN 64
+#define TRIGGER_MIN_NUM 45              /* Go's minTriggerRatioNum */
+#define TRIGGER_MAX_NUM 61              /* Go's maxTriggerRatioNum */
+
+/* UINT64_MAX when the collector is off (percent < 0). */
+static inline uint64_t pacer_goal(uint64_t marked, int32_t percent)
+{
+	if (percent < 0)
+		return UINT64_MAX;
+	uint64_t goal = marked + marked / 100 * (uint64_t)percent;
+	return goal < GC_MIN_GOAL ? GC_MIN_GOAL : goal;
+}
+
+/* markAlloc: bytes the last concurrent mark allocated (0: unknown). */
+static inline uint64_t pacer_trigger_conc(uint64_t marked, uint64_t goal, uint64_t markAlloc)
+{
+	if (goal == UINT64_MAX || goal <= marked)
+		return goal;
+	uint64_t runway = goal - marked;
+	uint64_t lo = marked + runway / TRIGGER_DEN * TRIGGER_MIN_NUM;
+	uint64_t hi = marked + runway / TRIGGER_DEN * TRIGGER_MAX_NUM;
+	uint64_t need = markAlloc + markAlloc / 8;
+	uint64_t t = need < goal ? goal - need : 0;
+	return t < lo ? lo : t > hi ? hi : t;
+}
+
+/* The heap's hard limit while a concurrent mark runs: an allocation past
+ * it waits for the mark to end (mgc.c gc_mark_wait, the stand-in for
+ * Go's mark assists). The goal, or, for a cycle that starts at or past it
+ * (GC(), a late trigger), the heap at the start plus an eighth (at least
+ * 1 MiB). Everything allocated during the mark is black and counts as
+ * marked, and the next goal is 1 + GOGC/100 times the marked bytes: with
+ * a limit of the start plus a fraction f and GOGC=100 the heap settles
+ * near 2 x live / (1 - 2f) - 2.7 x live for f = 1/8 - and grows without
+ * bound from f = 1/2 on. */
+static inline uint64_t pacer_mark_limit(uint64_t start, uint64_t goal)
+{
+	uint64_t more = start / 8 > (1u << 20) ? start / 8 : (1u << 20);
+	return goal > start ? goal : start + more;
+}
+
+#endif

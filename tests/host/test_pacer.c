@@ -1,0 +1,90 @@
+/*
+ * test_pacer.c - the pacer's arithmetic (kernel/gc/pacerrule.h):
+ *   - the goal: off (GOGC < 0), the 4 MiB floor, marked x (1 + GOGC/100);
+ *   - the concurrent trigger: 0.95 of the runway without history, 0.7 for
+ *     a mark that allocated more than the runway, goal - 9/8 x what the
+ *     last mark allocated in between; never below 45/64 or above 61/64 of
+ *     the runway, non-increasing in what the mark allocated, and the goal
+ *     itself when there is no runway or the collector is off;
+ *   - the mark's hard limit: the goal, or start + max(start/8, 1 MiB) for
+ *     a cycle that starts at or past it;
+ *   - the loop they form: a program that allocates as fast as the limit
+ *     lets it during every mark (the worst case: everything it allocates
+ *     then is black and counts as marked) keeps a bounded heap, converging
+ *     to the fixed point live / (1 - 0.3) for GOGC=100, never above
+ *     3 x live.
+ */
+#include <stdio.h>
+#include "check.h"
+#include "kernel/gc/pacerrule.h"
+
+#define MiB (1ULL << 20)
+
+static void test_goal(void)
+{
+	CHECK(pacer_goal(100 * MiB, -1) == UINT64_MAX, "off");
+	CHECK(pacer_goal(0, 100) == GC_MIN_GOAL, "floor");
+	CHECK(pacer_goal(1 * MiB, 100) == GC_MIN_GOAL, "floor");
+	CHECK(pacer_goal(100 * MiB, 100) == 200 * MiB, "gogc 100");
+	CHECK(pacer_goal(100 * MiB, 50) == 150 * MiB, "gogc 50");
+	CHECK(pacer_goal(100 * MiB, 0) == 100 * MiB, "gogc 0");
+}
+
+static void test_trigger(void)
+{
+	uint64_t marked = 64 * MiB, goal = 128 * MiB, runway = goal - marked;
+	uint64_t lo = marked + runway / 64 * 45, hi = marked + runway / 64 * 61;
+	CHECK(pacer_trigger_conc(marked, goal, 0) == hi, "no history: %llu",
+	      (unsigned long long)pacer_trigger_conc(marked, goal, 0));
+	CHECK(pacer_trigger_conc(marked, goal, runway) == lo, "a mark longer than the runway");
+	CHECK(pacer_trigger_conc(marked, goal, UINT64_MAX / 2) == lo, "huge");
+	uint64_t a = 8 * MiB;
+	CHECK(pacer_trigger_conc(marked, goal, a) == goal - a - a / 8, "in between");
+	CHECK(pacer_trigger_conc(marked, UINT64_MAX, a) == UINT64_MAX, "off");
+	CHECK(pacer_trigger_conc(marked, marked, a) == marked, "no runway");
+	uint64_t prev = UINT64_MAX;
+	for (uint64_t x = 0; x < 2 * runway; x += runway / 97) {
+		uint64_t t = pacer_trigger_conc(marked, goal, x);
+		CHECK(t >= lo && t <= hi && t < goal, "alloc %llu: trigger %llu out of bounds",
+		      (unsigned long long)x, (unsigned long long)t);
+		CHECK(t <= prev, "not monotone at %llu", (unsigned long long)x);
+		prev = t;
+	}
+}
+
+static void test_limit(void)
+{
+	CHECK(pacer_mark_limit(100 * MiB, 128 * MiB) == 128 * MiB, "the goal");
+	CHECK(pacer_mark_limit(128 * MiB, 128 * MiB) == 144 * MiB, "start + 1/8");
+	CHECK(pacer_mark_limit(2 * MiB, 1 * MiB) == 3 * MiB, "start + 1 MiB");
+}
+
+/* A fast allocator: each mark, it allocates up to the limit (black, so
+ * marked too); between marks it allocates garbage up to the trigger. */
+static void test_loop(void)
+{
+	const uint64_t live = 32 * MiB;
+	uint64_t marked = live, alloc = 0, peak = 0;
+	for (int cycle = 0; cycle < 200; cycle++) {
+		uint64_t goal = pacer_goal(marked, 100);
+		uint64_t start = pacer_trigger_conc(marked, goal, alloc);
+		uint64_t limit = pacer_mark_limit(start, goal);
+		alloc = limit - start;
+		if (limit > peak)
+			peak = limit;
+		marked = live + alloc;
+	}
+	double fix = (double)live / (1.0 - 19.0 / 64.0);  /* marked = live + 19/64 marked */
+	CHECK(peak <= 3 * live, "peak %llu MiB > 3 x live", (unsigned long long)(peak / MiB));
+	CHECK((double)marked < fix * 1.01 && (double)marked > fix * 0.99,
+	      "marked %llu MiB, fixed point %.1f MiB", (unsigned long long)(marked / MiB), fix / MiB);
+}
+
+int main(void)
+{
+	test_goal();
+	test_trigger();
+	test_limit();
+	test_loop();
+	return check_summary();
+}
