@@ -68,6 +68,18 @@ void gc_last_cycle(struct gc_cycle_stats *st);
  * (0 = off), which gccheckmark=1 must catch. */
 void gc_debug_drop_marks(int every);
 
+/* Debug hook for tests: the concurrent mark ignores the barrier for the
+ * kinds of page given (0 = none): it does not rescan them when they are
+ * dirty (for stacks: it does not rescan a goroutine whose stack or G was
+ * written). gccheckmark=1 must catch what that loses. */
+enum {
+	GC_PAGES_HEAP    = 1,   /* GC objects' spans */
+	GC_PAGES_MALLOC  = 2,   /* malloc blocks' spans */
+	GC_PAGES_GLOBALS = 4,   /* .data and .bss */
+	GC_PAGES_STACKS  = 8,   /* goroutine stacks and Gs */
+};
+void gc_debug_barrier_ignore(uint32_t kinds);
+
 /* ---- sweeping (mgcsweep.c) --------------------------------------------- */
 /* Make sure s is swept for this cycle, sweeping it in place if need be
  * (free() calls it before touching the bits). Preemption deferred. */

@@ -1,9 +1,31 @@
 // TEST: smp=2,4 bootargs="gcconc=1 gccheckmark=1 gcpoison=1" status=0 timeout=600 mem=256M
+// EXPECT: ^gc_concmut: [0-9]+ moves over [0-9]+ cycles \([0-9]+ moves during a concurrent mark\), every object intact$
+// EXPECT: ^PASS$
+// REJECT: fatal error
 // TEST: arch=riscv64 smp=2 bootargs="gcconc=1 gccheckmark=1 gcpoison=1 gcbarrier=fault" status=0 timeout=600 mem=256M
+// EXPECT: ^gc_concmut: [0-9]+ moves over [0-9]+ cycles \([0-9]+ moves during a concurrent mark\), every object intact$
+// EXPECT: ^PASS$
+// REJECT: fatal error
 // TEST: arch=aarch64 cpu=max smp=2 bootargs="gcconc=1 gccheckmark=1 gcpoison=1" status=0 timeout=600 mem=256M
 // EXPECT: ^gc_concmut: [0-9]+ moves over [0-9]+ cycles \([0-9]+ moves during a concurrent mark\), every object intact$
 // EXPECT: ^PASS$
 // REJECT: fatal error
+// TEST: smp=2 bootargs="gcconc=1 gccheckmark=1 test=1" status=2 timeout=600 mem=256M
+// EXPECT: ^runtime: checkmark found unmarked object 0x[0-9a-f]+
+// EXPECT: ^fatal error: checkmark found unmarked object$
+// REJECT: ^PASS
+// TEST: smp=2 bootargs="gcconc=1 gccheckmark=1 test=2" status=2 timeout=600 mem=256M
+// EXPECT: ^runtime: checkmark found unmarked object 0x[0-9a-f]+
+// EXPECT: ^fatal error: checkmark found unmarked object$
+// REJECT: ^PASS
+// TEST: smp=2 bootargs="gcconc=1 gccheckmark=1 test=3" status=2 timeout=600 mem=256M
+// EXPECT: ^runtime: checkmark found unmarked object 0x[0-9a-f]+
+// EXPECT: ^fatal error: checkmark found unmarked object$
+// REJECT: ^PASS
+// TEST: smp=2 bootargs="gcconc=1 gccheckmark=1 test=4" status=2 timeout=600 mem=256M
+// EXPECT: ^runtime: checkmark found unmarked object 0x[0-9a-f]+
+// EXPECT: ^fatal error: checkmark found unmarked object$
+// REJECT: ^PASS
 /*
  * gc_concmut - the concurrent mark (gcconc=1) under mutators that move the
  * only reference to an object around while the collector marks: the
@@ -33,6 +55,11 @@
  * a cycler goroutine calls GC() back to back, so that the mutators run
  * inside a concurrent mark most of the time; the moves go on until both
  * MOVES per mutator and CYCLES cycles were done.
+ *
+ * test=1..4: the same with the barrier ignored for one kind of page
+ * (gc_debug_barrier_ignore: 1 GC heap, 2 malloc blocks, 3 globals, 4
+ * stacks): a victim moved into a slot of that kind behind the mark is
+ * lost, and checkmark must say so (status 2) before the moves are done.
  *
  * Run at 2 and 4 CPUs: at 1 the cycler, the worker and four mutators take
  * turns on one CPU and a run took 140-220 s, too long for make test.
@@ -243,6 +270,8 @@ static void cycler(void *arg)
 
 int main(void)
 {
+	if (BootFlagTest() >= 1 && BootFlagTest() <= 4)
+		gc_debug_barrier_ignore(1u << (BootFlagTest() - 1));
 	for (int m = 0; m < NM; m++) {
 		for (int i = 0; i < NOLD; i++)
 			olds[m][i] = mallocgc(sizeof(struct node));
