@@ -53,42 +53,12 @@ void releasem(void)
 	nopreempt_dec();
 }
 
-/* Take the lock if its word is still seen (0, or LOCK_RESERVED for the
- * claimant). acquire on success; pairs with the release in spin_release. */
-static inline bool take(spinlock_t *l, uint32_t seen)
-{
-	return arch_cas(&l->locked, &seen, LOCK_HELD,
-	                __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
-}
-
 static inline bool try_acquire(spinlock_t *l)
 {
-	return take(l, 0);
-}
-
-/* The contended path (spinlock.h: why claims). Counts what it sees:
- * `held`, the lock held and unclaimed - at LOCK_STARVING it claims the
- * next turn; `stale`, the lock free but claimed by someone else - at
- * LOCK_STARVING that claimant is not running, and the claim is taken over. */
-static void spin_lock_slow(spinlock_t *l)
-{
-	unsigned held = 0, stale = 0;
-	bool mine = false;              /* the claim on the word is ours */
-	for (;;) {
-		uint32_t v = __atomic_load_n(&l->locked, __ATOMIC_RELAXED);
-		if (v == 0 || (v == LOCK_RESERVED && (mine || ++stale >= LOCK_STARVING))) {
-			if (take(l, v))
-				return;
-		} else if (v == LOCK_HELD) {
-			/* unclaimed (a claim of ours was taken over): claim
-			 * it once starving. relaxed: a claim orders nothing,
-			 * it only makes try_acquire fail */
-			mine = ++held >= LOCK_STARVING &&
-			       arch_cas(&l->locked, &v, LOCK_HELD | LOCK_RESERVED,
-			                __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-		}
-		arch_cpu_relax();
-	}
+	uint32_t free = 0;
+	/* acquire on success; pairs with the release store in spin_release. */
+	return arch_cas(&l->locked, &free, 1,
+	                __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
 #if GORT_DEBUG
@@ -151,8 +121,10 @@ void spin_lock(spinlock_t *l)
 {
 	nopreempt_inc();
 	held_check(l);
-	if (!try_acquire(l))
-		spin_lock_slow(l);
+	while (!try_acquire(l)) {
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+			arch_cpu_relax();
+	}
 	held_push(l);
 }
 
@@ -173,9 +145,8 @@ bool spin_trylock(spinlock_t *l)
 static inline __attribute__((always_inline)) void spin_release(spinlock_t *l)
 {
 	held_pop(l);
-	/* release; pairs with the acquire CAS in take. Clears LOCK_HELD
-	 * only: a waiter's claim stays on the word. */
-	__atomic_fetch_and(&l->locked, ~LOCK_HELD, __ATOMIC_RELEASE);
+	/* release; pairs with the acquire CAS in try_acquire. */
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 }
 
 void spin_unlock(spinlock_t *l)

@@ -8,24 +8,7 @@
  * line even when that vCPU is not running, and every other waiter spins for
  * a whole host time slice: contended channels ran a thousand times slower
  * at -smp 4 on a 2-core host. Runtime critical sections are short, so
- * fairness is not worth that.
- *
- * Plain test-and-test-and-set can starve a waiter, though: a CPU that
- * releases the lock and takes it again a moment later (a goroutine calling
- * Gosched in a loop takes sched.lock twice per call) wins nearly every
- * time, because the waiter sees the word free only after the line has
- * come back to it. Hosted under load, CPUs spun 100-280 ms on sched.lock
- * holding their Ps, while the timers on those Ps waited. So a waiter that
- * has found the lock held LOCK_STARVING times claims the next
- * turn: it sets LOCK_RESERVED in the held word, and every try_acquire
- * fails on a reserved word - the holder's next one too - until the
- * claimant has taken the lock. One claim at a time; spin_unlock clears
- * only LOCK_HELD, so the claim survives the release. A claim cannot stall
- * the lock for a host time slice as a ticket does: a claimant whose vCPU
- * is not running when the lock comes free loses its claim to a waiter that
- * has seen the word free but claimed LOCK_STARVING times.
- *
- * Holding a spinlock defers async preemption of the
+ * fairness is not worth that. Holding a spinlock defers async preemption of the
  * holding goroutine (g->nopreempt), because a goroutine preempted while
  * holding a runtime lock would make every other CPU spin until it ran again.
  * Spinlocks are never taken in trap handlers except by the stack-fault path
@@ -46,15 +29,10 @@
 /* The same layout in every build, so that structures holding a lock (and
  * the public notifyList) do not change size with GORT_DEBUG. */
 typedef struct spinlock {
-	uint32_t locked; /* atomic: 0 free, else LOCK_HELD and/or LOCK_RESERVED */
+	uint32_t locked; /* atomic: 0 free, 1 held */
 	uint16_t owner;  /* debug builds: holder's CPU + 1, 0 if free; atomic */
 	uint16_t rank;   /* enum lockrank; set once, before the lock is used */
 } spinlock_t;
-
-/* spinlock_t.locked */
-#define LOCK_HELD     1u   /* a CPU holds it */
-#define LOCK_RESERVED 2u   /* a starving waiter has claimed the next turn */
-#define LOCK_STARVING 1024 /* observations before a waiter claims, or takes over a claim */
 
 #define SPINLOCK_INIT(r) { .locked = 0, .owner = 0, .rank = (r) }
 

@@ -24,15 +24,6 @@
  * Can fail: with a relaxed CAS in try_acquire TSan reports the plain
  * counters as racing; with a lock that admits two holders the counts or
  * `holder` come out wrong.
- *
- * Then the claims that keep a waiter from starving (spinlock.h):
- *   - main holds C while a thread waits in spin_lock(&C): the waiter must
- *     claim the next turn (LOCK_RESERVED appears in the word), and once
- *     main lets go, main's own spin_trylock must fail - the turn is the
- *     waiter's, which then takes C (a plain test-and-set lock never
- *     claims: the wait for the claim runs into the watchdog);
- *   - a claim whose claimant never comes (the word left LOCK_RESERVED, as
- *     by a claimant whose vCPU stopped) is taken over: spin_lock returns.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -103,46 +94,6 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static spinlock_t C;
-static int waiter_got;                  /* C */
-
-static void *waiter(void *arg)
-{
-	host_thread_enter();
-	spin_lock(&C);
-	waiter_got = 1;
-	spin_unlock(&C);
-	host_thread_exit();
-	return NULL;
-}
-
-static void claims(void)
-{
-	pthread_t th;
-	host_thread_enter();
-	spin_lock(&C);
-	pthread_create(&th, NULL, waiter, NULL);
-	/* the waiter claims after LOCK_STARVING looks at a held word */
-	while (!(__atomic_load_n(&C.locked, __ATOMIC_RELAXED) & LOCK_RESERVED))
-		sched_yield();
-	spin_unlock(&C);
-	bool again = spin_trylock(&C);
-	if (again)
-		spin_unlock(&C);
-	pthread_join(th, NULL);
-	CHECK(!again, "the holder took C again past a waiter's claim");
-	CHECK(waiter_got == 1, "the claimant never got C");
-
-	/* a claim nobody comes for */
-	__atomic_store_n(&C.locked, LOCK_RESERVED, __ATOMIC_RELAXED);
-	spin_lock(&C);
-	CHECK(__atomic_load_n(&C.locked, __ATOMIC_RELAXED) == LOCK_HELD, "a stale claim: word %u",
-	      __atomic_load_n(&C.locked, __ATOMIC_RELAXED));
-	spin_unlock(&C);
-	CHECK(!spin_is_locked(&C), "C left held");
-	host_thread_exit();
-}
-
 int main(void)
 {
 	pthread_t th[T];
@@ -167,6 +118,5 @@ int main(void)
 		      (unsigned long)r->requests, (unsigned long)r->served);
 	}
 	CHECK(!spin_is_locked(&A) && !spin_is_locked(&B), "a lock left held");
-	claims();
 	return check_summary();
 }
