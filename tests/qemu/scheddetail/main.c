@@ -26,12 +26,12 @@
  * and the others keep waking to take that goroutine from the global run
  * queue (Gosched puts it there and wakes an idle P, as Go does), so a
  * report may find no CPU asleep - on a loaded host, often none for the
- * whole phase. Then it stops, and for 200 ms nothing runs but the
- * reports: there the "an M is idle" line must appear (some of the ten
- * or so reports must catch a CPU asleep; only an M that cannot get back
- * to sleep for 200 ms with nothing to do can miss them all - as CPUs
- * spinning on sched.lock did before spinlocks made a starving waiter's
- * claim, kernel/lib/spinlock.h).
+ * whole phase (docs/hosted.md, "Tests"). Then it stops, and for 200 ms
+ * nothing runs but the reports: there the "an M is idle" line must
+ * appear. Some of the ten or so reports must catch a CPU asleep; only
+ * CPUs that cannot get back to sleep for 200 ms with nothing to do - a
+ * lost wake-up's opposite, or a report that misreads midle - miss them
+ * all.
  */
 #include "tests/qemu/testing.h"
 
