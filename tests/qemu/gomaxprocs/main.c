@@ -6,7 +6,8 @@
  * other Ps: their running goroutines are preempted by IPI (preemptone) and
  * their queues move to the global queue, after which at most one M holds a
  * P (checked on the runtime's own structures, sampled for 200 ms while
- * call-free workers spin). Growing back brings every CPU into use again.
+ * call-free workers spin). Growing back brings every CPU into use again
+ * (waited for, not timed: a CPU that never runs a worker fails).
  */
 #include "tests/qemu/testing.h"
 #include "kernel/sched/sched.h"
@@ -54,11 +55,19 @@ int main(void)
 	for (int i = 0; i < 8; i++)
 		per_cpu[i] = 0;
 	CHECK(GOMAXPROCS(n) == 1, "GOMAXPROCS(n) did not return 1");
-	Sleep(300 * Millisecond);
+	/* Wait until every CPU has run a worker, failing only if one has not
+	 * in 10 s: the Ms woken for the new Ps are vCPUs or threads that a
+	 * loaded host may start late (hosted, under load, it took up to
+	 * 364 ms; a fixed 300 ms failed 1 run in 10). */
 	int used = 0;
-	for (int i = 0; i < n; i++)
-		used += per_cpu[i] > 0;
-	CHECK(used == n, "after growing back only %d of %d CPUs ran workers", used, n);
+	for (int64_t deadline = nanotime() + 10 * Second;; Sleep(Millisecond)) {
+		used = 0;
+		for (int i = 0; i < n; i++)
+			used += atomic_load64(&per_cpu[i]) > 0;
+		if (used == n || nanotime() > deadline)
+			break;
+	}
+	CHECK(used == n, "after growing back only %d of %d CPUs ran workers in 10 s", used, n);
 	printf("grow back to %d ok\n", n);
 	phase = 1;
 	wait_for(&done, NW, 10000, "workers to stop");

@@ -21,6 +21,17 @@
  * SchedTrace() while it runs; the timer's reports see it asleep, a
  * goroutine blocked on a channel, the runtime's sweeper, idle CPUs.
  * Without scheddetail the one-line format stays.
+ *
+ * Two phases. First a goroutine calls Gosched in a loop: a CPU is busy,
+ * and the others keep waking to take that goroutine from the global run
+ * queue (Gosched puts it there and wakes an idle P, as Go does), so a
+ * report may find no CPU asleep - on a loaded host, often none for the
+ * whole phase (docs/hosted.md, "Tests"). Then it stops, and for 200 ms
+ * nothing runs but the reports: there the "an M is idle" line must
+ * appear. Some of the ten or so reports must catch a CPU asleep; only
+ * CPUs that cannot get back to sleep for 200 ms with nothing to do - a
+ * lost wake-up's opposite, or a report that misreads midle - miss them
+ * all.
  */
 #include "tests/qemu/testing.h"
 
@@ -29,6 +40,7 @@ static void spin(void *arg)
 {
 	while (!stop)
 		Gosched();
+	chan_close((chan_t *)arg);
 }
 
 static void blocked(void *arg)
@@ -38,13 +50,15 @@ static void blocked(void *arg)
 
 int main(void)
 {
-	chan_t *c = make_chan(0, 0);
+	chan_t *c = make_chan(0, 0), *spun = make_chan(0, 0);
 	go(blocked, c);
-	go(spin, NULL);
+	go(spin, spun);
 	Sleep(5 * Millisecond);
 	SchedTrace();                    /* main is G1, running */
-	Sleep(100 * Millisecond);
+	Sleep(50 * Millisecond);
 	stop = 1;
+	chan_recv(spun, NULL);           /* the spinner has stopped */
+	Sleep(200 * Millisecond);        /* idle CPUs */
 	chan_close(c);
 	Sleep(Millisecond);
 	printf("PASS\n");
