@@ -727,9 +727,10 @@ void gc_checkmark(void)
  *
  * Go's gcStart / gcBgMarkWorker / gcMarkDone, in phase 1 (one dedicated
  * background worker; no 25 % budget, idle marking or assists yet):
- *   start (world stopped, gc_mark_conc_start): every tracked page clean
- *     (gc_barrier_arm, by the caller), every goroutine's stack and G
- *     scanned, gc_marking set: allocate black, no span freed;
+ *   arm (world running, gc_barrier_arm by the cycle's starter): every
+ *     tracked page clean, every TLB flushed, before anything is scanned;
+ *   start (world stopped, gc_mark_conc_start): every goroutine's stack and
+ *     G scanned, gc_marking set: allocate black, no span freed;
  *   concurrent (the worker goroutine, gc_mark_concurrent): .data, .bss and
  *     malloc blocks scanned, everything grey drained; then rounds: collect
  *     the pages written meanwhile, rescan the marked objects on them (and
@@ -837,7 +838,7 @@ void gc_mark_conc_start(void)
 	bgw.bytesMarked = bgw.scanWords = 0;
 	/* Goroutine stacks now, with the world stopped: a running
 	 * goroutine's stack cannot be read from another CPU, and each
-	 * stack page or G written from here on is in the barrier's stack
+	 * stack page or G written since the arm is in the barrier's stack
 	 * set, which mark termination rescans. */
 	struct marker mk = { .w = &bgw };
 	if (roots.walkallgs)
