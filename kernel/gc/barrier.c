@@ -73,12 +73,26 @@ struct region {
 	size_t npages;          /* pages tracked (R_STACKS: grows; collector) */
 	size_t cap;             /* pages the bitmap covers; collector */
 	uint64_t *bits;         /* the last collected set; collector */
+	/* Not R_STACKS: the summary of bits (bit w: bits[w] != 0), so that
+	 * a small set is found without reading every word; collector. */
+	uint64_t *bits_sum;
+	/* Not R_STACKS: the pages a write fault made dirty since the last
+	 * collect took them (set in hardware mode too, by a hart that traps
+	 * on D = 0, but read only in fault mode), and its summary (bit w:
+	 * word w may have a bit). Atomic words: the fault path ORs a bit
+	 * into each (release), the collector swaps a word for zero (acquire).
+	 * Allocated at boot, before any fault. */
+	uint64_t *faulted, *faulted_sum;
 };
 
 static struct region regions[NREGIONS] GC_NOSCAN;
 static int mode GC_NOSCAN;              /* set at boot, read-only after */
 static uint64_t nfaults GC_NOSCAN;      /* atomic (statistic) */
 static uint32_t collecting GC_NOSCAN;   /* atomic: a collect is running */
+/* Fault mode: a collect has walked every tracked leaf since boot, so
+ * every non-stack page made writable since then went through the fault
+ * path and is in `faulted` (collector). */
+static bool walked GC_NOSCAN;
 
 static uintptr_t page_down(uintptr_t a) { return a & ~(MMU_PAGE_SIZE - 1); }
 static uintptr_t page_up(uintptr_t a) { return page_down(a + MMU_PAGE_SIZE - 1); }
@@ -153,8 +167,15 @@ void gc_barrier_init(void)
 	for (int r = 0; r < NREGIONS; r++) {
 		/* The stack window's from the start: one runtime page of bits
 		 * covers 256 slots of 1 MiB. */
-		size_t n = r == R_STACKS ? PAGE_SIZE * 8 : regions[r].npages;
+		size_t n = r == R_STACKS ? PAGE_SIZE * 8 : regions[r].npages, cap;
 		if (n > 0 && (regions[r].bits = bitmap_alloc(n, &regions[r].cap)) == NULL)
+			throw("gc barrier: out of memory for the dirty bitmaps");
+		if (n == 0 || r == R_STACKS)
+			continue;
+		size_t words = (n + 63) / 64;
+		if ((regions[r].bits_sum = bitmap_alloc(words, &cap)) == NULL ||
+		    (regions[r].faulted_sum = bitmap_alloc(words, &cap)) == NULL ||
+		    (regions[r].faulted = bitmap_alloc(n, &cap)) == NULL)
 			throw("gc barrier: out of memory for the dirty bitmaps");
 	}
 }
@@ -241,32 +262,101 @@ static size_t popcount_bits(const uint64_t *bits, size_t npages)
 
 /* What a collect does with each kind of region. */
 enum how { CLEAN, RECORD };
+/* What collect_faulted does with the pages it takes. */
+enum take { DROP, ADD };
+
+/* Empty rg's set: the words its summary names, then the summary. */
+static void set_clear(struct region *rg)
+{
+	size_t nsum = ((rg->npages + 63) / 64 + 63) / 64;
+	for (size_t sw = 0; sw < nsum; sw++) {
+		for (uint64_t b = rg->bits_sum[sw]; b != 0; b &= b - 1)
+			rg->bits[sw * 64 + (size_t)__builtin_ctzll(b)] = 0;
+		rg->bits_sum[sw] = 0;
+	}
+}
+
+/* Fault mode: take the pages in rg's faulted bitmap, write-protect each
+ * again and (ADD) add them to rg's set. Only the words the summary names
+ * are read: the pass is proportional to the pages faulted since the last
+ * collect (64 pages per summary bit), not to the region's leaves. Returns
+ * how many pages it took. */
+static size_t collect_faulted(struct region *rg, enum take how)
+{
+	size_t n = 0, nsum = ((rg->npages + 63) / 64 + 63) / 64;
+	for (size_t sw = 0; sw < nsum; sw++) {
+		/* relaxed: a bit set after this load stays for the next
+		 * collect, as if its fault had come after this one. */
+		if (__atomic_load_n(&rg->faulted_sum[sw], __ATOMIC_RELAXED) == 0)
+			continue;
+		/* acquire: pairs with the release OR of the summary in
+		 * gc_barrier_fault: the word's bit, ORed before it, is seen. */
+		uint64_t sum = __atomic_exchange_n(&rg->faulted_sum[sw], 0, __ATOMIC_ACQUIRE);
+		for (; sum != 0; sum &= sum - 1) {
+			size_t w = sw * 64 + (size_t)__builtin_ctzll(sum);
+			/* acquire: pairs with the release OR of the word in
+			 * gc_barrier_fault, so the fault path's update of each
+			 * leaf (writable) happens before our clean of it
+			 * below, which therefore sticks. */
+			uint64_t x = __atomic_exchange_n(&rg->faulted[w], 0, __ATOMIC_ACQUIRE);
+			if (x == 0)
+				continue;       /* taken with an earlier summary bit */
+			if (how == ADD) {
+				rg->bits[w] |= x;
+				rg->bits_sum[sw] |= 1ULL << (w % 64);
+			}
+			n += (size_t)__builtin_popcountll(x);
+			for (; x != 0; x &= x - 1)
+				arch_dirty_collect(rg->lo + (w * 64 + (size_t)__builtin_ctzll(x)) * MMU_PAGE_SIZE,
+				                   1, NULL);
+		}
+	}
+	return n;
+}
+
+/* Clean rg's pages and (RECORD) replace its set with the pages that were
+ * dirty. Hardware mode, or fault mode before the first walk: read every
+ * leaf. Fault mode: the faulted bitmap (after the first walk, alone). */
+static size_t collect_region(struct region *rg, enum how how)
+{
+	size_t n = 0;
+	if (how == RECORD)
+		set_clear(rg);
+	if (mode == GCBARRIER_FAULT && walked)
+		return collect_faulted(rg, how == RECORD ? ADD : DROP);
+	arch_dirty_collect(rg->lo, rg->npages, how == RECORD ? rg->bits : NULL);
+	for (size_t w = 0; how == RECORD && w < (rg->npages + 63) / 64; w++)
+		if (rg->bits[w] != 0) {
+			rg->bits_sum[w / 64] |= 1ULL << (w % 64);
+			n += (size_t)__builtin_popcountll(rg->bits[w]);
+		}
+	/* After the walk, not before: a page the walk found clean may fault
+	 * meanwhile, and then its bit must stay for the next collect
+	 * (docs/gc.md, "Fault mode's dirty bitmap"). */
+	if (mode == GCBARRIER_FAULT)
+		n += collect_faulted(rg, how == RECORD ? ADD : DROP);
+	return n;
+}
 
 /* Clean every tracked page: the non-stack regions as others says (RECORD
  * replaces their sets), the stack pages as stacks says (RECORD adds to
  * the stack set; reset_stacks empties it first). One shootdown for all.
- * Returns the pages in the non-stack sets. */
+ * Returns the pages in the non-stack sets (a page the walk and the
+ * faulted bitmap both reported counts twice). */
 static size_t collect(enum how others, enum how stacks, bool reset_stacks)
 {
 	if (__atomic_exchange_n(&collecting, 1, __ATOMIC_ACQUIRE))
 		throw("gc barrier: two collects at once");
-	for (int r = 0; r < NREGIONS; r++) {
-		struct region *rg = &regions[r];
-		if (r == R_STACKS || rg->npages == 0)
-			continue;
-		if (others == RECORD)
-			memset(rg->bits, 0, (rg->npages + 63) / 64 * 8);
-		arch_dirty_collect(rg->lo, rg->npages, others == RECORD ? rg->bits : NULL);
-	}
+	size_t n = 0;
+	for (int r = 0; r < NREGIONS; r++)
+		if (r != R_STACKS && regions[r].npages > 0)
+			n += collect_region(&regions[r], others);
+	walked = true;
 	collect_stacks(stacks == RECORD, reset_stacks);
 	arch_dirty_flush();
-	size_t n = 0;
-	for (int r = 0; others == RECORD && r < NREGIONS; r++)
-		if (r != R_STACKS && regions[r].npages > 0)
-			n += popcount_bits(regions[r].bits, regions[r].npages);
 	/* release: the next collector sees our bitmaps complete. */
 	__atomic_store_n(&collecting, 0, __ATOMIC_RELEASE);
-	return n;
+	return others == RECORD ? n : 0;
 }
 
 void gc_barrier_arm(void)
@@ -306,11 +396,14 @@ void gc_barrier_foreach_dirty(void (*fn)(uintptr_t page, void *arg), void *arg)
 		struct region *rg = &regions[r];
 		if (r == R_STACKS || rg->npages == 0)
 			continue;
-		for (size_t w = 0; w < (rg->npages + 63) / 64; w++)
-			for (uint64_t b = rg->bits[w]; b != 0; b &= b - 1) {
-				size_t i = w * 64 + (size_t)__builtin_ctzll(b);
-				if (i < rg->npages)
-					fn(rg->lo + i * MMU_PAGE_SIZE, arg);
+		for (size_t sw = 0; sw < ((rg->npages + 63) / 64 + 63) / 64; sw++)
+			for (uint64_t s = rg->bits_sum[sw]; s != 0; s &= s - 1) {
+				size_t w = sw * 64 + (size_t)__builtin_ctzll(s);
+				for (uint64_t b = rg->bits[w]; b != 0; b &= b - 1) {
+					size_t i = w * 64 + (size_t)__builtin_ctzll(b);
+					if (i < rg->npages)
+						fn(rg->lo + i * MMU_PAGE_SIZE, arg);
+				}
 			}
 	}
 }
@@ -329,9 +422,24 @@ bool gc_barrier_dirty(uintptr_t va)
 
 void gc_barrier_fault(uintptr_t va)
 {
-	(void)va;
 	/* relaxed: a statistic */
 	__atomic_fetch_add(&nfaults, 1, __ATOMIC_RELAXED);
+	for (int r = 0; r < R_STACKS; r++) {
+		struct region *rg = &regions[r];
+		if (va - rg->lo < rg->npages * MMU_PAGE_SIZE && rg->faulted != NULL) {
+			size_t i = (va - rg->lo) / MMU_PAGE_SIZE;
+			/* release: pairs with the acquire exchange in
+			 * collect_faulted; orders our caller's update of the
+			 * leaf before the collector's clean of it. */
+			__atomic_fetch_or(&rg->faulted[i / 64], 1ULL << (i % 64), __ATOMIC_RELEASE);
+			/* release: pairs with the acquire exchange of the
+			 * summary in collect_faulted; orders the OR above
+			 * before it. */
+			__atomic_fetch_or(&rg->faulted_sum[i / 4096], 1ULL << (i / 64 % 64),
+			                  __ATOMIC_RELEASE);
+			return;
+		}
+	}
 }
 
 uint64_t gc_barrier_faults(void)
