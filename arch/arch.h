@@ -391,8 +391,12 @@ void trap_fault(struct trapframe *tf, const char *cause, uintptr_t addr,
 /* The page-dirty barrier's fault path (kernel/gc/barrier.c): the port
  * made the tracked page at va writable (dirty) after a write fault. Runs
  * in the trap handler in any context (interrupts masked, spinlocks held,
- * on g0 or a trap stack): it only counts; it must never block nor store to
- * a tracked page. */
+ * on g0 or a trap stack): it counts and sets the page's bit in the
+ * barrier's faulted bitmap; it must never block nor store to a tracked
+ * page. Ordering duty of the port: call it after the atomic update that
+ * made the leaf writable and only when that update changed the leaf from
+ * clean to dirty (its release OR orders the update before the collector's
+ * clean of the page; docs/gc.md, "Fault mode's dirty bitmap"). */
 void gc_barrier_fault(uintptr_t va);
 /* Called by asyncPreempt on the goroutine's stack, interrupts on: yield
  * like Gosched; returns when the goroutine runs again (kernel/sched/preempt.c). */

@@ -14,7 +14,8 @@
  *
  * Objects:
  *   region   - a tracked address range and the bitmap of its pages found
- *              dirty by the last collect (one bit per 4 KiB page):
+ *              dirty by the last collect (one bit per 4 KiB page; outside
+ *              the stack window also a summary, one bit per word):
  *                .data, .bss (minus .bss.noscan, which holds the trap and
  *                boot stacks and page tables: the fault path writes there),
  *                the heap window from the first heap page to the last
@@ -31,6 +32,13 @@
  *   mode     - hardware dirty bits or write-protect-and-fault, chosen once
  *              at boot (bootarg gcbarrier=auto|hw|fault, auto = hw when
  *              arch_dirty_hw_capable()).
+ *   faulted  - per non-stack region, the pages the fault path made
+ *              writable since a collect last took them (and a summary
+ *              bit per word). In fault mode, once a collect has walked
+ *              every leaf (`walked`), a collect takes this bitmap instead
+ *              of walking the leaves: its cost follows the pages written,
+ *              not the RAM. Stack pages are still walked per goroutine
+ *              (they are mapped writable, outside the fault path).
  * Invariants:
  *   - A tracked page is dirty from when it is mapped until a collect or
  *     arm cleans it; every store after the clean's shootdown makes it
@@ -38,11 +46,17 @@
  *     previous collect returned".
  *   - The bitmaps live in untracked pages (collect writes them) and are
  *     never freed: a freed page would come back as untracked heap.
+ *   - Fault mode, after the first walk: a writable tracked page outside
+ *     the stack window has its faulted bit set (or about to be: the fault
+ *     path sets it after the leaf), or a collect took the bit and cleans
+ *     the page before its shootdown. Only the fault path makes such a page
+ *     writable (arch_dirty_track's dirty pages are cleaned by the walk).
  *   - One collector at a time: collect and arm are serialised by their
  *     caller (the GC's coordinator); `collecting` turns a violation into
  *     a fatal error instead of a torn dirty set.
  * The fault path (gc_barrier_fault) runs in trap context with anything
- * held: it only counts, in .bss.noscan.
+ * held: it counts in .bss.noscan and ORs into the faulted bitmaps, which
+ * are in untracked pages.
  *
  * Use: with the stop-the-world mark (gcconc=0) each GC pause collects the
  * dirty set (re-arming the barrier) and only counts it (gctrace=2,

@@ -31,8 +31,13 @@ void gc_barrier_arm(void);
  * clean them again. Returns how many. A store that completed before the
  * call began is in this set or (if it raced with the clean) it is visible
  * to whatever the caller reads after the call returns, and every store
- * made after the call returned is in the next set. One caller at a time
- * (a second concurrent caller is a fatal error). */
+ * made after the call returned is in the next set. Fault mode adds one
+ * race: a store through a page another CPU's fault handler has made
+ * writable but not yet recorded may be in the next set instead (never
+ * with the world stopped: no handler is half-way then). One caller at a
+ * time (a second concurrent caller is a fatal error). In fault mode, after
+ * the first collect since boot, the cost follows the pages faulted since
+ * the last collect (the faulted bitmap), not the tracked RAM. */
 size_t gc_barrier_collect(void);
 
 /* The concurrent mark's collect (gcconc=1; same contract as
