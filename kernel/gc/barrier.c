@@ -46,11 +46,14 @@
  *     previous collect returned".
  *   - The bitmaps live in untracked pages (collect writes them) and are
  *     never freed: a freed page would come back as untracked heap.
- *   - Fault mode, after the first walk: a writable tracked page outside
- *     the stack window has its faulted bit set (or about to be: the fault
- *     path sets it after the leaf), or a collect took the bit and cleans
- *     the page before its shootdown. Only the fault path makes such a page
- *     writable (arch_dirty_track's dirty pages are cleaned by the walk).
+ *   - Fault mode after the first walk, and hardware mode from
+ *     collect_last to the next collect (`protected`): a tracked page outside
+ *     the stack window that became dirty since the last collect has its
+ *     faulted bit set (or about to be: the fault path sets it after the
+ *     leaf), or a collect took the bit and cleans the page before its
+ *     shootdown. Only the fault path can make such a page dirty then
+ *     (arch_dirty_track's dirty pages are cleaned by the first walk;
+ *     arch_dirty_protect leaves the walker nothing to set).
  *   - One collector at a time: collect and arm are serialised by their
  *     caller (the GC's coordinator); `collecting` turns a violation into
  *     a fatal error instead of a torn dirty set.
@@ -62,9 +65,13 @@
  * dirty set (re-arming the barrier) and only counts it (gctrace=2,
  * bench/gc). The concurrent mark (gcconc=1, mgcmark.c) rescans it: the
  * stack pages' set then accumulates over a cycle's collects
- * (gc_barrier_arm_stacks starts it, gc_barrier_collect_more adds to it),
+ * (gc_barrier_arm starts it, gc_barrier_collect_more adds to it),
  * because stacks are rescanned only in mark termination, goroutine by
- * goroutine, while the other pages are rescanned after each collect.
+ * goroutine, while the other pages are rescanned after each collect. Its
+ * last concurrent round, gc_barrier_collect_last, write-protects every
+ * non-stack page in hardware mode too, so that termination's collect
+ * takes the faulted bitmap in both modes (docs/gc.md, "Hardware mode's
+ * last stretch in fault mode").
  */
 #include <string.h>
 #include "kernel/gc/barrier.h"
@@ -107,6 +114,12 @@ static uint32_t collecting GC_NOSCAN;   /* atomic: a collect is running */
  * every non-stack page made writable since then went through the fault
  * path and is in `faulted` (collector). */
 static bool walked GC_NOSCAN;
+/* Hardware mode: gc_barrier_collect_last write-protected every non-stack
+ * page, so they behave as in fault mode and the next collect (mark
+ * termination's) takes the faulted bitmap alone; it gives the pages it
+ * finds back to the hardware, so the collects after it walk again
+ * (collector). */
+static bool protected GC_NOSCAN;
 
 static uintptr_t page_down(uintptr_t a) { return a & ~(MMU_PAGE_SIZE - 1); }
 static uintptr_t page_up(uintptr_t a) { return page_down(a + MMU_PAGE_SIZE - 1); }
@@ -295,7 +308,7 @@ static void set_clear(struct region *rg)
  * are read: the pass is proportional to the pages faulted since the last
  * collect (64 pages per summary bit), not to the region's leaves. Returns
  * how many pages it took. */
-static size_t collect_faulted(struct region *rg, enum take how)
+static size_t collect_faulted(struct region *rg, enum take how, bool protect)
 {
 	size_t n = 0, nsum = ((rg->npages + 63) / 64 + 63) / 64;
 	for (size_t sw = 0; sw < nsum; sw++) {
@@ -315,57 +328,74 @@ static size_t collect_faulted(struct region *rg, enum take how)
 			uint64_t x = __atomic_exchange_n(&rg->faulted[w], 0, __ATOMIC_ACQUIRE);
 			if (x == 0)
 				continue;       /* taken with an earlier summary bit */
+			n += (size_t)__builtin_popcountll(how == ADD ? x & ~rg->bits[w] : x);
 			if (how == ADD) {
 				rg->bits[w] |= x;
 				rg->bits_sum[sw] |= 1ULL << (w % 64);
 			}
-			n += (size_t)__builtin_popcountll(x);
-			for (; x != 0; x &= x - 1)
-				arch_dirty_collect(rg->lo + (w * 64 + (size_t)__builtin_ctzll(x)) * MMU_PAGE_SIZE,
-				                   1, NULL);
+			for (; x != 0; x &= x - 1) {
+				uintptr_t va = rg->lo + (w * 64 + (size_t)__builtin_ctzll(x)) * MMU_PAGE_SIZE;
+				if (protect)
+					arch_dirty_protect(va, 1, NULL);
+				else
+					arch_dirty_collect(va, 1, NULL);
+			}
 		}
 	}
 	return n;
 }
 
-/* Clean rg's pages and (RECORD) replace its set with the pages that were
- * dirty. Hardware mode, or fault mode before the first walk: read every
- * leaf. Fault mode: the faulted bitmap (after the first walk, alone). */
-static size_t collect_region(struct region *rg, enum how how)
+/* Clean rg's pages (protect: and write-protect them, in hardware mode
+ * too), (RECORD) replace its set with the pages that were dirty, and add
+ * their number to *np. Hardware mode, or fault mode before the first
+ * walk: read every leaf, then take the faulted bitmap. Fault mode after
+ * it, or hardware mode in the collect after collect_last: the faulted
+ * bitmap alone. Returns false if protect was asked and the port cannot. */
+static bool collect_region(struct region *rg, enum how how, bool protect, size_t *np)
 {
 	size_t n = 0;
+	bool ok = true;
 	if (how == RECORD)
 		set_clear(rg);
-	if (mode == GCBARRIER_FAULT && walked)
-		return collect_faulted(rg, how == RECORD ? ADD : DROP);
-	arch_dirty_collect(rg->lo, rg->npages, how == RECORD ? rg->bits : NULL);
+	if ((mode == GCBARRIER_FAULT && walked) || protected) {
+		*np += collect_faulted(rg, how == RECORD ? ADD : DROP, false);
+		return true;
+	}
+	if (protect)
+		ok = arch_dirty_protect(rg->lo, rg->npages, how == RECORD ? rg->bits : NULL);
+	else
+		arch_dirty_collect(rg->lo, rg->npages, how == RECORD ? rg->bits : NULL);
 	for (size_t w = 0; how == RECORD && w < (rg->npages + 63) / 64; w++)
 		if (rg->bits[w] != 0) {
 			rg->bits_sum[w / 64] |= 1ULL << (w % 64);
 			n += (size_t)__builtin_popcountll(rg->bits[w]);
 		}
-	/* After the walk, not before: a page the walk found clean may fault
-	 * meanwhile, and then its bit must stay for the next collect
-	 * (docs/gc.md, "Fault mode's dirty bitmap"). */
-	if (mode == GCBARRIER_FAULT)
-		n += collect_faulted(rg, how == RECORD ? ADD : DROP);
-	return n;
+	/* After the walk: a page the walk cleaned may fault again meanwhile;
+	 * its bit is taken here or stays for the next collect (docs/gc.md,
+	 * "Fault mode's dirty bitmap"). In hardware mode too: a hart that
+	 * traps on D = 0, or a page still protected since the last
+	 * collect_last, records its faults there. */
+	n += collect_faulted(rg, how == RECORD ? ADD : DROP, protect && ok);
+	*np += n;
+	return ok;
 }
 
 /* Clean every tracked page: the non-stack regions as others says (RECORD
  * replaces their sets), the stack pages as stacks says (RECORD adds to
  * the stack set; reset_stacks empties it first). One shootdown for all.
- * Returns the pages in the non-stack sets (a page the walk and the
- * faulted bitmap both reported counts twice). */
-static size_t collect(enum how others, enum how stacks, bool reset_stacks)
+ * protect: write-protect them too (collect_last). Returns the pages in
+ * the non-stack sets. */
+static size_t collect(enum how others, enum how stacks, bool reset_stacks, bool protect)
 {
 	if (__atomic_exchange_n(&collecting, 1, __ATOMIC_ACQUIRE))
 		throw("gc barrier: two collects at once");
 	size_t n = 0;
+	bool ok = true;
 	for (int r = 0; r < NREGIONS; r++)
 		if (r != R_STACKS && regions[r].npages > 0)
-			n += collect_region(&regions[r], others);
+			ok &= collect_region(&regions[r], others, protect, &n);
 	walked = true;
+	protected = protect && mode == GCBARRIER_HW && ok;
 	collect_stacks(stacks == RECORD, reset_stacks);
 	arch_dirty_flush();
 	/* release: the next collector sees our bitmaps complete. */
@@ -375,19 +405,24 @@ static size_t collect(enum how others, enum how stacks, bool reset_stacks)
 
 void gc_barrier_arm(void)
 {
-	collect(CLEAN, CLEAN, true);
+	collect(CLEAN, CLEAN, true, false);
 }
 
 size_t gc_barrier_collect(void)
 {
-	size_t n = collect(RECORD, RECORD, true);
+	size_t n = collect(RECORD, RECORD, true, false);
 	struct region *r = &regions[R_STACKS];
 	return n + (r->npages ? popcount_bits(r->bits, r->npages) : 0);
 }
 
 size_t gc_barrier_collect_more(void)
 {
-	return collect(RECORD, RECORD, false);
+	return collect(RECORD, RECORD, false, false);
+}
+
+size_t gc_barrier_collect_last(void)
+{
+	return collect(RECORD, RECORD, false, mode == GCBARRIER_HW);
 }
 
 size_t gc_barrier_stack_pages(void)

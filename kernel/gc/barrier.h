@@ -46,6 +46,13 @@ size_t gc_barrier_collect(void);
  * stack page written since gc_barrier_arm. Returns the pages in the new
  * non-stack set. */
 size_t gc_barrier_collect_more(void);
+/* The concurrent mark's last round: gc_barrier_collect_more, and in
+ * hardware mode also write-protect every non-stack page (where the port
+ * can), so that every store to one faults and the next collect (mark
+ * termination's) takes the faulted bitmap alone, as in fault mode. That
+ * collect gives the pages it finds back to the hardware; the others stay
+ * protected until a later collect walks them (the next cycle's arm). */
+size_t gc_barrier_collect_last(void);
 size_t gc_barrier_stack_pages(void);    /* pages in the stack set */
 
 /* Was va's page in the last collected set (for a stack page: in the stack
