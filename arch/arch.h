@@ -202,14 +202,25 @@ void arch_dirty_track(uintptr_t base, size_t size);
 void arch_dirty_untrack(uintptr_t base, size_t size);
 
 /* For each tracked page i of the npages pages from base: if it is dirty,
- * set bit i of bits (bits may be NULL: arm only), and make it clean - one
- * atomic read-modify-write of the leaf entry, so a concurrent hardware
- * update or fault-path update is never lost. Untracked or unmapped pages
+ * set bit i of bits (bits may be NULL: arm only), and make it clean in
+ * the mode's own way (in hardware mode this also undoes
+ * arch_dirty_protect) - an atomic read-modify-write of the leaf entry, so
+ * a concurrent hardware update or fault-path update is never lost. Untracked or unmapped pages
  * are skipped (bit left alone). Does NOT flush TLBs: until
  * arch_dirty_flush returns, another CPU may still store through a cached
  * dirty translation without marking the page again. One caller at a time
  * per range (the policy serialises). */
 void arch_dirty_collect(uintptr_t base, size_t npages, uint64_t *bits);
+
+/* As arch_dirty_collect, and in hardware mode also write-protect each
+ * tracked page the way fault mode does (RISC-V W = 0; AArch64 AP[2] = 1
+ * with DBM clear), so that after the next arch_dirty_flush the first store
+ * to it faults and reaches gc_barrier_fault; the fault path gives the page
+ * back the mode's own dirty state (AArch64: DBM set again). In fault mode
+ * the same as arch_dirty_collect. Returns false, having done only
+ * arch_dirty_collect, where the port cannot take write faults (hosted).
+ * Ordering as arch_dirty_collect: one atomic RMW per leaf, no flush. */
+bool arch_dirty_protect(uintptr_t base, size_t npages, uint64_t *bits);
 
 /* Shootdown: every CPU drops every cached translation; returns after all
  * have. Ordering: the leaf updates before the call are visible to every
@@ -391,8 +402,12 @@ void trap_fault(struct trapframe *tf, const char *cause, uintptr_t addr,
 /* The page-dirty barrier's fault path (kernel/gc/barrier.c): the port
  * made the tracked page at va writable (dirty) after a write fault. Runs
  * in the trap handler in any context (interrupts masked, spinlocks held,
- * on g0 or a trap stack): it only counts; it must never block nor store to
- * a tracked page. */
+ * on g0 or a trap stack): it counts and sets the page's bit in the
+ * barrier's faulted bitmap; it must never block nor store to a tracked
+ * page. Ordering duty of the port: call it after the atomic update that
+ * made the leaf writable and only when that update changed the leaf from
+ * clean to dirty (its release OR orders the update before the collector's
+ * clean of the page; docs/gc.md, "Fault mode's dirty bitmap"). */
 void gc_barrier_fault(uintptr_t va);
 /* Called by asyncPreempt on the goroutine's stack, interrupts on: yield
  * like Gosched; returns when the goroutine runs again (kernel/sched/preempt.c). */

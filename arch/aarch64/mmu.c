@@ -342,6 +342,8 @@ uintptr_t arch_translate(uintptr_t va)
  * So a clean is one atomic OR of AP[2], which cannot lose a concurrent
  * hardware or fault-path update (the architecture requires software to
  * update DBM descriptors with atomic read-modify-writes for this reason).
+ * arch_dirty_protect (hardware mode's last stretch) also clears DBM, so the
+ * page faults like a fault-mode page; aarch64_dirty_fault sets DBM again.
  * Only permissions change on a live entry: no break-before-make needed.
  */
 
@@ -386,11 +388,16 @@ bool aarch64_dirty_fault(uintptr_t va)
 	}
 	if (!(d & PTE_TRACKED))
 		return false;
-	/* Relaxed: tlbi_local_va's dsb orders it before the retried store;
+	/* Writable, and in hardware mode DBM again (arch_dirty_protect
+	 * cleared it): one CAS, so a racing collect's RMW is never undone.
+	 * Relaxed: tlbi_local_va's dsb orders it before the retried store;
 	 * a later collect reads the bit with its own RMW. */
-	uint64_t old = __atomic_fetch_and(e, ~PTE_AP_RO, __ATOMIC_RELAXED);
+	while ((d & PTE_AP_RO) &&
+	       !arch_cas(e, &d, (d & ~PTE_AP_RO) | (track_bits & PTE_DBM),
+	                 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
 	tlbi_local_va(va);
-	if (old & PTE_AP_RO)
+	if (d & PTE_AP_RO)
 		gc_barrier_fault(va);
 	return true;
 }
@@ -486,7 +493,10 @@ void arch_dirty_untrack(uintptr_t base, size_t size)
 		untrack_page(va);
 }
 
-void arch_dirty_collect(uintptr_t base, size_t npages, uint64_t *bits)
+/* Clean the tracked leaves: AP[2] set (read-only) and DBM as dbm says
+ * (hardware mode's clean sets it, giving a page arch_dirty_protect left
+ * faulting back to the walker; protect clears it). */
+static void dirty_clean(uintptr_t base, size_t npages, uint64_t *bits, uint64_t dbm)
 {
 	size_t i = 0;
 	while (i < npages) {
@@ -497,16 +507,32 @@ void arch_dirty_collect(uintptr_t base, size_t npages, uint64_t *bits)
 		uint64_t *e = leaf_entry(va, false);
 		for (size_t k = 0; e != NULL && k < n; k++) {
 			uint64_t d = ld_desc(&e[k]);
-			if ((d & 3) != PTE_PAGE || !(d & PTE_TRACKED) || (d & PTE_AP_RO))
-				continue;        /* clean already: a later store marks it */
-			/* Relaxed: arch_dirty_flush's dsb orders it before the
-			 * invalidation. */
-			uint64_t old = __atomic_fetch_or(&e[k], PTE_AP_RO, __ATOMIC_RELAXED);
-			if (!(old & PTE_AP_RO) && bits != NULL)
+			if ((d & 3) != PTE_PAGE || !(d & PTE_TRACKED))
+				continue;
+			/* Clean already (a later store marks it), else one CAS,
+			 * so a concurrent walker or fault-path update is never
+			 * lost. Relaxed: arch_dirty_flush's dsb orders it before
+			 * the invalidation. */
+			while ((d & (PTE_AP_RO | PTE_DBM)) != (PTE_AP_RO | dbm) &&
+			       !arch_cas(&e[k], &d, (d | PTE_AP_RO | dbm) & ~(PTE_DBM & ~dbm),
+			                 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+				;
+			if (!(d & PTE_AP_RO) && bits != NULL)
 				bits[(i + k) / 64] |= 1ull << ((i + k) % 64);
 		}
 		i += n;
 	}
+}
+
+void arch_dirty_collect(uintptr_t base, size_t npages, uint64_t *bits)
+{
+	dirty_clean(base, npages, bits, track_bits & PTE_DBM);
+}
+
+bool arch_dirty_protect(uintptr_t base, size_t npages, uint64_t *bits)
+{
+	dirty_clean(base, npages, bits, 0);
+	return true;
 }
 
 void arch_dirty_flush(void)

@@ -210,6 +210,12 @@ void arch_dirty_collect(uintptr_t base, size_t npages, uint64_t *bits)
 
 /* Nothing is cached: every page always reads dirty. The full fence keeps
  * the contract's "stores before are visible to the caller" trivially. */
+bool arch_dirty_protect(uintptr_t base, size_t npages, uint64_t *bits)
+{
+	arch_dirty_collect(base, npages, bits);
+	return false;           /* no write faults here: every page stays reported */
+}
+
 void arch_dirty_flush(void)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);

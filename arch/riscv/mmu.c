@@ -553,7 +553,10 @@ void arch_dirty_untrack(uintptr_t base, size_t size)
 		untrack_page(va);
 }
 
-void arch_dirty_collect(uintptr_t base, size_t npages, uint64_t *bits)
+/* Clean the tracked leaves: clear the bits in mask and set those in set
+ * (hardware mode's clean gives W back to a page arch_dirty_protect left
+ * write-protected; protect clears W and D). */
+static void dirty_clean(uintptr_t base, size_t npages, uint64_t *bits, pte_t mask, pte_t set)
 {
 	size_t i = 0;
 	while (i < npages) {
@@ -565,16 +568,35 @@ void arch_dirty_collect(uintptr_t base, size_t npages, uint64_t *bits)
 		for (size_t k = 0; t != NULL && k < n; k++) {
 			pte_t *slot = &t[first + k];
 			pte_t e = __atomic_load_n(slot, __ATOMIC_RELAXED);
-			if ((e & (PTE_V | PTE_TRACKED)) != (PTE_V | PTE_TRACKED) || !(e & dirty_bit))
+			if ((e & (PTE_V | PTE_TRACKED)) != (PTE_V | PTE_TRACKED) ||
+			    (e & (mask | set)) == set)
 				continue;        /* clean already: a later store marks it */
-			/* Relaxed: arch_dirty_flush's fence orders it before the
-			 * shootdown. */
-			pte_t old = __atomic_fetch_and(slot, ~clean_mask, __ATOMIC_RELAXED);
+			/* Relaxed: arch_dirty_flush's fence orders them before
+			 * the shootdown. The OR comes second: a page the fault
+			 * path makes dirty in between stays dirty (reported by
+			 * the next collect). */
+			pte_t old = __atomic_fetch_and(slot, ~mask, __ATOMIC_RELAXED);
+			if (set & ~old)
+				__atomic_fetch_or(slot, set, __ATOMIC_RELAXED);
 			if ((old & dirty_bit) && bits != NULL)
 				bits[(i + k) / 64] |= 1UL << ((i + k) % 64);
 		}
 		i += n;
 	}
+}
+
+void arch_dirty_collect(uintptr_t base, size_t npages, uint64_t *bits)
+{
+	dirty_clean(base, npages, bits, clean_mask, clean_mask == PTE_D ? PTE_W : 0);
+}
+
+/* Hardware mode: W cleared too, so the next store faults (a hart that
+ * set D itself cannot do so without W) and riscv_dirty_fault sets W and
+ * D again, which is hardware mode's dirty state. */
+bool arch_dirty_protect(uintptr_t base, size_t npages, uint64_t *bits)
+{
+	dirty_clean(base, npages, bits, PTE_W | PTE_D, 0);
+	return true;
 }
 
 void arch_dirty_flush(void)

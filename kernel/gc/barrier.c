@@ -14,7 +14,8 @@
  *
  * Objects:
  *   region   - a tracked address range and the bitmap of its pages found
- *              dirty by the last collect (one bit per 4 KiB page):
+ *              dirty by the last collect (one bit per 4 KiB page; outside
+ *              the stack window also a summary, one bit per word):
  *                .data, .bss (minus .bss.noscan, which holds the trap and
  *                boot stacks and page tables: the fault path writes there),
  *                the heap window from the first heap page to the last
@@ -31,6 +32,13 @@
  *   mode     - hardware dirty bits or write-protect-and-fault, chosen once
  *              at boot (bootarg gcbarrier=auto|hw|fault, auto = hw when
  *              arch_dirty_hw_capable()).
+ *   faulted  - per non-stack region, the pages the fault path made
+ *              writable since a collect last took them (and a summary
+ *              bit per word). In fault mode, once a collect has walked
+ *              every leaf (`walked`), a collect takes this bitmap instead
+ *              of walking the leaves: its cost follows the pages written,
+ *              not the RAM. Stack pages are still walked per goroutine
+ *              (they are mapped writable, outside the fault path).
  * Invariants:
  *   - A tracked page is dirty from when it is mapped until a collect or
  *     arm cleans it; every store after the clean's shootdown makes it
@@ -38,19 +46,32 @@
  *     previous collect returned".
  *   - The bitmaps live in untracked pages (collect writes them) and are
  *     never freed: a freed page would come back as untracked heap.
+ *   - Fault mode after the first walk, and hardware mode from
+ *     collect_last to the next collect (`protected`): a tracked page outside
+ *     the stack window that became dirty since the last collect has its
+ *     faulted bit set (or about to be: the fault path sets it after the
+ *     leaf), or a collect took the bit and cleans the page before its
+ *     shootdown. Only the fault path can make such a page dirty then
+ *     (arch_dirty_track's dirty pages are cleaned by the first walk;
+ *     arch_dirty_protect leaves the walker nothing to set).
  *   - One collector at a time: collect and arm are serialised by their
  *     caller (the GC's coordinator); `collecting` turns a violation into
  *     a fatal error instead of a torn dirty set.
  * The fault path (gc_barrier_fault) runs in trap context with anything
- * held: it only counts, in .bss.noscan.
+ * held: it counts in .bss.noscan and ORs into the faulted bitmaps, which
+ * are in untracked pages.
  *
  * Use: with the stop-the-world mark (gcconc=0) each GC pause collects the
  * dirty set (re-arming the barrier) and only counts it (gctrace=2,
  * bench/gc). The concurrent mark (gcconc=1, mgcmark.c) rescans it: the
  * stack pages' set then accumulates over a cycle's collects
- * (gc_barrier_arm_stacks starts it, gc_barrier_collect_more adds to it),
+ * (gc_barrier_arm starts it, gc_barrier_collect_more adds to it),
  * because stacks are rescanned only in mark termination, goroutine by
- * goroutine, while the other pages are rescanned after each collect.
+ * goroutine, while the other pages are rescanned after each collect. Its
+ * last concurrent round, gc_barrier_collect_last, write-protects every
+ * non-stack page in hardware mode too, so that termination's collect
+ * takes the faulted bitmap in both modes (docs/gc.md, "Hardware mode's
+ * last stretch in fault mode").
  */
 #include <string.h>
 #include "kernel/gc/barrier.h"
@@ -73,12 +94,32 @@ struct region {
 	size_t npages;          /* pages tracked (R_STACKS: grows; collector) */
 	size_t cap;             /* pages the bitmap covers; collector */
 	uint64_t *bits;         /* the last collected set; collector */
+	/* Not R_STACKS: the summary of bits (bit w: bits[w] != 0), so that
+	 * a small set is found without reading every word; collector. */
+	uint64_t *bits_sum;
+	/* Not R_STACKS: the pages a write fault made dirty since the last
+	 * collect took them (set in hardware mode too, by a hart that traps
+	 * on D = 0, but read only in fault mode), and its summary (bit w:
+	 * word w may have a bit). Atomic words: the fault path ORs a bit
+	 * into each (release), the collector swaps a word for zero (acquire).
+	 * Allocated at boot, before any fault. */
+	uint64_t *faulted, *faulted_sum;
 };
 
 static struct region regions[NREGIONS] GC_NOSCAN;
 static int mode GC_NOSCAN;              /* set at boot, read-only after */
 static uint64_t nfaults GC_NOSCAN;      /* atomic (statistic) */
 static uint32_t collecting GC_NOSCAN;   /* atomic: a collect is running */
+/* Fault mode: a collect has walked every tracked leaf since boot, so
+ * every non-stack page made writable since then went through the fault
+ * path and is in `faulted` (collector). */
+static bool walked GC_NOSCAN;
+/* Hardware mode: gc_barrier_collect_last write-protected every non-stack
+ * page, so they behave as in fault mode and the next collect (mark
+ * termination's) takes the faulted bitmap alone; it gives the pages it
+ * finds back to the hardware, so the collects after it walk again
+ * (collector). */
+static bool protected GC_NOSCAN;
 
 static uintptr_t page_down(uintptr_t a) { return a & ~(MMU_PAGE_SIZE - 1); }
 static uintptr_t page_up(uintptr_t a) { return page_down(a + MMU_PAGE_SIZE - 1); }
@@ -153,8 +194,15 @@ void gc_barrier_init(void)
 	for (int r = 0; r < NREGIONS; r++) {
 		/* The stack window's from the start: one runtime page of bits
 		 * covers 256 slots of 1 MiB. */
-		size_t n = r == R_STACKS ? PAGE_SIZE * 8 : regions[r].npages;
+		size_t n = r == R_STACKS ? PAGE_SIZE * 8 : regions[r].npages, cap;
 		if (n > 0 && (regions[r].bits = bitmap_alloc(n, &regions[r].cap)) == NULL)
+			throw("gc barrier: out of memory for the dirty bitmaps");
+		if (n == 0 || r == R_STACKS)
+			continue;
+		size_t words = (n + 63) / 64;
+		if ((regions[r].bits_sum = bitmap_alloc(words, &cap)) == NULL ||
+		    (regions[r].faulted_sum = bitmap_alloc(words, &cap)) == NULL ||
+		    (regions[r].faulted = bitmap_alloc(n, &cap)) == NULL)
 			throw("gc barrier: out of memory for the dirty bitmaps");
 	}
 }
@@ -241,49 +289,140 @@ static size_t popcount_bits(const uint64_t *bits, size_t npages)
 
 /* What a collect does with each kind of region. */
 enum how { CLEAN, RECORD };
+/* What collect_faulted does with the pages it takes. */
+enum take { DROP, ADD };
+
+/* Empty rg's set: the words its summary names, then the summary. */
+static void set_clear(struct region *rg)
+{
+	size_t nsum = ((rg->npages + 63) / 64 + 63) / 64;
+	for (size_t sw = 0; sw < nsum; sw++) {
+		for (uint64_t b = rg->bits_sum[sw]; b != 0; b &= b - 1)
+			rg->bits[sw * 64 + (size_t)__builtin_ctzll(b)] = 0;
+		rg->bits_sum[sw] = 0;
+	}
+}
+
+/* Fault mode: take the pages in rg's faulted bitmap, write-protect each
+ * again and (ADD) add them to rg's set. Only the words the summary names
+ * are read: the pass is proportional to the pages faulted since the last
+ * collect (64 pages per summary bit), not to the region's leaves. Returns
+ * how many pages it took. */
+static size_t collect_faulted(struct region *rg, enum take how, bool protect)
+{
+	size_t n = 0, nsum = ((rg->npages + 63) / 64 + 63) / 64;
+	for (size_t sw = 0; sw < nsum; sw++) {
+		/* relaxed: a bit set after this load stays for the next
+		 * collect, as if its fault had come after this one. */
+		if (__atomic_load_n(&rg->faulted_sum[sw], __ATOMIC_RELAXED) == 0)
+			continue;
+		/* acquire: pairs with the release OR of the summary in
+		 * gc_barrier_fault: the word's bit, ORed before it, is seen. */
+		uint64_t sum = __atomic_exchange_n(&rg->faulted_sum[sw], 0, __ATOMIC_ACQUIRE);
+		for (; sum != 0; sum &= sum - 1) {
+			size_t w = sw * 64 + (size_t)__builtin_ctzll(sum);
+			/* acquire: pairs with the release OR of the word in
+			 * gc_barrier_fault, so the fault path's update of each
+			 * leaf (writable) happens before our clean of it
+			 * below, which therefore sticks. */
+			uint64_t x = __atomic_exchange_n(&rg->faulted[w], 0, __ATOMIC_ACQUIRE);
+			if (x == 0)
+				continue;       /* taken with an earlier summary bit */
+			n += (size_t)__builtin_popcountll(how == ADD ? x & ~rg->bits[w] : x);
+			if (how == ADD) {
+				rg->bits[w] |= x;
+				rg->bits_sum[sw] |= 1ULL << (w % 64);
+			}
+			for (; x != 0; x &= x - 1) {
+				uintptr_t va = rg->lo + (w * 64 + (size_t)__builtin_ctzll(x)) * MMU_PAGE_SIZE;
+				if (protect)
+					arch_dirty_protect(va, 1, NULL);
+				else
+					arch_dirty_collect(va, 1, NULL);
+			}
+		}
+	}
+	return n;
+}
+
+/* Clean rg's pages (protect: and write-protect them, in hardware mode
+ * too), (RECORD) replace its set with the pages that were dirty, and add
+ * their number to *np. Hardware mode, or fault mode before the first
+ * walk: read every leaf, then take the faulted bitmap. Fault mode after
+ * it, or hardware mode in the collect after collect_last: the faulted
+ * bitmap alone. Returns false if protect was asked and the port cannot. */
+static bool collect_region(struct region *rg, enum how how, bool protect, size_t *np)
+{
+	size_t n = 0;
+	bool ok = true;
+	if (how == RECORD)
+		set_clear(rg);
+	if ((mode == GCBARRIER_FAULT && walked) || protected) {
+		*np += collect_faulted(rg, how == RECORD ? ADD : DROP, false);
+		return true;
+	}
+	if (protect)
+		ok = arch_dirty_protect(rg->lo, rg->npages, how == RECORD ? rg->bits : NULL);
+	else
+		arch_dirty_collect(rg->lo, rg->npages, how == RECORD ? rg->bits : NULL);
+	for (size_t w = 0; how == RECORD && w < (rg->npages + 63) / 64; w++)
+		if (rg->bits[w] != 0) {
+			rg->bits_sum[w / 64] |= 1ULL << (w % 64);
+			n += (size_t)__builtin_popcountll(rg->bits[w]);
+		}
+	/* After the walk: a page the walk cleaned may fault again meanwhile;
+	 * its bit is taken here or stays for the next collect (docs/gc.md,
+	 * "Fault mode's dirty bitmap"). In hardware mode too: a hart that
+	 * traps on D = 0, or a page still protected since the last
+	 * collect_last, records its faults there. */
+	n += collect_faulted(rg, how == RECORD ? ADD : DROP, protect && ok);
+	*np += n;
+	return ok;
+}
 
 /* Clean every tracked page: the non-stack regions as others says (RECORD
  * replaces their sets), the stack pages as stacks says (RECORD adds to
  * the stack set; reset_stacks empties it first). One shootdown for all.
- * Returns the pages in the non-stack sets. */
-static size_t collect(enum how others, enum how stacks, bool reset_stacks)
+ * protect: write-protect them too (collect_last). Returns the pages in
+ * the non-stack sets. */
+static size_t collect(enum how others, enum how stacks, bool reset_stacks, bool protect)
 {
 	if (__atomic_exchange_n(&collecting, 1, __ATOMIC_ACQUIRE))
 		throw("gc barrier: two collects at once");
-	for (int r = 0; r < NREGIONS; r++) {
-		struct region *rg = &regions[r];
-		if (r == R_STACKS || rg->npages == 0)
-			continue;
-		if (others == RECORD)
-			memset(rg->bits, 0, (rg->npages + 63) / 64 * 8);
-		arch_dirty_collect(rg->lo, rg->npages, others == RECORD ? rg->bits : NULL);
-	}
+	size_t n = 0;
+	bool ok = true;
+	for (int r = 0; r < NREGIONS; r++)
+		if (r != R_STACKS && regions[r].npages > 0)
+			ok &= collect_region(&regions[r], others, protect, &n);
+	walked = true;
+	protected = protect && mode == GCBARRIER_HW && ok;
 	collect_stacks(stacks == RECORD, reset_stacks);
 	arch_dirty_flush();
-	size_t n = 0;
-	for (int r = 0; others == RECORD && r < NREGIONS; r++)
-		if (r != R_STACKS && regions[r].npages > 0)
-			n += popcount_bits(regions[r].bits, regions[r].npages);
 	/* release: the next collector sees our bitmaps complete. */
 	__atomic_store_n(&collecting, 0, __ATOMIC_RELEASE);
-	return n;
+	return others == RECORD ? n : 0;
 }
 
 void gc_barrier_arm(void)
 {
-	collect(CLEAN, CLEAN, true);
+	collect(CLEAN, CLEAN, true, false);
 }
 
 size_t gc_barrier_collect(void)
 {
-	size_t n = collect(RECORD, RECORD, true);
+	size_t n = collect(RECORD, RECORD, true, false);
 	struct region *r = &regions[R_STACKS];
 	return n + (r->npages ? popcount_bits(r->bits, r->npages) : 0);
 }
 
 size_t gc_barrier_collect_more(void)
 {
-	return collect(RECORD, RECORD, false);
+	return collect(RECORD, RECORD, false, false);
+}
+
+size_t gc_barrier_collect_last(void)
+{
+	return collect(RECORD, RECORD, false, mode == GCBARRIER_HW);
 }
 
 size_t gc_barrier_stack_pages(void)
@@ -306,11 +445,14 @@ void gc_barrier_foreach_dirty(void (*fn)(uintptr_t page, void *arg), void *arg)
 		struct region *rg = &regions[r];
 		if (r == R_STACKS || rg->npages == 0)
 			continue;
-		for (size_t w = 0; w < (rg->npages + 63) / 64; w++)
-			for (uint64_t b = rg->bits[w]; b != 0; b &= b - 1) {
-				size_t i = w * 64 + (size_t)__builtin_ctzll(b);
-				if (i < rg->npages)
-					fn(rg->lo + i * MMU_PAGE_SIZE, arg);
+		for (size_t sw = 0; sw < ((rg->npages + 63) / 64 + 63) / 64; sw++)
+			for (uint64_t s = rg->bits_sum[sw]; s != 0; s &= s - 1) {
+				size_t w = sw * 64 + (size_t)__builtin_ctzll(s);
+				for (uint64_t b = rg->bits[w]; b != 0; b &= b - 1) {
+					size_t i = w * 64 + (size_t)__builtin_ctzll(b);
+					if (i < rg->npages)
+						fn(rg->lo + i * MMU_PAGE_SIZE, arg);
+				}
 			}
 	}
 }
@@ -329,9 +471,24 @@ bool gc_barrier_dirty(uintptr_t va)
 
 void gc_barrier_fault(uintptr_t va)
 {
-	(void)va;
 	/* relaxed: a statistic */
 	__atomic_fetch_add(&nfaults, 1, __ATOMIC_RELAXED);
+	for (int r = 0; r < R_STACKS; r++) {
+		struct region *rg = &regions[r];
+		if (va - rg->lo < rg->npages * MMU_PAGE_SIZE && rg->faulted != NULL) {
+			size_t i = (va - rg->lo) / MMU_PAGE_SIZE;
+			/* release: pairs with the acquire exchange in
+			 * collect_faulted; orders our caller's update of the
+			 * leaf before the collector's clean of it. */
+			__atomic_fetch_or(&rg->faulted[i / 64], 1ULL << (i % 64), __ATOMIC_RELEASE);
+			/* release: pairs with the acquire exchange of the
+			 * summary in collect_faulted; orders the OR above
+			 * before it. */
+			__atomic_fetch_or(&rg->faulted_sum[i / 4096], 1ULL << (i / 64 % 64),
+			                  __ATOMIC_RELEASE);
+			return;
+		}
+	}
 }
 
 uint64_t gc_barrier_faults(void)

@@ -31,8 +31,13 @@ void gc_barrier_arm(void);
  * clean them again. Returns how many. A store that completed before the
  * call began is in this set or (if it raced with the clean) it is visible
  * to whatever the caller reads after the call returns, and every store
- * made after the call returned is in the next set. One caller at a time
- * (a second concurrent caller is a fatal error). */
+ * made after the call returned is in the next set. Fault mode adds one
+ * race: a store through a page another CPU's fault handler has made
+ * writable but not yet recorded may be in the next set instead (never
+ * with the world stopped: no handler is half-way then). One caller at a
+ * time (a second concurrent caller is a fatal error). In fault mode, after
+ * the first collect since boot, the cost follows the pages faulted since
+ * the last collect (the faulted bitmap), not the tracked RAM. */
 size_t gc_barrier_collect(void);
 
 /* The concurrent mark's collect (gcconc=1; same contract as
@@ -41,6 +46,13 @@ size_t gc_barrier_collect(void);
  * stack page written since gc_barrier_arm. Returns the pages in the new
  * non-stack set. */
 size_t gc_barrier_collect_more(void);
+/* The concurrent mark's last round: gc_barrier_collect_more, and in
+ * hardware mode also write-protect every non-stack page (where the port
+ * can), so that every store to one faults and the next collect (mark
+ * termination's) takes the faulted bitmap alone, as in fault mode. That
+ * collect gives the pages it finds back to the hardware; the others stay
+ * protected until a later collect walks them (the next cycle's arm). */
+size_t gc_barrier_collect_last(void);
 size_t gc_barrier_stack_pages(void);    /* pages in the stack set */
 
 /* Was va's page in the last collected set (for a stack page: in the stack

@@ -37,8 +37,9 @@
  * once per cycle, before its objects are allocated or freed again.
  *
  * With gcconc=1 (phase 1 of Go's concurrent mark, below gc_m) phase 2 runs
- * while the program runs: phase 1 ends by arming the page-dirty barrier,
- * scanning the stacks and starting the world; one background mark worker
+ * while the program runs: the page-dirty barrier is armed before phase 1,
+ * with the world running; phase 1 ends by scanning the stacks and starting
+ * the world; one background mark worker
  * goroutine marks and rescans the pages written meanwhile; phase 3 stops
  * the world again, rescans what is still dirty and drains. The invariant
  * that replaces the frozen graph: every page written after it was scanned
@@ -108,6 +109,12 @@ static void gc_run_cycle(enum gc_trigger_kind kind, uint32_t n)
 			return;
 		}
 		gc_sweep_finish();      /* sweep termination, concurrent part */
+		if (rtflags.gcconc)
+			/* Every tracked page clean and every TLB flushed
+			 * before the start pause, with the world running: all
+			 * the mark's scans come after it (docs/gc.md, "Arming
+			 * before the start pause"). */
+			gc_barrier_arm();
 		gc.kind = kind;
 		mcall(gc_m);            /* back here when the cycle is over, */
 		if (kind != gcTriggerCycle)     /* or its mark is running (gcconc=1): */
@@ -368,12 +375,11 @@ static void bgmark_main(void *arg)
 	}
 }
 
-/* The cycle's start, world stopped, on g0 of m: arm the barrier, scan the
- * stacks, allocate black; start the world and hand the mark to the
- * worker. */
+/* The cycle's start, world stopped, on g0 of m, the barrier armed
+ * (gc_run_cycle): scan the stacks, allocate black; start the world and
+ * hand the mark to the worker. */
 static void gc_start_conc(struct m *m, struct g *gp)
 {
-	gc_barrier_arm();       /* every tracked page clean, on every CPU */
 	gc.tMark = nanotime();
 	traceGCPhase(GCMark, gc.heapStart);
 	gc_mark_conc_start();

@@ -727,13 +727,16 @@ void gc_checkmark(void)
  *
  * Go's gcStart / gcBgMarkWorker / gcMarkDone, in phase 1 (one dedicated
  * background worker; no 25 % budget, idle marking or assists yet):
- *   start (world stopped, gc_mark_conc_start): every tracked page clean
- *     (gc_barrier_arm, by the caller), every goroutine's stack and G
- *     scanned, gc_marking set: allocate black, no span freed;
+ *   arm (world running, gc_barrier_arm by the cycle's starter): every
+ *     tracked page clean, every TLB flushed, before anything is scanned;
+ *   start (world stopped, gc_mark_conc_start): every goroutine's stack and
+ *     G scanned, gc_marking set: allocate black, no span freed;
  *   concurrent (the worker goroutine, gc_mark_concurrent): .data, .bss and
  *     malloc blocks scanned, everything grey drained; then rounds: collect
  *     the pages written meanwhile, rescan the marked objects on them (and
- *     the root pages among them), drain; while the set shrinks;
+ *     the root pages among them), drain; while the set shrinks; then a
+ *     last round that also write-protects every page in hardware mode
+ *     (gc_barrier_collect_last), so termination takes the fault bitmap;
  *   termination (world stopped, gc_mark_conc_done): the pages still dirty,
  *     every goroutine with a stack page or G written since the start, the
  *     roots in untracked memory (g0 stacks, timer heaps, finalizers),
@@ -855,7 +858,7 @@ void gc_mark_conc_start(void)
 	bgw.bytesMarked = bgw.scanWords = 0;
 	/* Goroutine stacks now, with the world stopped: a running
 	 * goroutine's stack cannot be read from another CPU, and each
-	 * stack page or G written from here on is in the barrier's stack
+	 * stack page or G written since the arm is in the barrier's stack
 	 * set, which mark termination rescans. */
 	struct marker mk = { .w = &bgw };
 	if (roots.walkallgs)
@@ -865,6 +868,18 @@ void gc_mark_conc_start(void)
 			scan_g(&mk, roots.allg[i]);
 	/* relaxed: starting the world publishes it to every CPU */
 	__atomic_store_n(&gc_marking, 1, __ATOMIC_RELAXED);
+}
+
+/* One concurrent round: collect the pages written since the last one,
+ * rescan them, drain. Returns how many pages. */
+static size_t rescan_round(struct marker *mk, size_t (*collect)(void))
+{
+	size_t n = collect();
+	gc.rounds++;
+	gc.rescanPages += n;
+	gc_barrier_foreach_dirty(rescan_page, mk);
+	conc_drain(mk);
+	return n;
 }
 
 void gc_mark_concurrent(void)
@@ -877,16 +892,15 @@ void gc_mark_concurrent(void)
 		markroot(&mk, roots.abase + a);       /* malloc blocks */
 	conc_drain(&mk);
 	size_t prev = SIZE_MAX;
-	for (int r = 0; r < MAX_ROUNDS; r++) {
-		size_t n = gc_barrier_collect_more();
-		gc.rounds++;
-		gc.rescanPages += n;
-		gc_barrier_foreach_dirty(rescan_page, &mk);
-		conc_drain(&mk);
+	for (int r = 0; r < MAX_ROUNDS - 1; r++) {
+		size_t n = rescan_round(&mk, gc_barrier_collect_more);
 		if (n <= ROUND_ENOUGH_PAGES || n > prev / 2)
 			break;          /* small enough, or no longer shrinking */
 		prev = n;
 	}
+	/* The last round also write-protects every page in hardware mode,
+	 * so termination takes the fault bitmap alone (barrier.h). */
+	rescan_round(&mk, gc_barrier_collect_last);
 	gc.markCpuNs += (uint64_t)(nanotime() - t0);
 }
 

@@ -63,6 +63,8 @@ static struct {
 	uintptr_t base;                        /* set once before any range */
 	struct heapArena *arenas[MAX_ARENAS];  /* written under lock, read racily:
 	                                          only ever NULL -> pointer */
+	size_t narenas;                        /* one past the highest arena set;
+	                                          written under lock, read racily */
 	struct mspanlist free[NFREE];          /* lock */
 	struct mspanlist large;                /* lock */
 	uint64_t freemask[NFREE / 64];         /* lock */
@@ -132,10 +134,8 @@ static void setspan_all(struct mspan *s)
 
 size_t mheap_narenas(void)
 {
-	size_t n = MAX_ARENAS;
-	while (n > 0 && __atomic_load_n(&heap.arenas[n - 1], __ATOMIC_ACQUIRE) == NULL)
-		n--;
-	return n;
+	/* acquire; pairs with the release in the range's set-up */
+	return __atomic_load_n(&heap.narenas, __ATOMIC_ACQUIRE);
 }
 
 void mheap_arena_spans(size_t ai, void (*fn)(struct mspan *s, void *arg), void *arg)
@@ -338,6 +338,10 @@ void mheap_add_range(uintptr_t lo, uintptr_t hi)
 		heap.meta_pages += asz / PAGE_SIZE;
 		/* release; pairs with the acquire in mapslot. */
 		__atomic_store_n(&heap.arenas[a], ha, __ATOMIC_RELEASE);
+		if (a + 1 > heap.narenas)
+			/* release; pairs with the acquire in mheap_narenas:
+			 * a reader of the count sees every arena below it. */
+			__atomic_store_n(&heap.narenas, a + 1, __ATOMIC_RELEASE);
 	}
 	/* Then the pages, one free span per arena piece with metadata. */
 	while (lo < hi) {
