@@ -46,6 +46,12 @@ int CPU(void)
 
 static uint32_t exiting;   /* atomic: set by the first Exit */
 
+bool exit_started(void)
+{
+	/* relaxed: a hint for a waiter that would otherwise give up */
+	return __atomic_load_n(&exiting, __ATOMIC_RELAXED) != 0;
+}
+
 _Noreturn void Exit(int status)
 {
 	/* A StopTrace in flight needs this CPU to finish: let it, while this

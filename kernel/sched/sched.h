@@ -98,6 +98,7 @@ static inline bool gcwaiting(void)
 /* preemption (preempt.c) */
 void preemptone(struct m *m);          /* ask CPU m to preempt its G */
 void sched_stop_others(void);          /* fatal path: stop every other CPU */
+bool exit_started(void);               /* an Exit is powering the machine off */
 void timer_program(struct m *m, uint64_t when); /* write the CPU's timer */
 void arm_timer(struct m *m);           /* program slice end / next timer */
 

@@ -138,7 +138,10 @@ void stopTheWorld(void)
 		if (now - last < STW_RESEND_NS)
 			continue;
 		last = now;
-		if (now - start > STW_TIMEOUT_NS) {
+		/* A P held by an Exit never stops: no error, the machine is
+		 * powering off (Exit may be writing out a trace, which can
+		 * take longer than the timeout on a slow console). */
+		if (now - start > STW_TIMEOUT_NS && !exit_started()) {
 			for (int i = 0; i < MAXCPU; i++)
 				if (p_status(&allp[i]) == Prunning)
 					printk("runtime: stopTheWorld: P%d (cpu %d) did not stop in %lld s\n",
