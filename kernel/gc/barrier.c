@@ -123,12 +123,16 @@ static bool protected GC_NOSCAN;
 
 static uintptr_t page_down(uintptr_t a) { return a & ~(MMU_PAGE_SIZE - 1); }
 static uintptr_t page_up(uintptr_t a) { return page_down(a + MMU_PAGE_SIZE - 1); }
+/* Words of a bitmap of n bits (pages, or bitmap words for a summary). */
+static size_t nwords(size_t n) { return (n + 63) / 64; }
+/* Words of rg's summaries (one bit per word of its page bitmaps). */
+static size_t nsumwords(const struct region *rg) { return nwords(nwords(rg->npages)); }
 
 /* A bitmap for npages pages, in untracked pages, never freed; NULL when
  * memory ran out. */
 static uint64_t *bitmap_alloc(size_t npages, size_t *cap)
 {
-	size_t bytes = (npages + 63) / 64 * 8;
+	size_t bytes = nwords(npages) * 8;
 	size_t rtpages = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
 	if (rtpages == 0)
 		rtpages = 1;
@@ -199,7 +203,7 @@ void gc_barrier_init(void)
 			throw("gc barrier: out of memory for the dirty bitmaps");
 		if (n == 0 || r == R_STACKS)
 			continue;
-		size_t words = (n + 63) / 64;
+		size_t words = nwords(n);
 		if ((regions[r].bits_sum = bitmap_alloc(words, &cap)) == NULL ||
 		    (regions[r].faulted_sum = bitmap_alloc(words, &cap)) == NULL ||
 		    (regions[r].faulted = bitmap_alloc(n, &cap)) == NULL)
@@ -256,7 +260,7 @@ static void collect_stack(struct region *r, struct g *gp, bool record)
 		arch_dirty_collect(lo, n, NULL);
 		return;
 	}
-	memset(tmp, 0, (n + 63) / 64 * 8);
+	memset(tmp, 0, nwords(n) * 8);
 	arch_dirty_collect(lo, n, tmp);
 	for (size_t i = 0; i < n; i++)
 		if (tmp[i / 64] >> (i % 64) & 1)
@@ -272,7 +276,7 @@ static void collect_stacks(bool record, bool reset)
 	if (r->npages == 0)
 		return;
 	if (reset)
-		memset(r->bits, 0, (r->npages + 63) / 64 * 8);
+		memset(r->bits, 0, nwords(r->npages) * 8);
 	spin_lock(&sched.allglock);
 	for (struct g *gp = sched.allgs; gp != NULL; gp = gp->alllink)
 		collect_stack(r, gp, record);
@@ -282,7 +286,7 @@ static void collect_stacks(bool record, bool reset)
 static size_t popcount_bits(const uint64_t *bits, size_t npages)
 {
 	size_t n = 0;
-	for (size_t w = 0; w < (npages + 63) / 64; w++)
+	for (size_t w = 0; w < nwords(npages); w++)
 		n += (size_t)__builtin_popcountll(bits[w]);
 	return n;
 }
@@ -295,7 +299,7 @@ enum take { DROP, ADD };
 /* Empty rg's set: the words its summary names, then the summary. */
 static void set_clear(struct region *rg)
 {
-	size_t nsum = ((rg->npages + 63) / 64 + 63) / 64;
+	size_t nsum = nsumwords(rg);
 	for (size_t sw = 0; sw < nsum; sw++) {
 		for (uint64_t b = rg->bits_sum[sw]; b != 0; b &= b - 1)
 			rg->bits[sw * 64 + (size_t)__builtin_ctzll(b)] = 0;
@@ -310,7 +314,7 @@ static void set_clear(struct region *rg)
  * how many pages it took. */
 static size_t collect_faulted(struct region *rg, enum take how, bool protect)
 {
-	size_t n = 0, nsum = ((rg->npages + 63) / 64 + 63) / 64;
+	size_t n = 0, nsum = nsumwords(rg);
 	for (size_t sw = 0; sw < nsum; sw++) {
 		/* relaxed: a bit set after this load stays for the next
 		 * collect, as if its fault had come after this one. */
@@ -365,7 +369,7 @@ static bool collect_region(struct region *rg, enum how how, bool protect, size_t
 		ok = arch_dirty_protect(rg->lo, rg->npages, how == RECORD ? rg->bits : NULL);
 	else
 		arch_dirty_collect(rg->lo, rg->npages, how == RECORD ? rg->bits : NULL);
-	for (size_t w = 0; how == RECORD && w < (rg->npages + 63) / 64; w++)
+	for (size_t w = 0; how == RECORD && w < nwords(rg->npages); w++)
 		if (rg->bits[w] != 0) {
 			rg->bits_sum[w / 64] |= 1ULL << (w % 64);
 			n += (size_t)__builtin_popcountll(rg->bits[w]);
@@ -445,7 +449,7 @@ void gc_barrier_foreach_dirty(void (*fn)(uintptr_t page, void *arg), void *arg)
 		struct region *rg = &regions[r];
 		if (r == R_STACKS || rg->npages == 0)
 			continue;
-		for (size_t sw = 0; sw < ((rg->npages + 63) / 64 + 63) / 64; sw++)
+		for (size_t sw = 0; sw < nsumwords(rg); sw++)
 			for (uint64_t s = rg->bits_sum[sw]; s != 0; s &= s - 1) {
 				size_t w = sw * 64 + (size_t)__builtin_ctzll(s);
 				for (uint64_t b = rg->bits[w]; b != 0; b &= b - 1) {
