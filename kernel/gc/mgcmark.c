@@ -92,8 +92,8 @@ static struct workpool pool GC_NOSCAN;
 static struct gcwork gcws[MAXCPU] GC_NOSCAN;    /* per M */
 static uintptr_t heap_lo, heap_span;
 /* The span map (mheap_spanmap), copied here once per cycle so that the
- * inner loop finds a span in two loads without a call. */
-static uintptr_t arena_base;
+ * inner loop finds a span in two loads without a call. Its arena 0 starts
+ * at heap_lo. */
 static struct heapArena *const *arenas;
 uint64_t gc_bytesMarked;
 static uint32_t drop_every;             /* debug: lose every Nth grey object */
@@ -142,33 +142,90 @@ bool gc_find_object(uintptr_t p, struct mspan **sp, uint32_t *idxp, uintptr_t *b
  * 128 GiB (arch.h). */
 #define GREY_WORDS_SHIFT 48
 #define GREY_ADDR_MASK (((uintptr_t)1 << GREY_WORDS_SHIFT) - 1)
+/* greytag[spanclass]: what greyobject ORs into an object's address to
+ * make its grey entry (words << GREY_WORDS_SHIFT; 0 for a large object),
+ * or GREY_NOSCAN (top bit: never an address or a size) for a noscan class,
+ * whose objects turn black at once. One table load replaces the noscan
+ * test, the size class test and the division by the word size.
+ * Built once by gc_mark_init from class_to_size, read-only after. */
+#define GREY_NOSCAN ((uintptr_t)1 << 63)
+static uintptr_t greytag[NUM_SPAN_CLASSES];
+
+static void greytag_init(void)
+{
+	for (int c = 0; c < NUM_SPAN_CLASSES; c++) {
+		int sc = spanclass_sizeclass((spanclass_t)c);
+		uintptr_t words = sc != 0 ? class_to_size[sc] / sizeof(uintptr_t) : 0;
+		greytag[c] = spanclass_noscan((spanclass_t)c) ? GREY_NOSCAN
+		                                               : words << GREY_WORDS_SHIFT;
+	}
+}
 
 /* What the inner loop keeps in registers for a whole drain: copies of the
- * globals (the compiler would reload them after every atomic), and the
- * bytes and words counted, added to the worker's totals once at the end
- * (scanner_flush). */
+ * globals (the compiler would reload them after every atomic), the
+ * worker's first buffer as a cursor, and the bytes and words counted,
+ * added to the worker's totals once at the end (scanner_flush).
+ *
+ * The cursor: while a scanner runs, wbuf1's fill level lives in top (the
+ * next free slot), not in wbuf1->nobj, so that a push is a compare, a
+ * store and an add, and a pop the same. Before any call that works on
+ * the buffers themselves (mgcwork.c's slow paths, gcw_balance, a nested
+ * scanblock) the scanner writes nobj back (scanner_putbuf) and takes the
+ * buffer again afterwards (scanner_getbuf): the buffers are the worker's
+ * own, so nothing else looks at nobj meanwhile. */
 struct scanner {
-	uintptr_t hlo, hspan;           /* heap bounds filter */
-	uintptr_t abase;                /* span map */
-	struct heapArena *const *arenas;
+	uintptr_t hlo, hspan;           /* heap bounds filter; hlo is also
+	                                   arena 0's address (mheap_bounds) */
+	struct heapArena *const *arenas;        /* span map */
+	const uintptr_t *greytag;
+	uintptr_t *bot, *top, *lim;     /* wbuf1: obj[0], obj[nobj], obj[N] */
 	struct gcwork *w;
 	uint64_t bytes, words;          /* marked, scanned; not yet in w */
 	struct marker *mk;
 };
 
+static inline void scanner_getbuf(struct scanner *sc)
+{
+	struct workbuf *b = sc->w->wbuf1;
+	sc->bot = b->obj;
+	sc->top = b->obj + b->nobj;
+	sc->lim = b->obj + WORKBUF_N;
+}
+
+static inline void scanner_putbuf(struct scanner *sc)
+{
+	/* bot is wbuf1->obj: the struct's start is 16 bytes before it */
+	struct workbuf *b = (struct workbuf *)((char *)sc->bot - offsetof(struct workbuf, obj));
+	b->nobj = (uint32_t)(sc->top - sc->bot);
+}
+
 static inline void scanner_init(struct scanner *sc, struct marker *mk)
 {
 	*sc = (struct scanner){
-		.hlo = heap_lo, .hspan = heap_span, .abase = arena_base, .arenas = arenas,
+		.hlo = heap_lo, .hspan = heap_span, .arenas = arenas, .greytag = greytag,
 		.w = mk->w, .mk = mk,
 	};
+	scanner_getbuf(sc);
 }
 
 static inline void scanner_flush(struct scanner *sc)
 {
+	scanner_putbuf(sc);
 	sc->w->bytesMarked += sc->bytes;
 	sc->w->scanWords += sc->words;
 	sc->bytes = sc->words = 0;
+}
+
+/* Add grey object b to the worker's buffers. */
+static inline __attribute__((always_inline)) void scanner_put(struct scanner *sc, uintptr_t b)
+{
+	if (__builtin_expect(sc->top < sc->lim, 1)) {
+		*sc->top++ = b;
+		return;
+	}
+	scanner_putbuf(sc);
+	gcw_put_slow(sc->w, b);
+	scanner_getbuf(sc);
 }
 
 /* How a scan loop is compiled (a constant at each call site, so that the
@@ -177,11 +234,11 @@ static inline void scanner_flush(struct scanner *sc)
 enum { DROP = 1, CONC = 2 };
 
 /* Shade v grey if it points into a white GC object (v passed the heap
- * bounds filter). gc_find_object's steps, inline, with the mark bit tested
- * before the alloc bit: a marked object was allocated, and most pointers
- * a mark follows a second time lead to marked objects. */
+ * bounds filter; u is v - hlo). gc_find_object's steps, inline, with the
+ * mark bit tested before the alloc bit: a marked object was allocated,
+ * and most pointers a mark follows a second time lead to marked objects. */
 static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void
-greyobject(struct scanner *sc, uintptr_t v, const int how)
+greyobject(struct scanner *sc, uintptr_t v, uintptr_t u, const int how)
 {
 	/* relaxed: the arena and the span are reached through an address
 	 * dependency on the loaded pointer (ordered on both ISAs). With the
@@ -190,56 +247,62 @@ greyobject(struct scanner *sc, uintptr_t v, const int how)
 	 * with span_publish's release, so an mSpanInUse span's fields are
 	 * complete; and no in-use span is freed (or its struct reused) while
 	 * gc_marking is set (mcentral.c), so they stay so. */
-	uintptr_t aoff = v - sc->abase;
-	struct heapArena *a = __atomic_load_n(&sc->arenas[aoff >> ARENA_SHIFT], __ATOMIC_RELAXED);
+	struct heapArena *a = __atomic_load_n(&sc->arenas[u >> ARENA_SHIFT], __ATOMIC_RELAXED);
 	if (a == NULL)
 		return;
-	struct mspan *s = a->spans[(aoff >> PAGE_SHIFT) & (PAGES_PER_ARENA - 1)];
+	struct mspan *s = a->spans[(u >> PAGE_SHIFT) & (PAGES_PER_ARENA - 1)];
 	if (s == NULL)
 		return;
 	uint8_t state = (how & CONC) ? __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) : s->state;
 	if (state != mSpanInUse || !s->collect)
 		return;
-	uintptr_t off = v - s->startAddr;
+	uintptr_t start = s->startAddr;
+	uintptr_t off = v - start;
 	if (off >= s->npages << PAGE_SHIFT)
 		return;
-	uint32_t idx = (uint32_t)((off * s->divmul) >> 32);   /* large: 0 */
+	/* off < 2^32 for a small span (divmul != 0): the product fits */
+	uintptr_t idx = (off * s->divmul) >> 32;        /* large: 0 */
 	if (idx >= s->nelems)
 		return;
-	uint64_t bit = 1ULL << (idx % 64);
 	uint64_t *mw = &s->gcmarkBits[idx / 64];
-	if (__atomic_load_n(mw, __ATOMIC_RELAXED) & bit)
+	/* A relaxed test before the atomic OR keeps black objects off the
+	 * read-modify-write (Go does the same). A stale 0 only sends us to
+	 * the OR, which decides; a 1 is never stale: mark bits are only set
+	 * during a mark, and cleared by the sweep after it. */
+	if ((__atomic_load_n(mw, __ATOMIC_RELAXED) >> (idx % 64)) & 1)
 		return;                 /* marked already */
-	if (!span_is_alloc(s, idx))
+	/* span_is_alloc, sharing the word offset of the mark bit's word */
+	if (!((__atomic_load_n(&s->allocBits[idx / 64], __ATOMIC_RELAXED) >> (idx % 64)) & 1))
 		return;                 /* a free slot: not an object */
+	uint64_t bit = 1ULL << (idx % 64);
 	/* relaxed: see span_mark */
 	if (__atomic_fetch_or(mw, bit, __ATOMIC_RELAXED) & bit)
 		return;                 /* another worker got there first */
-	sc->bytes += s->elemsize;
-	spanclass_t cls = s->spanclass;
-	if (spanclass_noscan(cls))
+	uintptr_t size = s->elemsize;
+	sc->bytes += size;
+	uintptr_t tag = sc->greytag[s->spanclass];
+	if ((intptr_t)tag < 0)  /* GREY_NOSCAN */
 		return;                 /* black at once: nothing inside to scan */
 	if ((how & DROP) && ++sc->mk->dropctr % drop_every == 0)
 		return;                 /* deliberately lost (gc_debug_drop_marks) */
-	uintptr_t size = s->elemsize;
-	uintptr_t words = spanclass_sizeclass(cls) != 0 ? size / sizeof(uintptr_t) : 0;
-	gcw_put(sc->w, (s->startAddr + idx * size) | words << GREY_WORDS_SHIFT);
+	scanner_put(sc, (start + idx * size) | tag);
 }
 
-/* Scan the n words from p conservatively. */
+/* Scan the n words from p conservatively (n > 0). */
 static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void
 scanwords(struct scanner *sc, const uintptr_t *p, uintptr_t n, const int how)
 {
 	sc->words += n;
-	for (const uintptr_t *end = p + n; p < end; p++) {
+	const uintptr_t *end = p + n;
+	do {
 		/* A concurrent mark reads words mutators may be writing: each
 		 * aligned word is read once (never torn); a stale value was
 		 * stored once, and a newer one dirtied the page. */
 		uintptr_t v = (how & CONC) ? __atomic_load_n(p, __ATOMIC_RELAXED) : *p;
-		if (v - sc->hlo >= sc->hspan)   /* one compare filters most words */
-			continue;
-		greyobject(sc, v, how);
-	}
+		uintptr_t u = v - sc->hlo;
+		if (u < sc->hspan)      /* one compare filters most words */
+			greyobject(sc, v, u, how);
+	} while (++p < end);
 }
 
 /* The checkmark pass's scan of [lo, hi) (lo aligned): out of line, so that
@@ -306,10 +369,13 @@ static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void
 scanobject(struct scanner *sc, uintptr_t b, const int how)
 {
 	uintptr_t n = b >> GREY_WORDS_SHIFT;
-	if (__builtin_expect(n != 0, 1))
+	if (__builtin_expect(n != 0, 1)) {
 		scanwords(sc, (const uintptr_t *)(b & GREY_ADDR_MASK), n, how);
-	else
+	} else {
+		scanner_putbuf(sc);     /* scanblock pushes through its own */
 		scanobject_span(sc->mk, b);
+		scanner_getbuf(sc);
+	}
 }
 
 /* Take grey objects and scan them until the mark is over (or, for a
@@ -320,19 +386,28 @@ drain(struct marker *mk, uint32_t spins, const int how)
 	struct gcwork *w = mk->w;
 	struct scanner sc;
 	scanner_init(&sc, mk);
-	uint32_t n = 0;
+	uint32_t balance = 64;          /* objects until the next gcw_balance */
 	for (;;) {
-		uintptr_t b = gcw_tryget_fast(w);
-		if (__builtin_expect(b == 0, 0)) {
+		uintptr_t b;
+		if (__builtin_expect(sc.top != sc.bot, 1)) {
+			b = *--sc.top;
+		} else {
 			uintptr_t slow;         /* its address escapes: kept apart */
 			bool left;
-			if (!gcw_get_or_leave(w, &slow, spins, &left))
+			scanner_putbuf(&sc);
+			bool ok = gcw_get_or_leave(w, &slow, spins, &left);
+			scanner_getbuf(&sc);
+			if (!ok)
 				break;
 			b = slow;
 		}
 		scanobject(&sc, b, how);
-		if ((++n & 63) == 0)
+		if (__builtin_expect(--balance == 0, 0)) {
+			balance = 64;
+			scanner_putbuf(&sc);
 			gcw_balance(w);
+			scanner_getbuf(&sc);
+		}
 	}
 	scanner_flush(&sc);
 }
@@ -462,7 +537,11 @@ static void roots_prepare(void)
 	uintptr_t hi;
 	mheap_bounds(&heap_lo, &hi);
 	heap_span = hi - heap_lo;
+	uintptr_t arena_base;
 	mheap_spanmap(&arena_base, &arenas);
+	if (arena_base != heap_lo)      /* the scan loop uses one for the other */
+		throw("gc: span map base %#lx is not the heap's start %#lx",
+		      (unsigned long)arena_base, (unsigned long)heap_lo);
 }
 
 /* ---- parallel mark --------------------------------------------------------- */
@@ -522,6 +601,7 @@ void gc_mark_init(void)
 	/* A first cycle run because memory ran out must still find work
 	 * buffers: take them now (they are kept for every cycle). */
 	workpool_reserve(&pool, 4);
+	greytag_init();
 	roots_prepare();                /* and a first goroutine table */
 }
 
