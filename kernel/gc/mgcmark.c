@@ -93,8 +93,12 @@ static struct gcwork gcws[MAXCPU] GC_NOSCAN;    /* per M */
 static uintptr_t heap_lo, heap_span;
 /* The span map (mheap_spanmap), copied here once per cycle so that the
  * inner loop finds a span in two loads without a call. Its arena 0 starts
- * at heap_lo. */
+ * at heap_lo. When the arenas' page maps lie one after the other in memory
+ * (one RAM bank: mheap carves them in a row), they form one flat array
+ * from heap_lo's page up, and the inner loop finds a span in one load
+ * (flatmap; NULL otherwise). Arenas are made at boot only. */
 static struct heapArena *const *arenas;
+static struct mspan *const *flatmap;
 uint64_t gc_bytesMarked;
 static uint32_t drop_every;             /* debug: lose every Nth grey object */
 static struct m *coordinator;           /* the M that stopped the world */
@@ -177,6 +181,7 @@ struct scanner {
 	uintptr_t hlo, hspan;           /* heap bounds filter; hlo is also
 	                                   arena 0's address (mheap_bounds) */
 	struct heapArena *const *arenas;        /* span map */
+	struct mspan *const *flatmap;           /* the same, if flat (FLAT) */
 	const uintptr_t *greytag;
 	uintptr_t *bot, *top, *lim;     /* wbuf1: obj[0], obj[nobj], obj[N] */
 	struct gcwork *w;
@@ -202,7 +207,8 @@ static inline void scanner_putbuf(struct scanner *sc)
 static inline void scanner_init(struct scanner *sc, struct marker *mk)
 {
 	*sc = (struct scanner){
-		.hlo = heap_lo, .hspan = heap_span, .arenas = arenas, .greytag = greytag,
+		.hlo = heap_lo, .hspan = heap_span, .arenas = arenas, .flatmap = flatmap,
+		.greytag = greytag,
 		.w = mk->w, .mk = mk,
 	};
 	scanner_getbuf(sc);
@@ -230,8 +236,9 @@ static inline __attribute__((always_inline)) void scanner_put(struct scanner *sc
 
 /* How a scan loop is compiled (a constant at each call site, so that the
  * normal loop pays for neither): DROP - the test hook
- * gc_debug_drop_marks; CONC - the world may be running. */
-enum { DROP = 1, CONC = 2 };
+ * gc_debug_drop_marks; CONC - the world may be running; FLAT - the span
+ * map is flat (flatmap; chosen inside scanblock and drain). */
+enum { DROP = 1, CONC = 2, FLAT = 4 };
 
 /* Shade v grey if it points into a white GC object (v passed the heap
  * bounds filter; u is v - hlo). gc_find_object's steps, inline, with the
@@ -247,10 +254,15 @@ greyobject(struct scanner *sc, uintptr_t v, uintptr_t u, const int how)
 	 * with span_publish's release, so an mSpanInUse span's fields are
 	 * complete; and no in-use span is freed (or its struct reused) while
 	 * gc_marking is set (mcentral.c), so they stay so. */
-	struct heapArena *a = __atomic_load_n(&sc->arenas[u >> ARENA_SHIFT], __ATOMIC_RELAXED);
-	if (a == NULL)
-		return;
-	struct mspan *s = a->spans[(u >> PAGE_SHIFT) & (PAGES_PER_ARENA - 1)];
+	struct mspan *s;
+	if (how & FLAT) {
+		s = sc->flatmap[u >> PAGE_SHIFT];
+	} else {
+		struct heapArena *a = __atomic_load_n(&sc->arenas[u >> ARENA_SHIFT], __ATOMIC_RELAXED);
+		if (a == NULL)
+			return;
+		s = a->spans[(u >> PAGE_SHIFT) & (PAGES_PER_ARENA - 1)];
+	}
 	if (s == NULL)
 		return;
 	uint8_t state = (how & CONC) ? __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) : s->state;
@@ -334,6 +346,8 @@ static NO_SANITIZE_ADDRESS void scanblock(struct marker *mk, uintptr_t lo, uintp
 	const uintptr_t *p = (const uintptr_t *)lo;
 	if (__builtin_expect(drop_every != 0, 0))
 		mk->conc ? scanwords(&sc, p, n, DROP | CONC) : scanwords(&sc, p, n, DROP);
+	else if (sc.flatmap != NULL)
+		mk->conc ? scanwords(&sc, p, n, FLAT | CONC) : scanwords(&sc, p, n, FLAT);
 	else
 		mk->conc ? scanwords(&sc, p, n, CONC) : scanwords(&sc, p, n, 0);
 	scanner_flush(&sc);
@@ -381,7 +395,7 @@ scanobject(struct scanner *sc, uintptr_t b, const int how)
 /* Take grey objects and scan them until the mark is over (or, for a
  * helper, until it found nothing for a while). */
 static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void
-drain(struct marker *mk, uint32_t spins, const int how)
+drain_loop(struct marker *mk, uint32_t spins, const int how)
 {
 	struct gcwork *w = mk->w;
 	struct scanner sc;
@@ -410,6 +424,15 @@ drain(struct marker *mk, uint32_t spins, const int how)
 		}
 	}
 	scanner_flush(&sc);
+}
+
+static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void
+drain(struct marker *mk, uint32_t spins, const int how)
+{
+	if (!(how & DROP) && flatmap != NULL)
+		drain_loop(mk, spins, how | FLAT);
+	else
+		drain_loop(mk, spins, how);
 }
 
 /* ---- roots ------------------------------------------------------------- */
@@ -542,6 +565,13 @@ static void roots_prepare(void)
 	if (arena_base != heap_lo)      /* the scan loop uses one for the other */
 		throw("gc: span map base %#lx is not the heap's start %#lx",
 		      (unsigned long)arena_base, (unsigned long)heap_lo);
+	flatmap = NULL;
+	size_t na = heap_span >> ARENA_SHIFT;
+	bool flat = na > 0 && arenas[0] != NULL;
+	for (size_t i = 1; flat && i < na; i++)
+		flat = arenas[i] == arenas[0] + i;
+	if (flat)
+		flatmap = arenas[0]->spans;
 }
 
 /* ---- parallel mark --------------------------------------------------------- */

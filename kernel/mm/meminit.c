@@ -4,7 +4,8 @@
  * Every /memory range, minus the image, the device tree blob and every
  * reserved range (firmware such as OpenSBI lives there), each trimmed to
  * whole runtime pages, goes to mheap_add_range at its heap-window address
- * (physical + HEAP_REGION_BASE, arch.h; arch_mmu_init mapped it there).
+ * (physical + HEAP_REGION_BASE, arch.h; arch_mmu_init mapped it there),
+ * the largest piece first: it holds the page maps of all arenas.
  * Arena numbers count from the lowest RAM address. Also builds the
  * size-class tables and sets the goroutine stack reservation from the
  * stacksize flag.
@@ -19,8 +20,16 @@
 #include "kernel/mm/stack.h"
 #include "boot/boot.h"
 
-/* Add the physical range [lo, hi) minus every excluded range, recursively
- * splitting; the heap gets it at its window address. */
+/* The usable pieces of RAM, found before any goes to the heap, so that the
+ * largest goes first: it holds every arena's page map (mheap_set_top).
+ * Each memory range splits into at most one piece more than there are
+ * excluded ranges. */
+#define MAX_PIECES (BI_MAX_MEM * (BI_MAX_RESERVED + 3))
+static struct mem_range pieces[MAX_PIECES];
+static int npieces;
+
+/* Note the physical range [lo, hi) minus every excluded range, recursively
+ * splitting. */
 static void add_range(uint64_t lo, uint64_t hi, const struct mem_range *ex, int nex)
 {
 	for (int i = 0; i < nex; i++) {
@@ -33,7 +42,28 @@ static void add_range(uint64_t lo, uint64_t hi, const struct mem_range *ex, int 
 			add_range(ehi, hi, ex + i + 1, nex - i - 1);
 		return;
 	}
-	mheap_add_range((uintptr_t)heap_va(lo), (uintptr_t)heap_va(hi));
+	if (npieces < MAX_PIECES)
+		pieces[npieces++] = (struct mem_range){ lo, hi - lo };
+}
+
+static void add_piece(const struct mem_range *r)
+{
+	mheap_add_range((uintptr_t)heap_va(r->base), (uintptr_t)heap_va(r->base + r->size));
+}
+
+/* Give the pieces to the heap at their window addresses, largest first. */
+static void add_pieces(void)
+{
+	if (npieces == 0)
+		return;
+	int big = 0;
+	for (int i = 1; i < npieces; i++)
+		if (pieces[i].size > pieces[big].size)
+			big = i;
+	add_piece(&pieces[big]);
+	for (int i = 0; i < npieces; i++)
+		if (i != big)
+			add_piece(&pieces[i]);
 }
 
 void mheap_init(const struct bootinfo *bi)
@@ -48,13 +78,18 @@ void mheap_init(const struct bootinfo *bi)
 	ex[nex++] = (struct mem_range){ (uintptr_t)bi->dtb, bi->dtb_size };
 	for (int i = 0; i < bi->nreserved; i++)
 		ex[nex++] = bi->reserved[i];
-	uint64_t base = UINT64_MAX;
-	for (int i = 0; i < bi->nmem; i++)
+	uint64_t base = UINT64_MAX, top = 0;
+	for (int i = 0; i < bi->nmem; i++) {
 		if (bi->mem[i].base < base)
 			base = bi->mem[i].base;
+		if (bi->mem[i].base + bi->mem[i].size > top)
+			top = bi->mem[i].base + bi->mem[i].size;
+	}
 	mheap_set_base((uintptr_t)heap_va(base));
+	mheap_set_top((uintptr_t)heap_va(top));
 	for (int i = 0; i < bi->nmem; i++)
 		add_range(bi->mem[i].base, bi->mem[i].base + bi->mem[i].size, ex, nex);
+	add_pieces();
 	struct heapstats st;
 	mheap_stats(&st);
 	if (st.free_pages == 0)

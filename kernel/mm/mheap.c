@@ -7,7 +7,11 @@
  *            address of the lowest RAM address, rounded down to 64 MiB). Its metadata,
  *            struct heapArena, maps each of its 8192 runtime pages to the
  *            span that holds it, so spanOf(p) is two loads. Arenas that hold
- *            no RAM have no metadata (NULL in heap.arenas).
+ *            no RAM have no metadata (NULL in heap.arenas), except that
+ *            at boot (mheap_set_top) the first range gets the maps of
+ *            every arena up to the end of RAM in one block, holes
+ *            included: the maps then form one flat array, which the
+ *            collector indexes with one load (kernel/gc/mgcmark.c).
  *   span   - a run of pages (struct mspan, mspan.h): free, in use (heap
  *            objects) or manual (stacks, raw pages).
  *
@@ -57,10 +61,13 @@ _Static_assert((uint64_t)MAX_ARENAS * ARENA_SIZE == HEAP_REGION_SIZE,
 
 #define NFREE 128               /* free[n] for n < NFREE pages */
 #define NBITORDERS 5            /* bitmaps of 1, 2, 4, 8, 16 words (x2) */
+/* An arena's page map, in whole pages */
+#define ARENA_META ((sizeof(struct heapArena) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
 
 static struct {
 	spinlock_t lock;
 	uintptr_t base;                        /* set once before any range */
+	uintptr_t top;                         /* end of RAM, if known; ditto */
 	struct heapArena *arenas[MAX_ARENAS];  /* written under lock, read racily:
 	                                          only ever NULL -> pointer */
 	size_t narenas;                        /* one past the highest arena set;
@@ -314,6 +321,27 @@ void mheap_set_base(uintptr_t base)
 	heap.base = base & ~(ARENA_SIZE - 1);
 }
 
+void mheap_set_top(uintptr_t top)
+{
+	heap.top = top;
+}
+
+/* Arena a's page map at lo (lock held); returns the address after it. */
+static uintptr_t arena_meta(size_t a, uintptr_t lo)
+{
+	struct heapArena *ha = (struct heapArena *)lo;
+	memset(ha, 0, sizeof *ha);
+	heap.sys_pages += ARENA_META / PAGE_SIZE;
+	heap.meta_pages += ARENA_META / PAGE_SIZE;
+	/* release; pairs with the acquire in mapslot. */
+	__atomic_store_n(&heap.arenas[a], ha, __ATOMIC_RELEASE);
+	if (a + 1 > heap.narenas)
+		/* release; pairs with the acquire in mheap_narenas: a
+		 * reader of the count sees every arena below it. */
+		__atomic_store_n(&heap.narenas, a + 1, __ATOMIC_RELEASE);
+	return lo + ARENA_META;
+}
+
 void mheap_add_range(uintptr_t lo, uintptr_t hi)
 {
 	lo = (lo + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
@@ -323,25 +351,22 @@ void mheap_add_range(uintptr_t lo, uintptr_t hi)
 	if (hi - heap.base > (uintptr_t)MAX_ARENAS * ARENA_SIZE)
 		hi = heap.base + (uintptr_t)MAX_ARENAS * ARENA_SIZE;
 	heap_lock();
-	/* Arena metadata first, carved from the bottom of the range itself. */
-	size_t asz = (sizeof(struct heapArena) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	/* Arena metadata first, carved from the bottom of the range itself:
+	 * on the first range, if mheap_set_top said where RAM ends and it
+	 * has room, every arena's in one block (a flat span map). */
+	if (heap.narenas == 0 && heap.top > heap.base) {
+		size_t n = (heap.top - heap.base + ARENA_SIZE - 1) >> ARENA_SHIFT;
+		if (n <= MAX_ARENAS && hi - lo >= n * ARENA_META + PAGE_SIZE)
+			for (size_t a = 0; a < n; a++)
+				lo = arena_meta(a, lo);
+	}
 	for (uintptr_t a = (lo - heap.base) >> ARENA_SHIFT;
 	     a <= (hi - 1 - heap.base) >> ARENA_SHIFT; a++) {
 		if (heap.arenas[a] != NULL)
 			continue;
-		if (hi - lo < asz + PAGE_SIZE)
+		if (hi - lo < ARENA_META + PAGE_SIZE)
 			break;                  /* too small to be worth it */
-		struct heapArena *ha = (struct heapArena *)lo;
-		memset(ha, 0, sizeof *ha);
-		lo += asz;
-		heap.sys_pages += asz / PAGE_SIZE;
-		heap.meta_pages += asz / PAGE_SIZE;
-		/* release; pairs with the acquire in mapslot. */
-		__atomic_store_n(&heap.arenas[a], ha, __ATOMIC_RELEASE);
-		if (a + 1 > heap.narenas)
-			/* release; pairs with the acquire in mheap_narenas:
-			 * a reader of the count sees every arena below it. */
-			__atomic_store_n(&heap.narenas, a + 1, __ATOMIC_RELEASE);
+		lo = arena_meta(a, lo);
 	}
 	/* Then the pages, one free span per arena piece with metadata. */
 	while (lo < hi) {

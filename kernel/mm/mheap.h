@@ -44,6 +44,12 @@ void mheap_init(const struct bootinfo *bi);
  * Exposed for the host tests. */
 void mheap_set_base(uintptr_t base);
 void mheap_add_range(uintptr_t lo, uintptr_t hi);
+/* Optional, before any range: the end of the highest RAM range. The first
+ * range added then carves the page maps of all arenas up to there in one
+ * block if it has room (a flat span map; meminit adds the largest range
+ * first). Without it, each arena's map comes from the range that first
+ * reaches into it. */
+void mheap_set_top(uintptr_t top);
 
 /* Spans. mheap_alloc_span returns a span of npages in state mSpanInUse or
  * mSpanManual, every page mapped to it in its arena, or NULL when no run
