@@ -66,7 +66,14 @@ struct mspan {
 	struct mspanlist *list;      /* that list, or NULL */
 	uintptr_t startAddr;         /* first byte */
 	uintptr_t npages;            /* runtime pages */
-	uint8_t state;               /* enum mspanstate; mheap.lock */
+	union {
+		struct {
+			uint8_t state;  /* enum mspanstate; mheap.lock */
+			bool collect;   /* GC objects (true) or malloc's (false) */
+		};
+		uint16_t state_collect; /* both, for the mark's one-load test
+		                           (mgcmark.c; little-endian) */
+	};
 	spanclass_t spanclass;       /* size class * 2 + noscan */
 	uint16_t nelems;             /* objects in the span */
 	uintptr_t elemsize;          /* object size (large: the whole span) */
@@ -81,7 +88,6 @@ struct mspan {
 	uint64_t *checkmarkBits;     /* gccheckmark=1 only, during verification */
 	uint32_t sweepgen;           /* see above; atomic */
 	uint32_t nfreeAtCache;       /* free objects when an mcache took it (heapLive) */
-	bool collect;                /* GC objects (true) or malloc's (false) */
 	void *manualFreeList;        /* mSpanManual stack pages: free 4 KiB halves */
 };
 
