@@ -12,9 +12,10 @@
  *
  * Pointer identification is conservative: a word is a pointer if it lands
  * inside an allocated object of a GC span (gc_find_object): the arena's
- * page-to-span map gives the span in two loads, the span's divisor the
- * object index with a multiply and a shift, and the alloc bit says whether
- * an object lives there. Interior pointers keep their object alive.
+ * page-to-span map gives the span in two loads (one in the mark's inner
+ * loop, where the map is flat), the span's divisor the object index with a
+ * multiply and a shift, and the alloc bit says whether an object lives
+ * there. Interior pointers keep their object alive.
  * noscan objects are marked but never scanned.
  *
  * Roots (one job each, or one per chunk, claimed by workers with an atomic
@@ -94,9 +95,10 @@ static uintptr_t heap_lo, heap_span;
 /* The span map (mheap_spanmap), copied here once per cycle so that the
  * inner loop finds a span in two loads without a call. Its arena 0 starts
  * at heap_lo. When the arenas' page maps lie one after the other in memory
- * (one RAM bank: mheap carves them in a row), they form one flat array
- * from heap_lo's page up, and the inner loop finds a span in one load
- * (flatmap; NULL otherwise). Arenas are made at boot only. */
+ * (mheap_set_top: at boot the largest piece of RAM holds them all, in one
+ * block), they form one flat array indexed by (v - heap_lo) / PAGE_SIZE,
+ * and the inner loop finds a span in one load (flatmap; NULL otherwise).
+ * Arenas are made at boot only, so this is decided once per cycle. */
 static struct heapArena *const *arenas;
 static struct mspan *const *flatmap;
 uint64_t gc_bytesMarked;
@@ -180,7 +182,7 @@ static void greytag_init(void)
 struct scanner {
 	uintptr_t hlo, hspan;           /* heap bounds filter; hlo is also
 	                                   arena 0's address (mheap_bounds) */
-	struct heapArena *const *arenas;        /* span map */
+	struct heapArena *const *arenas;        /* span map, two levels */
 	struct mspan *const *flatmap;           /* the same, if flat (FLAT) */
 	const uintptr_t *greytag;
 	uintptr_t *bot, *top, *lim;     /* wbuf1: obj[0], obj[nobj], obj[N] */
@@ -287,8 +289,10 @@ greyobject(struct scanner *sc, uintptr_t v, uintptr_t u, const int how)
 	uint64_t *mw = &s->gcmarkBits[idx / 64];
 	/* A relaxed test before the atomic OR keeps black objects off the
 	 * read-modify-write (Go does the same). A stale 0 only sends us to
-	 * the OR, which decides; a 1 is never stale: mark bits are only set
-	 * during a mark, and cleared by the sweep after it. */
+	 * the OR, which decides. A 1 was set in this mark (by a worker, or
+	 * allocate-black): every span's mark bits were cleared by its sweep
+	 * before this cycle began, which the cycle's start orders before
+	 * any worker's load. */
 	if ((__atomic_load_n(mw, __ATOMIC_RELAXED) >> (idx % 64)) & 1)
 		return;                 /* marked already */
 	/* span_is_alloc, sharing the word offset of the mark bit's word */

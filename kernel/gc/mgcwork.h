@@ -61,8 +61,9 @@ bool gcw_join(struct gcwork *w, struct workpool *p);
  * leaves after gcw_get said the mark is over). */
 void gcw_leave(struct gcwork *w);
 
-/* Add a grey object. The common case (room in wbuf1) is inline: the mark
- * loop calls this once per object it shades. */
+/* Add a grey object. The common case (room in wbuf1) is inline. The mark's
+ * inner loop does the same with wbuf1's fill level in a register
+ * (mgcmark.c, struct scanner) and calls gcw_put_slow when wbuf1 is full. */
 void gcw_put_slow(struct gcwork *w, uintptr_t obj);
 static inline void gcw_put(struct gcwork *w, uintptr_t obj)
 {
@@ -84,15 +85,6 @@ bool gcw_get(struct gcwork *w, uintptr_t *obj);
 bool gcw_get_or_leave(struct gcwork *w, uintptr_t *obj, uint32_t spins, bool *left);
 /* Take a grey object from w's buffers only (no waiting). */
 bool gcw_tryget_local(struct gcwork *w, uintptr_t *obj);
-/* The same from wbuf1 only, 0 if it is empty (a grey object is never 0):
- * the inline common case of the mark loop. */
-static inline uintptr_t gcw_tryget_fast(struct gcwork *w)
-{
-	struct workbuf *b = w->wbuf1;
-	if (__builtin_expect(b->nobj == 0, 0))
-		return 0;
-	return b->obj[--b->nobj];
-}
 /* If the pool has no full buffer and w has work to spare, give one buffer
  * to the pool, so that waiting workers get something (Go's balance). */
 void gcw_balance(struct gcwork *w);
