@@ -3,11 +3,11 @@
  *
  * Objects:
  *   arena  - 64 MiB of the heap window (arch.h: RAM at HEAP_REGION_BASE
- *            + its physical address), numbered from heap.base (the heap
+ *            + its physical address), numbered from mheap_map.base (the heap
  *            address of the lowest RAM address, rounded down to 64 MiB). Its metadata,
  *            struct heapArena, maps each of its 8192 runtime pages to the
  *            span that holds it, so spanOf(p) is two loads. Arenas that hold
- *            no RAM have no metadata (NULL in heap.arenas).
+ *            no RAM have no metadata (NULL in mheap_map.arenas).
  *   span   - a run of pages (struct mspan, mspan.h): free, in use (heap
  *            objects) or manual (stacks, raw pages).
  *
@@ -60,9 +60,6 @@ _Static_assert((uint64_t)MAX_ARENAS * ARENA_SIZE == HEAP_REGION_SIZE,
 
 static struct {
 	spinlock_t lock;
-	uintptr_t base;                        /* set once before any range */
-	struct heapArena *arenas[MAX_ARENAS];  /* written under lock, read racily:
-	                                          only ever NULL -> pointer */
 	size_t narenas;                        /* one past the highest arena set;
 	                                          written under lock, read racily */
 	struct mspanlist free[NFREE];          /* lock */
@@ -89,37 +86,17 @@ static void heap_unlock(void)
 
 /* ---- span map --------------------------------------------------------- */
 
-static struct mspan **mapslot(uintptr_t p)
-{
-	if (p < heap.base)
-		return NULL;
-	uintptr_t off = p - heap.base;
-	uintptr_t ai = off >> ARENA_SHIFT;
-	if (ai >= MAX_ARENAS)
-		return NULL;
-	/* acquire; pairs with the release store that publishes an arena. */
-	struct heapArena *a = __atomic_load_n(&heap.arenas[ai], __ATOMIC_ACQUIRE);
-	if (a == NULL)
-		return NULL;
-	return &a->spans[(off >> PAGE_SHIFT) & (PAGES_PER_ARENA - 1)];
-}
+struct spanmap mheap_map;               /* mheap.h */
 
 void mheap_spanmap(uintptr_t *base, struct heapArena *const **arenas)
 {
-	*base = heap.base;
-	*arenas = heap.arenas;
-}
-
-struct mspan *spanOf(uintptr_t p)
-{
-	struct mspan **slot = mapslot(p);
-	/* relaxed: callers validate the span they get (state and bounds). */
-	return slot ? __atomic_load_n(slot, __ATOMIC_RELAXED) : NULL;
+	*base = mheap_map.base;
+	*arenas = mheap_map.arenas;
 }
 
 static void setspan(uintptr_t p, struct mspan *s)
 {
-	struct mspan **slot = mapslot(p);
+	struct mspan **slot = spanmap_slot(p);
 	ASSERT(slot != NULL);
 	/* relaxed: readers are free() of objects in s, which got them after
 	 * the span was handed out through a lock (release/acquire there). */
@@ -140,10 +117,10 @@ size_t mheap_narenas(void)
 
 void mheap_arena_spans(size_t ai, void (*fn)(struct mspan *s, void *arg), void *arg)
 {
-	struct heapArena *a = __atomic_load_n(&heap.arenas[ai], __ATOMIC_ACQUIRE);
+	struct heapArena *a = __atomic_load_n(&mheap_map.arenas[ai], __ATOMIC_ACQUIRE);
 	if (a == NULL)
 		return;
-	uintptr_t base = heap.base + ai * ARENA_SIZE;
+	uintptr_t base = mheap_map.base + ai * ARENA_SIZE;
 	for (uintptr_t i = 0; i < PAGES_PER_ARENA; ) {
 		struct mspan *s = a->spans[i];
 		/* a free span's inner pages may name stale structs: only a span
@@ -161,8 +138,8 @@ void mheap_arena_spans(size_t ai, void (*fn)(struct mspan *s, void *arg), void *
 
 void mheap_bounds(uintptr_t *lo, uintptr_t *hi)
 {
-	*lo = heap.base;
-	*hi = heap.base + mheap_narenas() * ARENA_SIZE;
+	*lo = mheap_map.base;
+	*hi = mheap_map.base + mheap_narenas() * ARENA_SIZE;
 }
 
 /* ---- free lists --------------------------------------------------------- */
@@ -311,23 +288,23 @@ static void coalesce_insert(struct mspan *s)
 void mheap_set_base(uintptr_t base)
 {
 	spin_lock_init(&heap.lock, LOCKRANK_MHEAP);
-	heap.base = base & ~(ARENA_SIZE - 1);
+	mheap_map.base = base & ~(ARENA_SIZE - 1);
 }
 
 void mheap_add_range(uintptr_t lo, uintptr_t hi)
 {
 	lo = (lo + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	hi &= ~(PAGE_SIZE - 1);
-	if (hi <= lo || lo < heap.base)
+	if (hi <= lo || lo < mheap_map.base)
 		return;
-	if (hi - heap.base > (uintptr_t)MAX_ARENAS * ARENA_SIZE)
-		hi = heap.base + (uintptr_t)MAX_ARENAS * ARENA_SIZE;
+	if (hi - mheap_map.base > (uintptr_t)MAX_ARENAS * ARENA_SIZE)
+		hi = mheap_map.base + (uintptr_t)MAX_ARENAS * ARENA_SIZE;
 	heap_lock();
 	/* Arena metadata first, carved from the bottom of the range itself. */
 	size_t asz = (sizeof(struct heapArena) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-	for (uintptr_t a = (lo - heap.base) >> ARENA_SHIFT;
-	     a <= (hi - 1 - heap.base) >> ARENA_SHIFT; a++) {
-		if (heap.arenas[a] != NULL)
+	for (uintptr_t a = (lo - mheap_map.base) >> ARENA_SHIFT;
+	     a <= (hi - 1 - mheap_map.base) >> ARENA_SHIFT; a++) {
+		if (mheap_map.arenas[a] != NULL)
 			continue;
 		if (hi - lo < asz + PAGE_SIZE)
 			break;                  /* too small to be worth it */
@@ -337,7 +314,7 @@ void mheap_add_range(uintptr_t lo, uintptr_t hi)
 		heap.sys_pages += asz / PAGE_SIZE;
 		heap.meta_pages += asz / PAGE_SIZE;
 		/* release; pairs with the acquire in mapslot. */
-		__atomic_store_n(&heap.arenas[a], ha, __ATOMIC_RELEASE);
+		__atomic_store_n(&mheap_map.arenas[a], ha, __ATOMIC_RELEASE);
 		if (a + 1 > heap.narenas)
 			/* release; pairs with the acquire in mheap_narenas:
 			 * a reader of the count sees every arena below it. */
@@ -345,10 +322,10 @@ void mheap_add_range(uintptr_t lo, uintptr_t hi)
 	}
 	/* Then the pages, one free span per arena piece with metadata. */
 	while (lo < hi) {
-		uintptr_t end = ((lo - heap.base) | (ARENA_SIZE - 1)) + heap.base + 1;
+		uintptr_t end = ((lo - mheap_map.base) | (ARENA_SIZE - 1)) + mheap_map.base + 1;
 		if (end > hi)
 			end = hi;
-		if (heap.arenas[(lo - heap.base) >> ARENA_SHIFT] != NULL) {
+		if (mheap_map.arenas[(lo - mheap_map.base) >> ARENA_SHIFT] != NULL) {
 			struct mspan *s = struct_get();
 			if (s == NULL) {                /* first span: bootstrap */
 				uint8_t *pg = (uint8_t *)lo;
