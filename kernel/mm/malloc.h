@@ -56,14 +56,13 @@ struct mcache_stats {
 	uint64_t tinyallocs;                 /* tiny objects folded into a block */
 };
 
-/* Aligned to a power of two: mcaches[id] is a shift (mallocfast.h). */
 struct mcache {
 	struct mspan *alloc[NUM_ALLOC_CLASSES]; /* current span per class; owner
 	                                           P writes, statistics read */
 	uintptr_t tiny;                        /* current tiny block, or 0 */
 	uintptr_t tinyoffset;                  /* bytes used in it */
 	struct mcache_stats st;                /* owner writes, anyone reads (relaxed) */
-} __attribute__((aligned(4096)));
+};
 
 extern struct mspan emptymspan;               /* "no span": next_free says -1 */
 
@@ -71,7 +70,8 @@ extern struct mspan emptymspan;               /* "no span": next_free says -1 */
 void *mallocgc_impl(size_t size, bool noscan, bool collect);
 void free_impl(void *p, const char *who);
 _Noreturn void free_double(void *p);    /* "free: double free of p" */
-/* Boot, after sizeclasses_init: mallocfast.h's lookup table. */
+/* Boot, after sizeclasses_init: mallocfast.h's lookup table, and each
+ * P's mcache pointer. */
 void mcache_init(void);
 /* Give every P's cached spans back to mcentral and drop the tiny blocks
  * (GC mark termination, world stopped). */

@@ -37,8 +37,6 @@
 #include "kernel/lib/asan.h"
 #include "kernel/lib/bootargs.h"
 
-extern struct mcache mcaches[MAXCPU];
-
 /* For the public entries that inline a fast path: no frame. Their common
  * case calls nothing and their rare ends are tail calls, so a frame would
  * only cost every call 3-4 instructions (GCC builds one for a function
@@ -150,7 +148,7 @@ mallocgc_inline(size_t size, bool noscan, bool collect)
 	struct p *pp = getm()->p;
 	if (__builtin_expect(pp == NULL, 0))
 		return mallocgc_fast_miss(gp, np, size, noscan, collect);
-	struct mcache *c = &mcaches[pp->id];
+	struct mcache *c = pp->mcache;
 	int ac = size_to_aclass[size_kind(collect, noscan)][(size + SMALL_SIZE_DIV - 1) / SMALL_SIZE_DIV];
 	struct mspan *s = c->alloc[ac];
 	uint64_t cache = s->allocCache;
@@ -174,7 +172,7 @@ mallocgc_inline(size_t size, bool noscan, bool collect)
 	if (GORT_DEBUG && __builtin_expect(was & bit, 0))
 		span_double_alloc(s, s->cacheword * 64 + ctz64(bit));
 	uintptr_t size8 = s->elemsize;
-	void *p = (void *)(s->cachebase + ctz64(bit) * size8);
+	void *p = (void *)(s->cachebase + bit_index(bit) * size8);
 	asan_unpoison(p, size8);        /* live again (kernel/lib/asan.h) */
 	if (size8 > 64)
 		return mallocgc_fast_large(p, size8, gp, np);

@@ -2,7 +2,7 @@
  * mcache.c - per-P allocation caches and the allocation paths (Go's mcache
  * and mallocgc).
  *
- * Objects: one mcache per P (mcaches[p->id]), holding one span per span
+ * Objects: one mcache per P (p->mcache, mcaches[p->id]), holding one span per span
  * class. Only the goroutine running on that P touches it, with preemption
  * deferred (acquirem) so it cannot move to another P half-way: no locks.
  * Code running without a P (g0 of an idle CPU) uses mcache0 under a lock.
@@ -39,7 +39,7 @@
 
 struct mspan emptymspan;                 /* nelems 0: never has a free object */
 #define EMPTY_CACHE { .alloc = { [0 ... NUM_ALLOC_CLASSES - 1] = &emptymspan } }
-struct mcache mcaches[MAXCPU] = { [0 ... MAXCPU - 1] = EMPTY_CACHE };  /* mallocfast.h */
+static struct mcache mcaches[MAXCPU] = { [0 ... MAXCPU - 1] = EMPTY_CACHE };  /* allp[i].mcache */
 static struct mcache mcache0 = EMPTY_CACHE;  /* for allocation without a P */
 static spinlock_t mcache0_lock = SPINLOCK_INIT(LOCKRANK_MCACHE0);
 
@@ -50,7 +50,7 @@ static inline struct mcache *mcache_get(void)
 	mcache_pin();
 	struct p *pp = getm()->p;
 	if (__builtin_expect(pp != NULL, 1))
-		return &mcaches[pp->id];
+		return pp->mcache;
 	spin_lock(&mcache0_lock);
 	return &mcache0;
 }
@@ -67,6 +67,8 @@ uint8_t size_to_aclass[3][SMALL_SIZE_MAX / SMALL_SIZE_DIV + 1];  /* mallocfast.h
 
 void mcache_init(void)
 {
+	for (int i = 0; i < MAXCPU; i++)
+		allp[i].mcache = &mcaches[i];
 	for (int kind = 0; kind < 3; kind++) {
 		bool collect = kind != 0, noscan = kind == 2;
 		for (size_t i = 0; i <= SMALL_SIZE_MAX / SMALL_SIZE_DIV; i++)

@@ -121,9 +121,10 @@ void span_init_large(struct mspan *s, spanclass_t sc, uint64_t *bits);
 /* Load allocCache from allocBits[word]; bits past nelems read as taken. */
 void span_refill_cache(struct mspan *s, uint32_t word);
 
-/* Trailing zeros of a non-zero word (de Bruijn; the base ISA of rv64gc has
- * no ctz instruction, and this is branch-free on both arches). */
-static inline unsigned ctz64(uint64_t x)
+/* The index of a one-bit word (de Bruijn; the base ISA of rv64gc has no
+ * ctz instruction, and this is branch-free on both arches; GCC turns it
+ * into rbit + clz on aarch64). */
+static inline unsigned bit_index(uint64_t bit)
 {
 	static const uint8_t tab[64] = {
 		0, 1, 2, 53, 3, 7, 54, 27, 4, 38, 41, 8, 34, 55, 48, 28,
@@ -131,7 +132,13 @@ static inline unsigned ctz64(uint64_t x)
 		63, 52, 6, 26, 37, 40, 33, 47, 61, 45, 43, 21, 23, 58, 17, 10,
 		51, 25, 36, 32, 60, 20, 57, 16, 50, 31, 19, 15, 30, 14, 13, 12,
 	};
-	return tab[((x & -x) * 0x022fdd63cc95386dULL) >> 58];
+	return tab[(bit * 0x022fdd63cc95386dULL) >> 58];
+}
+
+/* Trailing zeros of a non-zero word. */
+static inline unsigned ctz64(uint64_t x)
+{
+	return bit_index(x & -x);
 }
 
 /* Bits set in a 64-bit word (SWAR: rv64gc has no popcount instruction). */
