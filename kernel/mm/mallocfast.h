@@ -114,16 +114,25 @@ mallocgc_fast_miss(struct g *gp, int32_t np, size_t size, bool noscan, bool coll
 	return mallocgc_impl(size, noscan, collect);
 }
 
+/* Zero an object of 8 or 16 bytes. */
+static inline __attribute__((always_inline)) void zero_upto16(void *p, uintptr_t n)
+{
+	uint64_t *w = p;
+	w[0] = 0;
+	if (n > 8)
+		w[1] = 0;
+}
+
 /* Zero an object of 8, 16, 32, 48 or 64 bytes (the classes up to 64). */
 static inline __attribute__((always_inline)) void zero_upto64(void *p, uintptr_t n)
 {
 	uint64_t *w = p;
+	if (n <= 16) {
+		zero_upto16(p, n);
+		return;
+	}
 	w[0] = 0;
-	if (n <= 8)
-		return;
 	w[1] = 0;
-	if (n <= 16)
-		return;
 	w[2] = 0;
 	w[3] = 0;
 	if (n <= 32)
@@ -174,9 +183,13 @@ mallocgc_inline(size_t size, bool noscan, bool collect)
 	uintptr_t size8 = s->elemsize;
 	void *p = (void *)(s->cachebase + bit_index(bit) * size8);
 	asan_unpoison(p, size8);        /* live again (kernel/lib/asan.h) */
-	if (size8 > 64)
+	/* The smallest first: 8 and 16 bytes take two compares. */
+	if (size8 <= 16)
+		zero_upto16(p, size8);
+	else if (size8 <= 64)
+		zero_upto64(p, size8);
+	else
 		return mallocgc_fast_large(p, size8, gp, np);
-	zero_upto64(p, size8);
 	if (mcache_unpin_to(gp, np))
 		return mallocgc_fast_release(p);
 	return p;
@@ -210,9 +223,12 @@ static inline __attribute__((always_inline)) void free_inline(void *ptr)
 	asan_poison(ptr, s->elemsize);  /* dead to ASan before it can be reused */
 	if (GORT_DEBUG && __builtin_expect(rtflags.gcpoison, 0))
 		poison_fill(ptr, s->elemsize);
-	/* acq_rel: as span_clear_alloc (mspan.h): our last use of the object
-	 * before the clear, and the owner's fetch_or when it is reused. */
-	uint64_t was = __atomic_fetch_and(s->cachebits, ~bit, __ATOMIC_ACQ_REL);
+	/* relaxed: atomic only against other CPUs' frees of objects in the
+	 * same word. The slot's next owner is this P's next allocation (no
+	 * other P allocates from a span we cache, and no sweep runs on it),
+	 * ordered after our last use of the object by program order, or by
+	 * the hand-off if the P moves to another M. */
+	uint64_t was = __atomic_fetch_and(s->cachebits, ~bit, __ATOMIC_RELAXED);
 	if (__builtin_expect(!(was & bit), 0))
 		free_double(ptr);
 	/* relaxed stores: the statistics read them (span_cache_taken) */
