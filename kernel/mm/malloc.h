@@ -69,7 +69,7 @@ extern struct mspan emptymspan;               /* "no span": next_free says -1 */
 /* collect: a GC object (mallocgc) or a malloc object. */
 void *mallocgc_impl(size_t size, bool noscan, bool collect);
 void free_impl(void *p, const char *who);
-_Noreturn void free_double(void *p);    /* "free: double free of p" */
+_Noreturn void free_double(const char *who, void *p);  /* "who: double free of p" */
 /* Boot, after sizeclasses_init: mallocfast.h's lookup table, and each
  * P's mcache pointer. */
 void mcache_init(void);

@@ -230,7 +230,7 @@ static inline __attribute__((always_inline)) void free_inline(void *ptr)
 	 * the hand-off if the P moves to another M. */
 	uint64_t was = __atomic_fetch_and(s->cachebits, ~bit, __ATOMIC_RELAXED);
 	if (__builtin_expect(!(was & bit), 0))
-		free_double(ptr);
+		free_double("free", ptr);
 	/* relaxed stores: the statistics read them (span_cache_taken) */
 	__atomic_store_n(&s->allocCache, s->allocCache | bit, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->nfreecache, s->nfreecache + 1, __ATOMIC_RELAXED);

@@ -2,9 +2,10 @@
  * mcache.c - per-P allocation caches and the allocation paths (Go's mcache
  * and mallocgc).
  *
- * Objects: one mcache per P (p->mcache, mcaches[p->id]), holding one span per span
- * class. Only the goroutine running on that P touches it, with preemption
- * deferred (acquirem) so it cannot move to another P half-way: no locks.
+ * Objects: one mcache per P (p->mcache = &mcaches[p->id]), holding one
+ * span per allocation class. Only the goroutine running on that P touches
+ * it, with preemption deferred (acquirem) so it cannot move to another P
+ * half-way: no locks.
  * Code running without a P (g0 of an idle CPU) uses mcache0 under a lock.
  *
  * Allocation, by size:
@@ -16,7 +17,9 @@
  *   large  (> 32 KiB): whole pages straight from mheap, one object per span.
  * Every object is returned zeroed.
  *
- * free: the alloc bit is cleared atomically (a bit already clear is a
+ * free: an object in the allocCache word of a span this P caches goes
+ * straight back into allocCache (mallocfast.h). Otherwise (free_impl)
+ * the alloc bit is cleared atomically (a bit already clear is a
  * double free), the span's count drops, and only when the span becomes
  * empty or stops being full does mcentral's lock get involved (large
  * objects: always, to leave their class's list and go back to mheap).
@@ -90,9 +93,9 @@ void free_fast_release(void)
 	releasem();                     /* a preemption request while pinned: yield */
 }
 
-_Noreturn void free_double(void *p)
+_Noreturn void free_double(const char *who, void *p)
 {
-	throw("free: double free of %p", p);
+	throw("%s: double free of %p", who, p);
 }
 
 void *mallocgc_fast_release(void *p)
@@ -122,7 +125,6 @@ _Noreturn void mallocgc_oom(size_t size)
 	throw("runtime: out of memory");
 }
 
-/* The class's span ran dry: trade it for one with free objects. */
 /* Give s back to mcentral, counting the batch it served (mspan.h). */
 static void uncache(struct mcache *c, struct mspan *s)
 {
@@ -132,6 +134,7 @@ static void uncache(struct mcache *c, struct mspan *s)
 	mcentral_uncacheSpan(s);
 }
 
+/* The class's span ran dry: trade it for one with free objects. */
 static __attribute__((noinline)) struct mspan *refill(struct mcache *c, int ac, size_t size)
 {
 	struct mspan *s = c->alloc[ac];
@@ -362,7 +365,7 @@ void free_impl(void *ptr, const char *who)
 	 * stores before the clear; ASan builds are hosted x86-64 only). */
 	asan_poison(ptr, bytes);
 	if (!span_clear_alloc(s, idx))
-		free_double(ptr);
+		free_double(who, ptr);
 	int32_t nelems = s->nelems;
 	/* acq_rel: pairs with uncacheSpan's add and freeSlow's load. */
 	int32_t n = __atomic_sub_fetch(&s->allocCount, 1, __ATOMIC_ACQ_REL);
