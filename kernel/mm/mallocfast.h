@@ -220,9 +220,9 @@ static inline __attribute__((always_inline)) void free_inline(void *ptr)
 	                     (s->collect && __atomic_load_n(&fin_nregistered, __ATOMIC_RELAXED) != 0), 0))
 		goto unpin_slow;
 	uint64_t bit = 1ULL << i;
-	asan_poison(ptr, s->elemsize);  /* dead to ASan before it can be reused */
 	if (GORT_DEBUG && __builtin_expect(rtflags.gcpoison, 0))
 		poison_fill(ptr, s->elemsize);
+	asan_poison(ptr, s->elemsize);  /* dead to ASan before it can be reused */
 	/* relaxed: atomic only against other CPUs' frees of objects in the
 	 * same word. The slot's next owner is this P's next allocation (no
 	 * other P allocates from a span we cache, and no sweep runs on it),
