@@ -22,25 +22,25 @@
 #include "kernel/lib/print.h"
 
 /* Each entry inlines the fast path (mallocfast.h). */
-void *mallocgc(size_t size)
+FASTPATH_ENTRY void *mallocgc(size_t size)
 {
 	return mallocgc_inline(size, false, true);
 }
 
-void *mallocgc_noscan(size_t size)
+FASTPATH_ENTRY void *mallocgc_noscan(size_t size)
 {
 	return mallocgc_inline(size, true, true);
 }
 
-void *malloc(size_t n)
+FASTPATH_ENTRY void *malloc(size_t n)
 {
 	return mallocgc_inline(n, false, false);
 }
 
-void free(void *p)
+FASTPATH_ENTRY void free(void *p)
 {
 	if (p != NULL)
-		free_impl(p, "free");
+		free_inline(p);
 }
 
 void *calloc(size_t n, size_t m)

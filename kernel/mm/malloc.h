@@ -57,7 +57,8 @@ struct mcache_stats {
 };
 
 struct mcache {
-	struct mspan *alloc[NUM_ALLOC_CLASSES]; /* current span per class; owner P */
+	struct mspan *alloc[NUM_ALLOC_CLASSES]; /* current span per class; owner
+	                                           P writes, statistics read */
 	uintptr_t tiny;                        /* current tiny block, or 0 */
 	uintptr_t tinyoffset;                  /* bytes used in it */
 	struct mcache_stats st;                /* owner writes, anyone reads (relaxed) */
@@ -68,6 +69,10 @@ extern struct mspan emptymspan;               /* "no span": next_free says -1 */
 /* collect: a GC object (mallocgc) or a malloc object. */
 void *mallocgc_impl(size_t size, bool noscan, bool collect);
 void free_impl(void *p, const char *who);
+_Noreturn void free_double(const char *who, void *p);  /* "who: double free of p" */
+/* Boot, after sizeclasses_init: mallocfast.h's lookup table, and each
+ * P's mcache pointer. */
+void mcache_init(void);
 /* Give every P's cached spans back to mcentral and drop the tiny blocks
  * (GC mark termination, world stopped). */
 void mcache_flush_all(void);

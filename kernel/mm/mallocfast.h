@@ -1,20 +1,32 @@
 /*
- * mallocfast.h - the allocation fast path, inlined into each public entry
- * (mallocgc, mallocgc_noscan, malloc), so that the kind of object is a
- * constant and the common case makes no call.
+ * mallocfast.h - the fast paths of allocation and free, inlined into each
+ * public entry (mallocgc, mallocgc_noscan, malloc; free), so that the kind
+ * of object is a constant and the common case makes no call.
  *
- * The common case: a small object (not tiny) whose class's span in this
- * P's mcache still has a free object in its allocCache. Everything else -
- * size 0, tiny and large objects, no P, a span to refill, a word of
- * allocBits to load, a GC object while a concurrent mark runs (allocated
- * black) - goes to mallocgc_impl (mcache.c), the complete
- * path, as a tail call. Go's mallocgc has the same split
+ * Allocation's common case: a small object (not tiny) whose class's span
+ * in this P's mcache still has a free object in its allocCache.
+ * Everything else - size 0, tiny and large objects, no P, a span to
+ * refill, a word of allocBits to load, a GC object while a concurrent
+ * mark runs (allocated black) - goes to mallocgc_impl (mcache.c), the
+ * complete path, as a tail call. Go's mallocgc has the same split
  * (nextFreeFast, then c.nextFree).
  *
- * What it does, in order: pin (nopreempt, as acquirem), find the class and
- * the span, take the lowest set bit of allocCache, set it in allocBits (an
- * atomic OR: free() on other CPUs clears bits of the same word), zero the
- * object, count it, unpin, and look at the GC's start hint.
+ * What allocation does, in order: pin (nopreempt, as acquirem), find the
+ * span (one table gives the mcache slot for the size and kind), take the
+ * lowest set bit of allocCache, set it in allocBits (an atomic OR: free()
+ * on other CPUs clears bits of the same word), zero the object, unpin.
+ * Nothing is counted per object: the span's batch is counted when the
+ * mcache gives it back (mspan.h: ncache), as Go counts per refill; so is
+ * the pacer's heapLive (mcentral.c), which is why the GC's start hint is
+ * looked at on the complete path only - it can only change there.
+ *
+ * free's common case: the object lies in the allocCache word of a span
+ * this P's mcache holds. Then it goes back into allocCache, to be handed
+ * out again by the next allocation of its class, without a lock and
+ * without touching the span's count (a free put back is counted with the
+ * batch: mspan.h, nfreecache). Everything else goes to free_impl.
+ *
+ * Per-path budgets and measurements: docs/memory.md, "The fast paths".
  */
 #ifndef KERNEL_MM_MALLOCFAST_H
 #define KERNEL_MM_MALLOCFAST_H
@@ -23,77 +35,114 @@
 #include "kernel/sched/runtime2.h"
 #include "kernel/gc/gc.h"
 #include "kernel/lib/asan.h"
+#include "kernel/lib/bootargs.h"
 
-extern struct mcache mcaches[MAXCPU];
+/* For the public entries that inline a fast path: no frame. Their common
+ * case calls nothing and their rare ends are tail calls, so a frame would
+ * only cost every call 3-4 instructions (GCC builds one for a function
+ * whose only calls are tail calls when frame pointers are on; clang does
+ * not). Tracebacks lose nothing: the callee of a tail call shows the
+ * caller's caller, as it would anyway. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FASTPATH_ENTRY __attribute__((optimize("omit-frame-pointer")))
+#else
+#define FASTPATH_ENTRY
+#endif
 
-/* The rare ends of the fast path, out of line so that the fast path keeps
+/* The mcache slot (allocation class) of a small size, by kind: index
+ * [size_kind(collect, noscan)][(size + 7) / 8]. Built by mcache_init. */
+extern uint8_t size_to_aclass[3][SMALL_SIZE_MAX / SMALL_SIZE_DIV + 1];
+static inline int size_kind(bool collect, bool noscan)
+{
+	return collect ? 1 + noscan : 0;
+}
+
+/* The rare ends of the fast paths, out of line so that the fast path keeps
  * nothing live across a call: a preemption requested while pinned
- * (releasem yields now), and the GC's start hint. Each returns p. */
+ * (releasem yields now; returns p), and zeroing an object over 64 bytes
+ * (finishes the allocation). */
 void *mallocgc_fast_release(void *p);   /* p != NULL */
-void *mallocgc_fast_gc(void *p);
+void *mallocgc_fast_large(void *p, uintptr_t n, struct g *gp, int32_t np);
+void free_fast_release(void);
 
 /* Pin the running G to its P: acquirem inlined. Only the running G writes
  * its nopreempt, and the timer handler on its CPU reads it (a compiler
- * barrier, as in acquirem). Returns the G, for mcache_unpin. */
+ * barrier, as in acquirem). Returns nopreempt as it was, for
+ * mcache_unpin_to. */
+static inline __attribute__((always_inline)) int32_t mcache_pin_g(struct g *gp)
+{
+	int32_t np = gp->nopreempt;
+	gp->nopreempt = np + 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return np;
+}
+
 static inline __attribute__((always_inline)) struct g *mcache_pin(void)
 {
 	struct g *gp = getg();
-	gp->nopreempt++;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	mcache_pin_g(gp);
 	return gp;
 }
 
-/* Undo the pin; true if releasem must run (a preemption was requested). */
-static inline __attribute__((always_inline)) bool mcache_unpin(struct g *gp)
+/* Undo the pin (nopreempt back to np); true if releasem must run instead
+ * (the outermost pin, and a preemption was requested: releasem does the
+ * decrement and yields). */
+static inline __attribute__((always_inline)) bool mcache_unpin_to(struct g *gp, int32_t np)
 {
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (__builtin_expect(gp->nopreempt == 1 &&
-	                     __atomic_load_n(&gp->preempt, __ATOMIC_RELAXED), 0))
+	/* relaxed: the timer handler's flag; a request that lands after
+	 * this load is honoured at the next safe point. */
+	if (__builtin_expect(np == 0 && __atomic_load_n(&gp->preempt, __ATOMIC_RELAXED), 0))
 		return true;
-	gp->nopreempt--;
+	gp->nopreempt = np;
 	return false;
+}
+
+static inline __attribute__((always_inline)) bool mcache_unpin(struct g *gp)
+{
+	return mcache_unpin_to(gp, gp->nopreempt - 1);
 }
 
 /* The fast path cannot serve: unpin and hand the whole allocation to
  * mallocgc_impl, as a tail call. A preemption requested meanwhile stays
  * flagged; mallocgc_impl's own unpin honours it a few instructions later. */
 static inline __attribute__((always_inline)) void *
-mallocgc_fast_miss(struct g *gp, size_t size, bool noscan, bool collect)
+mallocgc_fast_miss(struct g *gp, int32_t np, size_t size, bool noscan, bool collect)
 {
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	gp->nopreempt--;
+	gp->nopreempt = np;
 	return mallocgc_impl(size, noscan, collect);
 }
 
-/* The end of a fast allocation of p: unpin, then the GC's start hint. */
-static inline __attribute__((always_inline)) void *mallocgc_fast_done(struct g *gp, void *p)
+/* Zero an object of 8 or 16 bytes. */
+static inline __attribute__((always_inline)) void zero_upto16(void *p, uintptr_t n)
 {
-	if (mcache_unpin(gp))
-		return mallocgc_fast_release(p);
-	/* relaxed: a hint set by the pacer; p is live in our caller's frame. */
-	if (__builtin_expect(__atomic_load_n(&gc_want, __ATOMIC_RELAXED), 0))
-		return mallocgc_fast_gc(p);
-	return p;
+	uint64_t *w = p;
+	w[0] = 0;
+	if (n > 8)
+		w[1] = 0;
 }
 
-/* An object over 64 bytes: zero it with memset and finish the allocation
- * (count, unpin), out of line. */
-void *mallocgc_fast_large(void *p, uintptr_t n, uint64_t *count, struct g *gp);
-
-/* Zero an object of at most 64 bytes (sizes are multiples of 8). */
+/* Zero an object of 8, 16, 32, 48 or 64 bytes (the classes up to 64). */
 static inline __attribute__((always_inline)) void zero_upto64(void *p, uintptr_t n)
 {
 	uint64_t *w = p;
-	switch (n / 8) {
-	case 8: w[7] = 0; /* fall through */
-	case 7: w[6] = 0; /* fall through */
-	case 6: w[5] = 0; /* fall through */
-	case 5: w[4] = 0; /* fall through */
-	case 4: w[3] = 0; /* fall through */
-	case 3: w[2] = 0; /* fall through */
-	case 2: w[1] = 0; /* fall through */
-	default: w[0] = 0;
+	if (n <= 16) {
+		zero_upto16(p, n);
+		return;
 	}
+	w[0] = 0;
+	w[1] = 0;
+	w[2] = 0;
+	w[3] = 0;
+	if (n <= 32)
+		return;
+	w[4] = 0;
+	w[5] = 0;
+	if (n <= 48)
+		return;
+	w[6] = 0;
+	w[7] = 0;
 }
 
 /* The whole allocation: the fast path, else mallocgc_impl (tail calls). */
@@ -103,13 +152,14 @@ mallocgc_inline(size_t size, bool noscan, bool collect)
 	/* size - 1 wraps for 0: one compare keeps 1 .. SMALL_SIZE_MAX-8. */
 	if (size - 1 >= SMALL_SIZE_MAX - 8 || (noscan && collect && size < TINY_SIZE))
 		return mallocgc_impl(size, noscan, collect);
-	struct g *gp = mcache_pin();
+	struct g *gp = getg();
+	int32_t np = mcache_pin_g(gp);
 	struct p *pp = getm()->p;
 	if (__builtin_expect(pp == NULL, 0))
-		return mallocgc_fast_miss(gp, size, noscan, collect);
-	struct mcache *c = &mcaches[pp->id];
-	int sizeclass = size_to_class8[(size + SMALL_SIZE_DIV - 1) / SMALL_SIZE_DIV];
-	struct mspan *s = c->alloc[aclass_of(collect, sizeclass, noscan)];
+		return mallocgc_fast_miss(gp, np, size, noscan, collect);
+	struct mcache *c = pp->mcache;
+	int ac = size_to_aclass[size_kind(collect, noscan)][(size + SMALL_SIZE_DIV - 1) / SMALL_SIZE_DIV];
+	struct mspan *s = c->alloc[ac];
 	uint64_t cache = s->allocCache;
 	/* During a concurrent mark a GC object is allocated black, which the
 	 * complete path does: a call here, in the middle, would cost every
@@ -118,23 +168,80 @@ mallocgc_inline(size_t size, bool noscan, bool collect)
 	 * world stopped. */
 	if (__builtin_expect(cache == 0 ||
 	                     (collect && __atomic_load_n(&gc_marking, __ATOMIC_RELAXED)), 0))
-		return mallocgc_fast_miss(gp, size, noscan, collect);
+		return mallocgc_fast_miss(gp, np, size, noscan, collect);
 	uint64_t bit = cache & -cache;
-	s->allocCache = cache ^ bit;
-	uint32_t word = s->cacheword;
+	/* relaxed: the statistics read it (span_cache_taken) */
+	__atomic_store_n(&s->allocCache, cache ^ bit, __ATOMIC_RELAXED);
 	/* relaxed: arbitrates only with free() of this object, which cannot
 	 * come before we return it (mspan.h). */
-	if (__builtin_expect(__atomic_fetch_or(&s->allocBits[word], bit, __ATOMIC_RELAXED) & bit, 0))
-		span_double_alloc(s, word * 64 + ctz64(bit));
-	s->ncache++;
+	uint64_t was = __atomic_fetch_or(s->cachebits, bit, __ATOMIC_RELAXED);
+	/* The bit was set already: allocCache disagrees with allocBits (a
+	 * span swept or refilled under its owner). A check of the runtime
+	 * itself, not of its user: debug builds only. */
+	if (GORT_DEBUG && __builtin_expect(was & bit, 0))
+		span_double_alloc(s, s->cacheword * 64 + ctz64(bit));
 	uintptr_t size8 = s->elemsize;
-	void *p = (void *)(s->startAddr + (word * 64 + ctz64(bit)) * size8);
+	void *p = (void *)(s->cachebase + bit_index(bit) * size8);
 	asan_unpoison(p, size8);        /* live again (kernel/lib/asan.h) */
-	if (size8 > 64)
-		return mallocgc_fast_large(p, size8, &c->st.nmalloc[sizeclass], gp);
-	zero_upto64(p, size8);
-	stat_add(&c->st.nmalloc[sizeclass], 1);
-	return mallocgc_fast_done(gp, p);
+	/* The smallest first: 8 and 16 bytes take two compares. */
+	if (size8 <= 16)
+		zero_upto16(p, size8);
+	else if (size8 <= 64)
+		zero_upto64(p, size8);
+	else
+		return mallocgc_fast_large(p, size8, gp, np);
+	if (mcache_unpin_to(gp, np))
+		return mallocgc_fast_release(p);
+	return p;
+}
+
+/* free(p), p != NULL: the fast path, else free_impl. */
+static inline __attribute__((always_inline)) void free_inline(void *ptr)
+{
+	uintptr_t p = (uintptr_t)ptr;
+	struct mspan *s = spanOf(p);
+	if (__builtin_expect(s == NULL, 0))
+		goto slow;
+	struct g *gp = getg();
+	int32_t np = mcache_pin_g(gp);
+	struct p *pp = getm()->p;
+	/* relaxed: set to this P's id only by this P (mcentral.c), which is
+	 * pinned here; any other value sends the free to the slow path. The
+	 * span is then in use and swept for this cycle (mcaches hold no span
+	 * across a cycle's end), so its bits are this cycle's. */
+	if (__builtin_expect(pp == NULL ||
+	                     __atomic_load_n(&s->cachedby, __ATOMIC_RELAXED) != pp->id + 1, 0))
+		goto unpin_slow;
+	uintptr_t off = p - s->cachebase;
+	uint32_t i = (uint32_t)(((uint64_t)off * s->divmul) >> 32);
+	/* In the allocCache word, at an object's start; a GC object without
+	 * finalizers (relaxed: fin_forget looks again under its lock). */
+	if (__builtin_expect(off >= 64 * s->elemsize || i * s->elemsize != off ||
+	                     (s->collect && __atomic_load_n(&fin_nregistered, __ATOMIC_RELAXED) != 0), 0))
+		goto unpin_slow;
+	uint64_t bit = 1ULL << i;
+	if (GORT_DEBUG && __builtin_expect(rtflags.gcpoison, 0))
+		poison_fill(ptr, s->elemsize);
+	asan_poison(ptr, s->elemsize);  /* dead to ASan before it can be reused */
+	/* relaxed: atomic only against other CPUs' frees of objects in the
+	 * same word. The slot's next owner is this P's next allocation (no
+	 * other P allocates from a span we cache, and no sweep runs on it),
+	 * ordered after our last use of the object by program order, or by
+	 * the hand-off if the P moves to another M. */
+	uint64_t was = __atomic_fetch_and(s->cachebits, ~bit, __ATOMIC_RELAXED);
+	if (__builtin_expect(!(was & bit), 0))
+		free_double("free", ptr);
+	/* relaxed stores: the statistics read them (span_cache_taken) */
+	__atomic_store_n(&s->allocCache, s->allocCache | bit, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->nfreecache, s->nfreecache + 1, __ATOMIC_RELAXED);
+	if (mcache_unpin_to(gp, np))
+		free_fast_release();
+	return;
+unpin_slow:
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	gp->nopreempt = np;
+slow:
+	free_impl(ptr, "free");
 }
 
 #endif

@@ -2,9 +2,10 @@
  * mcache.c - per-P allocation caches and the allocation paths (Go's mcache
  * and mallocgc).
  *
- * Objects: one mcache per P (mcaches[p->id]), holding one span per span
- * class. Only the goroutine running on that P touches it, with preemption
- * deferred (acquirem) so it cannot move to another P half-way: no locks.
+ * Objects: one mcache per P (p->mcache = &mcaches[p->id]), holding one
+ * span per allocation class. Only the goroutine running on that P touches
+ * it, with preemption deferred (acquirem) so it cannot move to another P
+ * half-way: no locks.
  * Code running without a P (g0 of an idle CPU) uses mcache0 under a lock.
  *
  * Allocation, by size:
@@ -16,7 +17,9 @@
  *   large  (> 32 KiB): whole pages straight from mheap, one object per span.
  * Every object is returned zeroed.
  *
- * free: the alloc bit is cleared atomically (a bit already clear is a
+ * free: an object in the allocCache word of a span this P caches goes
+ * straight back into allocCache (mallocfast.h). Otherwise (free_impl)
+ * the alloc bit is cleared atomically (a bit already clear is a
  * double free), the span's count drops, and only when the span becomes
  * empty or stops being full does mcentral's lock get involved (large
  * objects: always, to leave their class's list and go back to mheap).
@@ -39,7 +42,7 @@
 
 struct mspan emptymspan;                 /* nelems 0: never has a free object */
 #define EMPTY_CACHE { .alloc = { [0 ... NUM_ALLOC_CLASSES - 1] = &emptymspan } }
-struct mcache mcaches[MAXCPU] = { [0 ... MAXCPU - 1] = EMPTY_CACHE };  /* mallocfast.h */
+static struct mcache mcaches[MAXCPU] = { [0 ... MAXCPU - 1] = EMPTY_CACHE };  /* allp[i].mcache */
 static struct mcache mcache0 = EMPTY_CACHE;  /* for allocation without a P */
 static spinlock_t mcache0_lock = SPINLOCK_INIT(LOCKRANK_MCACHE0);
 
@@ -50,7 +53,7 @@ static inline struct mcache *mcache_get(void)
 	mcache_pin();
 	struct p *pp = getm()->p;
 	if (__builtin_expect(pp != NULL, 1))
-		return &mcaches[pp->id];
+		return pp->mcache;
 	spin_lock(&mcache0_lock);
 	return &mcache0;
 }
@@ -63,18 +66,36 @@ static inline void mcache_put(struct mcache *c)
 		releasem();     /* a preemption request while pinned: yield */
 }
 
-/* mallocfast.h's rare ends: p stays live in these frames. */
-void *mallocgc_fast_gc(void *p)
+uint8_t size_to_aclass[3][SMALL_SIZE_MAX / SMALL_SIZE_DIV + 1];  /* mallocfast.h */
+
+void mcache_init(void)
 {
-	gc_maybe_start();
+	for (int i = 0; i < MAXCPU; i++)
+		allp[i].mcache = &mcaches[i];
+	for (int kind = 0; kind < 3; kind++) {
+		bool collect = kind != 0, noscan = kind == 2;
+		for (size_t i = 0; i <= SMALL_SIZE_MAX / SMALL_SIZE_DIV; i++)
+			size_to_aclass[kind][i] = (uint8_t)aclass_of(collect, size_to_class8[i], noscan);
+	}
+}
+
+/* mallocfast.h's rare ends: p stays live in these frames. */
+void *mallocgc_fast_large(void *p, uintptr_t n, struct g *gp, int32_t np)
+{
+	memset(p, 0, n);
+	if (mcache_unpin_to(gp, np))
+		return mallocgc_fast_release(p);
 	return p;
 }
 
-void *mallocgc_fast_large(void *p, uintptr_t n, uint64_t *count, struct g *gp)
+void free_fast_release(void)
 {
-	memset(p, 0, n);
-	stat_add(count, 1);
-	return mallocgc_fast_done(gp, p);
+	releasem();                     /* a preemption request while pinned: yield */
+}
+
+_Noreturn void free_double(const char *who, void *p)
+{
+	throw("%s: double free of %p", who, p);
 }
 
 void *mallocgc_fast_release(void *p)
@@ -104,17 +125,27 @@ _Noreturn void mallocgc_oom(size_t size)
 	throw("runtime: out of memory");
 }
 
+/* Give s back to mcentral, counting the batch it served (mspan.h). */
+static void uncache(struct mcache *c, struct mspan *s)
+{
+	int sizeclass = spanclass_sizeclass(s->spanclass);
+	stat_add(&c->st.nmalloc[sizeclass], span_cache_taken(s));
+	stat_add(&c->st.nfree[sizeclass], s->nfreecache);
+	mcentral_uncacheSpan(s);
+}
+
 /* The class's span ran dry: trade it for one with free objects. */
 static __attribute__((noinline)) struct mspan *refill(struct mcache *c, int ac, size_t size)
 {
 	struct mspan *s = c->alloc[ac];
 	if (s != &emptymspan)
-		mcentral_uncacheSpan(s);
-	c->alloc[ac] = &emptymspan;
+		uncache(c, s);
+	/* relaxed stores of alloc[]: the statistics read it (mcache_sum_stats) */
+	__atomic_store_n(&c->alloc[ac], &emptymspan, __ATOMIC_RELAXED);
 	s = mcentral_cacheSpan(ac, mcache_pid(c));
 	if (s == NULL)
 		return NULL;            /* the caller collects or dies */
-	c->alloc[ac] = s;
+	__atomic_store_n(&c->alloc[ac], s, __ATOMIC_RELAXED);
 	return s;
 }
 
@@ -225,7 +256,6 @@ static inline __attribute__((always_inline)) void *mallocgc_small1(struct mcache
 		p = alloc_small(c, make_spanclass(2, true), size);
 		if (p == NULL)
 			return NULL;
-		stat_add(&c->st.nmalloc[2], 1);
 		/* Keep whichever block has more room left. */
 		if (c->tiny == 0 || size < c->tinyoffset) {
 			c->tiny = (uintptr_t)p;
@@ -238,7 +268,6 @@ static inline __attribute__((always_inline)) void *mallocgc_small1(struct mcache
 	p = alloc_small(c, aclass_of(collect, sizeclass, noscan), size);
 	if (p == NULL)
 		return NULL;
-	stat_add(&c->st.nmalloc[sizeclass], 1);
 	mcache_put(c);
 	return p;
 }
@@ -336,7 +365,7 @@ void free_impl(void *ptr, const char *who)
 	 * stores before the clear; ASan builds are hosted x86-64 only). */
 	asan_poison(ptr, bytes);
 	if (!span_clear_alloc(s, idx))
-		throw("%s: double free of %p", who, ptr);
+		free_double(who, ptr);
 	int32_t nelems = s->nelems;
 	/* acq_rel: pairs with uncacheSpan's add and freeSlow's load. */
 	int32_t n = __atomic_sub_fetch(&s->allocCount, 1, __ATOMIC_ACQ_REL);
@@ -362,6 +391,23 @@ void mcache_count_swept(int sizeclass, uint64_t nobj, uint64_t bytes)
 		__atomic_fetch_add(&swept.large_free_bytes, bytes, __ATOMIC_RELAXED);
 }
 
+/* The batches of c's cached spans, not counted yet (mspan.h). Exact for
+ * the caller's own mcache; for another P's, which may be giving a span
+ * back meanwhile, approximate (as every snapshot under concurrent
+ * allocation is). */
+static void add_cached_batches(struct mcache *c, struct mcache_stats *out)
+{
+	for (int ac = 0; ac < NUM_ALLOC_CLASSES; ac++) {
+		/* relaxed: the owner's stores (refill) */
+		struct mspan *s = __atomic_load_n(&c->alloc[ac], __ATOMIC_RELAXED);
+		if (s == &emptymspan)
+			continue;
+		int sizeclass = spanclass_sizeclass(s->spanclass);
+		out->nmalloc[sizeclass] += span_cache_taken(s);
+		out->nfree[sizeclass] += __atomic_load_n(&s->nfreecache, __ATOMIC_RELAXED);
+	}
+}
+
 void mcache_sum_stats(struct mcache_stats *out)
 {
 	memset(out, 0, sizeof *out);
@@ -374,6 +420,8 @@ void mcache_sum_stats(struct mcache_stats *out)
 	}
 	for (int k = 0; k < NUM_SIZE_CLASSES; k++)
 		out->nfree[k] += __atomic_load_n(&swept.nfree[k], __ATOMIC_RELAXED);
+	for (int i = 0; i <= MAXCPU; i++)
+		add_cached_batches(i < MAXCPU ? &mcaches[i] : &mcache0, out);
 	out->large_free_bytes += __atomic_load_n(&swept.large_free_bytes, __ATOMIC_RELAXED);
 }
 
@@ -381,8 +429,8 @@ static void mcache_flush(struct mcache *c)
 {
 	for (int ac = 0; ac < NUM_ALLOC_CLASSES; ac++) {
 		if (c->alloc[ac] != &emptymspan) {
-			mcentral_uncacheSpan(c->alloc[ac]);
-			c->alloc[ac] = &emptymspan;
+			uncache(c, c->alloc[ac]);
+			__atomic_store_n(&c->alloc[ac], &emptymspan, __ATOMIC_RELAXED);
 		}
 	}
 	c->tiny = 0;

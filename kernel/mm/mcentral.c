@@ -127,11 +127,15 @@ static struct mspan *pop_unswept_locked(struct mcentral *mc, bool collect)
 
 static void account_cached(struct mspan *s, int pid)
 {
-	s->cachedby = pid + 1;
-	s->ncache = 0;
+	/* relaxed: free()'s fast path reads it without the lock; only this
+	 * P's own cacheSpan and uncacheSpan make it this P's id. */
+	__atomic_store_n(&s->cachedby, pid + 1, __ATOMIC_RELAXED);
 	int32_t n = __atomic_load_n(&s->allocCount, __ATOMIC_RELAXED);
 	s->nfreeAtCache = n < s->nelems ? (uint32_t)(s->nelems - n) : 0;
 	span_refill_cache(s, 0);
+	/* relaxed stores: the statistics read them (span_cache_taken) */
+	__atomic_store_n(&s->ncache, popcount64(s->allocCache), __ATOMIC_RELAXED);
+	__atomic_store_n(&s->nfreecache, 0, __ATOMIC_RELAXED);
 }
 
 struct mspan *mcentral_cacheSpan(int ac, int pid)
@@ -178,13 +182,16 @@ void mcentral_uncacheSpan(struct mspan *s)
 {
 	struct mcentral *mc = &central[span_aclass(s)];
 	__atomic_fetch_sub(&cached_pages, s->npages, __ATOMIC_RELAXED);  /* statistic */
+	/* The owner's batch: allocated minus put back by free (mspan.h). */
+	int32_t net = (int32_t)span_cache_taken(s) - (int32_t)s->nfreecache;
 	if (s->collect)         /* what it did not allocate was counted as live */
-		gc_heaplive_add(-((int64_t)s->nfreeAtCache - (int64_t)s->ncache) * (int64_t)s->elemsize);
+		gc_heaplive_add(-((int64_t)s->nfreeAtCache - net) * (int64_t)s->elemsize);
 	spin_lock(&mc->lock);
 	/* acq_rel: pairs with the decrements in free(). */
-	int32_t n = __atomic_add_fetch(&s->allocCount, (int32_t)s->ncache, __ATOMIC_ACQ_REL);
-	s->ncache = 0;
-	s->cachedby = 0;
+	int32_t n = __atomic_add_fetch(&s->allocCount, net, __ATOMIC_ACQ_REL);
+	__atomic_store_n(&s->ncache, 0, __ATOMIC_RELAXED);      /* statistics read them */
+	__atomic_store_n(&s->nfreecache, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->cachedby, 0, __ATOMIC_RELAXED);  /* see account_cached */
 	/* n can exceed nelems: a free() on another CPU that has cleared its
 	 * object's bit but not yet decremented allocCount leaves that object
 	 * counted while this mcache may already have re-taken the slot (a

@@ -70,6 +70,7 @@ void mheap_init(const struct bootinfo *bi)
 {
 	sizeclasses_init();
 	mcentral_init();
+	mcache_init();
 	stack_init((size_t)rtflags.stacksize);
 	struct mem_range ex[BI_MAX_RESERVED + 2];
 	int nex = 0;

@@ -3,11 +3,11 @@
  *
  * Objects:
  *   arena  - 64 MiB of the heap window (arch.h: RAM at HEAP_REGION_BASE
- *            + its physical address), numbered from heap.base (the heap
+ *            + its physical address), numbered from mheap_map.base (the heap
  *            address of the lowest RAM address, rounded down to 64 MiB). Its metadata,
  *            struct heapArena, maps each of its 8192 runtime pages to the
  *            span that holds it, so spanOf(p) is two loads. Arenas that hold
- *            no RAM have no metadata (NULL in heap.arenas), except that
+ *            no RAM have no metadata (NULL in mheap_map.arenas), except that
  *            at boot (mheap_set_top) the first range gets the maps of
  *            every arena up to the end of RAM in one block, holes
  *            included: the maps then form one flat array, which the
@@ -66,10 +66,8 @@ _Static_assert((uint64_t)MAX_ARENAS * ARENA_SIZE == HEAP_REGION_SIZE,
 
 static struct {
 	spinlock_t lock;
-	uintptr_t base;                        /* set once before any range */
-	uintptr_t top;                         /* end of RAM, if known; ditto */
-	struct heapArena *arenas[MAX_ARENAS];  /* written under lock, read racily:
-	                                          only ever NULL -> pointer */
+	uintptr_t top;                         /* end of RAM, if known; set
+	                                          once before any range */
 	size_t narenas;                        /* one past the highest arena set;
 	                                          written under lock, read racily */
 	struct mspanlist free[NFREE];          /* lock */
@@ -96,37 +94,17 @@ static void heap_unlock(void)
 
 /* ---- span map --------------------------------------------------------- */
 
-static struct mspan **mapslot(uintptr_t p)
-{
-	if (p < heap.base)
-		return NULL;
-	uintptr_t off = p - heap.base;
-	uintptr_t ai = off >> ARENA_SHIFT;
-	if (ai >= MAX_ARENAS)
-		return NULL;
-	/* acquire; pairs with the release store that publishes an arena. */
-	struct heapArena *a = __atomic_load_n(&heap.arenas[ai], __ATOMIC_ACQUIRE);
-	if (a == NULL)
-		return NULL;
-	return &a->spans[(off >> PAGE_SHIFT) & (PAGES_PER_ARENA - 1)];
-}
+struct spanmap mheap_map;               /* mheap.h */
 
 void mheap_spanmap(uintptr_t *base, struct heapArena *const **arenas)
 {
-	*base = heap.base;
-	*arenas = heap.arenas;
-}
-
-struct mspan *spanOf(uintptr_t p)
-{
-	struct mspan **slot = mapslot(p);
-	/* relaxed: callers validate the span they get (state and bounds). */
-	return slot ? __atomic_load_n(slot, __ATOMIC_RELAXED) : NULL;
+	*base = mheap_map.base;
+	*arenas = mheap_map.arenas;
 }
 
 static void setspan(uintptr_t p, struct mspan *s)
 {
-	struct mspan **slot = mapslot(p);
+	struct mspan **slot = spanmap_slot(p);
 	ASSERT(slot != NULL);
 	/* relaxed: readers are free() of objects in s, which got them after
 	 * the span was handed out through a lock (release/acquire there). */
@@ -147,10 +125,10 @@ size_t mheap_narenas(void)
 
 void mheap_arena_spans(size_t ai, void (*fn)(struct mspan *s, void *arg), void *arg)
 {
-	struct heapArena *a = __atomic_load_n(&heap.arenas[ai], __ATOMIC_ACQUIRE);
+	struct heapArena *a = __atomic_load_n(&mheap_map.arenas[ai], __ATOMIC_ACQUIRE);
 	if (a == NULL)
 		return;
-	uintptr_t base = heap.base + ai * ARENA_SIZE;
+	uintptr_t base = mheap_map.base + ai * ARENA_SIZE;
 	for (uintptr_t i = 0; i < PAGES_PER_ARENA; ) {
 		struct mspan *s = a->spans[i];
 		/* a free span's inner pages may name stale structs: only a span
@@ -168,8 +146,8 @@ void mheap_arena_spans(size_t ai, void (*fn)(struct mspan *s, void *arg), void *
 
 void mheap_bounds(uintptr_t *lo, uintptr_t *hi)
 {
-	*lo = heap.base;
-	*hi = heap.base + mheap_narenas() * ARENA_SIZE;
+	*lo = mheap_map.base;
+	*hi = mheap_map.base + mheap_narenas() * ARENA_SIZE;
 }
 
 /* ---- free lists --------------------------------------------------------- */
@@ -318,7 +296,7 @@ static void coalesce_insert(struct mspan *s)
 void mheap_set_base(uintptr_t base)
 {
 	spin_lock_init(&heap.lock, LOCKRANK_MHEAP);
-	heap.base = base & ~(ARENA_SIZE - 1);
+	mheap_map.base = base & ~(ARENA_SIZE - 1);
 }
 
 void mheap_set_top(uintptr_t top)
@@ -333,8 +311,8 @@ static uintptr_t arena_meta(size_t a, uintptr_t lo)
 	memset(ha, 0, sizeof *ha);
 	heap.sys_pages += ARENA_META / PAGE_SIZE;
 	heap.meta_pages += ARENA_META / PAGE_SIZE;
-	/* release; pairs with the acquire in mapslot. */
-	__atomic_store_n(&heap.arenas[a], ha, __ATOMIC_RELEASE);
+	/* release; pairs with the acquire in spanmap_slot. */
+	__atomic_store_n(&mheap_map.arenas[a], ha, __ATOMIC_RELEASE);
 	if (a + 1 > heap.narenas)
 		/* release; pairs with the acquire in mheap_narenas: a
 		 * reader of the count sees every arena below it. */
@@ -346,23 +324,23 @@ void mheap_add_range(uintptr_t lo, uintptr_t hi)
 {
 	lo = (lo + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	hi &= ~(PAGE_SIZE - 1);
-	if (hi <= lo || lo < heap.base)
+	if (hi <= lo || lo < mheap_map.base)
 		return;
-	if (hi - heap.base > (uintptr_t)MAX_ARENAS * ARENA_SIZE)
-		hi = heap.base + (uintptr_t)MAX_ARENAS * ARENA_SIZE;
+	if (hi - mheap_map.base > (uintptr_t)MAX_ARENAS * ARENA_SIZE)
+		hi = mheap_map.base + (uintptr_t)MAX_ARENAS * ARENA_SIZE;
 	heap_lock();
 	/* Arena metadata first, carved from the bottom of the range itself:
 	 * on the first range, if mheap_set_top said where RAM ends and it
 	 * has room, every arena's in one block (a flat span map). */
-	if (heap.narenas == 0 && heap.top > heap.base) {
-		size_t n = (heap.top - heap.base + ARENA_SIZE - 1) >> ARENA_SHIFT;
+	if (heap.narenas == 0 && heap.top > mheap_map.base) {
+		size_t n = (heap.top - mheap_map.base + ARENA_SIZE - 1) >> ARENA_SHIFT;
 		if (n <= MAX_ARENAS && hi - lo >= n * ARENA_META + PAGE_SIZE)
 			for (size_t a = 0; a < n; a++)
 				lo = arena_meta(a, lo);
 	}
-	for (uintptr_t a = (lo - heap.base) >> ARENA_SHIFT;
-	     a <= (hi - 1 - heap.base) >> ARENA_SHIFT; a++) {
-		if (heap.arenas[a] != NULL)
+	for (uintptr_t a = (lo - mheap_map.base) >> ARENA_SHIFT;
+	     a <= (hi - 1 - mheap_map.base) >> ARENA_SHIFT; a++) {
+		if (mheap_map.arenas[a] != NULL)
 			continue;
 		if (hi - lo < ARENA_META + PAGE_SIZE)
 			break;                  /* too small to be worth it */
@@ -370,10 +348,10 @@ void mheap_add_range(uintptr_t lo, uintptr_t hi)
 	}
 	/* Then the pages, one free span per arena piece with metadata. */
 	while (lo < hi) {
-		uintptr_t end = ((lo - heap.base) | (ARENA_SIZE - 1)) + heap.base + 1;
+		uintptr_t end = ((lo - mheap_map.base) | (ARENA_SIZE - 1)) + mheap_map.base + 1;
 		if (end > hi)
 			end = hi;
-		if (heap.arenas[(lo - heap.base) >> ARENA_SHIFT] != NULL) {
+		if (mheap_map.arenas[(lo - mheap_map.base) >> ARENA_SHIFT] != NULL) {
 			struct mspan *s = struct_get();
 			if (s == NULL) {                /* first span: bootstrap */
 				uint8_t *pg = (uint8_t *)lo;

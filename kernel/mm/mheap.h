@@ -57,15 +57,45 @@ void mheap_set_top(uintptr_t top);
  * it with free neighbours. */
 struct mspan *mheap_alloc_span(size_t npages, int state);
 void mheap_free_span(struct mspan *s);
-/* The span covering address p, or NULL if p is not heap memory. O(1). The
- * answer is exact for pages of in-use and manual spans; callers check the
- * state and bounds (a free span only keeps its first and last page). */
-struct mspan *spanOf(uintptr_t p);
-
 /* One arena's page -> span map. */
 struct heapArena {
 	struct mspan *spans[PAGES_PER_ARENA];
 };
+
+/* The span map: heap address -> arena -> page -> span. Inline, because
+ * free() looks a span up on its fast path (mallocfast.h). */
+struct spanmap {
+	uintptr_t base;                        /* arena 0's address; set once
+	                                          before any range is added */
+	struct heapArena *arenas[MAX_ARENAS];  /* written under mheap's lock,
+	                                          read racily: only ever
+	                                          NULL -> pointer */
+};
+extern struct spanmap mheap_map;
+
+/* The slot of p's page in the span map, or NULL if p is not heap memory. */
+static inline struct mspan **spanmap_slot(uintptr_t p)
+{
+	uintptr_t off = p - mheap_map.base;    /* wraps below the heap */
+	uintptr_t ai = off >> ARENA_SHIFT;
+	if (ai >= MAX_ARENAS)
+		return NULL;
+	/* acquire; pairs with the release store that publishes an arena. */
+	struct heapArena *a = __atomic_load_n(&mheap_map.arenas[ai], __ATOMIC_ACQUIRE);
+	if (a == NULL)
+		return NULL;
+	return &a->spans[(off >> PAGE_SHIFT) & (PAGES_PER_ARENA - 1)];
+}
+
+/* The span covering address p, or NULL if p is not heap memory: two loads.
+ * The answer is exact for pages of in-use and manual spans; callers check
+ * the state and bounds (a free span only keeps its first and last page). */
+static inline struct mspan *spanOf(uintptr_t p)
+{
+	struct mspan **slot = spanmap_slot(p);
+	/* relaxed: callers validate the span they get (state and bounds). */
+	return slot ? __atomic_load_n(slot, __ATOMIC_RELAXED) : NULL;
+}
 /* The span map itself, for the collector's inner loop (spanOf without a
  * call): the arena table (MAX_ARENAS entries, each NULL or a heapArena,
  * only ever NULL -> pointer) and the address of arena 0. */

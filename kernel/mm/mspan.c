@@ -55,7 +55,10 @@ void span_refill_cache(struct mspan *s, uint32_t word)
 	if (first + 64 > s->nelems)                /* the tail is not objects */
 		free &= (1ULL << (s->nelems - first)) - 1;
 	s->cacheword = word;
-	s->allocCache = free;
+	s->cachebits = &s->allocBits[word];
+	s->cachebase = s->startAddr + (uintptr_t)first * s->elemsize;
+	/* relaxed: the statistics read it (span_cache_taken) */
+	__atomic_store_n(&s->allocCache, free, __ATOMIC_RELAXED);
 }
 
 static void init_common(struct mspan *s, spanclass_t sc, uintptr_t elemsize,
@@ -66,7 +69,8 @@ static void init_common(struct mspan *s, spanclass_t sc, uintptr_t elemsize,
 	s->nelems = (uint16_t)nelems;
 	s->allocCount = 0;
 	s->ncache = 0;
-	s->cachedby = 0;
+	s->nfreecache = 0;
+	__atomic_store_n(&s->cachedby, 0, __ATOMIC_RELAXED);  /* free() reads it */
 	uint32_t w = span_bitwords(nelems);
 	memset(bits, 0, 2 * w * sizeof(uint64_t));
 	s->allocBits = bits;

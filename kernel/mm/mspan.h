@@ -27,12 +27,22 @@
  *                since: count-trailing-zeros of it is the next free object.
  *                Go keeps the same window; it scans with freeindex, we with
  *                cacheword (objects freed behind it wait for the next visit).
- *   allocCount - objects allocated, counting the owner's batch (ncache)
- *                only when it gives the span back; atomic (free decrements).
+ *   cachebits, cachebase - &allocBits[cacheword] and the address of its
+ *                first object, set with allocCache (the fast paths'
+ *                shortcuts).
+ *   ncache, nfreecache - the owner's batch, counted per span as Go counts
+ *                per refill rather than per object: ncache adds up the free
+ *                objects of every allocCache it loaded, nfreecache the
+ *                objects free() put back into allocCache (mallocfast.h).
+ *                What the owner allocated is ncache + nfreecache -
+ *                popcount(allocCache); the span's counts and the
+ *                statistics take the batch when it gives the span back.
+ *   allocCount - objects allocated, counting the owner's batch only when
+ *                it gives the span back; atomic (free decrements).
  *                free() clears the bit before decrementing, so the count
  *                never undercounts but overcounts by the frees in flight:
  *                a slot freed and re-taken before the decrement lands is
- *                counted twice, so allocCount + ncache may exceed nelems.
+ *                counted twice, so allocCount may exceed nelems.
  *   gcmarkBits - same shape as allocBits: 1 = found reachable by the
  *                current mark (atomic OR, any marking CPU). Sweeping makes
  *                it the new allocBits and clears the old array to become
@@ -79,10 +89,13 @@ struct mspan {
 	uintptr_t elemsize;          /* object size (large: the whole span) */
 	uint32_t divmul;             /* class_to_divmul of the class */
 	uint32_t cacheword;          /* word of allocBits allocCache mirrors */
-	uint32_t ncache;             /* taken by the owning mcache, not yet counted */
+	uint32_t ncache;             /* owner: free objects of the allocCaches loaded */
+	uint32_t nfreecache;         /* owner: objects free() put back into allocCache */
 	int32_t allocCount;          /* atomic: allocated objects (see above) */
 	int32_t cachedby;            /* P id + 1 of the mcache holding it; mcentral lock */
-	uint64_t allocCache;         /* owner only */
+	uint64_t allocCache;         /* owner writes; statistics read (relaxed) */
+	uint64_t *cachebits;         /* &allocBits[cacheword] */
+	uintptr_t cachebase;         /* address of object cacheword * 64 */
 	uint64_t *allocBits;         /* atomic bit operations */
 	uint64_t *gcmarkBits;        /* marks of the current cycle; atomic OR */
 	uint64_t *checkmarkBits;     /* gccheckmark=1 only, during verification */
@@ -114,9 +127,10 @@ void span_init_large(struct mspan *s, spanclass_t sc, uint64_t *bits);
 /* Load allocCache from allocBits[word]; bits past nelems read as taken. */
 void span_refill_cache(struct mspan *s, uint32_t word);
 
-/* Trailing zeros of a non-zero word (de Bruijn; the base ISA of rv64gc has
- * no ctz instruction, and this is branch-free on both arches). */
-static inline unsigned ctz64(uint64_t x)
+/* The index of a one-bit word (de Bruijn; the base ISA of rv64gc has no
+ * ctz instruction, and this is branch-free on both arches; GCC turns it
+ * into rbit + clz on aarch64). */
+static inline unsigned bit_index(uint64_t bit)
 {
 	static const uint8_t tab[64] = {
 		0, 1, 2, 53, 3, 7, 54, 27, 4, 38, 41, 8, 34, 55, 48, 28,
@@ -124,14 +138,38 @@ static inline unsigned ctz64(uint64_t x)
 		63, 52, 6, 26, 37, 40, 33, 47, 61, 45, 43, 21, 23, 58, 17, 10,
 		51, 25, 36, 32, 60, 20, 57, 16, 50, 31, 19, 15, 30, 14, 13, 12,
 	};
-	return tab[((x & -x) * 0x022fdd63cc95386dULL) >> 58];
+	return tab[(bit * 0x022fdd63cc95386dULL) >> 58];
+}
+
+/* Trailing zeros of a non-zero word. */
+static inline unsigned ctz64(uint64_t x)
+{
+	return bit_index(x & -x);
+}
+
+/* Bits set in a 64-bit word (SWAR: rv64gc has no popcount instruction). */
+static inline unsigned popcount64(uint64_t x)
+{
+	x = x - ((x >> 1) & 0x5555555555555555ULL);
+	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (unsigned)((x * 0x0101010101010101ULL) >> 56);
 }
 
 _Noreturn void span_double_alloc(struct mspan *s, uint32_t idx);
 
-/* The allocation fast path: the index of a free object, marked allocated,
- * or -1 if the span has no free object left from the owner's view. Owner
- * only. */
+/* The owner's batch so far: objects it allocated from its allocCaches
+ * (see above). Relaxed loads: the statistics read other Ps' spans. */
+static inline uint32_t span_cache_taken(const struct mspan *s)
+{
+	return __atomic_load_n(&s->ncache, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&s->nfreecache, __ATOMIC_RELAXED) -
+	       popcount64(__atomic_load_n(&s->allocCache, __ATOMIC_RELAXED));
+}
+
+/* The allocation path of mcache.c (mallocfast.h has its own): the index of
+ * a free object, marked allocated, or -1 if the span has no free object
+ * left from the owner's view. Owner only. */
 static inline int span_next_free(struct mspan *s)
 {
 	uint64_t c = s->allocCache;
@@ -140,16 +178,16 @@ static inline int span_next_free(struct mspan *s)
 			return -1;
 		span_refill_cache(s, s->cacheword + 1);
 		c = s->allocCache;
+		s->ncache += popcount64(c);     /* counted ahead (above) */
 	}
 	uint64_t bit = c & -c;
 	s->allocCache = c & (c - 1);
 	/* relaxed: the bit only arbitrates with free() of the same object,
 	 * which cannot happen before this allocation returns it; publication
 	 * of the object's contents is the caller's business. */
-	uint64_t was = __atomic_fetch_or(&s->allocBits[s->cacheword], bit, __ATOMIC_RELAXED);
+	uint64_t was = __atomic_fetch_or(s->cachebits, bit, __ATOMIC_RELAXED);
 	if (was & bit)
 		span_double_alloc(s, s->cacheword * 64 + ctz64(bit));
-	s->ncache++;
 	return (int)(s->cacheword * 64 + ctz64(bit));
 }
 
@@ -202,15 +240,6 @@ static inline bool span_is_marked(const struct mspan *s, uint32_t idx)
 static inline uint64_t *span_bits_base(const struct mspan *s)
 {
 	return s->allocBits < s->gcmarkBits ? s->allocBits : s->gcmarkBits;
-}
-
-/* Bits set in a 64-bit word (SWAR: rv64gc has no popcount instruction). */
-static inline unsigned popcount64(uint64_t x)
-{
-	x = x - ((x >> 1) & 0x5555555555555555ULL);
-	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
-	return (unsigned)((x * 0x0101010101010101ULL) >> 56);
 }
 
 /* The bit work of sweeping span s (Go's mspan.sweep, minus the lists):

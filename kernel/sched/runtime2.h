@@ -125,6 +125,8 @@ struct p {
 	uint32_t status;        /* enum pstatus; written under sched.lock with
 	                           p_setstatus, read racily too (sched.h) */
 	struct m *m;            /* M holding this P, or NULL */
+	struct mcache *mcache;  /* this P's allocation cache (kernel/mm, Go's
+	                           p.mcache); set by mcache_init at boot */
 	struct _defer *deferpool; /* per-P cache of deferred-call records
 	                           (kernel/panic/defer.c; near the top for
 	                           short offsets); owner P, interrupts masked */
