@@ -27,13 +27,9 @@
  * default); each goroutine stack is one or two, so about 30,000 goroutines
  * with stacks can exist at once (goroutines_100k does not run hosted).
  *
- * The page-dirty barrier: user space cannot read dirty bits, and the fault
- * mode (mprotect every clean page) would split the heap into one mapping per
- * page, past that same limit. So this port reports "hardware capable" with
- * the most conservative hardware there is: every tracked page reads dirty
- * at every collect. The collector's invariant (a page written since the
- * last clean is reported) holds; the cost is that every cycle rescans every
- * tracked page. docs/hosted.md says so.
+ * The page-dirty barrier (write-protecting RAM and image pages) is
+ * dirty.c; stack-window pages are not protected and read dirty whenever
+ * they are mapped (hosted_stack_page_mapped).
  */
 #include <string.h>
 #include <sys/mman.h>
@@ -48,11 +44,10 @@
 
 uintptr_t hosted_ram_base;   /* RAM's "physical" address, RAM_PA */
 size_t hosted_ram_size;
-static uintptr_t ram_va;     /* where it is mapped: HEAP_REGION_BASE + RAM_PA */
+uintptr_t hosted_ram_va;     /* where it is mapped: HEAP_REGION_BASE + RAM_PA */
 
 static uint64_t *stack_pt;   /* pa of each stack-window page, 0 = unmapped;
                                  CAS/exchange: any CPU maps and unmaps */
-static uint8_t *untracked;   /* per RAM page: 1 = arch_dirty_untrack'd */
 
 static void *map_or_die(uintptr_t at, size_t len, int prot, int flags)
 {
@@ -74,14 +69,14 @@ void hosted_mem_init(size_t ram_bytes)
 		hosted_syscall(SYS_exit_group, 2, 0, 0, 0, 0, 0);
 	}
 	hosted_ram_base = RAM_PA;
-	ram_va = (uintptr_t)map_or_die(HEAP_REGION_BASE + RAM_PA, hosted_ram_size,
+	hosted_ram_va = (uintptr_t)map_or_die(HEAP_REGION_BASE + RAM_PA, hosted_ram_size,
 	                               PROT_READ | PROT_WRITE,
 	                               MAP_FIXED_NOREPLACE | MAP_NORESERVE);
 	map_or_die(STACK_REGION_BASE, STACK_REGION_SIZE, PROT_NONE,
 	           MAP_FIXED_NOREPLACE | MAP_NORESERVE);
 	stack_pt = map_or_die(0, STACK_REGION_SIZE / PAGE * sizeof(uint64_t),
 	                      PROT_READ | PROT_WRITE, MAP_NORESERVE);
-	untracked = map_or_die(0, hosted_ram_size / PAGE, PROT_READ | PROT_WRITE, MAP_NORESERVE);
+	hosted_dirty_init_tables();
 }
 
 /* ---- the contract's MMU ---------------------------------------------------- */
@@ -154,70 +149,17 @@ uintptr_t arch_translate(uintptr_t va)
 		uint64_t pa = __atomic_load_n(pte(va & ~(PAGE - 1)), __ATOMIC_ACQUIRE);
 		return pa ? pa + (va & (PAGE - 1)) : 0;
 	}
-	if (va >= ram_va && va < ram_va + hosted_ram_size)
+	if (va >= hosted_ram_va && va < hosted_ram_va + hosted_ram_size)
 		return va - HEAP_REGION_BASE;
 	if (va >= (uintptr_t)_start_image && va < (uintptr_t)_end)
 		return va;              /* the executable: "identity-mapped" too */
 	return 0;
 }
 
-/* ---- the page-dirty barrier (see the file comment) ----------------------- */
-
-bool arch_dirty_hw_capable(void)
+/* Is the stack-window page at va mapped? (dirty.c: such a page reads
+ * dirty). relaxed: the collector races with the G that maps and unmaps;
+ * either answer is safe (barrier.c's collect_stack). */
+bool hosted_stack_page_mapped(uintptr_t va)
 {
-	return true;
+	return in_window(va) && __atomic_load_n(pte(va), __ATOMIC_RELAXED) != 0;
 }
-
-void arch_dirty_init(bool hw)
-{
-}
-
-void arch_dirty_track(uintptr_t base, size_t size)
-{
-}
-
-static bool in_ram(uintptr_t va)
-{
-	return va >= ram_va && va < ram_va + hosted_ram_size;
-}
-
-/* Lock-free: one relaxed byte store per page; a collect racing with it may
- * still report the page once, which is allowed (a superset). */
-void arch_dirty_untrack(uintptr_t base, size_t size)
-{
-	for (uintptr_t va = base & ~(PAGE - 1); va < base + size; va += PAGE)
-		if (in_ram(va))
-			__atomic_store_n(&untracked[(va - ram_va) / PAGE], 1, __ATOMIC_RELAXED);
-}
-
-void arch_dirty_collect(uintptr_t base, size_t npages, uint64_t *bits)
-{
-	if (bits == NULL)
-		return;
-	for (size_t i = 0; i < npages; i++) {
-		uintptr_t va = base + i * PAGE;
-		bool tracked;
-		if (in_window(va))
-			tracked = __atomic_load_n(pte(va), __ATOMIC_RELAXED) != 0;
-		else if (in_ram(va))
-			tracked = !__atomic_load_n(&untracked[(va - ram_va) / PAGE], __ATOMIC_RELAXED);
-		else
-			tracked = true;     /* the image's .data and .bss */
-		if (tracked)
-			bits[i / 64] |= 1ull << (i % 64);
-	}
-}
-
-/* Nothing is cached: every page always reads dirty. The full fence keeps
- * the contract's "stores before are visible to the caller" trivially. */
-bool arch_dirty_protect(uintptr_t base, size_t npages, uint64_t *bits)
-{
-	arch_dirty_collect(base, npages, bits);
-	return false;           /* no write faults here: every page stays reported */
-}
-
-void arch_dirty_flush(void)
-{
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-}
-

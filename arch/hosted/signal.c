@@ -254,6 +254,17 @@ static const char *fault_cause(int sig, int code)
 static void on_fault(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
+	/* The page-dirty barrier's write fault (dirty.c): resolved without
+	 * a trap frame, with the interrupted code's mask left alone (it
+	 * masks nothing it did not mask before: take/release only). */
+	if (sig == SIGSEGV && si->si_code == SEGV_ACCERR) {
+		int saved = hosted_irqoff;
+		hosted_irqoff = 1;
+		bool mine = hosted_dirty_fault((uintptr_t)si->si_addr);
+		hosted_irqoff = saved;
+		if (mine)
+			return;
+	}
 	struct trapframe tf;
 	tf_from_uc(&tf, uc, false);
 	tf.signo = (uint64_t)sig;
