@@ -27,9 +27,8 @@
  * default); each goroutine stack is one or two, so about 30,000 goroutines
  * with stacks can exist at once (goroutines_100k does not run hosted).
  *
- * The page-dirty barrier (write-protecting RAM and image pages) is
- * dirty.c; stack-window pages are not protected and read dirty whenever
- * they are mapped (hosted_stack_page_mapped).
+ * The page-dirty barrier is dirty.c; it keeps its state of a stack page in
+ * the low bits of the page's entry in the flat table.
  */
 #include <string.h>
 #include <sys/mman.h>
@@ -42,12 +41,14 @@
 #define RAM_PA     0x40000000ULL       /* 1 GiB, as on aarch64 virt */
 #define PAGE       4096UL
 
+uintptr_t hosted_stack_hi;   /* above the highest stack page ever mapped */
 uintptr_t hosted_ram_base;   /* RAM's "physical" address, RAM_PA */
 size_t hosted_ram_size;
 uintptr_t hosted_ram_va;     /* where it is mapped: HEAP_REGION_BASE + RAM_PA */
 
-static uint64_t *stack_pt;   /* pa of each stack-window page, 0 = unmapped;
-                                 CAS/exchange: any CPU maps and unmaps */
+/* Per stack-window page: 0 = unmapped, else pa | its barrier state (the
+ * low 3 bits, dirty.c). CAS: any CPU maps, unmaps and changes the state. */
+static uint64_t *stack_pt;
 
 static void *map_or_die(uintptr_t at, size_t len, int prot, int flags)
 {
@@ -108,11 +109,18 @@ int arch_map_page(uintptr_t va, uintptr_t pa)
 	if (!in_window(va) || (va & (PAGE - 1)))
 		throw("hosted: arch_map_page(%#lx) outside the stack window", (unsigned long)va);
 	uint64_t expect = 0;
-	/* acq_rel: pairs with the exchange in unmap_one */
-	if (!arch_cas(pte(va), &expect, (uint64_t)pa, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	/* acq_rel: pairs with the CAS in unmap_one */
+	if (!arch_cas(pte(va), &expect, (uint64_t)pa | hosted_dirty_mapped(),
+	              __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return -1;
 	if (hosted_syscall(SYS_mprotect, (long)va, PAGE, PROT_READ | PROT_WRITE, 0, 0, 0) != 0)
 		throw("hosted: mprotect of a stack page failed");
+	uintptr_t hi = __atomic_load_n(&hosted_stack_hi, __ATOMIC_RELAXED);
+	/* relaxed: a bound for the barrier's fallback, which reads it after
+	 * taking pages whose CAS (acq_rel above) came after this update */
+	while (va + PAGE > hi &&
+	       !arch_cas(&hosted_stack_hi, &hi, va + PAGE, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
 	return 0;
 }
 
@@ -120,8 +128,15 @@ static uintptr_t unmap_one(uintptr_t va)
 {
 	if (!in_window(va))
 		return 0;
-	/* acq_rel: pairs with the CAS in arch_map_page */
-	uint64_t pa = __atomic_exchange_n(pte(va), 0, __ATOMIC_ACQ_REL);
+	/* Wait while the barrier changes the page's protection (dirty.c);
+	 * acq_rel: pairs with the CAS in arch_map_page and dirty.c's. */
+	uint64_t e = __atomic_load_n(pte(va), __ATOMIC_RELAXED);
+	while (e != 0 && (hosted_dirty_busy(e) ||
+	       !arch_cas(pte(va), &e, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))) {
+		arch_cpu_relax();
+		e = __atomic_load_n(pte(va), __ATOMIC_RELAXED);
+	}
+	uintptr_t pa = e & ~(PAGE - 1);
 	if (pa != 0)
 		hosted_syscall(SYS_mmap, (long)va, PAGE, PROT_NONE,
 		               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
@@ -146,8 +161,8 @@ uintptr_t arch_translate(uintptr_t va)
 {
 	if (in_window(va)) {
 		/* acquire: pairs with the CAS in arch_map_page */
-		uint64_t pa = __atomic_load_n(pte(va & ~(PAGE - 1)), __ATOMIC_ACQUIRE);
-		return pa ? pa + (va & (PAGE - 1)) : 0;
+		uint64_t e = __atomic_load_n(pte(va & ~(PAGE - 1)), __ATOMIC_ACQUIRE);
+		return e ? (e & ~(PAGE - 1)) + (va & (PAGE - 1)) : 0;
 	}
 	if (va >= hosted_ram_va && va < hosted_ram_va + hosted_ram_size)
 		return va - HEAP_REGION_BASE;
@@ -156,10 +171,9 @@ uintptr_t arch_translate(uintptr_t va)
 	return 0;
 }
 
-/* Is the stack-window page at va mapped? (dirty.c: such a page reads
- * dirty). relaxed: the collector races with the G that maps and unmaps;
- * either answer is safe (barrier.c's collect_stack). */
-bool hosted_stack_page_mapped(uintptr_t va)
+/* The page-table entry of the stack-window page at va, or NULL (dirty.c
+ * keeps the barrier's state in it). */
+uint64_t *hosted_stack_pte(uintptr_t va)
 {
-	return in_window(va) && __atomic_load_n(pte(va), __ATOMIC_RELAXED) != 0;
+	return in_window(va) ? pte(va) : NULL;
 }

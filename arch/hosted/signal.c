@@ -69,9 +69,12 @@ extern char __executable_start[], etext[];
 
 /* ---- time --------------------------------------------------------------- */
 
+/* ts is thread-local, not on the stack: should the vDSO fall back to the
+ * system call, the kernel's store into a write-protected stack page would
+ * be EFAULT, not a fault (dirty.c). */
 uint64_t hosted_ticks(void)
 {
-	struct timespec ts;
+	static __thread struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
@@ -134,11 +137,11 @@ void arch_intc_init_cpu(int cpu)
 	sev.sigev_notify = SIGEV_THREAD_ID;
 	sev.sigev_signo = HOSTED_SIG_TIMER;
 	sev._sigev_un._tid = hosted_tid[cpu];
-	int id = -1;
-	long r = hosted_syscall(SYS_timer_create, CLOCK_MONOTONIC, (long)&sev, (long)&id, 0, 0, 0);
+	/* The kernel stores the id into thread-local memory, never into a
+	 * page the barrier may have write-protected (dirty.c). */
+	long r = hosted_syscall(SYS_timer_create, CLOCK_MONOTONIC, (long)&sev, (long)&timer_id, 0, 0, 0);
 	if (r != 0)
 		throw("hosted: timer_create failed: %ld", r);
-	timer_id = id;
 	arch_timer_set(UINT64_MAX);
 }
 
