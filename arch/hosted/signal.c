@@ -6,7 +6,9 @@
  *                      with SIGEV_THREAD_ID), armed at an absolute
  *                      CLOCK_MONOTONIC time by arch_timer_set;
  *   IPI              - SIGURG sent with tgkill to the target CPU's thread;
- *   synchronous trap - SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP;
+ *   synchronous trap - SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP (a SIGSEGV
+ *                      with SEGV_ACCERR on a write-protected page of the
+ *                      GC's barrier is its write fault: dirty.c);
  *   trap stack       - the thread's alternate signal stack (sigaltstack);
  *   trap frame       - built from the signal's ucontext, written back to it
  *                      when the handler returns, so a handler that redirects
