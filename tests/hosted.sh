@@ -22,7 +22,9 @@
 # machine=, board=, boot=, icount=1 for exact virtual time, disk=, INPUT:
 # console typing)
 # is skipped (examples/preempt's icount line, for one), except that a line
-# with arch=hosted runs here only (and is skipped by the QEMU arches). Left
+# with arch=hosted runs here only (and is skipped by the QEMU arches; its
+# mapfail=N makes every Nth write-protect change of the GC's barrier fail
+# as at the map-count limit: arch/hosted/dirty.c's fallback). Left
 # out, with the reason:
 #   goroutines_100k  more stack mappings than vm.max_map_count allows
 #   defer_recover    a misaligned access must fault; x86 does not fault
@@ -99,6 +101,8 @@ for b in $builds; do
 			status=$(sed -n 's/.*status=\([0-9]*\).*/\1/p' <<< "$spec"); status=${status:-0}
 			tmo=$(sed -n 's/.*timeout=\([0-9]*\).*/\1/p' <<< "$spec"); tmo=${tmo:-60}
 			mem=$(sed -n 's/.*mem=\([0-9]*[MG]\).*/\1/p' <<< "$spec"); mem=${mem:-256M}
+			# mapfail=N: every Nth write-protect change of the barrier fails
+			mapfail=$(sed -n 's/.*mapfail=\([0-9]*\).*/\1/p' <<< "$spec")
 			checks=$(awk -v want="$idx" '
 				/^\/\/ TEST:/ { n++ }
 				/^\/\/ (EXPECT|REJECT|CHECK):/ && (n == 0 || n == want) { print }
@@ -107,7 +111,7 @@ for b in $builds; do
 				log="$out/$bdir-$name-$idx-smp$s.log"
 				t0=$(date +%s.%N)
 				# shellcheck disable=SC2086
-				timeout "$tmo" "build/$bdir/$name" -smp "$s" -m "$mem" -- $bootargs \
+				timeout "$tmo" "build/$bdir/$name" -smp "$s" -m "$mem" ${mapfail:+-mapfail "$mapfail"} -- $bootargs \
 					< /dev/null > "$log" 2>&1
 				got=$?
 				t1=$(date +%s.%N)

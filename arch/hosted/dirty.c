@@ -65,7 +65,9 @@
  * or 2) and reports every tracked page
  * through gc_barrier_fault, so the next collect rescans them all: correct,
  * only slow; the flush after it protects again. Nothing is printed (it
- * can happen in the fault path); hosted_dirty_fallbacks counts it.
+ * can happen in the fault path); hosted_dirty_fallbacks counts it, and
+ * the command-line option -mapfail N makes every Nth change fail so, to
+ * test it (printing the count at power-off).
  *
  * Ordering: mprotect returns after every CPU dropped the old translation
  * (Linux's TLB shootdown; on x86 the IPI and its invlpg or CR3 write
@@ -92,21 +94,31 @@ enum { UNTRACKED, DIRTY, PENDING, CLEAN, BUSY, HIT };
  * protects; its next store faults on its own thread (self_fault). */
 static __thread uintptr_t held_lo, held_hi;
 
+/* This file's variables are in .bss.noscan (NOSCAN): the fault path and
+ * the fallback write them, so they must never be tracked pages (nor do
+ * they hold pointers the collector must see). */
+#define NOSCAN __attribute__((section(".bss.noscan.dirty")))
+
 /* State words (atomic; see the file comment). RAM's and the image's are
  * in mappings of their own, never tracked: ram_state indexed from
  * hosted_ram_va, img_state from _start_image. A stack page's is its entry
  * in mmu.c's flat table: pa | state (0: unmapped, so UNTRACKED too). */
-static uint64_t *ram_state, *img_state;
-static size_t ram_pages, img_pages;
-static bool dirty_on;                   /* arch_dirty_init ran; boot CPU */
-/* The tracked part of the image (boot CPU, before SMP; read-only after). */
-static uintptr_t img_lo = UINTPTR_MAX, img_hi;
+static uint64_t *ram_state NOSCAN, *img_state NOSCAN;
+static size_t ram_pages NOSCAN, img_pages NOSCAN;
+static bool dirty_on NOSCAN;            /* arch_dirty_init ran; boot CPU */
+/* The tracked part of the image, [img_lo, img_hi) (boot CPU, before SMP;
+ * read-only after; img_hi 0: none). */
+static uintptr_t img_lo NOSCAN, img_hi NOSCAN;
 /* The pages made PENDING since the last flush, in the order the collects
  * took them (mostly ascending); the collector's (one at a time). */
-static uintptr_t *pending;
-static size_t npending, maxpending;
-static uint32_t fallback_lock;          /* atomic: one fallback at a time */
-uint64_t hosted_dirty_fallbacks;        /* atomic (statistic) */
+static uintptr_t *pending NOSCAN;
+static size_t npending NOSCAN, maxpending NOSCAN;
+static uint32_t fallback_lock NOSCAN;   /* atomic: one fallback at a time */
+uint64_t hosted_dirty_fallbacks NOSCAN; /* atomic (statistic) */
+/* Test hook (-mapfail N, set before kmain): every Nth set_prot fails as
+ * ENOMEM would, without calling mprotect. nprot counts them (atomic). */
+uint64_t hosted_dirty_mapfail NOSCAN;
+static uint64_t nprot NOSCAN;
 
 static uint64_t st(uint64_t w) { return w & STATE; }
 static uint64_t with(uint64_t w, uint64_t s) { return (w & ~STATE) | s; }
@@ -177,6 +189,10 @@ static void hold(uintptr_t lo, uintptr_t hi)
  * bug of ours. */
 static bool set_prot(uintptr_t va, size_t n, int prot)
 {
+	/* relaxed: a counter */
+	if (hosted_dirty_mapfail != 0 &&
+	    __atomic_add_fetch(&nprot, 1, __ATOMIC_RELAXED) % hosted_dirty_mapfail == 0)
+		return false;
 	long r = hosted_syscall(SYS_mprotect, (long)va, (long)(n * PAGE), prot, 0, 0, 0);
 	if (r != 0 && r != -ENOMEM)
 		throw("hosted: mprotect(%#lx, %lu pages) failed: %ld",
@@ -357,7 +373,7 @@ void arch_dirty_track(uintptr_t base, size_t size)
 		if (st(__atomic_load_n(s, __ATOMIC_RELAXED)) == UNTRACKED)
 			__atomic_store_n(s, DIRTY, __ATOMIC_RELAXED);
 		if (in_img(va)) {
-			img_lo = va < img_lo ? va : img_lo;
+			img_lo = img_hi == 0 || va < img_lo ? va : img_lo;
 			img_hi = va + PAGE > img_hi ? va + PAGE : img_hi;
 		}
 	}
@@ -417,15 +433,17 @@ static void flush_pending(void)
 	for (size_t i = 0; i < npending; i++) {
 		uintptr_t va = pending[i];
 		uint64_t *s = state_of(va);
+		/* The run so far first: should it fall back, we hold no
+		 * other page. */
+		if (nrun > 0 && va != run + nrun * PAGE) {
+			protect_run(run, nrun);
+			nrun = 0;
+		}
 		/* relaxed, then acquire: as in `move` */
 		uint64_t w = __atomic_load_n(s, __ATOMIC_RELAXED);
 		if (st(w) != PENDING ||
 		    !arch_cas(s, &w, with(w, BUSY), __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			continue;
-		if (nrun > 0 && va != run + nrun * PAGE) {
-			protect_run(run, nrun);
-			nrun = 0;
-		}
 		if (nrun++ == 0)
 			run = va;
 	}

@@ -56,6 +56,7 @@ uint64_t hosted_dirty_mapped(void);
 bool hosted_dirty_busy(uint64_t pte);
 bool hosted_dirty_fault(uintptr_t va);
 extern uint64_t hosted_dirty_fallbacks;
+extern uint64_t hosted_dirty_mapfail;   /* -mapfail N (cpu.c); 0: off */
 
 /* Signals (signal.c). */
 void hosted_signals_init(void);

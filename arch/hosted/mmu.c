@@ -41,7 +41,10 @@
 #define RAM_PA     0x40000000ULL       /* 1 GiB, as on aarch64 virt */
 #define PAGE       4096UL
 
-uintptr_t hosted_stack_hi;   /* above the highest stack page ever mapped */
+/* Above the highest stack page ever mapped (atomic). In .bss.noscan: the
+ * stack-growth fault writes it, and the GC's barrier may have protected
+ * an ordinary .bss page. */
+uintptr_t hosted_stack_hi __attribute__((section(".bss.noscan.hosted")));
 uintptr_t hosted_ram_base;   /* RAM's "physical" address, RAM_PA */
 size_t hosted_ram_size;
 uintptr_t hosted_ram_va;     /* where it is mapped: HEAP_REGION_BASE + RAM_PA */
