@@ -74,8 +74,8 @@ void hosted_mem_init(size_t ram_bytes)
 	}
 	hosted_ram_base = RAM_PA;
 	hosted_ram_va = (uintptr_t)map_or_die(HEAP_REGION_BASE + RAM_PA, hosted_ram_size,
-	                               PROT_READ | PROT_WRITE,
-	                               MAP_FIXED_NOREPLACE | MAP_NORESERVE);
+	                                      PROT_READ | PROT_WRITE,
+	                                      MAP_FIXED_NOREPLACE | MAP_NORESERVE);
 	map_or_die(STACK_REGION_BASE, STACK_REGION_SIZE, PROT_NONE,
 	           MAP_FIXED_NOREPLACE | MAP_NORESERVE);
 	stack_pt = map_or_die(0, STACK_REGION_SIZE / PAGE * sizeof(uint64_t),
@@ -119,8 +119,8 @@ int arch_map_page(uintptr_t va, uintptr_t pa)
 	if (hosted_syscall(SYS_mprotect, (long)va, PAGE, PROT_READ | PROT_WRITE, 0, 0, 0) != 0)
 		throw("hosted: mprotect of a stack page failed");
 	uintptr_t hi = __atomic_load_n(&hosted_stack_hi, __ATOMIC_RELAXED);
-	/* relaxed: a bound for the barrier's fallback, which reads it after
-	 * taking pages whose CAS (acq_rel above) came after this update */
+	/* relaxed: only the barrier's fallback reads it, and a page mapped
+	 * after that read is writable and DIRTY already (needs no fallback) */
 	while (va + PAGE > hi &&
 	       !arch_cas(&hosted_stack_hi, &hi, va + PAGE, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
