@@ -218,7 +218,8 @@ void arch_dirty_collect(uintptr_t base, size_t npages, uint64_t *bits);
  * to it faults and reaches gc_barrier_fault; the fault path gives the page
  * back the mode's own dirty state (AArch64: DBM set again). In fault mode
  * the same as arch_dirty_collect. Returns false, having done only
- * arch_dirty_collect, where the port cannot take write faults (hosted).
+ * arch_dirty_collect, where the port cannot take write faults (no port
+ * today; the hosted one takes them as SIGSEGV).
  * Ordering as arch_dirty_collect: one atomic RMW per leaf, no flush. */
 bool arch_dirty_protect(uintptr_t base, size_t npages, uint64_t *bits);
 

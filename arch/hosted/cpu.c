@@ -3,7 +3,9 @@
  * CPU, per-CPU set-up, contexts, power-off.
  *
  * __wrap_main(argc, argv) plays firmware: it reads the command line
- *     <program> [-smp N] [-m SIZE[K|M|G]] [bootargs ...]
+ *     <program> [-smp N] [-m SIZE[K|M|G]] [-mapfail N] [bootargs ...]
+ * (-mapfail: a test hook, every Nth write-protect change of the GC's
+ * barrier fails as if vm.max_map_count were reached: dirty.c)
  * (bootargs are the remaining words joined by spaces, as QEMU's -append),
  * maps the RAM and the stack window (mmu.c), installs the signal handlers
  * (signal.c), writes a device tree (fdt.c) and enters boot/main.c's kmain
@@ -27,6 +29,7 @@
 #include "arch.h"
 #include "hosted.h"
 #include "boot/boot.h"
+#include "kernel/lib/print.h"
 #include "kernel/sched/runtime2.h"
 
 _Static_assert(offsetof(struct m, curg) == ARCH_M_CURG_OFFSET, "arch_setg writes m->curg");
@@ -57,7 +60,7 @@ static const uint64_t symtab_section_anchor = 0;
 
 static void usage(const char *prog, const char *why)
 {
-	fprintf(stderr, "%s: %s\nusage: %s [-smp N (1..%d)] [-m SIZE[K|M|G]] [bootargs ...]\n",
+	fprintf(stderr, "%s: %s\nusage: %s [-smp N (1..%d)] [-m SIZE[K|M|G]] [-mapfail N] [bootargs ...]\n",
 	        prog, why, prog, MAXCPU);
 	exit(2);
 }
@@ -114,6 +117,12 @@ int __wrap_main(int argc, char **argv)
 			ncpu = (int)n;
 		} else if (strcmp(argv[i], "-m") == 0 && i + 1 < argc) {
 			ram = parse_size(argv[0], argv[++i]);
+		} else if (strcmp(argv[i], "-mapfail") == 0 && i + 1 < argc) {
+			char *end;
+			long n = strtol(argv[++i], &end, 10);
+			if (*end != 0 || n < 1)
+				usage(argv[0], "-mapfail wants a count from 1");
+			hosted_dirty_mapfail = (uint64_t)n;
 		} else if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;
@@ -180,6 +189,9 @@ int arch_start_cpu(int cpu, uint64_t hwid)
  * runtime, as other CPUs are when a board powers off). */
 _Noreturn void arch_poweroff(int status)
 {
+	if (hosted_dirty_mapfail != 0)
+		printk("hosted: %lu barrier fallbacks\n", (unsigned long)
+		       __atomic_load_n(&hosted_dirty_fallbacks, __ATOMIC_RELAXED));
 	hosted_console_flush();
 	for (;;)
 		hosted_syscall(SYS_exit_group, status, 0, 0, 0, 0, 0);

@@ -41,7 +41,22 @@ extern int hosted_ncpu;
  * only) and size. */
 extern uintptr_t hosted_ram_base;
 extern size_t hosted_ram_size;
+extern uintptr_t hosted_ram_va;         /* where the RAM is mapped */
 void hosted_mem_init(size_t ram_bytes);
+uint64_t *hosted_stack_pte(uintptr_t va);
+extern uintptr_t hosted_stack_hi;
+
+/* The page-dirty barrier (dirty.c): its tables (from hosted_mem_init),
+ * the state a stack page is mapped with, whether a stack entry is held by
+ * the barrier, its write-fault path (from the SIGSEGV handler: true if
+ * the fault was the barrier's and is resolved), the times it gave up
+ * protecting. */
+void hosted_dirty_init_tables(void);
+uint64_t hosted_dirty_mapped(void);
+bool hosted_dirty_busy(uint64_t pte);
+bool hosted_dirty_fault(uintptr_t va);
+extern uint64_t hosted_dirty_fallbacks;
+extern uint64_t hosted_dirty_mapfail;   /* -mapfail N (cpu.c); 0: off */
 
 /* Signals (signal.c). */
 void hosted_signals_init(void);

@@ -27,13 +27,8 @@
  * default); each goroutine stack is one or two, so about 30,000 goroutines
  * with stacks can exist at once (goroutines_100k does not run hosted).
  *
- * The page-dirty barrier: user space cannot read dirty bits, and the fault
- * mode (mprotect every clean page) would split the heap into one mapping per
- * page, past that same limit. So this port reports "hardware capable" with
- * the most conservative hardware there is: every tracked page reads dirty
- * at every collect. The collector's invariant (a page written since the
- * last clean is reported) holds; the cost is that every cycle rescans every
- * tracked page. docs/hosted.md says so.
+ * The page-dirty barrier is dirty.c; it keeps its state of a stack page in
+ * the low bits of the page's entry in the flat table.
  */
 #include <string.h>
 #include <sys/mman.h>
@@ -46,13 +41,17 @@
 #define RAM_PA     0x40000000ULL       /* 1 GiB, as on aarch64 virt */
 #define PAGE       4096UL
 
+/* Above the highest stack page ever mapped (atomic). In .bss.noscan: the
+ * stack-growth fault writes it, and the GC's barrier may have protected
+ * an ordinary .bss page. */
+uintptr_t hosted_stack_hi __attribute__((section(".bss.noscan.hosted")));
 uintptr_t hosted_ram_base;   /* RAM's "physical" address, RAM_PA */
 size_t hosted_ram_size;
-static uintptr_t ram_va;     /* where it is mapped: HEAP_REGION_BASE + RAM_PA */
+uintptr_t hosted_ram_va;     /* where it is mapped: HEAP_REGION_BASE + RAM_PA */
 
-static uint64_t *stack_pt;   /* pa of each stack-window page, 0 = unmapped;
-                                 CAS/exchange: any CPU maps and unmaps */
-static uint8_t *untracked;   /* per RAM page: 1 = arch_dirty_untrack'd */
+/* Per stack-window page: 0 = unmapped, else pa | its barrier state (the
+ * low 3 bits, dirty.c). CAS: any CPU maps, unmaps and changes the state. */
+static uint64_t *stack_pt;
 
 static void *map_or_die(uintptr_t at, size_t len, int prot, int flags)
 {
@@ -74,14 +73,14 @@ void hosted_mem_init(size_t ram_bytes)
 		hosted_syscall(SYS_exit_group, 2, 0, 0, 0, 0, 0);
 	}
 	hosted_ram_base = RAM_PA;
-	ram_va = (uintptr_t)map_or_die(HEAP_REGION_BASE + RAM_PA, hosted_ram_size,
-	                               PROT_READ | PROT_WRITE,
-	                               MAP_FIXED_NOREPLACE | MAP_NORESERVE);
+	hosted_ram_va = (uintptr_t)map_or_die(HEAP_REGION_BASE + RAM_PA, hosted_ram_size,
+	                                      PROT_READ | PROT_WRITE,
+	                                      MAP_FIXED_NOREPLACE | MAP_NORESERVE);
 	map_or_die(STACK_REGION_BASE, STACK_REGION_SIZE, PROT_NONE,
 	           MAP_FIXED_NOREPLACE | MAP_NORESERVE);
 	stack_pt = map_or_die(0, STACK_REGION_SIZE / PAGE * sizeof(uint64_t),
 	                      PROT_READ | PROT_WRITE, MAP_NORESERVE);
-	untracked = map_or_die(0, hosted_ram_size / PAGE, PROT_READ | PROT_WRITE, MAP_NORESERVE);
+	hosted_dirty_init_tables();
 }
 
 /* ---- the contract's MMU ---------------------------------------------------- */
@@ -113,11 +112,18 @@ int arch_map_page(uintptr_t va, uintptr_t pa)
 	if (!in_window(va) || (va & (PAGE - 1)))
 		throw("hosted: arch_map_page(%#lx) outside the stack window", (unsigned long)va);
 	uint64_t expect = 0;
-	/* acq_rel: pairs with the exchange in unmap_one */
-	if (!arch_cas(pte(va), &expect, (uint64_t)pa, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	/* acq_rel: pairs with the CAS in unmap_one */
+	if (!arch_cas(pte(va), &expect, (uint64_t)pa | hosted_dirty_mapped(),
+	              __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return -1;
 	if (hosted_syscall(SYS_mprotect, (long)va, PAGE, PROT_READ | PROT_WRITE, 0, 0, 0) != 0)
 		throw("hosted: mprotect of a stack page failed");
+	uintptr_t hi = __atomic_load_n(&hosted_stack_hi, __ATOMIC_RELAXED);
+	/* relaxed: only the barrier's fallback reads it, and a page mapped
+	 * after that read is writable and DIRTY already (needs no fallback) */
+	while (va + PAGE > hi &&
+	       !arch_cas(&hosted_stack_hi, &hi, va + PAGE, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
 	return 0;
 }
 
@@ -125,8 +131,15 @@ static uintptr_t unmap_one(uintptr_t va)
 {
 	if (!in_window(va))
 		return 0;
-	/* acq_rel: pairs with the CAS in arch_map_page */
-	uint64_t pa = __atomic_exchange_n(pte(va), 0, __ATOMIC_ACQ_REL);
+	/* Wait while the barrier changes the page's protection (dirty.c);
+	 * acq_rel: pairs with the CAS in arch_map_page and dirty.c's. */
+	uint64_t e = __atomic_load_n(pte(va), __ATOMIC_RELAXED);
+	while (e != 0 && (hosted_dirty_busy(e) ||
+	       !arch_cas(pte(va), &e, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))) {
+		arch_cpu_relax();
+		e = __atomic_load_n(pte(va), __ATOMIC_RELAXED);
+	}
+	uintptr_t pa = e & ~(PAGE - 1);
 	if (pa != 0)
 		hosted_syscall(SYS_mmap, (long)va, PAGE, PROT_NONE,
 		               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
@@ -151,73 +164,19 @@ uintptr_t arch_translate(uintptr_t va)
 {
 	if (in_window(va)) {
 		/* acquire: pairs with the CAS in arch_map_page */
-		uint64_t pa = __atomic_load_n(pte(va & ~(PAGE - 1)), __ATOMIC_ACQUIRE);
-		return pa ? pa + (va & (PAGE - 1)) : 0;
+		uint64_t e = __atomic_load_n(pte(va & ~(PAGE - 1)), __ATOMIC_ACQUIRE);
+		return e ? (e & ~(PAGE - 1)) + (va & (PAGE - 1)) : 0;
 	}
-	if (va >= ram_va && va < ram_va + hosted_ram_size)
+	if (va >= hosted_ram_va && va < hosted_ram_va + hosted_ram_size)
 		return va - HEAP_REGION_BASE;
 	if (va >= (uintptr_t)_start_image && va < (uintptr_t)_end)
 		return va;              /* the executable: "identity-mapped" too */
 	return 0;
 }
 
-/* ---- the page-dirty barrier (see the file comment) ----------------------- */
-
-bool arch_dirty_hw_capable(void)
+/* The page-table entry of the stack-window page at va, or NULL (dirty.c
+ * keeps the barrier's state in it). */
+uint64_t *hosted_stack_pte(uintptr_t va)
 {
-	return true;
+	return in_window(va) ? pte(va) : NULL;
 }
-
-void arch_dirty_init(bool hw)
-{
-}
-
-void arch_dirty_track(uintptr_t base, size_t size)
-{
-}
-
-static bool in_ram(uintptr_t va)
-{
-	return va >= ram_va && va < ram_va + hosted_ram_size;
-}
-
-/* Lock-free: one relaxed byte store per page; a collect racing with it may
- * still report the page once, which is allowed (a superset). */
-void arch_dirty_untrack(uintptr_t base, size_t size)
-{
-	for (uintptr_t va = base & ~(PAGE - 1); va < base + size; va += PAGE)
-		if (in_ram(va))
-			__atomic_store_n(&untracked[(va - ram_va) / PAGE], 1, __ATOMIC_RELAXED);
-}
-
-void arch_dirty_collect(uintptr_t base, size_t npages, uint64_t *bits)
-{
-	if (bits == NULL)
-		return;
-	for (size_t i = 0; i < npages; i++) {
-		uintptr_t va = base + i * PAGE;
-		bool tracked;
-		if (in_window(va))
-			tracked = __atomic_load_n(pte(va), __ATOMIC_RELAXED) != 0;
-		else if (in_ram(va))
-			tracked = !__atomic_load_n(&untracked[(va - ram_va) / PAGE], __ATOMIC_RELAXED);
-		else
-			tracked = true;     /* the image's .data and .bss */
-		if (tracked)
-			bits[i / 64] |= 1ull << (i % 64);
-	}
-}
-
-/* Nothing is cached: every page always reads dirty. The full fence keeps
- * the contract's "stores before are visible to the caller" trivially. */
-bool arch_dirty_protect(uintptr_t base, size_t npages, uint64_t *bits)
-{
-	arch_dirty_collect(base, npages, bits);
-	return false;           /* no write faults here: every page stays reported */
-}
-
-void arch_dirty_flush(void)
-{
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-}
-

@@ -6,7 +6,9 @@
  *                      with SIGEV_THREAD_ID), armed at an absolute
  *                      CLOCK_MONOTONIC time by arch_timer_set;
  *   IPI              - SIGURG sent with tgkill to the target CPU's thread;
- *   synchronous trap - SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP;
+ *   synchronous trap - SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP (a SIGSEGV
+ *                      with SEGV_ACCERR on a write-protected page of the
+ *                      GC's barrier is its write fault: dirty.c);
  *   trap stack       - the thread's alternate signal stack (sigaltstack);
  *   trap frame       - built from the signal's ucontext, written back to it
  *                      when the handler returns, so a handler that redirects
@@ -69,9 +71,12 @@ extern char __executable_start[], etext[];
 
 /* ---- time --------------------------------------------------------------- */
 
+/* ts is thread-local, not on the stack: should the vDSO fall back to the
+ * system call, the kernel's store into a write-protected stack page would
+ * be EFAULT, not a fault (dirty.c). */
 uint64_t hosted_ticks(void)
 {
-	struct timespec ts;
+	static __thread struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
@@ -134,11 +139,11 @@ void arch_intc_init_cpu(int cpu)
 	sev.sigev_notify = SIGEV_THREAD_ID;
 	sev.sigev_signo = HOSTED_SIG_TIMER;
 	sev._sigev_un._tid = hosted_tid[cpu];
-	int id = -1;
-	long r = hosted_syscall(SYS_timer_create, CLOCK_MONOTONIC, (long)&sev, (long)&id, 0, 0, 0);
+	/* The kernel stores the id into thread-local memory, never into a
+	 * page the barrier may have write-protected (dirty.c). */
+	long r = hosted_syscall(SYS_timer_create, CLOCK_MONOTONIC, (long)&sev, (long)&timer_id, 0, 0, 0);
 	if (r != 0)
 		throw("hosted: timer_create failed: %ld", r);
-	timer_id = id;
 	arch_timer_set(UINT64_MAX);
 }
 
@@ -254,6 +259,17 @@ static const char *fault_cause(int sig, int code)
 static void on_fault(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
+	/* The page-dirty barrier's write fault (dirty.c): resolved without
+	 * a trap frame, with the interrupted code's mask left alone (it
+	 * masks nothing it did not mask before: take/release only). */
+	if (sig == SIGSEGV && si->si_code == SEGV_ACCERR) {
+		int saved = hosted_irqoff;
+		hosted_irqoff = 1;
+		bool mine = hosted_dirty_fault((uintptr_t)si->si_addr);
+		hosted_irqoff = saved;
+		if (mine)
+			return;
+	}
 	struct trapframe tf;
 	tf_from_uc(&tf, uc, false);
 	tf.signo = (uint64_t)sig;

@@ -24,6 +24,10 @@
 // EXPECT: ^gc_barrier: mode fault, [1-9][0-9]* faults$
 // TEST: arch=aarch64 cpu=max smp=2 bootargs="gcconc=1 gccheckmark=1" status=0 timeout=300
 // EXPECT: ^gc_barrier: mode hw, [0-9]+ faults$
+// TEST: arch=hosted smp=1,2,4 status=0 timeout=300
+// EXPECT: ^gc_barrier: mode fault, [1-9][0-9]* faults$
+// TEST: arch=hosted smp=2 bootargs="gcbarrier=fault gcconc=1 gccheckmark=1" status=0 timeout=300
+// EXPECT: ^gc_barrier: mode fault, [1-9][0-9]* faults$
 /*
  * gc_barrier - the page-dirty barrier (kernel/gc/barrier.c) reports exactly
  * the pages written, in both modes (hardware dirty bits, write-protect and
@@ -63,7 +67,9 @@
  * ends its concurrent mark in fault mode (docs/gc.md, "Hardware mode's
  * last stretch in fault mode"): the runtime's own stores after it fault
  * once per page until the next arm; after racing_collects' arm, which
- * gives every page back to the hardware, nothing may fault. On sifive_u too: QEMU's U54 sets D in
+ * gives every page back to the hardware, nothing may fault. Hosted
+ * (arch=hosted) there is fault mode only: mprotect and SIGSEGV
+ * (arch/hosted/dirty.c). On sifive_u too: QEMU's U54 sets D in
  * hardware, so gcbarrier=auto finds hw there, where a real U54 or U74
  * (Svade: a store to a page with D clear faults) makes the boot probe
  * find fault mode; gcbarrier=fault runs that mode on the SBI-timer board. The collector is off (SetGCPercent(-1))

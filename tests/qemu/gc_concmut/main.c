@@ -10,6 +10,11 @@
 // EXPECT: ^gc_concmut: [0-9]+ moves over [0-9]+ cycles \([0-9]+ moves during a concurrent mark\), every object intact$
 // EXPECT: ^PASS$
 // REJECT: fatal error
+// TEST: arch=hosted smp=2 mapfail=50 bootargs="gcconc=1 gccheckmark=1 gcpoison=1" status=0 timeout=600 mem=256M
+// EXPECT: ^gc_concmut: [0-9]+ moves over [0-9]+ cycles \([0-9]+ moves during a concurrent mark\), every object intact$
+// EXPECT: ^PASS$
+// EXPECT: ^hosted: [1-9][0-9]* barrier fallbacks$
+// REJECT: fatal error
 // TEST: smp=2 bootargs="gcconc=1 gccheckmark=1 test=1" status=2 timeout=600 mem=256M
 // EXPECT: ^runtime: checkmark found unmarked object 0x[0-9a-f]+
 // EXPECT: ^fatal error: checkmark found unmarked object$
@@ -60,6 +65,11 @@
  * (gc_debug_barrier_ignore: 1 GC heap, 2 malloc blocks, 3 globals, 4
  * stacks): a victim moved into a slot of that kind behind the mark is
  * lost, and checkmark must say so (status 2) before the moves are done.
+ *
+ * Hosted, mapfail=50 makes every 50th write-protect change of the barrier
+ * fail as at Linux's map-count limit: the port's fallback (every tracked
+ * page writable and reported, arch/hosted/dirty.c) must keep every object
+ * intact too.
  *
  * Run at 2 and 4 CPUs: at 1 the cycler, the worker and four mutators take
  * turns on one CPU and a run took 140-220 s, too long for make test.
