@@ -15,7 +15,8 @@
  *
  * The definition. A unit is the same work every time, so units per ns is
  * how much CPU the mutators got:
- *   baseline rate  R0 = units done / ns, over BASE_NS with no cycle running;
+ *   baseline rate  R0 = units done / ns, over BASE_NS before the first
+ *                       cycle (no mark, no sweep);
  *   marking rate   R1 = units completed while gc_marking was 1 (between the
  *                       start pause's end and the termination pause's
  *                       start, as the mutator reads it after each unit) /
@@ -52,7 +53,7 @@
 #define NGLOB 64                /* .bss and stack slots per mutator */
 #define NSTORE 8                /* stores per unit */
 #define ALLOC_EVERY 8           /* units per allocation (GOGC is off: bounded garbage) */
-#define BASE_NS (50 * Millisecond)
+#define BASE_NS (200 * Millisecond)
 #define NCYCLES 5
 
 struct obj { void *slot[NSLOT]; };     /* 64 B */
@@ -146,14 +147,16 @@ int bench_mutator(bool smoke)
 	}
 	for (int m = 0; m < nm; m++)
 		go(mutator, (void *)(uintptr_t)m);
-	GC();                           /* warm-up: the mutators' pages settle */
-
+	/* The baseline before any cycle: after one, the sweep (proportional,
+	 * in the mutators' allocations, and the background sweeper) would
+	 * slow the mutators and count against the baseline. */
 	uint64_t u0, u1, k0, k1, unused;
 	sum_counts(nm, &u0, &unused);
 	int64_t t0 = nanotime();
 	Sleep(BASE_NS);
 	sum_counts(nm, &u1, &unused);
 	double r0 = (double)(u1 - u0) / (double)(nanotime() - t0);
+	GC();                           /* warm-up: the mutators' pages settle */
 
 	uint64_t markns = 0, stwmax = 0, rescan = 0, faults = 0;
 	sum_counts(nm, &unused, &k0);
