@@ -58,6 +58,7 @@ void riscv_tlb_shootdown(uint64_t cpus)
 			arch_send_ipi(c);
 		}
 	uint64_t start = arch_ticks(), limit = arch_timer_freq() / 500;     /* 2 ms */
+	bool ipi = false;       /* an IPI of ours held back while we wait */
 	for (;;) {
 		riscv_tlb_ipi();        /* another flusher may wait for us */
 		for (int c = 0; c < MAXCPU; c++)
@@ -65,12 +66,21 @@ void riscv_tlb_shootdown(uint64_t cpus)
 			if ((cpus & (1UL << c)) &&
 			    (int32_t)(__atomic_load_n(&done[c], __ATOMIC_ACQUIRE) - want[c]) >= 0)
 				cpus &= ~(1UL << c);
-		if (cpus == 0)
-			return;
-		if (arch_ticks() - start > limit) {
+		if (cpus != 0 && arch_ticks() - start > limit) {
 			riscv_remote_sfence(cpus, 0, (unsigned long)-1);
-			return;
+			cpus = 0;
+		}
+		if (cpus == 0)
+			break;
+		/* A pending IPI would end every wfi at once (interrupts are
+		 * masked, so it is not taken): set it aside, raise it again
+		 * before returning; the trap then runs as usual. */
+		if (csr_read(sip) & SIP_SSIP) {
+			csr_clear(sip, SIP_SSIP);
+			ipi = true;
 		}
 		riscv_wait_short();
 	}
+	if (ipi)
+		csr_set(sip, SIP_SSIP);
 }
