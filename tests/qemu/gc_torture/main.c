@@ -81,9 +81,11 @@
  *
  * A driver goroutine calls GC() until CYCLES cycles ran, each after the
  * mutators made PACE ops apiece since the previous one started; a
- * mutator makes at most BUDGET ops per cycle, then sleeps until the next
- * one, so that a cycle stays short (1,000 of them take seconds, not
- * minutes) and on one CPU the driver and the mark still get their turn;
+ * mutator makes at most BUDGET ops per cycle outside a mark and BUDGET
+ * during it, sleeping when the kind it may do now is spent, so that a
+ * cycle stays short (1,000 of them take seconds, not minutes), on one CPU
+ * the driver and the mark still get their turn, and however the host
+ * schedules the vCPUs some ops fall inside the marks;
  * gccheckmark=1 re-marks with the world stopped after each one and fails
  * on any object the concurrent mark left white. Ops made while a mark
  * runs are counted: there must be some.
@@ -118,7 +120,7 @@
 #define CYCLES 1000             /* GC cycles, at least */
 #define SHORT 250               /* test=2: that many instead */
 #define PACE 2                  /* ops per mutator between two cycles, at least */
-#define BUDGET 24               /* and at most (>= PACE) */
+#define BUDGET 24               /* and at most (>= PACE), in and out of a mark each */
 #define MASK 0xa5a5a5a5a5a5a5a5ull
 
 struct leaf { uint64_t id, val; };
@@ -377,14 +379,20 @@ static void mutator(void *arg)
 		u->where[c] = (uintptr_t)&gslot[u->m][c] ^ MASK;
 		op_renew(u, c);
 	}
-	int64_t cyc = atomic_load64(&ngc), budget = BUDGET;
+	int64_t cyc = -1, budget[2] = { 0, 0 };  /* ops left: [0] outside a mark, [1] in it */
 	for (int64_t n = 1; !atomic_load64(&stop); n++) {
-		if (budget-- == 0) {    /* this cycle's ops done: the next one */
-			while (atomic_load64(&ngc) == cyc && !atomic_load64(&stop))
-				Sleep(20 * Microsecond);
-			cyc = atomic_load64(&ngc);
-			budget = BUDGET - 1;
+		int marking;
+		for (;;) {      /* this cycle's ops of this kind done: wait */
+			if (atomic_load64(&ngc) != cyc) {
+				cyc = atomic_load64(&ngc);
+				budget[0] = budget[1] = BUDGET;
+			}
+			marking = __atomic_load_n(&gc_marking, __ATOMIC_RELAXED) != 0;
+			if (budget[marking] > 0 || atomic_load64(&stop))
+				break;
+			Sleep(20 * Microsecond);
 		}
+		budget[marking]--;
 		op(u);
 		atomic_add64(&nops, 1);
 		if (__atomic_load_n(&gc_marking, __ATOMIC_RELAXED))
