@@ -8,7 +8,8 @@
 # A line "// BENCH: mem=512M" in a benchmark's main.c gives its QEMU RAM
 # (default 256M). Three benchmarks run their own way: scale (without -icount,
 # -smp 1 and 2), gc (-icount at -smp 1 and 4, with the stop-the-world mark
-# and with gcconc=1, then without -icount at -smp 4) and ring (-icount at
+# and with gcconc=1, gcconc=1 with mutators at -smp 4, then without -icount
+# at -smp 4 and the wake-up latency at -smp 2) and ring (-icount at
 # -smp 1 and 2, then without at -smp 1 and 2); see below.
 set -u
 cd "$(dirname "$0")/.."
@@ -71,14 +72,16 @@ for arch in $ARCHES; do
 			# -icount at -smp 4 (GOMAXPROCS 1, 2, 4 in turn in one boot, the
 			# parallel speed-up), with the load that other programs put on
 			# the host meanwhile as a row of its own. See bench/gc/main.c.
-			# Then the concurrent mark (gcconc=1) at -smp 1: its two
-			# pauses instead of one (the gc_conc_* rows). Not at -smp 4:
-			# under -icount riscv64 hung there (bench/README.md).
+			# Then the concurrent mark (gcconc=1) at -smp 1 and 4: its two
+			# pauses instead of one (the gc_conc_* rows); then test=4 at
+			# -smp 4: a mutator per P during the cycles
+			# (gc_mutator_utilization_smp4, bench/gc/mutator.c).
 			for c in 0 1; do for s in 1 4; do
-				[ "$c$s" = 14 ] && continue
 				ARCH=$arch SMP=$s MEM=$mem ICOUNT=1 TIMEOUT=600 BOOTARGS=gcconc=$c qemu/run.sh "$img" ||
 					echo "gc: warning: the -icount -smp $s gcconc=$c run failed (status $?): no figures from it"
 			done; done > "$log" 2>&1
+			ARCH=$arch SMP=4 MEM=$mem ICOUNT=1 TIMEOUT=900 BOOTARGS="gcconc=1 test=4" qemu/run.sh "$img" >> "$log" 2>&1 ||
+				echo "gc: warning: the mutator utilization run failed (status $?): no figures from it" >> "$log"
 			wait_host_quiet
 			b0=$(host_busy_ticks)
 			TIMEFORMAT='%R %U %S'
@@ -94,6 +97,15 @@ for arch in $ARCHES; do
 				o = (b / hz - u - s) / r; if (o < 0) o = 0
 				printf "bench: %s gc_wall_host_other_load %.2f cores_busy_with_other_work_of_%d\n", a, o, n
 			}' >> "$log"
+			# A goroutine waking every millisecond while two build trees
+			# (test=8, bench/gc/latency.c): the longest lateness, -smp 2,
+			# wall clock, with the stop-the-world mark and with gcconc=1.
+			wait_host_quiet
+			for c in 0 1; do
+				ARCH=$arch SMP=2 MEM=$mem BOOTARGS="gcconc=$c test=8" TIMEOUT=300 \
+					qemu/run.sh "$img" >> "$log" 2>&1 ||
+					echo "gc: warning: the latency run gcconc=$c failed: no figures from it" >> "$log"
+			done
 		elif [ "$b" = ring ]; then
 			# Instructions summed over the CPUs under -icount at -smp 1
 			# and 2 (their ratio: what the second CPU adds), then wall

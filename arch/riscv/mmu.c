@@ -343,11 +343,17 @@ int arch_map_page(uintptr_t va, uintptr_t pa)
 /* Flush [va, va+size) on every other hart on the kernel tables (size -1:
  * everything). The caller has interrupts masked so "this CPU" cannot
  * change under it. */
-static void remote_flush(uintptr_t va, unsigned long size)
+static uint64_t other_cpus(void)
 {
 	int self = cpu_from_hwid(arch_boot_hwid());
 	/* seq_cst: ordered after the PTE clear (see enable_here). */
-	uint64_t todo = __atomic_load_n(&mmu_cpus, __ATOMIC_SEQ_CST) & ~(1UL << self);
+	return __atomic_load_n(&mmu_cpus, __ATOMIC_SEQ_CST) & ~(1UL << self);
+}
+
+/* The SBI remote fence of [va, va+size) on the CPUs of todo: the firmware
+ * returns once every hart has done it. */
+void riscv_remote_sfence(uint64_t todo, uintptr_t va, unsigned long size)
+{
 	/* One SBI call per group of 64 consecutive hart ids (normally one). */
 	for (int first = 0; first < MAXCPU; first++) {
 		if (!(todo & (1UL << first)))
@@ -361,6 +367,11 @@ static void remote_flush(uintptr_t va, unsigned long size)
 		}
 		sbi_remote_sfence_vma(mask, base, va, size);
 	}
+}
+
+static void remote_flush(uintptr_t va, unsigned long size)
+{
+	riscv_remote_sfence(other_cpus(), va, size);
 }
 
 /* Ordering: returns after every hart's TLB has dropped va (SBI remote
@@ -606,9 +617,10 @@ void arch_dirty_flush(void)
 	 * before any hart is told to drop its TLB. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	sfence_vma_all();
-	remote_flush(0, (unsigned long)-1);
-	/* The SBI call returned after every hart acknowledged its fence;
-	 * their earlier stores are ordered before our later loads. */
+	/* By IPI, not SBI's remote fence: see tlb.c. */
+	riscv_tlb_shootdown(other_cpus());
+	/* Every hart acknowledged its fence (tlb.c); their earlier stores
+	 * are ordered before our later loads. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	arch_irq_restore(flags);
 }

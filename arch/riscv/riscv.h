@@ -104,6 +104,12 @@ struct sbiret {
 void sbi_init(void);                 /* probe extensions; boot CPU, once */
 long sbi_set_timer(uint64_t stime);
 long sbi_send_ipi(unsigned long hart_mask, unsigned long hart_mask_base);
+
+/* TLB shootdown (tlb.c, mmu.c). cpus: a mask of logical CPUs. */
+void riscv_remote_sfence(uint64_t cpus, uintptr_t va, unsigned long size);
+void riscv_tlb_shootdown(uint64_t cpus);
+void riscv_tlb_ipi(void);               /* the IPI's share: a requested flush */
+void riscv_wait_short(void);            /* timer.c: ~20 us in wfi, irqs masked */
 long sbi_hart_start(unsigned long hartid, unsigned long start_addr,
                     unsigned long opaque);
 long sbi_system_reset(uint32_t type, uint32_t reason); /* returns only on error */

@@ -16,9 +16,16 @@
 #include "riscv.h"
 #include "kernel/dt/bootinfo.h"
 
+/* The deadline last set on each hart (riscv_wait_short restores it: SBI
+ * set_timer cannot be read back). Written by its own hart only. */
+static uint64_t deadline[MAXCPU];
+
 /* Per-CPU only: touches this hart's compare register. No ordering. */
 void arch_timer_set(uint64_t when)
 {
+	int cpu = riscv_this_cpu();
+	if (cpu >= 0)
+		deadline[cpu] = when;
 	if (bootinfo.has_sstc)
 		__asm__ volatile("csrw " csr_str(CSR_STIMECMP) ", %0"
 		                 : : "r"(when) : "memory");
@@ -39,4 +46,19 @@ void arch_send_ipi(int cpu)
 {
 	__asm__ volatile("fence rw, rw" : : : "memory");
 	sbi_send_ipi(1, bootinfo.cpu_hwid[cpu]);
+}
+
+/* Idle about 20 us in wfi, interrupts masked by the caller (any pending
+ * enabled interrupt also ends it), then put back the deadline it had:
+ * a wait that lets QEMU's round-robin (-icount) run the other vCPUs. */
+void riscv_wait_short(void)
+{
+	int cpu = riscv_this_cpu();
+	uint64_t prev = deadline[cpu];
+	uint64_t when = arch_ticks() + arch_timer_freq() / 50000;
+	if (when < prev)
+		arch_timer_set(when);
+	__asm__ volatile("wfi" : : : "memory");
+	if (when < prev)
+		arch_timer_set(prev);
 }

@@ -12,7 +12,8 @@
  *                           that is what lowers STIP; SBI clears it too),
  *                           then trap_timer, which programs the next
  *                           deadline.
- *   1 supervisor software - the IPI: clear sip.SSIP, then trap_ipi.
+ *   1 supervisor software - the IPI: clear sip.SSIP, a TLB shootdown's
+ *                           request (tlb.c), then trap_ipi.
  *   9 supervisor external - device interrupts: claimed, handed to
  *                           trap_devirq and completed at the PLIC (plic.c).
  * Exceptions: page faults first get the spurious-fault check (see mmu.c);
@@ -88,6 +89,7 @@ void riscv_trap(struct trapframe *tf)
 			return;
 		case IRQ_S_SOFT:
 			csr_clear(sip, SIP_SSIP);
+			riscv_tlb_ipi();        /* a shootdown's request, if any */
 			trap_ipi(tf);
 			return;
 		case IRQ_S_EXT:

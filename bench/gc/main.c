@@ -12,6 +12,13 @@
 // EXPECT: ^bench: [a-z0-9]+ gc_pause_mean_smp4_wall [0-9.]+ ms_wall
 // EXPECT: ^bench: [a-z0-9]+ gc_pause_speedup_4 [0-9.]+ speedup
 // EXPECT: ^gc: check ok
+// TEST: smp=4 bootargs="gcconc=1 test=5" status=0 timeout=300 mem=512M
+// EXPECT: ^bench: [a-z0-9]+ gc_mutator_utilization_smp4 [0-9.]+ ratio
+// EXPECT: ^bench: [a-z0-9]+ gc_dirty_pages_rescanned_per_cycle_smp4 [0-9.]+ pages
+// EXPECT: ^gc: check ok
+// TEST: smp=2 bootargs="gcconc=1 test=9" status=0 timeout=300 mem=256M
+// EXPECT: ^bench: [a-z0-9]+ gc_wake_late_max_wall_conc [0-9.]+ ms_wall
+// EXPECT: ^gc: check ok
 // BENCH: mem=512M
 /*
  * bench/gc - the garbage collector's stop-the-world pause and mark cost
@@ -85,11 +92,16 @@
  *                                            parallel mark's speed-up,
  *                                            bounded by the host's cores.
  *      Host-dependent: another program on the host shows here.
+ *   4  gcconc=1 with a mutator goroutine per P storing pointers during
+ *      the cycles: gc_mutator_utilization (mutator.c).
+ *   8  wall clock: how late a goroutine sleeping 1 ms at a time wakes
+ *      beside two tree builders on an 8 MiB heap (latency.c).
  */
 #include <string.h>
 #include "bench/bench.h"
 #include "kernel/gc/gc.h"
 #include "kernel/lib/bootargs.h"
+#include "bench/gc/gcbench.h"
 
 struct tnode { struct tnode *l, *r; uintptr_t key, val; };   /* 32 B */
 struct lnode { struct lnode *next; uintptr_t data[7]; };     /* 64 B */
@@ -134,7 +146,7 @@ static long count_tree(const struct tnode *n)
 	return n ? 1 + count_tree(n->l) + count_tree(n->r) : 0;
 }
 
-static void build_heap(int scale_shift)
+void build_heap(int scale_shift)
 {
 	depth = 20 - scale_shift;
 	list_len = 12288 >> scale_shift;
@@ -160,7 +172,7 @@ static void build_heap(int scale_shift)
 }
 
 /* After the cycles: every object still there, with its contents. */
-static bool check_heap(void)
+bool check_heap(void)
 {
 	if (count_tree(root.tree) != (1L << depth) - 1)
 		return false;
@@ -272,6 +284,10 @@ int main(void)
 	int ncycles = smoke ? 3 : MAXCYCLES;
 	char name[64], unit[48];
 
+	if (mode & 4)
+		return bench_mutator(smoke);
+	if (mode & 8)
+		return bench_latency(smoke);
 	SetGCPercent(-1);               /* no cycle while building, none but ours after */
 	uint64_t b0 = bench_instret();
 	build_heap(smoke ? 4 : 0);

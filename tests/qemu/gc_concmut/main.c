@@ -49,7 +49,7 @@
  *   global - a slot in a .bss array;
  *   malloc - a slot of the mutator's malloc block.
  * A move takes the pointer out and stores it elsewhere: either directly
- * (move(): the pointer never lands on the mutator's stack or in a register
+ * (move_ptr(): the pointer never lands on the mutator's stack or in a register
  * that survives the next call, so no stale copy keeps it alive) or holding
  * it only in a local while allocating garbage (hold_move(): a cycle may
  * start or end meanwhile). A victim lives for about RENEW moves, across
@@ -84,6 +84,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tests/qemu/testing.h"
+#include "tests/qemu/gcmut.h"
 #include "gort.h"
 #include "kernel/gc/gc.h"
 
@@ -116,14 +117,6 @@ static struct node *olds[NM][NOLD];     /* .bss: the old nodes' root */
 static void *gslot[NM][NV];             /* .bss: global locations */
 static struct node *mblk[NM];           /* malloc blocks (roots themselves) */
 static int64_t nmoves, nduring, ndone, ngc, stop;      /* atomics */
-
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
 
 static uint64_t pat(uint64_t id, int i) { return id * 0x9E3779B97F4A7C15ull + (uint64_t)i; }
 
@@ -208,16 +201,6 @@ static void **locate(struct victim *vk, int k, int kind, int m, uint64_t *rs, vo
 	}
 }
 
-/* Move the pointer from one slot to another: it is only ever in a
- * caller-saved register here, which the caller's next call overwrites, so
- * after the move no stale copy on this goroutine's stack or in its saved
- * registers keeps the victim alive - only the new slot does. */
-static __attribute__((noinline)) void move(void **from, void **to)
-{
-	void *p = __atomic_exchange_n(from, NULL, __ATOMIC_RELAXED);
-	__atomic_store_n(to, p, __ATOMIC_RELAXED);
-}
-
 /* Take the pointer out, hold it only in a local while allocating garbage
  * (a cycle may start or end meanwhile), then store it elsewhere. */
 static __attribute__((noinline)) void hold_move(struct victim *vk, int k, int m, uint64_t *rs,
@@ -254,7 +237,7 @@ static void mutator(void *arg)
 			hold_move(vk, k, m, &rs, (void **)stk, mv);
 		} else {
 			void **to = locate(vk, k, (int)(rnd(&rs) % NLOC), m, &rs, (void **)stk);
-			move(vk->where, to);
+			move_ptr(vk->where, to);
 			vk->where = to;
 			garbage(m, &rs);
 		}

@@ -1,0 +1,86 @@
+/*
+ * tlb.c - the page-dirty barrier's TLB shootdown (arch_dirty_flush) by
+ * supervisor IPIs instead of the SBI remote fence.
+ *
+ * SBI's remote sfence.vma makes the calling hart wait inside the firmware
+ * (M-mode, a busy loop) until every target hart has taken the firmware's
+ * IPI and fenced. Under QEMU's -icount the vCPUs run one after another in
+ * one thread, and a busy vCPU keeps the others from running until QEMU's
+ * round-robin kick, 100 ms of virtual time later: every shootdown cost
+ * 100 ms or more, a collection several, and bench/gc at -smp 4 (-smp 2
+ * with the stop-the-world mark) seemed to hang (bench/README.md). The same
+ * busy wait hurts wherever harts outnumber the cores that run them (a
+ * hypervisor). Here the waiting hart idles in wfi between polls instead,
+ * as the runtime's own waits do (cpu_wait_short).
+ *
+ * Objects: per CPU c, req[c] (flushers add 1 to ask c for a flush) and
+ * done[c] (the last request c served; written by c only). A flusher:
+ * leaf updates; seq_cst add to req[c], noting its value; IPI to c; poll
+ * done[c] >= the value. Hart c, in its IPI trap (trap.c) or while itself
+ * waiting as a flusher: acquire-load req[c]; if it is past done[c]:
+ * sfence.vma, full fence, release-store req's value to done[c]. A request
+ * served covers every request counted before the load, whose leaf updates
+ * happen before it (the add is seq_cst, the load acquire). The release
+ * store makes c's stores through old translations visible to the
+ * flusher's acquire load of done[c].
+ *
+ * A target that does not answer within 2 ms (interrupts masked that long)
+ * gets the SBI remote fence after all: the firmware's IPI is taken in
+ * M-mode whatever the supervisor masks, so a flush never waits for ever.
+ */
+#include "arch.h"
+#include "riscv.h"
+#include "kernel/dt/bootinfo.h"
+
+static uint32_t req[MAXCPU];            /* atomic: flushes asked of CPU c */
+static uint32_t done[MAXCPU];           /* atomic: the last one c served */
+
+void riscv_tlb_ipi(void)
+{
+	int self = riscv_this_cpu();
+	/* acquire: pairs with the flushers' seq_cst add to req[self] */
+	uint32_t r = __atomic_load_n(&req[self], __ATOMIC_ACQUIRE);
+	if (r == __atomic_load_n(&done[self], __ATOMIC_RELAXED))
+		return;
+	sfence_vma_all();
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* release: pairs with the acquire load in riscv_tlb_shootdown */
+	__atomic_store_n(&done[self], r, __ATOMIC_RELEASE);
+}
+
+void riscv_tlb_shootdown(uint64_t cpus)
+{
+	uint32_t want[MAXCPU];
+	for (int c = 0; c < MAXCPU; c++)
+		if (cpus & (1UL << c)) {
+			/* seq_cst: after the caller's leaf updates (its fence) */
+			want[c] = __atomic_add_fetch(&req[c], 1, __ATOMIC_SEQ_CST);
+			arch_send_ipi(c);
+		}
+	uint64_t start = arch_ticks(), limit = arch_timer_freq() / 500;     /* 2 ms */
+	bool ipi = false;       /* an IPI of ours held back while we wait */
+	for (;;) {
+		riscv_tlb_ipi();        /* another flusher may wait for us */
+		for (int c = 0; c < MAXCPU; c++)
+			/* acquire: pairs with the release store in riscv_tlb_ipi */
+			if ((cpus & (1UL << c)) &&
+			    (int32_t)(__atomic_load_n(&done[c], __ATOMIC_ACQUIRE) - want[c]) >= 0)
+				cpus &= ~(1UL << c);
+		if (cpus != 0 && arch_ticks() - start > limit) {
+			riscv_remote_sfence(cpus, 0, (unsigned long)-1);
+			cpus = 0;
+		}
+		if (cpus == 0)
+			break;
+		/* A pending IPI would end every wfi at once (interrupts are
+		 * masked, so it is not taken): set it aside, raise it again
+		 * before returning; the trap then runs as usual. */
+		if (csr_read(sip) & SIP_SSIP) {
+			csr_clear(sip, SIP_SSIP);
+			ipi = true;
+		}
+		riscv_wait_short();
+	}
+	if (ipi)
+		csr_set(sip, SIP_SSIP);
+}
