@@ -65,6 +65,7 @@
 #include "kernel/lib/print.h"
 #include "kernel/lib/bootargs.h"
 #include "kernel/lib/asan.h"
+#include "arch/atomic.h"
 
 extern char __data_start[], __data_end[];
 extern char __bss_start[], __noscan_start[], __noscan_end[], __bss_end[];
@@ -85,7 +86,10 @@ static struct {
 	bool walkallgs;                 /* no snapshot (out of memory): walk allgs */
 } roots GC_NOSCAN;
 
-uint32_t gc_markhelp_wanted;            /* atomic */
+/* What an idle M is wanted for (gc_markhelp): nothing, the stop-the-world
+ * mark, or a drain phase of the concurrent mark. atomic */
+enum { HELP_NONE, HELP_STW, HELP_CONC };
+uint32_t gc_markhelp_wanted;
 static uint32_t nhelping;               /* Ms inside gc_markhelp; atomic */
 static uint32_t nslots;                 /* workers admitted; atomic */
 static struct workpool pool GC_NOSCAN;
@@ -501,6 +505,8 @@ static NO_SANITIZE_ADDRESS void mark_worker(struct m *m)
 	__atomic_fetch_add(&gc.nworkers, 1, __ATOMIC_RELAXED);
 }
 
+static void conc_help(struct m *m);
+
 void gc_markhelp(struct m *m)
 {
 	/* Store buffering with gc_mark's end: we increment nhelping then
@@ -509,16 +515,31 @@ void gc_markhelp(struct m *m)
 	 * one side sees the other: either the coordinator sees us counted and
 	 * waits for us, or we see the mark closed and leave. */
 	__atomic_add_fetch(&nhelping, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&gc_markhelp_wanted, __ATOMIC_SEQ_CST))
+	uint32_t want = __atomic_load_n(&gc_markhelp_wanted, __ATOMIC_SEQ_CST);
+	if (want == HELP_STW)
 		mark_worker(m);
+	else if (want == HELP_CONC)
+		conc_help(m);
 	/* release: our marks and counters before the coordinator goes on */
 	__atomic_sub_fetch(&nhelping, 1, __ATOMIC_RELEASE);
+}
+
+/* How a worker waits for work between polls: an M's g0 (the
+ * stop-the-world mark, an idle CPU) sleeps a few microseconds in wfi; the
+ * concurrent mark's coordinator, a goroutine, lets others run on its P
+ * (it must not reprogram its M's timer, which preempts it). */
+static void pool_wait(void)
+{
+	if (getg()->is_g0)
+		cpu_wait_short();
+	else
+		Gosched();
 }
 
 void gc_mark_init(void)
 {
 	spin_lock_init(&pool.lock, LOCKRANK_GCWORK);
-	pool.wait = cpu_wait_short;
+	pool.wait = pool_wait;
 	/* A first cycle run because memory ran out must still find work
 	 * buffers: take them now (they are kept for every cycle). */
 	workpool_reserve(&pool, 4);
@@ -540,7 +561,7 @@ void gc_mark(void)
 	/* seq_cst (so release): pairs with the acquire load in stopm and the
 	 * seq_cst one in gc_markhelp - the roots and the pool are ready before
 	 * anyone joins. */
-	__atomic_store_n(&gc_markhelp_wanted, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&gc_markhelp_wanted, HELP_STW, __ATOMIC_SEQ_CST);
 	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
 	for (int i = 0, sent = 1; i < ncpu && sent < np; i++)
 		if (&allm[i] != me && __atomic_load_n(&allm[i].online, __ATOMIC_RELAXED)) {
@@ -555,7 +576,7 @@ void gc_mark(void)
 	 * riscv64 emits no full fence between them), and a helper could then
 	 * join a mark we think is over. The loads are also acquire: they pair
 	 * with the helpers' release decrement, so their marks are visible. */
-	__atomic_store_n(&gc_markhelp_wanted, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&gc_markhelp_wanted, HELP_NONE, __ATOMIC_SEQ_CST);
 	while (__atomic_load_n(&nhelping, __ATOMIC_SEQ_CST) != 0)
 		cpu_wait_short();
 	/* acquire; pairs with the release that set done: every mark bit set
@@ -759,15 +780,163 @@ void gc_marknewobject(struct mspan *s, uint32_t idx)
 		__atomic_fetch_add(&blackBytes[getm()->id], s->elemsize, __ATOMIC_RELAXED);
 }
 
-/* Drain everything grey, then open the pool again for more (the single
- * worker's gcw_get declares the mark over when it runs dry). */
-static NO_SANITIZE_ADDRESS void conc_drain(struct marker *mk)
+/* ---- drain phases that idle CPUs join ----
+ * conc_drain is one phase: open, mark, close. Shared state: */
+static uint32_t phase;                  /* drain phases opened this boot; written
+                                           by the coordinator while closed */
+static uint32_t helped[MAXCPU] GC_NOSCAN; /* per M: the last phase it joined; own M */
+static uint32_t phase_next, phase_njobs; /* root jobs of the open phase (conc_job);
+                                           next: atomic claims */
+static uint32_t nconchelpers;           /* idle CPUs inside a phase now; atomic */
+static uint32_t nmarking;               /* of them, joined to the pool; atomic */
+static uint32_t peakhelpers;            /* most joined at once this cycle; atomic */
+
+/* Root job i of the first phase: .data, .bss, then one per arena's malloc
+ * blocks. */
+static uint32_t conc_job(uint32_t i)
 {
+	return i == 0 ? ROOT_DATA : i == 1 ? ROOT_BSS : roots.abase + (i - 2);
+}
+
+static void claim_roots(struct marker *mk)
+{
+	for (;;) {
+		/* relaxed: only hands out numbers; the jobs are read-only */
+		uint32_t j = __atomic_fetch_add(&phase_next, 1, __ATOMIC_RELAXED);
+		if (j >= phase_njobs)
+			return;
+		markroot(mk, conc_job(j));
+		gcw_balance(mk->w);
+	}
+}
+
+/* An idle CPU leaves as soon as the scheduler wants it: it was handed a
+ * P (a goroutine is runnable), or an idle P's timer is due. */
+static bool sched_wants_me(void)
+{
+	return idle_m_wanted(getm());
+}
+
+/* An idle CPU's drain: as drain, but it also stops between objects once
+ * it is handed a P, and after HELPER_IDLE_SPINS polls without work. */
+static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void
+help_drain(struct marker *mk, const int how)
+{
+	struct gcwork *w = mk->w;
+	struct scanner sc;
+	scanner_init(&sc, mk);
+	for (uint32_t n = 1;; n++) {
+		uintptr_t b = gcw_tryget_fast(w);
+		if (__builtin_expect(b == 0, 0)) {
+			uintptr_t slow;
+			bool left;
+			if (!gcw_get_or_leave(w, &slow, HELPER_IDLE_SPINS, &left))
+				break;
+			b = slow;
+		}
+		scanobject(&sc, b, how);
+		if ((n & 63) == 0) {
+			gcw_balance(w);
+			if (sched_wants_me())
+				break;
+		}
+	}
+	scanner_flush(&sc);
+}
+
+/* Go's idle mark worker: an M with no P, from its sleep loop
+ * (gc_markhelp), joins the open phase once, with its own gcwork. At most
+ * as many as there are idle Ps (Go runs it on an idle P; here the M has
+ * given its P back, and counting idle Ps keeps the total within
+ * GOMAXPROCS). */
+static NO_SANITIZE_ADDRESS void conc_help(struct m *m)
+{
+	/* relaxed: written before the seq_cst store that opened the phase,
+	 * which our seq_cst load of gc_markhelp_wanted saw */
+	uint32_t ph = __atomic_load_n(&phase, __ATOMIC_RELAXED);
+	if (helped[m->id] == ph)
+		return;                 /* this phase had us: sleep till the next */
+	helped[m->id] = ph;
+	struct gcwork *w = &gcws[m->id];
+	/* relaxed: an admission count, like nslots */
+	if (__atomic_fetch_add(&nconchelpers, 1, __ATOMIC_RELAXED) <
+	    (uint32_t)__atomic_load_n(&sched.npidle, __ATOMIC_RELAXED)) {
+		w->bytesMarked = w->scanWords = 0;
+		w->should_leave = sched_wants_me;
+		if (gcw_join(w, &pool)) {
+			/* relaxed: statistics */
+			uint32_t k = __atomic_add_fetch(&nmarking, 1, __ATOMIC_RELAXED);
+			uint32_t peak = __atomic_load_n(&peakhelpers, __ATOMIC_RELAXED);
+			while (k > peak && !arch_cas(&peakhelpers, &peak, k, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+				;
+			int64_t t0 = nanotime();
+			struct marker mk = { .w = w, .conc = true };
+			claim_roots(&mk);
+			if (__builtin_expect(drop_every != 0, 0))
+				help_drain(&mk, DROP | CONC);
+			else
+				help_drain(&mk, CONC);
+			gcw_leave(w);
+			/* relaxed: totals read after the coordinator saw us
+			 * leave (nhelping's release) */
+			__atomic_fetch_add(&gc.markCpuNs, (uint64_t)(nanotime() - t0), __ATOMIC_RELAXED);
+			__atomic_fetch_add(&gc_bytesMarked, w->bytesMarked, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&gc.scanWords, w->scanWords, __ATOMIC_RELAXED);
+			__atomic_fetch_sub(&nmarking, 1, __ATOMIC_RELAXED);
+		}
+	}
+	__atomic_fetch_sub(&nconchelpers, 1, __ATOMIC_RELAXED);
+}
+
+/* Open a phase with njobs root jobs (conc_job): the pool is fresh and bgw
+ * joined; wake the idle CPUs (those asleep in stopm) to join. */
+static void phase_open(uint32_t njobs)
+{
+	__atomic_store_n(&phase_next, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&phase_njobs, njobs, __ATOMIC_RELAXED);
+	__atomic_store_n(&phase, phase + 1, __ATOMIC_RELAXED);
+	/* seq_cst (so release): the jobs, the phase number and the pool
+	 * before any helper's seq_cst load in gc_markhelp sees it open */
+	__atomic_store_n(&gc_markhelp_wanted, HELP_CONC, __ATOMIC_SEQ_CST);
+	/* An M that goes idle after this joins from stopm's loop itself. */
+	spin_lock(&sched.lock);
+	uint64_t idle = sched.midle;
+	spin_unlock(&sched.lock);
+	int npidle = __atomic_load_n(&sched.npidle, __ATOMIC_RELAXED);
+	for (int i = 0; i < ncpu && npidle > 0; i++)
+		if (idle & (1ULL << i)) {
+			arch_send_ipi(i);
+			npidle--;
+		}
+}
+
+/* Close the phase after the pool said done: no new helper joins, and
+ * every one that did has left - so the coordinator alone owns the graph's
+ * grey set again, for the next collect and rescan. The seq_cst store
+ * then loads are gc_mark's store-buffering pair with gc_markhelp; the
+ * loads are also acquire against each helper's release decrement. */
+static void phase_close(void)
+{
+	__atomic_store_n(&gc_markhelp_wanted, HELP_NONE, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&nhelping, __ATOMIC_SEQ_CST) != 0)
+		pool_wait();
+	/* acquire; pairs with the release that set done */
+	(void)__atomic_load_n(&pool.done, __ATOMIC_ACQUIRE);
+}
+
+/* One phase: open it, claim root jobs, drain everything grey with whoever
+ * joined, close it, and open the pool again for the coordinator's next
+ * pushes. The pool's termination check ends the drain. */
+static NO_SANITIZE_ADDRESS void conc_drain(struct marker *mk, uint32_t njobs)
+{
+	phase_open(njobs);
+	claim_roots(mk);
 	if (__builtin_expect(drop_every != 0, 0))
-		mk->conc ? drain(mk, 0, DROP | CONC) : drain(mk, 0, DROP);
+		drain(mk, 0, DROP | CONC);
 	else
-		mk->conc ? drain(mk, 0, CONC) : drain(mk, 0, 0);
+		drain(mk, 0, CONC);
 	gcw_leave(mk->w);
+	phase_close();
 	workpool_reset(&pool);
 	if (!gcw_join(mk->w, &pool))
 		throw("gc: the concurrent mark's work pool is closed");
@@ -849,6 +1018,7 @@ void gc_mark_conc_start(void)
 	gc.scanWords = 0;
 	gc.markCpuNs = 0;
 	gc.nworkers = 1;
+	__atomic_store_n(&peakhelpers, 0, __ATOMIC_RELAXED);
 	gc.rounds = 0;
 	gc.rescanPages = 0;
 	gc.rescanGs = 0;
@@ -878,7 +1048,7 @@ static size_t rescan_round(struct marker *mk, size_t (*collect)(void))
 	gc.rounds++;
 	gc.rescanPages += n;
 	gc_barrier_foreach_dirty(rescan_page, mk);
-	conc_drain(mk);
+	conc_drain(mk, 0);
 	return n;
 }
 
@@ -886,11 +1056,7 @@ void gc_mark_concurrent(void)
 {
 	int64_t t0 = nanotime();
 	struct marker mk = { .w = &bgw, .conc = true };
-	markroot(&mk, ROOT_DATA);
-	markroot(&mk, ROOT_BSS);
-	for (uint32_t a = 0; a < roots.narenas; a++)
-		markroot(&mk, roots.abase + a);       /* malloc blocks */
-	conc_drain(&mk);
+	conc_drain(&mk, 2 + (uint32_t)roots.narenas);  /* .data, .bss, malloc blocks */
 	size_t prev = SIZE_MAX;
 	for (int r = 0; r < MAX_ROUNDS - 1; r++) {
 		size_t n = rescan_round(&mk, gc_barrier_collect_more);
@@ -901,7 +1067,8 @@ void gc_mark_concurrent(void)
 	/* The last round also write-protects every page in hardware mode,
 	 * so termination takes the fault bitmap alone (barrier.h). */
 	rescan_round(&mk, gc_barrier_collect_last);
-	gc.markCpuNs += (uint64_t)(nanotime() - t0);
+	/* relaxed: as the helpers' adds */
+	__atomic_fetch_add(&gc.markCpuNs, (uint64_t)(nanotime() - t0), __ATOMIC_RELAXED);
 }
 
 /* Was gp's stack or G written since the start of the mark? */
@@ -943,7 +1110,10 @@ NO_SANITIZE_ADDRESS void gc_mark_conc_done(void)
 	for (int i = 0; i < MAXCPU; i++)
 		black += __atomic_load_n(&blackBytes[i], __ATOMIC_RELAXED);
 	gc.blackBytes = black;
-	__atomic_store_n(&gc_bytesMarked, bgw.bytesMarked + black, __ATOMIC_RELAXED);
-	gc.scanWords = bgw.scanWords;
+	/* relaxed: the helpers' shares were added before the coordinator
+	 * saw them leave (phase_close) */
+	__atomic_fetch_add(&gc_bytesMarked, bgw.bytesMarked + black, __ATOMIC_RELAXED);
+	gc.scanWords += bgw.scanWords;
+	gc.nworkers = 1 + (int)__atomic_load_n(&peakhelpers, __ATOMIC_RELAXED);
 	gc.markCpuNs += (uint64_t)(nanotime() - t0);
 }
