@@ -40,7 +40,8 @@
  * while the program runs: the page-dirty barrier is armed before phase 1,
  * with the world running; phase 1 ends by scanning the stacks and starting
  * the world; one background mark worker
- * goroutine marks and rescans the pages written meanwhile; phase 3 stops
+ * goroutine marks and rescans the pages written meanwhile, and idle CPUs
+ * join its drains (mgcmark.c, "drain phases"); phase 3 stops
  * the world again, rescans what is still dirty and drains. The invariant
  * that replaces the frozen graph: every page written after it was scanned
  * is rescanned before the mark ends (mgcmark.c, docs/gc.md).

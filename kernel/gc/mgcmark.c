@@ -747,7 +747,8 @@ void gc_checkmark(void)
 /* ---- the concurrent mark (gcconc=1) ------------------------------------------
  *
  * Go's gcStart / gcBgMarkWorker / gcMarkDone, in phase 1 (one dedicated
- * background worker; no 25 % budget, idle marking or assists yet):
+ * background worker, the coordinator, whose drains idle CPUs join; no
+ * 25 % budget or assists yet):
  *   arm (world running, gc_barrier_arm by the cycle's starter): every
  *     tracked page clean, every TLB flushed, before anything is scanned;
  *   start (world stopped, gc_mark_conc_start): every goroutine's stack and
@@ -762,7 +763,27 @@ void gc_checkmark(void)
  *     every goroutine with a stack page or G written since the start, the
  *     roots in untracked memory (g0 stacks, timer heaps, finalizers),
  *     drain. Then the cycle ends as a stop-the-world one does.
- * Why it is complete: docs/gc.md, "The concurrent mark". */
+ * Why it is complete: docs/gc.md, "The concurrent mark".
+ *
+ * Drain phases (Go's idle mark worker; docs/gc.md, "Who marks: drain
+ * phases"): the serial steps (collect, rescan_page's pushes) are the
+ * coordinator's alone, with no helper joined. Each drain is a phase:
+ *   open  (phase_open): pool reset and bgw joined before; phase++, root
+ *         jobs set, then gc_markhelp_wanted = HELP_CONC (seq_cst), and an
+ *         IPI to each M asleep in stopm;
+ *   join  (conc_help, from stopm's loop via gc_markhelp): nhelping++ then
+ *         the seq_cst load of wanted; once per phase per M (helped[]), and
+ *         only while fewer helpers than idle Ps; gcw_join refuses a pool
+ *         already done. The helper claims root jobs, drains with its M's
+ *         gcwork, and leaves when the pool is done, when it has found no
+ *         work for HELPER_IDLE_SPINS polls, or as soon as the scheduler
+ *         wants its CPU (idle_m_wanted) - handing back any grey objects;
+ *   end   the pool's termination check (mgcwork.c): every joined worker
+ *         waits and no full buffer is left;
+ *   close (phase_close): wanted = HELP_NONE (seq_cst), then wait for
+ *         nhelping == 0 (seq_cst loads, acquire against the helpers'
+ *         release decrements): store buffering with the join, so no
+ *         helper is still marking when the coordinator collects again. */
 
 #define MAX_ROUNDS 8                    /* concurrent rescan rounds per cycle */
 #define ROUND_ENOUGH_PAGES 32           /* a set this small: terminate */
