@@ -819,7 +819,9 @@ static uint32_t conc_job(uint32_t i)
 	return i == 0 ? ROOT_DATA : i == 1 ? ROOT_BSS : roots.abase + (i - 2);
 }
 
-static void claim_roots(struct marker *mk)
+static void budget_check(void);
+
+static void claim_roots(struct marker *mk, bool helper)
 {
 	for (;;) {
 		/* relaxed: only hands out numbers; the jobs are read-only */
@@ -828,6 +830,8 @@ static void claim_roots(struct marker *mk)
 			return;
 		markroot(mk, conc_job(j));
 		gcw_balance(mk->w);
+		if (!helper)
+			budget_check();
 	}
 }
 
@@ -838,10 +842,58 @@ static bool sched_wants_me(void)
 	return idle_m_wanted(getm());
 }
 
-/* An idle CPU's drain: as drain, but it also stops between objects once
- * it is handed a P, and after HELPER_IDLE_SPINS polls without work. */
+/* ---- the coordinator's budget (Go's 25 %: pacer_mark_workers) ----
+ * The coordinator is the one dedicated worker when GOMAXPROCS >= 4; below
+ * that it is the fractional worker: every 64 objects it compares its mark
+ * time this cycle with its share of the time since the mark began, and
+ * over budget it yields its P (Gosched) to whatever else is runnable. If
+ * nothing is, Gosched returns at once and it marks on, as Go's idle
+ * worker would. Its mark time is counted between checks, less the time it
+ * spent yielded: an approximation (a preemption between two checks counts
+ * as marking). The budget holds for the first phase (roots and the bulk
+ * of the graph) only: the rescan rounds run flat out, because whatever is
+ * written while a round is slow is dirty for the next round, and the
+ * last round's slowness would be paid in the termination pause. Owner:
+ * the coordinator; read at termination. */
+static struct {
+	uint32_t frac_ppm;              /* 0: dedicated, or in a rescan round */
+	int64_t start, last;            /* nanotime: the mark's start, the last check */
+	int64_t markNs;                 /* marked so far */
+	uint64_t yields;                /* over budget, yielded */
+} budget GC_NOSCAN;
+
+static void budget_start(void)
+{
+	uint32_t frac;
+	int ded = pacer_mark_workers(__atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED), &frac);
+	budget.frac_ppm = ded > 0 ? 0 : frac;
+	budget.start = budget.last = nanotime();
+	budget.markNs = 0;
+	budget.yields = 0;
+	gc.dedicated = ded > 0 ? 1 : 0;
+	gc.fracPpm = budget.frac_ppm;
+}
+
+static void budget_check(void)
+{
+	if (budget.frac_ppm == 0)
+		return;
+	int64_t now = nanotime();
+	budget.markNs += now - budget.last;
+	budget.last = now;
+	if ((uint64_t)budget.markNs * 1000000 <= (uint64_t)(now - budget.start) * budget.frac_ppm)
+		return;
+	budget.yields++;
+	Gosched();
+	budget.last = nanotime();
+}
+
+/* A joined worker's drain in a phase: as drain, with a look every 64
+ * objects - an idle CPU (helper) leaves once the scheduler wants it, or
+ * after HELPER_IDLE_SPINS polls without work; the coordinator (spins 0:
+ * it waits for the phase's end) checks its budget. */
 static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void
-help_drain(struct marker *mk, const int how)
+phase_drain(struct marker *mk, bool helper, const int how)
 {
 	struct gcwork *w = mk->w;
 	struct scanner sc;
@@ -851,15 +903,17 @@ help_drain(struct marker *mk, const int how)
 		if (__builtin_expect(b == 0, 0)) {
 			uintptr_t slow;
 			bool left;
-			if (!gcw_get_or_leave(w, &slow, HELPER_IDLE_SPINS, &left))
+			if (!gcw_get_or_leave(w, &slow, helper ? HELPER_IDLE_SPINS : 0, &left))
 				break;
 			b = slow;
 		}
 		scanobject(&sc, b, how);
 		if ((n & 63) == 0) {
 			gcw_balance(w);
-			if (sched_wants_me())
+			if (helper && sched_wants_me())
 				break;
+			if (!helper)
+				budget_check();
 		}
 	}
 	scanner_flush(&sc);
@@ -892,11 +946,11 @@ static NO_SANITIZE_ADDRESS void conc_help(struct m *m)
 				;
 			int64_t t0 = nanotime();
 			struct marker mk = { .w = w, .conc = true };
-			claim_roots(&mk);
+			claim_roots(&mk, true);
 			if (__builtin_expect(drop_every != 0, 0))
-				help_drain(&mk, DROP | CONC);
+				phase_drain(&mk, true, DROP | CONC);
 			else
-				help_drain(&mk, CONC);
+				phase_drain(&mk, true, CONC);
 			gcw_leave(w);
 			/* relaxed: totals read after the coordinator saw us
 			 * leave (nhelping's release) */
@@ -951,11 +1005,11 @@ static void phase_close(void)
 static NO_SANITIZE_ADDRESS void conc_drain(struct marker *mk, uint32_t njobs)
 {
 	phase_open(njobs);
-	claim_roots(mk);
+	claim_roots(mk, false);
 	if (__builtin_expect(drop_every != 0, 0))
-		drain(mk, 0, DROP | CONC);
+		phase_drain(mk, false, DROP | CONC);
 	else
-		drain(mk, 0, CONC);
+		phase_drain(mk, false, CONC);
 	gcw_leave(mk->w);
 	phase_close();
 	workpool_reset(&pool);
@@ -1076,8 +1130,10 @@ static size_t rescan_round(struct marker *mk, size_t (*collect)(void))
 void gc_mark_concurrent(void)
 {
 	int64_t t0 = nanotime();
+	budget_start();
 	struct marker mk = { .w = &bgw, .conc = true };
 	conc_drain(&mk, 2 + (uint32_t)roots.narenas);  /* .data, .bss, malloc blocks */
+	budget.frac_ppm = 0;            /* rescan rounds: flat out */
 	size_t prev = SIZE_MAX;
 	for (int r = 0; r < MAX_ROUNDS - 1; r++) {
 		size_t n = rescan_round(&mk, gc_barrier_collect_more);
@@ -1136,5 +1192,6 @@ NO_SANITIZE_ADDRESS void gc_mark_conc_done(void)
 	__atomic_fetch_add(&gc_bytesMarked, bgw.bytesMarked + black, __ATOMIC_RELAXED);
 	gc.scanWords += bgw.scanWords;
 	gc.nworkers = 1 + (int)__atomic_load_n(&peakhelpers, __ATOMIC_RELAXED);
+	gc.budgetYields = budget.yields;
 	gc.markCpuNs += (uint64_t)(nanotime() - t0);
 }

@@ -1,17 +1,21 @@
 // TEST: smp=1 bootargs="gcconc=1 gccheckmark=1 gcpoison=1" status=0 timeout=300
 // EXPECT: ^gc_markworkers: at most 1 CPUs marked a cycle, every node intact$
+// EXPECT: ^gc_markworkers: GOMAXPROCS 1: fractional worker, 250000 ppm, yielded over budget$
 // EXPECT: ^PASS$
 // REJECT: fatal error
 // TEST: smp=2 bootargs="gcconc=1 gccheckmark=1 gcpoison=1" status=0 timeout=300
 // EXPECT: ^gc_markworkers: at most 2 CPUs marked a cycle, every node intact$
+// EXPECT: ^gc_markworkers: GOMAXPROCS 2: fractional worker, 500000 ppm, yielded over budget$
 // EXPECT: ^PASS$
 // REJECT: fatal error
 // TEST: smp=4 bootargs="gcconc=1 gccheckmark=1 gcpoison=1" status=0 timeout=300
 // EXPECT: ^gc_markworkers: at most [34] CPUs marked a cycle, every node intact$
+// EXPECT: ^gc_markworkers: GOMAXPROCS 4: dedicated worker, never yielded$
 // EXPECT: ^PASS$
 // REJECT: fatal error
 // TEST: smp=4 bootargs="gcconc=1 gccheckmark=1 gcpoison=1 gomaxprocs=2" status=0 timeout=300
 // EXPECT: ^gc_markworkers: at most 2 CPUs marked a cycle, every node intact$
+// EXPECT: ^gc_markworkers: GOMAXPROCS 2: fractional worker, 500000 ppm, yielded over budget$
 // EXPECT: ^PASS$
 // REJECT: fatal error
 // TEST: arch=riscv64 smp=4 bootargs="gcconc=1 gccheckmark=1 gcbarrier=fault" status=0 timeout=300
@@ -28,7 +32,11 @@
  * is the mark's coordinator: the other CPUs are idle and must join its
  * drains, so gc_last_cycle().nworkers must reach the number of CPUs
  * GOMAXPROCS allows (the whole machine at smp 2 and 4, or 2 of 4 with
- * gomaxprocs=2) - and never more. A goroutine re-linking the tree's
+ * gomaxprocs=2) - and never more. The worker itself follows Go's 25 %
+ * budget (kernel/gc/pacerrule.h, pacer_mark_workers): dedicated at
+ * GOMAXPROCS 4, never yielding; fractional below (a quarter of the CPUs'
+ * time: 250000 millionths of one CPU at 1, 500000 at 2), and then it must
+ * have gone over budget and yielded its P. A goroutine re-linking the tree's
  * leaves meanwhile gives the helpers pages to race with; gccheckmark=1
  * checks their marks against a stop-the-world re-mark, and the tree's
  * checksum at the end checks that nothing live was freed (gcpoison=1
@@ -104,13 +112,18 @@ int main(void)
 	root = build(DEPTH, &key);
 	uint64_t n0 = 0, want = sum(root, &n0);
 	go(relinker, NULL);
-	int most = 0;
+	int most = 0, dedicated = 0;
+	uint32_t frac = 0;
+	uint64_t yields = 0;
 	for (int i = 0; i < CYCLES; i++) {
 		GC();
 		struct gc_cycle_stats st;
 		gc_last_cycle(&st);
 		if (st.nworkers > most)
 			most = st.nworkers;
+		dedicated = st.dedicated;
+		frac = st.frac_ppm;
+		yields += st.budget_yields;
 	}
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	while (atomic_load64(&relinks) >= 0)
@@ -122,6 +135,12 @@ int main(void)
 	int cap = GOMAXPROCS(0) < NumCPU() ? GOMAXPROCS(0) : NumCPU();
 	CHECK(most <= cap, "%d CPUs marked a cycle, more than GOMAXPROCS/NumCPU allow (%d)", most, cap);
 	printf("gc_markworkers: at most %d CPUs marked a cycle, every node intact\n", most);
+	if (dedicated)
+		printf("gc_markworkers: GOMAXPROCS %d: dedicated worker, %s\n", GOMAXPROCS(0),
+		       yields ? "yielded" : "never yielded");
+	else
+		printf("gc_markworkers: GOMAXPROCS %d: fractional worker, %u ppm, %s\n", GOMAXPROCS(0),
+		       frac, yields ? "yielded over budget" : "never yielded");
 	printf("PASS\n");
 	return 0;
 }
