@@ -480,6 +480,7 @@ static NO_SANITIZE_ADDRESS void mark_worker(struct m *m)
 		return;
 	w->bytesMarked = 0;
 	w->scanWords = 0;
+	w->should_leave = NULL;         /* the world is stopped: nothing calls us away */
 	if (!gcw_join(w, &pool))
 		return;
 	int64_t t0 = nanotime();
