@@ -847,9 +847,10 @@ static bool sched_wants_me(void)
  * The coordinator is the one dedicated worker when GOMAXPROCS >= 4; below
  * that it is the fractional worker: every 64 objects it compares its mark
  * time this cycle with its share of the time since the mark began, and
- * over budget it yields its P (Gosched) to whatever else is runnable. If
- * nothing is, Gosched returns at once and it marks on, as Go's idle
- * worker would. Its mark time is counted between checks, less the time it
+ * over budget it yields its P (Gosched) if another goroutine waits for
+ * one (in its P's run queue or the global one). If none does, it marks
+ * on, as Go's idle worker would, without paying for a trip through the
+ * scheduler. Its mark time is counted between checks, less the time it
  * spent yielded: an approximation (a preemption between two checks counts
  * as marking). The budget holds for the first phase (roots and the bulk
  * of the graph) only: the rescan rounds run flat out, because whatever is
@@ -860,7 +861,7 @@ static struct {
 	uint32_t frac_ppm;              /* 0: dedicated, or in a rescan round */
 	int64_t start, last;            /* nanotime: the mark's start, the last check */
 	int64_t markNs;                 /* marked so far */
-	uint64_t yields;                /* over budget, yielded */
+	uint64_t yields;                /* over budget with others waiting: yielded */
 } budget GC_NOSCAN;
 
 static void budget_start(void)
@@ -875,6 +876,15 @@ static void budget_start(void)
 	gc.fracPpm = budget.frac_ppm;
 }
 
+/* Does a goroutine wait for our P? (racy reads: a hint, checked again
+ * at the next look) */
+static bool others_runnable(void)
+{
+	struct p *pp = getm()->p;
+	return (pp != NULL && !runq_empty(&pp->runq)) ||
+	       __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) > 0;
+}
+
 static void budget_check(void)
 {
 	if (budget.frac_ppm == 0)
@@ -882,7 +892,8 @@ static void budget_check(void)
 	int64_t now = nanotime();
 	budget.markNs += now - budget.last;
 	budget.last = now;
-	if ((uint64_t)budget.markNs * 1000000 <= (uint64_t)(now - budget.start) * budget.frac_ppm)
+	if ((uint64_t)budget.markNs * 1000000 <= (uint64_t)(now - budget.start) * budget.frac_ppm ||
+	    !others_runnable())
 		return;
 	budget.yields++;
 	Gosched();

@@ -5,7 +5,7 @@
 // REJECT: fatal error
 // TEST: smp=2 bootargs="gcconc=1 gccheckmark=1 gcpoison=1" status=0 timeout=300
 // EXPECT: ^gc_markworkers: at most 2 CPUs marked a cycle, every node intact$
-// EXPECT: ^gc_markworkers: GOMAXPROCS 2: fractional worker, 500000 ppm, yielded over budget$
+// EXPECT: ^gc_markworkers: GOMAXPROCS 2: fractional worker, 500000 ppm, (yielded over budget|never yielded)$
 // EXPECT: ^PASS$
 // REJECT: fatal error
 // TEST: smp=4 bootargs="gcconc=1 gccheckmark=1 gcpoison=1" status=0 timeout=300
@@ -15,7 +15,7 @@
 // REJECT: fatal error
 // TEST: smp=4 bootargs="gcconc=1 gccheckmark=1 gcpoison=1 gomaxprocs=2" status=0 timeout=300
 // EXPECT: ^gc_markworkers: at most 2 CPUs marked a cycle, every node intact$
-// EXPECT: ^gc_markworkers: GOMAXPROCS 2: fractional worker, 500000 ppm, yielded over budget$
+// EXPECT: ^gc_markworkers: GOMAXPROCS 2: fractional worker, 500000 ppm, (yielded over budget|never yielded)$
 // EXPECT: ^PASS$
 // REJECT: fatal error
 // TEST: arch=riscv64 smp=4 bootargs="gcconc=1 gccheckmark=1 gcbarrier=fault" status=0 timeout=300
@@ -35,8 +35,10 @@
  * gomaxprocs=2) - and never more. The worker itself follows Go's 25 %
  * budget (kernel/gc/pacerrule.h, pacer_mark_workers): dedicated at
  * GOMAXPROCS 4, never yielding; fractional below (a quarter of the CPUs'
- * time: 250000 millionths of one CPU at 1, 500000 at 2), and then it must
- * have gone over budget and yielded its P. A goroutine re-linking the tree's
+ * time: 250000 millionths of one CPU at 1, 500000 at 2). At GOMAXPROCS 1
+ * the re-linker always waits for the worker's P, so the worker must have
+ * gone over budget and yielded it; at 2 the re-linker mostly has a P of
+ * its own, so whether the worker yielded depends on timing. A goroutine re-linking the tree's
  * leaves meanwhile gives the helpers pages to race with; gccheckmark=1
  * checks their marks against a stop-the-world re-mark, and the tree's
  * checksum at the end checks that nothing live was freed (gcpoison=1
