@@ -43,7 +43,9 @@
  * (gc_markhelp), up to GOMAXPROCS workers in all. Each drains roots, then
  * objects, balancing buffers through the pool; the pool decides when the
  * mark is over. Large objects are scanned in 128 KiB oblets so that one
- * big array spreads over the workers (Go's maxObletBytes).
+ * big array spreads over the workers (Go's maxObletBytes). The concurrent
+ * mark's drains are parallel the same way, with the world running: idle
+ * CPUs join them ("drain phases", below).
  *
  * Checkmark (gccheckmark=1): after the parallel mark, one CPU marks again
  * from the same roots into separate bits, depth-first, remembering the root
