@@ -126,12 +126,17 @@ void gcw_leave(struct gcwork *w)
 {
 	struct workpool *p = w->pool;
 	struct workbuf *bs[2] = { w->wbuf1, w->wbuf2 };
+	/* Decide each buffer's list once, before handing any over: a full
+	 * one pushed here may at once be taken and emptied by another worker,
+	 * and must then not be read again (let alone put on the empty list
+	 * while that worker owns it). */
+	bool grey[2] = { bs[0]->nobj > 0, bs[1]->nobj > 0 };
 	for (int i = 0; i < 2; i++)
-		if (bs[i]->nobj > 0)
+		if (grey[i])
 			putfull(p, bs[i]);
 	spin_lock(&p->lock);
 	for (int i = 0; i < 2; i++)
-		if (bs[i]->nobj == 0)
+		if (!grey[i])
 			putempty_locked(p, bs[i]);
 	/* Leaving early (before gcw_get said the mark is over) must not
 	 * leave the others waiting for us: we no longer count, and if we
