@@ -47,7 +47,7 @@ void gc_read_stats(struct MemStats *ms); /* the GC fields of MemStats */
  * deltas: under QEMU -icount shift=0 one ns is one guest instruction. */
 struct gc_cycle_stats {
 	uint32_t cycle;             /* NumGC after it */
-	int nworkers;               /* CPUs that marked */
+	int nworkers;               /* CPUs that marked (gcconc=1: at once, at most) */
 	uint64_t pause_ns;          /* stop to start of the world */
 	uint64_t mark_ns;           /* wall time of the parallel mark */
 	uint64_t mark_cpu_ns;       /* summed over the mark workers */
@@ -61,6 +61,10 @@ struct gc_cycle_stats {
 	uint64_t rescan_pages;      /* dirty pages rescanned, all rounds + termination */
 	uint64_t term_pages;        /* of them, in termination */
 	uint64_t rescan_gs;         /* goroutines rescanned in termination */
+	/* gcconc=1: Go's 25 % budget (pacer_mark_workers) for the mark worker */
+	int dedicated;              /* 1: it marked without a budget */
+	uint32_t frac_ppm;          /* else its share of one CPU, in millionths */
+	uint64_t budget_yields;     /* times it yielded its P, over budget */
 };
 void gc_last_cycle(struct gc_cycle_stats *st);
 

@@ -40,7 +40,8 @@
  * while the program runs: the page-dirty barrier is armed before phase 1,
  * with the world running; phase 1 ends by scanning the stacks and starting
  * the world; one background mark worker
- * goroutine marks and rescans the pages written meanwhile; phase 3 stops
+ * goroutine marks and rescans the pages written meanwhile, and idle CPUs
+ * join its drains (mgcmark.c, "drain phases"); phase 3 stops
  * the world again, rescans what is still dirty and drains. The invariant
  * that replaces the frozen graph: every page written after it was scanned
  * is rescanned before the mark ends (mgcmark.c, docs/gc.md).
@@ -281,6 +282,11 @@ static void gctrace_line(int np)
 		       (unsigned long long)gc.rescanPages, (unsigned long long)gc.termPages,
 		       (unsigned long long)gc.rescanGs, (unsigned long long)(gc.blackBytes >> 10),
 		       (unsigned long long)gc.barrierFaults);
+	if (rtflags.gctrace > 1 && rtflags.gcconc)
+		printk("gc %u: mark worker %s (%u ppm of a CPU), %llu budget yields; "
+		       "up to %d CPUs marked at once\n", gc.cycles,
+		       gc.dedicated ? "dedicated" : "fractional", gc.dedicated ? 1000000 : gc.fracPpm,
+		       (unsigned long long)gc.budgetYields, gc.nworkers);
 }
 
 /* The end of a cycle, world stopped, on g0 of m, which owns worldsema:
@@ -504,6 +510,9 @@ void gc_last_cycle(struct gc_cycle_stats *st)
 	st->rescan_pages = gc.rescanPages;
 	st->term_pages = gc.termPages;
 	st->rescan_gs = gc.rescanGs;
+	st->dedicated = gc.dedicated;
+	st->frac_ppm = gc.fracPpm;
+	st->budget_yields = gc.budgetYields;
 	st->mark_ns = (uint64_t)(gc.tMarkDone - gc.tMark);
 	st->mark_cpu_ns = gc.markCpuNs;
 	st->scan_words = gc.scanWords;

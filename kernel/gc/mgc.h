@@ -62,6 +62,9 @@ struct gcstate {
 	uint64_t termPages;         /* of them, in mark termination */
 	uint64_t rescanGs;          /* goroutines rescanned in termination */
 	uint64_t blackBytes;        /* allocated black during the mark */
+	int dedicated;              /* the coordinator was a dedicated worker */
+	uint32_t fracPpm;           /* else its fractional share (millionths) */
+	uint64_t budgetYields;      /* times it yielded, over budget */
 	struct notifyList markDone; /* goroutines waiting for the concurrent
 	                               mark to end (gc_wait_mark) */
 };

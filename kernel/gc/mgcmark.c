@@ -44,7 +44,9 @@
  * (gc_markhelp), up to GOMAXPROCS workers in all. Each drains roots, then
  * objects, balancing buffers through the pool; the pool decides when the
  * mark is over. Large objects are scanned in 128 KiB oblets so that one
- * big array spreads over the workers (Go's maxObletBytes).
+ * big array spreads over the workers (Go's maxObletBytes). The concurrent
+ * mark's drains are parallel the same way, with the world running: idle
+ * CPUs join them ("drain phases", below).
  *
  * Checkmark (gccheckmark=1): after the parallel mark, one CPU marks again
  * from the same roots into separate bits, depth-first, remembering the root
@@ -66,6 +68,7 @@
 #include "kernel/lib/print.h"
 #include "kernel/lib/bootargs.h"
 #include "kernel/lib/asan.h"
+#include "arch/atomic.h"
 
 extern char __data_start[], __data_end[];
 extern char __bss_start[], __noscan_start[], __noscan_end[], __bss_end[];
@@ -86,7 +89,10 @@ static struct {
 	bool walkallgs;                 /* no snapshot (out of memory): walk allgs */
 } roots GC_NOSCAN;
 
-uint32_t gc_markhelp_wanted;            /* atomic */
+/* What an idle M is wanted for (gc_markhelp): nothing, the stop-the-world
+ * mark, or a drain phase of the concurrent mark. atomic */
+enum { HELP_NONE, HELP_STW, HELP_CONC };
+uint32_t gc_markhelp_wanted;
 static uint32_t nhelping;               /* Ms inside gc_markhelp; atomic */
 static uint32_t nslots;                 /* workers admitted; atomic */
 static struct workpool pool GC_NOSCAN;
@@ -608,6 +614,7 @@ static NO_SANITIZE_ADDRESS void mark_worker(struct m *m)
 		return;
 	w->bytesMarked = 0;
 	w->scanWords = 0;
+	w->should_leave = NULL;         /* the world is stopped: nothing calls us away */
 	if (!gcw_join(w, &pool))
 		return;
 	int64_t t0 = nanotime();
@@ -633,6 +640,8 @@ static NO_SANITIZE_ADDRESS void mark_worker(struct m *m)
 	__atomic_fetch_add(&gc.nworkers, 1, __ATOMIC_RELAXED);
 }
 
+static void conc_help(struct m *m);
+
 void gc_markhelp(struct m *m)
 {
 	/* Store buffering with gc_mark's end: we increment nhelping then
@@ -641,16 +650,31 @@ void gc_markhelp(struct m *m)
 	 * one side sees the other: either the coordinator sees us counted and
 	 * waits for us, or we see the mark closed and leave. */
 	__atomic_add_fetch(&nhelping, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&gc_markhelp_wanted, __ATOMIC_SEQ_CST))
+	uint32_t want = __atomic_load_n(&gc_markhelp_wanted, __ATOMIC_SEQ_CST);
+	if (want == HELP_STW)
 		mark_worker(m);
+	else if (want == HELP_CONC)
+		conc_help(m);
 	/* release: our marks and counters before the coordinator goes on */
 	__atomic_sub_fetch(&nhelping, 1, __ATOMIC_RELEASE);
+}
+
+/* How a worker waits for work between polls: an M's g0 (the
+ * stop-the-world mark, an idle CPU) sleeps a few microseconds in wfi; the
+ * concurrent mark's coordinator, a goroutine, lets others run on its P
+ * (it must not reprogram its M's timer, which preempts it). */
+static void pool_wait(void)
+{
+	if (getg()->is_g0)
+		cpu_wait_short();
+	else
+		Gosched();
 }
 
 void gc_mark_init(void)
 {
 	spin_lock_init(&pool.lock, LOCKRANK_GCWORK);
-	pool.wait = cpu_wait_short;
+	pool.wait = pool_wait;
 	/* A first cycle run because memory ran out must still find work
 	 * buffers: take them now (they are kept for every cycle). */
 	workpool_reserve(&pool, 4);
@@ -673,7 +697,7 @@ void gc_mark(void)
 	/* seq_cst (so release): pairs with the acquire load in stopm and the
 	 * seq_cst one in gc_markhelp - the roots and the pool are ready before
 	 * anyone joins. */
-	__atomic_store_n(&gc_markhelp_wanted, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&gc_markhelp_wanted, HELP_STW, __ATOMIC_SEQ_CST);
 	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
 	for (int i = 0, sent = 1; i < ncpu && sent < np; i++)
 		if (&allm[i] != me && __atomic_load_n(&allm[i].online, __ATOMIC_RELAXED)) {
@@ -688,7 +712,7 @@ void gc_mark(void)
 	 * riscv64 emits no full fence between them), and a helper could then
 	 * join a mark we think is over. The loads are also acquire: they pair
 	 * with the helpers' release decrement, so their marks are visible. */
-	__atomic_store_n(&gc_markhelp_wanted, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&gc_markhelp_wanted, HELP_NONE, __ATOMIC_SEQ_CST);
 	while (__atomic_load_n(&nhelping, __ATOMIC_SEQ_CST) != 0)
 		cpu_wait_short();
 	/* acquire; pairs with the release that set done: every mark bit set
@@ -859,7 +883,8 @@ void gc_checkmark(void)
 /* ---- the concurrent mark (gcconc=1) ------------------------------------------
  *
  * Go's gcStart / gcBgMarkWorker / gcMarkDone, in phase 1 (one dedicated
- * background worker; no 25 % budget, idle marking or assists yet):
+ * background worker, the coordinator, whose drains idle CPUs join; no
+ * 25 % budget or assists yet):
  *   arm (world running, gc_barrier_arm by the cycle's starter): every
  *     tracked page clean, every TLB flushed, before anything is scanned;
  *   start (world stopped, gc_mark_conc_start): every goroutine's stack and
@@ -874,7 +899,27 @@ void gc_checkmark(void)
  *     every goroutine with a stack page or G written since the start, the
  *     roots in untracked memory (g0 stacks, timer heaps, finalizers),
  *     drain. Then the cycle ends as a stop-the-world one does.
- * Why it is complete: docs/gc.md, "The concurrent mark". */
+ * Why it is complete: docs/gc.md, "The concurrent mark".
+ *
+ * Drain phases (Go's idle mark worker; docs/gc.md, "Who marks: drain
+ * phases"): the serial steps (collect, rescan_page's pushes) are the
+ * coordinator's alone, with no helper joined. Each drain is a phase:
+ *   open  (phase_open): pool reset and bgw joined before; phase++, root
+ *         jobs set, then gc_markhelp_wanted = HELP_CONC (seq_cst), and an
+ *         IPI to each M asleep in stopm;
+ *   join  (conc_help, from stopm's loop via gc_markhelp): nhelping++ then
+ *         the seq_cst load of wanted; once per phase per M (helped[]), and
+ *         only while fewer helpers than idle Ps; gcw_join refuses a pool
+ *         already done. The helper claims root jobs, drains with its M's
+ *         gcwork, and leaves when the pool is done, when it has found no
+ *         work for HELPER_IDLE_SPINS polls, or as soon as the scheduler
+ *         wants its CPU (idle_m_wanted) - handing back any grey objects;
+ *   end   the pool's termination check (mgcwork.c): every joined worker
+ *         waits and no full buffer is left;
+ *   close (phase_close): wanted = HELP_NONE (seq_cst), then wait for
+ *         nhelping == 0 (seq_cst loads, acquire against the helpers'
+ *         release decrements): store buffering with the join, so no
+ *         helper is still marking when the coordinator collects again. */
 
 #define MAX_ROUNDS 8                    /* concurrent rescan rounds per cycle */
 #define ROUND_ENOUGH_PAGES 32           /* a set this small: terminate */
@@ -892,15 +937,249 @@ void gc_marknewobject(struct mspan *s, uint32_t idx)
 		__atomic_fetch_add(&blackBytes[getm()->id], s->elemsize, __ATOMIC_RELAXED);
 }
 
-/* Drain everything grey, then open the pool again for more (the single
- * worker's gcw_get declares the mark over when it runs dry). */
-static NO_SANITIZE_ADDRESS void conc_drain(struct marker *mk)
+/* ---- drain phases that idle CPUs join ----
+ * conc_drain is one phase: open, mark, close. Shared state: */
+static uint32_t phase;                  /* drain phases opened this boot; written
+                                           by the coordinator while closed */
+static uint32_t helped[MAXCPU] GC_NOSCAN; /* per M: the last phase it joined; own M */
+static uint32_t phase_next, phase_njobs; /* root jobs of the open phase (conc_job);
+                                           next: atomic claims */
+static uint32_t nconchelpers;           /* idle CPUs inside a phase now; atomic */
+static uint32_t nmarking;               /* of them, joined to the pool; atomic */
+static uint32_t peakhelpers;            /* most joined at once this cycle; atomic */
+
+/* Root job i of the first phase: .data, .bss, then one per arena's malloc
+ * blocks. */
+static uint32_t conc_job(uint32_t i)
 {
-	if (__builtin_expect(drop_every != 0, 0))
-		mk->conc ? drain(mk, 0, DROP | CONC) : drain(mk, 0, DROP);
+	return i == 0 ? ROOT_DATA : i == 1 ? ROOT_BSS : roots.abase + (i - 2);
+}
+
+static void budget_check(void);
+
+static void claim_roots(struct marker *mk, bool helper)
+{
+	for (;;) {
+		/* relaxed: only hands out numbers; the jobs are read-only */
+		uint32_t j = __atomic_fetch_add(&phase_next, 1, __ATOMIC_RELAXED);
+		if (j >= phase_njobs)
+			return;
+		markroot(mk, conc_job(j));
+		gcw_balance(mk->w);
+		if (!helper)
+			budget_check();
+	}
+}
+
+/* An idle CPU leaves as soon as the scheduler wants it: it was handed a
+ * P (a goroutine is runnable), or an idle P's timer is due. */
+static bool sched_wants_me(void)
+{
+	return idle_m_wanted(getm());
+}
+
+/* ---- the coordinator's budget (Go's 25 %: pacer_mark_workers) ----
+ * The coordinator is the one dedicated worker when GOMAXPROCS >= 4; below
+ * that it is the fractional worker: every 64 objects it compares its mark
+ * time this cycle with its share of the time since the mark began, and
+ * over budget it yields its P (Gosched) if another goroutine waits for
+ * one (in its P's run queue or the global one). If none does, it marks
+ * on, as Go's idle worker would, without paying for a trip through the
+ * scheduler. Its mark time is counted between checks, less the time it
+ * spent yielded: an approximation (a preemption between two checks counts
+ * as marking). The budget holds for the first phase (roots and the bulk
+ * of the graph) only: the rescan rounds run flat out, because whatever is
+ * written while a round is slow is dirty for the next round, and the
+ * last round's slowness would be paid in the termination pause. Owner:
+ * the coordinator; read at termination. */
+static struct {
+	uint32_t frac_ppm;              /* 0: dedicated, or in a rescan round */
+	int64_t start, last;            /* nanotime: the mark's start, the last check */
+	int64_t markNs;                 /* marked so far */
+	uint64_t yields;                /* over budget with others waiting: yielded */
+} budget GC_NOSCAN;
+
+static void budget_start(void)
+{
+	uint32_t frac;
+	int ded = pacer_mark_workers(__atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED), &frac);
+	budget.frac_ppm = ded > 0 ? 0 : frac;
+	budget.start = budget.last = nanotime();
+	budget.markNs = 0;
+	budget.yields = 0;
+	gc.dedicated = ded > 0 ? 1 : 0;
+	gc.fracPpm = budget.frac_ppm;
+}
+
+/* Does a goroutine wait for our P? (racy reads: a hint, checked again
+ * at the next look) */
+static bool others_runnable(void)
+{
+	struct p *pp = getm()->p;
+	return (pp != NULL && !runq_empty(&pp->runq)) ||
+	       __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) > 0;
+}
+
+static void budget_check(void)
+{
+	if (budget.frac_ppm == 0)
+		return;
+	int64_t now = nanotime();
+	budget.markNs += now - budget.last;
+	budget.last = now;
+	if ((uint64_t)budget.markNs * 1000000 <= (uint64_t)(now - budget.start) * budget.frac_ppm ||
+	    !others_runnable())
+		return;
+	budget.yields++;
+	Gosched();
+	budget.last = nanotime();
+}
+
+/* A joined worker's drain in a phase: drain_loop's loop (the same buffer
+ * cursor), with a look every 64 objects - an idle CPU (helper) leaves
+ * once the scheduler wants it, or after HELPER_IDLE_SPINS polls without
+ * work; the coordinator (spins 0: it waits for the phase's end) checks
+ * its budget, which may Gosched: its gcwork (bgw) is the goroutine's,
+ * and the cursor is written back first. */
+static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void
+phase_drain_loop(struct marker *mk, bool helper, const int how)
+{
+	struct gcwork *w = mk->w;
+	struct scanner sc;
+	scanner_init(&sc, mk);
+	uint32_t balance = 64;          /* objects until the next look */
+	for (;;) {
+		uintptr_t b;
+		if (__builtin_expect(sc.top != sc.bot, 1)) {
+			b = *--sc.top;
+		} else {
+			uintptr_t slow;
+			bool left;
+			scanner_putbuf(&sc);
+			bool ok = gcw_get_or_leave(w, &slow, helper ? HELPER_IDLE_SPINS : 0, &left);
+			scanner_getbuf(&sc);
+			if (!ok)
+				break;
+			b = slow;
+		}
+		scanobject(&sc, b, how);
+		if (__builtin_expect(--balance == 0, 0)) {
+			balance = 64;
+			scanner_putbuf(&sc);
+			gcw_balance(w);
+			bool leave = helper && sched_wants_me();
+			if (!helper)
+				budget_check();
+			scanner_getbuf(&sc);
+			if (leave)
+				break;
+		}
+	}
+	scanner_flush(&sc);
+}
+
+static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void
+phase_drain(struct marker *mk, bool helper, const int how)
+{
+	if (!(how & DROP) && flatmap != NULL)
+		phase_drain_loop(mk, helper, how | FLAT);
 	else
-		mk->conc ? drain(mk, 0, CONC) : drain(mk, 0, 0);
+		phase_drain_loop(mk, helper, how);
+}
+
+/* Go's idle mark worker: an M with no P, from its sleep loop
+ * (gc_markhelp), joins the open phase once, with its own gcwork. At most
+ * as many as there are idle Ps (Go runs it on an idle P; here the M has
+ * given its P back, and counting idle Ps keeps the total within
+ * GOMAXPROCS). */
+static NO_SANITIZE_ADDRESS void conc_help(struct m *m)
+{
+	/* relaxed: written before the seq_cst store that opened the phase,
+	 * which our seq_cst load of gc_markhelp_wanted saw */
+	uint32_t ph = __atomic_load_n(&phase, __ATOMIC_RELAXED);
+	if (helped[m->id] == ph)
+		return;                 /* this phase had us: sleep till the next */
+	helped[m->id] = ph;
+	struct gcwork *w = &gcws[m->id];
+	/* relaxed: an admission count, like nslots */
+	if (__atomic_fetch_add(&nconchelpers, 1, __ATOMIC_RELAXED) <
+	    (uint32_t)__atomic_load_n(&sched.npidle, __ATOMIC_RELAXED)) {
+		w->bytesMarked = w->scanWords = 0;
+		w->should_leave = sched_wants_me;
+		if (gcw_join(w, &pool)) {
+			/* relaxed: statistics */
+			uint32_t k = __atomic_add_fetch(&nmarking, 1, __ATOMIC_RELAXED);
+			uint32_t peak = __atomic_load_n(&peakhelpers, __ATOMIC_RELAXED);
+			while (k > peak && !arch_cas(&peakhelpers, &peak, k, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+				;
+			int64_t t0 = nanotime();
+			struct marker mk = { .w = w, .conc = true };
+			claim_roots(&mk, true);
+			if (__builtin_expect(drop_every != 0, 0))
+				phase_drain(&mk, true, DROP | CONC);
+			else
+				phase_drain(&mk, true, CONC);
+			gcw_leave(w);
+			/* relaxed: totals read after the coordinator saw us
+			 * leave (nhelping's release) */
+			__atomic_fetch_add(&gc.markCpuNs, (uint64_t)(nanotime() - t0), __ATOMIC_RELAXED);
+			__atomic_fetch_add(&gc_bytesMarked, w->bytesMarked, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&gc.scanWords, w->scanWords, __ATOMIC_RELAXED);
+			__atomic_fetch_sub(&nmarking, 1, __ATOMIC_RELAXED);
+		}
+	}
+	__atomic_fetch_sub(&nconchelpers, 1, __ATOMIC_RELAXED);
+}
+
+/* Open a phase with njobs root jobs (conc_job): the pool is fresh and bgw
+ * joined; wake the idle CPUs (those asleep in stopm) to join. */
+static void phase_open(uint32_t njobs)
+{
+	__atomic_store_n(&phase_next, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&phase_njobs, njobs, __ATOMIC_RELAXED);
+	__atomic_store_n(&phase, phase + 1, __ATOMIC_RELAXED);
+	/* seq_cst (so release): the jobs, the phase number and the pool
+	 * before any helper's seq_cst load in gc_markhelp sees it open */
+	__atomic_store_n(&gc_markhelp_wanted, HELP_CONC, __ATOMIC_SEQ_CST);
+	/* An M that goes idle after this joins from stopm's loop itself. */
+	spin_lock(&sched.lock);
+	uint64_t idle = sched.midle;
+	spin_unlock(&sched.lock);
+	int npidle = __atomic_load_n(&sched.npidle, __ATOMIC_RELAXED);
+	for (int i = 0; i < ncpu && npidle > 0; i++)
+		if (idle & (1ULL << i)) {
+			arch_send_ipi(i);
+			npidle--;
+		}
+}
+
+/* Close the phase after the pool said done: no new helper joins, and
+ * every one that did has left - so the coordinator alone owns the graph's
+ * grey set again, for the next collect and rescan. The seq_cst store
+ * then loads are gc_mark's store-buffering pair with gc_markhelp; the
+ * loads are also acquire against each helper's release decrement. */
+static void phase_close(void)
+{
+	__atomic_store_n(&gc_markhelp_wanted, HELP_NONE, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&nhelping, __ATOMIC_SEQ_CST) != 0)
+		pool_wait();
+	/* acquire; pairs with the release that set done */
+	(void)__atomic_load_n(&pool.done, __ATOMIC_ACQUIRE);
+}
+
+/* One phase: open it, claim root jobs, drain everything grey with whoever
+ * joined, close it, and open the pool again for the coordinator's next
+ * pushes. The pool's termination check ends the drain. */
+static NO_SANITIZE_ADDRESS void conc_drain(struct marker *mk, uint32_t njobs)
+{
+	phase_open(njobs);
+	claim_roots(mk, false);
+	if (__builtin_expect(drop_every != 0, 0))
+		phase_drain(mk, false, DROP | CONC);
+	else
+		phase_drain(mk, false, CONC);
 	gcw_leave(mk->w);
+	phase_close();
 	workpool_reset(&pool);
 	if (!gcw_join(mk->w, &pool))
 		throw("gc: the concurrent mark's work pool is closed");
@@ -982,6 +1261,7 @@ void gc_mark_conc_start(void)
 	gc.scanWords = 0;
 	gc.markCpuNs = 0;
 	gc.nworkers = 1;
+	__atomic_store_n(&peakhelpers, 0, __ATOMIC_RELAXED);
 	gc.rounds = 0;
 	gc.rescanPages = 0;
 	gc.rescanGs = 0;
@@ -1011,19 +1291,17 @@ static size_t rescan_round(struct marker *mk, size_t (*collect)(void))
 	gc.rounds++;
 	gc.rescanPages += n;
 	gc_barrier_foreach_dirty(rescan_page, mk);
-	conc_drain(mk);
+	conc_drain(mk, 0);
 	return n;
 }
 
 void gc_mark_concurrent(void)
 {
 	int64_t t0 = nanotime();
+	budget_start();
 	struct marker mk = { .w = &bgw, .conc = true };
-	markroot(&mk, ROOT_DATA);
-	markroot(&mk, ROOT_BSS);
-	for (uint32_t a = 0; a < roots.narenas; a++)
-		markroot(&mk, roots.abase + a);       /* malloc blocks */
-	conc_drain(&mk);
+	conc_drain(&mk, 2 + (uint32_t)roots.narenas);  /* .data, .bss, malloc blocks */
+	budget.frac_ppm = 0;            /* rescan rounds: flat out */
 	size_t prev = SIZE_MAX;
 	for (int r = 0; r < MAX_ROUNDS - 1; r++) {
 		size_t n = rescan_round(&mk, gc_barrier_collect_more);
@@ -1034,7 +1312,8 @@ void gc_mark_concurrent(void)
 	/* The last round also write-protects every page in hardware mode,
 	 * so termination takes the fault bitmap alone (barrier.h). */
 	rescan_round(&mk, gc_barrier_collect_last);
-	gc.markCpuNs += (uint64_t)(nanotime() - t0);
+	/* relaxed: as the helpers' adds */
+	__atomic_fetch_add(&gc.markCpuNs, (uint64_t)(nanotime() - t0), __ATOMIC_RELAXED);
 }
 
 /* Was gp's stack or G written since the start of the mark? */
@@ -1076,7 +1355,11 @@ NO_SANITIZE_ADDRESS void gc_mark_conc_done(void)
 	for (int i = 0; i < MAXCPU; i++)
 		black += __atomic_load_n(&blackBytes[i], __ATOMIC_RELAXED);
 	gc.blackBytes = black;
-	__atomic_store_n(&gc_bytesMarked, bgw.bytesMarked + black, __ATOMIC_RELAXED);
-	gc.scanWords = bgw.scanWords;
+	/* relaxed: the helpers' shares were added before the coordinator
+	 * saw them leave (phase_close) */
+	__atomic_fetch_add(&gc_bytesMarked, bgw.bytesMarked + black, __ATOMIC_RELAXED);
+	gc.scanWords += bgw.scanWords;
+	gc.nworkers = 1 + (int)__atomic_load_n(&peakhelpers, __ATOMIC_RELAXED);
+	gc.budgetYields = budget.yields;
 	gc.markCpuNs += (uint64_t)(nanotime() - t0);
 }

@@ -20,9 +20,13 @@
  *   so the check sees a consistent state.
  *
  *   A worker may also leave before the end (gcw_get_or_leave, then
- *   gcw_leave): helpers with nothing to do for a while go back to sleep.
- *   Leaving uncounts it from njoined and nwait under the lock, and if the
- *   others were only waiting for it, the mark is over then.
+ *   gcw_leave): helpers with nothing to do for a while (or whose
+ *   should_leave says so: an idle CPU that was handed a P) go back to
+ *   sleep. It may even leave holding grey objects (an idle CPU helping
+ *   the concurrent mark, between two objects): gcw_leave pushes its
+ *   buffers to the full list first. Leaving uncounts it from njoined and
+ *   nwait under the lock, and if the others were only waiting for it, the
+ *   mark is over then.
  *
  * Waiting: between polls an idle worker calls pool->wait if set (the
  * kernel's short wfi, so that vCPUs run round-robin by QEMU -icount get
@@ -122,12 +126,17 @@ void gcw_leave(struct gcwork *w)
 {
 	struct workpool *p = w->pool;
 	struct workbuf *bs[2] = { w->wbuf1, w->wbuf2 };
+	/* Decide each buffer's list once, before handing any over: a full
+	 * one pushed here may at once be taken and emptied by another worker,
+	 * and must then not be read again (let alone put on the empty list
+	 * while that worker owns it). */
+	bool grey[2] = { bs[0]->nobj > 0, bs[1]->nobj > 0 };
 	for (int i = 0; i < 2; i++)
-		if (bs[i]->nobj > 0)
+		if (grey[i])
 			putfull(p, bs[i]);
 	spin_lock(&p->lock);
 	for (int i = 0; i < 2; i++)
-		if (bs[i]->nobj == 0)
+		if (!grey[i])
 			putempty_locked(p, bs[i]);
 	/* Leaving early (before gcw_get said the mark is over) must not
 	 * leave the others waiting for us: we no longer count, and if we
@@ -190,6 +199,11 @@ static bool takefull_locked(struct gcwork *w)
 	return true;
 }
 
+static inline bool leave_now(struct gcwork *w)
+{
+	return w->should_leave != NULL && w->should_leave();
+}
+
 bool gcw_get_or_leave(struct gcwork *w, uintptr_t *obj, uint32_t spins, bool *left)
 {
 	*left = false;
@@ -212,7 +226,7 @@ bool gcw_get_or_leave(struct gcwork *w, uintptr_t *obj, uint32_t spins, bool *le
 			spin_unlock(&p->lock);
 			return false;
 		}
-		if (spins != 0 && idle >= spins) {
+		if (spins != 0 && (idle >= spins || leave_now(w))) {
 			p->nwait--;     /* gcw_leave uncounts us from njoined */
 			spin_unlock(&p->lock);
 			*left = true;
@@ -221,7 +235,7 @@ bool gcw_get_or_leave(struct gcwork *w, uintptr_t *obj, uint32_t spins, bool *le
 		spin_unlock(&p->lock);
 		while (__atomic_load_n(&p->nfull, __ATOMIC_RELAXED) == 0 &&
 		       !__atomic_load_n(&p->done, __ATOMIC_ACQUIRE) &&
-		       (spins == 0 || idle < spins)) {
+		       (spins == 0 || (idle < spins && !leave_now(w)))) {
 			if (p->wait != NULL && (idle & 63) == 63)
 				p->wait();
 			else

@@ -47,6 +47,10 @@ struct gcwork {
 	struct workpool *pool;
 	uint64_t bytesMarked;           /* heap bytes this worker marked */
 	uint64_t scanWords;             /* words it scanned */
+	/* If set: polled while this worker waits for work (gcw_get_or_leave
+	 * with spins != 0); true = leave now. An idle CPU helping the
+	 * concurrent mark leaves when it is handed a P. */
+	bool (*should_leave)(void);
 };
 
 /* Start a mark: no buffers, not done. Buffers of the last mark stay on the
@@ -77,7 +81,8 @@ static inline void gcw_put(struct gcwork *w, uintptr_t obj)
  * else wait until one appears or the mark is over. False: the mark is over
  * (every worker waited with the pool empty); w is then empty. */
 bool gcw_get(struct gcwork *w, uintptr_t *obj);
-/* The same, but give up after about spins idle polls: then *left is set,
+/* The same, but give up after about spins idle polls (or as soon as
+ * w->should_leave says so): then *left is set,
  * w is no longer counted as a worker (the others finish without it) and
  * the caller must call gcw_leave. A helper uses it so that a CPU with
  * nothing to do goes back to sleep instead of spinning - on a virtual

@@ -67,4 +67,30 @@ static inline uint64_t pacer_mark_limit(uint64_t start, uint64_t goal)
 	return goal > start ? goal : start + more;
 }
 
+/* Go's 25 % budget for the concurrent mark (mgcpacer.go, startCycle):
+ * GOMAXPROCS x 1/4 of the CPUs mark in the background. Dedicated workers
+ * mark all the time: that total rounded to the nearest integer - unless
+ * rounding is off by more than 30 %: then one fewer if it rounded up, and
+ * the rest goes to a fractional worker, which marks only while its mark
+ * time stays below its share of the elapsed time. Returns the dedicated
+ * workers; *frac_ppm is the fractional share, in millionths of one CPU
+ * (Go's fractionalUtilizationGoal is that divided by GOMAXPROCS: a share
+ * of each P). procs 1: 0 + 250000; 2: 0 + 500000; 3: 0 + 750000;
+ * 4: 1 + 0; 5: 1 + 0; 6: 1 + 500000; 8: 2 + 0. */
+#define MARK_UTIL_PPM 250000            /* Go's gcBackgroundUtilization */
+#define MARK_UTIL_ERR_PCT 30            /* Go's maxUtilError */
+static inline int pacer_mark_workers(int procs, uint32_t *frac_ppm)
+{
+	uint64_t total = (uint64_t)(procs > 0 ? procs : 1) * MARK_UTIL_PPM;
+	uint64_t ded = (total + 500000) / 1000000;
+	uint64_t off = ded * 1000000 > total ? ded * 1000000 - total : total - ded * 1000000;
+	*frac_ppm = 0;
+	if (off * 100 > total * MARK_UTIL_ERR_PCT) {
+		if (ded * 1000000 > total)
+			ded--;
+		*frac_ppm = (uint32_t)(total - ded * 1000000);
+	}
+	return (int)ded;
+}
+
 #endif

@@ -145,6 +145,13 @@ static int64_t earliest_idle_timer(void)
 	return w;
 }
 
+bool idle_m_wanted(struct m *m)
+{
+	/* relaxed: a hint; stopm loads nextp again with acquire */
+	return __atomic_load_n(&m->nextp, __ATOMIC_RELAXED) != NULL ||
+	       earliest_idle_timer() <= nanotime();
+}
+
 static bool user_timers_pending(void)
 {
 	for (int i = 0; i < MAXCPU; i++)

@@ -75,6 +75,10 @@ void startTheWorld(void);
 void stw_run(void (*fn)(void *), void *arg);
 void gcstopm_locked(struct m *m);      /* stop m's P for the STW; sched.lock (asserted) */
 void cpu_wait_short(void);             /* g0: idle ~20 us in wfi (not a spin) */
+/* An idle M busy elsewhere than its sleep loop (helping the concurrent
+ * mark from stopm) asks: should it go back to the loop now - was it
+ * handed a P, or is an idle P's timer due? A racy hint: the loop rechecks. */
+bool idle_m_wanted(struct m *m);
 /* P status: every write is under sched.lock, but earliest_idle_timer and
  * the stop-the-world's timeout report read it without the lock, so writes
  * are relaxed atomic stores and those reads relaxed atomic loads (they

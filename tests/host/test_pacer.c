@@ -22,6 +22,16 @@
 
 static void test_goal(void)
 {
+	static const struct { int procs, ded; uint32_t frac; } mw[] = {
+		{ 1, 0, 250000 }, { 2, 0, 500000 }, { 3, 0, 750000 }, { 4, 1, 0 },
+		{ 5, 1, 0 }, { 6, 1, 500000 }, { 7, 2, 0 }, { 8, 2, 0 }, { 64, 16, 0 },
+	};
+	for (unsigned i = 0; i < sizeof mw / sizeof mw[0]; i++) {
+		uint32_t frac;
+		int ded = pacer_mark_workers(mw[i].procs, &frac);
+		CHECK(ded == mw[i].ded && frac == mw[i].frac, "mark workers for %d Ps: %d + %u, want %d + %u",
+		      mw[i].procs, ded, frac, mw[i].ded, mw[i].frac);
+	}
 	CHECK(pacer_goal(100 * MiB, -1) == UINT64_MAX, "off");
 	CHECK(pacer_goal(0, 100) == GC_MIN_GOAL, "floor");
 	CHECK(pacer_goal(1 * MiB, 100) == GC_MIN_GOAL, "floor");
