@@ -246,7 +246,13 @@ static inline __attribute__((always_inline)) void scanner_put(struct scanner *sc
  * normal loop pays for neither): DROP - the test hook
  * gc_debug_drop_marks; CONC - the world may be running; FLAT - the span
  * map is flat (flatmap; chosen inside scanblock and drain). */
-enum { DROP = 1, CONC = 2, FLAT = 4 };
+enum { DROP = 1, CONC = 2, FLAT = 4, HELPER = 8, BUDGET = 16 };
+/* In a concurrent drain phase (below), drain's look every 64 objects
+ * also asks: HELPER - an idle CPU leaves once the scheduler wants it;
+ * BUDGET - the coordinator checks its 25 % budget (it may Gosched: its
+ * gcwork is the goroutine's, and the cursor is written back first). */
+static bool sched_wants_me(void);
+static void budget_check(void);
 
 /* A span's state and collect in one load (mspan.state_collect; the
  * arches are little-endian): this value if the span holds GC objects. */
@@ -429,7 +435,7 @@ drain_loop(struct marker *mk, uint32_t spins, const int how)
 	struct gcwork *w = mk->w;
 	struct scanner sc;
 	scanner_init(&sc, mk);
-	uint32_t balance = 64;          /* objects until the next gcw_balance */
+	uint32_t balance = 64;          /* objects until the next look */
 	for (;;) {
 		uintptr_t b;
 		if (__builtin_expect(sc.top != sc.bot, 1)) {
@@ -449,7 +455,12 @@ drain_loop(struct marker *mk, uint32_t spins, const int how)
 			balance = 64;
 			scanner_putbuf(&sc);
 			gcw_balance(w);
+			bool leave = (how & HELPER) && sched_wants_me();
+			if (how & BUDGET)
+				budget_check();
 			scanner_getbuf(&sc);
+			if (leave)
+				break;
 		}
 	}
 	scanner_flush(&sc);
@@ -955,8 +966,6 @@ static uint32_t conc_job(uint32_t i)
 	return i == 0 ? ROOT_DATA : i == 1 ? ROOT_BSS : roots.abase + (i - 2);
 }
 
-static void budget_check(void);
-
 static void claim_roots(struct marker *mk, bool helper)
 {
 	for (;;) {
@@ -1035,58 +1044,6 @@ static void budget_check(void)
 	budget.last = nanotime();
 }
 
-/* A joined worker's drain in a phase: drain_loop's loop (the same buffer
- * cursor), with a look every 64 objects - an idle CPU (helper) leaves
- * once the scheduler wants it, or after HELPER_IDLE_SPINS polls without
- * work; the coordinator (spins 0: it waits for the phase's end) checks
- * its budget, which may Gosched: its gcwork (bgw) is the goroutine's,
- * and the cursor is written back first. */
-static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void
-phase_drain_loop(struct marker *mk, bool helper, const int how)
-{
-	struct gcwork *w = mk->w;
-	struct scanner sc;
-	scanner_init(&sc, mk);
-	uint32_t balance = 64;          /* objects until the next look */
-	for (;;) {
-		uintptr_t b;
-		if (__builtin_expect(sc.top != sc.bot, 1)) {
-			b = *--sc.top;
-		} else {
-			uintptr_t slow;
-			bool left;
-			scanner_putbuf(&sc);
-			bool ok = gcw_get_or_leave(w, &slow, helper ? HELPER_IDLE_SPINS : 0, &left);
-			scanner_getbuf(&sc);
-			if (!ok)
-				break;
-			b = slow;
-		}
-		scanobject(&sc, b, how);
-		if (__builtin_expect(--balance == 0, 0)) {
-			balance = 64;
-			scanner_putbuf(&sc);
-			gcw_balance(w);
-			bool leave = helper && sched_wants_me();
-			if (!helper)
-				budget_check();
-			scanner_getbuf(&sc);
-			if (leave)
-				break;
-		}
-	}
-	scanner_flush(&sc);
-}
-
-static inline __attribute__((always_inline)) NO_SANITIZE_ADDRESS void
-phase_drain(struct marker *mk, bool helper, const int how)
-{
-	if (!(how & DROP) && flatmap != NULL)
-		phase_drain_loop(mk, helper, how | FLAT);
-	else
-		phase_drain_loop(mk, helper, how);
-}
-
 /* Go's idle mark worker: an M with no P, from its sleep loop
  * (gc_markhelp), joins the open phase once, with its own gcwork. At most
  * as many as there are idle Ps (Go runs it on an idle P; here the M has
@@ -1116,9 +1073,9 @@ static NO_SANITIZE_ADDRESS void conc_help(struct m *m)
 			struct marker mk = { .w = w, .conc = true };
 			claim_roots(&mk, true);
 			if (__builtin_expect(drop_every != 0, 0))
-				phase_drain(&mk, true, DROP | CONC);
+				drain(&mk, HELPER_IDLE_SPINS, DROP | CONC | HELPER);
 			else
-				phase_drain(&mk, true, CONC);
+				drain(&mk, HELPER_IDLE_SPINS, CONC | HELPER);
 			gcw_leave(w);
 			/* relaxed: totals read after the coordinator saw us
 			 * leave (nhelping's release) */
@@ -1175,9 +1132,9 @@ static NO_SANITIZE_ADDRESS void conc_drain(struct marker *mk, uint32_t njobs)
 	phase_open(njobs);
 	claim_roots(mk, false);
 	if (__builtin_expect(drop_every != 0, 0))
-		phase_drain(mk, false, DROP | CONC);
+		drain(mk, 0, DROP | CONC | BUDGET);
 	else
-		phase_drain(mk, false, CONC);
+		drain(mk, 0, CONC | BUDGET);
 	gcw_leave(mk->w);
 	phase_close();
 	workpool_reset(&pool);
