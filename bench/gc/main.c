@@ -370,8 +370,10 @@ int main(void)
 			bench_report("gc_pause_mean", pmean, "instructions", NULL, 0);
 			bench_report("gc_pause_nonmark_mean", pmean - (double)a.msum / n, "instructions", NULL, 0);
 			bench_report("gc_mark_cost_per_word", (double)a.cpusum / (double)a.wordsum, "instructions", NULL, 0);
-			bench_report("gc_dirty_pages_per_cycle", (double)a.dirtysum / n, "pages", NULL, 0);
-			bench_report("gc_barrier_faults_per_cycle", (double)a.faultsum / n, "faults", NULL, 0);
+			if (a.dirtysum + a.faultsum > 0) {     /* gctrace=2: mgc.c */
+				bench_report("gc_dirty_pages_per_cycle", (double)a.dirtysum / n, "pages", NULL, 0);
+				bench_report("gc_barrier_faults_per_cycle", (double)a.faultsum / n, "faults", NULL, 0);
+			}
 			bench_report("gc_mark_throughput",
 			             ((double)a.marksum / (1 << 20)) / ((double)a.cpusum / 1e9),
 			             "MiB/1e9_instructions", NULL, 0);

@@ -61,9 +61,9 @@
  * held: it counts in .bss.noscan and ORs into the faulted bitmaps, which
  * are in untracked pages.
  *
- * Use: with the stop-the-world mark (gcconc=0) each GC pause collects the
- * dirty set (re-arming the barrier) and only counts it (gctrace=2,
- * bench/gc). The concurrent mark (gcconc=1, mgcmark.c) rescans it: the
+ * Use: with the stop-the-world mark (gcconc=0) a GC pause collects the
+ * dirty set (re-arming the barrier) only with gctrace=2, and only counts
+ * it (bench/gc); otherwise each page faults at most once after boot. The concurrent mark (gcconc=1, mgcmark.c) rescans it: the
  * stack pages' set then accumulates over a cycle's collects
  * (gc_barrier_arm starts it, gc_barrier_collect_more adds to it),
  * because stacks are rescanned only in mark termination, goroutine by
