@@ -54,14 +54,35 @@ ARCH_CFLAGS  := -fno-pie -pthread -D_GNU_SOURCE -D__NO_INLINE__ \
 # SAN=address,undefined: AddressSanitizer as well (build/hosted-<cc>-address,
 # undefined/); the port tells it about goroutine stacks (arch/hosted/asan.h)
 # and places RAM and the stack window where its shadow allows (arch_impl.h);
-# the allocator poisons freed objects (kernel/lib/asan.h). ThreadSanitizer
-# needs more of the port first (docs/hosted.md).
+# the allocator poisons freed objects (kernel/lib/asan.h).
+# SAN=thread: ThreadSanitizer (build/hosted-<cc>-thread/); goroutines are
+# TSan fibers and the port's signal handlers are hidden from TSan
+# (arch/hosted/tsan.c); tests/hosted.sh runs it with tests/tsan.supp.
 ifneq ($(SAN),)
-ifeq ($(filter $(SAN),undefined address,undefined),)
-$(error SAN=$(SAN): only SAN=undefined and SAN=address,undefined work hosted so far (docs/hosted.md))
+ifeq ($(filter $(SAN),undefined address,undefined thread),)
+$(error SAN=$(SAN): only SAN=undefined, SAN=address,undefined and SAN=thread work hosted (docs/hosted.md))
 endif
+ifeq ($(SAN),thread)
+# -Wno-tsan: GCC warns that TSan does not model __atomic_thread_fence; the
+# collector's and scheduler's fences stay (docs/hosted.md says what TSan
+# cannot see).
+ARCH_CFLAGS += -fsanitize=thread $(if $(filter gcc,$(TOOLCHAIN)),-Wno-tsan)
+else
 ARCH_CFLAGS += -fsanitize=$(SAN) -fno-sanitize=null -fno-sanitize-recover=all
+endif
 SAN_LDFLAGS := -fsanitize=$(SAN)
+ifeq ($(SAN),thread)
+# -z now: no lazy binding. ld.so's resolver saves the whole vector state on
+# the stack of whoever makes a first call (a goroutine, deep in TSan's
+# hooks), and the pc is then in ld.so, where the port does not preempt.
+SAN_LDFLAGS += -Wl,-z,now
+endif
+ifeq ($(SAN)-$(TOOLCHAIN),thread-clang)
+# TSan's runtime as a shared library, outside the executable's text, which
+# is what the port's interrupt handler tests (tsan.c).
+TSAN_SO_DIR := $(dir $(shell clang -print-file-name=libclang_rt.tsan-x86_64.so))
+SAN_LDFLAGS += -shared-libsan -Wl,-rpath,$(TSAN_SO_DIR)
+endif
 endif
 PICOLIBC_INC :=
 LDFLAGS := -no-pie -pthread -Wl,--wrap=main -Wl,-z,noexecstack -Wl,-T,$(HOSTED_LD) $(TC_LDFLAGS) $(SAN_LDFLAGS)

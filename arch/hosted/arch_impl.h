@@ -63,6 +63,31 @@
 #define STACK_REGION_BASE 0x120000000000ULL  /* 18 TiB */
 #endif
 
+/* ThreadSanitizer (SAN=thread, tsan.c): GCC says so with
+ * __SANITIZE_THREAD__, clang with __has_feature(thread_sanitizer). The
+ * boards' layout needs no move: TSan's low application range on x86-64
+ * (to 2 TiB in LLVM 14's runtime, 512 GiB in GCC 12's) holds the heap
+ * window (64 GiB) and the stack window (128-256 GiB). HOSTED_NO_TSAN: a port function TSan must not
+ * instrument (it runs between a fiber switch and the stack switch, or in
+ * a signal handler TSan does not know of). */
+#if defined(__SANITIZE_THREAD__)
+#define GORT_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define GORT_TSAN 1
+#endif
+#endif
+#ifndef GORT_TSAN
+#define GORT_TSAN 0
+#endif
+#if defined(__clang__)
+/* clang's no_sanitize("thread") still calls TSan at function entry and
+ * exit; this leaves the function wholly alone */
+#define HOSTED_NO_TSAN __attribute__((disable_sanitizer_instrumentation))
+#else
+#define HOSTED_NO_TSAN __attribute__((no_sanitize_thread))
+#endif
+
 /* struct trapframe layout (bytes): gregs in ucontext's order. */
 #define TF_R8      0
 #define TF_R9      8
@@ -100,6 +125,8 @@
 #define CTX_FPCW   68
 #if GORT_ASAN
 #define CTX_SIZE   88                   /* + the stack's bounds (asan.c) */
+#elif GORT_TSAN
+#define CTX_SIZE   80                   /* + the stack's TSan fiber (tsan.c) */
 #else
 #define CTX_SIZE   72
 #endif
@@ -123,6 +150,8 @@ struct context {
 	uint16_t fpcw, pad;
 #if GORT_ASAN
 	uint64_t stack_lo, stack_hi; /* the stack it runs on, for ASan (asan.c) */
+#elif GORT_TSAN
+	void *fiber;                 /* its stack's TSan fiber (tsan.c) */
 #endif
 };
 

@@ -45,9 +45,9 @@
 	movq	CTX_RSP(\r), %rsp
 .endm
 
-/* In an ASan build the contract's arch_switch and arch_longjmp are
- * asan.c's, which tell ASan about the stack switch around these. */
-#if GORT_ASAN
+/* In an ASan or TSan build the contract's arch_switch and arch_longjmp
+ * are asan.c's or tsan.c's, which tell the sanitizer about the switch. */
+#if GORT_ASAN || GORT_TSAN
 #define SWITCH hosted_switch
 #else
 #define SWITCH arch_switch
@@ -85,8 +85,8 @@ arch_setjmp:
 	ret
 	.size	arch_setjmp, . - arch_setjmp
 
-#if GORT_ASAN
-#define LONGJMP hosted_longjmp          /* asan.c's arch_longjmp calls it */
+#if GORT_ASAN || GORT_TSAN
+#define LONGJMP hosted_longjmp          /* asan.c's or tsan.c's arch_longjmp calls it */
 #else
 #define LONGJMP arch_longjmp
 #endif

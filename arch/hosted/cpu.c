@@ -142,6 +142,7 @@ int __wrap_main(int argc, char **argv)
 	hosted_pid = getpid();
 	hosted_ncpu = ncpu;
 	hosted_mem_init(ram);
+	hosted_tsan_init();
 	hosted_signals_init();
 	const void *dtb = hosted_build_fdt(hosted_ram_base, hosted_ram_size, ncpu, bootargs);
 	hosted_tid[0] = gettid();
@@ -209,4 +210,5 @@ void arch_context_init(struct context *c, uintptr_t stack_top,
 	c->mxcsr = 0x1f80;        /* the ABI's initial control bits */
 	c->fpcw = 0x37f;
 	hosted_asan_context(c, stack_top);
+	hosted_tsan_context(c, stack_top);
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <signal.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include "arch.h"
 
@@ -83,6 +84,31 @@ static inline void hosted_asan_context(struct context *c, uintptr_t stack_top)
 }
 static inline void hosted_asan_leave(uintptr_t lo, uintptr_t hi) { (void)lo; (void)hi; }
 static inline void hosted_asan_arrive(void) { }
+#endif
+
+/* Goroutine stacks as TSan fibers, and signal handlers TSan does not
+ * intercept (tsan.c); without TSan, the plain calls. */
+#if GORT_TSAN
+void hosted_tsan_init(void);
+void hosted_tsan_context(struct context *c, uintptr_t stack_top);
+void hosted_sigaction(int sig, const struct sigaction *sa);
+int hosted_clock_gettime(clockid_t clk, struct timespec *ts);
+void hosted_tsan_quiet(bool on);
+#else
+static inline void hosted_tsan_quiet(bool on) { (void)on; }
+static inline void hosted_tsan_init(void) { }
+static inline void hosted_tsan_context(struct context *c, uintptr_t stack_top)
+{
+	(void)c; (void)stack_top;
+}
+static inline void hosted_sigaction(int sig, const struct sigaction *sa)
+{
+	sigaction(sig, sa, NULL);
+}
+static inline int hosted_clock_gettime(clockid_t clk, struct timespec *ts)
+{
+	return clock_gettime(clk, ts);
+}
 #endif
 
 #endif

@@ -74,10 +74,10 @@ extern char __executable_start[], etext[];
 /* ts is thread-local, not on the stack: should the vDSO fall back to the
  * system call, the kernel's store into a write-protected stack page would
  * be EFAULT, not a fault (dirty.c). */
-uint64_t hosted_ticks(void)
+HOSTED_NO_TSAN uint64_t hosted_ticks(void)
 {
 	static __thread struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	hosted_clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -87,7 +87,7 @@ uint64_t arch_timer_freq(void)
 }
 
 /* Arm the kernel timer at absolute time t (UINT64_MAX: disarm). */
-static void kernel_timer_arm(uint64_t t)
+HOSTED_NO_TSAN static void kernel_timer_arm(uint64_t t)
 {
 	struct itimerspec its = { 0 };
 	if (t != UINT64_MAX) {
@@ -188,7 +188,7 @@ static void tf_to_uc(const struct trapframe *tf, ucontext_t *uc)
 
 /* ---- the handlers --------------------------------------------------------- */
 
-static bool in_own_text(uintptr_t pc)
+HOSTED_NO_TSAN static bool in_own_text(uintptr_t pc)
 {
 	return pc >= (uintptr_t)__executable_start && pc < (uintptr_t)etext;
 }
@@ -211,7 +211,7 @@ static void dispatch(ucontext_t *uc)
 	hosted_irqoff = (int)tf.irqoff;
 }
 
-static void on_interrupt(int sig, siginfo_t *si, void *ucv)
+HOSTED_NO_TSAN static void on_interrupt(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
 	int saved_errno = errno;
@@ -256,9 +256,23 @@ static const char *fault_cause(int sig, int code)
 	return "unexpected signal";
 }
 
-static void on_fault(int sig, siginfo_t *si, void *ucv)
+static void on_fault_body(int sig, siginfo_t *si, ucontext_t *uc);
+
+HOSTED_NO_TSAN static void on_fault(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
+	/* In a TSan build, a fault outside our text may be inside TSan's
+	 * runtime (tsan.c); a fatal report is not: its path never returns. */
+	bool quiet = !in_own_text((uintptr_t)uc->uc_mcontext.gregs[REG_RIP]);
+	if (quiet)
+		hosted_tsan_quiet(true);
+	on_fault_body(sig, si, uc);
+	if (quiet)
+		hosted_tsan_quiet(false);
+}
+
+static void on_fault_body(int sig, siginfo_t *si, ucontext_t *uc)
+{
 	/* The page-dirty barrier's write fault (dirty.c): resolved without
 	 * a trap frame, with the interrupted code's mask left alone (it
 	 * masks nothing it did not mask before: take/release only). */
@@ -294,13 +308,13 @@ void hosted_signals_init(void)
 	sigemptyset(&sa.sa_mask);
 	sigaddset(&sa.sa_mask, HOSTED_SIG_TIMER);
 	sigaddset(&sa.sa_mask, HOSTED_SIG_IPI);
-	sigaction(HOSTED_SIG_TIMER, &sa, NULL);
-	sigaction(HOSTED_SIG_IPI, &sa, NULL);
+	hosted_sigaction(HOSTED_SIG_TIMER, &sa);
+	hosted_sigaction(HOSTED_SIG_IPI, &sa);
 	sa.sa_sigaction = on_fault;
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
 	static const int faults[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP };
 	for (unsigned i = 0; i < sizeof faults / sizeof faults[0]; i++)
-		sigaction(faults[i], &sa, NULL);
+		hosted_sigaction(faults[i], &sa);
 }
 
 /* Per thread: its trap stack, interrupts masked until the runtime enables

@@ -58,7 +58,7 @@ static void worker(void *arg)
 	uint64_t x = 0;
 	for (int i = 0; i < 20000; i++)         /* ~100 us of work */
 		x += (uint64_t)i * 7;
-	sink = x;
+	__atomic_store_n(&sink, x, __ATOMIC_RELAXED);   /* many workers store it */
 	__atomic_fetch_add(&ran_on[CPU()], 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&done, 1, __ATOMIC_RELEASE);
 }

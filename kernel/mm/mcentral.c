@@ -212,7 +212,9 @@ void mcentral_freeSlow(struct mspan *s)
 	 * released since the decrement; only an uncached in-use span on one
 	 * of our swept lists is ours to act on (whoever holds it otherwise
 	 * files it by its count later). */
-	if (s->state != mSpanInUse || s->cachedby != 0 ||
+	/* state: relaxed, span_publish stores it outside this lock (the
+	 * lock orders the rest) */
+	if (__atomic_load_n(&s->state, __ATOMIC_RELAXED) != mSpanInUse || s->cachedby != 0 ||
 	    (s->list != &mc->partial[sw] && s->list != &mc->full[sw])) {
 		spin_unlock(&mc->lock);
 		return;

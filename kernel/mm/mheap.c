@@ -130,7 +130,8 @@ void mheap_arena_spans(size_t ai, void (*fn)(struct mspan *s, void *arg), void *
 		return;
 	uintptr_t base = mheap_map.base + ai * ARENA_SIZE;
 	for (uintptr_t i = 0; i < PAGES_PER_ARENA; ) {
-		struct mspan *s = a->spans[i];
+		/* relaxed: setspan's stores, made while the walk runs */
+		struct mspan *s = __atomic_load_n(&a->spans[i], __ATOMIC_RELAXED);
 		/* a free span's inner pages may name stale structs: only a span
 		 * in use that starts exactly here is one. acquire: pairs with
 		 * span_publish (a concurrent mark walks while spans are made). */
@@ -275,15 +276,18 @@ void mheap_free_bits(uint64_t *b, uint32_t words)
 /* Put span s (not on any list) back as free, merged with free neighbours. */
 static void coalesce_insert(struct mspan *s)
 {
+	/* the neighbours' state: relaxed, a span in use may be published
+	 * (span_publish) outside the heap lock meanwhile; a free one is only
+	 * changed under it */
 	struct mspan *l = spanOf(s->startAddr - 1);
-	if (l && l->state == mSpanFree && l->startAddr + l->npages * PAGE_SIZE == s->startAddr) {
+	if (l && __atomic_load_n(&l->state, __ATOMIC_RELAXED) == mSpanFree && l->startAddr + l->npages * PAGE_SIZE == s->startAddr) {
 		free_remove(l);
 		s->startAddr = l->startAddr;
 		s->npages += l->npages;
 		struct_put(l);
 	}
 	struct mspan *r = spanOf(s->startAddr + s->npages * PAGE_SIZE);
-	if (r && r->state == mSpanFree && r->startAddr == s->startAddr + s->npages * PAGE_SIZE) {
+	if (r && __atomic_load_n(&r->state, __ATOMIC_RELAXED) == mSpanFree && r->startAddr == s->startAddr + s->npages * PAGE_SIZE) {
 		free_remove(r);
 		s->npages += r->npages;
 		struct_put(r);

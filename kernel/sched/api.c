@@ -87,16 +87,19 @@ int64_t BootFlagTest(void)
 
 void ReadSchedStats(struct SchedStats *st)
 {
+	/* relaxed: other CPUs count on (sched_stat_add, runtime2.h) */
+#define STAT(c) __atomic_load_n(&(c), __ATOMIC_RELAXED)
 	for (int i = 0; i < 8; i++) {
-		st->preemptions[i] = i < ncpu ? allm[i].npreempt : 0;
-		st->ipis[i] = i < ncpu ? allm[i].nipi : 0;
-		st->timer_writes[i] = i < ncpu ? allm[i].ntimerwrites : 0;
-		st->started[i] = allp[i].goroutines_run;
-		st->steals[i] = i < ncpu ? allm[i].nsteal : 0;
-		st->stolen[i] = i < ncpu ? allm[i].nstolen : 0;
-		st->runq_overflows[i] = i < ncpu ? allm[i].noverflow : 0;
-		st->spinning[i] = i < ncpu ? allm[i].nspinning : 0;
+		st->preemptions[i] = i < ncpu ? STAT(allm[i].npreempt) : 0;
+		st->ipis[i] = i < ncpu ? STAT(allm[i].nipi) : 0;
+		st->timer_writes[i] = i < ncpu ? STAT(allm[i].ntimerwrites) : 0;
+		st->started[i] = STAT(allp[i].goroutines_run);
+		st->steals[i] = i < ncpu ? STAT(allm[i].nsteal) : 0;
+		st->stolen[i] = i < ncpu ? STAT(allm[i].nstolen) : 0;
+		st->runq_overflows[i] = i < ncpu ? STAT(allm[i].noverflow) : 0;
+		st->spinning[i] = i < ncpu ? STAT(allm[i].nspinning) : 0;
 	}
+#undef STAT
 }
 
 void ReadMemStats(struct MemStats *ms)

@@ -417,10 +417,13 @@ static struct g *findrunnable(struct m *m, bool *inherit, uint64_t *ticks)
 			if (any_runq_work()) {
 				spin_lock(&sched.lock);
 				struct p *p2 = pidleget();
+				/* pidleget made it Prunning; p->m under sched.lock,
+				 * as stopTheWorld's preempt_running reads it */
+				if (p2)
+					p2->m = m;
 				spin_unlock(&sched.lock);
 				if (p2) {
 					m->p = p2;
-					p2->m = m;      /* pidleget made it Prunning */
 					m->spinning = true;
 					__atomic_add_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
 					continue;
@@ -453,8 +456,13 @@ static _Noreturn void schedule_loop(void)
 _Noreturn void mstart(void)
 {
 	struct m *m = getm();
-	if (m->p)
+	if (m->p) {
+		/* under sched.lock: another CPU may already stop the world
+		 * (preempt_running reads p->m under it) */
+		spin_lock(&sched.lock);
 		m->p->m = m;
+		spin_unlock(&sched.lock);
+	}
 	schedule_loop();
 }
 
@@ -491,7 +499,7 @@ static struct g *newproc1(void (*fn)(void *), void *arg, size_t stacksize, bool 
 	gp->system = system;
 	if (!system)
 		__atomic_add_fetch(&sched.ngoroutines, 1, __ATOMIC_RELAXED);
-	pp->goroutines_run++;
+	sched_stat_add(&pp->goroutines_run, 1);
 	traceGoCreate(gp, pp);
 	casgstatus(gp, Gdead, Grunnable);
 	runqput(pp, gp, true);

@@ -142,7 +142,8 @@ struct p {
 	struct timers timers;   /* this P's timer heap (kernel/time) */
 	void *sudogcache[16];   /* per-P sudog cache (kernel/chan) */
 	int nsudogcache;
-	uint64_t goroutines_run;/* statistics for the demo: Gs started here */
+	uint64_t goroutines_run;/* statistics for the demo: Gs started here
+	                           (sched_stat_add) */
 };
 
 struct m {
@@ -170,10 +171,12 @@ struct m {
 	uint64_t timer_when;    /* the deadline this CPU's timer holds now
 	                           (UINT64_MAX: disarmed); own M, interrupts
 	                           masked (preempt.c, timer_program) */
-	uint64_t ntraps, npreempt, nipi, ntimerwrites; /* statistics */
-	uint64_t nsteal, nstolen;  /* steals that took work, Gs taken; own M */
-	uint64_t noverflow;     /* local run queue overflows to the global; own M */
-	uint64_t nspinning;     /* spinning episodes ended; own M */
+	/* Statistics: written by the own M only (sched_stat_add), read by any CPU
+	 * (ReadSchedStats, relaxed loads) */
+	uint64_t ntraps, npreempt, nipi, ntimerwrites;
+	uint64_t nsteal, nstolen;  /* steals that took work, Gs taken */
+	uint64_t noverflow;     /* local run queue overflows to the global */
+	uint64_t nspinning;     /* spinning episodes ended */
 	uintptr_t g0_scan_sp;   /* g0's frame where it looks for work
 	                           (findrunnable) or runs a GC cycle: the GC
 	                           scans g0 from there up; atomic */
@@ -218,6 +221,15 @@ extern struct m allm[MAXCPU];
 extern struct p allp[MAXCPU];
 extern int ncpu;                       /* CPUs online */
 extern int gomaxprocs;                 /* Ps in use (<= ncpu) */
+
+/* Add n to a statistic that only its owner (an M, or a P's holder)
+ * writes and any CPU reads: relaxed, a count orders nothing; the reader's
+ * relaxed loads (ReadSchedStats) pair with these stores only for
+ * atomicity. The owner's plain read races with no writer. */
+static inline void sched_stat_add(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, *c + n, __ATOMIC_RELAXED);
+}
 
 static inline struct m *getm(void) { return arch_this_m(); }
 static inline struct g *getg(void) { return arch_getg(); }

@@ -78,7 +78,8 @@ int main(void)
 			go(spin, NULL);
 		Sleep(Millisecond);
 	}
-	printf("online: %d of %d CPUs ran goroutines\n", __builtin_popcount(ran_on), n);
+	printf("online: %d of %d CPUs ran goroutines\n",
+	       __builtin_popcount(__atomic_load_n(&ran_on, __ATOMIC_RELAXED)), n);
 	CHECK(GOMAXPROCS(0) == n, "GOMAXPROCS %d, want %d", GOMAXPROCS(0), n);
 	printf("PASS\n");
 	return 0;

@@ -7,11 +7,11 @@
  */
 #include "tests/qemu/testing.h"
 
-static volatile int go_now;
+static int go_now;              /* atomic */
 
 static void exiter(void *arg)
 {
-	while (!go_now)
+	while (!__atomic_load_n(&go_now, __ATOMIC_RELAXED))
 		;
 	Exit(3);
 }
@@ -22,6 +22,6 @@ int main(void)
 		go(exiter, NULL);
 	printf("exiting\n");
 	Sleep(Millisecond);
-	go_now = 1;
+	__atomic_store_n(&go_now, 1, __ATOMIC_RELAXED);
 	Exit(3);
 }

@@ -13,12 +13,12 @@
 #include "kernel/sched/sched.h"
 
 #define NW 16
-static volatile int phase;                  /* 0 run, 1 stop */
+static int phase;                           /* 0 run, 1 stop; atomic */
 static int64_t done, per_cpu[8];
 
 static void worker(void *arg)
 {
-	while (!phase) {
+	while (!__atomic_load_n(&phase, __ATOMIC_RELAXED)) {
 		atomic_add64(&per_cpu[CPU()], 1);
 		for (volatile int i = 0; i < 2000; i++)
 			;
@@ -69,7 +69,7 @@ int main(void)
 	}
 	CHECK(used == n, "after growing back only %d of %d CPUs ran workers in 10 s", used, n);
 	printf("grow back to %d ok\n", n);
-	phase = 1;
+	__atomic_store_n(&phase, 1, __ATOMIC_RELAXED);
 	wait_for(&done, NW, 10000, "workers to stop");
 	printf("PASS\n");
 	return 0;
