@@ -169,21 +169,45 @@ void hosted_irq_replay(void)
 
 /* ---- trap frames -------------------------------------------------------- */
 
-static void tf_from_uc(struct trapframe *tf, const ucontext_t *uc, bool with_fp)
+#if defined(__x86_64__)
+/* x86-64's signal frame (aarch64, riscv64: <cpu>/frame.c). */
+void hosted_uc_get(struct trapframe *tf, const ucontext_t *uc, bool with_fp)
 {
 	memcpy(tf->gregs, uc->uc_mcontext.gregs, sizeof tf->gregs);
 	tf->frame[0] = tf->gregs[REG_RBP];
 	tf->frame[1] = tf->gregs[REG_RIP];
-	tf->irqoff = (uint32_t)hosted_irqoff;
-	tf->in_trap = trap_depth > 0;
 	/* The signal frame's FP state starts with the FXSAVE layout. */
 	if (with_fp && uc->uc_mcontext.fpregs != NULL)
 		memcpy(tf->fxsave, uc->uc_mcontext.fpregs, sizeof tf->fxsave);
 }
 
-static void tf_to_uc(const struct trapframe *tf, ucontext_t *uc)
+void hosted_uc_put(const struct trapframe *tf, ucontext_t *uc)
 {
 	memcpy(uc->uc_mcontext.gregs, tf->gregs, sizeof tf->gregs);
+}
+
+uintptr_t hosted_uc_pc(const ucontext_t *uc)
+{
+	return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+}
+
+/* asyncPreempt restores the registers itself (context.S). */
+bool hosted_uc_resume(int sig, ucontext_t *uc)
+{
+	return false;
+}
+#endif
+
+static void tf_from_uc(struct trapframe *tf, const ucontext_t *uc, bool with_fp)
+{
+	hosted_uc_get(tf, uc, with_fp);
+	tf->irqoff = (uint32_t)hosted_irqoff;
+	tf->in_trap = trap_depth > 0;
+}
+
+static void tf_to_uc(const struct trapframe *tf, ucontext_t *uc)
+{
+	hosted_uc_put(tf, uc);
 }
 
 /* ---- the handlers --------------------------------------------------------- */
@@ -230,7 +254,7 @@ static void on_interrupt(int sig, siginfo_t *si, void *ucv)
 	}
 	wakeseq++;
 	if (!hosted_irqoff && hosted_pending) {
-		if (in_own_text((uintptr_t)uc->uc_mcontext.gregs[REG_RIP])) {
+		if (in_own_text(hosted_uc_pc(uc))) {
 			dispatch(uc);
 		} else {
 			uint64_t retry = hosted_ticks() + RETRY_NS;
@@ -259,6 +283,9 @@ static const char *fault_cause(int sig, int code)
 static void on_fault(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
+	/* asyncPreempt's return trap (aarch64, riscv64: <cpu>/frame.c). */
+	if (sig == SIGTRAP && hosted_uc_resume(sig, uc))
+		return;
 	/* The page-dirty barrier's write fault (dirty.c): resolved without
 	 * a trap frame, with the interrupted code's mask left alone (it
 	 * masks nothing it did not mask before: take/release only). */
@@ -315,6 +342,10 @@ void hosted_thread_signals(int cpu)
 
 /* ---- the contract's trap functions --------------------------------------- */
 
+#if defined(__x86_64__)
+/* x86-64's injections, unwinding and register dump (aarch64, riscv64:
+ * <cpu>/frame.c). */
+
 /* Mechanism only (kernel/sched/preempt.c decided, below the red zone). */
 void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy)
 {
@@ -364,6 +395,8 @@ uintptr_t hosted_tf_unwind(const struct trapframe *tf, uintptr_t *pc)
 	return arch_frame_next(tf->gregs[REG_RBP], pc);
 }
 
+#endif
+
 enum arch_fault arch_fault_kind(const struct trapframe *tf)
 {
 	if (tf->signo == SIGSEGV)
@@ -378,6 +411,7 @@ bool arch_tf_irqs_on(const struct trapframe *tf)
 	return !tf->irqoff && !tf->in_trap;
 }
 
+#if defined(__x86_64__)
 void arch_dump_regs(const struct trapframe *tf)
 {
 	static const char *const names[] = {
@@ -397,3 +431,4 @@ void arch_dump_regs(const struct trapframe *tf)
 	       (unsigned long)tf->addr, (unsigned long)tf->gregs[REG_ERR],
 	       (unsigned long)tf->gregs[REG_TRAPNO]);
 }
+#endif
