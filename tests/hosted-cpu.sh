@@ -5,6 +5,7 @@
 # build (it is tests/hosted.sh, with HOSTCPU set). tests/run.sh calls it
 # when ARCHES names hosted-aarch64 or hosted-riscv64 (the default).
 #   ONLY=regex OUT=dir tests/hosted-cpu.sh aarch64
+# Then scripts/check-atomics.py over the images, as for the boards.
 #
 # A subset, for make test's time (about 3 minutes per CPU on 2 shared
 # cores, every TEST line of each program as tests/hosted.sh runs it): what
@@ -38,4 +39,18 @@ if [ -z "$sel" ]; then
 	echo "0 passed, 0 failed"
 	exit 0
 fi
-HOSTCPU=$cpu TOOLCHAINS=gcc SANS="" ONLY="^(${sel#|})\$" exec tests/hosted.sh
+out=${OUT:-build/test-results}
+mkdir -p "$out"
+log=$out/hosted-cpu-$cpu.txt
+HOSTCPU=$cpu TOOLCHAINS=gcc SANS="" ONLY="^(${sel#|})\$" tests/hosted.sh > "$log" 2>&1
+grep -v ' passed, .* failed$' "$log"
+# The images' atomic sequences (riscv64: the boards' lr/sc mapping, never
+# GCC 12's sc.aq; both: no out-of-line atomics), as for the boards.
+if scripts/check-atomics.py "build/hosted-$cpu-gcc" "$cpu" > "$log.atomics" 2>&1; then
+	echo "PASS atomics/hosted-$cpu-gcc ($(tail -n 1 "$log.atomics"))"
+else
+	echo "FAIL atomics/hosted-$cpu-gcc"; sed 's/^/  | /' "$log.atomics"
+fi | tee -a "$log"
+pass=$(grep -c '^PASS' "$log"); fail=$(grep -c '^FAIL' "$log")
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
