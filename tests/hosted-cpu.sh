@@ -7,8 +7,8 @@
 #   ONLY=regex OUT=dir tests/hosted-cpu.sh aarch64
 # Then scripts/check-atomics.py over the images, as for the boards.
 #
-# A subset, for make test's time (about 3 minutes per CPU on 2 shared
-# cores, every TEST line of each program as tests/hosted.sh runs it): what
+# A subset, for make test's time (about 100 s per CPU on 2 shared loaded
+# cores once built; every TEST line of each program, as hosted.sh runs it): what
 # depends on the per-CPU code - the context switch (scheduler, channels,
 # select, sync), asyncPreempt and the signal frame (preempt_regs checks
 # every integer and FP register across preemptions; examples/preempt needs

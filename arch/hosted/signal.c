@@ -72,13 +72,24 @@ extern char __executable_start[], etext[];
 /* ---- time --------------------------------------------------------------- */
 
 /* ts is thread-local, not on the stack: should the vDSO fall back to the
- * system call, the kernel's store into a write-protected stack page would
- * be EFAULT, not a fault (dirty.c). */
-uint64_t hosted_ticks(void)
+ * system call (always, under qemu-user), the kernel's store into a
+ * write-protected stack page would be EFAULT, not a fault (dirty.c).
+ * Masked: the compiler forms ts's address once, and a goroutine moved to
+ * another thread in between would read the old thread's ts while that
+ * thread rewrites it. */
+static uint64_t ticks_now(void)          /* masked, or in a handler */
 {
 	static __thread struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t hosted_ticks(void)
+{
+	unsigned long f = arch_irq_save();
+	uint64_t t = ticks_now();
+	arch_irq_restore(f);
+	return t;
 }
 
 uint64_t arch_timer_freq(void)
@@ -242,7 +253,7 @@ static void on_interrupt(int sig, siginfo_t *si, void *ucv)
 	if (sig == HOSTED_SIG_TIMER && si->si_code == SI_TKILL) {
 		/* hosted_irq_replay: nothing new, take what is pending */
 	} else if (sig == HOSTED_SIG_TIMER) {
-		if (hosted_ticks() >= deadline) {
+		if (ticks_now() >= deadline) {
 			deadline = UINT64_MAX;  /* one-shot: it fired */
 			hosted_pending |= PEND_TIMER;
 		} else if (deadline != UINT64_MAX) {
@@ -257,7 +268,7 @@ static void on_interrupt(int sig, siginfo_t *si, void *ucv)
 		if (in_own_text(hosted_uc_pc(uc))) {
 			dispatch(uc);
 		} else {
-			uint64_t retry = hosted_ticks() + RETRY_NS;
+			uint64_t retry = ticks_now() + RETRY_NS;
 			kernel_timer_arm(retry < deadline ? retry : deadline);
 		}
 	}
