@@ -9,6 +9,8 @@
 #                                                   process: build/hosted-<cc>/<app> (docs/hosted.md);
 #                                                   SAN=undefined: UBSan, build/hosted-<cc>-undefined/;
 #                                                   SAN=address,undefined: ASan too (docs/hosted.md)
+#                                                   HOSTCPU=aarch64|riscv64: cross-built, run under
+#                                                   qemu-user: build/hosted-<cpu>-gcc/ (docs/hosted.md)
 #   make test                                       every host and QEMU test, both arches
 #   make bench [ARCH=..]                            instruction-count benchmarks
 #   make bench-vs-go [REPS=n]                       the same programs in C (hosted) and in Go,
@@ -103,7 +105,9 @@ endif
 KERNEL_SRCS := $(sort $(wildcard kernel/*/*.c drivers/*/*.c boot/*.c))
 # SKIP="kernel/sync/%" leaves sources out (work in progress in a shared tree).
 KERNEL_SRCS := $(filter-out $(SKIP) $(HOSTED_SKIP),$(KERNEL_SRCS))
-ARCH_SRCS   := $(sort $(wildcard arch/$(ARCHDIR)/*.c arch/$(ARCHDIR)/*.S)) $(wildcard boot/entry-$(ARCH).S)
+# ARCH_SKIP / ARCH_EXTRA_SRCS: the hosted port's per-CPU files (mk/hosted.mk).
+ARCH_SRCS   := $(filter-out $(ARCH_SKIP),$(sort $(wildcard arch/$(ARCHDIR)/*.c arch/$(ARCHDIR)/*.S))) \
+	$(ARCH_EXTRA_SRCS) $(wildcard boot/entry-$(ARCH).S)
 RT_OBJS     := $(patsubst %,$(OBJDIR)/%.o,$(KERNEL_SRCS) $(ARCH_SRCS))
 # The board's built-in device tree (dtc, from device-tree-compiler), linked
 # into every image as builtin_dtb (boot/builtin_dtb.S) for when the loader
@@ -201,7 +205,7 @@ APP_OBJS := $(foreach d,$(APP_DIRS),$(patsubst %,$(OBJDIR)/%.o,$(wildcard $(d)/*
 # DISK=path: a raw image file, the first virtio block device (Block_Open(0)).
 ifeq ($(ARCH),hosted)
 run: $(BUILD)/$(APPNAME)
-	@$(BUILD)/$(APPNAME) -smp $(SMP) -- $(BOOTARGS)
+	@$(HOSTED_RUN) $(BUILD)/$(APPNAME) -smp $(SMP) -- $(BOOTARGS)
 else
 run: $(BUILD)/$(APPNAME).bin
 	@ARCH=$(ARCH) BOARD=$(BOARD) SMP=$(SMP) BOOTARGS="$(BOOTARGS)" DISK="$(DISK)" INTERACTIVE=1 qemu/run.sh $(BUILD)/$(APPNAME).bin

@@ -1,12 +1,43 @@
-# hosted: the runtime as an ordinary Linux x86-64 program (docs/hosted.md).
+# hosted: the runtime as an ordinary Linux program (docs/hosted.md).
 # Built with the host compiler (CC=gcc or CC=clang) against glibc and
 # pthreads; linked with the compiler driver, non-PIE (the two-pass symbol
 # table needs fixed addresses), with linker/hosted.ld added to the default
 # script.
+#
+# HOSTCPU picks the Linux CPU: x86_64 (arch/hosted/context.S), aarch64 or
+# riscv64 (arch/hosted/<cpu>/). The default is this machine's. Another CPU
+# is a cross build with Debian's <cpu>-linux-gnu-gcc into
+# build/hosted-<cpu>-gcc/, run under qemu-user (HOSTED_RUN; `make run` uses
+# it). gcc only so far.
 ARCHDIR      := hosted
-ifneq ($(shell uname -m),x86_64)
-$(error ARCH=hosted needs an x86-64 Linux host (arch/hosted/context.S))
+NATIVE_CPU   := $(shell uname -m)
+HOSTCPU      ?= $(NATIVE_CPU)
+ifeq ($(filter x86_64 aarch64 riscv64,$(HOSTCPU)),)
+$(error HOSTCPU=$(HOSTCPU): the hosted port knows x86_64, aarch64 and riscv64 (docs/hosted.md))
 endif
+ifneq ($(HOSTCPU),x86_64)
+# The x86-64 assembly stays out; the CPU's own directory comes in.
+ARCH_SKIP       := arch/hosted/context.S
+ARCH_EXTRA_SRCS := $(sort $(wildcard arch/hosted/$(HOSTCPU)/*.c arch/hosted/$(HOSTCPU)/*.S))
+endif
+ifneq ($(HOSTCPU),$(NATIVE_CPU))
+ifeq ($(TOOLCHAIN),clang)
+$(error HOSTCPU=$(HOSTCPU) builds with gcc only so far (docs/hosted.md))
+endif
+ifneq ($(SAN),)
+$(error HOSTCPU=$(HOSTCPU): no sanitizers under qemu-user (docs/hosted.md))
+endif
+CROSS     := $(HOSTCPU)-linux-gnu-
+BUILD     := build/hosted-$(HOSTCPU)-gcc$(if $(filter 0,$(DEBUG)),-release)
+OBJDIR    := $(BUILD)/obj
+# qemu-user runs the program; -L: where the CPU's glibc and loader live.
+HOSTED_RUN := qemu-$(HOSTCPU) -L /usr/$(HOSTCPU)-linux-gnu
+endif
+# The per-CPU code generation. aarch64: atomics inline (arch_cas's LL/SC
+# loops), never libgcc's outline helpers.
+HOSTCPU_CFLAGS_x86_64  := -mno-omit-leaf-frame-pointer
+HOSTCPU_CFLAGS_aarch64 := -mno-omit-leaf-frame-pointer -mno-outline-atomics
+HOSTCPU_CFLAGS_riscv64 :=
 ifeq ($(TOOLCHAIN),clang)
 TC_CC      := clang
 TC_AR      := llvm-ar
@@ -17,11 +48,11 @@ TC_CFLAGS  := -Wno-unused-command-line-argument
 TC_LDFLAGS := -fuse-ld=lld
 HOSTED_LD  := linker/hosted-lld.ld
 else
-TC_CC      := gcc
-TC_AR      := ar
-TC_NM      := nm
-TC_OBJCOPY := objcopy
-TC_OBJDUMP := objdump
+TC_CC      := $(CROSS)gcc
+TC_AR      := $(CROSS)ar
+TC_NM      := $(CROSS)nm
+TC_OBJCOPY := $(CROSS)objcopy
+TC_OBJDUMP := $(CROSS)objdump
 TC_CFLAGS  :=
 TC_LDFLAGS :=
 HOSTED_LD  := linker/hosted.ld
@@ -45,7 +76,7 @@ POST_OBJ = $(TC_OBJCOPY) --redefine-syms=$(HOSTED_SYMS) \
 # to glibc's stdout). No -march: baseline x86-64, no AVX (docs/hosted.md,
 # "What differs": the preemption frame carries x87/SSE state only).
 ARCH_CFLAGS  := -fno-pie -pthread -D_GNU_SOURCE -D__NO_INLINE__ \
-	-mno-omit-leaf-frame-pointer
+	$(HOSTCPU_CFLAGS_$(HOSTCPU))
 # SAN=undefined: UndefinedBehaviorSanitizer over the whole runtime, every
 # report fatal (build/hosted-<cc>-undefined/), except its null check: a nil
 # dereference is this runtime's business - it faults and becomes a Go

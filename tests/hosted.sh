@@ -47,7 +47,11 @@ cd "$(dirname "$0")/.."
 TOOLCHAINS=${TOOLCHAINS-"gcc clang"}
 SANS=${SANS-"address,undefined thread"}
 ONLY=${ONLY:-.}
-out=${OUT:-build/test-results}/hosted
+# HOSTCPU=aarch64|riscv64: cross-built for that Linux CPU and run under
+# qemu-user (tests/hosted-cpu.sh picks the subset; docs/hosted.md).
+HOSTCPU=${HOSTCPU:-}
+RUN=${HOSTCPU:+qemu-$HOSTCPU -L /usr/$HOSTCPU-linux-gnu}
+out=${OUT:-build/test-results}/hosted${HOSTCPU:+-$HOSTCPU}
 mkdir -p "$out"
 
 HOSTED_TESTS="
@@ -66,7 +70,7 @@ tests/qemu/gc_concmut tests/qemu/gc_barrier
 tests/qemu/lock_rank tests/qemu/exit_race tests/qemu/leakcheck
 tests/qemu/panic_fatal tests/qemu/scheddetail
 tests/qemu/gc_trace tests/qemu/gc_oom_collect tests/qemu/malloc_oom
-tests/qemu/distribution tests/qemu/trace_sched
+tests/qemu/distribution tests/qemu/trace_sched tests/qemu/preempt_regs
 examples/hello examples/demo examples/preempt examples/chan_paths
 examples/alloc_classes examples/gc_tour examples/sched_steal examples/select_fair
 "
@@ -127,7 +131,7 @@ done
 for b in $builds; do
 	[ ${#tests[@]} -eq 0 ] && break
 	tc=${b%%:*}; san=${b#*:}
-	bdir=hosted-$tc${san:+-$san}
+	bdir=hosted${HOSTCPU:+-$HOSTCPU}-$tc${san:+-$san}
 	run=()
 	for d in "${tests[@]}"; do
 		[ "$san" = thread ] && ! grep -qw -- "$(basename "$d")" <<< "$TSAN_TESTS" && continue
@@ -136,7 +140,7 @@ for b in $builds; do
 	[ ${#run[@]} -eq 0 ] && continue
 	targets=()
 	for d in "${run[@]}"; do targets+=("build/$bdir/$(basename "$d")"); done
-	if ! make -s -j2 ARCH=hosted CC="$tc" SAN="$san" "${targets[@]}" > "$out/build-$bdir.log" 2>&1; then
+	if ! make -s -j2 ARCH=hosted ${HOSTCPU:+HOSTCPU=$HOSTCPU} CC="$tc" SAN="$san" "${targets[@]}" > "$out/build-$bdir.log" 2>&1; then
 		echo "FAIL build $bdir"; tail -n 30 "$out/build-$bdir.log" | sed 's/^/  | /'
 		fail=$((fail+1)); continue
 	fi
@@ -168,7 +172,7 @@ for b in $builds; do
 				log="$out/$bdir-$name-$idx-smp$s.log"
 				t0=$(date +%s.%N)
 				# shellcheck disable=SC2086
-				TSAN_OPTIONS="$tsan_opts" timeout "$tmo" "build/$bdir/$name" -smp "$s" -m "$mem" ${mapfail:+-mapfail "$mapfail"} -- $bootargs \
+				TSAN_OPTIONS="$tsan_opts" timeout "$tmo" $RUN "build/$bdir/$name" -smp "$s" -m "$mem" ${mapfail:+-mapfail "$mapfail"} -- $bootargs \
 					< /dev/null > "$log" 2>&1
 				got=$?
 				t1=$(date +%s.%N)

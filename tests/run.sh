@@ -52,16 +52,18 @@
 # memory orders in the produced code), a self-test that it rejects GCC 12's
 # riscv64 CAS, and tests/make/*.sh (the build system itself).
 #
-# Environment: ARCHES ("riscv64 aarch64 aarch64-lse hosted"; aarch64-lse is the
-# ARMv8.1 LSE build, LSE=1, run on -cpu cortex-a76; hosted runs a first set of
-# the QEMU test programs as Linux programs, tests/hosted.sh), TOOLCHAINS ("gcc clang"),
+# Environment: ARCHES ("riscv64 aarch64 aarch64-lse hosted hosted-aarch64
+# hosted-riscv64"; aarch64-lse is the ARMv8.1 LSE build, LSE=1, run on -cpu
+# cortex-a76; hosted runs a first set of the QEMU test programs as Linux
+# programs, tests/hosted.sh; hosted-<cpu> a subset of them cross-built for
+# that Linux CPU under qemu-user, tests/hosted-cpu.sh), TOOLCHAINS ("gcc clang"),
 # ONLY (regex on test paths: tests/host/test_x.c, tests/make/x.sh, atomics,
 # tests/qemu/x, examples/x, bench/x), JOBS (parallel QEMU runs, default 2),
 # OUT (where logs go, default build/test-results), TIMEOUT_MAX (seconds: caps
 # every QEMU test's timeout; for runs expected to fail, as tests/make/labs.sh's).
 set -u
 cd "$(dirname "$0")/.."
-ARCHES=${ARCHES:-"riscv64 aarch64 aarch64-lse hosted"}
+ARCHES=${ARCHES:-"riscv64 aarch64 aarch64-lse hosted hosted-aarch64 hosted-riscv64"}
 TOOLCHAINS=${TOOLCHAINS:-"gcc clang"}
 ONLY=${ONLY:-.}
 JOBS=${JOBS:-2}
@@ -153,7 +155,7 @@ done
 jobs_file=$out/jobs
 : > "$jobs_file"
 for arch in $ARCHES; do
-	[ "$arch" = hosted ] && continue      # tests/hosted.sh, below
+	case $arch in hosted*) continue ;; esac   # tests/hosted.sh and hosted-cpu.sh, below
 	for tc in $TOOLCHAINS; do
 		targets=()
 		for d in "${tests[@]}"; do targets+=("build/$arch-$tc/$(basename "$d").bin"); done
@@ -329,6 +331,15 @@ if [[ " $ARCHES " == *" hosted "* ]]; then
 	pass=$((pass + $(grep -c '^PASS' "$out/hosted.txt")))
 	fail=$((fail + $(grep -c '^FAIL' "$out/hosted.txt")))
 fi
+
+# ---- hosted on aarch64 / riscv64 Linux (cross-built, under qemu-user) -------
+for arch in $ARCHES; do
+	case $arch in hosted-*) ;; *) continue ;; esac
+	ONLY="$ONLY" OUT="$out" tests/hosted-cpu.sh "${arch#hosted-}" > "$out/$arch.txt" 2>&1
+	grep -v ' passed, .* failed$' "$out/$arch.txt"
+	pass=$((pass + $(grep -c '^PASS' "$out/$arch.txt")))
+	fail=$((fail + $(grep -c '^FAIL' "$out/$arch.txt")))
+done
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

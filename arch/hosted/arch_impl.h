@@ -1,6 +1,7 @@
 /*
  * arch_impl.h - the inline half of the architecture contract for the hosted
- * port: the runtime as an ordinary x86-64 Linux program (docs/hosted.md).
+ * port: the runtime as an ordinary Linux program (docs/hosted.md). This file
+ * is x86-64's; aarch64 and riscv64 have theirs in hosted/<cpu>/arch_impl.h.
  *
  * The "hardware" is a Linux process:
  *   CPU         = a pthread (cpu 0 is the process's main thread);
@@ -88,6 +89,12 @@
 #define HOSTED_NO_TSAN __attribute__((no_sanitize_thread))
 #endif
 
+/* aarch64 and riscv64 Linux (run under qemu-user): their own headers. */
+#if defined(__aarch64__)
+#include "hosted/aarch64/arch_impl.h"
+#elif defined(__riscv)
+#include "hosted/riscv64/arch_impl.h"
+#else
 /* struct trapframe layout (bytes): gregs in ucontext's order. */
 #define TF_R8      0
 #define TF_R9      8
@@ -336,4 +343,5 @@ static inline uintptr_t arch_context_sp(const struct context *c) { return c->rsp
 static inline uintptr_t arch_context_fp(const struct context *c) { return c->rbp; }
 
 #endif /* !__ASSEMBLY__ */
+#endif /* x86-64 */
 #endif

@@ -34,11 +34,13 @@
 
 _Static_assert(offsetof(struct m, curg) == ARCH_M_CURG_OFFSET, "arch_setg writes m->curg");
 _Static_assert(sizeof(struct context) == CTX_SIZE, "context.S layout");
+_Static_assert(offsetof(struct trapframe, frame) == TF_FRAME, "context.S layout");
+_Static_assert(sizeof(struct trapframe) == TF_SIZE, "context.S layout");
+#if defined(__x86_64__)
 _Static_assert(offsetof(struct context, rip) == CTX_RIP, "context.S layout");
 _Static_assert(offsetof(struct context, mxcsr) == CTX_MXCSR, "context.S layout");
-_Static_assert(offsetof(struct trapframe, frame) == TF_FRAME, "context.S layout");
 _Static_assert(offsetof(struct trapframe, fxsave) == TF_FXSAVE, "context.S layout");
-_Static_assert(sizeof(struct trapframe) == TF_SIZE, "context.S layout");
+#endif
 
 __thread struct m *hosted_m;
 __thread struct g *hosted_g;
@@ -143,6 +145,7 @@ int __wrap_main(int argc, char **argv)
 	hosted_ncpu = ncpu;
 	hosted_mem_init(ram);
 	hosted_tsan_init();
+	hosted_tls_init();
 	hosted_signals_init();
 	const void *dtb = hosted_build_fdt(hosted_ram_base, hosted_ram_size, ncpu, bootargs);
 	hosted_tid[0] = gettid();
@@ -198,7 +201,9 @@ _Noreturn void arch_poweroff(int status)
 		hosted_syscall(SYS_exit_group, status, 0, 0, 0, 0, 0);
 }
 
-/* A fresh context resumes in context_start with rbx = entry, r12 = arg. */
+#if defined(__x86_64__)
+/* aarch64, riscv64: <cpu>/frame.c. A fresh context resumes in
+ * context_start with rbx = entry, r12 = arg. */
 void arch_context_init(struct context *c, uintptr_t stack_top,
                        void (*entry)(void *), void *arg)
 {
@@ -212,3 +217,4 @@ void arch_context_init(struct context *c, uintptr_t stack_top,
 	hosted_asan_context(c, stack_top);
 	hosted_tsan_context(c, stack_top);
 }
+#endif

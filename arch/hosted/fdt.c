@@ -78,7 +78,7 @@ const void *hosted_build_fdt(uintptr_t ram, size_t ram_size, int ncpu,
 	begin("");
 	prop_u32("#address-cells", 2);
 	prop_u32("#size-cells", 2);
-	prop_str("model", "gort hosted (Linux x86-64 process)");
+	prop_str("model", "gort hosted (Linux " HOSTED_CPU " process)");
 
 	strcpy(name, "memory");
 	begin(name);

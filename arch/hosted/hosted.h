@@ -11,6 +11,15 @@
 #include <sys/syscall.h>
 #include "arch.h"
 
+/* The Linux CPU the program is built for. */
+#if defined(__aarch64__)
+#define HOSTED_CPU "aarch64"
+#elif defined(__riscv)
+#define HOSTED_CPU "riscv64"
+#else
+#define HOSTED_CPU "x86-64"
+#endif
+
 /* Signals: the CPU timer and the IPI (SIGURG is Go's preemption signal). */
 #define HOSTED_SIG_TIMER SIGALRM
 #define HOSTED_SIG_IPI   SIGURG
@@ -21,6 +30,37 @@
 
 /* Raw system calls: the pc stays in the executable's text, where a signal
  * may act at once (signal.c defers signals that land inside libc). */
+#if defined(__aarch64__)
+static inline long hosted_syscall(long n, long a, long b, long c, long d, long e, long f)
+{
+	register long x8 __asm__("x8") = n;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+	register long x3 __asm__("x3") = d;
+	register long x4 __asm__("x4") = e;
+	register long x5 __asm__("x5") = f;
+	__asm__ volatile("svc #0" : "+r"(x0)
+	                 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+	                 : "memory");
+	return x0;
+}
+#elif defined(__riscv)
+static inline long hosted_syscall(long n, long a, long b, long c, long d, long e, long f)
+{
+	register long a7 __asm__("a7") = n;
+	register long a0 __asm__("a0") = a;
+	register long a1 __asm__("a1") = b;
+	register long a2 __asm__("a2") = c;
+	register long a3 __asm__("a3") = d;
+	register long a4 __asm__("a4") = e;
+	register long a5 __asm__("a5") = f;
+	__asm__ volatile("ecall" : "+r"(a0)
+	                 : "r"(a7), "r"(a1), "r"(a2), "r"(a3), "r"(a4), "r"(a5)
+	                 : "memory");
+	return a0;
+}
+#else
 static inline long hosted_syscall(long n, long a, long b, long c, long d, long e, long f)
 {
 	register long r10 __asm__("r10") = d;
@@ -32,6 +72,7 @@ static inline long hosted_syscall(long n, long a, long b, long c, long d, long e
 	                 : "rcx", "r11", "memory");
 	return ret;
 }
+#endif
 
 /* The process's CPUs: thread ids, for tgkill (cpu.c). */
 extern int hosted_pid;
@@ -58,6 +99,26 @@ bool hosted_dirty_busy(uint64_t pte);
 bool hosted_dirty_fault(uintptr_t va);
 extern uint64_t hosted_dirty_fallbacks;
 extern uint64_t hosted_dirty_mapfail;   /* -mapfail N (cpu.c); 0: off */
+
+/* The signal frame, per CPU (x86-64: signal.c; others: <cpu>/frame.c):
+ * the registers to and from a trap frame (with_fp: the FP/SIMD state too),
+ * the interrupted pc, and the return of an async preemption - asyncPreempt
+ * traps when asyncPreempt2 returns, and the handler loads every register
+ * from the frame copy into the ucontext (true if sig and uc are that
+ * trap). */
+#include <ucontext.h>
+void hosted_uc_get(struct trapframe *tf, const ucontext_t *uc, bool with_fp);
+void hosted_uc_put(const struct trapframe *tf, ucontext_t *uc);
+uintptr_t hosted_uc_pc(const ucontext_t *uc);
+bool hosted_uc_resume(int sig, ucontext_t *uc);
+
+/* Restartable thread-local sequences (tlsseq.c; aarch64 and riscv64). */
+#if HOSTED_TLS_SEQ
+void hosted_tls_init(void);
+uintptr_t hosted_tls_restart(uintptr_t pc);
+#else
+static inline void hosted_tls_init(void) { }
+#endif
 
 /* Signals (signal.c). */
 void hosted_signals_init(void);

@@ -13,7 +13,13 @@
  * address is only recorded, see below).
  *
  * The stack window (STACK_REGION_BASE, 128 GiB) is reserved PROT_NONE with
- * MAP_NORESERVE: costs address space only. arch_map_page(va, pa) makes one
+ * MAP_NORESERVE, one GiB at a time as arch_map_page first reaches it (the
+ * stack slots are handed out from the bottom up): natively a reservation
+ * costs address space only, but qemu-user (7.2) keeps a descriptor per
+ * reserved page - 14 s and 800 MB for the whole window at once, a blink
+ * per GiB. A page of a GiB not reserved yet faults as a PROT_NONE one does
+ * (SEGV_MAPERR instead of SEGV_ACCERR; the barrier only ever protects
+ * mapped pages). arch_map_page(va, pa) makes one
  * page read/write and records pa in a flat table (one word per window page,
  * itself a NORESERVE mapping touched only where used); the page's contents
  * come from the kernel's zero pages, not from pa - the pool page pa stands
@@ -76,8 +82,6 @@ void hosted_mem_init(size_t ram_bytes)
 	hosted_ram_va = (uintptr_t)map_or_die(HEAP_REGION_BASE + RAM_PA, hosted_ram_size,
 	                                      PROT_READ | PROT_WRITE,
 	                                      MAP_FIXED_NOREPLACE | MAP_NORESERVE);
-	map_or_die(STACK_REGION_BASE, STACK_REGION_SIZE, PROT_NONE,
-	           MAP_FIXED_NOREPLACE | MAP_NORESERVE);
 	stack_pt = map_or_die(0, STACK_REGION_SIZE / PAGE * sizeof(uint64_t),
 	                      PROT_READ | PROT_WRITE, MAP_NORESERVE);
 	hosted_dirty_init_tables();
@@ -104,6 +108,40 @@ static uint64_t *pte(uintptr_t va)
 	return &stack_pt[(va - STACK_REGION_BASE) / PAGE];
 }
 
+/* ---- the stack window's reservation ---------------------------------------- */
+
+#define CHUNK (1UL << 30)
+enum { CHUNK_FREE, CHUNK_BUSY, CHUNK_RESERVED };
+static uint32_t chunk_state[STACK_REGION_SIZE / CHUNK];
+
+/* Reserve the GiB of the window that holds va, once. The CAS winner maps
+ * it and publishes CHUNK_RESERVED with a release store (pairs with the
+ * acquire loads: a page's mprotect comes after the reservation). Masked,
+ * so that no goroutine switch leaves a chunk BUSY under a waiter on the
+ * same thread. */
+static void window_reserve(uintptr_t va)
+{
+	uint32_t *st = &chunk_state[(va - STACK_REGION_BASE) / CHUNK];
+	if (__atomic_load_n(st, __ATOMIC_ACQUIRE) == CHUNK_RESERVED)
+		return;
+	unsigned long f = arch_irq_save();
+	uint32_t free = CHUNK_FREE;
+	/* acquire on failure: pairs with the winner's release store */
+	if (arch_cas(st, &free, CHUNK_BUSY, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
+		long r = hosted_syscall(SYS_mmap, (long)(va & ~(CHUNK - 1)), (long)CHUNK, PROT_NONE,
+		                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE |
+		                        MAP_NORESERVE, -1, 0);
+		if (r != (long)(va & ~(CHUNK - 1)))
+			throw("hosted: cannot reserve the stack window at %#lx: %ld",
+			      (unsigned long)(va & ~(CHUNK - 1)), r);
+		__atomic_store_n(st, CHUNK_RESERVED, __ATOMIC_RELEASE);
+	} else {
+		while (__atomic_load_n(st, __ATOMIC_ACQUIRE) != CHUNK_RESERVED)
+			arch_cpu_relax();
+	}
+	arch_irq_restore(f);
+}
+
 /* mprotect is a system call: the mapping is visible to every thread when it
  * returns (the kernel shoots down other CPUs' TLBs). Stack-window pages
  * only: RAM is always mapped. */
@@ -116,6 +154,7 @@ int arch_map_page(uintptr_t va, uintptr_t pa)
 	if (!arch_cas(pte(va), &expect, (uint64_t)pa | hosted_dirty_mapped(),
 	              __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return -1;
+	window_reserve(va);
 	if (hosted_syscall(SYS_mprotect, (long)va, PAGE, PROT_READ | PROT_WRITE, 0, 0, 0) != 0)
 		throw("hosted: mprotect of a stack page failed");
 	uintptr_t hi = __atomic_load_n(&hosted_stack_hi, __ATOMIC_RELAXED);

@@ -72,13 +72,24 @@ extern char __executable_start[], etext[];
 /* ---- time --------------------------------------------------------------- */
 
 /* ts is thread-local, not on the stack: should the vDSO fall back to the
- * system call, the kernel's store into a write-protected stack page would
- * be EFAULT, not a fault (dirty.c). */
-HOSTED_NO_TSAN uint64_t hosted_ticks(void)
+ * system call (always, under qemu-user), the kernel's store into a
+ * write-protected stack page would be EFAULT, not a fault (dirty.c).
+ * Masked: the compiler forms ts's address once, and a goroutine moved to
+ * another thread in between would read the old thread's ts while that
+ * thread rewrites it. Not instrumented: the handlers read it (tsan.c). */
+HOSTED_NO_TSAN static uint64_t ticks_now(void)  /* masked, or in a handler */
 {
 	static __thread struct timespec ts;
 	hosted_clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+HOSTED_NO_TSAN uint64_t hosted_ticks(void)
+{
+	unsigned long f = arch_irq_save();
+	uint64_t t = ticks_now();
+	arch_irq_restore(f);
+	return t;
 }
 
 uint64_t arch_timer_freq(void)
@@ -169,21 +180,45 @@ void hosted_irq_replay(void)
 
 /* ---- trap frames -------------------------------------------------------- */
 
-static void tf_from_uc(struct trapframe *tf, const ucontext_t *uc, bool with_fp)
+#if defined(__x86_64__)
+/* x86-64's signal frame (aarch64, riscv64: <cpu>/frame.c). */
+void hosted_uc_get(struct trapframe *tf, const ucontext_t *uc, bool with_fp)
 {
 	memcpy(tf->gregs, uc->uc_mcontext.gregs, sizeof tf->gregs);
 	tf->frame[0] = tf->gregs[REG_RBP];
 	tf->frame[1] = tf->gregs[REG_RIP];
-	tf->irqoff = (uint32_t)hosted_irqoff;
-	tf->in_trap = trap_depth > 0;
 	/* The signal frame's FP state starts with the FXSAVE layout. */
 	if (with_fp && uc->uc_mcontext.fpregs != NULL)
 		memcpy(tf->fxsave, uc->uc_mcontext.fpregs, sizeof tf->fxsave);
 }
 
-static void tf_to_uc(const struct trapframe *tf, ucontext_t *uc)
+void hosted_uc_put(const struct trapframe *tf, ucontext_t *uc)
 {
 	memcpy(uc->uc_mcontext.gregs, tf->gregs, sizeof tf->gregs);
+}
+
+HOSTED_NO_TSAN uintptr_t hosted_uc_pc(const ucontext_t *uc)
+{
+	return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+}
+
+/* asyncPreempt restores the registers itself (context.S). */
+bool hosted_uc_resume(int sig, ucontext_t *uc)
+{
+	return false;
+}
+#endif
+
+static void tf_from_uc(struct trapframe *tf, const ucontext_t *uc, bool with_fp)
+{
+	hosted_uc_get(tf, uc, with_fp);
+	tf->irqoff = (uint32_t)hosted_irqoff;
+	tf->in_trap = trap_depth > 0;
+}
+
+static void tf_to_uc(const struct trapframe *tf, ucontext_t *uc)
+{
+	hosted_uc_put(tf, uc);
 }
 
 /* ---- the handlers --------------------------------------------------------- */
@@ -218,7 +253,7 @@ HOSTED_NO_TSAN static void on_interrupt(int sig, siginfo_t *si, void *ucv)
 	if (sig == HOSTED_SIG_TIMER && si->si_code == SI_TKILL) {
 		/* hosted_irq_replay: nothing new, take what is pending */
 	} else if (sig == HOSTED_SIG_TIMER) {
-		if (hosted_ticks() >= deadline) {
+		if (ticks_now() >= deadline) {
 			deadline = UINT64_MAX;  /* one-shot: it fired */
 			hosted_pending |= PEND_TIMER;
 		} else if (deadline != UINT64_MAX) {
@@ -230,10 +265,10 @@ HOSTED_NO_TSAN static void on_interrupt(int sig, siginfo_t *si, void *ucv)
 	}
 	wakeseq++;
 	if (!hosted_irqoff && hosted_pending) {
-		if (in_own_text((uintptr_t)uc->uc_mcontext.gregs[REG_RIP])) {
+		if (in_own_text(hosted_uc_pc(uc))) {
 			dispatch(uc);
 		} else {
-			uint64_t retry = hosted_ticks() + RETRY_NS;
+			uint64_t retry = ticks_now() + RETRY_NS;
 			kernel_timer_arm(retry < deadline ? retry : deadline);
 		}
 	}
@@ -263,7 +298,7 @@ HOSTED_NO_TSAN static void on_fault(int sig, siginfo_t *si, void *ucv)
 	ucontext_t *uc = ucv;
 	/* In a TSan build, a fault outside our text may be inside TSan's
 	 * runtime (tsan.c); a fatal report is not: its path never returns. */
-	bool quiet = !in_own_text((uintptr_t)uc->uc_mcontext.gregs[REG_RIP]);
+	bool quiet = !in_own_text(hosted_uc_pc(uc));
 	if (quiet)
 		hosted_tsan_quiet(true);
 	on_fault_body(sig, si, uc);
@@ -273,6 +308,9 @@ HOSTED_NO_TSAN static void on_fault(int sig, siginfo_t *si, void *ucv)
 
 static void on_fault_body(int sig, siginfo_t *si, ucontext_t *uc)
 {
+	/* asyncPreempt's return trap (aarch64, riscv64: <cpu>/frame.c). */
+	if (sig == SIGTRAP && hosted_uc_resume(sig, uc))
+		return;
 	/* The page-dirty barrier's write fault (dirty.c): resolved without
 	 * a trap frame, with the interrupted code's mask left alone (it
 	 * masks nothing it did not mask before: take/release only). */
@@ -329,6 +367,10 @@ void hosted_thread_signals(int cpu)
 
 /* ---- the contract's trap functions --------------------------------------- */
 
+#if defined(__x86_64__)
+/* x86-64's injections, unwinding and register dump (aarch64, riscv64:
+ * <cpu>/frame.c). */
+
 /* Mechanism only (kernel/sched/preempt.c decided, below the red zone). */
 void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy)
 {
@@ -378,6 +420,8 @@ uintptr_t hosted_tf_unwind(const struct trapframe *tf, uintptr_t *pc)
 	return arch_frame_next(tf->gregs[REG_RBP], pc);
 }
 
+#endif
+
 enum arch_fault arch_fault_kind(const struct trapframe *tf)
 {
 	if (tf->signo == SIGSEGV)
@@ -392,6 +436,7 @@ bool arch_tf_irqs_on(const struct trapframe *tf)
 	return !tf->irqoff && !tf->in_trap;
 }
 
+#if defined(__x86_64__)
 void arch_dump_regs(const struct trapframe *tf)
 {
 	static const char *const names[] = {
@@ -411,3 +456,4 @@ void arch_dump_regs(const struct trapframe *tf)
 	       (unsigned long)tf->addr, (unsigned long)tf->gregs[REG_ERR],
 	       (unsigned long)tf->gregs[REG_TRAPNO]);
 }
+#endif

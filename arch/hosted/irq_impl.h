@@ -1,0 +1,73 @@
+/*
+ * irq_impl.h - the hosted port's soft interrupt mask, wfi and clocks, for
+ * the CPUs whose arch_impl.h lives in arch/hosted/<cpu>/ (aarch64,
+ * riscv64); x86-64's copy is in arch_impl.h itself. Included by those
+ * headers after they define hosted_irqoff_get, hosted_irqoff_set and
+ * hosted_pending_get (one per-thread access each, safe against a move to
+ * another thread: <cpu>/arch_impl.h says how).
+ *
+ * Masking is a per-thread flag, not sigprocmask (signal.c). Compiler
+ * barriers only: the signal handler runs on the same thread, so program
+ * order is enough.
+ */
+#ifndef ARCH_HOSTED_IRQ_IMPL_H
+#define ARCH_HOSTED_IRQ_IMPL_H
+
+void hosted_irq_replay(void);
+void hosted_wfi(void);
+uint64_t hosted_ticks(void);
+
+/* Returns 1 if interrupts were masked. */
+static inline unsigned long arch_irq_save(void)
+{
+	unsigned long old = (unsigned long)hosted_irqoff_get();
+	hosted_irqoff_set(1);
+	return old;
+}
+
+static inline void arch_irq_enable(void)
+{
+	hosted_irqoff_set(0);
+	if (hosted_pending_get())  /* taken while masked: take it now */
+		hosted_irq_replay();
+}
+
+static inline void arch_irq_restore(unsigned long flags)
+{
+	if (flags)
+		hosted_irqoff_set(1);
+	else
+		arch_irq_enable();
+}
+
+static inline void arch_irq_disable(void)
+{
+	hosted_irqoff_set(1);
+}
+
+static inline bool arch_irq_enabled(void)
+{
+	return hosted_irqoff_get() == 0;
+}
+
+/* Sleep until a signal arrives (a futex wait on a per-thread word the
+ * handler bumps); returns at once if one is pending while masked. */
+static inline void arch_wfi(void)
+{
+	hosted_wfi();
+}
+
+/* CLOCK_MONOTONIC in nanoseconds (arch_timer_freq() = 1 GHz), ordered
+ * after earlier instructions by the call itself. */
+static inline uint64_t arch_ticks(void)
+{
+	return hosted_ticks();
+}
+
+/* No retired-instruction counter in user space without perf. */
+static inline uint64_t arch_instret(void)
+{
+	return 0;
+}
+
+#endif
