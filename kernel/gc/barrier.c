@@ -63,7 +63,7 @@
  *
  * Use: with the stop-the-world mark (gcconc=0) each GC pause collects the
  * dirty set (re-arming the barrier) and only counts it (gctrace=2,
- * bench/gc). The concurrent mark (gcconc=1, mgcmark.c) rescans it: the
+ * bench/gc). The concurrent mark (gcconc=1, mgcconc.c) rescans it: the
  * stack pages' set then accumulates over a cycle's collects
  * (gc_barrier_arm starts it, gc_barrier_collect_more adds to it),
  * because stacks are rescanned only in mark termination, goroutine by

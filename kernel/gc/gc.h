@@ -99,7 +99,7 @@ extern uint32_t fin_nregistered;       /* atomic: finalizers registered */
 /* free() of a GC object: drop its finalizer, if any. */
 void fin_forget(uintptr_t obj);
 
-/* ---- the concurrent mark (gcconc=1; mgcmark.c) ---------------------------- */
+/* ---- the concurrent mark (gcconc=1; mgcconc.c) ---------------------------- */
 /* 1 while a concurrent mark runs: objects are allocated black and no span
  * goes back to mheap. Changed only with the world stopped; atomic
  * (relaxed readers: the stop and start of the world order it). */

@@ -41,10 +41,10 @@
  * with the world running; phase 1 ends by scanning the stacks and starting
  * the world; one background mark worker
  * goroutine marks and rescans the pages written meanwhile, and idle CPUs
- * join its drains (mgcmark.c, "drain phases"); phase 3 stops
+ * join its drains (mgcconc.c, "drain phases"); phase 3 stops
  * the world again, rescans what is still dirty and drains. The invariant
  * that replaces the frozen graph: every page written after it was scanned
- * is rescanned before the mark ends (mgcmark.c, docs/gc.md).
+ * is rescanned before the mark ends (mgcconc.c, docs/gc.md).
  *
  * Bare-metal differences from Go: pointers are found conservatively (C has
  * no pointer maps), so objects never move; the mark is stop-the-world by

@@ -21,7 +21,7 @@ struct runtime_flags {
 	int64_t gctrace;        /* 0/1/2 */
 	int64_t gogc;           /* GC target percent, -1 = "off" */
 	int64_t gccheckmark;    /* 0/1/2 (2: report the roots retaining most) */
-	int64_t gcconc;         /* 0/1: concurrent mark (kernel/gc/mgcmark.c) */
+	int64_t gcconc;         /* 0/1: concurrent mark (kernel/gc/mgcconc.c) */
 	int64_t gcpoison;       /* 0/1 */
 	int64_t forcegc;        /* ms without a cycle before sysmon forces one */
 	int64_t memstats;       /* 0/1 */
