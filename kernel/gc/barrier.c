@@ -292,7 +292,7 @@ static size_t popcount_bits(const uint64_t *bits, size_t npages)
 }
 
 /* What a collect does with each kind of region. */
-enum how { CLEAN, RECORD };
+enum how { CLEAN, RECORD, SKIP };
 /* What collect_faulted does with the pages it takes. */
 enum take { DROP, ADD };
 
@@ -362,7 +362,7 @@ static bool collect_region(struct region *rg, enum how how, bool protect, size_t
 	if (how == RECORD)
 		set_clear(rg);
 	if ((mode == GCBARRIER_FAULT && walked) || protected) {
-		*np += collect_faulted(rg, how == RECORD ? ADD : DROP, false);
+		*np += collect_faulted(rg, how == RECORD ? ADD : DROP, protect);
 		return true;
 	}
 	if (protect)
@@ -395,12 +395,15 @@ static size_t collect(enum how others, enum how stacks, bool reset_stacks, bool 
 		throw("gc barrier: two collects at once");
 	size_t n = 0;
 	bool ok = true;
-	for (int r = 0; r < NREGIONS; r++)
+	for (int r = 0; others != SKIP && r < NREGIONS; r++)
 		if (r != R_STACKS && regions[r].npages > 0)
 			ok &= collect_region(&regions[r], others, protect, &n);
-	walked = true;
-	protected = protect && mode == GCBARRIER_HW && ok;
-	collect_stacks(stacks == RECORD, reset_stacks);
+	if (others != SKIP) {
+		walked = true;
+		protected = protect && mode == GCBARRIER_HW && ok;
+	}
+	if (stacks != SKIP)
+		collect_stacks(stacks == RECORD, reset_stacks);
 	arch_dirty_flush();
 	/* release: the next collector sees our bitmaps complete. */
 	__atomic_store_n(&collecting, 0, __ATOMIC_RELEASE);
@@ -410,6 +413,22 @@ static size_t collect(enum how others, enum how stacks, bool reset_stacks, bool 
 void gc_barrier_arm(void)
 {
 	collect(CLEAN, CLEAN, true, false);
+}
+
+bool gc_barrier_arm_protect(void)
+{
+	collect(CLEAN, CLEAN, true, true);
+	return mode == GCBARRIER_FAULT || protected;
+}
+
+void gc_barrier_snapshot(void)
+{
+	collect(CLEAN, SKIP, false, true);
+}
+
+void gc_barrier_collect_stacks(void)
+{
+	collect(SKIP, RECORD, false, false);
 }
 
 size_t gc_barrier_collect(void)
@@ -471,6 +490,19 @@ bool gc_barrier_dirty(uintptr_t va)
 		}
 	}
 	return false;
+}
+
+void gc_barrier_prefault(uintptr_t va)
+{
+	if (!gc_satb_active())
+		return;
+	for (int r = 0; r < R_STACKS; r++) {
+		struct region *rg = &regions[r];
+		if (va - rg->lo < rg->npages * MMU_PAGE_SIZE) {
+			gc_satb_page(page_down(va));
+			return;
+		}
+	}
 }
 
 void gc_barrier_fault(uintptr_t va)

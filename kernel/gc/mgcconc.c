@@ -44,6 +44,7 @@
 
 #include <string.h>
 #include "kernel/gc/mgcmark.h"
+#include "kernel/gc/mgcsatb.h"
 #include "kernel/gc/barrier.h"
 #include "kernel/mm/stack.h"
 #include "kernel/lib/print.h"
@@ -52,6 +53,7 @@
 
 #define MAX_ROUNDS 8                    /* concurrent rescan rounds per cycle */
 #define ROUND_ENOUGH_PAGES 32           /* a set this small: terminate */
+#define MAX_SATB_PULLS 64               /* snapshot mark: drains of the rings */
 
 uint32_t gc_marking;                    /* gc.h */
 static struct gcwork bgw GC_NOSCAN;     /* the background worker's buffers */
@@ -254,7 +256,7 @@ static NO_SANITIZE_ADDRESS void conc_drain(struct marker *mk, uint32_t njobs)
 		throw("gc: the concurrent mark's work markpool is closed");
 }
 
-static uint32_t barrier_ignore;         /* debug: GC_PAGES_* the rescan skips */
+uint32_t barrier_ignore;                /* mgcmark.h */
 
 void gc_debug_barrier_ignore(uint32_t kinds)
 {
@@ -263,10 +265,6 @@ void gc_debug_barrier_ignore(uint32_t kinds)
 	__atomic_store_n(&barrier_ignore, kinds, __ATOMIC_RELAXED);
 }
 
-static inline bool ignored(uint32_t kind)
-{
-	return __builtin_expect(__atomic_load_n(&barrier_ignore, __ATOMIC_RELAXED) & kind, 0);
-}
 
 static void scan_clip(struct marker *mk, uintptr_t lo, uintptr_t hi, uintptr_t a, uintptr_t b)
 {
@@ -322,6 +320,15 @@ static void rescan_page(uintptr_t page, void *arg)
 	}
 }
 
+/* The roots outside tracked pages: g0 stacks, timer heaps, finalizers. */
+static void untracked_roots(struct marker *mk)
+{
+	for (uint32_t j = markroots.mbase; j < markroots.abase; j++)
+		markroot(mk, j);
+	markroot(mk, ROOT_RUNTIME);
+	markroot(mk, ROOT_FINALIZERS);
+}
+
 void gc_mark_conc_start(void)
 {
 	roots_prepare();
@@ -334,6 +341,8 @@ void gc_mark_conc_start(void)
 	gc.rounds = 0;
 	gc.rescanPages = 0;
 	gc.rescanGs = 0;
+	gc.satbWords = 0;
+	gc.satbOverflow = false;
 	workpool_reset(&markpool);
 	if (!gcw_join(&bgw, &markpool))
 		throw("gc: the concurrent mark's work markpool is closed");
@@ -343,11 +352,23 @@ void gc_mark_conc_start(void)
 	 * stack page or G written since the arm is in the barrier's stack
 	 * set, which mark termination rescans. */
 	struct marker mk = { .w = &bgw };
-	if (markroots.walkallgs)
+	gc.satb = gc.satbArmed && satb_begin();
+	if (gc.satb && ignored(GC_PAGES_STACKS))
+		;       /* test hook: the snapshot's stack part left out */
+	else if (markroots.walkallgs)
 		markroot(&mk, markroots.gbase);
 	else
 		for (uint32_t i = 0; i < markroots.nallg; i++)
 			scan_g(&mk, markroots.allg[i]);
+	if (gc.satb) {
+		/* The snapshot: the pages written since the arm are
+		 * write-protected again, and the roots in untracked memory
+		 * (g0 stacks, timer heaps, finalizers) are read now - no
+		 * fault would tell us when they change. */
+		gc_barrier_snapshot();
+		untracked_roots(&mk);
+		satb_set(true);
+	}
 	/* relaxed: starting the world publishes it to every CPU */
 	__atomic_store_n(&gc_marking, 1, __ATOMIC_RELAXED);
 }
@@ -371,6 +392,20 @@ void gc_mark_concurrent(void)
 	struct marker mk = { .w = &bgw, .conc = true };
 	conc_drain(&mk, 2 + (uint32_t)markroots.narenas);  /* .data, .bss, malloc blocks */
 	budget.frac_ppm = 0;            /* rescan rounds: flat out */
+	if (gc.satb) {
+		/* No page to rescan: drain what the fault path greyed while
+		 * there is some, and leave the rest to termination. */
+		for (int r = 0; r < MAX_SATB_PULLS; r++) {
+			size_t n = satb_pull(&mk);
+			gc.satbWords += n;
+			if (n == 0)
+				break;
+			gc.rounds++;
+			conc_drain(&mk, 0);
+		}
+		__atomic_fetch_add(&gc.markCpuNs, (uint64_t)(nanotime() - t0), __ATOMIC_RELAXED);
+		return;
+	}
 	size_t prev = SIZE_MAX;
 	for (int r = 0; r < MAX_ROUNDS - 1; r++) {
 		size_t n = rescan_round(&mk, gc_barrier_collect_more);
@@ -394,25 +429,54 @@ static bool g_dirty(struct g *gp)
 	return gc_barrier_dirty_range(lo, (uintptr_t)(gp + 1));
 }
 
+static void conc_done_finish(int64_t t0);
+
+/* Every goroutine with a stack page or G written since the arm. */
+static void rescan_stacks(struct marker *mk)
+{
+	for (struct g *gp = sched.allgs; gp; gp = gp->alllink)  /* world stopped */
+		if (gstatus(gp) != Gdead && g_dirty(gp)) {
+			scan_g(mk, gp);
+			gc.rescanGs++;
+		}
+}
+
 NO_SANITIZE_ADDRESS void gc_mark_conc_done(void)
 {
 	int64_t t0 = nanotime();
 	roots_prepare();        /* every goroutine, for the rescan and checkmark */
 	struct marker mk = { .w = &bgw };
+	if (gc.satb) {
+		/* Every fault path is done (the world is stopped): the rings
+		 * hold all the snapshot greyed that is not drained yet. */
+		gc.satbWords += satb_pull(&mk);
+		satb_set(false);
+		gc.satbOverflow = satb_overflowed();
+		if (!gc.satbOverflow) {
+			gc.termPages = 0;
+			gc_barrier_collect_stacks();
+			rescan_stacks(&mk);
+			untracked_roots(&mk);
+			mark_drain(&mk, 0, 0);
+			conc_done_finish(t0);
+			return;
+		}
+		/* A ring overflowed: some page's snapshot was not greyed.
+		 * Fall back on the insertion argument: every page written
+		 * since the snapshot is in the faulted bitmap. */
+	}
 	gc.termPages = gc_barrier_collect_more();
 	gc.rescanPages += gc.termPages;
 	gc_barrier_foreach_dirty(rescan_page, &mk);
-	for (struct g *gp = sched.allgs; gp; gp = gp->alllink)  /* world stopped */
-		if (gstatus(gp) != Gdead && g_dirty(gp)) {
-			scan_g(&mk, gp);
-			gc.rescanGs++;
-		}
-	/* Roots outside tracked pages: g0 stacks, timer heaps, finalizers. */
-	for (uint32_t j = markroots.mbase; j < markroots.abase; j++)
-		markroot(&mk, j);
-	markroot(&mk, ROOT_RUNTIME);
-	markroot(&mk, ROOT_FINALIZERS);
+	rescan_stacks(&mk);
+	untracked_roots(&mk);
 	mark_drain(&mk, 0, 0);
+	conc_done_finish(t0);
+}
+
+/* Termination's end, the mark drained: totals, allocate-black off. */
+static void conc_done_finish(int64_t t0)
+{
 	gcw_leave(&bgw);
 	/* relaxed: starting the world publishes it */
 	__atomic_store_n(&gc_marking, 0, __ATOMIC_RELAXED);

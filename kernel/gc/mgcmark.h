@@ -36,6 +36,14 @@ extern struct workpool markpool;        /* the mark's grey-object pool */
 extern struct gcwork gcws[MAXCPU];      /* per M */
 extern uintptr_t heap_lo, heap_span;    /* the heap's bounds, this cycle */
 extern uint32_t drop_every;             /* debug: lose every Nth grey object */
+extern uint32_t barrier_ignore;         /* debug: GC_PAGES_* the barrier skips */
+
+/* Does the barrier ignore this kind of page (gc_debug_barrier_ignore)? */
+static inline bool ignored(uint32_t kind)
+{
+	/* relaxed: a test hook, set once */
+	return __builtin_expect(__atomic_load_n(&barrier_ignore, __ATOMIC_RELAXED) & kind, 0);
+}
 
 /* One marking context: a parallel worker, the concurrent mark's worker,
  * or the checkmark pass. */
