@@ -175,12 +175,14 @@ int bench_mutator(bool smoke)
 		gc_last_cycle(&st);
 		printf("gc: cycle %u: concurrent phase %llu ns, pauses %llu + %llu ns, "
 		       "%llu pages rescanned, %llu barrier faults, %s, %llu words greyed by "
-		       "faults, %llu goroutines rescanned\n", st.cycle,
+		       "faults, %llu goroutines rescanned, %llu pages protected again in the "
+		       "start pause\n", st.cycle,
 		       (unsigned long long)st.mark_ns, (unsigned long long)st.stw_start_ns,
 		       (unsigned long long)st.stw_term_ns, (unsigned long long)st.rescan_pages,
 		       (unsigned long long)st.barrier_faults,
 		       st.satb == 1 ? "snapshot" : st.satb == 2 ? "snapshot overflowed" : "rescan",
-		       (unsigned long long)st.satb_words, (unsigned long long)st.rescan_gs);
+		       (unsigned long long)st.satb_words, (unsigned long long)st.rescan_gs,
+		       (unsigned long long)st.snap_pages);
 		stwsum += st.stw_start_ns + st.stw_term_ns;
 		satbw += st.satb_words;
 		gs += st.rescan_gs;

@@ -71,7 +71,10 @@
  * last concurrent round, gc_barrier_collect_last, write-protects every
  * non-stack page in hardware mode too, so that termination's collect
  * takes the faulted bitmap in both modes (docs/gc.md, "Hardware mode's
- * last stretch in fault mode").
+ * last stretch in fault mode"). The snapshot mark (gcsatb=1, mgcsatb.c)
+ * uses gc_barrier_arm_protect, gc_barrier_snapshot and
+ * gc_barrier_collect_stacks instead, and gc_barrier_prefault: the fault
+ * path's call before the port makes a page writable.
  */
 #include <string.h>
 #include "kernel/gc/barrier.h"
@@ -337,12 +340,18 @@ static size_t collect_faulted(struct region *rg, enum take how, bool protect)
 				rg->bits[w] |= x;
 				rg->bits_sum[sw] |= 1ULL << (w % 64);
 			}
-			for (; x != 0; x &= x - 1) {
-				uintptr_t va = rg->lo + (w * 64 + (size_t)__builtin_ctzll(x)) * MMU_PAGE_SIZE;
+			/* A run of neighbouring pages at a time: the port
+			 * finds their leaf table once. */
+			while (x != 0) {
+				size_t first = (size_t)__builtin_ctzll(x);
+				uint64_t rest = ~(x >> first);  /* 0 bits: the run */
+				size_t len = rest == 0 ? 64 - first : (size_t)__builtin_ctzll(rest);
+				uintptr_t va = rg->lo + (w * 64 + first) * MMU_PAGE_SIZE;
 				if (protect)
-					arch_dirty_protect(va, 1, NULL);
+					arch_dirty_protect(va, len, NULL);
 				else
-					arch_dirty_collect(va, 1, NULL);
+					arch_dirty_collect(va, len, NULL);
+				x = first + len >= 64 ? 0 : x & ~(((1ULL << len) - 1) << first);
 			}
 		}
 	}
@@ -407,7 +416,7 @@ static size_t collect(enum how others, enum how stacks, bool reset_stacks, bool 
 	arch_dirty_flush();
 	/* release: the next collector sees our bitmaps complete. */
 	__atomic_store_n(&collecting, 0, __ATOMIC_RELEASE);
-	return others == RECORD ? n : 0;
+	return n;
 }
 
 void gc_barrier_arm(void)
@@ -421,14 +430,22 @@ bool gc_barrier_arm_protect(void)
 	return mode == GCBARRIER_FAULT || protected;
 }
 
-void gc_barrier_snapshot(void)
+size_t gc_barrier_snapshot(void)
 {
-	collect(CLEAN, SKIP, false, true);
+	return collect(CLEAN, SKIP, false, true);
 }
 
 void gc_barrier_collect_stacks(void)
 {
-	collect(SKIP, RECORD, false, false);
+	/* No shootdown: only "written since the arm?" is asked of this set,
+	 * and the next arm cleans every stack page again, with its own
+	 * shootdown, before anything uses the stack set. A store through a
+	 * stale entry meanwhile is one the next arm's set need not hold. */
+	if (__atomic_exchange_n(&collecting, 1, __ATOMIC_ACQUIRE))
+		throw("gc barrier: two collects at once");
+	collect_stacks(true, false);
+	/* release: the next collector sees our bitmaps complete. */
+	__atomic_store_n(&collecting, 0, __ATOMIC_RELEASE);
 }
 
 size_t gc_barrier_collect(void)

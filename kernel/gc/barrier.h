@@ -41,7 +41,7 @@ bool gc_barrier_arm_protect(void);
  * stack pages are left alone), then the shootdown. From its return until
  * a collect, every non-stack tracked page written went through
  * gc_barrier_prefault first. */
-void gc_barrier_snapshot(void);
+size_t gc_barrier_snapshot(void);    /* returns the pages protected again */
 /* Add the stack pages written since the last collect to the stack set
  * (gc_barrier_collect_more's part for stacks; the other pages are left
  * alone). The snapshot mark's termination. */

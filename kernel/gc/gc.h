@@ -64,6 +64,7 @@ struct gc_cycle_stats {
 	int satb;                   /* 1: snapshot at the beginning; 2: its ring
 	                               overflowed, termination rescanned */
 	uint64_t satb_words;        /* words the snapshot barrier greyed */
+	uint64_t snap_pages;        /* pages the start pause protected again */
 	/* gcconc=1: Go's 25 % budget (pacer_mark_workers) for the mark worker */
 	int dedicated;              /* 1: it marked without a budget */
 	uint32_t frac_ppm;          /* else its share of one CPU, in millionths */

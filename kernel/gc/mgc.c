@@ -286,8 +286,9 @@ static void gctrace_line(int np)
 		       (unsigned long long)gc.rescanGs, (unsigned long long)(gc.blackBytes >> 10),
 		       (unsigned long long)gc.barrierFaults);
 	if (rtflags.gctrace > 1 && rtflags.gcconc && gc.satb)
-		printk("gc %u: snapshot at the beginning: %llu words greyed by write faults%s\n",
-		       gc.cycles, (unsigned long long)gc.satbWords,
+		printk("gc %u: snapshot at the beginning: %llu pages protected again in the "
+		       "start pause, %llu words greyed by write faults%s\n",
+		       gc.cycles, (unsigned long long)gc.snapPages, (unsigned long long)gc.satbWords,
 		       gc.satbOverflow ? "; a ring overflowed: termination rescanned" : "");
 	if (rtflags.gctrace > 1 && rtflags.gcconc)
 		printk("gc %u: mark worker %s (%u ppm of a CPU), %llu budget yields; "
@@ -519,6 +520,7 @@ void gc_last_cycle(struct gc_cycle_stats *st)
 	st->rescan_gs = gc.rescanGs;
 	st->satb = gc.satb ? (gc.satbOverflow ? 2 : 1) : 0;
 	st->satb_words = gc.satbWords;
+	st->snap_pages = gc.snapPages;
 	st->dedicated = gc.dedicated;
 	st->frac_ppm = gc.fracPpm;
 	st->budget_yields = gc.budgetYields;

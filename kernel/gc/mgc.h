@@ -65,6 +65,7 @@ struct gcstate {
 	bool satb;                  /* this cycle's mark is a snapshot (mgcsatb.c) */
 	bool satbOverflow;          /* ... whose snapshot broke: termination rescanned */
 	uint64_t satbWords;         /* words the fault path greyed (rings pulled) */
+	uint64_t snapPages;         /* pages the start pause protected again */
 	uint64_t blackBytes;        /* allocated black during the mark */
 	int dedicated;              /* the coordinator was a dedicated worker */
 	uint32_t fracPpm;           /* else its fractional share (millionths) */

@@ -18,21 +18,33 @@
  *     (gc_barrier_collect_last), so termination takes the fault bitmap;
  *   termination (world stopped, gc_mark_conc_done): the pages still dirty,
  *     every goroutine with a stack page or G written since the start, the
- *     markroots in untracked memory (g0 stacks, timer heaps, finalizers),
+ *     roots in untracked memory (g0 stacks, timer heaps, finalizers),
  *     drain. Then the cycle ends as a stop-the-world one does.
  * Why it is complete: docs/gc.md, "The concurrent mark".
+ *
+ * With the snapshot barrier (gcsatb=1, the default; mgcsatb.c) the same
+ * phases keep Yuasa's invariant instead of rescanning pages: the arm also
+ * write-protects every non-stack page (gc_barrier_arm_protect), the start
+ * pause protects again those written since (gc_barrier_snapshot) and
+ * scans the untracked roots, the first write fault on a page greys its
+ * contents into a ring; the concurrent phase drains the rings instead of
+ * rescan rounds, and termination takes what they hold, rescans the
+ * goroutines that ran and the untracked roots (conservative stacks keep
+ * stale words: the checkmark's roots), and drains - no dirty page. A ring
+ * that overflowed sends termination down the rescanning path above.
+ * Why that is complete: docs/gc.md, "Snapshot at the beginning".
  *
  * Drain phases (Go's idle mark worker; docs/gc.md, "Who marks: drain
  * phases"): the serial steps (collect, rescan_page's pushes) are the
  * coordinator's alone, with no helper joined. Each drain is a phase:
- *   open  (phase_open): markpool reset and bgw joined before; phase++, root
+ *   open  (phase_open): pool reset and bgw joined before; phase++, root
  *         jobs set, then gc_markhelp_wanted = HELP_CONC (seq_cst), and an
  *         IPI to each M asleep in stopm;
  *   join  (conc_help, from stopm's loop via gc_markhelp): nhelping++ then
  *         the seq_cst load of wanted; once per phase per M (helped[]), and
- *         only while fewer helpers than idle Ps; gcw_join refuses a markpool
+ *         only while fewer helpers than idle Ps; gcw_join refuses a pool
  *         already done. The helper claims root jobs, drains with its M's
- *         gcwork, and leaves when the markpool is done, when it has found no
+ *         gcwork, and leaves when the pool is done, when it has found no
  *         work for HELPER_IDLE_SPINS polls, or as soon as the scheduler
  *         wants its CPU (idle_m_wanted) - handing back any grey objects;
  *   end   the pool's termination check (mgcwork.c): every joined worker
@@ -76,7 +88,7 @@ static uint32_t helped[MAXCPU] GC_NOSCAN; /* per M: the last phase it joined; ow
 static uint32_t phase_next, phase_njobs; /* root jobs of the open phase (conc_job);
                                            next: atomic claims */
 static uint32_t nconchelpers;           /* idle CPUs inside a phase now; atomic */
-static uint32_t nmarking;               /* of them, joined to the markpool; atomic */
+static uint32_t nmarking;               /* of them, joined to the pool; atomic */
 static uint32_t peakhelpers;            /* most joined at once this cycle; atomic */
 
 /* Root job i of the first phase: .data, .bss, then one per arena's malloc
@@ -116,7 +128,7 @@ bool sched_wants_me(void)
  * on, as Go's idle worker would, without paying for a trip through the
  * scheduler. Its mark time is counted between checks, less the time it
  * spent yielded: an approximation (a preemption between two checks counts
- * as marking). The budget holds for the first phase (markroots and the bulk
+ * as marking). The budget holds for the first phase (roots and the bulk
  * of the graph) only: the rescan rounds run flat out, because whatever is
  * written while a round is slow is dirty for the next round, and the
  * last round's slowness would be paid in the termination pause. Owner:
@@ -205,14 +217,14 @@ NO_SANITIZE_ADDRESS void conc_help(struct m *m)
 	__atomic_fetch_sub(&nconchelpers, 1, __ATOMIC_RELAXED);
 }
 
-/* Open a phase with njobs root jobs (conc_job): the markpool is fresh and bgw
+/* Open a phase with njobs root jobs (conc_job): the pool is fresh and bgw
  * joined; wake the idle CPUs (those asleep in stopm) to join. */
 static void phase_open(uint32_t njobs)
 {
 	__atomic_store_n(&phase_next, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&phase_njobs, njobs, __ATOMIC_RELAXED);
 	__atomic_store_n(&phase, phase + 1, __ATOMIC_RELAXED);
-	/* seq_cst (so release): the jobs, the phase number and the markpool
+	/* seq_cst (so release): the jobs, the phase number and the pool
 	 * before any helper's seq_cst load in gc_markhelp sees it open */
 	__atomic_store_n(&gc_markhelp_wanted, HELP_CONC, __ATOMIC_SEQ_CST);
 	/* An M that goes idle after this joins from stopm's loop itself. */
@@ -227,7 +239,7 @@ static void phase_open(uint32_t njobs)
 		}
 }
 
-/* Close the phase after the markpool said done: no new helper joins, and
+/* Close the phase after the pool said done: no new helper joins, and
  * every one that did has left - so the coordinator alone owns the graph's
  * grey set again, for the next collect and rescan. The seq_cst store
  * then loads are gc_mark's store-buffering pair with gc_markhelp; the
@@ -242,7 +254,7 @@ static void phase_close(void)
 }
 
 /* One phase: open it, claim root jobs, drain everything grey with whoever
- * joined, close it, and open the markpool again for the coordinator's next
+ * joined, close it, and open the pool again for the coordinator's next
  * pushes. The pool's termination check ends the drain. */
 static NO_SANITIZE_ADDRESS void conc_drain(struct marker *mk, uint32_t njobs)
 {
@@ -253,7 +265,7 @@ static NO_SANITIZE_ADDRESS void conc_drain(struct marker *mk, uint32_t njobs)
 	phase_close();
 	workpool_reset(&markpool);
 	if (!gcw_join(mk->w, &markpool))
-		throw("gc: the concurrent mark's work markpool is closed");
+		throw("gc: the concurrent mark's work pool is closed");
 }
 
 uint32_t barrier_ignore;                /* mgcmark.h */
@@ -277,7 +289,7 @@ static void scan_clip(struct marker *mk, uintptr_t lo, uintptr_t hi, uintptr_t a
 }
 
 /* A page written since its last collect: scan what of it the mark must
- * see again - the markroots on it (.data, .bss), or the words on it of every
+ * see again - the roots on it (.data, .bss), or the words on it of every
  * marked object (a GC span) or allocated block (a malloc span). Only the
  * page's own words: the rest of each object was not written, or is on a
  * page of its own in the set. Other pages (manual spans: stacks, work
@@ -345,7 +357,7 @@ void gc_mark_conc_start(void)
 	gc.satbOverflow = false;
 	workpool_reset(&markpool);
 	if (!gcw_join(&bgw, &markpool))
-		throw("gc: the concurrent mark's work markpool is closed");
+		throw("gc: the concurrent mark's work pool is closed");
 	bgw.bytesMarked = bgw.scanWords = 0;
 	/* Goroutine stacks now, with the world stopped: a running
 	 * goroutine's stack cannot be read from another CPU, and each
@@ -365,7 +377,7 @@ void gc_mark_conc_start(void)
 		 * write-protected again, and the roots in untracked memory
 		 * (g0 stacks, timer heaps, finalizers) are read now - no
 		 * fault would tell us when they change. */
-		gc_barrier_snapshot();
+		gc.snapPages = gc_barrier_snapshot();
 		untracked_roots(&mk);
 		satb_set(true);
 	}

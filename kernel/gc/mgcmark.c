@@ -1,5 +1,5 @@
 /*
- * mgcmark.c - the mark phase: markroots, conservative scanning, grey objects,
+ * mgcmark.c - the mark phase: roots, conservative scanning, grey objects,
  * parallel draining, and checkmark verification (Go's mgcmark.go, with
  * conservative pointer finding in place of Go's pointer maps).
  *
@@ -41,15 +41,15 @@
  *
  * Parallelism: the coordinator (the M that stopped the world) opens the
  * mark and IPIs every other CPU; idle Ms join from their sleep loop
- * (gc_markhelp), up to GOMAXPROCS workers in all. Each drains markroots, then
- * objects, balancing buffers through the markpool; the markpool decides when the
+ * (gc_markhelp), up to GOMAXPROCS workers in all. Each drains roots, then
+ * objects, balancing buffers through the pool; the pool decides when the
  * mark is over. Large objects are scanned in 128 KiB oblets so that one
  * big array spreads over the workers (Go's maxObletBytes). The concurrent
  * mark's drains are parallel the same way, with the world running: idle
  * CPUs join them ("drain phases", mgcconc.c).
  *
  * Checkmark (gccheckmark=1): after the parallel mark, one CPU marks again
- * from the same markroots into separate bits, depth-first, remembering the root
+ * from the same roots into separate bits, depth-first, remembering the root
  * each path started from. An object it reaches that the parallel mark left
  * white is a collector bug: a fatal error names the object and the root.
  *
@@ -454,7 +454,7 @@ NO_SANITIZE_ADDRESS void mark_drain(struct marker *mk, uint32_t spins, int how)
 	}
 }
 
-/* ---- markroots ------------------------------------------------------------- */
+/* ---- roots ------------------------------------------------------------- */
 
 static void scan_malloc_span(struct mspan *s, void *arg)
 {
@@ -680,7 +680,7 @@ void gc_mark(void)
 	gc.nworkers = 0;
 	workpool_reset(&markpool);
 	/* seq_cst (so release): pairs with the acquire load in stopm and the
-	 * seq_cst one in gc_markhelp - the markroots and the markpool are ready before
+	 * seq_cst one in gc_markhelp - the roots and the pool are ready before
 	 * anyone joins. */
 	__atomic_store_n(&gc_markhelp_wanted, HELP_STW, __ATOMIC_SEQ_CST);
 	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
@@ -781,7 +781,7 @@ static void retain_add(uintptr_t root, uint32_t job, uint64_t bytes)
 
 static void retain_report(void)
 {
-	printk("gc %u: checkmark: markroots keeping the most memory alive:\n", gc.cycles + 1);
+	printk("gc %u: checkmark: roots keeping the most memory alive:\n", gc.cycles + 1);
 	for (int k = 0; k < 8; k++) {
 		int best = -1;
 		for (int i = 0; i < RETAIN_SLOTS; i++)

@@ -34,6 +34,8 @@
  *             barrier's insertion argument - correct, only slower.
  * The fault path writes only the ring and .bss.noscan; it reads the page
  * and, to skip marked objects, the span map and mark bits - no lock.
+ * It reads every word of the page, redzones and freed objects included,
+ * as the conservative scan does: NO_SANITIZE_ADDRESS (kernel/lib/asan.h).
  */
 #include <string.h>
 #include "kernel/gc/mgcmark.h"
@@ -41,6 +43,7 @@
 #include "kernel/gc/barrier.h"
 #include "kernel/mm/mheap.h"
 #include "kernel/lib/print.h"
+#include "kernel/lib/asan.h"
 #include "arch.h"
 
 #define RING_WORDS (64 * 1024)          /* per CPU: 512 KiB */
@@ -60,7 +63,7 @@ static uint32_t overflow GC_NOSCAN;     /* atomic: a ring was full this cycle */
  * state (acquire: pairs with span_publish), its bounds and bits. A stale
  * "no" is impossible for a marked object (mark bits only get set during
  * the mark); a stale "yes" only costs a ring word. */
-static bool maybe_white(uintptr_t v)
+NO_SANITIZE_ADDRESS static bool maybe_white(uintptr_t v)
 {
 	struct mspan *s = spanOf(v);
 	if (s == NULL || __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != mSpanInUse || !s->collect)
@@ -79,7 +82,7 @@ static bool maybe_white(uintptr_t v)
 
 /* Copy the words of [lo, hi) that may point to white objects into this
  * CPU's ring. Interrupts masked, on the ring's CPU. */
-static void shade_range(uintptr_t lo, uintptr_t hi)
+NO_SANITIZE_ADDRESS static void shade_range(uintptr_t lo, uintptr_t hi)
 {
 	struct satbring *r = &rings[getm()->id];
 	if (r->buf == NULL) {
@@ -113,7 +116,7 @@ static void shade_range(uintptr_t lo, uintptr_t hi)
 	__atomic_store_n(&r->head, head, __ATOMIC_RELEASE);
 }
 
-static void shade_clip(uintptr_t lo, uintptr_t hi, uintptr_t a, uintptr_t b)
+NO_SANITIZE_ADDRESS static void shade_clip(uintptr_t lo, uintptr_t hi, uintptr_t a, uintptr_t b)
 {
 	if (a < lo)
 		a = lo;
@@ -123,7 +126,7 @@ static void shade_clip(uintptr_t lo, uintptr_t hi, uintptr_t a, uintptr_t b)
 		shade_range(a, b);
 }
 
-void gc_satb_page(uintptr_t page)
+NO_SANITIZE_ADDRESS void gc_satb_page(uintptr_t page)
 {
 	uintptr_t end = page + MMU_PAGE_SIZE;
 	if (page < (uintptr_t)__bss_end && end > (uintptr_t)__data_start) {
@@ -148,7 +151,7 @@ void gc_satb_page(uintptr_t page)
 	shade_clip(page, end, s->startAddr, s->startAddr + s->npages * PAGE_SIZE);
 }
 
-void gc_satb_free(uintptr_t p, size_t size)
+NO_SANITIZE_ADDRESS void gc_satb_free(uintptr_t p, size_t size)
 {
 	if (!gc_satb_active())
 		return;
