@@ -421,6 +421,10 @@ static size_t collect(enum how others, enum how stacks, bool reset_stacks, bool 
 
 void gc_barrier_arm(void)
 {
+	/* A walk of every leaf: in hardware mode it gives every page back
+	 * to the hardware, also those a snapshot mark left protected
+	 * (gc_barrier_arm_protect; the collector's variable). */
+	protected = false;
 	collect(CLEAN, CLEAN, true, false);
 }
 
