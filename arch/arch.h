@@ -410,6 +410,21 @@ void trap_fault(struct trapframe *tf, const char *cause, uintptr_t addr,
  * clean to dirty (its release OR orders the update before the collector's
  * clean of the page; docs/gc.md, "Fault mode's dirty bitmap"). */
 void gc_barrier_fault(uintptr_t va);
+/* The barrier's fault path, before the port makes the page writable: a
+ * write fault on the tracked, write-protected (clean) page at va. Same
+ * context as gc_barrier_fault; it reads the page (the snapshot mark greys
+ * what the page holds before its first store: kernel/gc/mgcsatb.c) and
+ * writes only untracked memory. Ordering duty of the port: call it
+ * before the atomic update that makes the leaf writable, and only when
+ * the leaf was write-protected (a spurious fault on a page already
+ * writable needs no call), so that no store can land on the page before
+ * the call returns. */
+void gc_barrier_prefault(uintptr_t va);
+/* The port made a tracked page writable without gc_barrier_prefault (the
+ * hosted port's fallback, or a page its holder's own thread wrote while
+ * protecting it): the snapshot mark, if one runs, falls back on rescanning
+ * (kernel/gc/mgcsatb.c). Any context, as gc_barrier_fault. */
+void gc_barrier_lost(void);
 /* Called by asyncPreempt on the goroutine's stack, interrupts on: yield
  * like Gosched; returns when the goroutine runs again (kernel/sched/preempt.c). */
 void asyncPreempt2(void);

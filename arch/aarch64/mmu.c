@@ -388,6 +388,7 @@ bool aarch64_dirty_fault(uintptr_t va)
 	}
 	if (!(d & PTE_TRACKED))
 		return false;
+	gc_barrier_prefault(va);                /* before the page is writable */
 	/* Writable, and in hardware mode DBM again (arch_dirty_protect
 	 * cleared it): one CAS, so a racing collect's RMW is never undone.
 	 * Relaxed: tlbi_local_va's dsb orders it before the retried store;

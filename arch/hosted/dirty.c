@@ -251,6 +251,7 @@ static void release_clean(uintptr_t va)
 	    !arch_cas(s, &w, with(w, CLEAN), __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
 		release(s, DIRTY);
 		gc_barrier_fault(va);
+		gc_barrier_lost();      /* written without gc_barrier_prefault */
 	}
 }
 
@@ -313,6 +314,7 @@ static void fallback(void)
 	/* Stack pages: collect_stack reads every mapped one anyway. relaxed:
 	 * a page mapped after this load starts DIRTY. */
 	fallback_area(STACK_REGION_BASE, __atomic_load_n(&hosted_stack_hi, __ATOMIC_RELAXED), false);
+	gc_barrier_lost();              /* writable without gc_barrier_prefault */
 	/* relaxed: a statistic */
 	__atomic_fetch_add(&hosted_dirty_fallbacks, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&fallback_lock, 0, __ATOMIC_RELEASE);
@@ -335,6 +337,8 @@ bool hosted_dirty_fault(uintptr_t va)
 	uint64_t was = take(s);
 	if (st(was) == UNTRACKED)       /* RAM is writable once untracked */
 		return in_ram(va);
+	if (st(was) == CLEAN)
+		gc_barrier_prefault(va);        /* before the page is writable */
 	bool ok = set_prot(va, 1, PROT_READ | PROT_WRITE);
 	release(s, DIRTY);
 	if (st(was) != DIRTY)           /* PENDING: reported, but by a collect

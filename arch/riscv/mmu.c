@@ -504,6 +504,8 @@ bool riscv_dirty_fault(uintptr_t va)
 	pte_t e = __atomic_load_n(slot, __ATOMIC_RELAXED);
 	if ((e & (PTE_V | PTE_R | PTE_TRACKED)) != (PTE_V | PTE_R | PTE_TRACKED))
 		return false;
+	if (!(e & PTE_W))
+		gc_barrier_prefault(va);        /* before the page is writable */
 	/* Relaxed: the local sfence.vma below orders the new leaf before this
 	 * hart's retry of the store; a collect that cleans the page again
 	 * afterwards reports it (it reads the bit with its own RMW). */

@@ -39,6 +39,14 @@
  *   gc_dirty_pages_rescanned_per_cycle_smpN dirty pages rescanned (all
  *                                           rounds and termination)
  *   gc_barrier_faults_per_cycle_smpN       write faults (fault mode)
+ *   gc_mut_stw_mean_smpN_icount            the mean pause (start and
+ *                                           termination alike)
+ *   gc_satb_cycles_smpN                    share of the cycles marked as a
+ *                                           snapshot (gcsatb=1) whose rings
+ *                                           did not overflow
+ *   gc_satb_words_per_cycle_smpN           words the fault path greyed
+ *   gc_goroutines_rescanned_per_cycle_smpN goroutines rescanned in
+ *                                           termination
  */
 #include <stdlib.h>
 #include <string.h>
@@ -158,17 +166,27 @@ int bench_mutator(bool smoke)
 	double r0 = (double)(u1 - u0) / (double)(nanotime() - t0);
 	GC();                           /* warm-up: the mutators' pages settle */
 
-	uint64_t markns = 0, stwmax = 0, rescan = 0, faults = 0;
+	uint64_t markns = 0, stwmax = 0, stwsum = 0, rescan = 0, faults = 0, satbw = 0, gs = 0;
+	int nsatb = 0;
 	sum_counts(nm, &unused, &k0);
 	for (int i = 0; i < ncycles; i++) {
 		struct gc_cycle_stats st;
 		GC();
 		gc_last_cycle(&st);
 		printf("gc: cycle %u: concurrent phase %llu ns, pauses %llu + %llu ns, "
-		       "%llu pages rescanned, %llu barrier faults\n", st.cycle,
+		       "%llu pages rescanned, %llu barrier faults, %s, %llu words greyed by "
+		       "faults, %llu goroutines rescanned, %llu pages protected again in the "
+		       "start pause\n", st.cycle,
 		       (unsigned long long)st.mark_ns, (unsigned long long)st.stw_start_ns,
 		       (unsigned long long)st.stw_term_ns, (unsigned long long)st.rescan_pages,
-		       (unsigned long long)st.barrier_faults);
+		       (unsigned long long)st.barrier_faults,
+		       st.satb == 1 ? "snapshot" : st.satb == 2 ? "snapshot overflowed" : "rescan",
+		       (unsigned long long)st.satb_words, (unsigned long long)st.rescan_gs,
+		       (unsigned long long)st.snap_pages);
+		stwsum += st.stw_start_ns + st.stw_term_ns;
+		satbw += st.satb_words;
+		gs += st.rescan_gs;
+		nsatb += st.satb == 1;
 		markns += st.mark_ns;
 		stwmax = st.stw_start_ns > stwmax ? st.stw_start_ns : stwmax;
 		stwmax = st.stw_term_ns > stwmax ? st.stw_term_ns : stwmax;
@@ -185,6 +203,11 @@ int bench_mutator(bool smoke)
 	       (unsigned long long)(k1 - k0));
 	report("gc_mutator_utilization", ncpu, "", r1 / r0, "ratio");
 	report("gc_mut_stw_max", ncpu, "_icount", (double)stwmax, "instructions_summed_over_CPUs");
+	report("gc_mut_stw_mean", ncpu, "_icount", (double)stwsum / (2 * ncycles),
+	       "instructions_summed_over_CPUs");
+	report("gc_satb_cycles", ncpu, "", (double)nsatb / ncycles, "share");
+	report("gc_satb_words_per_cycle", ncpu, "", (double)satbw / ncycles, "words");
+	report("gc_goroutines_rescanned_per_cycle", ncpu, "", (double)gs / ncycles, "goroutines");
 	report("gc_dirty_pages_rescanned_per_cycle", ncpu, "", (double)rescan / ncycles, "pages");
 	report("gc_barrier_faults_per_cycle", ncpu, "", (double)faults / ncycles, "faults");
 	if (!check_heap()) {

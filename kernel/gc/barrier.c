@@ -63,7 +63,8 @@
  *
  * Use: with the stop-the-world mark (gcconc=0) a GC pause collects the
  * dirty set (re-arming the barrier) only with gctrace=2, and only counts
- * it (bench/gc); otherwise each page faults at most once after boot. The concurrent mark (gcconc=1, mgcmark.c) rescans it: the
+ * it (bench/gc); otherwise each page faults at most once after boot. The
+ * concurrent mark (gcconc=1, mgcconc.c) rescans it: the
  * stack pages' set then accumulates over a cycle's collects
  * (gc_barrier_arm starts it, gc_barrier_collect_more adds to it),
  * because stacks are rescanned only in mark termination, goroutine by
@@ -71,7 +72,10 @@
  * last concurrent round, gc_barrier_collect_last, write-protects every
  * non-stack page in hardware mode too, so that termination's collect
  * takes the faulted bitmap in both modes (docs/gc.md, "Hardware mode's
- * last stretch in fault mode").
+ * last stretch in fault mode"). The snapshot mark (gcsatb=1, mgcsatb.c)
+ * uses gc_barrier_arm_protect, gc_barrier_snapshot and
+ * gc_barrier_collect_stacks instead, and gc_barrier_prefault: the fault
+ * path's call before the port makes a page writable.
  */
 #include <string.h>
 #include "kernel/gc/barrier.h"
@@ -292,7 +296,7 @@ static size_t popcount_bits(const uint64_t *bits, size_t npages)
 }
 
 /* What a collect does with each kind of region. */
-enum how { CLEAN, RECORD };
+enum how { CLEAN, RECORD, SKIP };
 /* What collect_faulted does with the pages it takes. */
 enum take { DROP, ADD };
 
@@ -337,12 +341,18 @@ static size_t collect_faulted(struct region *rg, enum take how, bool protect)
 				rg->bits[w] |= x;
 				rg->bits_sum[sw] |= 1ULL << (w % 64);
 			}
-			for (; x != 0; x &= x - 1) {
-				uintptr_t va = rg->lo + (w * 64 + (size_t)__builtin_ctzll(x)) * MMU_PAGE_SIZE;
+			/* A run of neighbouring pages at a time: the port
+			 * finds their leaf table once. */
+			while (x != 0) {
+				size_t first = (size_t)__builtin_ctzll(x);
+				uint64_t rest = ~(x >> first);  /* 0 bits: the run */
+				size_t len = rest == 0 ? 64 - first : (size_t)__builtin_ctzll(rest);
+				uintptr_t va = rg->lo + (w * 64 + first) * MMU_PAGE_SIZE;
 				if (protect)
-					arch_dirty_protect(va, 1, NULL);
+					arch_dirty_protect(va, len, NULL);
 				else
-					arch_dirty_collect(va, 1, NULL);
+					arch_dirty_collect(va, len, NULL);
+				x = first + len >= 64 ? 0 : x & ~(((1ULL << len) - 1) << first);
 			}
 		}
 	}
@@ -362,7 +372,7 @@ static bool collect_region(struct region *rg, enum how how, bool protect, size_t
 	if (how == RECORD)
 		set_clear(rg);
 	if ((mode == GCBARRIER_FAULT && walked) || protected) {
-		*np += collect_faulted(rg, how == RECORD ? ADD : DROP, false);
+		*np += collect_faulted(rg, how == RECORD ? ADD : DROP, protect);
 		return true;
 	}
 	if (protect)
@@ -395,21 +405,52 @@ static size_t collect(enum how others, enum how stacks, bool reset_stacks, bool 
 		throw("gc barrier: two collects at once");
 	size_t n = 0;
 	bool ok = true;
-	for (int r = 0; r < NREGIONS; r++)
+	for (int r = 0; others != SKIP && r < NREGIONS; r++)
 		if (r != R_STACKS && regions[r].npages > 0)
 			ok &= collect_region(&regions[r], others, protect, &n);
-	walked = true;
-	protected = protect && mode == GCBARRIER_HW && ok;
-	collect_stacks(stacks == RECORD, reset_stacks);
+	if (others != SKIP) {
+		walked = true;
+		protected = protect && mode == GCBARRIER_HW && ok;
+	}
+	if (stacks != SKIP)
+		collect_stacks(stacks == RECORD, reset_stacks);
 	arch_dirty_flush();
 	/* release: the next collector sees our bitmaps complete. */
 	__atomic_store_n(&collecting, 0, __ATOMIC_RELEASE);
-	return others == RECORD ? n : 0;
+	return n;
 }
 
 void gc_barrier_arm(void)
 {
+	/* A walk of every leaf: in hardware mode it gives every page back
+	 * to the hardware, also those a snapshot mark left protected
+	 * (gc_barrier_arm_protect; the collector's variable). */
+	protected = false;
 	collect(CLEAN, CLEAN, true, false);
+}
+
+bool gc_barrier_arm_protect(void)
+{
+	collect(CLEAN, CLEAN, true, true);
+	return mode == GCBARRIER_FAULT || protected;
+}
+
+size_t gc_barrier_snapshot(void)
+{
+	return collect(CLEAN, SKIP, false, true);
+}
+
+void gc_barrier_collect_stacks(void)
+{
+	/* No shootdown: only "written since the arm?" is asked of this set,
+	 * and the next arm cleans every stack page again, with its own
+	 * shootdown, before anything uses the stack set. A store through a
+	 * stale entry meanwhile is one the next arm's set need not hold. */
+	if (__atomic_exchange_n(&collecting, 1, __ATOMIC_ACQUIRE))
+		throw("gc barrier: two collects at once");
+	collect_stacks(true, false);
+	/* release: the next collector sees our bitmaps complete. */
+	__atomic_store_n(&collecting, 0, __ATOMIC_RELEASE);
 }
 
 size_t gc_barrier_collect(void)
@@ -471,6 +512,19 @@ bool gc_barrier_dirty(uintptr_t va)
 		}
 	}
 	return false;
+}
+
+void gc_barrier_prefault(uintptr_t va)
+{
+	if (!gc_satb_active())
+		return;
+	for (int r = 0; r < R_STACKS; r++) {
+		struct region *rg = &regions[r];
+		if (va - rg->lo < rg->npages * MMU_PAGE_SIZE) {
+			gc_satb_page(page_down(va));
+			return;
+		}
+	}
 }
 
 void gc_barrier_fault(uintptr_t va)

@@ -27,6 +27,26 @@ const char *gc_barrier_mode_name(void);
  * marks its page again. */
 void gc_barrier_arm(void);
 
+/* The snapshot-at-the-beginning mark's arm (docs/gc.md, "Snapshot at the
+ * beginning"): gc_barrier_arm, and every non-stack tracked page
+ * write-protected in hardware mode too, so that the first store to each
+ * after it faults (the port calls gc_barrier_prefault first). False if
+ * the port cannot take write faults (then nothing was protected). In
+ * hardware mode the pages stay protected from cycle to cycle: the arm and
+ * gc_barrier_snapshot take the faulted bitmap alone and protect what they
+ * find again, until a gc_barrier_collect* gives them back to the hardware. */
+bool gc_barrier_arm_protect(void);
+/* With the world stopped, after gc_barrier_arm_protect: write-protect
+ * again every non-stack page that faulted since (the faulted bitmap;
+ * stack pages are left alone), then the shootdown. From its return until
+ * a collect, every non-stack tracked page written went through
+ * gc_barrier_prefault first. */
+size_t gc_barrier_snapshot(void);    /* returns the pages protected again */
+/* Add the stack pages written since the last collect to the stack set
+ * (gc_barrier_collect_more's part for stacks; the other pages are left
+ * alone). The snapshot mark's termination. */
+void gc_barrier_collect_stacks(void);
+
 /* The dirty set: the pages written since the last arm or collect, and
  * clean them again. Returns how many. A store that completed before the
  * call began is in this set or (if it raced with the clean) it is visible

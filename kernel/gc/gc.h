@@ -61,6 +61,10 @@ struct gc_cycle_stats {
 	uint64_t rescan_pages;      /* dirty pages rescanned, all rounds + termination */
 	uint64_t term_pages;        /* of them, in termination */
 	uint64_t rescan_gs;         /* goroutines rescanned in termination */
+	int satb;                   /* 1: snapshot at the beginning; 2: its ring
+	                               overflowed, termination rescanned */
+	uint64_t satb_words;        /* words the snapshot barrier greyed */
+	uint64_t snap_pages;        /* pages the start pause protected again */
 	/* gcconc=1: Go's 25 % budget (pacer_mark_workers) for the mark worker */
 	int dedicated;              /* 1: it marked without a budget */
 	uint32_t frac_ppm;          /* else its share of one CPU, in millionths */
@@ -75,7 +79,9 @@ void gc_debug_drop_marks(int every);
 /* Debug hook for tests: the concurrent mark ignores the barrier for the
  * kinds of page given (0 = none): it does not rescan them when they are
  * dirty (for stacks: it does not rescan a goroutine whose stack or G was
- * written). gccheckmark=1 must catch what that loses. */
+ * written); the snapshot mark (gcsatb=1) does not grey such a page at its
+ * first write fault (for stacks: it leaves the stacks out of the start
+ * pause's snapshot). gccheckmark=1 must catch what that loses. */
 enum {
 	GC_PAGES_HEAP    = 1,   /* GC objects' spans */
 	GC_PAGES_MALLOC  = 2,   /* malloc blocks' spans */
@@ -99,7 +105,7 @@ extern uint32_t fin_nregistered;       /* atomic: finalizers registered */
 /* free() of a GC object: drop its finalizer, if any. */
 void fin_forget(uintptr_t obj);
 
-/* ---- the concurrent mark (gcconc=1; mgcmark.c) ---------------------------- */
+/* ---- the concurrent mark (gcconc=1; mgcconc.c) ---------------------------- */
 /* 1 while a concurrent mark runs: objects are allocated black and no span
  * goes back to mheap. Changed only with the world stopped; atomic
  * (relaxed readers: the stop and start of the world order it). */
@@ -107,6 +113,21 @@ extern uint32_t gc_marking;
 /* Allocate black: mark object idx of GC span s, just allocated (its
  * allocator calls it while gc_marking). */
 void gc_marknewobject(struct mspan *s, uint32_t idx);
+
+/* ---- the snapshot-at-the-beginning barrier (gcconc=1; mgcsatb.c) -------- */
+/* A snapshot mark is running: gc_barrier_prefault greys pages. */
+static inline bool gc_satb_active(void)
+{
+	extern uint32_t gc_satb_on;
+	/* relaxed: changed only with the world stopped, as gc_marking */
+	return __atomic_load_n(&gc_satb_on, __ATOMIC_RELAXED) != 0;
+}
+/* The first store to a write-protected page since the snapshot: grey
+ * what the page holds (trap context; kernel/gc/barrier.c calls it). */
+void gc_satb_page(uintptr_t page);
+/* free() of the object [p, p+size) while gc_marking: grey what it holds
+ * (the caller is pinned to its CPU). */
+void gc_satb_free(uintptr_t p, size_t size);
 
 /* ---- mark helpers (mgcmark.c) -------------------------------------------- */
 /* An idle M (kernel/sched/idle.c) checks this before sleeping: a mark is

@@ -41,10 +41,10 @@
  * with the world running; phase 1 ends by scanning the stacks and starting
  * the world; one background mark worker
  * goroutine marks and rescans the pages written meanwhile, and idle CPUs
- * join its drains (mgcmark.c, "drain phases"); phase 3 stops
+ * join its drains (mgcconc.c, "drain phases"); phase 3 stops
  * the world again, rescans what is still dirty and drains. The invariant
  * that replaces the frozen graph: every page written after it was scanned
- * is rescanned before the mark ends (mgcmark.c, docs/gc.md).
+ * is rescanned before the mark ends (mgcconc.c, docs/gc.md).
  *
  * Bare-metal differences from Go: pointers are found conservatively (C has
  * no pointer maps), so objects never move; the mark is stop-the-world by
@@ -110,11 +110,14 @@ static void gc_run_cycle(enum gc_trigger_kind kind, uint32_t n)
 			return;
 		}
 		gc_sweep_finish();      /* sweep termination, concurrent part */
-		if (rtflags.gcconc)
-			/* Every tracked page clean and every TLB flushed
-			 * before the start pause, with the world running: all
-			 * the mark's scans come after it (docs/gc.md, "Arming
-			 * before the start pause"). */
+		/* Every tracked page clean (for the snapshot mark also
+		 * write-protected) and every TLB flushed before the start
+		 * pause, with the world running: all the mark's scans come
+		 * after it (docs/gc.md, "Arming before the start pause"). */
+		gc.satbArmed = false;
+		if (rtflags.gcconc && rtflags.gcsatb)
+			gc.satbArmed = gc_barrier_arm_protect();
+		else if (rtflags.gcconc)
 			gc_barrier_arm();
 		gc.kind = kind;
 		mcall(gc_m);            /* back here when the cycle is over, */
@@ -282,6 +285,11 @@ static void gctrace_line(int np)
 		       (unsigned long long)gc.rescanPages, (unsigned long long)gc.termPages,
 		       (unsigned long long)gc.rescanGs, (unsigned long long)(gc.blackBytes >> 10),
 		       (unsigned long long)gc.barrierFaults);
+	if (rtflags.gctrace > 1 && rtflags.gcconc && gc.satb)
+		printk("gc %u: snapshot at the beginning: %llu pages protected again in the "
+		       "start pause, %llu words greyed by write faults%s\n",
+		       gc.cycles, (unsigned long long)gc.snapPages, (unsigned long long)gc.satbWords,
+		       gc.satbOverflow ? "; a ring overflowed: termination rescanned" : "");
 	if (rtflags.gctrace > 1 && rtflags.gcconc)
 		printk("gc %u: mark worker %s (%u ppm of a CPU), %llu budget yields; "
 		       "up to %d CPUs marked at once\n", gc.cycles,
@@ -513,6 +521,9 @@ void gc_last_cycle(struct gc_cycle_stats *st)
 	st->rescan_pages = gc.rescanPages;
 	st->term_pages = gc.termPages;
 	st->rescan_gs = gc.rescanGs;
+	st->satb = gc.satb ? (gc.satbOverflow ? 2 : 1) : 0;
+	st->satb_words = gc.satbWords;
+	st->snap_pages = gc.snapPages;
 	st->dedicated = gc.dedicated;
 	st->frac_ppm = gc.fracPpm;
 	st->budget_yields = gc.budgetYields;

@@ -61,6 +61,11 @@ struct gcstate {
 	uint64_t rescanPages;       /* dirty pages rescanned, all rounds */
 	uint64_t termPages;         /* of them, in mark termination */
 	uint64_t rescanGs;          /* goroutines rescanned in termination */
+	bool satbArmed;             /* the arm write-protected every page */
+	bool satb;                  /* this cycle's mark is a snapshot (mgcsatb.c) */
+	bool satbOverflow;          /* ... whose snapshot broke: termination rescanned */
+	uint64_t satbWords;         /* words the fault path greyed (rings pulled) */
+	uint64_t snapPages;         /* pages the start pause protected again */
 	uint64_t blackBytes;        /* allocated black during the mark */
 	int dedicated;              /* the coordinator was a dedicated worker */
 	uint32_t fracPpm;           /* else its fractional share (millionths) */

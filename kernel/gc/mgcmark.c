@@ -7,7 +7,7 @@
  * bit is set and its address is in some worker's buffer (mgcwork.c), black
  * once it has been scanned. The tri-colour invariant holds trivially here:
  * the world is stopped, so no black object gains a pointer to a white one.
- * The concurrent mark (gcconc=1, at the end of this file) keeps it instead
+ * The concurrent mark (gcconc=1, mgcconc.c) keeps it instead
  * by rescanning every page written after it was scanned.
  *
  * Pointer identification is conservative: a word is a pointer if it lands
@@ -46,7 +46,7 @@
  * mark is over. Large objects are scanned in 128 KiB oblets so that one
  * big array spreads over the workers (Go's maxObletBytes). The concurrent
  * mark's drains are parallel the same way, with the world running: idle
- * CPUs join them ("drain phases", below).
+ * CPUs join them ("drain phases", mgcconc.c).
  *
  * Checkmark (gccheckmark=1): after the parallel mark, one CPU marks again
  * from the same roots into separate bits, depth-first, remembering the root
@@ -63,6 +63,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "kernel/gc/mgc.h"
+#include "kernel/gc/mgcmark.h"
 #include "kernel/mm/stack.h"
 #include "kernel/gc/barrier.h"
 #include "kernel/lib/print.h"
@@ -70,34 +71,16 @@
 #include "kernel/lib/asan.h"
 #include "arch/atomic.h"
 
-extern char __data_start[], __data_end[];
-extern char __bss_start[], __noscan_start[], __noscan_end[], __bss_end[];
-
 #define OBLET_BYTES (128 * 1024)
 #define GS_PER_JOB 16
-#define HELPER_IDLE_SPINS 4096          /* idle polls before a helper leaves */
 
-enum { ROOT_DATA, ROOT_BSS, ROOT_RUNTIME, ROOT_FINALIZERS, ROOT_FIXED };
-
-static struct {
-	uint32_t njobs;
-	uint32_t next;                  /* atomic: next job to claim */
-	uint32_t gbase, mbase, abase;   /* first job of each kind */
-	struct g **allg;                /* snapshot of allgs (manual pages) */
-	uint32_t nallg, allgpages;
-	size_t narenas;
-	bool walkallgs;                 /* no snapshot (out of memory): walk allgs */
-} roots GC_NOSCAN;
-
-/* What an idle M is wanted for (gc_markhelp): nothing, the stop-the-world
- * mark, or a drain phase of the concurrent mark. atomic */
-enum { HELP_NONE, HELP_STW, HELP_CONC };
+struct rootjobs markroots GC_NOSCAN;
 uint32_t gc_markhelp_wanted;
-static uint32_t nhelping;               /* Ms inside gc_markhelp; atomic */
+uint32_t nhelping;                      /* mgcmark.h */
 static uint32_t nslots;                 /* workers admitted; atomic */
-static struct workpool pool GC_NOSCAN;
-static struct gcwork gcws[MAXCPU] GC_NOSCAN;    /* per M */
-static uintptr_t heap_lo, heap_span;
+struct workpool markpool GC_NOSCAN;
+struct gcwork gcws[MAXCPU] GC_NOSCAN;
+uintptr_t heap_lo, heap_span;
 /* The span map (mheap_spanmap), copied here once per cycle so that the
  * inner loop finds a span in two loads without a call. Its arena 0 starts
  * at heap_lo. When the arenas' page maps lie one after the other in memory
@@ -108,19 +91,8 @@ static uintptr_t heap_lo, heap_span;
 static struct heapArena *const *arenas;
 static struct mspan *const *flatmap;
 uint64_t gc_bytesMarked;
-static uint32_t drop_every;             /* debug: lose every Nth grey object */
+uint32_t drop_every;                    /* mgcmark.h */
 static struct m *coordinator;           /* the M that stopped the world */
-
-/* One marking context: a parallel worker, the concurrent mark's worker,
- * or the checkmark pass. */
-struct marker {
-	struct gcwork *w;               /* parallel or concurrent mark */
-	bool check;                     /* checkmark pass */
-	bool conc;                      /* the world may be running (gcconc=1) */
-	uint32_t job;                   /* root job being scanned (checkmark) */
-	uintptr_t pathroot;             /* checkmark: root word of the path, 0 = scanning a root */
-	uint32_t dropctr;
-};
 
 static void check_grey(struct marker *mk, uintptr_t v, uintptr_t where);
 static void check_push(struct marker *mk, uintptr_t obj);
@@ -242,17 +214,6 @@ static inline __attribute__((always_inline)) void scanner_put(struct scanner *sc
 	scanner_getbuf(sc);
 }
 
-/* How a scan loop is compiled (a constant at each call site, so that the
- * normal loop pays for neither): DROP - the test hook
- * gc_debug_drop_marks; CONC - the world may be running; FLAT - the span
- * map is flat (flatmap; chosen inside scanblock and drain). */
-enum { DROP = 1, CONC = 2, FLAT = 4, HELPER = 8, BUDGET = 16 };
-/* In a concurrent drain phase (below), drain's look every 64 objects
- * also asks: HELPER - an idle CPU leaves once the scheduler wants it;
- * BUDGET - the coordinator checks its 25 % budget (it may Gosched: its
- * gcwork is the goroutine's, and the cursor is written back first). */
-static bool sched_wants_me(void);
-static void budget_check(void);
 
 /* A span's state and collect in one load (mspan.state_collect; the
  * arches are little-endian): this value if the span holds GC objects. */
@@ -366,7 +327,7 @@ check_scanblock(struct marker *mk, uintptr_t lo, uintptr_t hi)
 
 /* Scan the words of [lo, hi) conservatively: a root, or (checkmark) an
  * object. */
-static NO_SANITIZE_ADDRESS void scanblock(struct marker *mk, uintptr_t lo, uintptr_t hi)
+NO_SANITIZE_ADDRESS void scanblock(struct marker *mk, uintptr_t lo, uintptr_t hi)
 {
 	lo = (lo + sizeof(uintptr_t) - 1) & ~(sizeof(uintptr_t) - 1);
 	if (mk->check) {
@@ -475,6 +436,24 @@ drain(struct marker *mk, uint32_t spins, const int how)
 		drain_loop(mk, spins, how);
 }
 
+NO_SANITIZE_ADDRESS void mark_drain(struct marker *mk, uint32_t spins, int how)
+{
+	bool drop = __builtin_expect(drop_every != 0, 0);
+	switch (how) {
+	case 0:
+		drop ? drain(mk, spins, DROP) : drain(mk, spins, 0);
+		break;
+	case CONC | HELPER:
+		drop ? drain(mk, spins, DROP | CONC | HELPER) : drain(mk, spins, CONC | HELPER);
+		break;
+	case CONC | BUDGET:
+		drop ? drain(mk, spins, DROP | CONC | BUDGET) : drain(mk, spins, CONC | BUDGET);
+		break;
+	default:
+		throw("gc: mark_drain: no loop compiled for mode %d", how);
+	}
+}
+
 /* ---- roots ------------------------------------------------------------- */
 
 static void scan_malloc_span(struct mspan *s, void *arg)
@@ -497,7 +476,7 @@ static void scan_malloc_span(struct mspan *s, void *arg)
  * hold pointers - precisely: the G's layout is the runtime's, and its
  * other fields are timestamps and counters that would look like heap
  * addresses. */
-static void scan_g(struct marker *mk, struct g *gp)
+void scan_g(struct marker *mk, struct g *gp)
 {
 	if (gstatus(gp) == Gdead)
 		return;
@@ -533,7 +512,7 @@ static void fin_scan_cb(uintptr_t lo, uintptr_t hi, void *arg)
 	scanblock(arg, lo, hi);
 }
 
-static void markroot(struct marker *mk, uint32_t j)
+void markroot(struct marker *mk, uint32_t j)
 {
 	mk->job = j;
 	mk->pathroot = 0;
@@ -546,15 +525,15 @@ static void markroot(struct marker *mk, uint32_t j)
 		scan_runtime(mk);
 	} else if (j == ROOT_FINALIZERS) {
 		fin_mark_roots(fin_scan_cb, mk);
-	} else if (j < roots.mbase && roots.walkallgs) {
+	} else if (j < markroots.mbase && markroots.walkallgs) {
 		for (struct g *gp = sched.allgs; gp; gp = gp->alllink)  /* world stopped */
 			scan_g(mk, gp);
-	} else if (j < roots.mbase) {
-		uint32_t first = (j - roots.gbase) * GS_PER_JOB;
-		for (uint32_t i = first; i < first + GS_PER_JOB && i < roots.nallg; i++)
-			scan_g(mk, roots.allg[i]);
-	} else if (j < roots.abase) {
-		struct m *m = &allm[j - roots.mbase];
+	} else if (j < markroots.mbase) {
+		uint32_t first = (j - markroots.gbase) * GS_PER_JOB;
+		for (uint32_t i = first; i < first + GS_PER_JOB && i < markroots.nallg; i++)
+			scan_g(mk, markroots.allg[i]);
+	} else if (j < markroots.abase) {
+		struct m *m = &allm[j - markroots.mbase];
 		/* relaxed, yet ordered after the store: m stored it before
 		 * handing in its P (findrunnable), the coordinator saw every
 		 * P handed in (acquire: stopwait, sched.lock) before the
@@ -564,39 +543,39 @@ static void markroot(struct marker *mk, uint32_t j)
 		if (__atomic_load_n(&m->online, __ATOMIC_RELAXED) && sp != 0)
 			scanblock(mk, sp, m->g0.stack_hi);
 	} else {
-		mheap_arena_spans(j - roots.abase, scan_malloc_span, mk);
+		mheap_arena_spans(j - markroots.abase, scan_malloc_span, mk);
 	}
 }
 
 /* Snapshot allgs into raw pages (grown as needed) and lay out the jobs. */
-static void roots_prepare(void)
+void roots_prepare(void)
 {
 	spin_lock(&sched.allglock);
 	uint32_t n = (uint32_t)sched.nallgs;
 	size_t need = ((size_t)n * sizeof(struct g *) + PAGE_SIZE - 1) / PAGE_SIZE;
 	if (need == 0)
 		need = 1;
-	if (need > roots.allgpages) {
+	if (need > markroots.allgpages) {
 		struct g **t = mheap_alloc_pages(need * 2);
 		if (t != NULL) {
-			if (roots.allg)
-				mheap_free_pages(roots.allg, roots.allgpages);
-			roots.allg = t;
-			roots.allgpages = (uint32_t)(need * 2);
+			if (markroots.allg)
+				mheap_free_pages(markroots.allg, markroots.allgpages);
+			markroots.allg = t;
+			markroots.allgpages = (uint32_t)(need * 2);
 		}
 	}
 	uint32_t i = 0;
-	if (need <= roots.allgpages)
+	if (need <= markroots.allgpages)
 		for (struct g *gp = sched.allgs; gp && i < n; gp = gp->alllink)
-			roots.allg[i++] = gp;
-	roots.nallg = i;
-	roots.walkallgs = i < n;        /* out of memory: one job walks the list */
+			markroots.allg[i++] = gp;
+	markroots.nallg = i;
+	markroots.walkallgs = i < n;        /* out of memory: one job walks the list */
 	spin_unlock(&sched.allglock);
-	roots.narenas = mheap_narenas();
-	roots.gbase = ROOT_FIXED;
-	roots.mbase = roots.gbase + (roots.walkallgs ? 1 : (roots.nallg + GS_PER_JOB - 1) / GS_PER_JOB);
-	roots.abase = roots.mbase + (uint32_t)ncpu;
-	roots.njobs = roots.abase + (uint32_t)roots.narenas;
+	markroots.narenas = mheap_narenas();
+	markroots.gbase = ROOT_FIXED;
+	markroots.mbase = markroots.gbase + (markroots.walkallgs ? 1 : (markroots.nallg + GS_PER_JOB - 1) / GS_PER_JOB);
+	markroots.abase = markroots.mbase + (uint32_t)ncpu;
+	markroots.njobs = markroots.abase + (uint32_t)markroots.narenas;
 	uintptr_t hi;
 	mheap_bounds(&heap_lo, &hi);
 	heap_span = hi - heap_lo;
@@ -626,13 +605,13 @@ static NO_SANITIZE_ADDRESS void mark_worker(struct m *m)
 	w->bytesMarked = 0;
 	w->scanWords = 0;
 	w->should_leave = NULL;         /* the world is stopped: nothing calls us away */
-	if (!gcw_join(w, &pool))
+	if (!gcw_join(w, &markpool))
 		return;
 	int64_t t0 = nanotime();
 	struct marker mk = { .w = w };
 	for (;;) {
-		uint32_t j = __atomic_fetch_add(&roots.next, 1, __ATOMIC_RELAXED);
-		if (j >= roots.njobs)
+		uint32_t j = __atomic_fetch_add(&markroots.next, 1, __ATOMIC_RELAXED);
+		if (j >= markroots.njobs)
 			break;
 		markroot(&mk, j);
 		gcw_balance(w);
@@ -640,18 +619,13 @@ static NO_SANITIZE_ADDRESS void mark_worker(struct m *m)
 	/* The coordinator waits for the end of the mark; a helper with
 	 * nothing to do for a while goes back to sleep. */
 	uint32_t spins = m == coordinator ? 0 : HELPER_IDLE_SPINS;
-	if (__builtin_expect(drop_every != 0, 0))
-		drain(&mk, spins, DROP);
-	else
-		drain(&mk, spins, 0);
+	mark_drain(&mk, spins, 0);
 	gcw_leave(w);
 	__atomic_fetch_add(&gc.markCpuNs, (uint64_t)(nanotime() - t0), __ATOMIC_RELAXED);
 	__atomic_fetch_add(&gc_bytesMarked, w->bytesMarked, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&gc.scanWords, w->scanWords, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&gc.nworkers, 1, __ATOMIC_RELAXED);
 }
-
-static void conc_help(struct m *m);
 
 void gc_markhelp(struct m *m)
 {
@@ -674,7 +648,7 @@ void gc_markhelp(struct m *m)
  * stop-the-world mark, an idle CPU) sleeps a few microseconds in wfi; the
  * concurrent mark's coordinator, a goroutine, lets others run on its P
  * (it must not reprogram its M's timer, which preempts it). */
-static void pool_wait(void)
+void pool_wait(void)
 {
 	if (getg()->is_g0)
 		cpu_wait_short();
@@ -684,11 +658,11 @@ static void pool_wait(void)
 
 void gc_mark_init(void)
 {
-	spin_lock_init(&pool.lock, LOCKRANK_GCWORK);
-	pool.wait = pool_wait;
+	spin_lock_init(&markpool.lock, LOCKRANK_GCWORK);
+	markpool.wait = pool_wait;
 	/* A first cycle run because memory ran out must still find work
 	 * buffers: take them now (they are kept for every cycle). */
-	workpool_reserve(&pool, 4);
+	workpool_reserve(&markpool, 4);
 	greytag_init();
 	roots_prepare();                /* and a first goroutine table */
 }
@@ -698,13 +672,13 @@ void gc_mark(void)
 	struct m *me = getm();
 	coordinator = me;
 	roots_prepare();
-	__atomic_store_n(&roots.next, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&markroots.next, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&nslots, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&gc_bytesMarked, 0, __ATOMIC_RELAXED);   /* as every access */
 	gc.scanWords = 0;
 	gc.markCpuNs = 0;
 	gc.nworkers = 0;
-	workpool_reset(&pool);
+	workpool_reset(&markpool);
 	/* seq_cst (so release): pairs with the acquire load in stopm and the
 	 * seq_cst one in gc_markhelp - the roots and the pool are ready before
 	 * anyone joins. */
@@ -728,7 +702,7 @@ void gc_mark(void)
 		cpu_wait_short();
 	/* acquire; pairs with the release that set done: every mark bit set
 	 * by any worker is visible from here on (sweeping reads them). */
-	(void)__atomic_load_n(&pool.done, __ATOMIC_ACQUIRE);
+	(void)__atomic_load_n(&markpool.done, __ATOMIC_ACQUIRE);
 }
 
 /* ---- checkmark ------------------------------------------------------------ */
@@ -768,9 +742,9 @@ static const char *root_kind(uint32_t job, uintptr_t word, char *buf, size_t len
 		return "a timer heap";
 	if (job == ROOT_FINALIZERS)
 		return "a finalizer";
-	if (job < roots.mbase) {
-		for (uint32_t i = 0; i < roots.nallg; i++) {
-			struct g *gp = roots.allg[i];
+	if (job < markroots.mbase) {
+		for (uint32_t i = 0; i < markroots.nallg; i++) {
+			struct g *gp = markroots.allg[i];
 			if (word >= gp->stack_slot && word < gp->stack_slot + stack_reserve()) {
 				snprintf(buf, len, "the stack of goroutine %llu (saved sp %#lx, status %u, pc %#lx)",
 				         (unsigned long long)gp->goid, (unsigned long)arch_context_sp(&gp->ctx),
@@ -780,8 +754,8 @@ static const char *root_kind(uint32_t job, uintptr_t word, char *buf, size_t len
 		}
 		return "a goroutine stack";
 	}
-	if (job < roots.abase) {
-		snprintf(buf, len, "the g0 stack of M%u", job - roots.mbase);
+	if (job < markroots.abase) {
+		snprintf(buf, len, "the g0 stack of M%u", job - markroots.mbase);
 		return buf;
 	}
 	return "a malloc block";
@@ -875,7 +849,7 @@ void gc_checkmark(void)
 {
 	struct marker mk = { .check = true };
 	cstack.n = 0;
-	for (uint32_t j = 0; j < roots.njobs; j++) {
+	for (uint32_t j = 0; j < markroots.njobs; j++) {
 		markroot(&mk, j);
 		while (cstack.n > 0) {
 			struct centry e = cstack.e[--cstack.n];
@@ -884,439 +858,8 @@ void gc_checkmark(void)
 			scanobject_span(&mk, e.obj);
 		}
 	}
-	for (size_t a = 0; a < roots.narenas; a++)
+	for (size_t a = 0; a < markroots.narenas; a++)
 		mheap_arena_spans(a, free_checkbits, NULL);
 	if (rtflags.gccheckmark > 1)
 		retain_report();
-}
-
-
-/* ---- the concurrent mark (gcconc=1) ------------------------------------------
- *
- * Go's gcStart / gcBgMarkWorker / gcMarkDone, in phase 1 (one dedicated
- * background worker, the coordinator, whose drains idle CPUs join; no
- * 25 % budget or assists yet):
- *   arm (world running, gc_barrier_arm by the cycle's starter): every
- *     tracked page clean, every TLB flushed, before anything is scanned;
- *   start (world stopped, gc_mark_conc_start): every goroutine's stack and
- *     G scanned, gc_marking set: allocate black, no span freed;
- *   concurrent (the worker goroutine, gc_mark_concurrent): .data, .bss and
- *     malloc blocks scanned, everything grey drained; then rounds: collect
- *     the pages written meanwhile, rescan the marked objects on them (and
- *     the root pages among them), drain; while the set shrinks; then a
- *     last round that also write-protects every page in hardware mode
- *     (gc_barrier_collect_last), so termination takes the fault bitmap;
- *   termination (world stopped, gc_mark_conc_done): the pages still dirty,
- *     every goroutine with a stack page or G written since the start, the
- *     roots in untracked memory (g0 stacks, timer heaps, finalizers),
- *     drain. Then the cycle ends as a stop-the-world one does.
- * Why it is complete: docs/gc.md, "The concurrent mark".
- *
- * Drain phases (Go's idle mark worker; docs/gc.md, "Who marks: drain
- * phases"): the serial steps (collect, rescan_page's pushes) are the
- * coordinator's alone, with no helper joined. Each drain is a phase:
- *   open  (phase_open): pool reset and bgw joined before; phase++, root
- *         jobs set, then gc_markhelp_wanted = HELP_CONC (seq_cst), and an
- *         IPI to each M asleep in stopm;
- *   join  (conc_help, from stopm's loop via gc_markhelp): nhelping++ then
- *         the seq_cst load of wanted; once per phase per M (helped[]), and
- *         only while fewer helpers than idle Ps; gcw_join refuses a pool
- *         already done. The helper claims root jobs, drains with its M's
- *         gcwork, and leaves when the pool is done, when it has found no
- *         work for HELPER_IDLE_SPINS polls, or as soon as the scheduler
- *         wants its CPU (idle_m_wanted) - handing back any grey objects;
- *   end   the pool's termination check (mgcwork.c): every joined worker
- *         waits and no full buffer is left;
- *   close (phase_close): wanted = HELP_NONE (seq_cst), then wait for
- *         nhelping == 0 (seq_cst loads, acquire against the helpers'
- *         release decrements): store buffering with the join, so no
- *         helper is still marking when the coordinator collects again. */
-
-#define MAX_ROUNDS 8                    /* concurrent rescan rounds per cycle */
-#define ROUND_ENOUGH_PAGES 32           /* a set this small: terminate */
-
-uint32_t gc_marking;                    /* gc.h */
-static struct gcwork bgw GC_NOSCAN;     /* the background worker's buffers */
-/* Bytes allocated black, per M (its allocations only; atomic adds, read
- * with the world stopped). */
-static uint64_t blackBytes[MAXCPU] GC_NOSCAN;
-
-void gc_marknewobject(struct mspan *s, uint32_t idx)
-{
-	if (span_mark(s, idx))
-		/* relaxed: a total read after the world stops */
-		__atomic_fetch_add(&blackBytes[getm()->id], s->elemsize, __ATOMIC_RELAXED);
-}
-
-/* ---- drain phases that idle CPUs join ----
- * conc_drain is one phase: open, mark, close. Shared state: */
-static uint32_t phase;                  /* drain phases opened this boot; written
-                                           by the coordinator while closed */
-static uint32_t helped[MAXCPU] GC_NOSCAN; /* per M: the last phase it joined; own M */
-static uint32_t phase_next, phase_njobs; /* root jobs of the open phase (conc_job);
-                                           next: atomic claims */
-static uint32_t nconchelpers;           /* idle CPUs inside a phase now; atomic */
-static uint32_t nmarking;               /* of them, joined to the pool; atomic */
-static uint32_t peakhelpers;            /* most joined at once this cycle; atomic */
-
-/* Root job i of the first phase: .data, .bss, then one per arena's malloc
- * blocks. */
-static uint32_t conc_job(uint32_t i)
-{
-	return i == 0 ? ROOT_DATA : i == 1 ? ROOT_BSS : roots.abase + (i - 2);
-}
-
-static void claim_roots(struct marker *mk, bool helper)
-{
-	for (;;) {
-		/* relaxed: only hands out numbers; the jobs are read-only */
-		uint32_t j = __atomic_fetch_add(&phase_next, 1, __ATOMIC_RELAXED);
-		if (j >= phase_njobs)
-			return;
-		markroot(mk, conc_job(j));
-		gcw_balance(mk->w);
-		if (!helper)
-			budget_check();
-	}
-}
-
-/* An idle CPU leaves as soon as the scheduler wants it: it was handed a
- * P (a goroutine is runnable), or an idle P's timer is due. */
-static bool sched_wants_me(void)
-{
-	return idle_m_wanted(getm());
-}
-
-/* ---- the coordinator's budget (Go's 25 %: pacer_mark_workers) ----
- * The coordinator is the one dedicated worker when GOMAXPROCS >= 4; below
- * that it is the fractional worker: every 64 objects it compares its mark
- * time this cycle with its share of the time since the mark began, and
- * over budget it yields its P (Gosched) if another goroutine waits for
- * one (in its P's run queue or the global one). If none does, it marks
- * on, as Go's idle worker would, without paying for a trip through the
- * scheduler. Its mark time is counted between checks, less the time it
- * spent yielded: an approximation (a preemption between two checks counts
- * as marking). The budget holds for the first phase (roots and the bulk
- * of the graph) only: the rescan rounds run flat out, because whatever is
- * written while a round is slow is dirty for the next round, and the
- * last round's slowness would be paid in the termination pause. Owner:
- * the coordinator; read at termination. */
-static struct {
-	uint32_t frac_ppm;              /* 0: dedicated, or in a rescan round */
-	int64_t start, last;            /* nanotime: the mark's start, the last check */
-	int64_t markNs;                 /* marked so far */
-	uint64_t yields;                /* over budget with others waiting: yielded */
-} budget GC_NOSCAN;
-
-static void budget_start(void)
-{
-	uint32_t frac;
-	int ded = pacer_mark_workers(__atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED), &frac);
-	budget.frac_ppm = ded > 0 ? 0 : frac;
-	budget.start = budget.last = nanotime();
-	budget.markNs = 0;
-	budget.yields = 0;
-	gc.dedicated = ded > 0 ? 1 : 0;
-	gc.fracPpm = budget.frac_ppm;
-}
-
-/* Does a goroutine wait for our P? (racy reads: a hint, checked again
- * at the next look) */
-static bool others_runnable(void)
-{
-	struct p *pp = getm()->p;
-	return (pp != NULL && !runq_empty(&pp->runq)) ||
-	       __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) > 0;
-}
-
-static void budget_check(void)
-{
-	if (budget.frac_ppm == 0)
-		return;
-	int64_t now = nanotime();
-	budget.markNs += now - budget.last;
-	budget.last = now;
-	if ((uint64_t)budget.markNs * 1000000 <= (uint64_t)(now - budget.start) * budget.frac_ppm ||
-	    !others_runnable())
-		return;
-	budget.yields++;
-	Gosched();
-	budget.last = nanotime();
-}
-
-/* Go's idle mark worker: an M with no P, from its sleep loop
- * (gc_markhelp), joins the open phase once, with its own gcwork. At most
- * as many as there are idle Ps (Go runs it on an idle P; here the M has
- * given its P back, and counting idle Ps keeps the total within
- * GOMAXPROCS). */
-static NO_SANITIZE_ADDRESS void conc_help(struct m *m)
-{
-	/* relaxed: written before the seq_cst store that opened the phase,
-	 * which our seq_cst load of gc_markhelp_wanted saw */
-	uint32_t ph = __atomic_load_n(&phase, __ATOMIC_RELAXED);
-	if (helped[m->id] == ph)
-		return;                 /* this phase had us: sleep till the next */
-	helped[m->id] = ph;
-	struct gcwork *w = &gcws[m->id];
-	/* relaxed: an admission count, like nslots */
-	if (__atomic_fetch_add(&nconchelpers, 1, __ATOMIC_RELAXED) <
-	    (uint32_t)__atomic_load_n(&sched.npidle, __ATOMIC_RELAXED)) {
-		w->bytesMarked = w->scanWords = 0;
-		w->should_leave = sched_wants_me;
-		if (gcw_join(w, &pool)) {
-			/* relaxed: statistics */
-			uint32_t k = __atomic_add_fetch(&nmarking, 1, __ATOMIC_RELAXED);
-			uint32_t peak = __atomic_load_n(&peakhelpers, __ATOMIC_RELAXED);
-			while (k > peak && !arch_cas(&peakhelpers, &peak, k, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-				;
-			int64_t t0 = nanotime();
-			struct marker mk = { .w = w, .conc = true };
-			claim_roots(&mk, true);
-			if (__builtin_expect(drop_every != 0, 0))
-				drain(&mk, HELPER_IDLE_SPINS, DROP | CONC | HELPER);
-			else
-				drain(&mk, HELPER_IDLE_SPINS, CONC | HELPER);
-			gcw_leave(w);
-			/* relaxed: totals read after the coordinator saw us
-			 * leave (nhelping's release) */
-			__atomic_fetch_add(&gc.markCpuNs, (uint64_t)(nanotime() - t0), __ATOMIC_RELAXED);
-			__atomic_fetch_add(&gc_bytesMarked, w->bytesMarked, __ATOMIC_RELAXED);
-			__atomic_fetch_add(&gc.scanWords, w->scanWords, __ATOMIC_RELAXED);
-			__atomic_fetch_sub(&nmarking, 1, __ATOMIC_RELAXED);
-		}
-	}
-	__atomic_fetch_sub(&nconchelpers, 1, __ATOMIC_RELAXED);
-}
-
-/* Open a phase with njobs root jobs (conc_job): the pool is fresh and bgw
- * joined; wake the idle CPUs (those asleep in stopm) to join. */
-static void phase_open(uint32_t njobs)
-{
-	__atomic_store_n(&phase_next, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&phase_njobs, njobs, __ATOMIC_RELAXED);
-	__atomic_store_n(&phase, phase + 1, __ATOMIC_RELAXED);
-	/* seq_cst (so release): the jobs, the phase number and the pool
-	 * before any helper's seq_cst load in gc_markhelp sees it open */
-	__atomic_store_n(&gc_markhelp_wanted, HELP_CONC, __ATOMIC_SEQ_CST);
-	/* An M that goes idle after this joins from stopm's loop itself. */
-	spin_lock(&sched.lock);
-	uint64_t idle = sched.midle;
-	spin_unlock(&sched.lock);
-	int npidle = __atomic_load_n(&sched.npidle, __ATOMIC_RELAXED);
-	for (int i = 0; i < ncpu && npidle > 0; i++)
-		if (idle & (1ULL << i)) {
-			arch_send_ipi(i);
-			npidle--;
-		}
-}
-
-/* Close the phase after the pool said done: no new helper joins, and
- * every one that did has left - so the coordinator alone owns the graph's
- * grey set again, for the next collect and rescan. The seq_cst store
- * then loads are gc_mark's store-buffering pair with gc_markhelp; the
- * loads are also acquire against each helper's release decrement. */
-static void phase_close(void)
-{
-	__atomic_store_n(&gc_markhelp_wanted, HELP_NONE, __ATOMIC_SEQ_CST);
-	while (__atomic_load_n(&nhelping, __ATOMIC_SEQ_CST) != 0)
-		pool_wait();
-	/* acquire; pairs with the release that set done */
-	(void)__atomic_load_n(&pool.done, __ATOMIC_ACQUIRE);
-}
-
-/* One phase: open it, claim root jobs, drain everything grey with whoever
- * joined, close it, and open the pool again for the coordinator's next
- * pushes. The pool's termination check ends the drain. */
-static NO_SANITIZE_ADDRESS void conc_drain(struct marker *mk, uint32_t njobs)
-{
-	phase_open(njobs);
-	claim_roots(mk, false);
-	if (__builtin_expect(drop_every != 0, 0))
-		drain(mk, 0, DROP | CONC | BUDGET);
-	else
-		drain(mk, 0, CONC | BUDGET);
-	gcw_leave(mk->w);
-	phase_close();
-	workpool_reset(&pool);
-	if (!gcw_join(mk->w, &pool))
-		throw("gc: the concurrent mark's work pool is closed");
-}
-
-static uint32_t barrier_ignore;         /* debug: GC_PAGES_* the rescan skips */
-
-void gc_debug_barrier_ignore(uint32_t kinds)
-{
-	/* relaxed: read by the mark worker; a cycle begun before the call
-	 * may or may not see it, as a test expects */
-	__atomic_store_n(&barrier_ignore, kinds, __ATOMIC_RELAXED);
-}
-
-static inline bool ignored(uint32_t kind)
-{
-	return __builtin_expect(__atomic_load_n(&barrier_ignore, __ATOMIC_RELAXED) & kind, 0);
-}
-
-static void scan_clip(struct marker *mk, uintptr_t lo, uintptr_t hi, uintptr_t a, uintptr_t b)
-{
-	if (a < lo)
-		a = lo;
-	if (b > hi)
-		b = hi;
-	if (a < b)
-		scanblock(mk, a, b);
-}
-
-/* A page written since its last collect: scan what of it the mark must
- * see again - the roots on it (.data, .bss), or the words on it of every
- * marked object (a GC span) or allocated block (a malloc span). Only the
- * page's own words: the rest of each object was not written, or is on a
- * page of its own in the set. Other pages (manual spans: stacks, work
- * buffers, timer heaps; free pages) hold nothing the mark reads here. */
-static void rescan_page(uintptr_t page, void *arg)
-{
-	struct marker *mk = arg;
-	uintptr_t end = page + MMU_PAGE_SIZE;
-	if (page < (uintptr_t)__bss_end && end > (uintptr_t)__data_start) {
-		if (ignored(GC_PAGES_GLOBALS))
-			return;
-		scan_clip(mk, page, end, (uintptr_t)__data_start, (uintptr_t)__data_end);
-		scan_clip(mk, page, end, (uintptr_t)__bss_start, (uintptr_t)__noscan_start);
-		scan_clip(mk, page, end, (uintptr_t)__noscan_end, (uintptr_t)__bss_end);
-		return;
-	}
-	if (page - heap_lo >= heap_span)
-		return;
-	struct mspan *s = spanOf(page);
-	/* acquire: pairs with span_publish (see greyobject) */
-	if (s == NULL || __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != mSpanInUse ||
-	    spanclass_noscan(s->spanclass))
-		return;
-	uintptr_t send = s->startAddr + s->npages * PAGE_SIZE;
-	if (page < s->startAddr || page >= send)
-		return;
-	if (ignored(s->collect ? GC_PAGES_HEAP : GC_PAGES_MALLOC))
-		return;
-	if (spanclass_sizeclass(s->spanclass) == 0) {
-		if (s->collect ? span_is_marked(s, 0) : span_is_alloc(s, 0))
-			scanblock(mk, page, end);
-		return;
-	}
-	uint32_t last = span_objindex(s, end - 1);
-	for (uint32_t i = span_objindex(s, page); i <= last && i < s->nelems; i++) {
-		if (!(s->collect ? span_is_marked(s, i) : span_is_alloc(s, i)))
-			continue;
-		uintptr_t o = s->startAddr + i * s->elemsize;
-		scan_clip(mk, page, end, o, o + s->elemsize);
-	}
-}
-
-void gc_mark_conc_start(void)
-{
-	roots_prepare();
-	__atomic_store_n(&gc_bytesMarked, 0, __ATOMIC_RELAXED);   /* as every access */
-	memset(blackBytes, 0, sizeof blackBytes);
-	gc.scanWords = 0;
-	gc.markCpuNs = 0;
-	gc.nworkers = 1;
-	__atomic_store_n(&peakhelpers, 0, __ATOMIC_RELAXED);
-	gc.rounds = 0;
-	gc.rescanPages = 0;
-	gc.rescanGs = 0;
-	workpool_reset(&pool);
-	if (!gcw_join(&bgw, &pool))
-		throw("gc: the concurrent mark's work pool is closed");
-	bgw.bytesMarked = bgw.scanWords = 0;
-	/* Goroutine stacks now, with the world stopped: a running
-	 * goroutine's stack cannot be read from another CPU, and each
-	 * stack page or G written since the arm is in the barrier's stack
-	 * set, which mark termination rescans. */
-	struct marker mk = { .w = &bgw };
-	if (roots.walkallgs)
-		markroot(&mk, roots.gbase);
-	else
-		for (uint32_t i = 0; i < roots.nallg; i++)
-			scan_g(&mk, roots.allg[i]);
-	/* relaxed: starting the world publishes it to every CPU */
-	__atomic_store_n(&gc_marking, 1, __ATOMIC_RELAXED);
-}
-
-/* One concurrent round: collect the pages written since the last one,
- * rescan them, drain. Returns how many pages. */
-static size_t rescan_round(struct marker *mk, size_t (*collect)(void))
-{
-	size_t n = collect();
-	gc.rounds++;
-	gc.rescanPages += n;
-	gc_barrier_foreach_dirty(rescan_page, mk);
-	conc_drain(mk, 0);
-	return n;
-}
-
-void gc_mark_concurrent(void)
-{
-	int64_t t0 = nanotime();
-	budget_start();
-	struct marker mk = { .w = &bgw, .conc = true };
-	conc_drain(&mk, 2 + (uint32_t)roots.narenas);  /* .data, .bss, malloc blocks */
-	budget.frac_ppm = 0;            /* rescan rounds: flat out */
-	size_t prev = SIZE_MAX;
-	for (int r = 0; r < MAX_ROUNDS - 1; r++) {
-		size_t n = rescan_round(&mk, gc_barrier_collect_more);
-		if (n <= ROUND_ENOUGH_PAGES || n > prev / 2)
-			break;          /* small enough, or no longer shrinking */
-		prev = n;
-	}
-	/* The last round also write-protects every page in hardware mode,
-	 * so termination takes the fault bitmap alone (barrier.h). */
-	rescan_round(&mk, gc_barrier_collect_last);
-	/* relaxed: as the helpers' adds */
-	__atomic_fetch_add(&gc.markCpuNs, (uint64_t)(nanotime() - t0), __ATOMIC_RELAXED);
-}
-
-/* Was gp's stack or G written since the start of the mark? */
-static bool g_dirty(struct g *gp)
-{
-	if (ignored(GC_PAGES_STACKS))
-		return false;
-	uintptr_t lo = __atomic_load_n(&gp->stack_mapped, __ATOMIC_RELAXED);
-	return gc_barrier_dirty_range(lo, (uintptr_t)(gp + 1));
-}
-
-NO_SANITIZE_ADDRESS void gc_mark_conc_done(void)
-{
-	int64_t t0 = nanotime();
-	roots_prepare();        /* every goroutine, for the rescan and checkmark */
-	struct marker mk = { .w = &bgw };
-	gc.termPages = gc_barrier_collect_more();
-	gc.rescanPages += gc.termPages;
-	gc_barrier_foreach_dirty(rescan_page, &mk);
-	for (struct g *gp = sched.allgs; gp; gp = gp->alllink)  /* world stopped */
-		if (gstatus(gp) != Gdead && g_dirty(gp)) {
-			scan_g(&mk, gp);
-			gc.rescanGs++;
-		}
-	/* Roots outside tracked pages: g0 stacks, timer heaps, finalizers. */
-	for (uint32_t j = roots.mbase; j < roots.abase; j++)
-		markroot(&mk, j);
-	markroot(&mk, ROOT_RUNTIME);
-	markroot(&mk, ROOT_FINALIZERS);
-	if (__builtin_expect(drop_every != 0, 0))
-		drain(&mk, 0, DROP);
-	else
-		drain(&mk, 0, 0);
-	gcw_leave(&bgw);
-	/* relaxed: starting the world publishes it */
-	__atomic_store_n(&gc_marking, 0, __ATOMIC_RELAXED);
-	mcentral_release_deferred();
-	uint64_t black = 0;
-	for (int i = 0; i < MAXCPU; i++)
-		black += __atomic_load_n(&blackBytes[i], __ATOMIC_RELAXED);
-	gc.blackBytes = black;
-	/* relaxed: the helpers' shares were added before the coordinator
-	 * saw them leave (phase_close) */
-	__atomic_fetch_add(&gc_bytesMarked, bgw.bytesMarked + black, __ATOMIC_RELAXED);
-	gc.scanWords += bgw.scanWords;
-	gc.nworkers = 1 + (int)__atomic_load_n(&peakhelpers, __ATOMIC_RELAXED);
-	gc.budgetYields = budget.yields;
-	gc.markCpuNs += (uint64_t)(nanotime() - t0);
 }

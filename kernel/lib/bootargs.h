@@ -21,7 +21,7 @@ struct runtime_flags {
 	int64_t gctrace;        /* 0/1/2 */
 	int64_t gogc;           /* GC target percent, -1 = "off" */
 	int64_t gccheckmark;    /* 0/1/2 (2: report the roots retaining most) */
-	int64_t gcconc;         /* 0/1: concurrent mark (kernel/gc/mgcmark.c) */
+	int64_t gcconc;         /* 0/1: concurrent mark (kernel/gc/mgcconc.c) */
 	int64_t gcpoison;       /* 0/1 */
 	int64_t forcegc;        /* ms without a cycle before sysmon forces one */
 	int64_t memstats;       /* 0/1 */
@@ -34,6 +34,7 @@ struct runtime_flags {
 	int64_t dtbtest;        /* 0/1 */
 	int64_t quitexit;       /* 0/1: Ctrl-\ dumps, then exits with status 2 */
 	int64_t gcbarrier;      /* GCBARRIER_AUTO/HW/FAULT (kernel/gc/barrier.h) */
+	int64_t gcsatb;         /* 0/1: gcconc's snapshot barrier (kernel/gc/mgcsatb.c) */
 	int64_t blktimeout;     /* ms before a block request's device is checked, 0 = never */
 	int64_t blkfault;       /* test fault on block device 0 (drivers/virtio/fault.c) */
 	int64_t blkfaultn;      /* ... at its Nth used entry or request */

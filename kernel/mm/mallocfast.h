@@ -216,8 +216,11 @@ static inline __attribute__((always_inline)) void free_inline(void *ptr)
 	uint32_t i = (uint32_t)(((uint64_t)off * s->divmul) >> 32);
 	/* In the allocCache word, at an object's start; a GC object without
 	 * finalizers (relaxed: fin_forget looks again under its lock). */
+	/* And not during a concurrent mark: free_impl greys the object's
+	 * contents for the snapshot (relaxed: as in mallocgc_inline). */
 	if (__builtin_expect(off >= 64 * s->elemsize || i * s->elemsize != off ||
-	                     (s->collect && __atomic_load_n(&fin_nregistered, __ATOMIC_RELAXED) != 0), 0))
+	                     (s->collect && __atomic_load_n(&fin_nregistered, __ATOMIC_RELAXED) != 0) ||
+	                     __atomic_load_n(&gc_marking, __ATOMIC_RELAXED), 0))
 		goto unpin_slow;
 	uint64_t bit = 1ULL << i;
 	if (GORT_DEBUG && __builtin_expect(rtflags.gcpoison, 0))

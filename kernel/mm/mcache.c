@@ -358,6 +358,8 @@ void free_impl(void *ptr, const char *who)
 			fin_forget(p);
 		gc_heaplive_add(-(int64_t)bytes);
 	}
+	if (__builtin_expect(__atomic_load_n(&gc_marking, __ATOMIC_RELAXED), 0))
+		gc_satb_free(p, bytes);         /* its contents are in the snapshot */
 	if (__builtin_expect(rtflags.gcpoison, 0))
 		poison_fill(ptr, bytes);
 	/* Dead to ASan before the bit is clear: from then on another CPU

@@ -15,6 +15,14 @@
 // EXPECT: ^PASS$
 // EXPECT: ^hosted: [1-9][0-9]* barrier fallbacks$
 // REJECT: fatal error
+// TEST: smp=2 bootargs="gcconc=1 gcsatb=0 gccheckmark=1 gcpoison=1" status=0 timeout=600 mem=256M
+// EXPECT: ^gc_concmut: [0-9]+ moves over [0-9]+ cycles \([0-9]+ moves during a concurrent mark\), every object intact$
+// EXPECT: ^PASS$
+// REJECT: fatal error
+// TEST: smp=2 bootargs="gcconc=1 gcsatb=0 gccheckmark=1 test=4" status=2 timeout=600 mem=256M
+// EXPECT: ^runtime: checkmark found unmarked object 0x[0-9a-f]+
+// EXPECT: ^fatal error: checkmark found unmarked object$
+// REJECT: ^PASS
 // TEST: smp=2 bootargs="gcconc=1 gccheckmark=1 test=1" status=2 timeout=600 mem=256M
 // EXPECT: ^runtime: checkmark found unmarked object 0x[0-9a-f]+
 // EXPECT: ^fatal error: checkmark found unmarked object$

@@ -14,6 +14,10 @@
 // EXPECT: ^gc_torture: cycles=[0-9]+ mutators=[0-9] ops=[0-9]+ during_mark=[1-9][0-9]* checksums=[1-9][0-9]* exact$
 // EXPECT: ^PASS$
 // REJECT: fatal error
+// TEST: smp=2 bootargs="gcconc=1 gcsatb=0 gccheckmark=1 gcpoison=1 gcbarrier=fault test=2" status=0 timeout=600 mem=256M
+// EXPECT: ^gc_torture: cycles=[0-9]+ mutators=[0-9] ops=[0-9]+ during_mark=[1-9][0-9]* checksums=[1-9][0-9]* exact$
+// EXPECT: ^PASS$
+// REJECT: fatal error
 // TEST: arch=riscv64 smp=1 bootargs="gcconc=1 gccheckmark=1 gcpoison=1 gcbarrier=hw" status=0 timeout=600 mem=256M
 // EXPECT: ^gc_torture: cycles=[1-9][0-9]{3,} mutators=[23] ops=[0-9]+ during_mark=[1-9][0-9]* checksums=[1-9][0-9]* exact$
 // EXPECT: ^PASS$

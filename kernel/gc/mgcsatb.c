@@ -1,0 +1,224 @@
+/*
+ * mgcsatb.c - the concurrent mark's snapshot-at-the-beginning barrier:
+ * Yuasa's deletion barrier at page granularity (docs/gc.md, "Snapshot at
+ * the beginning").
+ *
+ * In the start pause every non-stack tracked page is write-protected
+ * (gc_barrier_arm_protect before it, gc_barrier_snapshot in it): the
+ * snapshot. The first store to such a page afterwards faults, and before
+ * the port makes the page writable it calls gc_barrier_prefault, which
+ * calls gc_satb_page: every word of the page that may point to a white GC
+ * object is copied into the faulting CPU's ring. What the page held at
+ * the snapshot is thus greyed before any of it can be overwritten - the
+ * deletion barrier - and the mark, which sees each word either as it was
+ * at the snapshot or after that value was greyed, marks everything
+ * reachable at the snapshot. Objects allocated since are black. So mark
+ * termination rescans no page: it empties the rings and drains.
+ *
+ * Objects:
+ *   ring    - per CPU, RING_WORDS words in untracked pages, filled by that
+ *             CPU only (its fault path, interrupts masked, and free() of
+ *             an object during the mark, pinned and with interrupts
+ *             masked: the two never overlap), emptied by the mark's
+ *             coordinator (satb_pull) or, world stopped, by termination:
+ *             a single-producer single-consumer queue. head: producer's
+ *             (release store, after the words), tail: consumer's (release
+ *             store, after reading the words it frees). The words are
+ *             scanned as a conservative root block, so a word that no
+ *             longer points to a white object costs one filter.
+ *   overflow- a ring was full: its CPU dropped a word it should have
+ *             greyed. The snapshot no longer holds for this cycle, and
+ *             termination falls back to rescanning every page written
+ *             since the snapshot (the faulted bitmap records them all, as
+ *             in every mode) and every goroutine that ran, the page-dirty
+ *             barrier's insertion argument - correct, only slower.
+ * The fault path writes only the ring and .bss.noscan; it reads the page
+ * and, to skip marked objects, the span map and mark bits - no lock.
+ * It reads every word of the page, redzones and freed objects included,
+ * as the conservative scan does: NO_SANITIZE_ADDRESS (kernel/lib/asan.h).
+ */
+#include <string.h>
+#include "kernel/gc/mgcmark.h"
+#include "kernel/gc/mgcsatb.h"
+#include "kernel/gc/barrier.h"
+#include "kernel/mm/mheap.h"
+#include "kernel/lib/print.h"
+#include "kernel/lib/asan.h"
+#include "arch.h"
+
+#define RING_WORDS (64 * 1024)          /* per CPU: 512 KiB */
+#define RING_PAGES (RING_WORDS * sizeof(uintptr_t) / PAGE_SIZE)
+
+struct satbring {
+	uintptr_t *buf;                 /* RING_WORDS, untracked; set once */
+	uint32_t head;                  /* next word to fill; atomic (producer) */
+	uint32_t tail;                  /* next word to scan; atomic (consumer) */
+};
+
+uint32_t gc_satb_on GC_NOSCAN;          /* gc.h */
+static struct satbring rings[MAXCPU] GC_NOSCAN;
+static uint32_t overflow GC_NOSCAN;     /* atomic: a ring was full this cycle */
+
+/* May v point to a white GC object? Read-only: the span map, the span's
+ * state (acquire: pairs with span_publish), its bounds and bits. A stale
+ * "no" is impossible for a marked object (mark bits only get set during
+ * the mark); a stale "yes" only costs a ring word. */
+NO_SANITIZE_ADDRESS static bool maybe_white(uintptr_t v)
+{
+	struct mspan *s = spanOf(v);
+	if (s == NULL || __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != mSpanInUse || !s->collect)
+		return false;
+	uintptr_t off = v - s->startAddr;
+	if (off >= s->npages * PAGE_SIZE)
+		return false;
+	uint32_t idx = span_objindex(s, v);
+	if (idx >= s->nelems)
+		return false;
+	/* relaxed: see greyobject */
+	uint64_t mark = __atomic_load_n(&s->gcmarkBits[idx / 64], __ATOMIC_RELAXED);
+	uint64_t alloc = __atomic_load_n(&s->allocBits[idx / 64], __ATOMIC_RELAXED);
+	return ((alloc & ~mark) >> (idx % 64)) & 1;
+}
+
+/* Copy the words of [lo, hi) that may point to white objects into this
+ * CPU's ring. Interrupts masked, on the ring's CPU. */
+NO_SANITIZE_ADDRESS static void shade_range(uintptr_t lo, uintptr_t hi)
+{
+	struct satbring *r = &rings[getm()->id];
+	if (r->buf == NULL) {
+		/* relaxed: read with the world stopped at termination */
+		__atomic_store_n(&overflow, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	/* relaxed: only this CPU writes head */
+	uint32_t head = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
+	/* acquire: pairs with satb_pull's release store of tail - its reads
+	 * of the words we may now overwrite came first */
+	uint32_t tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+	uintptr_t hlo = heap_lo, hspan = heap_span;
+	for (uintptr_t p = (lo + 7) & ~(uintptr_t)7; p + sizeof(uintptr_t) <= hi; p += sizeof(uintptr_t)) {
+		/* relaxed: one read of each word (the page is still
+		 * write-protected: nobody stores to it meanwhile) */
+		uintptr_t v = __atomic_load_n((uintptr_t *)p, __ATOMIC_RELAXED);
+		if (v - hlo >= hspan || !maybe_white(v))
+			continue;
+		if (head - tail == RING_WORDS) {
+			tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+			if (head - tail == RING_WORDS) {
+				__atomic_store_n(&overflow, 1, __ATOMIC_RELAXED);
+				break;
+			}
+		}
+		r->buf[head % RING_WORDS] = v;
+		head++;
+	}
+	/* release: the words before the consumer's acquire load of head */
+	__atomic_store_n(&r->head, head, __ATOMIC_RELEASE);
+}
+
+NO_SANITIZE_ADDRESS static void shade_clip(uintptr_t lo, uintptr_t hi, uintptr_t a, uintptr_t b)
+{
+	if (a < lo)
+		a = lo;
+	if (b > hi)
+		b = hi;
+	if (a < b)
+		shade_range(a, b);
+}
+
+NO_SANITIZE_ADDRESS void gc_satb_page(uintptr_t page)
+{
+	uintptr_t end = page + MMU_PAGE_SIZE;
+	if (page < (uintptr_t)__bss_end && end > (uintptr_t)__data_start) {
+		if (ignored(GC_PAGES_GLOBALS))
+			return;
+		shade_clip(page, end, (uintptr_t)__data_start, (uintptr_t)__data_end);
+		shade_clip(page, end, (uintptr_t)__bss_start, (uintptr_t)__noscan_start);
+		shade_clip(page, end, (uintptr_t)__noscan_end, (uintptr_t)__bss_end);
+		return;
+	}
+	if (page - heap_lo >= heap_span)
+		return;
+	/* The page's own words of an in-use span that holds pointers (GC
+	 * objects or malloc blocks), free slots included (floating garbage
+	 * at worst). Other pages (manual: stacks' metadata, timer heaps,
+	 * work buffers; free pages; spans being made) hold nothing the
+	 * snapshot needs: the start pause scanned the timer heaps. */
+	struct mspan *s = spanOf(page);
+	if (s == NULL || __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != mSpanInUse ||
+	    spanclass_noscan(s->spanclass) || ignored(s->collect ? GC_PAGES_HEAP : GC_PAGES_MALLOC))
+		return;
+	shade_clip(page, end, s->startAddr, s->startAddr + s->npages * PAGE_SIZE);
+}
+
+NO_SANITIZE_ADDRESS void gc_satb_free(uintptr_t p, size_t size)
+{
+	if (!gc_satb_active())
+		return;
+	/* The object's contents at the snapshot may be the only path to
+	 * objects the program still holds; free() drops them without a
+	 * store the barrier would see (or a pointer to the object found
+	 * later would no longer mark it: its alloc bit is clear). Masked:
+	 * a fault path on this CPU shares the ring. */
+	unsigned long f = arch_irq_save();
+	shade_range(p, p + size);
+	arch_irq_restore(f);
+}
+
+void gc_barrier_lost(void)
+{
+	__atomic_store_n(&overflow, 1, __ATOMIC_RELAXED);
+}
+
+bool satb_begin(void)
+{
+	for (int i = 0; i < ncpu; i++) {
+		struct satbring *r = &rings[i];
+		if (r->buf == NULL) {
+			r->buf = mheap_alloc_pages(RING_PAGES);
+			if (r->buf == NULL)
+				return false;
+			arch_dirty_untrack((uintptr_t)r->buf, RING_PAGES * PAGE_SIZE);
+		}
+		/* relaxed: the world is stopped; starting it publishes */
+		__atomic_store_n(&r->head, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&r->tail, 0, __ATOMIC_RELAXED);
+	}
+	__atomic_store_n(&overflow, 0, __ATOMIC_RELAXED);
+	return true;
+}
+
+void satb_set(bool on)
+{
+	/* relaxed: world stopped (gc_satb_active) */
+	__atomic_store_n(&gc_satb_on, on ? 1 : 0, __ATOMIC_RELAXED);
+}
+
+bool satb_overflowed(void)
+{
+	return __atomic_load_n(&overflow, __ATOMIC_RELAXED) != 0;
+}
+
+size_t satb_pull(struct marker *mk)
+{
+	size_t n = 0;
+	for (int i = 0; i < ncpu; i++) {
+		struct satbring *r = &rings[i];
+		if (r->buf == NULL)
+			continue;
+		/* acquire: pairs with shade_range's release store of head */
+		uint32_t head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+		uint32_t tail = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);   /* ours */
+		while (tail != head) {
+			uint32_t at = tail % RING_WORDS, k = head - tail;
+			if (k > RING_WORDS - at)
+				k = RING_WORDS - at;
+			scanblock(mk, (uintptr_t)&r->buf[at], (uintptr_t)&r->buf[at + k]);
+			tail += k;
+			n += k;
+		}
+		/* release: our reads of the words before the producer reuses them */
+		__atomic_store_n(&r->tail, tail, __ATOMIC_RELEASE);
+	}
+	return n;
+}

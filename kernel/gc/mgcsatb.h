@@ -1,0 +1,24 @@
+/*
+ * mgcsatb.h - the snapshot barrier's rings (mgcsatb.c), for the concurrent
+ * mark (mgcconc.c). Private to kernel/gc.
+ */
+#ifndef KERNEL_GC_MGCSATB_H
+#define KERNEL_GC_MGCSATB_H
+
+#include "kernel/gc/mgcmark.h"
+
+/* World stopped, start pause: every CPU's ring ready and empty, the
+ * overflow flag clear. False if memory for a ring ran out (no snapshot
+ * this cycle). */
+bool satb_begin(void);
+/* World stopped: turn the fault path's greying on (start pause, after
+ * gc_barrier_snapshot) or off (termination, after the last pull). */
+void satb_set(bool on);
+/* Scan (conservatively, into mk's buffers) every word the rings hold and
+ * free them. The coordinator, or termination with the world stopped (then
+ * every word any fault path wrote is in). Returns how many words. */
+size_t satb_pull(struct marker *mk);
+/* A ring was full this cycle: the snapshot does not hold. */
+bool satb_overflowed(void);
+
+#endif
