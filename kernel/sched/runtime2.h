@@ -222,4 +222,6 @@ extern int gomaxprocs;                 /* Ps in use (<= ncpu) */
 static inline struct m *getm(void) { return arch_this_m(); }
 static inline struct g *getg(void) { return arch_getg(); }
 
+#include "kernel/lib/spinlock_inline.h"   /* needs struct g and getg */
+
 #endif
