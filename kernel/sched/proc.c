@@ -321,9 +321,7 @@ static struct g *findrunnable(struct m *m, bool *inherit, uint64_t *ticks)
 	__atomic_store_n(&m->g0_scan_sp, (uintptr_t)__builtin_frame_address(0),
 	                 __ATOMIC_RELAXED);
 	/* Interrupts stay masked, as the G that gave up the CPU left them,
-	 * through the fast path (timers, runnext, the local queue, and the
-	 * global queue, where every Gosched goes - sched.lock is never taken
-	 * by an interrupt handler, so holding it masked is safe):
+	 * through the local fast path (timers, runnext, the local queue):
 	 * a switch that finds its next G there toggles the interrupt mask
 	 * twice instead of four times (each toggle ends a QEMU translation
 	 * block). Searching further, they are on, so that IPIs get in. Every
@@ -365,13 +363,13 @@ static struct g *findrunnable(struct m *m, bool *inherit, uint64_t *ticks)
 			gp = ioready_get(pp);
 		if (gp == NULL)
 			gp = runq_get_inherit(&pp->runq, inherit);
+		if (gp == NULL)
+			arch_irq_enable();
 		if (gp == NULL && __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) > 0) {
 			spin_lock(&sched.lock);
 			gp = globrunqget(pp, 0);
 			spin_unlock(&sched.lock);
 		}
-		if (gp == NULL)
-			arch_irq_enable();
 		if (gp == NULL && run_all_timers(now) > 0)
 			gp = runq_get(&pp->runq);
 		if (gp == NULL) {
