@@ -12,6 +12,7 @@
  * releases its locks on g0 of the same M. The fast path is a few loads,
  * a shift and a compare; everything that reports is out of line.
  */
+#define SPINLOCK_IMPL   /* the out-of-line functions, not spinlock_inline.h's macros */
 #include "kernel/lib/spinlock.h"
 #include "kernel/sched/runtime2.h"
 #include "kernel/sched/sched.h"
@@ -117,14 +118,21 @@ static inline void held_push(spinlock_t *l) { (void)l; }
 static inline void held_pop(spinlock_t *l) { (void)l; }
 #endif
 
-void spin_lock(spinlock_t *l)
+/* The wait for a held lock; the caller has counted it in nopreempt.
+ * Release builds inline the first try (spinlock_inline.h). */
+void spin_lock_slow(spinlock_t *l)
 {
-	nopreempt_inc();
-	held_check(l);
 	while (!try_acquire(l)) {
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
 			arch_cpu_relax();
 	}
+}
+
+void spin_lock(spinlock_t *l)
+{
+	nopreempt_inc();
+	held_check(l);
+	spin_lock_slow(l);
 	held_push(l);
 }
 

@@ -65,6 +65,10 @@ struct p allp[MAXCPU] SCHED_NOSCAN;
 int ncpu;
 int gomaxprocs;                /* atomic: read anywhere, written by GOMAXPROCS */
 size_t tls_size, tls_words;
+/* A new goroutine's TLS: picolibc's .tdata, then .tbss zeroed, in whole
+ * words, made once at boot so that newproc copies tls_words words
+ * (tls_copy) instead of calling memcpy and memset for a few bytes. */
+static uint64_t tls_image[TLS_MAX / 8] SCHED_NOSCAN;
 
 static uint64_t fastrand(struct m *m)
 {
@@ -101,6 +105,7 @@ void sched_init(int n, int nprocs)
 	spin_lock_init(&sched.deferlock, LOCKRANK_DEFERPOOL);
 	if (tls_size > TLS_MAX)
 		throw("runtime: picolibc TLS (%zu bytes) exceeds TLS_MAX", tls_size);
+	memcpy(tls_image, __tls_start, TDATA_SIZE);     /* the rest stays zero */
 	sched.slice_ns = rtflags.slice * Millisecond;
 	sched.slice_ticks = ns_to_ticks(sched.slice_ns);
 	for (int i = 0; i < MAXCPU; i++) {
@@ -493,8 +498,7 @@ static struct g *newproc1(void (*fn)(void *), void *arg, size_t stacksize, bool 
 	gp->gopc = gopc;
 	gp->parentgoid = getg()->is_g0 ? 0 : getg()->goid;
 	gp->linelen = 0;
-	memcpy(gp->tls, __tls_start, TDATA_SIZE);
-	memset(gp->tls + TDATA_SIZE, 0, tls_size - TDATA_SIZE);
+	tls_copy(gp->tls, (const uint8_t *)tls_image);
 	arch_context_init(&gp->ctx, ((uintptr_t)gp) & ~(uintptr_t)15, goentry, gp);
 	gp->system = system;
 	if (!system)

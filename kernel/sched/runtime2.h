@@ -234,4 +234,6 @@ static inline void sched_stat_add(uint64_t *c, uint64_t n)
 static inline struct m *getm(void) { return arch_this_m(); }
 static inline struct g *getg(void) { return arch_getg(); }
 
+#include "kernel/lib/spinlock_inline.h"   /* needs struct g and getg */
+
 #endif
