@@ -5,6 +5,7 @@
 #ifndef KERNEL_MM_MALLOC_H
 #define KERNEL_MM_MALLOC_H
 
+#include "kernel/lib/stat.h"
 #include <stdint.h>
 #include <stddef.h>
 #include <stdbool.h>
@@ -93,11 +94,5 @@ _Noreturn void mallocgc_oom(size_t size);
 struct MemStats;
 void mem_read_stats(struct MemStats *ms);
 uint64_t stack_sys_bytes(void);             /* heap pages held by the stack pool */
-
-static inline void stat_add(uint64_t *p, uint64_t d)
-{
-	/* relaxed load/store: one writer (the owner); readers sum racily. */
-	__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + d, __ATOMIC_RELAXED);
-}
 
 #endif

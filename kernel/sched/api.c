@@ -87,7 +87,7 @@ int64_t BootFlagTest(void)
 
 void ReadSchedStats(struct SchedStats *st)
 {
-	/* relaxed: other CPUs count on (sched_stat_add, runtime2.h) */
+	/* relaxed: other CPUs count on (stat_add, runtime2.h) */
 #define STAT(c) __atomic_load_n(&(c), __ATOMIC_RELAXED)
 	for (int i = 0; i < 8; i++) {
 		st->preemptions[i] = i < ncpu ? STAT(allm[i].npreempt) : 0;

@@ -49,7 +49,7 @@ void timer_program(struct m *m, uint64_t when)
 {
 	arch_timer_set(when);
 	m->timer_when = when;
-	sched_stat_add(&m->ntimerwrites, 1);
+	stat_add(&m->ntimerwrites, 1);
 }
 
 /* When this CPU must be interrupted next: the end of the running G's slice
@@ -128,7 +128,7 @@ static void preempt_interrupted(struct m *m, struct trapframe *tf)
 void trap_timer(struct trapframe *tf)
 {
 	struct m *m = getm();
-	sched_stat_add(&m->ntraps, 1);
+	stat_add(&m->ntraps, 1);
 	m->timer_when = UINT64_MAX;     /* the port silenced it (arch.h) */
 	struct g *gp = m->curg;
 	if (gp == NULL || gp->is_g0) {
@@ -158,7 +158,7 @@ void trap_timer(struct trapframe *tf)
 void trap_ipi(struct trapframe *tf)
 {
 	struct m *m = getm();
-	sched_stat_add(&m->nipi, 1);
+	stat_add(&m->nipi, 1);
 	if (__atomic_load_n(&m->stop_req, __ATOMIC_ACQUIRE)) {
 		arch_irq_disable();
 		for (;;)

@@ -503,7 +503,7 @@ static struct g *newproc1(void (*fn)(void *), void *arg, size_t stacksize, bool 
 	gp->system = system;
 	if (!system)
 		__atomic_add_fetch(&sched.ngoroutines, 1, __ATOMIC_RELAXED);
-	sched_stat_add(&pp->goroutines_run, 1);
+	stat_add(&pp->goroutines_run, 1);
 	traceGoCreate(gp, pp);
 	casgstatus(gp, Gdead, Grunnable);
 	runqput(pp, gp, true);

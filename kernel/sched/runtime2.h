@@ -11,6 +11,7 @@
 #ifndef KERNEL_SCHED_RUNTIME2_H
 #define KERNEL_SCHED_RUNTIME2_H
 
+#include "kernel/lib/stat.h"
 #include <stdint.h>
 #include <stdbool.h>
 #include "arch.h"
@@ -143,7 +144,7 @@ struct p {
 	void *sudogcache[16];   /* per-P sudog cache (kernel/chan) */
 	int nsudogcache;
 	uint64_t goroutines_run;/* statistics for the demo: Gs started here
-	                           (sched_stat_add) */
+	                           (stat_add) */
 };
 
 struct m {
@@ -171,7 +172,7 @@ struct m {
 	uint64_t timer_when;    /* the deadline this CPU's timer holds now
 	                           (UINT64_MAX: disarmed); own M, interrupts
 	                           masked (preempt.c, timer_program) */
-	/* Statistics: written by the own M only (sched_stat_add), read by any CPU
+	/* Statistics: written by the own M only (stat_add), read by any CPU
 	 * (ReadSchedStats, relaxed loads) */
 	uint64_t ntraps, npreempt, nipi, ntimerwrites;
 	uint64_t nsteal, nstolen;  /* steals that took work, Gs taken */
@@ -221,15 +222,6 @@ extern struct m allm[MAXCPU];
 extern struct p allp[MAXCPU];
 extern int ncpu;                       /* CPUs online */
 extern int gomaxprocs;                 /* Ps in use (<= ncpu) */
-
-/* Add n to a statistic that only its owner (an M, or a P's holder)
- * writes and any CPU reads: relaxed, a count orders nothing; the reader's
- * relaxed loads (ReadSchedStats) pair with these stores only for
- * atomicity. The owner's plain read races with no writer. */
-static inline void sched_stat_add(uint64_t *c, uint64_t n)
-{
-	__atomic_store_n(c, *c + n, __ATOMIC_RELAXED);
-}
 
 static inline struct m *getm(void) { return arch_this_m(); }
 static inline struct g *getg(void) { return arch_getg(); }

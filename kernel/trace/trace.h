@@ -109,7 +109,7 @@ static inline void traceProcStop(void)
 /* Own M, interrupts masked (the timer or IPI trap). */
 static inline void tracePreempt(struct m *m, struct g *gp)
 {
-	sched_stat_add(&m->npreempt, 1);
+	stat_add(&m->npreempt, 1);
 	if (tracing())
 		trace_event(EvPreempt, 0, 0, gp->goid, 0);
 }
@@ -117,8 +117,8 @@ static inline void tracePreempt(struct m *m, struct g *gp)
 /* The M stole n Gs from victim and runs gp; own M (g0). */
 static inline void traceSteal(struct m *m, struct p *victim, uint32_t n, struct g *gp)
 {
-	sched_stat_add(&m->nsteal, 1);
-	sched_stat_add(&m->nstolen, n);
+	stat_add(&m->nsteal, 1);
+	stat_add(&m->nstolen, n);
 	if (tracing())
 		trace_event(EvSteal, (uint32_t)victim->id, n, gp->goid, 0);
 }
@@ -126,7 +126,7 @@ static inline void traceSteal(struct m *m, struct p *victim, uint32_t n, struct 
 /* n Gs went from a full local queue to the global one; own M. */
 static inline void traceOverflow(struct m *m, uint32_t n)
 {
-	sched_stat_add(&m->noverflow, 1);
+	stat_add(&m->noverflow, 1);
 	if (tracing())
 		trace_event(EvOverflow, 0, n, 0, 0);
 }
@@ -134,7 +134,7 @@ static inline void traceOverflow(struct m *m, uint32_t n)
 /* One spinning episode ended (dropspinning); own M. */
 static inline void traceSpinDone(struct m *m)
 {
-	sched_stat_add(&m->nspinning, 1);
+	stat_add(&m->nspinning, 1);
 }
 
 static inline void traceGCPhase(enum trace_gc_phase ph, uint64_t heap)
