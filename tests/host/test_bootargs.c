@@ -233,7 +233,7 @@ static void help_line(const char *line)
 static void test_help(void)
 {
 	bootargs_print_help(help_line);
-	CHECK_EQ(nhelp, 22);
+	CHECK_EQ(nhelp, 23);
 }
 
 int main(void)
