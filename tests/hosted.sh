@@ -86,10 +86,6 @@ examples/alloc_classes examples/gc_tour examples/sched_steal examples/select_fai
 #   prime_sieve      1,000 goroutines in a chain: about a minute under TSan
 #   mutex_torture's test=1  a broken lock on purpose: TSan reports the race
 #                    it makes before the test's own check does (as it must)
-#   malloc_stress    TSan reports a real race, not fixed yet: realloc's and
-#                    free()'s object_check read a span's allocBits while
-#                    the sweeper swaps that pointer and clears the old
-#                    array (kernel/mm/mspan.c span_sweep_bits)
 #   gc_churn, gc_binarytrees  TSan reports real races, not fixed yet: the
 #                    collector's statistics (mgc.c cycle_end's stores
 #                    against gc_read_stats' copy on another CPU), and a
@@ -106,7 +102,7 @@ examples/alloc_classes examples/gc_tour examples/sched_steal examples/select_fai
 TSAN_TESTS="
 boot_smp pingpong spawn_10k gomaxprocs chan_close chan_close_send chan_timers
 chan_torture select_nonblock select_stress mutex_torture mutex_starvation
-sync_contention stack_growth gc_roots
+sync_contention stack_growth gc_roots malloc_stress
 gc_barrier exit_race panic_leak preempt sched_steal
 "
 TSAN_SKIP_LINES='^mutex_torture \[test=1|^gc_roots \[gcconc=1'

@@ -323,10 +323,27 @@ static inline void object_check(struct mspan *s, void *ptr, const char *who)
 		throw("%s: double free of %p", who, ptr);
 }
 
-struct mspan *object_span(void *ptr, const char *who)
+/* ptr's span, its alloc bits this cycle's (a GC span is swept first),
+ * and ptr checked to be a live object. The caller is pinned: a GC cycle
+ * between the sweep and the check would let the next sweep swap the bits
+ * object_check reads (and clear the array it may still hold). */
+static struct mspan *object_span_pinned(void *ptr, const char *who)
 {
 	struct mspan *s = spanOf((uintptr_t)ptr);
+	if (s != NULL && s->collect && s->state == mSpanInUse &&
+	    __atomic_load_n(&s->sweepgen, __ATOMIC_ACQUIRE) !=
+	    __atomic_load_n(&mheap_sweepgen, __ATOMIC_RELAXED))
+		span_ensure_swept(s);   /* the bits must be this cycle's */
 	object_check(s, ptr, who);
+	return s;
+}
+
+struct mspan *object_span(void *ptr, const char *who)
+{
+	struct g *gp = mcache_pin();
+	struct mspan *s = object_span_pinned(ptr, who);
+	if (mcache_unpin(gp))
+		releasem();     /* a preemption request while pinned: yield */
 	return s;
 }
 
@@ -344,12 +361,7 @@ void free_impl(void *ptr, const char *who)
 	 * between two GC cycles - a stop-the-world in the middle would sweep
 	 * the span under us. */
 	struct mcache *c = mcache_get();
-	struct mspan *s = spanOf(p);
-	if (s != NULL && s->collect && s->state == mSpanInUse &&
-	    __atomic_load_n(&s->sweepgen, __ATOMIC_ACQUIRE) !=
-	    __atomic_load_n(&mheap_sweepgen, __ATOMIC_RELAXED))
-		span_ensure_swept(s);   /* the bits must be this cycle's */
-	object_check(s, ptr, who);
+	struct mspan *s = object_span_pinned(ptr, who);
 	int sizeclass = spanclass_sizeclass(s->spanclass);
 	uint32_t idx = sizeclass == 0 ? 0 : span_objindex(s, p);
 	size_t bytes = s->elemsize;

@@ -49,8 +49,12 @@ void spanlist_remove(struct mspanlist *l, struct mspan *s)
 
 void span_refill_cache(struct mspan *s, uint32_t word)
 {
-	/* relaxed: frees racing with this load are merely not seen yet. */
-	uint64_t free = ~__atomic_load_n(&s->allocBits[word], __ATOMIC_RELAXED);
+	/* acquire: pairs with span_clear_alloc's release in another CPU's
+	 * free, so that its last use of an object it freed (realloc's copy
+	 * out of it) happens before this CPU hands the object out and zeroes
+	 * it. Frees racing with this load are merely not seen yet. Once per
+	 * 64 objects: off the allocation fast path. */
+	uint64_t free = ~__atomic_load_n(&s->allocBits[word], __ATOMIC_ACQUIRE);
 	uint32_t first = word * 64;
 	if (first + 64 > s->nelems)                /* the tail is not objects */
 		free &= (1ULL << (s->nelems - first)) - 1;
