@@ -42,7 +42,7 @@
 static __attribute__((noinline)) void leaky_worker(void *arg)
 {
 	chan_t *ch = arg;
-	Sleep(TIMEOUT + 3 * Millisecond);      /* the slow work */
+	Sleep(TIMEOUT + 20 * Millisecond);     /* the slow work; 20 ms: a loaded host can run a timer a few ms late */
 	bool t = true;
 	chan_send(ch, &t);                      /* nobody will receive */
 }
@@ -50,7 +50,7 @@ static __attribute__((noinline)) void leaky_worker(void *arg)
 static __attribute__((noinline)) void fixed_worker(void *arg)
 {
 	chan_t *ch = arg;
-	Sleep(TIMEOUT + 3 * Millisecond);
+	Sleep(TIMEOUT + 20 * Millisecond);
 	bool t = true;
 	chan_send(ch, &t);                      /* into the buffer: done */
 }
@@ -74,7 +74,7 @@ static void run(const char *what, void (*worker)(void *), int cap)
 	int before = NumGoroutine(), timeouts = 0;
 	for (int i = 0; i < 10; i++)
 		timeouts += !process(worker, cap);
-	Sleep(20 * Millisecond);                /* every worker has sent or blocked */
+	Sleep(60 * Millisecond);                /* every worker has sent or blocked */
 	printf("%s process() x10: %s; NumGoroutine %d -> %d\n", what,
 	       timeouts == 10 ? "every call timed out" : "some calls returned a result",
 	       before, NumGoroutine());
