@@ -16,7 +16,10 @@
 // EXPECT: ^bench: [a-z0-9]+ gc_mutator_utilization_smp4 [0-9.]+ ratio
 // EXPECT: ^bench: [a-z0-9]+ gc_dirty_pages_rescanned_per_cycle_smp4 [0-9.]+ pages
 // EXPECT: ^gc: check ok
-// TEST: smp=2 bootargs="gcconc=1 test=9" status=0 timeout=300 mem=256M
+// TEST: smp=2 bootargs="gcconc=1 test=9" status=0 timeout=300 mem=512M
+// (512M, not 256M: at 256M the builders once filled the heap during a
+// concurrent mark, whose work buffers then found no page - a fatal out of
+// memory; docs/gc.md "What phase 1 leaves out". This line measures latency.)
 // EXPECT: ^bench: [a-z0-9]+ gc_wake_late_max_wall_conc [0-9.]+ ms_wall
 // EXPECT: ^gc: check ok
 // BENCH: mem=512M
