@@ -230,51 +230,11 @@ static inline uint32_t hosted_pending_get(void)
 	return v;
 }
 
-/* Interrupt masking: the per-thread flag. Compiler barriers only (the asm
- * above); the signal handler runs on the same thread, so program order is
- * enough. arch_irq_save returns 1 if interrupts were masked. */
-static inline unsigned long arch_irq_save(void)
-{
-	unsigned long old = (unsigned long)hosted_irqoff_get();
-	hosted_irqoff_set(1);
-	return old;
-}
-
-static inline void arch_irq_enable(void)
-{
-	hosted_irqoff_set(0);
-	if (hosted_pending_get())  /* taken while masked: take it now */
-		hosted_irq_replay();
-}
-
-static inline void arch_irq_restore(unsigned long flags)
-{
-	if (flags)
-		hosted_irqoff_set(1);
-	else
-		arch_irq_enable();
-}
-
-static inline void arch_irq_disable(void)
-{
-	hosted_irqoff_set(1);
-}
-
-static inline bool arch_irq_enabled(void)
-{
-	return hosted_irqoff_get() == 0;
-}
+#include "hosted/irq_impl.h"     /* masking over the three above, wfi, clocks */
 
 static inline void arch_cpu_relax(void)
 {
 	__asm__ volatile("pause" : : : "memory");
-}
-
-/* Sleep until a signal arrives (a futex wait on a per-thread word the
- * handler bumps); returns at once if one is pending while masked. */
-static inline void arch_wfi(void)
-{
-	hosted_wfi();
 }
 
 /* x86-64 is TSO; mfence orders the one case it does not: a store before a
@@ -287,20 +247,6 @@ static inline void arch_mb(void)
 static inline void arch_dma_mb(void)
 {
 	__asm__ volatile("mfence" : : : "memory");
-}
-
-/* CLOCK_MONOTONIC in nanoseconds (arch_timer_freq() = 1 GHz). A vDSO call,
- * ordered after earlier instructions by the call itself. */
-static inline uint64_t arch_ticks(void)
-{
-	return hosted_ticks();
-}
-
-/* No retired-instruction counter in user space without perf: 0, as on a
- * board whose PMU lacks the event. */
-static inline uint64_t arch_instret(void)
-{
-	return 0;
 }
 
 #define arch_read_fp() ((uintptr_t)__builtin_frame_address(0))

@@ -1,9 +1,8 @@
 /*
  * irq_impl.h - the hosted port's soft interrupt mask, wfi and clocks, for
- * the CPUs whose arch_impl.h lives in arch/hosted/<cpu>/ (aarch64,
- * riscv64); x86-64's copy is in arch_impl.h itself. Included by those
- * headers after they define hosted_irqoff_get, hosted_irqoff_set and
- * hosted_pending_get (one per-thread access each, safe against a move to
+ * every host CPU: included by arch_impl.h (x86-64) and by
+ * arch/hosted/<cpu>/arch_impl.h (aarch64, riscv64) after they define
+ * hosted_irqoff_get, hosted_irqoff_set and hosted_pending_get (one per-thread access each, safe against a move to
  * another thread: <cpu>/arch_impl.h says how).
  *
  * Masking is a per-thread flag, not sigprocmask (signal.c). Compiler
