@@ -68,6 +68,24 @@ TOOLCHAINS=${TOOLCHAINS:-"gcc clang"}
 ONLY=${ONLY:-.}
 JOBS=${JOBS:-2}
 out=${OUT:-build/test-results}     # OUT=dir keeps concurrent runs apart
+
+# The run goes through tee into $out.log; when it is over, every FAIL line is
+# printed again just above the last line, with the lines of its log that say
+# why. A CI log cut to its head and tail then still names every failure.
+if [ -z "${GORT_RUN_INNER:-}" ]; then
+	mkdir -p "$(dirname "$out")"
+	GORT_RUN_INNER=1 bash "$0" "$@" 2>&1 | tee "$out.log" | grep -Ev '^[0-9]+ passed, [0-9]+ failed$'
+	rc=${PIPESTATUS[0]}
+	if grep -q '^FAIL' "$out.log"; then
+		echo "---- the failures again, each with the lines of its log that say why ----"
+		awk '/^FAIL /      { print; blk = 1; n = 0; next }
+		     blk && /^  /  { if (n < 6 && $0 ~ /FAIL|fatal|panic|rror|timed out|want|ThreadSanitizer|SUMMARY|Sanitizer/) { print; n++ }
+		                     next }
+		                   { blk = 0 }' "$out.log"
+	fi
+	grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out.log" | tail -n 1
+	exit "$rc"
+fi
 rm -rf "$out"; mkdir -p "$out"
 
 # ---- host tests --------------------------------------------------------------

@@ -116,11 +116,20 @@ int main(void)
 	volatile size_t bad_align = 48;        /* hidden from clang's own check */
 	CHECK(aligned_alloc(bad_align, 10) == NULL, "aligned_alloc accepted a non-power-of-two");
 
-	/* tiny objects share a block */
-	uint8_t *t1 = mallocgc_noscan(4), *t2 = mallocgc_noscan(4), *t3 = mallocgc_noscan(8);
-	CHECK(t2 == t1 + 4 && ((uintptr_t)t3 & 7) == 0 && t3 - t1 < 16 && t3 - t1 >= 8,
-	      "tiny objects at %p %p %p", (void *)t1, (void *)t2, (void *)t3);
-	check_zero(t1, 16);
+	/* Tiny objects share a block. The block belongs to the P, as Go's
+	 * tiny allocator's does: at smp 2 the goroutine may be preempted and
+	 * resumed on the other P between two calls (the full run saw it once),
+	 * so the packing must show in one of a few tries, not in the first. */
+	int packed = 0;
+	uint8_t *t1 = NULL, *t2 = NULL, *t3 = NULL;
+	for (int try = 0; try < 8 && !packed; try++) {
+		t1 = mallocgc_noscan(4), t2 = mallocgc_noscan(4), t3 = mallocgc_noscan(8);
+		packed = t2 == t1 + 4 && ((uintptr_t)t3 & 7) == 0 && t3 - t1 < 16 && t3 - t1 >= 8;
+		check_zero(t1, 4);
+		check_zero(t2, 4);
+		check_zero(t3, 8);
+	}
+	CHECK(packed, "tiny objects at %p %p %p", (void *)t1, (void *)t2, (void *)t3);
 
 	/* statistics per class */
 	struct MemStats m0, m1;
