@@ -74,7 +74,7 @@ out=${OUT:-build/test-results}     # OUT=dir keeps concurrent runs apart
 # why. A CI log cut to its head and tail then still names every failure.
 if [ -z "${GORT_RUN_INNER:-}" ]; then
 	mkdir -p "$(dirname "$out")"
-	GORT_RUN_INNER=1 bash "$0" "$@" 2>&1 | tee "$out.log" | grep -Ev '^[0-9]+ passed, [0-9]+ failed$'
+	GORT_RUN_INNER=1 bash "$0" "$@" 2>&1 | tee "$out.log" | grep --line-buffered -Ev '^[0-9]+ passed, [0-9]+ failed$'
 	rc=${PIPESTATUS[0]}
 	if grep -q '^FAIL' "$out.log"; then
 		echo "---- the failures again, each with the lines of its log that say why ----"
