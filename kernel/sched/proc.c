@@ -571,10 +571,24 @@ static void goschedImpl(struct g *gp)
 	wakep();
 }
 
+/* Gosched: Go always puts the G on the global queue, so that a G on the
+ * global queue gets its turn when a goroutine yields. The global queue is
+ * only needed for that: when it is empty (a relaxed look: a G queued there
+ * a moment later still has findrunnable's 1-in-61 check), the G goes to
+ * the tail of its own P's queue - behind every local G, as fair - without
+ * sched.lock's two round trips (bench/sched's yield_switch). wakep as
+ * goschedImpl: an idle P may steal it. */
 static void gosched_m(struct g *gp)
 {
 	traceGoStop(gp, StopYield);
-	goschedImpl(gp);
+	if (__atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) > 0) {
+		goschedImpl(gp);
+		return;
+	}
+	casgstatus(gp, Grunning, Grunnable);
+	gp->m = NULL;
+	runqput(getm()->p, gp, false);
+	wakep();
 }
 
 void Gosched(void)
