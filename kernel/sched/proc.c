@@ -204,6 +204,18 @@ struct g *globrunqget(struct p *pp, int max)
 
 /* ---- switching -------------------------------------------------------- */
 
+static void handoff_commit(struct m *m);
+
+/* After a switch, on the G switched to: if a parking G switched straight
+ * here (park_handoff), finish parking it. Inline: a load and a branch on
+ * every other switch. */
+static inline __attribute__((always_inline)) void handoff_finish(void)
+{
+	struct m *m = getm();
+	if (m->handoff_g != NULL)
+		handoff_commit(m);
+}
+
 /* Switch from the running G to g0, which calls fn(gp). Returns when the G
  * is scheduled again, possibly on another CPU. */
 void mcall(void (*fn)(struct g *))
@@ -216,6 +228,7 @@ void mcall(void (*fn)(struct g *))
 	m->mcall_g = gp;
 	arch_setg(m, &m->g0);
 	arch_switch(&gp->ctx, &m->g0.ctx);
+	handoff_finish();               /* if a parking G switched to us */
 	arch_irq_restore(flags);
 }
 
@@ -478,6 +491,7 @@ _Noreturn void mstart(void)
 static _Noreturn void goentry(void *arg)
 {
 	struct g *gp = arg;
+	handoff_finish();               /* a new G can be runnext too */
 	arch_irq_enable();
 	goroutine_body(gp);
 }
@@ -618,11 +632,11 @@ void gopreempt(void)
 	mcall(gopreempt_m);
 }
 
-static void park_m(struct g *gp)
+/* gp is Gwaiting and its registers are saved: run its unlockf, which
+ * publishes it to its waker. On g0 (park_m), or on the G it handed the
+ * CPU to (handoff_finish). */
+static void park_commit(struct g *gp)
 {
-	traceGoStop(gp, StopBlock);
-	casgstatus(gp, Grunning, Gwaiting);
-	gp->m = NULL;
 	bool (*unlockf)(struct g *, void *) = gp->park_unlockf;
 	gp->park_unlockf = NULL;
 	if (unlockf && !unlockf(gp, gp->park_lock)) {
@@ -631,6 +645,86 @@ static void park_m(struct g *gp)
 		casgstatus(gp, Gwaiting, Grunnable);
 		runqput(getm()->p, gp, true);
 	}
+}
+
+static void park_m(struct g *gp)
+{
+	traceGoStop(gp, StopBlock);
+	casgstatus(gp, Grunning, Gwaiting);
+	gp->m = NULL;
+	park_commit(gp);
+}
+
+/*
+ * Direct hand-off (docs/scheduler.md, "Direct hand-off"): a G that parks
+ * right after readying another (channel ping-pong, a WaitGroup or Cond
+ * wake-up) finds that one in runnext and switches straight to it, one
+ * arch_switch instead of two and no findrunnable. It is what execute
+ * would do with runnext, minus what cannot have changed: the P is still
+ * this M's and the new G inherits the time slice, so there is no clock
+ * read - the timer that ends the slice stays armed (arm_timer_lazy) and
+ * preempts the new G as it would the old one. Anything findrunnable
+ * would look at first sends the G through g0 instead: a stopping world,
+ * a retired P, the 1-in-61 global queue turn, device-readied Gs, a
+ * pending preemption (a slice over, a timer due, an IPI).
+ *
+ * The parking G must not be published - its unlockf releases the locks
+ * its waker takes - before its registers are saved. So the G switched to
+ * runs that unlockf (handoff_finish) as the first thing it does, on its
+ * own stack, with interrupts still masked and holding no lock of its
+ * own: in mcall, where every parked, yielded or preempted G resumes, or
+ * in goentry for a new G.
+ */
+static bool park_handoff(struct g *gp)
+{
+	unsigned long flags = arch_irq_save();
+	struct m *m = getm();           /* stable: interrupts are masked */
+	struct p *pp = m->p;
+	/* relaxed: as findrunnable's; gcwaiting and GOMAXPROCS are looked
+	 * at again with their real orders there, and a world that starts
+	 * stopping after this test waits for this P to come round (the
+	 * preemption IPI is taken once the new G unmasks). */
+	if (__atomic_load_n(&gp->preempt, __ATOMIC_RELAXED) || gcwaiting() ||
+	    pp->id >= __atomic_load_n(&gomaxprocs, __ATOMIC_ACQUIRE) ||
+	    ((pp->schedtick % 61) == 0 &&
+	     __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) > 0) ||
+	    ioready_pending()) {
+		arch_irq_restore(flags);
+		return false;
+	}
+	struct g *next = runq_take_runnext(&pp->runq);
+	if (next == NULL) {
+		arch_irq_restore(flags);
+		return false;
+	}
+	traceGoStop(gp, StopBlock);
+	casgstatus(gp, Grunning, Gwaiting);
+	gp->m = NULL;
+	casgstatus(next, Grunnable, Grunning);
+	next->m = m;
+	__atomic_store_n(&next->preempt, false, __ATOMIC_RELAXED);   /* as every access */
+	pp->schedtick++;
+	traceGoStart(next, pp);
+	tls_copy(gp->tls, m->tls);
+	tls_copy(m->tls, next->tls);
+	m->handoff_g = gp;
+	arch_setg(m, next);
+	arch_switch(&gp->ctx, &next->ctx);
+	/* gp runs again, readied by someone, maybe on another CPU */
+	handoff_finish();
+	arch_irq_restore(flags);
+	return true;
+}
+
+/* On the G a parking G switched to (park_handoff), interrupts masked:
+ * finish parking that one. */
+static void handoff_commit(struct m *m)
+{
+	struct g *prev = m->handoff_g;
+	m->handoff_g = NULL;
+	park_commit(prev);
+	/* the G running now holds no lock: it was parked, yielding or new */
+	lockrank_assert_none("handoff");
 }
 
 void gopark(bool (*unlockf)(struct g *, void *), void *lock, enum waitreason r)
@@ -645,7 +739,8 @@ void gopark(bool (*unlockf)(struct g *, void *), void *lock, enum waitreason r)
 	gp->waitsince = ticks_to_nanotime(__atomic_load_n(&getm()->exec_ticks, __ATOMIC_RELAXED));
 	gp->park_unlockf = unlockf;
 	gp->park_lock = lock;
-	mcall(park_m);
+	if (!park_handoff(gp))
+		mcall(park_m);
 }
 
 static bool unlock_spinlock(struct g *gp, void *lock)

@@ -162,6 +162,9 @@ struct m {
 	bool spinning;          /* looking for work; sched.lock / atomic */
 	void (*mcall_fn)(struct g *); /* what g0 does with the G that gave up the CPU */
 	struct g *mcall_g;      /* that G; own M */
+	struct g *handoff_g;    /* a G that parked by switching straight to
+	                           the next one (park_handoff): the next one
+	                           finishes parking it; own M */
 	uint32_t preempt_req;   /* an IPI asks to preempt curg; atomic */
 	uint32_t stop_req;      /* fatal error elsewhere: stop; atomic */
 	uint64_t fastrand;      /* per-M random state */
