@@ -605,10 +605,13 @@ static void gosched_m(struct g *gp)
 	wakep();
 }
 
+static bool yield_handoff(struct g *gp);
+
 void Gosched(void)
 {
 	lockrank_assert_none("Gosched");
-	mcall(gosched_m);
+	if (!yield_handoff(getg()))
+		mcall(gosched_m);
 }
 
 static void gopreempt_m(struct g *gp)
@@ -675,24 +678,58 @@ static void park_m(struct g *gp)
  * own: in mcall, where every parked, yielded or preempted G resumes, or
  * in goentry for a new G.
  */
+
+/* May the running G gp hand this M's P straight to a G of its local
+ * queue? Not when findrunnable would look elsewhere first. relaxed: as
+ * findrunnable's own first looks; a world that starts stopping after
+ * this test waits for this P to come round (its preemption IPI is taken
+ * once the next G unmasks). Interrupts masked. */
+static inline __attribute__((always_inline)) bool handoff_allowed(struct g *gp, struct p *pp)
+{
+	return !__atomic_load_n(&gp->preempt, __ATOMIC_RELAXED) && !gcwaiting() &&
+	       /* acquire; pairs with the release store in GOMAXPROCS */
+	       pp->id < __atomic_load_n(&gomaxprocs, __ATOMIC_ACQUIRE) &&
+	       ((pp->schedtick % 61) != 0 ||
+	        __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) == 0) &&
+	       !ioready_pending();
+}
+
+/* Switch from gp (Gwaiting or Grunnable, not yet published) straight to
+ * next, taken from this P's queue: execute's work without g0. A G from
+ * runnext (inherit) keeps the slice; one from the ring starts its own,
+ * with the one clock read execute would make. Returns when gp runs again. */
+static inline __attribute__((always_inline)) void handoff_switch(struct m *m, struct g *gp, struct g *next, bool inherit)
+{
+	struct p *pp = m->p;
+	casgstatus(next, Grunnable, Grunning);
+	next->m = m;
+	__atomic_store_n(&next->preempt, false, __ATOMIC_RELAXED);   /* as every access */
+	pp->schedtick++;
+	traceGoStart(next, pp);
+	if (!inherit) {
+		uint64_t now = arch_ticks();
+		pp->slice_end = now + sched.slice_ticks;
+		m->slice_end = pp->slice_end;
+		__atomic_store_n(&m->exec_ticks, now, __ATOMIC_RELAXED);
+		arm_timer_lazy(m);
+	}
+	tls_copy(gp->tls, m->tls);
+	tls_copy(m->tls, next->tls);
+	m->handoff_g = gp;
+	arch_setg(m, next);
+	arch_switch(&gp->ctx, &next->ctx);
+	/* gp runs again, maybe on another CPU */
+	handoff_finish();
+}
+
 static bool park_handoff(struct g *gp)
 {
 	unsigned long flags = arch_irq_save();
 	struct m *m = getm();           /* stable: interrupts are masked */
 	struct p *pp = m->p;
-	/* relaxed: as findrunnable's; gcwaiting and GOMAXPROCS are looked
-	 * at again with their real orders there, and a world that starts
-	 * stopping after this test waits for this P to come round (the
-	 * preemption IPI is taken once the new G unmasks). */
-	if (__atomic_load_n(&gp->preempt, __ATOMIC_RELAXED) || gcwaiting() ||
-	    pp->id >= __atomic_load_n(&gomaxprocs, __ATOMIC_ACQUIRE) ||
-	    ((pp->schedtick % 61) == 0 &&
-	     __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) > 0) ||
-	    ioready_pending()) {
-		arch_irq_restore(flags);
-		return false;
-	}
-	struct g *next = runq_take_runnext(&pp->runq);
+	struct g *next = NULL;
+	if (handoff_allowed(gp, pp))
+		next = runq_take_runnext(&pp->runq);
 	if (next == NULL) {
 		arch_irq_restore(flags);
 		return false;
@@ -700,18 +737,34 @@ static bool park_handoff(struct g *gp)
 	traceGoStop(gp, StopBlock);
 	casgstatus(gp, Grunning, Gwaiting);
 	gp->m = NULL;
-	casgstatus(next, Grunnable, Grunning);
-	next->m = m;
-	__atomic_store_n(&next->preempt, false, __ATOMIC_RELAXED);   /* as every access */
-	pp->schedtick++;
-	traceGoStart(next, pp);
-	tls_copy(gp->tls, m->tls);
-	tls_copy(m->tls, next->tls);
-	m->handoff_g = gp;
-	arch_setg(m, next);
-	arch_switch(&gp->ctx, &next->ctx);
-	/* gp runs again, readied by someone, maybe on another CPU */
-	handoff_finish();
+	handoff_switch(m, gp, next, true);
+	arch_irq_restore(flags);
+	return true;
+}
+
+/* Gosched's hand-off, when gp would go to the local queue (gosched_m):
+ * the next local G (runnext, then the head) runs at once, and puts gp at
+ * the tail once gp's registers are saved (handoff_commit). */
+static bool yield_handoff(struct g *gp)
+{
+	unsigned long flags = arch_irq_save();
+	struct m *m = getm();           /* stable: interrupts are masked */
+	struct p *pp = m->p;
+	struct g *next = NULL;
+	bool inherit = false;
+	ASSERT(!gp->is_g0);             /* as mcall */
+	/* relaxed: as gosched_m's look */
+	if (__atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) == 0 &&
+	    handoff_allowed(gp, pp))
+		next = runq_get_inherit(&pp->runq, &inherit);
+	if (next == NULL) {
+		arch_irq_restore(flags);
+		return false;
+	}
+	traceGoStop(gp, StopYield);
+	casgstatus(gp, Grunning, Grunnable);
+	gp->m = NULL;
+	handoff_switch(m, gp, next, inherit);
 	arch_irq_restore(flags);
 	return true;
 }
@@ -722,7 +775,12 @@ static void handoff_commit(struct m *m)
 {
 	struct g *prev = m->handoff_g;
 	m->handoff_g = NULL;
-	park_commit(prev);
+	if (gstatus(prev) == Gwaiting) {
+		park_commit(prev);
+	} else {                        /* Gosched: as gosched_m */
+		runqput(m->p, prev, false);
+		wakep();
+	}
 	/* the G running now holds no lock: it was parked, yielding or new */
 	lockrank_assert_none("handoff");
 }
