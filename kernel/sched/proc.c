@@ -541,9 +541,10 @@ struct g *newproc_system(void (*fn)(void *), void *arg)
 	return newproc1(fn, arg, 0, true, (uintptr_t)__builtin_return_address(0));
 }
 
-static void goexit0(struct g *gp)
+/* Everything of a goroutine's end but freeing it: on g0 (goexit0) or
+ * still on its own stack, interrupts masked (exit_handoff). */
+static void goexit_dead(struct g *gp)
 {
-	struct m *m = getm();
 	if (gp->linelen)                 /* an unterminated last line */
 		printk("%.*s\n", (int)gp->linelen, gp->linebuf);
 	traceGoStop(gp, StopExit);
@@ -557,15 +558,37 @@ static void goexit0(struct g *gp)
 	if (!gp->system)
 		__atomic_sub_fetch(&sched.ngoroutines, 1, __ATOMIC_RELAXED);
 	gp->system = false;
-	gfput(m->p, gp);
 }
 
+static void goexit0(struct g *gp)
+{
+	goexit_dead(gp);
+	gfput(getm()->p, gp);
+}
+
+static bool handoff_allowed(struct g *gp, struct p *pp);
+static void handoff_switch(struct m *m, struct g *gp, struct g *next, bool inherit);
+
 /* The end of a goroutine whose deferred calls have all run (goentry,
- * Goexit in kernel/panic/panic.c). */
+ * Goexit in kernel/panic/panic.c). With a G in the local queue, switch
+ * straight to it (as park_handoff), which frees this one once off its
+ * stack (handoff_commit); else through g0. */
 _Noreturn void goexit1(void)
 {
 	lockrank_assert_none("goexit");
-	mcall(goexit0);
+	struct g *gp = getg();
+	arch_irq_disable();             /* for good: no G resumes here */
+	struct m *m = getm();
+	struct g *next = NULL;
+	bool inherit = false;
+	if (handoff_allowed(gp, m->p))
+		next = runq_get_inherit(&m->p->runq, &inherit);
+	if (next != NULL) {
+		goexit_dead(gp);
+		handoff_switch(m, gp, next, inherit);
+	} else {
+		mcall(goexit0);
+	}
 	throw("goexit: dead goroutine resumed");
 }
 
@@ -775,11 +798,16 @@ static void handoff_commit(struct m *m)
 {
 	struct g *prev = m->handoff_g;
 	m->handoff_g = NULL;
-	if (gstatus(prev) == Gwaiting) {
+	switch (gstatus(prev)) {
+	case Gwaiting:                  /* gopark: as park_m */
 		park_commit(prev);
-	} else {                        /* Gosched: as gosched_m */
+		break;
+	case Grunnable:                 /* Gosched: as gosched_m */
 		runqput(m->p, prev, false);
 		wakep();
+		break;
+	default:                        /* Gdead, goexit1: as goexit0 */
+		gfput(m->p, prev);
 	}
 	/* the G running now holds no lock: it was parked, yielding or new */
 	lockrank_assert_none("handoff");
