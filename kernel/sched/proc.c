@@ -14,6 +14,13 @@
  * registers are saved, is what makes it safe for another CPU to pick the G
  * up the moment it is published on a queue.
  *
+ * Direct hand-off: a G that parks, yields or ends while its P has another
+ * G ready (runnext, or the local queue) switches straight to it, one
+ * switch instead of two, and that G does the g0 part for it before
+ * anything else (handoff_finish) - unless findrunnable would have looked
+ * elsewhere first (a stopping world, the 1-in-61 global turn, a pending
+ * preemption: handoff_allowed).
+ *
  * findrunnable, in Go's order:
  *   1. every 61st schedule, one G from the global queue (fairness);
  *   2. expired timers of this P, goroutines readied by device interrupts
@@ -33,8 +40,8 @@
  *   Grunning -> Grunnable (Gosched, preemption) | Gwaiting (gopark) | Gdead
  *   Gwaiting -> Grunnable (goready)
  *
- * Interrupts: every switch between a G and g0 happens with interrupts
- * masked; g0 unmasks them while it looks for work. A G runs unmasked unless
+ * Interrupts: every switch between a G and g0, or G and G, happens with
+ * interrupts masked; g0 unmasks them while it looks for work. A G runs unmasked unless
  * it masked them itself.
  *
  * Bare-metal differences from Go: Ms are CPUs, so there is no thread

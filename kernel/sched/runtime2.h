@@ -88,7 +88,8 @@ struct g {
 	void (*fn)(void *);     /* entry function and argument */
 	void *arg;
 	struct sudog *waiting;  /* sudogs this G is blocked on (chan/select) */
-	bool (*park_unlockf)(struct g *, void *); /* gopark's hand-off, run on g0 */
+	bool (*park_unlockf)(struct g *, void *); /* gopark's hand-off, run on g0
+	                           or on the G it switched to (park_handoff) */
 	void *park_lock;
 	void *param;            /* wake-up parameter passed by the waker */
 	uint32_t selectdone;    /* select wake-up arbitration; atomic */
