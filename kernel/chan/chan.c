@@ -23,9 +23,10 @@
  * channel, zeroes every blocked receiver's variable (ok = false) and wakes
  * every waiter; blocked senders wake up and panic.
  *
- * Parking is gopark with the channel lock released on g0, after the
- * goroutine's registers are saved, so a waker can never ready a goroutine
- * that is still running. Wakers unlock the channel before goready.
+ * Parking is gopark with the channel lock released on g0 - or on the
+ * goroutine the parking one switched straight to (the direct hand-off,
+ * proc.c) - after the goroutine's registers are saved, so a waker can
+ * never ready a goroutine that is still running. Wakers unlock the channel before goready.
  *
  * Copies between goroutines' stacks are safe here because stacks never move
  * (Go must take care because its stacks can be copied while a G is parked).

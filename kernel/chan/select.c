@@ -71,7 +71,8 @@ static spinlock_t *next_chan_lock(void **it)
 	return &c->lock;
 }
 
-/* gopark hook, on g0 after the G is parked: release every channel lock. */
+/* gopark hook, after the G is parked and saved (on g0, or on the G it
+ * handed the CPU to): release every channel lock. */
 static bool selparkcommit(struct g *gp, void *unused)
 {
 	park_release_locks(gp, next_chan_lock, gp->waiting);

@@ -163,11 +163,12 @@ void spin_unlock(spinlock_t *l)
 	nopreempt_dec();
 }
 
-/* The gopark hand-off, on g0 (spinlock.h says why in this order): gp's
- * preemption deferral for the locks goes first, then the locks. */
+/* The gopark hand-off, on g0 or on the G a parking G switched to
+ * (spinlock.h says why in this order): gp's preemption deferral for the
+ * locks goes first, then the locks. */
 void park_release_locks(struct g *gp, spinlock_t *(*next)(void **it), void *it)
 {
-	ASSERT(getg()->is_g0 && gstatus(gp) == Gwaiting);
+	ASSERT(getg() != gp && gstatus(gp) == Gwaiting);
 	int n = 0;
 	for (void *i = it; next(&i) != NULL;)
 		n++;

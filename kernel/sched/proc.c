@@ -14,6 +14,13 @@
  * registers are saved, is what makes it safe for another CPU to pick the G
  * up the moment it is published on a queue.
  *
+ * Direct hand-off: a G that parks, yields or ends while its P has another
+ * G ready (runnext, or the local queue) switches straight to it, one
+ * switch instead of two, and that G does the g0 part for it before
+ * anything else (handoff_finish) - unless findrunnable would have looked
+ * elsewhere first (a stopping world, the 1-in-61 global turn, a pending
+ * preemption: handoff_allowed).
+ *
  * findrunnable, in Go's order:
  *   1. every 61st schedule, one G from the global queue (fairness);
  *   2. expired timers of this P, goroutines readied by device interrupts
@@ -33,8 +40,8 @@
  *   Grunning -> Grunnable (Gosched, preemption) | Gwaiting (gopark) | Gdead
  *   Gwaiting -> Grunnable (goready)
  *
- * Interrupts: every switch between a G and g0 happens with interrupts
- * masked; g0 unmasks them while it looks for work. A G runs unmasked unless
+ * Interrupts: every switch between a G and g0, or G and G, happens with
+ * interrupts masked; g0 unmasks them while it looks for work. A G runs unmasked unless
  * it masked them itself.
  *
  * Bare-metal differences from Go: Ms are CPUs, so there is no thread
@@ -204,6 +211,18 @@ struct g *globrunqget(struct p *pp, int max)
 
 /* ---- switching -------------------------------------------------------- */
 
+static void handoff_commit(struct m *m);
+
+/* After a switch, on the G switched to: if a parking G switched straight
+ * here (park_handoff), finish parking it. Inline: a load and a branch on
+ * every other switch. */
+static inline __attribute__((always_inline)) void handoff_finish(void)
+{
+	struct m *m = getm();
+	if (m->handoff_g != NULL)
+		handoff_commit(m);
+}
+
 /* Switch from the running G to g0, which calls fn(gp). Returns when the G
  * is scheduled again, possibly on another CPU. */
 void mcall(void (*fn)(struct g *))
@@ -216,6 +235,7 @@ void mcall(void (*fn)(struct g *))
 	m->mcall_g = gp;
 	arch_setg(m, &m->g0);
 	arch_switch(&gp->ctx, &m->g0.ctx);
+	handoff_finish();               /* if a parking G switched to us */
 	arch_irq_restore(flags);
 }
 
@@ -478,6 +498,7 @@ _Noreturn void mstart(void)
 static _Noreturn void goentry(void *arg)
 {
 	struct g *gp = arg;
+	handoff_finish();               /* a new G can be runnext too */
 	arch_irq_enable();
 	goroutine_body(gp);
 }
@@ -527,9 +548,10 @@ struct g *newproc_system(void (*fn)(void *), void *arg)
 	return newproc1(fn, arg, 0, true, (uintptr_t)__builtin_return_address(0));
 }
 
-static void goexit0(struct g *gp)
+/* Everything of a goroutine's end but freeing it: on g0 (goexit0) or
+ * still on its own stack, interrupts masked (exit_handoff). */
+static void goexit_dead(struct g *gp)
 {
-	struct m *m = getm();
 	if (gp->linelen)                 /* an unterminated last line */
 		printk("%.*s\n", (int)gp->linelen, gp->linebuf);
 	traceGoStop(gp, StopExit);
@@ -543,15 +565,37 @@ static void goexit0(struct g *gp)
 	if (!gp->system)
 		__atomic_sub_fetch(&sched.ngoroutines, 1, __ATOMIC_RELAXED);
 	gp->system = false;
-	gfput(m->p, gp);
 }
 
+static void goexit0(struct g *gp)
+{
+	goexit_dead(gp);
+	gfput(getm()->p, gp);
+}
+
+static bool handoff_allowed(struct g *gp, struct p *pp);
+static void handoff_switch(struct m *m, struct g *gp, struct g *next, bool inherit);
+
 /* The end of a goroutine whose deferred calls have all run (goentry,
- * Goexit in kernel/panic/panic.c). */
+ * Goexit in kernel/panic/panic.c). With a G in the local queue, switch
+ * straight to it (as park_handoff), which frees this one once off its
+ * stack (handoff_commit); else through g0. */
 _Noreturn void goexit1(void)
 {
 	lockrank_assert_none("goexit");
-	mcall(goexit0);
+	struct g *gp = getg();
+	arch_irq_disable();             /* for good: no G resumes here */
+	struct m *m = getm();
+	struct g *next = NULL;
+	bool inherit = false;
+	if (handoff_allowed(gp, m->p))
+		next = runq_get_inherit(&m->p->runq, &inherit);
+	if (next != NULL) {
+		goexit_dead(gp);
+		handoff_switch(m, gp, next, inherit);
+	} else {
+		mcall(goexit0);
+	}
 	throw("goexit: dead goroutine resumed");
 }
 
@@ -571,16 +615,33 @@ static void goschedImpl(struct g *gp)
 	wakep();
 }
 
+/* Gosched: Go always puts the G on the global queue, so that a G on the
+ * global queue gets its turn when a goroutine yields. The global queue is
+ * only needed for that: when it is empty (a relaxed look: a G queued there
+ * a moment later still has findrunnable's 1-in-61 check), the G goes to
+ * the tail of its own P's queue - behind every local G, as fair - without
+ * sched.lock's two round trips (bench/sched's yield_switch). wakep as
+ * goschedImpl: an idle P may steal it. */
 static void gosched_m(struct g *gp)
 {
 	traceGoStop(gp, StopYield);
-	goschedImpl(gp);
+	if (__atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) > 0) {
+		goschedImpl(gp);
+		return;
+	}
+	casgstatus(gp, Grunning, Grunnable);
+	gp->m = NULL;
+	runqput(getm()->p, gp, false);
+	wakep();
 }
+
+static bool yield_handoff(struct g *gp);
 
 void Gosched(void)
 {
 	lockrank_assert_none("Gosched");
-	mcall(gosched_m);
+	if (!yield_handoff(getg()))
+		mcall(gosched_m);
 }
 
 static void gopreempt_m(struct g *gp)
@@ -604,11 +665,11 @@ void gopreempt(void)
 	mcall(gopreempt_m);
 }
 
-static void park_m(struct g *gp)
+/* gp is Gwaiting and its registers are saved: run its unlockf, which
+ * publishes it to its waker. On g0 (park_m), or on the G it handed the
+ * CPU to (handoff_finish). */
+static void park_commit(struct g *gp)
 {
-	traceGoStop(gp, StopBlock);
-	casgstatus(gp, Grunning, Gwaiting);
-	gp->m = NULL;
 	bool (*unlockf)(struct g *, void *) = gp->park_unlockf;
 	gp->park_unlockf = NULL;
 	if (unlockf && !unlockf(gp, gp->park_lock)) {
@@ -617,6 +678,146 @@ static void park_m(struct g *gp)
 		casgstatus(gp, Gwaiting, Grunnable);
 		runqput(getm()->p, gp, true);
 	}
+}
+
+static void park_m(struct g *gp)
+{
+	traceGoStop(gp, StopBlock);
+	casgstatus(gp, Grunning, Gwaiting);
+	gp->m = NULL;
+	park_commit(gp);
+}
+
+/*
+ * Direct hand-off (docs/scheduler.md, "Direct hand-off"): a G that parks
+ * right after readying another (channel ping-pong, a WaitGroup or Cond
+ * wake-up) finds that one in runnext and switches straight to it, one
+ * arch_switch instead of two and no findrunnable. It is what execute
+ * would do with runnext, minus what cannot have changed: the P is still
+ * this M's and the new G inherits the time slice, so there is no clock
+ * read - the timer that ends the slice stays armed (arm_timer_lazy) and
+ * preempts the new G as it would the old one. Anything findrunnable
+ * would look at first sends the G through g0 instead: a stopping world,
+ * a retired P, the 1-in-61 global queue turn, device-readied Gs, a
+ * pending preemption (a slice over, a timer due, an IPI).
+ *
+ * The parking G must not be published - its unlockf releases the locks
+ * its waker takes - before its registers are saved. So the G switched to
+ * runs that unlockf (handoff_finish) as the first thing it does, on its
+ * own stack, with interrupts still masked and holding no lock of its
+ * own: in mcall, where every parked, yielded or preempted G resumes, or
+ * in goentry for a new G.
+ */
+
+/* May the running G gp hand this M's P straight to a G of its local
+ * queue? Not when findrunnable would look elsewhere first. relaxed: as
+ * findrunnable's own first looks; a world that starts stopping after
+ * this test waits for this P to come round (its preemption IPI is taken
+ * once the next G unmasks). Interrupts masked. */
+static inline __attribute__((always_inline)) bool handoff_allowed(struct g *gp, struct p *pp)
+{
+	return !__atomic_load_n(&gp->preempt, __ATOMIC_RELAXED) && !gcwaiting() &&
+	       /* acquire; pairs with the release store in GOMAXPROCS */
+	       pp->id < __atomic_load_n(&gomaxprocs, __ATOMIC_ACQUIRE) &&
+	       ((pp->schedtick % 61) != 0 ||
+	        __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) == 0) &&
+	       !ioready_pending();
+}
+
+/* Switch from gp (Gwaiting or Grunnable, not yet published) straight to
+ * next, taken from this P's queue: execute's work without g0. A G from
+ * runnext (inherit) keeps the slice; one from the ring starts its own,
+ * with the one clock read execute would make. Returns when gp runs again. */
+static inline __attribute__((always_inline)) void handoff_switch(struct m *m, struct g *gp, struct g *next, bool inherit)
+{
+	struct p *pp = m->p;
+	casgstatus(next, Grunnable, Grunning);
+	next->m = m;
+	__atomic_store_n(&next->preempt, false, __ATOMIC_RELAXED);   /* as every access */
+	pp->schedtick++;
+	traceGoStart(next, pp);
+	if (!inherit) {
+		uint64_t now = arch_ticks();
+		pp->slice_end = now + sched.slice_ticks;
+		m->slice_end = pp->slice_end;
+		__atomic_store_n(&m->exec_ticks, now, __ATOMIC_RELAXED);
+		arm_timer_lazy(m);
+	}
+	tls_copy(gp->tls, m->tls);
+	tls_copy(m->tls, next->tls);
+	m->handoff_g = gp;
+	arch_setg(m, next);
+	arch_switch(&gp->ctx, &next->ctx);
+	/* gp runs again, maybe on another CPU */
+	handoff_finish();
+}
+
+static bool park_handoff(struct g *gp)
+{
+	unsigned long flags = arch_irq_save();
+	struct m *m = getm();           /* stable: interrupts are masked */
+	struct p *pp = m->p;
+	struct g *next = NULL;
+	if (handoff_allowed(gp, pp))
+		next = runq_take_runnext(&pp->runq);
+	if (next == NULL) {
+		arch_irq_restore(flags);
+		return false;
+	}
+	traceGoStop(gp, StopBlock);
+	casgstatus(gp, Grunning, Gwaiting);
+	gp->m = NULL;
+	handoff_switch(m, gp, next, true);
+	arch_irq_restore(flags);
+	return true;
+}
+
+/* Gosched's hand-off, when gp would go to the local queue (gosched_m):
+ * the next local G (runnext, then the head) runs at once, and puts gp at
+ * the tail once gp's registers are saved (handoff_commit). */
+static bool yield_handoff(struct g *gp)
+{
+	unsigned long flags = arch_irq_save();
+	struct m *m = getm();           /* stable: interrupts are masked */
+	struct p *pp = m->p;
+	struct g *next = NULL;
+	bool inherit = false;
+	ASSERT(!gp->is_g0);             /* as mcall */
+	/* relaxed: as gosched_m's look */
+	if (__atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) == 0 &&
+	    handoff_allowed(gp, pp))
+		next = runq_get_inherit(&pp->runq, &inherit);
+	if (next == NULL) {
+		arch_irq_restore(flags);
+		return false;
+	}
+	traceGoStop(gp, StopYield);
+	casgstatus(gp, Grunning, Grunnable);
+	gp->m = NULL;
+	handoff_switch(m, gp, next, inherit);
+	arch_irq_restore(flags);
+	return true;
+}
+
+/* On the G a parking G switched to (park_handoff), interrupts masked:
+ * finish parking that one. */
+static void handoff_commit(struct m *m)
+{
+	struct g *prev = m->handoff_g;
+	m->handoff_g = NULL;
+	switch (gstatus(prev)) {
+	case Gwaiting:                  /* gopark: as park_m */
+		park_commit(prev);
+		break;
+	case Grunnable:                 /* Gosched: as gosched_m */
+		runqput(m->p, prev, false);
+		wakep();
+		break;
+	default:                        /* Gdead, goexit1: as goexit0 */
+		gfput(m->p, prev);
+	}
+	/* the G running now holds no lock: it was parked, yielding or new */
+	lockrank_assert_none("handoff");
 }
 
 void gopark(bool (*unlockf)(struct g *, void *), void *lock, enum waitreason r)
@@ -631,7 +832,8 @@ void gopark(bool (*unlockf)(struct g *, void *), void *lock, enum waitreason r)
 	gp->waitsince = ticks_to_nanotime(__atomic_load_n(&getm()->exec_ticks, __ATOMIC_RELAXED));
 	gp->park_unlockf = unlockf;
 	gp->park_lock = lock;
-	mcall(park_m);
+	if (!park_handoff(gp))
+		mcall(park_m);
 }
 
 static bool unlock_spinlock(struct g *gp, void *lock)

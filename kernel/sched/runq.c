@@ -95,14 +95,23 @@ struct g **runq_put(struct runq *q, struct g *gp, bool next,
 	}
 }
 
-struct g *runq_get_inherit(struct runq *q, bool *inherit)
+struct g *runq_take_runnext(struct runq *q)
 {
 	struct g *next = __atomic_load_n(&q->runnext, __ATOMIC_RELAXED);
-	*inherit = true;
-	/* acquire; pairs with the release exchange in runq_put. */
+	/* acquire; pairs with the release exchange in runq_put. A failed
+	 * CAS means a thief took it (runq_grab's last pass). */
 	if (next != NULL &&
 	    arch_cas(&q->runnext, &next, NULL,
 	             __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return next;
+	return NULL;
+}
+
+struct g *runq_get_inherit(struct runq *q, bool *inherit)
+{
+	struct g *next = runq_take_runnext(q);
+	*inherit = true;
+	if (next != NULL)
 		return next;
 	*inherit = false;
 	for (;;) {

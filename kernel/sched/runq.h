@@ -35,6 +35,8 @@ struct g **runq_put(struct runq *q, struct g *gp, bool next,
  * whether it came from runnext (it then shares the current time slice,
  * Go's inheritTime). */
 struct g *runq_get_inherit(struct runq *q, bool *inherit);
+/* Owner only. Take runnext, if a thief has not (NULL if none). */
+struct g *runq_take_runnext(struct runq *q);
 static inline struct g *runq_get(struct runq *q)
 {
 	bool inherit;

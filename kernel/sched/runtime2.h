@@ -88,7 +88,8 @@ struct g {
 	void (*fn)(void *);     /* entry function and argument */
 	void *arg;
 	struct sudog *waiting;  /* sudogs this G is blocked on (chan/select) */
-	bool (*park_unlockf)(struct g *, void *); /* gopark's hand-off, run on g0 */
+	bool (*park_unlockf)(struct g *, void *); /* gopark's hand-off, run on g0
+	                           or on the G it switched to (park_handoff) */
 	void *park_lock;
 	void *param;            /* wake-up parameter passed by the waker */
 	uint32_t selectdone;    /* select wake-up arbitration; atomic */
@@ -162,6 +163,9 @@ struct m {
 	bool spinning;          /* looking for work; sched.lock / atomic */
 	void (*mcall_fn)(struct g *); /* what g0 does with the G that gave up the CPU */
 	struct g *mcall_g;      /* that G; own M */
+	struct g *handoff_g;    /* a G that parked by switching straight to
+	                           the next one (park_handoff): the next one
+	                           finishes parking it; own M */
 	uint32_t preempt_req;   /* an IPI asks to preempt curg; atomic */
 	uint32_t stop_req;      /* fatal error elsewhere: stop; atomic */
 	uint64_t fastrand;      /* per-M random state */
