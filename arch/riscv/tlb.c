@@ -22,7 +22,10 @@
  * served covers every request counted before the load, whose leaf updates
  * happen before it (the add is seq_cst, the load acquire). The release
  * store makes c's stores through old translations visible to the
- * flusher's acquire load of done[c].
+ * flusher's acquire load of done[c]. waiting: the CPUs inside a
+ * shootdown (seq_cst OR before their adds); a hart that served a request
+ * IPIs them, so a flusher's wfi ends at the acknowledgement, not at its
+ * 20 us timeout.
  *
  * A target that does not answer within 2 ms (interrupts masked that long)
  * gets the SBI remote fence after all: the firmware's IPI is taken in
@@ -34,6 +37,7 @@
 
 static uint32_t req[MAXCPU];            /* atomic: flushes asked of CPU c */
 static uint32_t done[MAXCPU];           /* atomic: the last one c served */
+static uint64_t waiting;                /* atomic: CPUs waiting as flushers */
 
 void riscv_tlb_ipi(void)
 {
@@ -46,11 +50,22 @@ void riscv_tlb_ipi(void)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	/* release: pairs with the acquire load in riscv_tlb_shootdown */
 	__atomic_store_n(&done[self], r, __ATOMIC_RELEASE);
+	/* Wake the flushers (ours among them): each sleeps in wfi between
+	 * polls, and under -icount a poll's 20 us cost every shootdown
+	 * 20,000 instructions. seq_cst: the flusher's OR into waiting comes
+	 * before its add to req[self], which our acquire load above read, so
+	 * its bit is seen here; arch_send_ipi fences done before the IPI. */
+	uint64_t w = __atomic_load_n(&waiting, __ATOMIC_SEQ_CST) & ~(1ULL << self);
+	for (; w != 0; w &= w - 1)
+		arch_send_ipi(__builtin_ctzll(w));
 }
 
 void riscv_tlb_shootdown(uint64_t cpus)
 {
 	uint32_t want[MAXCPU];
+	int self = riscv_this_cpu();
+	/* seq_cst: before the adds to req (see riscv_tlb_ipi) */
+	__atomic_fetch_or(&waiting, 1ULL << self, __ATOMIC_SEQ_CST);
 	for (int c = 0; c < MAXCPU; c++)
 		if (cpus & (1UL << c)) {
 			/* seq_cst: after the caller's leaf updates (its fence) */
@@ -60,6 +75,15 @@ void riscv_tlb_shootdown(uint64_t cpus)
 	uint64_t start = arch_ticks(), limit = arch_timer_freq() / 500;     /* 2 ms */
 	bool ipi = false;       /* an IPI of ours held back while we wait */
 	for (;;) {
+		/* A pending IPI would end every wfi at once (interrupts are
+		 * masked, so it is not taken): set it aside, raise it again
+		 * before returning; the trap then runs as usual. Before the
+		 * polls: an acknowledgement's IPI that comes after them stays
+		 * pending and ends the wfi below. */
+		if (csr_read(sip) & SIP_SSIP) {
+			csr_clear(sip, SIP_SSIP);
+			ipi = true;
+		}
 		riscv_tlb_ipi();        /* another flusher may wait for us */
 		for (int c = 0; c < MAXCPU; c++)
 			/* acquire: pairs with the release store in riscv_tlb_ipi */
@@ -72,15 +96,10 @@ void riscv_tlb_shootdown(uint64_t cpus)
 		}
 		if (cpus == 0)
 			break;
-		/* A pending IPI would end every wfi at once (interrupts are
-		 * masked, so it is not taken): set it aside, raise it again
-		 * before returning; the trap then runs as usual. */
-		if (csr_read(sip) & SIP_SSIP) {
-			csr_clear(sip, SIP_SSIP);
-			ipi = true;
-		}
 		riscv_wait_short();
 	}
+	/* relaxed: no one needs to see it gone (a stray IPI is harmless) */
+	__atomic_fetch_and(&waiting, ~(1ULL << self), __ATOMIC_RELAXED);
 	if (ipi)
 		csr_set(sip, SIP_SSIP);
 }
