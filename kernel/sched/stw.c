@@ -94,7 +94,7 @@ void gcstopm_locked(struct m *m)
 	 * this M did with the P happens before the world counts as stopped.
 	 * The last P to stop wakes the stopper at once rather than at its
 	 * next poll (under -icount a poll's 20 us of sleep cost 20,000
-	 * instructions of every pause; docs/gc.md, "The start pause"). */
+	 * instructions of every pause; docs/gc.md, "Where the pauses go"). */
 	if (__atomic_sub_fetch(&sched.stopwait, 1, __ATOMIC_RELEASE) == 0)
 		arch_send_ipi(stopper);
 }
