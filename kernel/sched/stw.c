@@ -71,8 +71,11 @@ void worldsema_release(void)
 	__atomic_store_n(&sched.worldsema, 0, __ATOMIC_RELEASE);
 }
 
-/* The CPU waiting in stopTheWorld for the Ps to stop (sched.lock). */
-static int stopper;
+/* The CPU waiting in stopTheWorld for the Ps to stop (sched.lock). In
+ * .bss.noscan, as sched: written inside the GC's pauses, it must not sit
+ * on a page the snapshot barrier write-protects (a fault, and the page
+ * greyed, in every termination pause). */
+static int stopper __attribute__((section(".bss.noscan.sched")));
 
 /* Stop pp, which its M (or nobody) holds, for the STW. */
 static void stop_p_locked(struct p *pp)
