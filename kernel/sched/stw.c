@@ -85,7 +85,7 @@ void gcstopm_locked(struct m *m)
 	ASSERT(pp != NULL && pp->status == Prunning);
 	stop_p_locked(pp);
 	pp->m = NULL;
-	m->p = NULL;
+	__atomic_store_n(&m->p, NULL, __ATOMIC_RELAXED);   /* see struct m */
 	/* release; pairs with the acquire loads in stopTheWorld: whatever
 	 * this M did with the P happens before the world counts as stopped. */
 	__atomic_sub_fetch(&sched.stopwait, 1, __ATOMIC_RELEASE);
