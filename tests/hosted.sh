@@ -86,15 +86,12 @@ examples/alloc_classes examples/gc_tour examples/sched_steal examples/select_fai
 #   prime_sieve      1,000 goroutines in a chain: about a minute under TSan
 #   mutex_torture's test=1  a broken lock on purpose: TSan reports the race
 #                    it makes before the test's own check does (as it must)
-#   gc_concmut's two snapshot-mark mutator lines (gcsatb=1: smp=4, and the
-#                    mapfail one): 2-4 minutes each under TSan on a loaded
-#                    host; its gcsatb=0 mutator line and its fatal-path
-#                    lines (snapshot mark included) run
-#   gc_churn         minutes under TSan (its smp=1 lines alone over a
-#                    minute each, the gcconc=1 smp=4 line past its timeout
-#                    on a loaded 2-core host); the races it showed
-#                    (ReadMemStats against cycle_end, the span state) are
-#                    fixed and covered by gc_concmut, gc_roots, gc_barrier
+#   gc_churn's lines but test=2 (the stop-the-world mark at smp 4): its
+#                    smp=1 lines have one M (no race between Ms to see) and
+#                    take over a minute each under TSan; its gcconc=1 smp=4
+#                    line, in its one run under TSan (loaded 2-core host),
+#                    stopped progressing after 140 s (no line more until
+#                    its 900 s timeout): a hang, not investigated yet
 #   gc_binarytrees   dies of SIGSEGV under TSan (both TEST lines, most runs,
 #                    within seconds of its start), cause not found yet: not
 #                    the signal stack's size (512 KiB: the same); its TSan
@@ -111,9 +108,9 @@ boot_smp pingpong spawn_10k chan_close chan_close_send chan_timers
 chan_torture select_nonblock select_stress mutex_torture mutex_starvation
 sync_contention stack_growth gc_roots malloc_stress
 gc_barrier panic_leak gomaxprocs preempt sched_steal exit_race
-gc_concmut
+gc_concmut gc_churn
 "
-TSAN_SKIP_LINES='^mutex_torture \[test=1|^gc_concmut \[gcconc=1 gccheckmark=1 gcpoison=1\]'
+TSAN_SKIP_LINES='^mutex_torture \[test=1|^gc_churn \[gccheckmark=1 gcpoison=1\]|^gc_churn \[gcconc=1'
 tsan_opts="halt_on_error=1 suppressions=$PWD/tests/tsan.supp"
 
 pass=0; fail=0
