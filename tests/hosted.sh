@@ -86,33 +86,31 @@ examples/alloc_classes examples/gc_tour examples/sched_steal examples/select_fai
 #   prime_sieve      1,000 goroutines in a chain: about a minute under TSan
 #   mutex_torture's test=1  a broken lock on purpose: TSan reports the race
 #                    it makes before the test's own check does (as it must)
-#   gomaxprocs, preempt, sched_steal  TSan reports a real race, not fixed yet (first
-#                    seen in the full run of 2026-12-04): GOMAXPROCS reads
-#                    allm[i].p after dropping sched.lock, against stopm's
-#                    plain store of m->p (kernel/sched/idle.c)
-#   exit_race        TSan reports a real race, not fixed yet: the exit
-#                    path's console flush (arch/hosted/console.c out_flush)
-#                    against another CPU's write_raw
-#   gc_churn, gc_binarytrees  TSan reports real races, not fixed yet: the
-#                    collector's statistics (mgc.c cycle_end's stores
-#                    against gc_read_stats' copy on another CPU), and a
-#                    span struct re-initialised by mheap_alloc_span while
-#                    a concurrent mark's mheap_arena_spans reads it (also
-#                    why gc_concmut, all gcconc=1, and gc_roots' gcconc=1
-#                    line are left out); and
-#                    gc_binarytrees gcconc=1 once crashed (SIGSEGV) under
-#                    TSan, not investigated
-#   gc_finalizers    asserts its finalizers run within 5 s: under TSan on a
-#                    loaded 2-core host one in 1,000 did not
+#   gc_churn's lines but test=2 (the stop-the-world mark at smp 4): its
+#                    smp=1 lines have one M (no race between Ms to see) and
+#                    take over a minute each under TSan; its gcconc=1 smp=4
+#                    line, in its one run under TSan (loaded 2-core host),
+#                    stopped progressing after 140 s (no line more until
+#                    its 900 s timeout): a hang, not investigated yet
+#   gc_binarytrees   dies of SIGSEGV under TSan (both TEST lines, most runs,
+#                    within seconds of its start), cause not found yet: not
+#                    the signal stack's size (512 KiB: the same); its TSan
+#                    reports (ReadMemStats) are fixed
+#   gc_finalizers    under TSan the last of its 1,000 objects (id 999)
+#                    stays reachable every run, both lines: not a time
+#                    bound (the 5 s wait passes with 999 run); a stale
+#                    conservative root not found yet (scrubbing the maker
+#                    goroutine's stack does not free it)
 #   the panic, fatal-error, trace and example programs: little concurrency
 #                    beyond what the ones listed cover
 TSAN_TESTS="
 boot_smp pingpong spawn_10k chan_close chan_close_send chan_timers
 chan_torture select_nonblock select_stress mutex_torture mutex_starvation
 sync_contention stack_growth gc_roots malloc_stress
-gc_barrier panic_leak
+gc_barrier panic_leak gomaxprocs preempt sched_steal exit_race
+gc_concmut gc_churn
 "
-TSAN_SKIP_LINES='^mutex_torture \[test=1|^gc_roots \[gcconc=1'
+TSAN_SKIP_LINES='^mutex_torture \[test=1|^gc_churn \[gccheckmark=1 gcpoison=1\]|^gc_churn \[gcconc=1'
 tsan_opts="halt_on_error=1 suppressions=$PWD/tests/tsan.supp"
 
 pass=0; fail=0

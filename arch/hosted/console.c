@@ -7,7 +7,9 @@
  * their driver tables here, all as one "UART" that collects a line and
  * write(2)s it to fd 1 at its newline (or when full): one system call per
  * line, lines never interleave, and the '\r' a serial line wants is
- * dropped. Input: none (getc returns -1 and no receive interrupt), so
+ * dropped. The exit path flushes a last line left without its newline,
+ * owning the buffer by a flag with a bounded wait (out_busy), so the exit
+ * never hangs on a stopped CPU. Input: none (getc returns -1 and no receive interrupt), so
  * Console_Read reports no console.
  *
  * Also here: the application-facing stdio. On a board, kernel/lib/stdio.c
@@ -23,6 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "arch.h"
+#include "arch/atomic.h"
 #include "hosted.h"
 #include "drivers/uart/uart.h"
 #include "drivers/console/console.h"
@@ -31,7 +34,36 @@
 #include "gort.h"
 
 static char line[512];
-static size_t nline;             /* the console lock protects both */
+static size_t nline;             /* out_busy protects both */
+
+/* The buffer's owner, 1 while a CPU uses line and nline. The console lock
+ * (drivers/console) already serialises every writer's putc; this flag is
+ * for the one caller outside it, the exit path's flush (arch_poweroff),
+ * which may run on any CPU while another is half-way through a line. The
+ * wait is bounded, as the board console's is in panic mode: a CPU that
+ * stopped while it held the flag (a fatal trap in the middle of a line on
+ * this very CPU, its thread never scheduled again) costs a garbled line,
+ * never a hang of the exit. */
+static uint32_t out_busy;
+
+static bool out_acquire(void)
+{
+	for (int i = 0; i < 1000000; i++) {
+		uint32_t free = 0;
+		/* acquire; pairs with the release in out_release */
+		if (arch_cas(&out_busy, &free, 1, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return true;
+		arch_cpu_relax();
+	}
+	return false;                    /* the holder is stopped: go on */
+}
+
+static void out_release(bool held)
+{
+	/* release: this CPU's use of the buffer before the next owner's */
+	if (held)
+		__atomic_store_n(&out_busy, 0, __ATOMIC_RELEASE);
+}
 
 static void out_flush(void)
 {
@@ -45,9 +77,12 @@ static void out_flush(void)
 	nline = 0;
 }
 
+/* The exit path: what is left of a line without its newline goes out. */
 void hosted_console_flush(void)
 {
+	bool held = out_acquire();
 	out_flush();
+	out_release(held);
 }
 
 static void out_init(uintptr_t base, uint32_t shift)
@@ -58,9 +93,11 @@ static void out_putc(uintptr_t base, uint32_t shift, char c)
 {
 	if (c == '\r')
 		return;
+	bool held = out_acquire();
 	line[nline++] = c;
 	if (c == '\n' || nline == sizeof line)
 		out_flush();
+	out_release(held);
 }
 
 static int out_getc(uintptr_t base, uint32_t shift)

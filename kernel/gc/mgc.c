@@ -297,14 +297,36 @@ static void gctrace_line(int np)
 		       (unsigned long long)gc.budgetYields, gc.nworkers);
 }
 
+/* The figures ReadMemStats copies, under a sequence count, as a seqlock:
+ * the one writer (here, holding worldsema) makes statsSeq odd, stores,
+ * and makes it even again; gc_read_stats copies them and starts over if
+ * the count was odd or moved meanwhile. Every figure is a relaxed atomic
+ * (a reader may load it while it is stored: that copy is thrown away) and
+ * the fences order them against the count: the release fence keeps the
+ * odd count before the figures, the release store the figures before the
+ * even count. A reader's copy is then one cycle's, whole: NumGC = n comes
+ * with cycle n's pause, PauseTotalNs and LastGC, and none of cycle n+1. */
+static void stats_record(uint64_t pause, uint32_t cycle)
+{
+	uint32_t seq = __atomic_load_n(&gc.statsSeq, __ATOMIC_RELAXED);   /* ours */
+	__atomic_store_n(&gc.statsSeq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);   /* pairs with the reader's acquire fence */
+	if (gc.kind != gcTriggerHeap)
+		__atomic_store_n(&gc.nforced, gc.nforced + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&gc.pauses[cycle % 256], pause, __ATOMIC_RELAXED);
+	__atomic_store_n(&gc.pauseTotal, gc.pauseTotal + pause, __ATOMIC_RELAXED);
+	__atomic_store_n(&gc.lastGC, gc.tEnd, __ATOMIC_RELAXED);
+	__atomic_store_n(&gc.numgc, cycle + 1, __ATOMIC_RELAXED);
+	/* release; pairs with the acquire load that opens gc_read_stats */
+	__atomic_store_n(&gc.statsSeq, seq + 2, __ATOMIC_RELEASE);
+}
+
 /* The end of a cycle, world stopped, on g0 of m, which owns worldsema:
  * count it, start the world, record it, release worldsema, wake the
  * sweeper and the finalizers, and queue gp (the goroutine whose mcall got
  * us here). pause: ns the world was stopped, this cycle. */
 static void cycle_end(struct m *m, struct g *gp, int np, uint64_t pause)
 {
-	if (gc.kind != gcTriggerHeap)
-		gc.nforced++;
 	uint32_t cycle = gc.cycles;
 	/* Counted before any goroutine runs again: a GC() that starts after
 	 * this point must not be satisfied by this cycle's mark, which it
@@ -315,13 +337,8 @@ static void cycle_end(struct m *m, struct g *gp, int np, uint64_t pause)
 	gc.tEnd = nanotime();
 	gc.stwTerm = (uint64_t)(gc.tEnd - gc.tMarkDone);
 	pause += gc.stwTerm;
-	gc.pauses[cycle % 256] = pause;
-	gc.pauseTotal += pause;
 	gc.cpuTotal += pause * (uint64_t)np;
-	__atomic_store_n(&gc.lastGC, gc.tEnd, __ATOMIC_RELAXED);
-	/* release; pairs with the acquire in gc_read_stats: a reader that
-	 * sees NumGC = n sees cycle n's pause and LastGC. */
-	__atomic_store_n(&gc.numgc, cycle + 1, __ATOMIC_RELEASE);
+	stats_record(pause, cycle);
 	if (rtflags.gctrace)            /* before the next cycle may start */
 		gctrace_line(np);
 	worldsema_release();
@@ -496,15 +513,28 @@ static void forcegc_tick(void *arg, int64_t now)
 
 /* ---- statistics and set-up --------------------------------------------------- */
 
+/* A copy of the last cycle's figures (stats_record says how it is whole);
+ * the pacer's goal and marked bytes, and GOGC, are figures of their own,
+ * each the latest value stored (relaxed: a snapshot, ordering nothing). */
 void gc_read_stats(struct MemStats *ms)
 {
-	ms->NumGC = __atomic_load_n(&gc.numgc, __ATOMIC_ACQUIRE);
-	ms->NextGC = gc.heapGoal == UINT64_MAX ? 0 : gc.heapGoal;
-	ms->LastGC = (uint64_t)__atomic_load_n(&gc.lastGC, __ATOMIC_RELAXED);
-	ms->HeapMarked = gc.heapMarked;
-	ms->PauseTotalNs = gc.pauseTotal;
-	memcpy(ms->PauseNs, gc.pauses, sizeof ms->PauseNs);
-	ms->NumForcedGC = gc.nforced;
+	uint32_t seq;
+	do {
+		/* acquire; pairs with the release store ending stats_record */
+		seq = __atomic_load_n(&gc.statsSeq, __ATOMIC_ACQUIRE);
+		ms->NumGC = __atomic_load_n(&gc.numgc, __ATOMIC_RELAXED);
+		ms->LastGC = (uint64_t)__atomic_load_n(&gc.lastGC, __ATOMIC_RELAXED);
+		ms->PauseTotalNs = __atomic_load_n(&gc.pauseTotal, __ATOMIC_RELAXED);
+		for (int i = 0; i < 256; i++)
+			ms->PauseNs[i] = __atomic_load_n(&gc.pauses[i], __ATOMIC_RELAXED);
+		ms->NumForcedGC = __atomic_load_n(&gc.nforced, __ATOMIC_RELAXED);
+		/* acquire fence: the loads above before the count's second
+		 * load; pairs with stats_record's release fence */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	} while ((seq & 1) != 0 || __atomic_load_n(&gc.statsSeq, __ATOMIC_RELAXED) != seq);
+	uint64_t goal = __atomic_load_n(&gc.heapGoal, __ATOMIC_RELAXED);
+	ms->NextGC = goal == UINT64_MAX ? 0 : goal;
+	ms->HeapMarked = __atomic_load_n(&gc.heapMarked, __ATOMIC_RELAXED);
 	ms->GCPercent = __atomic_load_n(&gc.percent, __ATOMIC_RELAXED);
 	ms->Finalizers = fin_nrun();
 }

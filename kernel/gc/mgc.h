@@ -32,15 +32,19 @@ struct gcstate {
 	uint32_t numgc;             /* cycles completed and recorded (MemStats
 	                               NumGC): published after the pause
 	                               figures; atomic */
-	uint32_t nforced;
+	uint32_t statsSeq;          /* odd while cycle_end writes the figures
+	                               gc_read_stats copies (nforced, lastGC,
+	                               pauseTotal, pauses, numgc); atomic */
+	uint32_t nforced;           /* atomic (statsSeq) */
 	int32_t percent;            /* GOGC, -1 = off; atomic */
 	enum gc_trigger_kind kind;  /* of the cycle being run */
-	uint64_t heapMarked;        /* live GC bytes after the last mark */
-	uint64_t heapGoal;
+	uint64_t heapMarked;        /* live GC bytes after the last mark;
+	                               stored atomic, for gc_read_stats */
+	uint64_t heapGoal;          /* the same */
 	uint64_t heapStart;         /* heapLive when the cycle began (gctrace) */
 	int64_t lastGC;             /* nanotime at the end of the last cycle; atomic */
-	uint64_t pauseTotal;
-	uint64_t pauses[256];
+	uint64_t pauseTotal;        /* atomic (statsSeq) */
+	uint64_t pauses[256];       /* atomic (statsSeq) */
 	uint64_t cpuTotal;          /* GC CPU ns (STW pause x Ps), for gctrace's % */
 	/* phase times of the current cycle (gctrace) */
 	int64_t tStart, tMark, tMarkDone, tEnd;

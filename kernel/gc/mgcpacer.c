@@ -27,8 +27,9 @@ void gc_pacer_update(uint64_t marked)
 {
 	uint64_t goal = pacer_goal(marked, __atomic_load_n(&gc.percent, __ATOMIC_RELAXED));
 	uint64_t trigger = rtflags.gcconc ? pacer_trigger_conc(marked, goal, gc.blackBytes) : goal;
-	gc.heapMarked = marked;
-	gc.heapGoal = goal;
+	/* relaxed: gc_read_stats' snapshot (this writer holds worldsema) */
+	__atomic_store_n(&gc.heapMarked, marked, __ATOMIC_RELAXED);
+	__atomic_store_n(&gc.heapGoal, goal, __ATOMIC_RELAXED);
 	/* relaxed: read by allocators as a threshold only */
 	__atomic_store_n(&gc_trigger, trigger, __ATOMIC_RELAXED);
 	__atomic_store_n(&gc_want, __atomic_load_n(&gc_heapLive, __ATOMIC_RELAXED) >= trigger,

@@ -49,6 +49,7 @@
  * exception: pt_alloc_page hands them out by physical address.
  */
 #include <string.h>
+#include <stddef.h>
 #include "kernel/mm/mheap.h"
 #include "kernel/mm/heapwindow.h"
 #include "kernel/mm/mspan.h"
@@ -134,7 +135,20 @@ void mheap_arena_spans(size_t ai, void (*fn)(struct mspan *s, void *arg), void *
 		struct mspan *s = __atomic_load_n(&a->spans[i], __ATOMIC_RELAXED);
 		/* a free span's inner pages may name stale structs: only a span
 		 * in use that starts exactly here is one. acquire: pairs with
-		 * span_publish (a concurrent mark walks while spans are made). */
+		 * span_publish (a concurrent mark walks while spans are made).
+		 *
+		 * A stale entry's struct may be re-initialised meanwhile for
+		 * another span (struct_get, mheap_alloc_span, coalescing). That
+		 * is safe, not a benign race: its state changes only by atomic
+		 * stores (span_setstate), and to mSpanInUse only by
+		 * span_publish, after every field is set; struct_get's memset
+		 * leaves the state alone. So the load below sees either a
+		 * state other than mSpanInUse (skipped, no other field read)
+		 * or a published span whose fields happen before it. Those
+		 * fields do not change while a mark runs: no span in use goes
+		 * back to the heap then (mcentral.c, file_unlock); so the
+		 * startAddr test then tells the span at this page from a
+		 * struct now describing another one. */
 		if (s != NULL && __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == mSpanInUse &&
 		    s->startAddr == base + i * PAGE_SIZE) {
 			fn(s, arg);
@@ -155,7 +169,7 @@ void mheap_bounds(uintptr_t *lo, uintptr_t *hi)
 
 static void free_insert(struct mspan *s)
 {
-	s->state = mSpanFree;
+	span_setstate(s, mSpanFree);
 	if (s->npages < NFREE) {
 		spanlist_insert(&heap.free[s->npages], s);
 		heap.freemask[s->npages / 64] |= 1ULL << (s->npages % 64);
@@ -198,7 +212,7 @@ static struct mspan *free_find(uintptr_t n)
 
 static void struct_put(struct mspan *s)
 {
-	s->state = mSpanDead;
+	span_setstate(s, mSpanDead);
 	s->next = heap.spanfree;
 	heap.spanfree = s;
 }
@@ -232,7 +246,12 @@ static struct mspan *struct_get(void)
 	}
 	struct mspan *s = heap.spanfree;
 	heap.spanfree = s->next;
-	memset(s, 0, sizeof *s);
+	/* Zero all but the state, which stays mSpanDead (struct_put): a
+	 * concurrent mark may be loading it through a stale span-map entry
+	 * (mheap_arena_spans), and it changes only by atomic stores. */
+	size_t st = offsetof(struct mspan, state);
+	memset(s, 0, st);
+	memset((char *)s + st + 1, 0, sizeof *s - st - 1);
 	return s;
 }
 
@@ -405,7 +424,7 @@ struct mspan *mheap_alloc_span(size_t npages, int state)
 		struct_put(rest);
 	}
 	/* an in-use span stays mSpanInit until its creator publishes it */
-	s->state = (uint8_t)(state == mSpanInUse ? mSpanInit : state);
+	span_setstate(s, state == mSpanInUse ? mSpanInit : state);
 	s->list = NULL;
 	s->next = s->prev = NULL;
 	setspan_all(s);
@@ -424,12 +443,13 @@ struct mspan *mheap_alloc_span(size_t npages, int state)
 void mheap_free_span(struct mspan *s)
 {
 	heap_lock();
-	if (s->state == mSpanInit)     /* its creator gave up on it */
-		s->state = mSpanInUse;
-	if (s->state != mSpanInUse && s->state != mSpanManual)
+	/* An mSpanInit span (its creator gave up on it) counts as in use,
+	 * without being stored so: it was never published (span_publish) */
+	int st = s->state == mSpanInit ? mSpanInUse : s->state;
+	if (st != mSpanInUse && st != mSpanManual)
 		throw("runtime: mheap_free_span: span %p [%#lx, +%lu pages) in state %d",
-		      (void *)s, (unsigned long)s->startAddr, (unsigned long)s->npages, s->state);
-	if (s->state == mSpanInUse)
+		      (void *)s, (unsigned long)s->startAddr, (unsigned long)s->npages, st);
+	if (st == mSpanInUse)
 		heap.inuse_pages -= s->npages;
 	else
 		heap.manual_pages -= s->npages;

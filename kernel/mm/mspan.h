@@ -78,7 +78,8 @@ struct mspan {
 	uintptr_t npages;            /* runtime pages */
 	union {
 		struct {
-			uint8_t state;  /* enum mspanstate; mheap.lock */
+			uint8_t state;  /* enum mspanstate; mheap.lock, atomic
+			                   stores (span_setstate, span_publish) */
 			bool collect;   /* GC objects (true) or malloc's (false) */
 		};
 		uint16_t state_collect; /* both, for the mark's one-load test
@@ -189,6 +190,15 @@ static inline int span_next_free(struct mspan *s)
 	if (was & bit)
 		span_double_alloc(s, s->cacheword * 64 + ctz64(bit));
 	return (int)(s->cacheword * 64 + ctz64(bit));
+}
+
+/* Every other change of a span's state (heap lock held). relaxed: the
+ * concurrent mark reads the state of any struct the span map names, even
+ * a stale one, and acts only on mSpanInUse (span_publish's release), so
+ * the other states need no ordering, only no torn or racing store. */
+static inline void span_setstate(struct mspan *s, int state)
+{
+	__atomic_store_n(&s->state, (uint8_t)state, __ATOMIC_RELAXED);
 }
 
 /* An mSpanInit span's fields are all set: make it mSpanInUse. Release;

@@ -209,7 +209,9 @@ void stopm(struct m *m)
 			/* relaxed: only this M clears it, and only handoff (under
 			 * sched.lock, after mget/mremove took us off midle) sets it */
 			__atomic_store_n(&m->nextp, NULL, __ATOMIC_RELAXED);
-			m->p = pp;      /* already Prunning: pidleget, startTheWorld */
+			/* already Prunning: pidleget, startTheWorld. relaxed:
+			 * see struct m (the acquire above ordered the P) */
+			__atomic_store_n(&m->p, pp, __ATOMIC_RELAXED);
 			arch_irq_enable();
 			traceProcStart(pp);
 			return;
@@ -262,7 +264,7 @@ void gomaxprocs_apply(struct m *m)
 	}
 	p_retire(pp);
 	pp->m = NULL;
-	m->p = NULL;
+	__atomic_store_n(&m->p, NULL, __ATOMIC_RELAXED);   /* see struct m */
 	spin_unlock(&sched.lock);
 	if (m->spinning)
 		dropspinning(m);
@@ -308,8 +310,18 @@ int GOMAXPROCS(int n)
 		for (int i = old; i < n; i++)
 			wakep();
 	else if (n > 0 && n < old)
-		for (int i = 0; i < ncpu; i++)
-			if (allm[i].p && allm[i].p->id >= n)
+		for (int i = 0; i < ncpu; i++) {
+			/* relaxed, after the lock is dropped: a hint. A P of
+			 * id >= n is no longer handed out (it is off the idle
+			 * list); an M seen without it (stale NULL) or with a
+			 * P it is just giving up costs a missed or a useless
+			 * preemption: the M still retires it at its next
+			 * schedule (gomaxprocs_apply), at the latest when its
+			 * time slice ends. Pairs with the owner's relaxed
+			 * stores (struct m). */
+			struct p *pp = __atomic_load_n(&allm[i].p, __ATOMIC_RELAXED);
+			if (pp != NULL && pp->id >= n)
 				preemptone(&allm[i]);
+		}
 	return old;
 }

@@ -126,7 +126,7 @@ void sched_init(int n, int nprocs)
 	for (int i = nprocs - 1; i >= 1; i--)
 		pidleput(&allp[i]);
 	spin_unlock(&sched.lock);
-	allm[0].p = &allp[0];
+	__atomic_store_n(&allm[0].p, &allp[0], __ATOMIC_RELAXED);   /* see struct m */
 	allp[0].m = &allm[0];
 	p_setstatus(&allp[0], Prunning);
 }
@@ -422,7 +422,7 @@ static struct g *findrunnable(struct m *m, bool *inherit, uint64_t *ticks)
 			return gp;
 		}
 		pidleput(pp);
-		m->p = NULL;
+		__atomic_store_n(&m->p, NULL, __ATOMIC_RELAXED);   /* see struct m */
 		pp->m = NULL;
 		spin_unlock(&sched.lock);
 		if (m->spinning) {
@@ -448,7 +448,7 @@ static struct g *findrunnable(struct m *m, bool *inherit, uint64_t *ticks)
 					p2->m = m;
 				spin_unlock(&sched.lock);
 				if (p2) {
-					m->p = p2;
+					__atomic_store_n(&m->p, p2, __ATOMIC_RELAXED);   /* struct m */
 					m->spinning = true;
 					__atomic_add_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
 					continue;

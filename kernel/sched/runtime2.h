@@ -156,7 +156,12 @@ struct m {
 	struct g g0;            /* scheduling context on the boot stack */
 	int id;                 /* logical CPU index */
 	uint64_t hwid;
-	struct p *p;            /* attached P, or NULL when idle; own M */
+	struct p *p;            /* attached P, or NULL when idle. Written
+	                           only by its own M, with relaxed atomic
+	                           stores (the owner's plain reads do not
+	                           race them); other CPUs take a relaxed
+	                           snapshot (GOMAXPROCS, iowait, scheddetail),
+	                           a hint that orders nothing */
 	struct p *nextp;        /* P handed to this M while it slept */
 	struct lockrank_held held; /* runtime spinlocks held, by rank (debug
 	                           builds, lockrank.h); own M */
