@@ -190,6 +190,15 @@ void GC(void)
 	 * acquire; pairs with the release that counted the start. */
 	uint32_t n = __atomic_load_n(&gc.started, __ATOMIC_ACQUIRE);
 	gc_run_cycle(gcTriggerCycle, n + 1);
+	/* The cycle is counted (gc.cycles) before the world starts, but
+	 * recorded for ReadMemStats (numgc) just after: a GC() that saw the
+	 * count from another cycle's waiting loop could return while NumGC
+	 * still lacks its cycle (gc_torture saw 249 of 250 once). The
+	 * recording CPU is on g0 with nothing to wait for: a few turns.
+	 * relaxed: only the count is wanted here (ReadMemStats takes the
+	 * figures whole under statsSeq). */
+	while (__atomic_load_n(&gc.numgc, __ATOMIC_RELAXED) < n + 1)
+		Gosched();
 	gc_sweep_finish();
 }
 
