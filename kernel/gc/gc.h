@@ -69,12 +69,21 @@ struct gc_cycle_stats {
 	int dedicated;              /* 1: it marked without a budget */
 	uint32_t frac_ppm;          /* else its share of one CPU, in millionths */
 	uint64_t budget_yields;     /* times it yielded its P, over budget */
+	/* Work buffers ran out with no page left (mgcwork.c): how many
+	 * times the mark rescanned the marked heap to make up for it */
+	uint32_t mark_overflows;
 };
 void gc_last_cycle(struct gc_cycle_stats *st);
 
 /* Debug hook for tests: the parallel mark loses every Nth grey object
  * (0 = off), which gccheckmark=1 must catch. */
 void gc_debug_drop_marks(int every);
+
+/* Debug hook for tests: the mark's pushes find no empty work buffer, as
+ * if the reserve and the page heap were used up, so every worker that
+ * fills its two buffers drops grey objects and the mark recovers by
+ * rescanning the marked heap (mgcwork.c, "Overflow"). */
+void gc_debug_workbuf_starve(bool on);
 
 /* Debug hook for tests: the concurrent mark ignores the barrier for the
  * kinds of page given (0 = none): it does not rescan them when they are

@@ -290,6 +290,9 @@ static void gctrace_line(int np)
 		       "start pause, %llu words greyed by write faults%s\n",
 		       gc.cycles, (unsigned long long)gc.snapPages, (unsigned long long)gc.satbWords,
 		       gc.satbOverflow ? "; a ring overflowed: termination rescanned" : "");
+	if (rtflags.gctrace && gc.markOverflows)
+		printk("gc %u: work buffers overflowed (no page for the mark): "
+		       "the marked heap was rescanned %u times\n", gc.cycles, gc.markOverflows);
 	if (rtflags.gctrace > 1 && rtflags.gcconc)
 		printk("gc %u: mark worker %s (%u ppm of a CPU), %llu budget yields; "
 		       "up to %d CPUs marked at once\n", gc.cycles,
@@ -370,11 +373,27 @@ static void gc_markdone_m(struct g *gp)
 	cycle_end(m, gp, np, gc.stwStart);
 }
 
+/* The mark worker's stack, mapped now: a goroutine's stack grows by
+ * page faults that take pages from the heap, and the mark must not need
+ * a page of the heap it marks - a mark started because memory ran out
+ * found none and died growing its stack (tests/qemu/gc_mark_overflow).
+ * Every page from here down to MARK_STACK_BYTES below is touched (a
+ * read below sp: traps run on their own stacks), and a live goroutine's
+ * stack is never shrunk. */
+#define MARK_STACK_BYTES (32 * 1024)
+static __attribute__((noinline)) void premap_stack(void)
+{
+	volatile char *fp = (volatile char *)__builtin_frame_address(0);
+	for (size_t off = 1024; off <= MARK_STACK_BYTES; off += 4096)
+		(void)fp[-(ptrdiff_t)off];
+}
+
 /* Go's gcBgMarkWorker, dedicated mode: one goroutine that marks for the
  * whole concurrent phase, then terminates the mark. */
 static void bgmark_main(void *arg)
 {
 	(void)arg;
+	premap_stack();
 	for (;;) {
 		spin_lock(&bgmark.lock);
 		while (!bgmark.work) {
@@ -440,6 +459,7 @@ static void gc_m(struct g *gp)
 	}
 	/* release; pairs with the acquire in GC() */
 	__atomic_store_n(&gc.started, gc.started + 1, __ATOMIC_RELEASE);
+	gc.markOverflows = 0;
 	uint64_t faults = gc_barrier_faults();
 	gc.barrierFaults = faults - gc.faultsSeen;
 	gc.faultsSeen = faults;
@@ -527,6 +547,7 @@ void gc_last_cycle(struct gc_cycle_stats *st)
 	st->dedicated = gc.dedicated;
 	st->frac_ppm = gc.fracPpm;
 	st->budget_yields = gc.budgetYields;
+	st->mark_overflows = gc.markOverflows;
 	st->mark_ns = (uint64_t)(gc.tMarkDone - gc.tMark);
 	st->mark_cpu_ns = gc.markCpuNs;
 	st->scan_words = gc.scanWords;

@@ -67,6 +67,8 @@ struct gcstate {
 	uint64_t satbWords;         /* words the fault path greyed (rings pulled) */
 	uint64_t snapPages;         /* pages the start pause protected again */
 	uint64_t blackBytes;        /* allocated black during the mark */
+	uint32_t markOverflows;     /* rescans of the marked heap this cycle,
+	                               after a work buffer overflow (mgcwork.c) */
 	int dedicated;              /* the coordinator was a dedicated worker */
 	uint32_t fracPpm;           /* else its fractional share (millionths) */
 	uint64_t budgetYields;      /* times it yielded, over budget */

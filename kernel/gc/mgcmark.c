@@ -660,9 +660,14 @@ void gc_mark_init(void)
 {
 	spin_lock_init(&markpool.lock, LOCKRANK_GCWORK);
 	markpool.wait = pool_wait;
-	/* A first cycle run because memory ran out must still find work
-	 * buffers: take them now (they are kept for every cycle). */
-	workpool_reserve(&markpool, 4);
+	/* The mark's own memory must not depend on a free page (mgcwork.c):
+	 * a reserve of buffers, kept for every cycle, taken now - 1/1024 of
+	 * the heap's arenas (256 KiB for 256 MiB), between 8 pages and
+	 * 2 MiB; 8 pages are 32 buffers, more than two for each of the
+	 * MAXCPU + 1 workers there can be. */
+	_Static_assert(8 * (8192 / WORKBUF_BYTES) > 2 * (MAXCPU + 1), "the reserve");
+	size_t rpages = mheap_narenas() * ARENA_SIZE / 1024 / PAGE_SIZE;
+	workpool_reserve(&markpool, rpages < 8 ? 8 : rpages > 256 ? 256 : (int)rpages);
 	greytag_init();
 	roots_prepare();                /* and a first goroutine table */
 }
@@ -703,6 +708,55 @@ void gc_mark(void)
 	/* acquire; pairs with the release that set done: every mark bit set
 	 * by any worker is visible from here on (sweeping reads them). */
 	(void)__atomic_load_n(&markpool.done, __ATOMIC_ACQUIRE);
+	struct gcwork *w = &gcws[me->id];
+	w->bytesMarked = w->scanWords = 0;
+	mark_overflow_recover(w);       /* nothing to do unless it overflowed */
+	__atomic_fetch_add(&gc_bytesMarked, w->bytesMarked, __ATOMIC_RELAXED);
+	gc.scanWords += w->scanWords;
+}
+
+/* ---- mark-stack overflow ------------------------------------------------- *
+ * A worker that found no buffer and no page dropped a grey object
+ * (mgcwork.c): it is marked, but its contents were never scanned. Once
+ * the pool is done and every worker gone, the owner of the mark scans
+ * every marked object of every scan span again (Boehm's recovery from a
+ * mark-stack overflow) and drains, with the reserve's buffers. That may
+ * overflow again, but only by dropping objects it has just marked: the
+ * marked set grows each round, so the rounds end. Slow, and only when
+ * the heap had no page for the mark: never a fatal error. */
+
+static NO_SANITIZE_ADDRESS void rescan_marked_span(struct mspan *s, void *arg)
+{
+	struct marker *mk = arg;
+	if (!s->collect || spanclass_noscan(s->spanclass))
+		return;
+	for (uint32_t i = 0; i < s->nelems; i++)
+		if (span_is_marked(s, i)) {
+			uintptr_t obj = s->startAddr + i * s->elemsize;
+			scanblock(mk, obj, obj + s->elemsize);
+		}
+}
+
+void gc_debug_workbuf_starve(bool on)
+{
+	/* relaxed: a test hook; a mark under way sees it sooner or later */
+	__atomic_store_n(&markpool.starve, on ? 1 : 0, __ATOMIC_RELAXED);
+}
+
+void mark_overflow_recover(struct gcwork *w)
+{
+	while (workpool_take_overflow(&markpool)) {
+		gc.markOverflows++;
+		workpool_reset(&markpool);
+		if (!gcw_join(w, &markpool))
+			throw("gc: the work pool is closed after an overflow");
+		struct marker mk = { .w = w };
+		size_t n = mheap_narenas();
+		for (size_t a = 0; a < n; a++)
+			mheap_arena_spans(a, rescan_marked_span, &mk);
+		mark_drain(&mk, 0, 0);
+		gcw_leave(w);
+	}
 }
 
 /* ---- checkmark ------------------------------------------------------------ */

@@ -79,6 +79,11 @@ void pool_wait(void);
  * is on. */
 void mark_drain(struct marker *mk, uint32_t spins, int how);
 
+/* After a mark's pool is done and its workers gone: if a grey object was
+ * dropped for want of a buffer (mgcwork.c), scan every marked object
+ * again, with w (not joined), until nothing overflows. w's totals grow. */
+void mark_overflow_recover(struct gcwork *w);
+
 /* mgcconc.c */
 void conc_help(struct m *m);
 bool sched_wants_me(void);
