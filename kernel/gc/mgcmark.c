@@ -397,6 +397,7 @@ drain_loop(struct marker *mk, uint32_t spins, const int how)
 	struct scanner sc;
 	scanner_init(&sc, mk);
 	uint32_t balance = 64;          /* objects until the next look */
+	uint64_t credited = 0;          /* of sc.words, published as credit */
 	for (;;) {
 		uintptr_t b;
 		if (__builtin_expect(sc.top != sc.bot, 1)) {
@@ -417,6 +418,14 @@ drain_loop(struct marker *mk, uint32_t spins, const int how)
 			scanner_putbuf(&sc);
 			gcw_balance(w);
 			bool leave = (how & HELPER) && sched_wants_me();
+			if (how & (HELPER | BUDGET)) {
+				/* relaxed: a count assists take from (CAS) */
+				__atomic_fetch_add(&gc_bgScanCredit, (int64_t)(sc.words - credited),
+				                   __ATOMIC_RELAXED);
+				credited = sc.words;
+			}
+			if ((how & ASSIST) && sc.words >= mk->quota)
+				leave = true;
 			if (how & BUDGET)
 				budget_check();
 			scanner_getbuf(&sc);
@@ -448,6 +457,9 @@ NO_SANITIZE_ADDRESS void mark_drain(struct marker *mk, uint32_t spins, int how)
 		break;
 	case CONC | BUDGET:
 		drop ? drain(mk, spins, DROP | CONC | BUDGET) : drain(mk, spins, CONC | BUDGET);
+		break;
+	case CONC | ASSIST:
+		drop ? drain(mk, spins, DROP | CONC | ASSIST) : drain(mk, spins, CONC | ASSIST);
 		break;
 	default:
 		throw("gc: mark_drain: no loop compiled for mode %d", how);
@@ -642,6 +654,36 @@ void gc_markhelp(struct m *m)
 		conc_help(m);
 	/* release: our marks and counters before the coordinator goes on */
 	__atomic_sub_fetch(&nhelping, 1, __ATOMIC_RELEASE);
+}
+
+#define ASSIST_SPINS 32                 /* idle polls before an assist gives up:
+                                           under 64, so it never waits in
+                                           pool->wait (Gosched, while pinned) */
+
+NO_SANITIZE_ADDRESS uint64_t mark_assist(struct m *m, uint64_t quota)
+{
+	uint64_t did = 0;
+	/* gc_markhelp's store buffering with phase_close: counted in
+	 * nhelping (seq_cst) before reading wanted (seq_cst), so either the
+	 * coordinator waits for us or we see the phase closed. */
+	__atomic_add_fetch(&nhelping, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&gc_markhelp_wanted, __ATOMIC_SEQ_CST) == HELP_CONC) {
+		struct gcwork *w = &gcws[m->id];       /* free: m runs us, not stopm */
+		w->bytesMarked = w->scanWords = 0;
+		w->should_leave = NULL;
+		if (gcw_join(w, &markpool)) {
+			struct marker mk = { .w = w, .conc = true, .quota = quota };
+			mark_drain(&mk, ASSIST_SPINS, CONC | ASSIST);
+			gcw_leave(w);
+			/* relaxed: read after the coordinator saw us leave */
+			__atomic_fetch_add(&gc_bytesMarked, w->bytesMarked, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&gc.scanWords, w->scanWords, __ATOMIC_RELAXED);
+			did = w->scanWords;
+		}
+	}
+	/* release: our marks and counters before the coordinator goes on */
+	__atomic_sub_fetch(&nhelping, 1, __ATOMIC_RELEASE);
+	return did;
 }
 
 /* How a worker waits for work between polls: an M's g0 (the
