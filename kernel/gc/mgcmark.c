@@ -418,8 +418,10 @@ drain_loop(struct marker *mk, uint32_t spins, const int how)
 			scanner_putbuf(&sc);
 			gcw_balance(w);
 			bool leave = (how & HELPER) && sched_wants_me();
-			if (how & (HELPER | BUDGET)) {
-				/* relaxed: a count assists take from (CAS) */
+			/* relaxed: a count assists take from (CAS); none
+			 * when no assist is owed (GOGC off: the ratio is 0) */
+			if ((how & (HELPER | BUDGET)) &&
+			    __atomic_load_n(&gc_assist_ratio, __ATOMIC_RELAXED) != 0) {
 				__atomic_fetch_add(&gc_bgScanCredit, (int64_t)(sc.words - credited),
 				                   __ATOMIC_RELAXED);
 				credited = sc.words;
