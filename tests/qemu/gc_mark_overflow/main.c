@@ -170,8 +170,9 @@ int main(void)
 	uint32_t gc0 = ms.NumGC, rescans = 0;
 	for (int i = 0; i < NCHURN; i++)
 		go(churner, (void *)(uintptr_t)(i + 1));
+	int forced = 0;
 	while (atomic_load64(&done) < NCHURN) {
-		if (starve) {
+		if (starve && forced++ < 16) {  /* each rescans the heap often: 16 */
 			GC();
 			struct gc_cycle_stats st;
 			gc_last_cycle(&st);
