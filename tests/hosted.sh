@@ -66,7 +66,7 @@ tests/qemu/stack_growth tests/qemu/stack_overflow
 tests/qemu/malloc_api tests/qemu/malloc_stress tests/qemu/double_free
 tests/qemu/gc_churn tests/qemu/gc_binarytrees tests/qemu/gc_roots
 tests/qemu/gc_reclaim tests/qemu/gc_finalizers tests/qemu/gc_off
-tests/qemu/gc_concmut tests/qemu/gc_barrier
+tests/qemu/gc_concmut tests/qemu/gc_barrier tests/qemu/gc_assist
 tests/qemu/lock_rank tests/qemu/exit_race tests/qemu/leakcheck
 tests/qemu/panic_fatal tests/qemu/scheddetail
 tests/qemu/gc_trace tests/qemu/gc_oom_collect tests/qemu/malloc_oom

@@ -25,12 +25,25 @@ extern uint64_t gc_trigger;
  * cycle at its next safe point (gc_maybe_start). */
 extern uint32_t gc_want;
 
+/* Mark assists (mgcassist.c): scan words owed per byte allocated while a
+ * concurrent mark runs, 16.16 fixed point; 0 = none owed. Set and cleared
+ * with the world stopped; atomic (relaxed). */
+extern uint64_t gc_assist_ratio;
+/* Put bytes on the running M's assist account and raise gc_want. */
+void gc_assist_owe(uint64_t bytes);
+/* At a safe point during a concurrent mark: pay the running M's account
+ * with background credit and scan work (gc_maybe_start calls it). */
+void gc_assist_alloc(void);
+
 static inline void gc_heaplive_add(int64_t delta)
 {
 	/* relaxed: a pacing figure; the trigger check tolerates staleness */
 	uint64_t v = __atomic_add_fetch(&gc_heapLive, (uint64_t)delta, __ATOMIC_RELAXED);
 	if (delta > 0 && v >= __atomic_load_n(&gc_trigger, __ATOMIC_RELAXED))
 		__atomic_store_n(&gc_want, 1, __ATOMIC_RELAXED);
+	/* relaxed: see gc_assist_ratio; a stale value costs one span's debt */
+	if (delta > 0 && __builtin_expect(__atomic_load_n(&gc_assist_ratio, __ATOMIC_RELAXED) != 0, 0))
+		gc_assist_owe((uint64_t)delta);
 }
 /* Start a cycle if the heap reached its trigger and the caller is at a
  * safe point (a goroutine holding no runtime lock); else leave it for the
@@ -69,12 +82,25 @@ struct gc_cycle_stats {
 	int dedicated;              /* 1: it marked without a budget */
 	uint32_t frac_ppm;          /* else its share of one CPU, in millionths */
 	uint64_t budget_yields;     /* times it yielded its P, over budget */
+	/* Work buffers ran out with no page left (mgcwork.c): how many
+	 * times the mark rescanned the marked heap to make up for it */
+	uint32_t mark_overflows;
+	/* gcconc=1: mark assists (mgcassist.c) */
+	uint64_t assists;           /* times an allocating goroutine paid */
+	uint64_t assist_words;      /* words it scanned to pay */
+	uint64_t assist_credit;     /* words of background credit it took instead */
 };
 void gc_last_cycle(struct gc_cycle_stats *st);
 
 /* Debug hook for tests: the parallel mark loses every Nth grey object
  * (0 = off), which gccheckmark=1 must catch. */
 void gc_debug_drop_marks(int every);
+
+/* Debug hook for tests: the mark's pushes find no empty work buffer, as
+ * if the reserve and the page heap were used up, so every worker that
+ * fills its two buffers drops grey objects and the mark recovers by
+ * rescanning the marked heap (mgcwork.c, "Overflow"). */
+void gc_debug_workbuf_starve(bool on);
 
 /* Debug hook for tests: the concurrent mark ignores the barrier for the
  * kinds of page given (0 = none): it does not rescan them when they are

@@ -152,10 +152,9 @@ static void gc_wait_mark(void)
 }
 
 /* The heap passed its hard limit while a concurrent mark runs: wait for
- * the mark to end. Phase 1's stand-in for Go's mark assists (a goroutine
- * that allocates faster than the mark marks pays with marking work; here
- * it only waits), so that a fast allocator cannot grow the heap without
- * bound while everything it allocates is black. */
+ * the mark to end, so that a fast allocator cannot grow the heap without
+ * bound while everything it allocates is black. The backstop behind mark
+ * assists (mgcassist.c), for the debt an assist could not pay. */
 static void gc_mark_wait(void)
 {
 	/* relaxed: a stale value costs one more turn */
@@ -168,10 +167,16 @@ void gc_maybe_start(void)
 	if (!at_safe_point())   /* else a later allocation will */
 		return;
 	/* relaxed: changed only with the world stopped */
-	if (__atomic_load_n(&gc_marking, __ATOMIC_RELAXED))
-		gc_mark_wait();
-	else
+	if (!__atomic_load_n(&gc_marking, __ATOMIC_RELAXED)) {
 		gc_run_cycle(gcTriggerHeap, 0);
+		return;
+	}
+	/* A concurrent mark: pay for what we took (mgcassist.c), and past
+	 * the hard limit wait for the mark to end. relaxed: thresholds */
+	gc_assist_alloc();
+	if (__atomic_load_n(&gc_heapLive, __ATOMIC_RELAXED) >=
+	    __atomic_load_n(&gc_trigger, __ATOMIC_RELAXED))
+		gc_mark_wait();
 }
 
 bool gc_collect_for_oom(void)
@@ -299,6 +304,14 @@ static void gctrace_line(int np)
 		       "start pause, %llu words greyed by write faults%s\n",
 		       gc.cycles, (unsigned long long)gc.snapPages, (unsigned long long)gc.satbWords,
 		       gc.satbOverflow ? "; a ring overflowed: termination rescanned" : "");
+	if (rtflags.gctrace && gc.markOverflows)
+		printk("gc %u: work buffers overflowed (no page for the mark): "
+		       "the marked heap was rescanned %u times\n", gc.cycles, gc.markOverflows);
+	if (rtflags.gctrace > 1 && rtflags.gcconc)
+		printk("gc %u: mark assists: %llu, %llu words scanned, %llu words of background "
+		       "credit taken (of %llu scanned in all)\n", gc.cycles,
+		       (unsigned long long)gc.assists, (unsigned long long)gc.assistWords,
+		       (unsigned long long)gc.assistCredit, (unsigned long long)gc.scanWords);
 	if (rtflags.gctrace > 1 && rtflags.gcconc)
 		printk("gc %u: mark worker %s (%u ppm of a CPU), %llu budget yields; "
 		       "up to %d CPUs marked at once\n", gc.cycles,
@@ -389,6 +402,7 @@ static void gc_markdone_m(struct g *gp)
 	traceGoStop(gp, StopGC);
 	gc.tMarkDone = nanotime();
 	stopTheWorld();                 /* 3. mark termination */
+	gc_assist_stop();
 	traceGCPhase(GCMarkTerm, gc.heapStart);
 	gc.dirtyPages = 0;
 	gc_mark_conc_done();
@@ -396,11 +410,27 @@ static void gc_markdone_m(struct g *gp)
 	cycle_end(m, gp, np, gc.stwStart);
 }
 
+/* The mark worker's stack, mapped now: a goroutine's stack grows by
+ * page faults that take pages from the heap, and the mark must not need
+ * a page of the heap it marks - a mark started because memory ran out
+ * found none and died growing its stack (tests/qemu/gc_mark_overflow).
+ * Every page from here down to MARK_STACK_BYTES below is touched (a
+ * read below sp: traps run on their own stacks), and a live goroutine's
+ * stack is never shrunk. */
+#define MARK_STACK_BYTES (32 * 1024)
+static __attribute__((noinline)) void premap_stack(void)
+{
+	volatile char *fp = (volatile char *)__builtin_frame_address(0);
+	for (size_t off = 1024; off <= MARK_STACK_BYTES; off += 4096)
+		(void)fp[-(ptrdiff_t)off];
+}
+
 /* Go's gcBgMarkWorker, dedicated mode: one goroutine that marks for the
  * whole concurrent phase, then terminates the mark. */
 static void bgmark_main(void *arg)
 {
 	(void)arg;
+	premap_stack();
 	for (;;) {
 		spin_lock(&bgmark.lock);
 		while (!bgmark.work) {
@@ -422,13 +452,16 @@ static void gc_start_conc(struct m *m, struct g *gp)
 {
 	gc.tMark = nanotime();
 	traceGCPhase(GCMark, gc.heapStart);
-	gc_mark_conc_start();
 	/* While the mark runs the trigger is the heap's hard limit
 	 * (pacer_mark_limit): an allocation past it waits for the mark
-	 * (gc_mark_wait). The pacer sets the next trigger at termination.
-	 * relaxed: allocators read them as hints */
-	__atomic_store_n(&gc_trigger, pacer_mark_limit(gc.heapStart, gc.heapGoal),
-	                 __ATOMIC_RELAXED);
+	 * (gc_mark_wait). Allocations before it pay assists priced to
+	 * finish the mark by it (from the last mark's scan work, before
+	 * gc_mark_conc_start clears it). The pacer sets the next trigger at
+	 * termination. relaxed: allocators read them as hints */
+	uint64_t limit = pacer_mark_limit(gc.heapStart, gc.heapGoal);
+	gc_assist_start(gc.heapStart, limit);
+	gc_mark_conc_start();
+	__atomic_store_n(&gc_trigger, limit, __ATOMIC_RELAXED);
 	__atomic_store_n(&gc_want, 0, __ATOMIC_RELAXED);
 	startTheWorld();
 	gc.stwStart = (uint64_t)(nanotime() - gc.tStart);
@@ -466,6 +499,7 @@ static void gc_m(struct g *gp)
 	}
 	/* release; pairs with the acquire in GC() */
 	__atomic_store_n(&gc.started, gc.started + 1, __ATOMIC_RELEASE);
+	gc.markOverflows = 0;
 	uint64_t faults = gc_barrier_faults();
 	gc.barrierFaults = faults - gc.faultsSeen;
 	gc.faultsSeen = faults;
@@ -566,6 +600,10 @@ void gc_last_cycle(struct gc_cycle_stats *st)
 	st->dedicated = gc.dedicated;
 	st->frac_ppm = gc.fracPpm;
 	st->budget_yields = gc.budgetYields;
+	st->mark_overflows = gc.markOverflows;
+	st->assists = gc.assists;
+	st->assist_words = gc.assistWords;
+	st->assist_credit = gc.assistCredit;
 	st->mark_ns = (uint64_t)(gc.tMarkDone - gc.tMark);
 	st->mark_cpu_ns = gc.markCpuNs;
 	st->scan_words = gc.scanWords;

@@ -71,6 +71,11 @@ struct gcstate {
 	uint64_t satbWords;         /* words the fault path greyed (rings pulled) */
 	uint64_t snapPages;         /* pages the start pause protected again */
 	uint64_t blackBytes;        /* allocated black during the mark */
+	uint64_t assists;           /* mark assists this cycle (mgcassist.c); atomic */
+	uint64_t assistWords;       /* words they scanned; atomic */
+	uint64_t assistCredit;      /* words of background credit they took; atomic */
+	uint32_t markOverflows;     /* rescans of the marked heap this cycle,
+	                               after a work buffer overflow (mgcwork.c) */
 	int dedicated;              /* the coordinator was a dedicated worker */
 	uint32_t fracPpm;           /* else its fractional share (millionths) */
 	uint64_t budgetYields;      /* times it yielded, over budget */
@@ -88,6 +93,10 @@ void gc_mark_conc_done(void);       /* world stopped: dirty pages and stacks, dr
 void gc_mark_init(void);            /* boot: work buffers in reserve */
 bool gc_find_object(uintptr_t p, struct mspan **sp, uint32_t *idxp, uintptr_t *basep);
 extern uint64_t gc_bytesMarked;     /* this mark's total */
+
+/* mgcassist.c */
+void gc_assist_start(uint64_t start, uint64_t limit);  /* start pause: the ratio */
+void gc_assist_stop(void);          /* termination, world stopped: none owed */
 
 /* mgcsweep.c */
 void gc_sweep_start(void);          /* mark termination: open the new sweep */

@@ -490,6 +490,7 @@ NO_SANITIZE_ADDRESS void gc_mark_conc_done(void)
 static void conc_done_finish(int64_t t0)
 {
 	gcw_leave(&bgw);
+	mark_overflow_recover(&bgw);    /* a grey object dropped: rescan */
 	/* relaxed: starting the world publishes it */
 	__atomic_store_n(&gc_marking, 0, __ATOMIC_RELAXED);
 	mcentral_release_deferred();

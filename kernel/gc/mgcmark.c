@@ -397,6 +397,7 @@ drain_loop(struct marker *mk, uint32_t spins, const int how)
 	struct scanner sc;
 	scanner_init(&sc, mk);
 	uint32_t balance = 64;          /* objects until the next look */
+	uint64_t credited = 0;          /* of sc.words, published as credit */
 	for (;;) {
 		uintptr_t b;
 		if (__builtin_expect(sc.top != sc.bot, 1)) {
@@ -417,6 +418,16 @@ drain_loop(struct marker *mk, uint32_t spins, const int how)
 			scanner_putbuf(&sc);
 			gcw_balance(w);
 			bool leave = (how & HELPER) && sched_wants_me();
+			/* relaxed: a count assists take from (CAS); none
+			 * when no assist is owed (GOGC off: the ratio is 0) */
+			if ((how & (HELPER | BUDGET)) &&
+			    __atomic_load_n(&gc_assist_ratio, __ATOMIC_RELAXED) != 0) {
+				__atomic_fetch_add(&gc_bgScanCredit, (int64_t)(sc.words - credited),
+				                   __ATOMIC_RELAXED);
+				credited = sc.words;
+			}
+			if ((how & ASSIST) && sc.words >= mk->quota)
+				leave = true;
 			if (how & BUDGET)
 				budget_check();
 			scanner_getbuf(&sc);
@@ -448,6 +459,9 @@ NO_SANITIZE_ADDRESS void mark_drain(struct marker *mk, uint32_t spins, int how)
 		break;
 	case CONC | BUDGET:
 		drop ? drain(mk, spins, DROP | CONC | BUDGET) : drain(mk, spins, CONC | BUDGET);
+		break;
+	case CONC | ASSIST:
+		drop ? drain(mk, spins, DROP | CONC | ASSIST) : drain(mk, spins, CONC | ASSIST);
 		break;
 	default:
 		throw("gc: mark_drain: no loop compiled for mode %d", how);
@@ -644,6 +658,36 @@ void gc_markhelp(struct m *m)
 	__atomic_sub_fetch(&nhelping, 1, __ATOMIC_RELEASE);
 }
 
+#define ASSIST_SPINS 32                 /* idle polls before an assist gives up:
+                                           under 64, so it never waits in
+                                           pool->wait (Gosched, while pinned) */
+
+NO_SANITIZE_ADDRESS uint64_t mark_assist(struct m *m, uint64_t quota)
+{
+	uint64_t did = 0;
+	/* gc_markhelp's store buffering with phase_close: counted in
+	 * nhelping (seq_cst) before reading wanted (seq_cst), so either the
+	 * coordinator waits for us or we see the phase closed. */
+	__atomic_add_fetch(&nhelping, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&gc_markhelp_wanted, __ATOMIC_SEQ_CST) == HELP_CONC) {
+		struct gcwork *w = &gcws[m->id];       /* free: m runs us, not stopm */
+		w->bytesMarked = w->scanWords = 0;
+		w->should_leave = NULL;
+		if (gcw_join(w, &markpool)) {
+			struct marker mk = { .w = w, .conc = true, .quota = quota };
+			mark_drain(&mk, ASSIST_SPINS, CONC | ASSIST);
+			gcw_leave(w);
+			/* relaxed: read after the coordinator saw us leave */
+			__atomic_fetch_add(&gc_bytesMarked, w->bytesMarked, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&gc.scanWords, w->scanWords, __ATOMIC_RELAXED);
+			did = w->scanWords;
+		}
+	}
+	/* release: our marks and counters before the coordinator goes on */
+	__atomic_sub_fetch(&nhelping, 1, __ATOMIC_RELEASE);
+	return did;
+}
+
 /* How a worker waits for work between polls: an M's g0 (the
  * stop-the-world mark, an idle CPU) sleeps a few microseconds in wfi; the
  * concurrent mark's coordinator, a goroutine, lets others run on its P
@@ -660,9 +704,14 @@ void gc_mark_init(void)
 {
 	spin_lock_init(&markpool.lock, LOCKRANK_GCWORK);
 	markpool.wait = pool_wait;
-	/* A first cycle run because memory ran out must still find work
-	 * buffers: take them now (they are kept for every cycle). */
-	workpool_reserve(&markpool, 4);
+	/* The mark's own memory must not depend on a free page (mgcwork.c):
+	 * a reserve of buffers, kept for every cycle, taken now - 1/1024 of
+	 * the heap's arenas (256 KiB for 256 MiB), between 8 pages and
+	 * 2 MiB; 8 pages are 32 buffers, more than two for each of the
+	 * MAXCPU + 1 workers there can be. */
+	_Static_assert(8 * (8192 / WORKBUF_BYTES) > 2 * (MAXCPU + 1), "the reserve");
+	size_t rpages = mheap_narenas() * ARENA_SIZE / 1024 / PAGE_SIZE;
+	workpool_reserve(&markpool, rpages < 8 ? 8 : rpages > 256 ? 256 : (int)rpages);
 	greytag_init();
 	roots_prepare();                /* and a first goroutine table */
 }
@@ -703,6 +752,55 @@ void gc_mark(void)
 	/* acquire; pairs with the release that set done: every mark bit set
 	 * by any worker is visible from here on (sweeping reads them). */
 	(void)__atomic_load_n(&markpool.done, __ATOMIC_ACQUIRE);
+	struct gcwork *w = &gcws[me->id];
+	w->bytesMarked = w->scanWords = 0;
+	mark_overflow_recover(w);       /* nothing to do unless it overflowed */
+	__atomic_fetch_add(&gc_bytesMarked, w->bytesMarked, __ATOMIC_RELAXED);
+	gc.scanWords += w->scanWords;
+}
+
+/* ---- mark-stack overflow ------------------------------------------------- *
+ * A worker that found no buffer and no page dropped a grey object
+ * (mgcwork.c): it is marked, but its contents were never scanned. Once
+ * the pool is done and every worker gone, the owner of the mark scans
+ * every marked object of every scan span again (Boehm's recovery from a
+ * mark-stack overflow) and drains, with the reserve's buffers. That may
+ * overflow again, but only by dropping objects it has just marked: the
+ * marked set grows each round, so the rounds end. Slow, and only when
+ * the heap had no page for the mark: never a fatal error. */
+
+static NO_SANITIZE_ADDRESS void rescan_marked_span(struct mspan *s, void *arg)
+{
+	struct marker *mk = arg;
+	if (!s->collect || spanclass_noscan(s->spanclass))
+		return;
+	for (uint32_t i = 0; i < s->nelems; i++)
+		if (span_is_marked(s, i)) {
+			uintptr_t obj = s->startAddr + i * s->elemsize;
+			scanblock(mk, obj, obj + s->elemsize);
+		}
+}
+
+void gc_debug_workbuf_starve(bool on)
+{
+	/* relaxed: a test hook; a mark under way sees it sooner or later */
+	__atomic_store_n(&markpool.starve, on ? 1 : 0, __ATOMIC_RELAXED);
+}
+
+void mark_overflow_recover(struct gcwork *w)
+{
+	while (workpool_take_overflow(&markpool)) {
+		gc.markOverflows++;
+		workpool_reset(&markpool);
+		if (!gcw_join(w, &markpool))
+			throw("gc: the work pool is closed after an overflow");
+		struct marker mk = { .w = w };
+		size_t n = mheap_narenas();
+		for (size_t a = 0; a < n; a++)
+			mheap_arena_spans(a, rescan_marked_span, &mk);
+		mark_drain(&mk, 0, 0);
+		gcw_leave(w);
+	}
 }
 
 /* ---- checkmark ------------------------------------------------------------ */

@@ -54,6 +54,7 @@ struct marker {
 	uint32_t job;                   /* root job being scanned (checkmark) */
 	uintptr_t pathroot;             /* checkmark: root word of the path, 0 = scanning a root */
 	uint32_t dropctr;
+	uint64_t quota;                 /* ASSIST: leave after scanning this many words */
 };
 
 /* How a scan loop is compiled (a constant at each call site, so that the
@@ -64,8 +65,14 @@ struct marker {
  * HELPER - an idle CPU leaves once the scheduler wants it (sched_wants_me);
  * BUDGET - the coordinator checks its 25 % budget (budget_check; it may
  * Gosched: its gcwork is the goroutine's, and the cursor is written back
- * first). */
-enum { DROP = 1, CONC = 2, FLAT = 4, HELPER = 8, BUDGET = 16 };
+ * first); ASSIST - an allocating goroutine leaves once it scanned
+ * mk->quota words. The background modes (HELPER, BUDGET) publish their
+ * scan work as assist credit at the same look. */
+enum { DROP = 1, CONC = 2, FLAT = 4, HELPER = 8, BUDGET = 16, ASSIST = 32 };
+
+/* Scan words the background worker and idle helpers did and no assist
+ * took yet (mgcassist.c); atomic. They publish every 64 objects. */
+extern int64_t gc_bgScanCredit;
 
 /* mgcmark.c */
 void scanblock(struct marker *mk, uintptr_t lo, uintptr_t hi);
@@ -78,6 +85,17 @@ void pool_wait(void);
  * CONC | HELPER or CONC | BUDGET; DROP is added while gc_debug_drop_marks
  * is on. */
 void mark_drain(struct marker *mk, uint32_t spins, int how);
+
+/* After a mark's pool is done and its workers gone: if a grey object was
+ * dropped for want of a buffer (mgcwork.c), scan every marked object
+ * again, with w (not joined), until nothing overflows. w's totals grow. */
+void mark_overflow_recover(struct gcwork *w);
+
+/* A mark assist (mgcassist.c): join the open drain phase, if any, as an
+ * idle CPU does, with m's gcwork (the caller is pinned to m), scan about
+ * quota words, leave. Returns the words scanned (0: no phase open, or no
+ * grey object). */
+uint64_t mark_assist(struct m *m, uint64_t quota);
 
 /* mgcconc.c */
 void conc_help(struct m *m);

@@ -33,8 +33,22 @@
  * their turn) every 64 polls, and arch_cpu_relax otherwise.
  *
  * Buffers come from the page heap (manual spans, never scanned) and are
- * kept on the empty list for the next cycle; 4 pages are reserved at boot
- * so that a cycle run because memory ran out still has some.
+ * kept on the empty list for the next cycle. The mark's own memory comes
+ * from the heap it marks, so it must never depend on a free page:
+ *
+ *   Reserve. At boot the pool takes a reserve sized by the heap
+ *   (workpool_reserve; mgcmark.c: 1/1024 of it, at least enough for every
+ *   worker to join). Buffers are never given back, so the reserve stays.
+ *
+ *   Overflow. A worker that needs an empty buffer when the pool has none
+ *   and the page heap no page does not fail: gcw_put_slow drops the grey
+ *   object (it stays marked, but nobody will scan it) and sets
+ *   pool->overflow; gcw_balance gives nothing away. The mark's owner
+ *   repairs it once the pool is done (mgcmark.c, mark_overflow_recover):
+ *   every marked object is scanned again, Boehm's mark-stack overflow.
+ *   Joining never fails for want of buffers: with none empty and no page a
+ *   worker takes full buffers (it then owns their grey objects), and the
+ *   reserve holds more than two buffers for every worker there can be.
  */
 #include <string.h>
 #include "kernel/gc/mgcwork.h"
@@ -53,27 +67,33 @@ void workpool_reset(struct workpool *p)
 	spin_unlock(&p->lock);
 }
 
-/* A page of fresh buffers onto the empty list. */
-static void addpage_locked(struct workpool *p)
+/* A page of fresh buffers onto the empty list. False: no page left. */
+static bool addpage_locked(struct workpool *p)
 {
 	assert_lock_held(&p->lock);
 	uint8_t *pg = mheap_alloc_pages(1);
 	if (pg == NULL)
-		throw("runtime: out of memory allocating GC work buffers");
+		return false;
 	for (int i = 0; i < BUFS_PER_PAGE; i++) {
 		struct workbuf *b = (struct workbuf *)(pg + i * WORKBUF_BYTES);
 		b->next = p->empty;
 		p->empty = b;
 	}
 	p->nbufs += BUFS_PER_PAGE;
+	return true;
 }
 
-/* An empty buffer, from the pool's spares or fresh pages. */
-static struct workbuf *getempty_locked(struct workpool *p)
+/* An empty buffer, from the pool's spares or a fresh page; NULL if there
+ * is neither (the caller overflows), or if the test hook starves the
+ * pool (a joining worker still gets its buffers). */
+static struct workbuf *getempty_locked(struct workpool *p, bool join)
 {
 	assert_lock_held(&p->lock);
-	if (p->empty == NULL)
-		addpage_locked(p);
+	/* relaxed: a test hook */
+	if (!join && __builtin_expect(__atomic_load_n(&p->starve, __ATOMIC_RELAXED), 0))
+		return NULL;
+	if (p->empty == NULL && !addpage_locked(p))
+		return NULL;
 	struct workbuf *b = p->empty;
 	p->empty = b->next;
 	b->next = NULL;
@@ -81,11 +101,31 @@ static struct workbuf *getempty_locked(struct workpool *p)
 	return b;
 }
 
+/* A buffer for a joining worker: an empty one, else a full one (the
+ * joiner then owns its grey objects, as if it had taken it in
+ * gcw_get). The reserve guarantees one of the two (the file's comment). */
+static struct workbuf *getjoin_locked(struct workpool *p)
+{
+	assert_lock_held(&p->lock);
+	struct workbuf *b = getempty_locked(p, true);
+	if (b != NULL)
+		return b;
+	b = p->full;
+	if (b == NULL)
+		throw("runtime: GC work buffers: the reserve is exhausted (%llu buffers)",
+		      (unsigned long long)p->nbufs);
+	p->full = b->next;
+	__atomic_store_n(&p->nfull, p->nfull - 1, __ATOMIC_RELAXED);
+	b->next = NULL;
+	return b;
+}
+
 void workpool_reserve(struct workpool *p, int npages)
 {
 	spin_lock(&p->lock);
 	while (p->nbufs < (uint64_t)npages * BUFS_PER_PAGE)
-		addpage_locked(p);
+		if (!addpage_locked(p))
+			throw("runtime: out of memory reserving GC work buffers (%d pages)", npages);
 	spin_unlock(&p->lock);
 }
 
@@ -98,8 +138,8 @@ bool gcw_join(struct gcwork *w, struct workpool *p)
 	}
 	p->njoined++;
 	w->pool = p;
-	w->wbuf1 = getempty_locked(p);
-	w->wbuf2 = getempty_locked(p);
+	w->wbuf1 = getjoin_locked(p);
+	w->wbuf2 = getjoin_locked(p);
 	spin_unlock(&p->lock);
 	return true;
 }
@@ -153,20 +193,28 @@ void gcw_leave(struct gcwork *w)
 /* wbuf1 is full (gcw_put checked). */
 void gcw_put_slow(struct gcwork *w, uintptr_t obj)
 {
-	struct workbuf *b = w->wbuf1;
-	{
-		/* swap with the spare; if that is full too, publish it */
-		w->wbuf1 = w->wbuf2;
-		w->wbuf2 = b;
-		b = w->wbuf1;
-		if (b->nobj == WORKBUF_N) {
-			putfull(w->pool, b);
-			spin_lock(&w->pool->lock);
-			b = getempty_locked(w->pool);
-			spin_unlock(&w->pool->lock);
-			w->wbuf1 = b;
+	/* swap with the spare; if that is full too, publish it */
+	struct workbuf *b = w->wbuf2;
+	if (b->nobj == WORKBUF_N) {
+		struct workpool *p = w->pool;
+		spin_lock(&p->lock);
+		struct workbuf *nb = getempty_locked(p, false);
+		if (nb == NULL) {
+			/* No buffer and no page: obj stays marked but
+			 * unscanned; the owner of the mark rescans
+			 * (mark_overflow_recover). relaxed: read after the
+			 * pool's done, whose release/acquire orders it. */
+			__atomic_store_n(&p->overflow, 1, __ATOMIC_RELAXED);
+			p->ndropped++;
+			spin_unlock(&p->lock);
+			return;
 		}
+		spin_unlock(&p->lock);
+		putfull(p, b);
+		b = nb;
 	}
+	w->wbuf2 = w->wbuf1;
+	w->wbuf1 = b;
 	b->obj[b->nobj++] = obj;
 }
 
@@ -265,15 +313,17 @@ void gcw_balance(struct gcwork *w)
 {
 	if (__atomic_load_n(&w->pool->nfull, __ATOMIC_RELAXED) != 0)
 		return;
-	struct workbuf *b = w->wbuf2;
-	if (b->nobj == 0) {
-		/* nothing spare: split wbuf1 if it has plenty */
-		b = w->wbuf1;
-		if (b->nobj < 8)
-			return;
-		spin_lock(&w->pool->lock);
-		struct workbuf *nb = getempty_locked(w->pool);
-		spin_unlock(&w->pool->lock);
+	/* nothing spare in wbuf2: split wbuf1 if it has plenty */
+	bool split = w->wbuf2->nobj == 0;
+	if (split && w->wbuf1->nobj < 8)
+		return;
+	spin_lock(&w->pool->lock);
+	struct workbuf *nb = getempty_locked(w->pool, false);
+	spin_unlock(&w->pool->lock);
+	if (nb == NULL)
+		return;                 /* no buffer to spare: keep it all */
+	if (split) {
+		struct workbuf *b = w->wbuf1;
 		uint32_t half = b->nobj / 2;
 		memcpy(nb->obj, b->obj + (b->nobj - half), half * sizeof(uintptr_t));
 		nb->nobj = half;
@@ -281,8 +331,13 @@ void gcw_balance(struct gcwork *w)
 		putfull(w->pool, nb);
 		return;
 	}
-	spin_lock(&w->pool->lock);
-	w->wbuf2 = getempty_locked(w->pool);
-	spin_unlock(&w->pool->lock);
+	struct workbuf *b = w->wbuf2;
+	w->wbuf2 = nb;
 	putfull(w->pool, b);
+}
+
+bool workpool_take_overflow(struct workpool *p)
+{
+	/* relaxed: the pool is done and its owner alone (see gcw_put_slow) */
+	return __atomic_exchange_n(&p->overflow, 0, __ATOMIC_RELAXED) != 0;
 }

@@ -33,6 +33,14 @@ struct workpool {
 	int32_t nwait;                  /* of them, waiting for work */
 	uint32_t done;                  /* atomic: set once, under lock */
 	uint64_t nbufs;                 /* buffers ever made (statistics) */
+	uint32_t overflow;              /* atomic: a grey object was dropped
+	                                   for want of a buffer (gcw_put_slow);
+	                                   cleared by workpool_take_overflow */
+	uint64_t ndropped;              /* grey objects dropped, ever (statistics) */
+	uint32_t starve;                /* atomic; test hook: no empty buffer
+	                                   for a worker's pushes, as if the
+	                                   reserve and the page heap were
+	                                   used up (gc_debug_workbuf_starve) */
 	void (*wait)(void);             /* if set: how an idle worker waits
 	                                   between polls (kernel: a short wfi,
 	                                   so that vCPUs run round-robin in QEMU
@@ -56,8 +64,12 @@ struct gcwork {
 /* Start a mark: no buffers, not done. Buffers of the last mark stay on the
  * empty list. */
 void workpool_reset(struct workpool *p);
-/* Make sure at least npages of buffers exist (boot). */
+/* Make sure at least npages of buffers exist (boot: the reserve). */
 void workpool_reserve(struct workpool *p, int npages);
+/* Did a worker drop a grey object since the last call (no buffer, no
+ * page)? Clears the flag. Call with the pool done and no worker joined:
+ * every object marked since may then need scanning again. */
+bool workpool_take_overflow(struct workpool *p);
 /* Join the mark as a worker with cache w. False if the mark is already
  * done (then w is untouched). */
 bool gcw_join(struct gcwork *w, struct workpool *p);
@@ -65,7 +77,8 @@ bool gcw_join(struct gcwork *w, struct workpool *p);
  * leaves after gcw_get said the mark is over). */
 void gcw_leave(struct gcwork *w);
 
-/* Add a grey object. The common case (room in wbuf1) is inline. The mark's
+/* Add a grey object. The common case (room in wbuf1) is inline. With no
+ * buffer left anywhere the object is dropped and the pool overflows. The mark's
  * inner loop does the same with wbuf1's fill level in a register
  * (mgcmark.c, struct scanner) and calls gcw_put_slow when wbuf1 is full. */
 void gcw_put_slow(struct gcwork *w, uintptr_t obj);

@@ -53,8 +53,8 @@ static inline uint64_t pacer_trigger_conc(uint64_t marked, uint64_t goal, uint64
 }
 
 /* The heap's hard limit while a concurrent mark runs: an allocation past
- * it waits for the mark to end (mgc.c gc_mark_wait, the stand-in for
- * Go's mark assists). The goal, or, for a cycle that starts at or past it
+ * it waits for the mark to end (mgc.c gc_mark_wait, the backstop behind
+ * mark assists, which are priced to finish the mark by it). The goal, or, for a cycle that starts at or past it
  * (GC(), a late trigger), the heap at the start plus an eighth (at least
  * 1 MiB). Everything allocated during the mark is black and counts as
  * marked, and the next goal is 1 + GOGC/100 times the marked bytes: with
@@ -65,6 +65,40 @@ static inline uint64_t pacer_mark_limit(uint64_t start, uint64_t goal)
 {
 	uint64_t more = start / 8 > (1u << 20) ? start / 8 : (1u << 20);
 	return goal > start ? goal : start + more;
+}
+
+/* Mark assists (Go's assistWorkPerByte, mgcpacer.go revise): while a
+ * concurrent mark runs, a goroutine that takes heap pays for it with scan
+ * work, so that the mark's expected scan work is done by the time the heap
+ * reaches its limit even if nobody else marks. The ratio is scan work
+ * (words) per byte allocated, in 16.16 fixed point:
+ *     ratio = expected words / (limit - heap at the start)
+ * where the expected words are the last mark's (or, with none, one per
+ * word of the heap at the start). The runway is at least ASSIST_MIN_RUNWAY,
+ * so that a cycle that starts at its limit asks for a finite price. The
+ * background worker's scan work is credit that assists take first, so an
+ * allocator that the worker keeps up with pays nothing. */
+#define ASSIST_SHIFT 16
+#define ASSIST_MIN_RUNWAY (64ULL << 10)
+static inline uint64_t pacer_assist_ratio(uint64_t expected_words, uint64_t start, uint64_t limit)
+{
+	uint64_t runway = limit > start ? limit - start : 0;
+	if (runway < ASSIST_MIN_RUNWAY)
+		runway = ASSIST_MIN_RUNWAY;
+	if (expected_words > (UINT64_MAX >> ASSIST_SHIFT))
+		expected_words = UINT64_MAX >> ASSIST_SHIFT;
+	return (expected_words << ASSIST_SHIFT) / runway;
+}
+
+/* The scan work (words) owed for bytes allocated at ratio; rounded up, so
+ * that any allocation owes something while the ratio is not 0. */
+static inline uint64_t pacer_assist_debt(uint64_t bytes, uint64_t ratio)
+{
+	if (ratio == 0 || bytes == 0)
+		return 0;
+	if (bytes > UINT64_MAX / ratio)
+		return UINT64_MAX >> ASSIST_SHIFT;
+	return (bytes * ratio + (1u << ASSIST_SHIFT) - 1) >> ASSIST_SHIFT;
 }
 
 /* Go's 25 % budget for the concurrent mark (mgcpacer.go, startCycle):

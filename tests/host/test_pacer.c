@@ -12,7 +12,13 @@
  *     lets it during every mark (the worst case: everything it allocates
  *     then is black and counts as marked) keeps a bounded heap, converging
  *     to the fixed point live / (1 - 0.3) for GOGC=100, never above
- *     3 x live.
+ *     3 x live;
+ *   - mark assists: the ratio (expected scan words per byte of runway,
+ *     16.16 fixed point, the runway at least 64 KiB), the debt rounded
+ *     up, and the property that makes them work: an allocator that takes
+ *     the whole runway span by span, paying for each span with nobody else
+ *     marking, has paid at least the expected scan work when it reaches
+ *     the limit - and at most one span's worth more.
  */
 #include <stdio.h>
 #include "check.h"
@@ -90,8 +96,53 @@ static void test_loop(void)
 	      "marked %llu MiB, fixed point %.1f MiB", (unsigned long long)(marked / MiB), fix / MiB);
 }
 
+static void test_assist(void)
+{
+	/* 8 M words expected over a 32 MiB runway: a quarter word per byte */
+	uint64_t r = pacer_assist_ratio(8 * MiB, 96 * MiB, 128 * MiB);
+	CHECK(r == (1u << ASSIST_SHIFT) / 4, "ratio %llu, want %u", (unsigned long long)r,
+	      (1u << ASSIST_SHIFT) / 4);
+	CHECK(pacer_assist_debt(8192, r) == 2048, "8 KiB at 1/4: %llu",
+	      (unsigned long long)pacer_assist_debt(8192, r));
+	CHECK(pacer_assist_debt(1, r) == 1, "rounded up");
+	CHECK(pacer_assist_debt(8192, 0) == 0, "no ratio, no debt");
+	CHECK(pacer_assist_debt(0, r) == 0, "nothing allocated");
+	/* a cycle that starts at or past its limit: the 64 KiB floor */
+	CHECK(pacer_assist_ratio(1024, 128 * MiB, 128 * MiB) == (1024ULL << ASSIST_SHIFT) / (64 << 10),
+	      "no runway");
+	CHECK(pacer_assist_ratio(1024, 129 * MiB, 128 * MiB) == (1024ULL << ASSIST_SHIFT) / (64 << 10),
+	      "past the limit");
+	CHECK(pacer_assist_ratio(0, 0, MiB) == 0, "nothing to scan");
+	CHECK(pacer_assist_debt(UINT64_MAX, UINT64_MAX) == UINT64_MAX >> ASSIST_SHIFT, "saturates");
+	CHECK(pacer_assist_ratio(UINT64_MAX, 0, MiB) > 0, "huge expected work does not wrap");
+	/* Paying span by span over the whole runway covers the expected
+	 * work: over heaps from 4 MiB to 1 GiB, words from 1/8 to 2 per
+	 * byte of runway, spans of 8 KiB to 1 MiB. */
+	for (uint64_t start = 4 * MiB; start <= 1024 * MiB; start *= 4)
+		for (uint64_t run = 64 << 10; run <= start; run *= 8)
+			for (uint64_t words = run / 8; words <= 2 * run; words *= 4)
+				for (uint64_t span = 8192; span <= MiB; span *= 8) {
+					uint64_t ratio = pacer_assist_ratio(words, start, start + run);
+					uint64_t paid = 0, heap = start;
+					while (heap < start + run) {
+						paid += pacer_assist_debt(span, ratio);
+						heap += span;
+					}
+					CHECK(paid >= words, "start %llu run %llu span %llu: paid %llu < %llu",
+					      (unsigned long long)start, (unsigned long long)run,
+					      (unsigned long long)span, (unsigned long long)paid,
+					      (unsigned long long)words);
+					CHECK(paid <= words + pacer_assist_debt(span, ratio) + run / span + 1,
+					      "start %llu run %llu span %llu: paid %llu, far over %llu",
+					      (unsigned long long)start, (unsigned long long)run,
+					      (unsigned long long)span, (unsigned long long)paid,
+					      (unsigned long long)words);
+				}
+}
+
 int main(void)
 {
+	test_assist();
 	test_goal();
 	test_trigger();
 	test_limit();
