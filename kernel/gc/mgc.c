@@ -202,7 +202,7 @@ void GC(void)
 	 * recording CPU is on g0 with nothing to wait for: a few turns.
 	 * relaxed: only the count is wanted here (ReadMemStats takes the
 	 * figures whole under statsSeq). */
-	while (__atomic_load_n(&gc.numgc, __ATOMIC_RELAXED) < n + 1)
+	while ((int32_t)(__atomic_load_n(&gc.numgc, __ATOMIC_RELAXED) - (n + 1)) < 0)
 		Gosched();
 	gc_sweep_finish();
 }
