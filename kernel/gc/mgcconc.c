@@ -4,8 +4,9 @@
  * the roots and the work pool are mgcmark.c's (shared through mgcmark.h).
  *
  * Go's gcStart / gcBgMarkWorker / gcMarkDone, in phase 1 (one dedicated
- * background worker, the coordinator, whose drains idle CPUs join; no
- * 25 % budget or assists yet):
+ * background worker, the coordinator, whose drains idle CPUs join, with
+ * Go's 25 % budget; allocating goroutines join them as mark assists,
+ * mgcassist.c):
  *   arm (world running, gc_barrier_arm by the cycle's starter): every
  *     tracked page clean, every TLB flushed, before anything is scanned;
  *   start (world stopped, gc_mark_conc_start): every goroutine's stack and

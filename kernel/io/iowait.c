@@ -24,7 +24,8 @@
  * Why nothing is lost: the driver arms the device, then checks its
  * condition, then parks (io.h). An event after the check either finds the
  * G in the slot (and readies it) or leaves READY, which the park's CAS
- * sees. The park's CAS runs on g0 after the G's registers are saved, so a
+ * sees. The park's CAS runs after the G's registers are saved (on g0, or
+ * on the next G when the park hands off directly: docs/scheduler.md), so a
  * handler on another CPU may ready it the instant it is published.
  *
  * Bare metal: an interrupt handler cannot take sched.lock (it does not

@@ -9,7 +9,8 @@
  * nanoseconds against nanotime, so no timer ever fires early.
  *
  * Sleep parks the goroutine and arms its own embedded timer from gopark's
- * unlock hook, on g0 after the goroutine is fully parked (as Go's
+ * unlock hook, after the goroutine is fully parked - on g0, or on the next
+ * G of a direct hand-off (docs/scheduler.md) - (as Go's
  * resetForSleep does): the timer cannot fire and ready a goroutine that is
  * still running.
  */
