@@ -105,8 +105,8 @@ endif
 KERNEL_SRCS := $(sort $(wildcard kernel/*/*.c drivers/*/*.c boot/*.c))
 # SKIP="kernel/sync/%" leaves sources out (work in progress in a shared tree).
 KERNEL_SRCS := $(filter-out $(SKIP) $(HOSTED_SKIP),$(KERNEL_SRCS))
-# ARCH_SKIP / ARCH_EXTRA_SRCS: the hosted port's per-CPU files (mk/hosted.mk).
-ARCH_SRCS   := $(filter-out $(ARCH_SKIP),$(sort $(wildcard arch/$(ARCHDIR)/*.c arch/$(ARCHDIR)/*.S))) \
+# ARCH_EXTRA_SRCS: the hosted port's per-CPU files (mk/hosted.mk).
+ARCH_SRCS   := $(sort $(wildcard arch/$(ARCHDIR)/*.c arch/$(ARCHDIR)/*.S)) \
 	$(ARCH_EXTRA_SRCS) $(wildcard boot/entry-$(ARCH).S)
 RT_OBJS     := $(patsubst %,$(OBJDIR)/%.o,$(KERNEL_SRCS) $(ARCH_SRCS))
 # The board's built-in device tree (dtc, from device-tree-compiler), linked

@@ -249,6 +249,14 @@ void arch_timer_set(uint64_t when);
  * interrupt (a full fence precedes the send). */
 void arch_send_ipi(int cpu);
 
+/* Make logical CPU `cpu` return from arch_wfi if it waits there, or from
+ * its next arch_wfi at once: a wake-up for an idle CPU, which then looks
+ * for work itself; no interrupt handler need run (the boards send an IPI;
+ * the hosted port a futex wake, cheaper than a signal). Ordering: all
+ * stores before the call are visible to the target when its arch_wfi
+ * returns. */
+void arch_wake_cpu(int cpu);
+
 /* ---- device interrupts -------------------------------------------------- */
 /* The mechanism of device interrupts (the policy - which CPU, who is woken -
  * is portable: kernel/io/). A device interrupt is a level-triggered line of
@@ -277,6 +285,13 @@ void arch_irq_route(int irq, int cpu);
  * too. Acts as a compiler barrier; no hardware fence (the scheduler's
  * atomics order the hand-over of a G between CPUs). */
 void arch_switch(struct context *from, struct context *to);
+
+/* arch_switch for a goroutine that has ended (goexit): from is never
+ * resumed, so an arch may skip saving into it (riscv64, aarch64: only the
+ * load half, with the reservation dropped as arch_switch does; hosted
+ * saves it, for its sanitizers' fiber switch). Never returns. Ordering as
+ * arch_switch. */
+_Noreturn void arch_switch_dead(struct context *from, struct context *to);
 
 /* Prepare *c so that arch_switch to it calls entry(arg) on the stack that
  * ends at stack_top (16-byte aligned). entry must never return. */

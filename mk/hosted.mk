@@ -4,8 +4,8 @@
 # table needs fixed addresses), with linker/hosted.ld added to the default
 # script.
 #
-# HOSTCPU picks the Linux CPU: x86_64 (arch/hosted/context.S), aarch64 or
-# riscv64 (arch/hosted/<cpu>/). The default is this machine's. Another CPU
+# HOSTCPU picks the Linux CPU: x86_64, aarch64 or riscv64 (the CPU's own
+# files are in arch/hosted/<cpu>/). The default is this machine's. Another CPU
 # is a cross build with Debian's <cpu>-linux-gnu-gcc into
 # build/hosted-<cpu>-gcc/, run under qemu-user (HOSTED_RUN; `make run` uses
 # it). gcc only so far.
@@ -15,11 +15,8 @@ HOSTCPU      ?= $(NATIVE_CPU)
 ifeq ($(filter x86_64 aarch64 riscv64,$(HOSTCPU)),)
 $(error HOSTCPU=$(HOSTCPU): the hosted port knows x86_64, aarch64 and riscv64 (docs/hosted.md))
 endif
-ifneq ($(HOSTCPU),x86_64)
-# The x86-64 assembly stays out; the CPU's own directory comes in.
-ARCH_SKIP       := arch/hosted/context.S
+# The CPU's own directory: its context switch, signal frame, injections.
 ARCH_EXTRA_SRCS := $(sort $(wildcard arch/hosted/$(HOSTCPU)/*.c arch/hosted/$(HOSTCPU)/*.S))
-endif
 ifneq ($(HOSTCPU),$(NATIVE_CPU))
 ifeq ($(TOOLCHAIN),clang)
 $(error HOSTCPU=$(HOSTCPU) builds with gcc only so far (docs/hosted.md))

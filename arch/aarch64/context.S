@@ -64,6 +64,16 @@ arch_switch:
 	ret
 	.size	arch_switch, . - arch_switch
 
+/* _Noreturn void arch_switch_dead(from, to): from is dead, nothing saved. */
+	.globl	arch_switch_dead
+	.type	arch_switch_dead, %function
+	.balign	16
+arch_switch_dead:
+	clrex                           /* drop the exclusive monitor (above) */
+	LOAD_CONTEXT x1
+	ret
+	.size	arch_switch_dead, . - arch_switch_dead
+
 /* First code of a new context: entry(arg), which must not return. */
 	.globl	context_start
 	.type	context_start, %function

@@ -301,3 +301,9 @@ void arch_send_ipi(int cpu)
 		wr32(gicd + GICD_SGIR, ((uint32_t)mask << 16) | IRQ_IPI);
 	}
 }
+
+/* An IPI: it ends wfi (arch_send_ipi's dsb orders the stores). */
+void arch_wake_cpu(int cpu)
+{
+	arch_send_ipi(cpu);
+}

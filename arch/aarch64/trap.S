@@ -13,7 +13,8 @@
  * x29 so that a traceback from the handler continues into the interrupted
  * code, and calls aarch64_trap(tf, kind) (trap.c). Exit restores every
  * register from the frame (so a handler may redirect the return, as
- * arch_inject_async_preempt does) and erets. SP_EL0 is written back only
+ * arch_inject_async_preempt does) and erets - except into asyncPreempt,
+ * which has them all in its copy of the frame. SP_EL0 is written back only
  * when returning to EL1t; an EL1h frame's sp is implied by the trap stack.
  *
  * The per-CPU registers TPIDR_EL0/EL1 and TPIDRRO_EL0 are never saved or
@@ -158,9 +159,11 @@ trap_common:                           /* x0 = kind, x0/x1 saved */
 
 	.globl	trap_return
 trap_return:                           /* sp = the frame */
-	restore_fp_regs
-
 	ldp	x2, x3, [sp, #TF_ELR]
+	adr	x4, asyncPreempt
+	cmp	x2, x4
+	b.eq	2f
+	restore_fp_regs                /* x4, x5 only */
 	msr	elr_el1, x2
 	msr	spsr_el1, x3
 	and	x3, x3, #PSR_MODE_MASK
@@ -173,13 +176,29 @@ trap_return:                           /* sp = the frame */
 	restore_x2_to_x30
 	add	sp, sp, #TF_SIZE
 	eret
+
+	/* arch_inject_async_preempt redirected this return into
+	 * asyncPreempt (EL1t, IRQs on), on the copy of the frame: asyncPreempt
+	 * takes every value it needs from the copy and restores all of them
+	 * from it at its end, so the registers are not loaded here (about 30
+	 * instructions of every preemption). What the handler leaves in them
+	 * is the runtime's own; no register's value is read before
+	 * asyncPreempt reloads it. An interrupt taken on asyncPreempt's
+	 * first instruction returns this way too, which is as safe: nothing
+	 * has been read there but sp. */
+2:	msr	elr_el1, x2
+	msr	spsr_el1, x3
+	ldr	x1, [sp, #TF_SP]               /* the copy */
+	msr	sp_el0, x1
+	add	sp, sp, #TF_SIZE
+	eret
 	.size	trap_common, . - trap_common
 
 /*
  * asyncPreempt: where arch_inject_async_preempt makes a trap "return" to.
- * Entered at EL1t with IRQs enabled, every register as the goroutine left
- * it, and sp = a copy of the whole trap frame on the goroutine's own stack
- * (below its interrupted sp). It calls asyncPreempt2(), which may switch
+ * Entered at EL1t with IRQs enabled and sp = a copy of the whole trap
+ * frame on the goroutine's own stack (below its interrupted sp); the
+ * goroutine's registers are in the copy only (trap_return loaded none). It calls asyncPreempt2(), which may switch
  * to other goroutines and resume here later, possibly on another CPU; then
  * it masks interrupts and restores every register, pc and PSTATE from the
  * copy, so the goroutine continues exactly where it was interrupted.
@@ -216,6 +235,28 @@ asyncPreempt:
 	eret
 .LasyncPreempt_end:
 	.size	asyncPreempt, . - asyncPreempt
+
+/*
+ * void aarch64_tf_copy(struct trapframe *dst, const struct trapframe *src):
+ * the copy that arch_inject_async_preempt and arch_inject_call put on the
+ * goroutine's stack, unrolled through q0/q1 (52 loads and stores;
+ * picolibc's memcpy took about 140 instructions for it). The trap handler
+ * may use the FP registers: entry saved them and the return restores
+ * them. Plain accesses, no barrier: the copy is read back by this
+ * goroutine only, after the exception returns.
+ */
+	.globl	aarch64_tf_copy
+	.type	aarch64_tf_copy, %function
+	.balign	16
+aarch64_tf_copy:
+	.set	tf_off, 0
+	.rept	TF_SIZE / 32
+	ldp	q0, q1, [x1, #tf_off]
+	stp	q0, q1, [x0, #tf_off]
+	.set	tf_off, tf_off + 32
+	.endr
+	ret
+	.size	aarch64_tf_copy, . - aarch64_tf_copy
 
 	/* Its length, for the portable preemption decision (a data word
 	 * rather than an end label, which would name a "function" in the

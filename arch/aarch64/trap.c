@@ -20,7 +20,6 @@
  * stack with interrupts masked.
  */
 #include <stddef.h>
-#include <string.h>
 #include "arch.h"
 #include "aarch64.h"
 #include "kernel/dt/bootinfo.h"
@@ -36,7 +35,7 @@ _Static_assert(offsetof(struct trapframe, fpsr) == TF_FPSR, "trap.S layout");
 _Static_assert(offsetof(struct trapframe, fpcr) == TF_FPCR, "trap.S layout");
 _Static_assert(offsetof(struct trapframe, frame) == TF_FRAME, "trap.S layout");
 _Static_assert(offsetof(struct trapframe, q) == TF_Q(0), "trap.S layout");
-_Static_assert(sizeof(struct trapframe) == TF_SIZE, "trap.S layout");
+_Static_assert(sizeof(struct trapframe) == TF_SIZE && TF_SIZE % 32 == 0, "trap.S layout, aarch64_tf_copy");
 
 void aarch64_trap(struct trapframe *tf, unsigned long kind);
 
@@ -262,9 +261,11 @@ void arch_dump_regs(const struct trapframe *tf)
  * preempted and where the copy goes. (Its check that sp lies in the
  * goroutine's stack also rules out an EL1h context: that sp is the trap
  * stack's.) */
+void aarch64_tf_copy(struct trapframe *dst, const struct trapframe *src);   /* trap.S */
+
 void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy)
 {
-	memcpy((void *)copy, tf, sizeof(struct trapframe));
+	aarch64_tf_copy((struct trapframe *)copy, tf);
 	tf->sp = copy;
 	tf->elr = (uintptr_t)asyncPreempt;
 	/* eret: to EL1t, IRQs on. */
@@ -298,7 +299,7 @@ bool arch_tf_irqs_on(const struct trapframe *tf)
 
 void arch_inject_call(struct trapframe *tf, void (*fn)(struct trapframe *), uintptr_t copy)
 {
-	memcpy((void *)copy, tf, sizeof(struct trapframe));
+	aarch64_tf_copy((struct trapframe *)copy, tf);
 	tf->x[30] = tf->elr;             /* lr: "called" by the trapped pc */
 	tf->x[0] = copy;
 	tf->sp = copy;

@@ -35,6 +35,7 @@
 
 #if GORT_ASAN
 #include <sanitizer/common_interface_defs.h>
+#include <sanitizer/asan_interface.h>
 
 /* A goroutine stack's lowest usable byte is not known here (the slot size
  * is the portable stack code's); ASan needs it only to tell stack addresses
@@ -74,11 +75,20 @@ _Noreturn void arch_longjmp(const struct context *c)
 	__builtin_unreachable();
 }
 
+/* A recycled G's stack still holds the shadow poison of the frames its
+ * last life never returned from (goexit1 and the hand-off under it, left
+ * by their final switch, a few frames below the stack's top): fiber_start
+ * clears this much below its own frame before the new frames land there. */
+#define FIBER_STALE_SPAN (32UL << 10)
+
 /* A fresh context's first code (context_start calls it with r12, r13):
  * the switch to it ends here. */
 static _Noreturn void fiber_start(void *arg, void (*entry)(void *))
 {
 	__sanitizer_finish_switch_fiber(NULL, NULL, NULL);
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	if (sp - FIBER_STALE_SPAN >= cur_lo)
+		__asan_unpoison_memory_region((void *)(sp - FIBER_STALE_SPAN), FIBER_STALE_SPAN);
 	entry(arg);
 	__builtin_unreachable();
 }

@@ -69,6 +69,15 @@
  * the command-line option -mapfail N makes every Nth change fail so, to
  * test it (printing the count at power-off).
  *
+ * ThreadSanitizer sees nothing of this file (HOSTED_NO_TSAN on every
+ * function that touches a state word). The fault path can run inside
+ * TSan's runtime - TSan's atomic store into a protected page, made while
+ * it holds TSan's locks - so it must not call TSan (signal.c); and it
+ * waits for a page's holder, so no holder may wait for TSan either: a
+ * holder's TSan call could wait for the very lock the faulting thread
+ * holds (a flush's release_clean in a TSan CAS, a fault spinning on its
+ * page: seen, a hang). scripts/check-tsan-faultpath.py checks both.
+ *
  * Ordering: mprotect returns after every CPU dropped the old translation
  * (Linux's TLB shootdown; on x86 the IPI and its invlpg or CR3 write
  * serialise the target, so a store it made through the old translation is
@@ -120,8 +129,8 @@ uint64_t hosted_dirty_fallbacks NOSCAN; /* atomic (statistic) */
 uint64_t hosted_dirty_mapfail NOSCAN;
 static uint64_t nprot NOSCAN;
 
-static uint64_t st(uint64_t w) { return w & STATE; }
-static uint64_t with(uint64_t w, uint64_t s) { return (w & ~STATE) | s; }
+HOSTED_NO_TSAN static uint64_t st(uint64_t w) { return w & STATE; }
+HOSTED_NO_TSAN static uint64_t with(uint64_t w, uint64_t s) { return (w & ~STATE) | s; }
 
 static void *table(size_t bytes)
 {
@@ -145,12 +154,12 @@ void hosted_dirty_init_tables(void)
 	pending = table(maxpending * sizeof *pending);
 }
 
-static bool in_ram(uintptr_t va) { return va - hosted_ram_va < ram_pages * PAGE; }
-static bool in_img(uintptr_t va) { return va - (uintptr_t)_start_image < img_pages * PAGE; }
+HOSTED_NO_TSAN static bool in_ram(uintptr_t va) { return va - hosted_ram_va < ram_pages * PAGE; }
+HOSTED_NO_TSAN static bool in_img(uintptr_t va) { return va - (uintptr_t)_start_image < img_pages * PAGE; }
 
 /* The state word of the page at va (page-aligned), or NULL: not the
  * barrier's (libc, the pthread stacks, anything else). */
-static uint64_t *state_of(uintptr_t va)
+HOSTED_NO_TSAN static uint64_t *state_of(uintptr_t va)
 {
 	if (in_ram(va))
 		return &ram_state[(va - hosted_ram_va) / PAGE];
@@ -160,24 +169,24 @@ static uint64_t *state_of(uintptr_t va)
 }
 
 /* The state a stack page gets when mmu.c maps it. */
-uint64_t hosted_dirty_mapped(void)
+HOSTED_NO_TSAN uint64_t hosted_dirty_mapped(void)
 {
 	return dirty_on ? DIRTY : UNTRACKED;
 }
 
-bool hosted_dirty_busy(uint64_t pte)
+HOSTED_NO_TSAN bool hosted_dirty_busy(uint64_t pte)
 {
 	return st(pte) == BUSY || st(pte) == HIT;
 }
 
-static bool held(uint64_t w)
+HOSTED_NO_TSAN static bool held(uint64_t w)
 {
 	return st(w) == BUSY || st(w) == HIT;
 }
 
 /* Hold [lo, hi) for self_fault (0, 0: nothing). Compiler barriers: the
  * range is set before the pages can fault, cleared after. */
-static void hold(uintptr_t lo, uintptr_t hi)
+HOSTED_NO_TSAN static void hold(uintptr_t lo, uintptr_t hi)
 {
 	__asm__ volatile("" : : : "memory");
 	held_lo = lo;
@@ -187,7 +196,7 @@ static void hold(uintptr_t lo, uintptr_t hi)
 
 /* mprotect; false only for ENOMEM (the map count), anything else is a
  * bug of ours. */
-static bool set_prot(uintptr_t va, size_t n, int prot)
+HOSTED_NO_TSAN static bool set_prot(uintptr_t va, size_t n, int prot)
 {
 	/* relaxed: a counter */
 	if (hosted_dirty_mapfail != 0 &&
@@ -203,7 +212,7 @@ static bool set_prot(uintptr_t va, size_t n, int prot)
 /* Move the page from one of the states in `want` (a mask of 1 << state)
  * to `to`; return its word before, also when its state was not wanted
  * (then nothing changed). Waits while another thread holds the page. */
-static uint64_t move(uint64_t *s, uint32_t want, uint64_t to)
+HOSTED_NO_TSAN static uint64_t move(uint64_t *s, uint32_t want, uint64_t to)
 {
 	for (;;) {
 		/* relaxed: only a hint; the CAS below decides */
@@ -224,14 +233,14 @@ static uint64_t move(uint64_t *s, uint32_t want, uint64_t to)
 #define TRACKED (1u << DIRTY | 1u << PENDING | 1u << CLEAN)
 
 /* Take the page (it becomes BUSY) if it is tracked. */
-static uint64_t take(uint64_t *s)
+HOSTED_NO_TSAN static uint64_t take(uint64_t *s)
 {
 	return move(s, TRACKED, BUSY);
 }
 
 /* Give a page we hold back in state v. release: pairs with the acquire
  * CAS in `move`; orders our mprotect before the next holder's. */
-static void release(uint64_t *s, uint64_t v)
+HOSTED_NO_TSAN static void release(uint64_t *s, uint64_t v)
 {
 	/* relaxed: we hold it; only our own self_fault changes it */
 	uint64_t w = __atomic_load_n(s, __ATOMIC_RELAXED);
@@ -242,7 +251,7 @@ static void release(uint64_t *s, uint64_t v)
  * our own thread stored to it meanwhile (self_fault made it HIT and
  * writable): then DIRTY, reported. One CAS: a self_fault comes before or
  * after it, never in between. release: as in `release`. */
-static void release_clean(uintptr_t va)
+HOSTED_NO_TSAN static void release_clean(uintptr_t va)
 {
 	uint64_t *s = state_of(va);
 	/* relaxed: as in `release` */
@@ -258,7 +267,7 @@ static void release_clean(uintptr_t va)
 /* A store by this thread into a page it holds read-only (hold): make it
  * writable and HIT; its holder, interrupted by us, gives it back DIRTY.
  * Nobody else changes a held page's word. */
-static bool self_fault(uintptr_t va, uint64_t *s)
+HOSTED_NO_TSAN static bool self_fault(uintptr_t va, uint64_t *s)
 {
 	/* relaxed: our own thread's word */
 	uint64_t w = __atomic_load_n(s, __ATOMIC_RELAXED);
@@ -273,7 +282,7 @@ static bool self_fault(uintptr_t va, uint64_t *s)
 /* Every tracked page in [lo, hi): take them all, make each run of them
  * writable with one call (runs end at untracked or unmapped pages), give
  * them back DIRTY; report = tell gc_barrier_fault. */
-static void fallback_area(uintptr_t lo, uintptr_t hi, bool report)
+HOSTED_NO_TSAN static void fallback_area(uintptr_t lo, uintptr_t hi, bool report)
 {
 	uintptr_t run = 0;
 	hold(lo, hi);
@@ -302,7 +311,7 @@ static void fallback_area(uintptr_t lo, uintptr_t hi, bool report)
 
 /* An mprotect failed for the map count: every tracked page writable and
  * reported (the file comment). The caller holds no page. Any context. */
-static void fallback(void)
+HOSTED_NO_TSAN static void fallback(void)
 {
 	unsigned long f = arch_irq_save();
 	/* acquire: pairs with the release below (the previous fallback) */
@@ -326,7 +335,7 @@ static void fallback(void)
  * racing with an untrack). False if the page is not the barrier's (a
  * stack guard page: stack growth). Signal context, interrupts masked
  * (signal.c). */
-bool hosted_dirty_fault(uintptr_t va)
+HOSTED_NO_TSAN bool hosted_dirty_fault(uintptr_t va)
 {
 	va &= ~(PAGE - 1);
 	uint64_t *s = state_of(va);
@@ -366,7 +375,7 @@ void arch_dirty_init(bool hw)
 
 /* RAM and image pages become tracked and DIRTY (they are writable).
  * Boot CPU, before other CPUs start. */
-void arch_dirty_track(uintptr_t base, size_t size)
+HOSTED_NO_TSAN void arch_dirty_track(uintptr_t base, size_t size)
 {
 	for (uintptr_t va = base & ~(PAGE - 1); va < base + size; va += PAGE) {
 		if (!in_ram(va) && !in_img(va))
@@ -384,7 +393,7 @@ void arch_dirty_track(uintptr_t base, size_t size)
 }
 
 /* Lock-free but for the wait on a page's holder (one mprotect). */
-void arch_dirty_untrack(uintptr_t base, size_t size)
+HOSTED_NO_TSAN void arch_dirty_untrack(uintptr_t base, size_t size)
 {
 	for (uintptr_t va = base & ~(PAGE - 1); va < base + size; va += PAGE) {
 		uint64_t *s = state_of(va);
@@ -406,7 +415,7 @@ void arch_dirty_untrack(uintptr_t base, size_t size)
 /* Protect the pages [lo, lo + n*PAGE), all held by us, with one call and
  * give them back CLEAN - or, if that failed, DIRTY and reported again (as
  * if written right after the clean), then fall back. */
-static void protect_run(uintptr_t lo, size_t n)
+HOSTED_NO_TSAN static void protect_run(uintptr_t lo, size_t n)
 {
 	if (n == 0)
 		return;
@@ -429,7 +438,7 @@ static void protect_run(uintptr_t lo, size_t n)
  * no longer PENDING was made DIRTY (and reported) by a fault or a
  * fallback, or untracked or unmapped: left alone. Interrupts masked
  * while we hold pages, so no goroutine switch leaves one BUSY. Collector. */
-static void flush_pending(void)
+HOSTED_NO_TSAN static void flush_pending(void)
 {
 	uintptr_t run = 0;
 	size_t nrun = 0;
@@ -458,7 +467,7 @@ static void flush_pending(void)
 
 /* Each DIRTY page is reported and becomes PENDING (protected by the next
  * flush). */
-void arch_dirty_collect(uintptr_t base, size_t npages, uint64_t *bits)
+HOSTED_NO_TSAN void arch_dirty_collect(uintptr_t base, size_t npages, uint64_t *bits)
 {
 	for (size_t i = 0; i < npages; i++) {
 		uintptr_t va = base + i * PAGE;
@@ -474,7 +483,7 @@ void arch_dirty_collect(uintptr_t base, size_t npages, uint64_t *bits)
 }
 
 /* Fault mode's protect is its collect. */
-bool arch_dirty_protect(uintptr_t base, size_t npages, uint64_t *bits)
+HOSTED_NO_TSAN bool arch_dirty_protect(uintptr_t base, size_t npages, uint64_t *bits)
 {
 	arch_dirty_collect(base, npages, bits);
 	return true;
@@ -482,7 +491,7 @@ bool arch_dirty_protect(uintptr_t base, size_t npages, uint64_t *bits)
 
 /* The protects are the shootdown (the file comment); the fences order the
  * collector's later loads after every store made before the flush. */
-void arch_dirty_flush(void)
+HOSTED_NO_TSAN void arch_dirty_flush(void)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	flush_pending();

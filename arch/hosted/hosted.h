@@ -100,7 +100,7 @@ bool hosted_dirty_fault(uintptr_t va);
 extern uint64_t hosted_dirty_fallbacks;
 extern uint64_t hosted_dirty_mapfail;   /* -mapfail N (cpu.c); 0: off */
 
-/* The signal frame, per CPU (x86-64: signal.c; others: <cpu>/frame.c):
+/* The signal frame, per CPU (<cpu>/frame.c):
  * the registers to and from a trap frame (with_fp: the FP/SIMD state too),
  * the interrupted pc, and the return of an async preemption - asyncPreempt
  * traps when asyncPreempt2 returns, and the handler loads every register
@@ -120,8 +120,10 @@ uintptr_t hosted_tls_restart(uintptr_t pc);
 static inline void hosted_tls_init(void) { }
 #endif
 
-/* Signals (signal.c). */
+/* Signals (signal.c). hosted_in_own_text: pc lies in the executable's own
+ * text (not libc's, not the vDSO's). */
 void hosted_signals_init(void);
+bool hosted_in_own_text(uintptr_t pc);
 void hosted_thread_signals(int cpu);
 void hosted_timer_create(void);
 void hosted_console_flush(void);

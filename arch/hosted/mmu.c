@@ -98,12 +98,12 @@ void arch_mmu_enable_secondary(void)
 {
 }
 
-static bool in_window(uintptr_t va)
+HOSTED_NO_TSAN static bool in_window(uintptr_t va)
 {
 	return va >= STACK_REGION_BASE && va < STACK_REGION_BASE + STACK_REGION_SIZE;
 }
 
-static uint64_t *pte(uintptr_t va)
+HOSTED_NO_TSAN static uint64_t *pte(uintptr_t va)
 {
 	return &stack_pt[(va - STACK_REGION_BASE) / PAGE];
 }
@@ -215,7 +215,7 @@ uintptr_t arch_translate(uintptr_t va)
 
 /* The page-table entry of the stack-window page at va, or NULL (dirty.c
  * keeps the barrier's state in it). */
-uint64_t *hosted_stack_pte(uintptr_t va)
+HOSTED_NO_TSAN uint64_t *hosted_stack_pte(uintptr_t va)
 {
 	return in_window(va) ? pte(va) : NULL;
 }

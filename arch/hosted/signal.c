@@ -51,7 +51,13 @@
 
 __thread volatile int hosted_irqoff;
 __thread volatile uint32_t hosted_pending;
-static __thread volatile uint32_t wakeseq;   /* bumped by every signal */
+/* Per CPU: the futex word its wfi sleeps on, bumped by every signal the
+ * CPU's thread takes and by arch_wake_cpu from other threads; the wake-up
+ * arch_wake_cpu left that the CPU's next wfi has not consumed; whether
+ * the CPU sleeps in wfi (so that a wake-up needs the futex call). */
+static uint32_t wakeseq[MAXCPU];
+static uint32_t wake_pending[MAXCPU];
+static uint32_t wfi_sleeping[MAXCPU];
 static __thread int trap_depth;              /* handlers running on this thread */
 static __thread int timer_id = -1;           /* kernel timer id */
 static __thread uint64_t deadline = UINT64_MAX; /* arch_timer_set's; UINT64_MAX: none */
@@ -133,6 +139,24 @@ void arch_send_ipi(int cpu)
 		hosted_syscall(SYS_tgkill, hosted_pid, tid, HOSTED_SIG_IPI, 0, 0, 0);
 }
 
+/* A wake-up without a signal: an IPI to a thread asleep in wfi with
+ * interrupts masked (stopm's) costs two signal deliveries - the one that
+ * ends the futex wait and the replay when it unmasks - where a futex wake
+ * is one system call, and none at all if the CPU is awake. The seq_cst
+ * store of wake_pending, then the seq_cst load of wfi_sleeping, against
+ * hosted_wfi's seq_cst store of wfi_sleeping, then load of wake_pending:
+ * either this sees the CPU asleep and wakes it, or its wfi sees the
+ * wake-up and does not sleep (or both). The bump of wakeseq makes a wait
+ * that read the word before it return at once. */
+void arch_wake_cpu(int cpu)
+{
+	__atomic_store_n(&wake_pending[cpu], 1, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&wfi_sleeping[cpu], __ATOMIC_SEQ_CST))
+		return;
+	__atomic_add_fetch(&wakeseq[cpu], 1, __ATOMIC_SEQ_CST);
+	hosted_syscall(SYS_futex, (long)&wakeseq[cpu], FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
+}
+
 int arch_irq_decode(const uint32_t *cells, int ncells)
 {
 	return -1;                  /* no interrupt controller, no device lines */
@@ -162,52 +186,34 @@ void arch_intc_init_cpu(int cpu)
 
 void hosted_wfi(void)
 {
-	uint32_t seq = wakeseq;
-	__asm__ volatile("" : : : "memory");
-	if (hosted_pending)
-		return;
-	/* Returns at once if a signal bumped wakeseq since the read (EAGAIN)
-	 * or when one interrupts the sleep (EINTR). */
-	hosted_syscall(SYS_futex, (long)&wakeseq, FUTEX_WAIT_PRIVATE, seq, 0, 0, 0);
+	int cpu = this_cpu;
+	/* seq_cst: the other half of arch_wake_cpu's argument */
+	__atomic_store_n(&wfi_sleeping[cpu], 1, __ATOMIC_SEQ_CST);
+	uint32_t seq = __atomic_load_n(&wakeseq[cpu], __ATOMIC_SEQ_CST);
+	if (!hosted_pending && !__atomic_exchange_n(&wake_pending[cpu], 0, __ATOMIC_SEQ_CST)) {
+		/* Returns at once if a signal or arch_wake_cpu bumped wakeseq
+		 * since the read (EAGAIN), or when a signal interrupts the
+		 * sleep (EINTR). */
+		hosted_syscall(SYS_futex, (long)&wakeseq[cpu], FUTEX_WAIT_PRIVATE, seq, 0, 0, 0);
+	}
+	/* relaxed: a waker that still sees 1 makes one futex call too many.
+	 * wake_pending is not cleared here: a wake-up that came meanwhile is
+	 * consumed by the next wfi's exchange (it returns at once, and that
+	 * seq_cst read of the waker's store orders the waker's m->nextp
+	 * before the idle loop's next look); clearing it with a plain store
+	 * could drop it unread. */
+	__atomic_store_n(&wfi_sleeping[cpu], 0, __ATOMIC_RELAXED);
 }
 
 /* arch_irq_enable found an interrupt recorded while masked: raise a signal
  * to ourselves; its handler takes every pending bit. */
-void hosted_irq_replay(void)
+HOSTED_NO_TSAN void hosted_irq_replay(void)
 {
 	hosted_syscall(SYS_tgkill, hosted_pid, hosted_tid[this_cpu], HOSTED_SIG_TIMER, 0, 0, 0);
 }
 
 /* ---- trap frames -------------------------------------------------------- */
 
-#if defined(__x86_64__)
-/* x86-64's signal frame (aarch64, riscv64: <cpu>/frame.c). */
-void hosted_uc_get(struct trapframe *tf, const ucontext_t *uc, bool with_fp)
-{
-	memcpy(tf->gregs, uc->uc_mcontext.gregs, sizeof tf->gregs);
-	tf->frame[0] = tf->gregs[REG_RBP];
-	tf->frame[1] = tf->gregs[REG_RIP];
-	/* The signal frame's FP state starts with the FXSAVE layout. */
-	if (with_fp && uc->uc_mcontext.fpregs != NULL)
-		memcpy(tf->fxsave, uc->uc_mcontext.fpregs, sizeof tf->fxsave);
-}
-
-void hosted_uc_put(const struct trapframe *tf, ucontext_t *uc)
-{
-	memcpy(uc->uc_mcontext.gregs, tf->gregs, sizeof tf->gregs);
-}
-
-HOSTED_NO_TSAN uintptr_t hosted_uc_pc(const ucontext_t *uc)
-{
-	return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-}
-
-/* asyncPreempt restores the registers itself (context.S). */
-bool hosted_uc_resume(int sig, ucontext_t *uc)
-{
-	return false;
-}
-#endif
 
 static void tf_from_uc(struct trapframe *tf, const ucontext_t *uc, bool with_fp)
 {
@@ -223,7 +229,7 @@ static void tf_to_uc(const struct trapframe *tf, ucontext_t *uc)
 
 /* ---- the handlers --------------------------------------------------------- */
 
-HOSTED_NO_TSAN static bool in_own_text(uintptr_t pc)
+HOSTED_NO_TSAN bool hosted_in_own_text(uintptr_t pc)
 {
 	return pc >= (uintptr_t)__executable_start && pc < (uintptr_t)etext;
 }
@@ -263,9 +269,10 @@ HOSTED_NO_TSAN static void on_interrupt(int sig, siginfo_t *si, void *ucv)
 		/* an IPI, or our own replay of a pending interrupt */
 		hosted_pending |= PEND_IPI;
 	}
-	wakeseq++;
+	/* relaxed: this thread's own wfi reads it, after the handler */
+	__atomic_add_fetch(&wakeseq[this_cpu], 1, __ATOMIC_RELAXED);
 	if (!hosted_irqoff && hosted_pending) {
-		if (in_own_text(hosted_uc_pc(uc))) {
+		if (hosted_in_own_text(hosted_uc_pc(uc))) {
 			dispatch(uc);
 		} else {
 			uint64_t retry = ticks_now() + RETRY_NS;
@@ -275,7 +282,7 @@ HOSTED_NO_TSAN static void on_interrupt(int sig, siginfo_t *si, void *ucv)
 	errno = saved_errno;
 }
 
-static const char *fault_cause(int sig, int code)
+HOSTED_NO_TSAN static const char *fault_cause(int sig, int code)
 {
 	switch (sig) {
 	case SIGSEGV:
@@ -293,17 +300,98 @@ static const char *fault_cause(int sig, int code)
 
 static void on_fault_body(int sig, siginfo_t *si, ucontext_t *uc);
 
+/* The page-dirty barrier's write fault (dirty.c), resolved without a trap
+ * frame, with the interrupted code's mask left alone (it masks nothing it
+ * did not mask before: take/release only). Not instrumented, nor is
+ * anything it calls (dirty.c; the portable half NO_SANITIZE_THREAD): it
+ * runs wherever a store can land, inside TSan's runtime too - TSan's
+ * atomic store into a write-protected page, made while it holds its own
+ * locks - so it must never call TSan (tsan.c). */
+HOSTED_NO_TSAN __attribute__((noinline))
+static bool barrier_fault(int sig, const siginfo_t *si)
+{
+	if (sig != SIGSEGV || si->si_code != SEGV_ACCERR)
+		return false;
+	int saved = hosted_irqoff;
+	hosted_irqoff = 1;
+	bool mine = hosted_dirty_fault((uintptr_t)si->si_addr);
+	hosted_irqoff = saved;
+	return mine;
+}
+
+/* A fault that the handler cannot report through the runtime: one line
+ * by raw system calls, then exit status 2. */
+HOSTED_NO_TSAN static void raw_put(char *line, size_t *n, const char *s)
+{
+	for (; *s && *n < 300; s++)
+		line[(*n)++] = *s;
+}
+
+HOSTED_NO_TSAN static void raw_hex(char *line, size_t *n, uintptr_t v)
+{
+	int digits = 1;
+	while (digits < 16 && v >> (4 * digits) != 0)
+		digits++;
+	raw_put(line, n, "0x");
+	for (int d = digits - 1; d >= 0; d--)
+		line[(*n)++] = "0123456789abcdef"[(v >> (4 * d)) & 15];
+}
+
+HOSTED_NO_TSAN static void raw_fatal(const char *what, const char *cause, uintptr_t pc,
+                                     uintptr_t addr, uintptr_t pc0, uintptr_t addr0)
+{
+	char line[400];
+	size_t n = 0;
+	raw_put(line, &n, "fatal error: ");
+	raw_put(line, &n, what);
+	raw_put(line, &n, ": ");
+	raw_put(line, &n, cause);
+	raw_put(line, &n, " at pc ");
+	raw_hex(line, &n, pc);
+	raw_put(line, &n, " addr ");
+	raw_hex(line, &n, addr);
+	raw_put(line, &n, ", handling one at pc ");
+	raw_hex(line, &n, pc0);
+	raw_put(line, &n, " addr ");
+	raw_hex(line, &n, addr0);
+	line[n++] = '\n';
+	hosted_syscall(SYS_write, 2, (long)line, (long)n, 0, 0, 0);
+	hosted_syscall(SYS_exit_group, 2, 0, 0, 0, 0, 0);
+}
+
+/* A fault outside our text with TSan told to look away (hosted_tsan_quiet):
+ * another fault then is TSan's runtime failing under the handler. The
+ * first fault's pc and address, for the report. */
+static __thread int quiet_depth;
+static __thread uintptr_t quiet_pc, quiet_addr;
+
 HOSTED_NO_TSAN static void on_fault(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
+	if (barrier_fault(sig, si))
+		return;
 	/* In a TSan build, a fault outside our text may be inside TSan's
-	 * runtime (tsan.c); a fatal report is not: its path never returns. */
-	bool quiet = !in_own_text(hosted_uc_pc(uc));
-	if (quiet)
+	 * runtime (tsan.c) - a stack growing under one of its hooks; a
+	 * fatal report is not: its path never returns. A fault under that
+	 * is TSan itself failing (its state is no longer to be trusted):
+	 * said without it, rather than faulting again until the signal
+	 * stack overflows and the kernel kills the process silently. */
+	bool quiet = GORT_TSAN && !hosted_in_own_text(hosted_uc_pc(uc));
+	if (quiet_depth > 0)
+		raw_fatal("ThreadSanitizer's runtime failed in the fault handler",
+		          fault_cause(sig, si->si_code), hosted_uc_pc(uc),
+		          (uintptr_t)si->si_addr, quiet_pc, quiet_addr);
+	if (quiet) {
+		quiet_pc = hosted_uc_pc(uc);
+		quiet_addr = (uintptr_t)si->si_addr;
+		quiet_depth++;
 		hosted_tsan_quiet(true);
+	}
 	on_fault_body(sig, si, uc);
-	if (quiet)
+	if (quiet) {
 		hosted_tsan_quiet(false);
+		quiet_depth--;
+	}
 }
 
 static void on_fault_body(int sig, siginfo_t *si, ucontext_t *uc)
@@ -311,17 +399,6 @@ static void on_fault_body(int sig, siginfo_t *si, ucontext_t *uc)
 	/* asyncPreempt's return trap (aarch64, riscv64: <cpu>/frame.c). */
 	if (sig == SIGTRAP && hosted_uc_resume(sig, uc))
 		return;
-	/* The page-dirty barrier's write fault (dirty.c): resolved without
-	 * a trap frame, with the interrupted code's mask left alone (it
-	 * masks nothing it did not mask before: take/release only). */
-	if (sig == SIGSEGV && si->si_code == SEGV_ACCERR) {
-		int saved = hosted_irqoff;
-		hosted_irqoff = 1;
-		bool mine = hosted_dirty_fault((uintptr_t)si->si_addr);
-		hosted_irqoff = saved;
-		if (mine)
-			return;
-	}
 	struct trapframe tf;
 	tf_from_uc(&tf, uc, false);
 	tf.signo = (uint64_t)sig;
@@ -367,60 +444,6 @@ void hosted_thread_signals(int cpu)
 
 /* ---- the contract's trap functions --------------------------------------- */
 
-#if defined(__x86_64__)
-/* x86-64's injections, unwinding and register dump (aarch64, riscv64:
- * <cpu>/frame.c). */
-
-/* Mechanism only (kernel/sched/preempt.c decided, below the red zone). */
-void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy)
-{
-	struct trapframe *c = (struct trapframe *)copy;
-	asan_unpoison(c, sizeof *tf);   /* dead stack: may hold stale redzones */
-	memcpy(c, tf, sizeof *tf);
-	c->frame[0] = tf->gregs[REG_RBP];
-	c->frame[1] = tf->gregs[REG_RIP];
-	tf->gregs[REG_RSP] = copy;
-	tf->gregs[REG_RIP] = (uintptr_t)asyncPreempt;
-	tf->irqoff = 0;
-}
-
-/* "As if the trapped instruction had called fn": the return address is
- * pushed below the copy, so fn starts with rsp = 8 mod 16. */
-void arch_inject_call(struct trapframe *tf, void (*fn)(struct trapframe *), uintptr_t copy)
-{
-	uintptr_t sp = copy - 8;
-	asan_unpoison((void *)sp, 8 + sizeof *tf);   /* as above */
-	memcpy((void *)copy, tf, sizeof *tf);
-	*(uint64_t *)sp = tf->gregs[REG_RIP];
-	tf->gregs[REG_RDI] = copy;
-	tf->gregs[REG_RSP] = sp;
-	tf->gregs[REG_RIP] = (uintptr_t)fn;
-	tf->irqoff = 0;
-}
-
-/* A frameless leaf (see arch_impl.h): [rsp] holds a return address in our
- * text, right after a 5-byte `call rel32` whose target lies at or below the
- * trapped pc, within 64 KiB. Then rbp is still the caller's. */
-uintptr_t hosted_tf_unwind(const struct trapframe *tf, uintptr_t *pc)
-{
-	uintptr_t rsp = tf->gregs[REG_RSP], rip = tf->gregs[REG_RIP];
-	uintptr_t lo = (uintptr_t)__executable_start, hi = (uintptr_t)etext;
-	if (in_own_text(rip) && rsp != 0 && (rsp & 7) == 0 && arch_translate(rsp) != 0) {
-		uintptr_t ret = *(const uintptr_t *)rsp;
-		if (ret >= lo + 5 && ret < hi && *(const uint8_t *)(ret - 5) == 0xe8) {
-			int32_t rel;
-			memcpy(&rel, (const void *)(ret - 4), 4);
-			uintptr_t target = ret + (uintptr_t)(intptr_t)rel;
-			if (target <= rip && rip - target < 65536) {
-				*pc = ret;
-				return tf->gregs[REG_RBP];
-			}
-		}
-	}
-	return arch_frame_next(tf->gregs[REG_RBP], pc);
-}
-
-#endif
 
 enum arch_fault arch_fault_kind(const struct trapframe *tf)
 {
@@ -436,24 +459,3 @@ bool arch_tf_irqs_on(const struct trapframe *tf)
 	return !tf->irqoff && !tf->in_trap;
 }
 
-#if defined(__x86_64__)
-void arch_dump_regs(const struct trapframe *tf)
-{
-	static const char *const names[] = {
-		"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rdi", "rsi",
-		"rbp", "rbx", "rdx", "rax", "rcx", "rsp", "rip", "rflags",
-	};
-	for (int i = 0; i < 18; i += 3) {
-		char line[128];
-		int n = 0;
-		for (int j = i; j < i + 3 && j < 18; j++)
-			n += snprintf(line + n, sizeof line - (size_t)n, "%-6s %016lx  ",
-			              names[j], (unsigned long)tf->gregs[j]);
-		printk("%s\n", line);
-	}
-	printk("signal %lu code %lu addr %016lx err %lx trapno %lu\n",
-	       (unsigned long)tf->signo, (unsigned long)tf->code,
-	       (unsigned long)tf->addr, (unsigned long)tf->gregs[REG_ERR],
-	       (unsigned long)tf->gregs[REG_TRAPNO]);
-}
-#endif

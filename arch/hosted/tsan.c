@@ -1,7 +1,7 @@
 /*
  * tsan.c - goroutines as ThreadSanitizer fibers, and interrupts TSan does
  * not see (docs/hosted.md, "Sanitizers"). Compiled into every hosted
- * build, empty unless -fsanitize=thread (arch_impl.h's GORT_TSAN).
+ * build, empty unless -fsanitize=thread (GORT_TSAN, kernel/lib/asan.h).
  *
  * Fibers. TSan keeps a vector clock and a shadow call stack per thread;
  * the runtime runs many goroutines on one thread and moves them between
@@ -120,6 +120,23 @@ void hosted_tsan_init(void)
 	}
 }
 
+/* Destroy a fiber, making it current for an instant first. LLVM 14's
+ * runtime sets up a fiber's trace when the fiber first records an event
+ * (a synchronising switch to it is one); destroying a fiber that never
+ * ran walks a trace that was never set up, and after some thousands of
+ * them TSan's state breaks (a crash in ThreadContext::OnFinished). Such
+ * fibers exist: a G's g->base.ctx (defer.c's baseframe_init) gets one
+ * that only arch_longjmp reaches, which keeps the current fiber, and its
+ * stack's next context destroys it unused. Not instrumented: nothing may
+ * be recorded on the wrong fiber between the two switches. */
+HOSTED_NO_TSAN static void fiber_destroy(void *fiber)
+{
+	void *cur = __tsan_get_current_fiber();
+	__tsan_switch_to_fiber(fiber, 0);
+	__tsan_switch_to_fiber(cur, 0);
+	__tsan_destroy_fiber(fiber);
+}
+
 /* arch_context_init's TSan half: the stack's fiber, made anew. */
 void hosted_tsan_context(struct context *c, uintptr_t stack_top)
 {
@@ -127,7 +144,7 @@ void hosted_tsan_context(struct context *c, uintptr_t stack_top)
 		throw("hosted: a context outside the stack window (%#lx)", (unsigned long)stack_top);
 	void **slot = &fibers[(stack_top - 1 - STACK_REGION_BASE) / PAGE];
 	if (*slot != NULL)
-		__tsan_destroy_fiber(*slot);
+		fiber_destroy(*slot);
 	*slot = __tsan_create_fiber(0);
 	c->fiber = *slot;
 }

@@ -102,6 +102,17 @@ arch_switch:
 	ret
 	.size arch_switch, . - arch_switch
 
+/* _Noreturn void arch_switch_dead(struct context *from, struct context *to):
+ * from is dead, nothing is saved but the one word the reservation drop
+ * writes (an sc.d of ra into from's CTX_RA: the dead G's, never read). */
+	.globl arch_switch_dead
+	.type arch_switch_dead, @function
+arch_switch_dead:
+	DROP_RESERVATION a0
+	LOAD_CONTEXT a1
+	ret
+	.size arch_switch_dead, . - arch_switch_dead
+
 /* void arch_context_init(struct context *c, uintptr_t stack_top,
  *                        void (*entry)(void *), void *arg) */
 	.globl arch_context_init

@@ -16,21 +16,37 @@
 #include "riscv.h"
 #include "kernel/dt/bootinfo.h"
 
-/* The deadline last set on each hart (riscv_wait_short restores it: SBI
- * set_timer cannot be read back). Written by its own hart only. */
+/* The deadline last set on each hart without Sstc (riscv_wait_short
+ * restores it: SBI set_timer cannot be read back; stimecmp can). Written
+ * by its own hart only. */
 static uint64_t deadline[MAXCPU];
 
-/* Per-CPU only: touches this hart's compare register. No ordering. */
+/* Per-CPU only: touches this hart's compare register. No ordering. With
+ * Sstc, one CSR write: the timer interrupt writes it twice (silenced,
+ * then the next deadline), and finding this hart's slot of deadline[]
+ * cost more than the write. */
 void arch_timer_set(uint64_t when)
 {
+	if (bootinfo.has_sstc) {
+		__asm__ volatile("csrw " csr_str(CSR_STIMECMP) ", %0"
+		                 : : "r"(when) : "memory");
+		return;
+	}
 	int cpu = riscv_this_cpu();
 	if (cpu >= 0)
 		deadline[cpu] = when;
-	if (bootinfo.has_sstc)
-		__asm__ volatile("csrw " csr_str(CSR_STIMECMP) ", %0"
-		                 : : "r"(when) : "memory");
-	else
-		sbi_set_timer(when);
+	sbi_set_timer(when);
+}
+
+/* The deadline this hart's timer holds. */
+static uint64_t timer_deadline(void)
+{
+	if (bootinfo.has_sstc) {
+		uint64_t when;
+		__asm__ volatile("csrr %0, " csr_str(CSR_STIMECMP) : "=r"(when));
+		return when;
+	}
+	return deadline[riscv_this_cpu()];
 }
 
 /* The timebase from /cpus timebase-frequency. QEMU virt and most boards
@@ -48,13 +64,18 @@ void arch_send_ipi(int cpu)
 	sbi_send_ipi(1, bootinfo.cpu_hwid[cpu]);
 }
 
+/* An IPI: it ends wfi (arch_send_ipi's fence orders the stores). */
+void arch_wake_cpu(int cpu)
+{
+	arch_send_ipi(cpu);
+}
+
 /* Idle about 20 us in wfi, interrupts masked by the caller (any pending
  * enabled interrupt also ends it), then put back the deadline it had:
  * a wait that lets QEMU's round-robin (-icount) run the other vCPUs. */
 void riscv_wait_short(void)
 {
-	int cpu = riscv_this_cpu();
-	uint64_t prev = deadline[cpu];
+	uint64_t prev = timer_deadline();
 	uint64_t when = arch_ticks() + arch_timer_freq() / 50000;
 	if (when < prev)
 		arch_timer_set(when);

@@ -20,7 +20,8 @@
  *
  * asyncPreempt: arch_inject_async_preempt copies the frame onto the
  * interrupted goroutine's stack and makes the trap return here with sp =
- * that copy and interrupts on. It calls asyncPreempt2() (which may switch
+ * that copy and interrupts on (a return into asyncPreempt loads no other
+ * register: asyncPreempt has them all in the copy). It calls asyncPreempt2() (which may switch
  * goroutines and resume us later on another CPU), then masks interrupts and
  * restores every register but tp, pc and sstatus from the copy.
  */
@@ -176,10 +177,12 @@ riscv_trap_vector:
 
 	.globl riscv_trap_return
 riscv_trap_return:
-	FP_REGS fld
-	ld t0, TF_FCSR(sp)
-	fscsr t0
 	ld t0, TF_SEPC(sp)
+	la t1, asyncPreempt
+	beq t0, t1, .Lto_async_preempt
+	FP_REGS fld
+	ld t1, TF_FCSR(sp)
+	fscsr t1
 	csrw sepc, t0
 	addi t1, sp, TF_SEPC            /* drop any reservation the handler */
 	sc.d zero, t0, (t1)             /* left: store back the same value */
@@ -190,12 +193,32 @@ riscv_trap_return:
 	LOAD_X
 	ld sp, TF_X(2)(sp)
 	sret
+
+	/* arch_inject_async_preempt redirected this return into
+	 * asyncPreempt, on the copy of the frame: asyncPreempt takes every
+	 * value it needs from the copy and restores all of them from it at
+	 * its end, so the registers are not loaded here (about 60
+	 * instructions of every preemption). What the handler leaves in them
+	 * is the runtime's own: gp and tp are the same everywhere, and no
+	 * register's value is read before asyncPreempt reloads it. An
+	 * interrupt taken on asyncPreempt's first instruction returns this
+	 * way too, which is as safe: nothing has been read there but sp. */
+.Lto_async_preempt:
+	csrw sepc, t0
+	addi t1, sp, TF_SEPC            /* drop any reservation (as above) */
+	sc.d zero, t0, (t1)
+	ld t0, TF_SSTATUS(sp)
+	csrw sstatus, t0                /* SIE stays 0 until sret */
+	ld t0, TF_SSCRATCH(sp)
+	csrw sscratch, t0
+	ld sp, TF_X(2)(sp)              /* the copy */
+	sret
 	.size riscv_trap_vector, . - riscv_trap_vector
 
 /*
  * Entered by sret from a trap whose frame arch_inject_async_preempt copied
- * to sp. Every register except sp and pc still holds the interrupted
- * goroutine's value; interrupts are on.
+ * to sp, interrupts on. The interrupted goroutine's registers are in the
+ * copy only: the trap return did not load them (.Lto_async_preempt).
  */
 	.balign 4
 	.globl asyncPreempt
@@ -206,7 +229,8 @@ asyncPreempt:
 	addi sp, sp, -16
 	ld t0, 16 + TF_SEPC(sp)
 	sd t0, 8(sp)
-	sd s0, 0(sp)
+	ld t0, 16 + TF_X(8)(sp)
+	sd t0, 0(sp)
 	addi s0, sp, 16
 	call asyncPreempt2
 	addi sp, sp, 16
@@ -232,6 +256,28 @@ asyncPreempt:
 	sret
 .LasyncPreempt_end:
 	.size asyncPreempt, . - asyncPreempt
+
+/*
+ * void riscv_tf_copy(struct trapframe *dst, const struct trapframe *src):
+ * the copy that arch_inject_async_preempt and arch_inject_call put on the
+ * goroutine's stack, unrolled (70 loads and stores; picolibc's memcpy took
+ * about 220 instructions for it). Plain accesses, no fence: the copy is
+ * read back by this goroutine only, after the trap returns.
+ */
+	.balign 4
+	.globl riscv_tf_copy
+	.type riscv_tf_copy, @function
+riscv_tf_copy:
+	.set tf_off, 0
+	.rept TF_SIZE / 16
+	ld t0, tf_off(a1)
+	ld t1, tf_off + 8(a1)
+	sd t0, tf_off(a0)
+	sd t1, tf_off + 8(a0)
+	.set tf_off, tf_off + 16
+	.endr
+	ret
+	.size riscv_tf_copy, . - riscv_tf_copy
 
 	/* Its length, for the portable preemption decision (a data word
 	 * rather than an end label, which would name a "function" in the

@@ -25,7 +25,6 @@
  * CPU, whose trap stack is not ours.
  */
 #include <stddef.h>
-#include <string.h>
 #include "arch.h"
 #include "riscv.h"
 #include "kernel/lib/print.h"
@@ -150,9 +149,11 @@ void riscv_early_trap(unsigned long scause, unsigned long sepc, unsigned long st
 
 /* Mechanism only: kernel/sched/preempt.c decided that the goroutine can be
  * preempted and where the copy goes. */
+void riscv_tf_copy(struct trapframe *dst, const struct trapframe *src);   /* trap.S */
+
 void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy)
 {
-	memcpy((void *)copy, tf, sizeof *tf);
+	riscv_tf_copy((struct trapframe *)copy, tf);
 	tf->x[2] = copy;
 	tf->sepc = (uintptr_t)asyncPreempt;
 	/* sret: back to S-mode, interrupts on. */
@@ -217,7 +218,7 @@ bool arch_tf_irqs_on(const struct trapframe *tf)
 
 void arch_inject_call(struct trapframe *tf, void (*fn)(struct trapframe *), uintptr_t copy)
 {
-	memcpy((void *)copy, tf, sizeof *tf);
+	riscv_tf_copy((struct trapframe *)copy, tf);
 	tf->x[1] = tf->sepc;             /* ra: "called" by the trapped pc */
 	tf->x[2] = copy;                 /* sp */
 	tf->x[10] = copy;                /* a0 */

@@ -125,7 +125,13 @@ static double bench_sleep(int64_t d)
  * from the other straight to it: the difference is the whole preemption
  * path - timer interrupt, trap entry, frame copy, asyncPreempt, the
  * scheduler, and the switch back into asyncPreempt's restore (plus at most
- * one iteration of the loop). The minimum over ~30 switches is reported. */
+ * one iteration of the loop). The median of those samples is reported.
+ * Samples that are not the path are left out: a hog preempted between
+ * reading the counter and storing it leaves a stale value, which makes a
+ * sample a whole slice long, or negative (the other hog stored a later
+ * one meanwhile); a path is a few thousand instructions at most. (The
+ * minimum, reported before, was one short first sample.) */
+#define PP_MAX_PATH 100000
 static volatile uint64_t last_ins;
 static volatile int last_id = -1, hogs_stop;
 static uint64_t pp_samples[64], pp_count;
@@ -151,14 +157,18 @@ static double bench_preempt_path(void)
 	last_id = -1;                        /* main ran: not a hog-to-hog switch */
 	hogs_stop = 1;
 	Sleep(30 * Millisecond);
-	/* Minimum: a hog preempted between reading the counter and storing
-	 * it leaves a stale value, which makes about half the samples a whole
-	 * slice long; the others agree to within one loop iteration. */
-	uint64_t best = UINT64_MAX;
+	uint64_t v[64];
+	int n = 0;
 	for (uint64_t i = 0; i < pp_count; i++)
-		if (pp_samples[i] < best)
-			best = pp_samples[i];
-	return pp_count ? (double)best : 0;
+		if (pp_samples[i] < PP_MAX_PATH)
+			v[n++] = pp_samples[i];
+	for (int i = 1; i < n; i++)          /* insertion sort: n <= 63 */
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			uint64_t t = v[j]; v[j] = v[j - 1]; v[j - 1] = t;
+		}
+	if (n == 0)
+		return 0;
+	return n % 2 ? (double)v[n / 2] : (double)(v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* ---- call_frame, defer_call ------------------------------------------------ */

@@ -27,6 +27,14 @@
  * goroutine the parking one switched straight to (the direct hand-off,
  * proc.c) - after the goroutine's registers are saved, so a waker can
  * never ready a goroutine that is still running. Wakers unlock the channel before goready.
+ * The parked goroutine's sudog is a local of chan_park's frame (sudog.h).
+ *
+ * Fast paths (docs/channels.md, "What an operation costs"): chan_send and
+ * chan_recv inline the buffered operation that nobody waits for, on the
+ * common element (one aligned 8-byte word), with no call but tail calls,
+ * so that it needs no frame beyond the return address; everything else
+ * (unbuffered and nil channels, waiters, closed channels, other element
+ * sizes, a held lock) leaves for Go's general chansend and chanrecv.
  *
  * Copies between goroutines' stacks are safe here because stacks never move
  * (Go must take care because its stacks can be copied while a G is parked).
@@ -50,8 +58,8 @@
 /* ---- wait queues -------------------------------------------------------- */
 
 /* q->first is also read without the lock by the non-blocking fast paths,
- * so it is written with relaxed atomic stores; everything else is plain
- * under c->lock. */
+ * so it is written with relaxed atomic stores (here, waitq_pop and
+ * waitq_remove); everything else is plain under c->lock. */
 void waitq_enqueue(struct waitq *q, struct sudog *s)
 {
 	s->next = NULL;
@@ -69,15 +77,7 @@ struct sudog *waitq_dequeue_slow(struct waitq *q)
 		struct sudog *s = q->first;
 		if (s == NULL)
 			return NULL;
-		struct sudog *y = s->next;
-		if (y == NULL) {
-			__atomic_store_n(&q->first, NULL, __ATOMIC_RELAXED);
-			q->last = NULL;
-		} else {
-			y->prev = NULL;
-			__atomic_store_n(&q->first, y, __ATOMIC_RELAXED);
-			s->next = NULL;
-		}
+		waitq_pop(q, s);
 		/* A select waits in several queues. Only the waker that wins
 		 * the G's selectdone word may complete a case; the others drop
 		 * this sudog (the G unlinks the rest itself once it runs).
@@ -143,7 +143,9 @@ static inline size_t small_unit(const void *a, const void *b, size_t n)
 #define COPY_UNIT(d, s, k) \
 	__builtin_memcpy(__builtin_assume_aligned((d), (k)), __builtin_assume_aligned((s), (k)), (k))
 
-static inline __attribute__((always_inline)) void chan_memmove(void *dst, const void *src, size_t n)
+/* The general copy: any size, any alignment (n == 0 or NULL: no-op). Out
+ * of line; elem_move inlines the common case. */
+static __attribute__((noinline)) void chan_memmove(void *dst, const void *src, size_t n)
 {
 	if (n == 0 || dst == NULL || src == NULL)
 		return;
@@ -160,6 +162,17 @@ static inline __attribute__((always_inline)) void chan_memmove(void *dst, const 
 		return;
 	}
 	memmove(dst, src, n);
+}
+
+/* One element of n bytes from src to dst: the common element, one aligned
+ * 8-byte word (an int64, a pointer), is a load and a store, with no call. */
+static inline __attribute__((always_inline)) void elem_move(void *dst, const void *src, size_t n)
+{
+	if (__builtin_expect(n == 8 && dst != NULL && src != NULL &&
+	                     (((uintptr_t)dst | (uintptr_t)src) & 7) == 0, 1))
+		COPY_UNIT(dst, src, 8);
+	else
+		chan_memmove(dst, src, n);
 }
 
 void chan_memclr(void *dst, size_t n)
@@ -203,13 +216,6 @@ static void set_qcount(struct hchan *c, uint32_t n)
 	__atomic_store_n(&c->qcount, n, __ATOMIC_RELAXED);   /* racy readers only */
 }
 
-/* Park forever: operations on a nil channel, select with no cases. */
-static _Noreturn void block_forever(enum waitreason r)
-{
-	gopark(NULL, NULL, r);
-	throw("unreachable: woke from a nil-channel wait");
-}
-
 /* ---- make / free / len / cap ------------------------------------------- */
 
 chan_t *make_chan(size_t elemsize, int cap)
@@ -249,11 +255,12 @@ int chan_cap(chan_t *c)
 
 /* ---- direct hand-offs (under c->lock; caller unlocks, then goready) ----- */
 
-/* Send ep to the blocked receiver sg. Returns the G to ready. */
-struct g *chan_handoff_send(struct hchan *c, struct sudog *sg, const void *ep)
+/* Send ep to the blocked receiver sg. Returns the G to ready. Inline in
+ * chansend; chan_handoff_send for select. */
+static inline __attribute__((always_inline)) struct g *handoff_send(struct hchan *c, struct sudog *sg,
+                                                                     const void *ep)
 {
-	assert_lock_held(&c->lock);
-	chan_memmove(sg->elem, ep, c->elemsize);
+	elem_move(sg->elem, ep, c->elemsize);
 	sg->elem = NULL;
 	struct g *gp = sg->g;
 	gp->param = sg;
@@ -262,16 +269,16 @@ struct g *chan_handoff_send(struct hchan *c, struct sudog *sg, const void *ep)
 }
 
 /* Receive from the blocked sender sg into ep. On a buffered channel (full,
- * or sg would not be waiting) take the head and put sg's value at the tail. */
-struct g *chan_handoff_recv(struct hchan *c, struct sudog *sg, void *ep)
+ * or sg would not be waiting) take the head and put sg's value at the
+ * tail. Inline in chanrecv; chan_handoff_recv for select. */
+static inline __attribute__((always_inline)) struct g *handoff_recv(struct hchan *c, struct sudog *sg, void *ep)
 {
-	assert_lock_held(&c->lock);
 	if (c->dataqsiz == 0) {
-		chan_memmove(ep, sg->elem, c->elemsize);
+		elem_move(ep, sg->elem, c->elemsize);
 	} else {
 		void *qp = chanbuf(c, c->recvx);
-		chan_memmove(ep, qp, c->elemsize);
-		chan_memmove(qp, sg->elem, c->elemsize);
+		elem_move(ep, qp, c->elemsize);
+		elem_move(qp, sg->elem, c->elemsize);
 		if (++c->recvx == c->dataqsiz)
 			c->recvx = 0;
 		c->sendx = c->recvx;    /* full: the tail is where the head was */
@@ -283,100 +290,121 @@ struct g *chan_handoff_recv(struct hchan *c, struct sudog *sg, void *ep)
 	return gp;
 }
 
-static void send_unlock_ready(struct hchan *c, struct sudog *sg, const void *ep)
+struct g *chan_handoff_send(struct hchan *c, struct sudog *sg, const void *ep)
 {
-	struct g *gp = chan_handoff_send(c, sg, ep);
-	spin_unlock(&c->lock);
-	goready(gp);
+	assert_lock_held(&c->lock);
+	return handoff_send(c, sg, ep);
 }
 
-static void recv_unlock_ready(struct hchan *c, struct sudog *sg, void *ep)
+struct g *chan_handoff_recv(struct hchan *c, struct sudog *sg, void *ep)
 {
-	struct g *gp = chan_handoff_recv(c, sg, ep);
-	spin_unlock(&c->lock);
-	goready(gp);
+	assert_lock_held(&c->lock);
+	return handoff_recv(c, sg, ep);
 }
 
-/* Buffer operations, under c->lock. */
+/* Buffer operations, under c->lock: the tail put and head take of any
+ * element size (the fast paths have their own for one aligned word,
+ * buf_put_word and buf_take_word); chan_buf_put and chan_buf_take for
+ * select. A buffer slot is aligned as the element size allows (buf
+ * follows the hchan, whose size is a multiple of 8). */
+static inline __attribute__((always_inline)) void buf_put(struct hchan *c, const void *ep)
+{
+	uint32_t i = c->sendx;
+	elem_move(chanbuf(c, i), ep, c->elemsize);
+	if (++i == c->dataqsiz)
+		i = 0;
+	c->sendx = i;
+	set_qcount(c, c->qcount + 1);
+}
+
+static inline __attribute__((always_inline)) void buf_take(struct hchan *c, void *ep)
+{
+	uint32_t i = c->recvx;
+	void *qp = chanbuf(c, i);
+	elem_move(ep, qp, c->elemsize);
+	/* the slot no longer holds a value: clear it, so that the collector
+	 * does not keep what it pointed at alive (Go's typedmemclr) */
+	if (__builtin_expect(c->elemsize == 8, 1))
+		*(uint64_t *)qp = 0;    /* a slot is aligned as its size allows */
+	else
+		chan_memclr(qp, c->elemsize);
+	if (++i == c->dataqsiz)
+		i = 0;
+	c->recvx = i;
+	set_qcount(c, c->qcount - 1);
+}
+
 void chan_buf_put(struct hchan *c, const void *ep)
 {
 	assert_lock_held(&c->lock);
-	chan_memmove(chanbuf(c, c->sendx), ep, c->elemsize);
-	if (++c->sendx == c->dataqsiz)
-		c->sendx = 0;
-	set_qcount(c, c->qcount + 1);
+	buf_put(c, ep);
 }
 
 void chan_buf_take(struct hchan *c, void *ep)
 {
 	assert_lock_held(&c->lock);
-	void *qp = chanbuf(c, c->recvx);
-	chan_memmove(ep, qp, c->elemsize);
-	chan_memclr(qp, c->elemsize);
-	if (++c->recvx == c->dataqsiz)
-		c->recvx = 0;
-	set_qcount(c, c->qcount - 1);
+	buf_take(c, ep);
 }
 
 /* Park the running G on q (under c->lock, released by the park) with its
  * value slot ep, until a partner completes the operation or close wakes
  * it. Returns the sudog's success: true if a partner took/gave the value,
- * false if the channel was closed. */
-static bool chan_park(struct hchan *c, struct waitq *q, void *ep, enum waitreason why)
+ * false if the channel was closed.
+ *
+ * The sudog lives in this frame: stacks never move, and the frame outlives
+ * the wait - the G leaves it only after goready, and its waker is done
+ * with the sudog by then (it writes it under c->lock, before the unlock
+ * that precedes goready). No cache, no acquire and release (sudog.h). */
+static inline __attribute__((always_inline)) bool chan_park(struct hchan *c, struct waitq *q, void *ep,
+                                                             enum waitreason why)
 {
 	assert_lock_held(&c->lock);
 	struct g *gp = getg();
-	struct sudog *mysg = acquireSudog();
-	mysg->elem = ep;
-	mysg->waitlink = NULL;
-	mysg->g = gp;
-	mysg->isSelect = false;
-	mysg->c = c;
-	gp->waiting = mysg;
+	struct sudog mysg;
+	mysg.g = gp;
+	mysg.elem = ep;
+	mysg.c = c;
+	mysg.isSelect = false;
+	mysg.success = false;
+	mysg.waitlink = NULL;
+	gp->waiting = &mysg;
 	gp->param = NULL;
-	waitq_enqueue(q, mysg);
+	waitq_enqueue(q, &mysg);
 	goparkunlock(&c->lock, why);
 
-	if (gp->waiting != mysg)
+	if (gp->waiting != &mysg)
 		throw("G waiting list is corrupted");
 	gp->waiting = NULL;
-	bool success = mysg->success;
 	gp->param = NULL;
-	mysg->c = NULL;
-	mysg->elem = NULL;
-	releaseSudog(mysg);
-	return success;
+	return mysg.success;
+}
+
+/* Park forever: operations on a nil channel, select with no cases. */
+static __attribute__((noinline)) _Noreturn void block_forever(enum waitreason r)
+{
+	gopark(NULL, NULL, r);
+	throw("unreachable: woke from a nil-channel wait");
 }
 
 /* ---- send --------------------------------------------------------------- */
 
-bool chansend(struct hchan *c, const void *ep, bool block)
+/* Under c->lock: every case of a send but the nil channel (Go's chansend
+ * after its lock). */
+static inline __attribute__((always_inline)) bool send_locked(struct hchan *c, const void *ep, bool block)
 {
-	if (c == NULL) {
-		if (!block)
-			return false;
-		block_forever(waitReasonChanSendNilChan);
-	}
-	/* Fast path for a failing non-blocking send, without the lock: not
-	 * closed and full. Reading closed before full (relaxed, like Go) is
-	 * enough: a closed channel never becomes unclosed, so if the check
-	 * saw "not closed" and "full", both held at the moment of the
-	 * second read and the select may report "not ready". */
-	if (!block && __atomic_load_n(&c->closed, __ATOMIC_RELAXED) == 0 && chan_full(c))
-		return false;
-
-	spin_lock(&c->lock);
 	if (c->closed) {
 		spin_unlock(&c->lock);
 		gopanic("send on closed channel");
 	}
 	struct sudog *sg = waitq_dequeue(&c->recvq);
 	if (sg != NULL) {
-		send_unlock_ready(c, sg, ep);
+		struct g *gp = handoff_send(c, sg, ep);
+		spin_unlock(&c->lock);
+		goready(gp);
 		return true;
 	}
 	if (c->qcount < c->dataqsiz) {
-		chan_buf_put(c, ep);
+		buf_put(c, ep);
 		spin_unlock(&c->lock);
 		return true;
 	}
@@ -395,9 +423,140 @@ bool chansend(struct hchan *c, const void *ep, bool block)
 	return true;
 }
 
+/* Go's chansend: a send of *ep on c; block false: only if it can proceed
+ * now (false if not). */
+bool chansend(struct hchan *c, const void *ep, bool block)
+{
+	if (c == NULL) {
+		if (!block)
+			return false;
+		block_forever(waitReasonChanSendNilChan);
+	}
+	/* Fast path for a failing non-blocking send, without the lock: not
+	 * closed and full. Reading closed before full (relaxed, like Go) is
+	 * enough: a closed channel never becomes unclosed, so if the check
+	 * saw "not closed" and "full", both held at the moment of the
+	 * second read and the select may report "not ready". */
+	if (!block && __atomic_load_n(&c->closed, __ATOMIC_RELAXED) == 0 && chan_full(c))
+		return false;
+	spin_lock(&c->lock);
+	return send_locked(c, ep, block);
+}
+
+/* The rest of a send whose fast path (below) took the lock's fast half:
+ * finish taking it if it was held, then chansend's work. */
+static __attribute__((noinline)) bool chansend_locked(struct hchan *c, const void *ep, bool block,
+                                                      bool locked)
+{
+	if (!locked)
+		spin_lock_slow(&c->lock);
+	return send_locked(c, ep, block);
+}
+
+/* The fast paths' buffer put and take (under c->lock): one aligned 8-byte
+ * word (a slot of an 8-byte element is 8-aligned). */
+static inline __attribute__((always_inline)) bool not_word(struct hchan *c, const void *ep)
+{
+	return c->elemsize != 8 || ep == NULL || ((uintptr_t)ep & 7) != 0;
+}
+
+static inline __attribute__((always_inline)) void buf_put_word(struct hchan *c, const void *ep)
+{
+	size_t i = c->sendx;
+	COPY_UNIT((char *)c->buf + 8 * i, ep, 8);
+	if (++i == c->dataqsiz)
+		i = 0;
+	c->sendx = (uint32_t)i;
+	set_qcount(c, c->qcount + 1);
+}
+
+static inline __attribute__((always_inline)) void buf_take_word(struct hchan *c, void *ep)
+{
+	size_t i = c->recvx;
+	uint64_t *qp = (uint64_t *)((char *)c->buf + 8 * i);
+	COPY_UNIT(ep, qp, 8);
+	*qp = 0;                /* as buf_take */
+	if (++i == c->dataqsiz)
+		i = 0;
+	c->recvx = (uint32_t)i;
+	set_qcount(c, c->qcount - 1);
+}
+
+/*
+ * The fast path of chan_send and selectnbsend (chan_trysend): a buffered,
+ * open channel with room and nobody waiting, and the common element, one
+ * aligned 8-byte word. Anything else leaves by a tail call - an unbuffered
+ * or nil channel to chansend, the rest to chansend_locked - so this path
+ * makes no call of its own: its frame saves nothing but the return address
+ * and the frame pointer (the buffered send and receive are about fifty
+ * instructions each; saving and restoring registers for calls that almost
+ * never happen would add a quarter).
+ */
+static inline __attribute__((always_inline)) bool send_fast(struct hchan *c, const void *ep, bool block)
+{
+	if (c == NULL || c->dataqsiz == 0)     /* dataqsiz is immutable */
+		return chansend(c, ep, block);
+	if (!block && __atomic_load_n(&c->closed, __ATOMIC_RELAXED) == 0 &&
+	    __atomic_load_n(&c->qcount, __ATOMIC_RELAXED) == c->dataqsiz)
+		return false;                   /* as in chansend */
+	if (!spin_lock_fast(&c->lock))
+		return chansend_locked(c, ep, block, false);
+	/* Room in the buffer, no receiver waiting (one waits only on an
+	 * empty buffer), open. */
+	if (__builtin_expect(c->qcount >= c->dataqsiz || c->recvq.first != NULL ||
+	                     c->closed != 0 || not_word(c, ep), 0))
+		return chansend_locked(c, ep, block, true);
+	buf_put_word(c, ep);
+	spin_unlock(&c->lock);
+	return true;
+}
+
 /* ---- receive ------------------------------------------------------------ */
 
-bool chanrecv(struct hchan *c, void *ep, bool block, bool *received)
+/* Under c->lock: every case of a receive but the nil channel. Whenever it
+ * returns true it has set *received (selectnbrecv's callers pass an
+ * uninitialized one). */
+static inline __attribute__((always_inline)) bool recv_locked(struct hchan *c, void *ep, bool block, bool *received)
+{
+	if (c->closed) {
+		if (c->qcount == 0) {
+			spin_unlock(&c->lock);
+			chan_memclr(ep, c->elemsize);
+			*received = false;      /* callers need not preset it */
+			return true;
+		}
+		/* closed but buffered values remain: receive them first */
+	} else {
+		struct sudog *sg = waitq_dequeue(&c->sendq);
+		if (sg != NULL) {
+			struct g *gp = handoff_recv(c, sg, ep);
+			spin_unlock(&c->lock);
+			goready(gp);
+			*received = true;
+			return true;
+		}
+	}
+	if (c->qcount > 0) {
+		buf_take(c, ep);
+		spin_unlock(&c->lock);
+		*received = true;
+		return true;
+	}
+	if (!block) {
+		spin_unlock(&c->lock);
+		return false;
+	}
+
+	*received = chan_park(c, &c->recvq, ep, waitReasonChanReceive);
+	return true;
+}
+
+/* Go's chanrecv: a receive from c into ep (NULL: discard). Returns whether
+ * it happened (block false: only if it could proceed now); *received is
+ * false for the zero value of a closed channel. Inlined into chanrecv and
+ * chanrecv2. */
+static inline __attribute__((always_inline)) bool chanrecv_inline(struct hchan *c, void *ep, bool block,
+                                                                   bool *received)
 {
 	*received = false;
 	if (c == NULL) {
@@ -427,35 +586,92 @@ bool chanrecv(struct hchan *c, void *ep, bool block, bool *received)
 			return true;
 		}
 	}
-
 	spin_lock(&c->lock);
-	if (c->closed) {
-		if (c->qcount == 0) {
-			spin_unlock(&c->lock);
-			chan_memclr(ep, c->elemsize);
-			return true;
-		}
-		/* closed but buffered values remain: receive them first */
-	} else {
-		struct sudog *sg = waitq_dequeue(&c->sendq);
-		if (sg != NULL) {
-			recv_unlock_ready(c, sg, ep);
-			*received = true;
-			return true;
-		}
-	}
-	if (c->qcount > 0) {
-		chan_buf_take(c, ep);
-		spin_unlock(&c->lock);
-		*received = true;
-		return true;
-	}
-	if (!block) {
-		spin_unlock(&c->lock);
-		return false;
-	}
+	return recv_locked(c, ep, block, received);
+}
 
-	*received = chan_park(c, &c->recvq, ep, waitReasonChanReceive);
+bool chanrecv(struct hchan *c, void *ep, bool block, bool *received)
+{
+	return chanrecv_inline(c, ep, block, received);
+}
+
+/* Go's chanrecv2 (v, ok := <-c): a blocking receive that returns ok. */
+static __attribute__((noinline)) bool chanrecv2(struct hchan *c, void *ep)
+{
+	bool received;
+	chanrecv_inline(c, ep, true, &received);
+	return received;
+}
+
+/* A receive whose fast path (below) took the lock's fast half: finish
+ * taking it if it was held, then chanrecv's work. */
+static __attribute__((noinline)) bool chanrecv_locked(struct hchan *c, void *ep, bool block,
+                                                      bool *received, bool locked)
+{
+	if (!locked)
+		spin_lock_slow(&c->lock);
+	return recv_locked(c, ep, block, received);
+}
+
+/* A blocking receive whose fast path took the lock's fast half; returns
+ * ok, as chanrecv2. */
+static __attribute__((noinline)) bool chanrecv2_locked(struct hchan *c, void *ep, bool locked)
+{
+	bool received = false;
+	if (!locked)
+		spin_lock_slow(&c->lock);
+	recv_locked(c, ep, true, &received);
+	return received;
+}
+
+/* chan_recv's fast path, as send_fast: a buffered value that no sender
+ * waits behind (a sender waits only on a full buffer, and then the
+ * receive must also move its value in), one aligned 8-byte word; no call
+ * but tail calls. Returns ok. */
+static inline __attribute__((always_inline)) bool recv_fast(struct hchan *c, void *ep)
+{
+	if (c == NULL || c->dataqsiz == 0)
+		return chanrecv2(c, ep);
+	if (!spin_lock_fast(&c->lock))
+		return chanrecv2_locked(c, ep, false);
+	if (__builtin_expect(c->qcount == 0 || c->sendq.first != NULL || c->closed != 0 ||
+	                     not_word(c, ep), 0))
+		return chanrecv2_locked(c, ep, true);
+	buf_take_word(c, ep);
+	spin_unlock(&c->lock);
+	return true;
+}
+
+/* Go's selectnbsend and selectnbrecv: a send or receive only if it can
+ * proceed now (chan_trysend, chan_tryrecv, and a select's cases tried one
+ * by one). The receive's fast path is recv_fast's, after chanrecv's
+ * lock-free "would block" test (an empty, open channel). noinline: GCC
+ * would otherwise split each into an inlinable head and the rest, a
+ * dozen instructions more for every select case. */
+__attribute__((noinline)) bool selectnbsend(struct hchan *c, const void *ep)
+{
+	return send_fast(c, ep, false);
+}
+
+__attribute__((noinline)) bool selectnbrecv(struct hchan *c, void *ep, bool *received)
+{
+	if (c == NULL || c->dataqsiz == 0)
+		return chanrecv(c, ep, false, received);
+	if (chan_empty(c)) {                    /* acquire: as in chanrecv */
+		if (__atomic_load_n(&c->closed, __ATOMIC_ACQUIRE) == 0) {
+			*received = false;
+			return false;
+		}
+		return chanrecv(c, ep, false, received);        /* closed */
+	}
+	if (!spin_lock_fast(&c->lock))
+		return chanrecv_locked(c, ep, false, received, false);
+	if (__builtin_expect(c->qcount == 0 || c->sendq.first != NULL || c->closed != 0 ||
+	                     not_word(c, ep), 0))
+		return chanrecv_locked(c, ep, false, received, true);
+	buf_take_word(c, ep);
+	*received = true;       /* before the unlock: after it, nothing is kept */
+	spin_unlock(&c->lock);
 	return true;
 }
 
@@ -509,25 +725,23 @@ void chan_close(chan_t *c)
 
 void chan_send(chan_t *c, const void *v)
 {
-	chansend(c, v, true);
+	send_fast(c, v, true);
 }
 
 bool chan_recv(chan_t *c, void *v)
 {
-	bool ok;
-	chanrecv(c, v, true, &ok);
-	return ok;
+	return recv_fast(c, v);
 }
 
 bool chan_trysend(chan_t *c, const void *v)
 {
-	return chansend(c, v, false);
+	return selectnbsend(c, v);
 }
 
 bool chan_tryrecv(chan_t *c, void *v, bool *ok)
 {
-	bool received;
-	bool selected = chanrecv(c, v, false, &received);
+	bool received = false;  /* set by selectnbrecv only when it returns true */
+	bool selected = selectnbrecv(c, v, &received);
 	if (ok)
 		*ok = received;
 	return selected;

@@ -33,11 +33,35 @@ struct hchan {
  * won by another case. */
 void waitq_enqueue(struct waitq *q, struct sudog *s);
 struct sudog *waitq_dequeue_slow(struct waitq *q);
-/* The first waiter that can still be completed, dequeued; NULL if none.
- * The empty queue, the common case of a buffered channel, costs a load. */
-static inline struct sudog *waitq_dequeue(struct waitq *q)
+
+/* Unlink the head s of q. q->first is also read without the lock by the
+ * non-blocking fast paths, so it is written with relaxed atomic stores. */
+static inline __attribute__((always_inline)) void waitq_pop(struct waitq *q, struct sudog *s)
 {
-	return q->first != NULL ? waitq_dequeue_slow(q) : NULL;
+	struct sudog *y = s->next;
+	if (y == NULL) {
+		__atomic_store_n(&q->first, NULL, __ATOMIC_RELAXED);
+		q->last = NULL;
+	} else {
+		y->prev = NULL;
+		__atomic_store_n(&q->first, y, __ATOMIC_RELAXED);
+		s->next = NULL;
+	}
+}
+
+/* The first waiter that can still be completed, dequeued; NULL if none.
+ * The empty queue, the common case of a buffered channel, costs a load; a
+ * head that is no select's is unlinked here, inline (a ping-pong's every
+ * hand-off); select sudogs need waitq_dequeue_slow's claim. */
+static inline __attribute__((always_inline)) struct sudog *waitq_dequeue(struct waitq *q)
+{
+	struct sudog *s = q->first;
+	if (s == NULL)
+		return NULL;
+	if (s->isSelect)
+		return waitq_dequeue_slow(q);
+	waitq_pop(q, s);
+	return s;
 }
 void waitq_remove(struct waitq *q, struct sudog *s);
 
@@ -54,5 +78,10 @@ void chan_memclr(void *dst, size_t n);       /* n == 0 or dst == NULL: no-op */
 bool chansend(struct hchan *c, const void *ep, bool block);
 /* Returns selected (false: would block); *received false if closed. */
 bool chanrecv(struct hchan *c, void *ep, bool block, bool *received);
+/* chansend and chanrecv with block false, with inline fast paths for the
+ * buffered channel (Go's names: what `select` with one case and a default
+ * compiles to). */
+bool selectnbsend(struct hchan *c, const void *ep);
+bool selectnbrecv(struct hchan *c, void *ep, bool *received);
 
 #endif

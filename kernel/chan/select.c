@@ -1,19 +1,33 @@
 /*
  * select.c - the select statement (Go's runtime/select.go, selectgo).
  *
- * Select(cases, n, has_default) runs in three passes:
+ * Select(cases, n, has_default) runs in these passes:
  *   0. Order. pollorder is a random permutation of the cases with a
- *      non-nil channel (so no ready case starves another); lockorder sorts
- *      the same cases by channel address (heap sort), so that every
- *      goroutine takes several channel locks in one global order and two
- *      selects can never deadlock on each other. All channels are locked
- *      (a channel appearing twice is locked once).
- *   1. Poll, in pollorder: the first case that can proceed now runs -
- *      a blocked partner (direct hand-off), a buffered value or room, or a
- *      closed channel (receive: zero value, ok=false; send: panic).
- *      Nothing ready and a default: unlock and return -1.
+ *      non-nil channel (so no ready case starves another).
+ *  1a. Poll one lock at a time (not in Go): each case in pollorder as a
+ *      non-blocking send or receive (selectnbsend/selectnbrecv, with their
+ *      lock-free "would block" tests). The first that proceeds is the
+ *      select's case. A select with one case ready takes one channel lock,
+ *      not all of them (select2_one_ready: 439 -> 238 instructions on
+ *      riscv64), and none is sorted. That is Go's semantics: the case ran
+ *      at a moment it could proceed, and every case had the same chance to
+ *      be tried first. What pass 1a cannot say is "none is ready": each
+ *      case was seen not ready at its own moment, and a value may have
+ *      moved from an untried channel to a tried one in between (a send on
+ *      A, then a receive from B, by another goroutine). So:
+ *   1. lockorder sorts the cases by channel address (heap sort), so that
+ *      every goroutine takes several channel locks in one global order and
+ *      two selects can never deadlock on each other. All channels are
+ *      locked (a channel appearing twice is locked once), and pollorder is
+ *      polled again: the first case that can proceed now runs - a blocked
+ *      partner (direct hand-off), a buffered value or room, or a closed
+ *      channel (receive: zero value, ok=false; send: panic). Nothing ready
+ *      and a default: unlock and return -1.
  *   2. Enqueue a sudog (isSelect) on every channel, in lockorder, chained
  *      on g->waiting, and park; selparkcommit unlocks the channels on g0.
+ *      The sudogs of up to SELECT_STACK_SUDOGS cases are locals of
+ *      selectgo_locked's frame (stacks never move; chan.c's chan_park says
+ *      why that is safe); more come from the sudog cache (sudog.c).
  *   3. Woken: a waker on one channel won g->selectdone with a CAS (in
  *      waitq_dequeue) and completed that case; g->param is its sudog. Lock
  *      everything again, reset selectdone, unlink the other sudogs and
@@ -31,6 +45,7 @@
 #include "kernel/lib/print.h"
 
 #define SELECT_STACK_CASES 64   /* orders for up to this many on the stack */
+#define SELECT_STACK_SUDOGS 4   /* sudogs for up to this many on the stack */
 
 static void sellock(struct SelectCase *cs, const uint16_t *lockorder, int n)
 {
@@ -107,14 +122,13 @@ static void heapsort_by_chan(struct SelectCase *cs, uint16_t *a, int n)
 #undef KEY
 }
 
-static int selectgo(struct SelectCase *cs, int ncases, bool block,
-                    uint16_t *pollorder, uint16_t *lockorder)
+/* Pass 0: pollorder, a random permutation of the cases with a non-nil
+ * channel (inside-out Fisher-Yates). One draw from the M's generator per
+ * select, stepped here (xorshift32) for each case, and scaled by a
+ * multiply instead of a division (Go's cheaprandn): cheaprand's
+ * acquirem/releasem per case cost ~25 instructions. Returns how many. */
+static int selorder(struct SelectCase *cs, int ncases, uint16_t *pollorder)
 {
-	/* pass 0: random poll order over non-nil channels (inside-out
-	 * Fisher-Yates), then lock order by address. One draw from the M's
-	 * generator per select, stepped here (xorshift32) for each case, and
-	 * scaled by a multiply instead of a division (Go's cheaprandn):
-	 * cheaprand's acquirem/releasem per case cost ~25 instructions. */
 	uint32_t r = cheaprand() | 1;   /* xorshift needs a non-zero state */
 	int n = 0;
 	for (int i = 0; i < ncases; i++) {
@@ -128,12 +142,41 @@ static int selectgo(struct SelectCase *cs, int ncases, bool block,
 		pollorder[j] = (uint16_t)i;
 		n++;
 	}
-	if (n == 0) {
-		if (!block)
-			return -1;
-		gopark(NULL, NULL, waitReasonSelectNoCases);
-		throw("unreachable: select with only nil channels woke");
+	return n;
+}
+
+/* Pass 1a, one lock at a time: each case in poll order as a non-blocking
+ * send or receive (selectnbsend/selectnbrecv: a lock-free "would block"
+ * test, then that channel's lock only). The first that proceeds is the
+ * select's: it could proceed at the moment it did, which is all a select
+ * promises of the case it runs, and the poll order keeps the choice
+ * uniform. Returns the case, or -1 if none proceeded - which says only
+ * that each was not ready at the moment it was tried, not that all were
+ * not ready at one moment: reporting "none ready" (the default case, or
+ * parking) needs pass 1 with every lock held. */
+static int selpoll(struct SelectCase *cs, const uint16_t *pollorder, int n)
+{
+	for (int k = 0; k < n; k++) {
+		int i = pollorder[k];
+		struct SelectCase *sc = &cs[i];
+		if (sc->dir == SelectRecv) {
+			bool received;
+			if (selectnbrecv(sc->c, sc->val, &received)) {
+				if (sc->ok)
+					*sc->ok = received;
+				return i;
+			}
+		} else if (selectnbsend(sc->c, sc->val)) {
+			return i;
+		}
 	}
+	return -1;
+}
+
+/* Passes 1 to 3 with the lock order: lock every channel, poll, wait. */
+static __attribute__((noinline)) int selectgo_locked(struct SelectCase *cs, const uint16_t *pollorder,
+                                                     uint16_t *lockorder, int n, bool block)
+{
 	for (int i = 0; i < n; i++)
 		lockorder[i] = pollorder[i];
 	heapsort_by_chan(cs, lockorder, n);
@@ -192,14 +235,19 @@ static int selectgo(struct SelectCase *cs, int ncases, bool block,
 		return -1;
 	}
 
-	/* pass 2: wait on every channel */
+	/* pass 2: wait on every channel. The sudogs of a select of up to
+	 * SELECT_STACK_SUDOGS cases are locals of this frame, as chan_park's
+	 * (chan.c); larger selects take them from the sudog cache. */
 	struct g *gp = getg();
 	if (gp->waiting != NULL)
 		throw("gp->waiting != nil");
+	struct sudog stack_sudogs[SELECT_STACK_SUDOGS];
+	bool onstack = n <= SELECT_STACK_SUDOGS;
 	struct sudog **nextp = &gp->waiting;
 	for (int k = 0; k < n; k++) {
 		struct SelectCase *sc = &cs[lockorder[k]];
-		struct sudog *sg = acquireSudog();
+		struct sudog *sg = onstack ? &stack_sudogs[k] : acquireSudog();
+		sg->success = false;
 		sg->g = gp;
 		sg->isSelect = true;
 		sg->elem = sc->val;
@@ -237,7 +285,8 @@ static int selectgo(struct SelectCase *cs, int ncases, bool block,
 		sglist->isSelect = false;
 		sglist->c = NULL;
 		sglist->next = sglist->prev = NULL;
-		releaseSudog(sglist);
+		if (!onstack)
+			releaseSudog(sglist);
 		sglist = next;
 	}
 	if (casi < 0)
@@ -255,33 +304,64 @@ static int selectgo(struct SelectCase *cs, int ncases, bool block,
 	return casi;
 }
 
+/* Passes 1 to 3 (Go's selectgo from its lock order on), for the n cases
+ * of pollorder, which pass 1a found not ready. */
+static __attribute__((noinline)) int selectgo(struct SelectCase *cs, const uint16_t *pollorder, int n,
+                                              bool block)
+{
+	uint16_t stack_lockorder[SELECT_STACK_CASES];
+	uint16_t *lockorder = stack_lockorder;
+	if (n > SELECT_STACK_CASES) {
+		lockorder = malloc((size_t)n * sizeof *lockorder);
+		if (lockorder == NULL)
+			throw("select: out of memory");
+	}
+	int casi = selectgo_locked(cs, pollorder, lockorder, n, block);
+	if (lockorder != stack_lockorder)
+		free(lockorder);
+	return casi;
+}
+
 int Select(struct SelectCase *cases, int n, bool has_default)
 {
 	if (n < 0 || n > 65536)
 		throw("select: bad number of cases %d", n);
-	/* One case and a default is a non-blocking send or receive, with its
-	 * lock-free fast paths (Go's compiler makes the same rewrite). */
+	/* One case and a default is a non-blocking send or receive, whose
+	 * lock-free test is exact for one channel (Go's compiler makes the
+	 * same rewrite). */
 	if (n == 1 && has_default && cases[0].c != NULL) {
 		if (cases[0].dir == SelectSend)
-			return chansend(cases[0].c, cases[0].val, false) ? 0 : -1;
+			return selectnbsend(cases[0].c, cases[0].val) ? 0 : -1;
 		if (cases[0].dir == SelectRecv) {
 			bool received;
-			if (!chanrecv(cases[0].c, cases[0].val, false, &received))
+			if (!selectnbrecv(cases[0].c, cases[0].val, &received))
 				return -1;
 			if (cases[0].ok)
 				*cases[0].ok = received;
 			return 0;
 		}
 	}
-	uint16_t stack_orders[2 * SELECT_STACK_CASES];
-	uint16_t *orders = stack_orders;
+	uint16_t stack_pollorder[SELECT_STACK_CASES];
+	uint16_t *pollorder = stack_pollorder;
 	if (n > SELECT_STACK_CASES) {
-		orders = malloc(2 * (size_t)n * sizeof *orders);
-		if (orders == NULL)
+		pollorder = malloc((size_t)n * sizeof *pollorder);
+		if (pollorder == NULL)
 			throw("select: out of memory");
 	}
-	int r = selectgo(cases, n, !has_default, orders, orders + n);
-	if (orders != stack_orders)
-		free(orders);
+	int r;
+	int npoll = selorder(cases, n, pollorder);
+	if (npoll == 0) {
+		if (pollorder != stack_pollorder)
+			free(pollorder);
+		if (has_default)
+			return -1;
+		gopark(NULL, NULL, waitReasonSelectNoCases);
+		throw("unreachable: select with only nil channels woke");
+	}
+	r = selpoll(cases, pollorder, npoll);
+	if (r < 0)
+		r = selectgo(cases, pollorder, npoll, !has_default);
+	if (pollorder != stack_pollorder)
+		free(pollorder);
 	return r;
 }

@@ -1,6 +1,8 @@
 /*
  * sudog.c - the sudog allocator: a per-P cache in front of a central list
- * (Go's acquireSudog/releaseSudog in runtime/proc.go).
+ * (Go's acquireSudog/releaseSudog in runtime/proc.go), for the sudogs of a
+ * select of more than four cases; every other wait keeps its sudog in its
+ * own frame (sudog.h).
  *
  * Objects: struct sudog (sudog.h). A P keeps up to 16 free sudogs in
  * p->sudogcache (owner P; touched only with preemption deferred, so the G

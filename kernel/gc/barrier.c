@@ -86,6 +86,7 @@
 #include "kernel/lib/bootargs.h"
 #include "kernel/dt/bootinfo.h"
 #include "kernel/lib/print.h"
+#include "kernel/lib/asan.h"
 #include "kernel/sched/runtime2.h"
 #include "arch.h"
 
@@ -514,7 +515,8 @@ bool gc_barrier_dirty(uintptr_t va)
 	return false;
 }
 
-void gc_barrier_prefault(uintptr_t va)
+/* The fault path: NO_SANITIZE_THREAD (kernel/lib/asan.h says why). */
+NO_SANITIZE_THREAD void gc_barrier_prefault(uintptr_t va)
 {
 	if (!gc_satb_active())
 		return;
@@ -527,7 +529,7 @@ void gc_barrier_prefault(uintptr_t va)
 	}
 }
 
-void gc_barrier_fault(uintptr_t va)
+NO_SANITIZE_THREAD void gc_barrier_fault(uintptr_t va)
 {
 	/* relaxed: a statistic */
 	__atomic_fetch_add(&nfaults, 1, __ATOMIC_RELAXED);

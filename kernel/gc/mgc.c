@@ -460,9 +460,12 @@ static void gc_start_conc(struct m *m, struct g *gp)
 	 * termination. relaxed: allocators read them as hints */
 	uint64_t limit = pacer_mark_limit(gc.heapStart, gc.heapGoal);
 	gc_assist_start(gc.heapStart, limit);
-	gc_mark_conc_start();
+	/* Before gc_mark_conc_start: from its snapshot on, a store to a
+	 * tracked page (these are in .data and .bss) would fault in this
+	 * pause. */
 	__atomic_store_n(&gc_trigger, limit, __ATOMIC_RELAXED);
 	__atomic_store_n(&gc_want, 0, __ATOMIC_RELAXED);
+	gc_mark_conc_start();
 	startTheWorld();
 	gc.stwStart = (uint64_t)(nanotime() - gc.tStart);
 	spin_lock(&bgmark.lock);
@@ -474,7 +477,12 @@ static void gc_start_conc(struct m *m, struct g *gp)
 		goready(bgmark.g);
 	casgstatus(gp, Grunning, Grunnable);
 	gp->m = NULL;
-	runqput(m->p, gp, true);
+	/* The worker keeps runnext (goready): it runs next on this P, the
+	 * goroutine that started the cycle after it. Kicked to the tail, it
+	 * waited up to a time slice behind the mutators, whose first stores
+	 * after the snapshot fault on every page they touch and fill the
+	 * rings meanwhile - an overflow, and termination's slow fallback. */
+	runqput(m->p, gp, !wake);
 }
 
 static void gc_m(struct g *gp)

@@ -26,8 +26,10 @@
  * With the snapshot barrier (gcsatb=1, the default; mgcsatb.c) the same
  * phases keep Yuasa's invariant instead of rescanning pages: the arm also
  * write-protects every non-stack page (gc_barrier_arm_protect), the start
- * pause protects again those written since (gc_barrier_snapshot) and
- * scans the untracked roots, the first write fault on a page greys its
+ * pause copies the stacks' heap-range words aside for the coordinator
+ * (satb_stack_copy), scans the untracked roots and, last, protects again
+ * the pages written since the arm (gc_barrier_snapshot; nothing tracked
+ * is stored after it in the pause), the first write fault on a page greys its
  * contents into a ring; the concurrent phase drains the rings instead of
  * rescan rounds, and termination takes what they hold, rescans the
  * goroutines that ran and the untracked roots (conservative stacks keep
@@ -175,6 +177,17 @@ void budget_check(void)
 	budget.yields++;
 	Gosched();
 	budget.last = nanotime();
+}
+
+void coordinator_check(struct marker *mk)
+{
+	budget_check();
+	/* The rings are drained between phases too, but the first phase
+	 * lasts most of the mark: at a mutator per P they would fill
+	 * meanwhile and the snapshot would not hold (termination's slow
+	 * fallback, 40-50 M instructions in bench/gc test=4). */
+	if (gc.satb)
+		gc.satbWords += satb_pull_full(mk);
 }
 
 /* Go's idle mark worker: an M with no P, from its sleep loop
@@ -364,8 +377,11 @@ void gc_mark_conc_start(void)
 	 * goroutine's stack cannot be read from another CPU, and each
 	 * stack page or G written since the arm is in the barrier's stack
 	 * set, which mark termination rescans. */
-	struct marker mk = { .w = &bgw };
 	gc.satb = gc.satbArmed && satb_begin();
+	/* With the snapshot the stacks' heap-range words are copied here and
+	 * scanned by the coordinator (satb_pull_stacks): their values at T0
+	 * are what the snapshot needs. */
+	struct marker mk = { .w = &bgw, .stackcopy = gc.satb };
 	if (gc.satb && ignored(GC_PAGES_STACKS))
 		;       /* test hook: the snapshot's stack part left out */
 	else if (markroots.walkallgs)
@@ -373,17 +389,23 @@ void gc_mark_conc_start(void)
 	else
 		for (uint32_t i = 0; i < markroots.nallg; i++)
 			scan_g(&mk, markroots.allg[i]);
-	if (gc.satb) {
-		/* The snapshot: the pages written since the arm are
-		 * write-protected again, and the roots in untracked memory
-		 * (g0 stacks, timer heaps, finalizers) are read now - no
-		 * fault would tell us when they change. */
-		gc.snapPages = gc_barrier_snapshot();
+	/* The roots in untracked memory (g0 stacks, timer heaps,
+	 * finalizers) are read now with the snapshot: no fault would tell
+	 * us when they change. */
+	if (gc.satb)
 		untracked_roots(&mk);
-		satb_set(true);
-	}
 	/* relaxed: starting the world publishes it to every CPU */
 	__atomic_store_n(&gc_marking, 1, __ATOMIC_RELAXED);
+	if (gc.satb) {
+		/* The snapshot: the pages written since the arm are
+		 * write-protected again. Last, so that the pause stores to no
+		 * tracked page after it: such a store would fault, and the
+		 * fault would grey the page inside the pause (gc_marking's
+		 * page, among the runtime's busiest, cost 23,600 instructions
+		 * of riscv64's start pause at -smp 4). */
+		gc.snapPages = gc_barrier_snapshot();
+		satb_set(true);
+	}
 }
 
 /* One concurrent round: collect the pages written since the last one,
@@ -403,6 +425,8 @@ void gc_mark_concurrent(void)
 	int64_t t0 = nanotime();
 	budget_start();
 	struct marker mk = { .w = &bgw, .conc = true };
+	if (gc.satb)
+		satb_pull_stacks(&mk);  /* the stacks as the start pause copied them */
 	conc_drain(&mk, 2 + (uint32_t)markroots.narenas);  /* .data, .bss, malloc blocks */
 	budget.frac_ppm = 0;            /* rescan rounds: flat out */
 	if (gc.satb) {
@@ -462,6 +486,7 @@ NO_SANITIZE_ADDRESS void gc_mark_conc_done(void)
 	if (gc.satb) {
 		/* Every fault path is done (the world is stopped): the rings
 		 * hold all the snapshot greyed that is not drained yet. */
+		satb_pull_stacks(&mk);  /* empty: the coordinator took it */
 		gc.satbWords += satb_pull(&mk);
 		satb_set(false);
 		gc.satbOverflow = satb_overflowed();

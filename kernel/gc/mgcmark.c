@@ -64,6 +64,7 @@
 #include <string.h>
 #include "kernel/gc/mgc.h"
 #include "kernel/gc/mgcmark.h"
+#include "kernel/gc/mgcsatb.h"
 #include "kernel/mm/stack.h"
 #include "kernel/gc/barrier.h"
 #include "kernel/lib/print.h"
@@ -429,7 +430,7 @@ drain_loop(struct marker *mk, uint32_t spins, const int how)
 			if ((how & ASSIST) && sc.words >= mk->quota)
 				leave = true;
 			if (how & BUDGET)
-				budget_check();
+				coordinator_check(mk);
 			scanner_getbuf(&sc);
 			if (leave)
 				break;
@@ -489,7 +490,8 @@ static void scan_malloc_span(struct mspan *s, void *arg)
  * (which sits at the top of the slot), then the G's own fields that may
  * hold pointers - precisely: the G's layout is the runtime's, and its
  * other fields are timestamps and counters that would look like heap
- * addresses. */
+ * addresses. With mk->stackcopy (the snapshot's start pause) the stack's
+ * heap-range words are only copied, to be scanned once the world runs. */
 void scan_g(struct marker *mk, struct g *gp)
 {
 	if (gstatus(gp) == Gdead)
@@ -500,10 +502,11 @@ void scan_g(struct marker *mk, struct g *gp)
 		throw("gc: goroutine %llu: saved sp %#lx outside its stack [%#lx, %#lx)",
 		      (unsigned long long)gp->goid, (unsigned long)sp,
 		      (unsigned long)gp->stack_mapped, (unsigned long)top);
-	scanblock(mk, sp, top);
+	if (!(mk->stackcopy && satb_stack_copy(sp, top)))
+		scanblock(mk, sp, top);
 	SCANFIELD(mk, gp, ctx);         /* callee-saved registers, int and FP */
 	SCANFIELD(mk, gp, arg);         /* the entry argument */
-	SCANFIELD(mk, gp, waiting);     /* sudogs (malloc blocks) */
+	SCANFIELD(mk, gp, waiting);     /* sudogs: on this stack, or from the sudog cache (large selects) */
 	SCANFIELD(mk, gp, param);
 	SCANFIELD(mk, gp, park_lock);
 	SCANFIELD(mk, gp, tls);         /* picolibc's thread-locals */

@@ -51,6 +51,7 @@ struct marker {
 	struct gcwork *w;               /* parallel or concurrent mark */
 	bool check;                     /* checkmark pass */
 	bool conc;                      /* the world may be running (gcconc=1) */
+	bool stackcopy;                 /* scan_g copies stack words (satb_stack_copy) */
 	uint32_t job;                   /* root job being scanned (checkmark) */
 	uintptr_t pathroot;             /* checkmark: root word of the path, 0 = scanning a root */
 	uint32_t dropctr;
@@ -101,5 +102,9 @@ uint64_t mark_assist(struct m *m, uint64_t quota);
 void conc_help(struct m *m);
 bool sched_wants_me(void);
 void budget_check(void);
+/* The coordinator's look every 64 objects of its drains: its budget,
+ * and the snapshot's rings (satb_pull_full). mk's buffers are put back
+ * (it may push). */
+void coordinator_check(struct marker *mk);
 
 #endif

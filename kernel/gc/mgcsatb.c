@@ -32,10 +32,21 @@
  *             since the snapshot (the faulted bitmap records them all, as
  *             in every mode) and every goroutine that ran, the page-dirty
  *             barrier's insertion argument - correct, only slower.
+ *   stackbuf- the goroutine stacks' words at the snapshot that lie in the
+ *             heap's bounds, copied in the start pause (satb_stack_copy)
+ *             and scanned by the coordinator once the world runs
+ *             (satb_pull_stacks): the snapshot needs the stacks' values
+ *             at T0, not their reading at T0, and no object they name is
+ *             freed before the mark ends (no span is, while gc_marking).
+ *             Filled and emptied by one side at a time: the pause, then
+ *             the coordinator, which the start of the world orders.
  * The fault path writes only the ring and .bss.noscan; it reads the page
  * and, to skip marked objects, the span map and mark bits - no lock.
  * It reads every word of the page, redzones and freed objects included,
  * as the conservative scan does: NO_SANITIZE_ADDRESS (kernel/lib/asan.h).
+ * It can run inside ThreadSanitizer's runtime (a fault in its atomic
+ * store): NO_SANITIZE_THREAD, so TSan sees none of it - nor of
+ * gc_satb_free, which shares shade_range.
  */
 #include <string.h>
 #include "kernel/gc/mgcmark.h"
@@ -48,6 +59,8 @@
 
 #define RING_WORDS (64 * 1024)          /* per CPU: 512 KiB */
 #define RING_PAGES (RING_WORDS * sizeof(uintptr_t) / PAGE_SIZE)
+#define STACKBUF_WORDS (16 * 1024)      /* 128 KiB; beyond it stacks are scanned */
+#define STACKBUF_PAGES (STACKBUF_WORDS * sizeof(uintptr_t) / PAGE_SIZE)
 
 struct satbring {
 	uintptr_t *buf;                 /* RING_WORDS, untracked; set once */
@@ -58,12 +71,16 @@ struct satbring {
 uint32_t gc_satb_on GC_NOSCAN;          /* gc.h */
 static struct satbring rings[MAXCPU] GC_NOSCAN;
 static uint32_t overflow GC_NOSCAN;     /* atomic: a ring was full this cycle */
+static struct {
+	uintptr_t *buf;                 /* STACKBUF_WORDS, untracked; set once */
+	uint32_t n;                     /* words held */
+} stackbuf GC_NOSCAN;
 
 /* May v point to a white GC object? Read-only: the span map, the span's
  * state (acquire: pairs with span_publish), its bounds and bits. A stale
  * "no" is impossible for a marked object (mark bits only get set during
  * the mark); a stale "yes" only costs a ring word. */
-NO_SANITIZE_ADDRESS static bool maybe_white(uintptr_t v)
+NO_SANITIZE_ADDRESS NO_SANITIZE_THREAD static bool maybe_white(uintptr_t v)
 {
 	struct mspan *s = spanOf(v);
 	if (s == NULL || __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != mSpanInUse || !s->collect)
@@ -82,7 +99,7 @@ NO_SANITIZE_ADDRESS static bool maybe_white(uintptr_t v)
 
 /* Copy the words of [lo, hi) that may point to white objects into this
  * CPU's ring. Interrupts masked, on the ring's CPU. */
-NO_SANITIZE_ADDRESS static void shade_range(uintptr_t lo, uintptr_t hi)
+NO_SANITIZE_ADDRESS NO_SANITIZE_THREAD static void shade_range(uintptr_t lo, uintptr_t hi)
 {
 	struct satbring *r = &rings[getm()->id];
 	if (r->buf == NULL) {
@@ -116,7 +133,7 @@ NO_SANITIZE_ADDRESS static void shade_range(uintptr_t lo, uintptr_t hi)
 	__atomic_store_n(&r->head, head, __ATOMIC_RELEASE);
 }
 
-NO_SANITIZE_ADDRESS static void shade_clip(uintptr_t lo, uintptr_t hi, uintptr_t a, uintptr_t b)
+NO_SANITIZE_ADDRESS NO_SANITIZE_THREAD static void shade_clip(uintptr_t lo, uintptr_t hi, uintptr_t a, uintptr_t b)
 {
 	if (a < lo)
 		a = lo;
@@ -126,7 +143,7 @@ NO_SANITIZE_ADDRESS static void shade_clip(uintptr_t lo, uintptr_t hi, uintptr_t
 		shade_range(a, b);
 }
 
-NO_SANITIZE_ADDRESS void gc_satb_page(uintptr_t page)
+NO_SANITIZE_ADDRESS NO_SANITIZE_THREAD void gc_satb_page(uintptr_t page)
 {
 	uintptr_t end = page + MMU_PAGE_SIZE;
 	if (page < (uintptr_t)__bss_end && end > (uintptr_t)__data_start) {
@@ -151,7 +168,7 @@ NO_SANITIZE_ADDRESS void gc_satb_page(uintptr_t page)
 	shade_clip(page, end, s->startAddr, s->startAddr + s->npages * PAGE_SIZE);
 }
 
-NO_SANITIZE_ADDRESS void gc_satb_free(uintptr_t p, size_t size)
+NO_SANITIZE_ADDRESS NO_SANITIZE_THREAD void gc_satb_free(uintptr_t p, size_t size)
 {
 	if (!gc_satb_active())
 		return;
@@ -165,13 +182,58 @@ NO_SANITIZE_ADDRESS void gc_satb_free(uintptr_t p, size_t size)
 	arch_irq_restore(f);
 }
 
-void gc_barrier_lost(void)
+NO_SANITIZE_THREAD void gc_barrier_lost(void)
 {
 	__atomic_store_n(&overflow, 1, __ATOMIC_RELAXED);
 }
 
+NO_SANITIZE_ADDRESS bool satb_stack_copy(uintptr_t lo, uintptr_t hi)
+{
+	lo = (lo + sizeof(uintptr_t) - 1) & ~(sizeof(uintptr_t) - 1);
+	if (hi < lo)
+		return true;
+	uintptr_t n = (hi - lo) / sizeof(uintptr_t);
+	if (stackbuf.buf == NULL || n > STACKBUF_WORDS - stackbuf.n)
+		return false;
+	uintptr_t hlo = heap_lo, hspan = heap_span;
+	uintptr_t *out = stackbuf.buf + stackbuf.n;
+	const uintptr_t *p = (const uintptr_t *)lo, *end = p + n;
+	/* Two words per turn: most are not heap pointers, and for them the
+	 * loop's own compare would be a third of the work (as scanwords). */
+	if (n & 1) {
+		uintptr_t v = *p++;
+		if (v - hlo < hspan)
+			*out++ = v;
+	}
+	for (; p < end; p += 2) {
+		uintptr_t v0 = p[0], v1 = p[1];
+		if (v0 - hlo < hspan)
+			*out++ = v0;
+		if (v1 - hlo < hspan)
+			*out++ = v1;
+	}
+	stackbuf.n = (uint32_t)(out - stackbuf.buf);
+	return true;
+}
+
+size_t satb_pull_stacks(struct marker *mk)
+{
+	size_t n = stackbuf.n;
+	if (n != 0)
+		scanblock(mk, (uintptr_t)stackbuf.buf, (uintptr_t)(stackbuf.buf + n));
+	stackbuf.n = 0;
+	return n;
+}
+
 bool satb_begin(void)
 {
+	if (stackbuf.buf == NULL) {
+		/* Optional: without it the pause scans the stacks itself. */
+		stackbuf.buf = mheap_alloc_pages(STACKBUF_PAGES);
+		if (stackbuf.buf != NULL)
+			arch_dirty_untrack((uintptr_t)stackbuf.buf, STACKBUF_PAGES * PAGE_SIZE);
+	}
+	stackbuf.n = 0;
 	for (int i = 0; i < ncpu; i++) {
 		struct satbring *r = &rings[i];
 		if (r->buf == NULL) {
@@ -199,7 +261,8 @@ bool satb_overflowed(void)
 	return __atomic_load_n(&overflow, __ATOMIC_RELAXED) != 0;
 }
 
-size_t satb_pull(struct marker *mk)
+/* Pull the rings that hold at least min words. */
+static size_t pull(struct marker *mk, uint32_t min)
 {
 	size_t n = 0;
 	for (int i = 0; i < ncpu; i++) {
@@ -209,6 +272,8 @@ size_t satb_pull(struct marker *mk)
 		/* acquire: pairs with shade_range's release store of head */
 		uint32_t head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
 		uint32_t tail = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);   /* ours */
+		if (head - tail < min)
+			continue;
 		while (tail != head) {
 			uint32_t at = tail % RING_WORDS, k = head - tail;
 			if (k > RING_WORDS - at)
@@ -221,4 +286,14 @@ size_t satb_pull(struct marker *mk)
 		__atomic_store_n(&r->tail, tail, __ATOMIC_RELEASE);
 	}
 	return n;
+}
+
+size_t satb_pull(struct marker *mk)
+{
+	return pull(mk, 1);
+}
+
+size_t satb_pull_full(struct marker *mk)
+{
+	return pull(mk, RING_WORDS / 4);
 }

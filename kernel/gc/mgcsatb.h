@@ -18,7 +18,19 @@ void satb_set(bool on);
  * free them. The coordinator, or termination with the world stopped (then
  * every word any fault path wrote is in). Returns how many words. */
 size_t satb_pull(struct marker *mk);
+/* The coordinator, inside its drains: satb_pull for the rings a quarter
+ * full or more, so that none fills during a long drain (the first one,
+ * the bulk of the heap, takes most of the mark). */
+size_t satb_pull_full(struct marker *mk);
 /* A ring was full this cycle: the snapshot does not hold. */
 bool satb_overflowed(void);
+/* World stopped, start pause: copy the words of [lo, hi) (a goroutine's
+ * stack) that lie in the heap's bounds into the stack buffer, to be
+ * scanned by satb_pull_stacks. False, copying nothing, if they might not
+ * fit: the caller scans the range itself. */
+bool satb_stack_copy(uintptr_t lo, uintptr_t hi);
+/* The coordinator, before its first drain: scan the stack buffer's words
+ * into mk's buffers and empty it. Returns how many words. */
+size_t satb_pull_stacks(struct marker *mk);
 
 #endif

@@ -19,6 +19,18 @@
  * NO_SANITIZE_ADDRESS marks the functions that read poisoned memory on
  * purpose: the conservative collector scanning stacks and heap words,
  * which must look at redzones and at dead objects.
+ *
+ * ThreadSanitizer (GCC: __SANITIZE_THREAD__, clang:
+ * __has_feature(thread_sanitizer)) needs one attribute of portable code:
+ * NO_SANITIZE_THREAD marks the page-dirty barrier's fault path
+ * (gc_barrier_prefault, gc_barrier_fault, gc_barrier_lost and what they
+ * call). A write fault can stop the thread inside TSan's own runtime -
+ * its atomic store into a write-protected page, made while it holds its
+ * locks - and a fault path that called TSan then would wait for those
+ * locks, or change TSan's state under itself (docs/hosted.md,
+ * "ThreadSanitizer"). So TSan sees none of it, as it sees nothing of the
+ * kernel's page-table walk on a board. Empty in every other build (GCC's
+ * no_sanitize_thread is the closest it has; TSan builds are clang's).
  */
 #ifndef KERNEL_LIB_ASAN_H
 #define KERNEL_LIB_ASAN_H
@@ -34,11 +46,33 @@
 #define GORT_ASAN 0
 #endif
 
+#if defined(__SANITIZE_THREAD__)
+#define GORT_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define GORT_TSAN 1
+#endif
+#endif
+#ifndef GORT_TSAN
+#define GORT_TSAN 0
+#endif
+
 #ifndef __ASSEMBLY__   /* an arch_impl.h that assembly includes may test GORT_ASAN */
 #include <stddef.h>
 
 /* A function that reads memory ASan may consider dead, on purpose. */
 #define NO_SANITIZE_ADDRESS __attribute__((no_sanitize_address))
+
+/* A function of the barrier's fault path: not instrumented by TSan (what
+ * it inlines is not either; what it calls must carry this too). clang's
+ * no_sanitize("thread") would still call TSan at entry and exit. */
+#if GORT_TSAN && defined(__clang__)
+#define NO_SANITIZE_THREAD __attribute__((disable_sanitizer_instrumentation))
+#elif GORT_TSAN
+#define NO_SANITIZE_THREAD __attribute__((no_sanitize_thread))
+#else
+#define NO_SANITIZE_THREAD
+#endif
 
 #if GORT_ASAN
 void __asan_poison_memory_region(void const volatile *addr, size_t size);

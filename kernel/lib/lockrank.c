@@ -101,8 +101,14 @@ void lockrank_off(void)
 #if GORT_DEBUG
 void lockrank_assert_none(const char *where)
 {
+	/* Masked: a goroutine preempted between getm() and the load would
+	 * read another M's record while that M changes it (and could see
+	 * its locks as ours). */
+	unsigned long f = arch_irq_save();
 	struct lockrank_held *h = &getm()->held;
-	if (h->mask == 0 || h->off)
+	bool none = h->mask == 0 || h->off;
+	arch_irq_restore(f);
+	if (none)
 		return;
 	unsigned top = top_rank(h);
 	h->off = true;

@@ -46,6 +46,21 @@ static inline void spin_lock_init(spinlock_t *l, enum lockrank r)
 
 void spin_lock(spinlock_t *l);
 void spin_unlock(spinlock_t *l);
+/* spin_lock in two halves, for a fast path that must make no call (a call
+ * makes its caller's frame save whatever lives across it): spin_lock_fast(l)
+ * takes l if it is free and returns true; if l is held it returns false
+ * and the caller finishes with spin_lock_slow(l), which waits for it.
+ * Preemption is deferred from spin_lock_fast on, in both cases. Release
+ * builds inline spin_lock_fast (spinlock_inline.h); in debug builds it is
+ * the whole spin_lock, rank checks included, and never fails. */
+void spin_lock_slow(spinlock_t *l);
+#if GORT_DEBUG || defined(SPINLOCK_IMPL)
+static inline bool spin_lock_fast(spinlock_t *l)
+{
+	spin_lock(l);
+	return true;
+}
+#endif
 bool spin_trylock(spinlock_t *l);
 bool spin_is_locked(spinlock_t *l);
 unsigned long spin_lock_irqsave(spinlock_t *l);

@@ -16,7 +16,6 @@
 #if !GORT_DEBUG && !defined(SPINLOCK_IMPL)
 #include "arch/atomic.h"
 
-void spin_lock_slow(spinlock_t *l);
 void gopreempt(void);
 
 /* acquirem and releasem, inlined as well: a channel operation takes two
@@ -42,14 +41,20 @@ static inline __attribute__((always_inline)) void releasem_inline(void)
 		gopreempt();
 }
 
-static inline __attribute__((always_inline)) void spin_lock_inline(spinlock_t *l)
+/* spin_lock_fast (spinlock.h): the preemption count and one try. */
+static inline __attribute__((always_inline)) bool spin_lock_fast_inline(spinlock_t *l)
 {
 	acquirem_inline();
 	uint32_t free = 0;
 	/* acquire on success; pairs with the release store in
 	 * spin_unlock_inline and spinlock.c's spin_release. */
-	if (__builtin_expect(!arch_cas(&l->locked, &free, 1,
-	                               __ATOMIC_ACQUIRE, __ATOMIC_RELAXED), 0))
+	return __builtin_expect(arch_cas(&l->locked, &free, 1,
+	                                 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED), 1);
+}
+
+static inline __attribute__((always_inline)) void spin_lock_inline(spinlock_t *l)
+{
+	if (!spin_lock_fast_inline(l))
 		spin_lock_slow(l);
 }
 
@@ -61,6 +66,7 @@ static inline __attribute__((always_inline)) void spin_unlock_inline(spinlock_t 
 }
 
 #define spin_lock(l) spin_lock_inline(l)
+#define spin_lock_fast(l) spin_lock_fast_inline(l)
 #define spin_unlock(l) spin_unlock_inline(l)
 #define acquirem() acquirem_inline()
 #define releasem() releasem_inline()

@@ -57,11 +57,28 @@ struct mcache_stats {
 	uint64_t tinyallocs;                 /* tiny objects folded into a block */
 };
 
+/* Kinds of small object, as mcache.bysize indexes them. */
+#define SIZE_KINDS 3
+static inline int size_kind(bool collect, bool noscan)
+{
+	return collect ? 1 + noscan : 0;
+}
+/* Sizes 1 .. FAST_SIZE_MAX have mcache.bysize entries. */
+#define FAST_SIZE_MAX (SMALL_SIZE_MAX - SMALL_SIZE_DIV)
+
 struct mcache {
-	struct mspan *alloc[NUM_ALLOC_CLASSES]; /* current span per class; owner
-	                                           P writes, statistics read */
+	/* The fields of the hot paths first, so that their offsets fit
+	 * riscv64's 12-bit immediates (the tiny allocator's two, then the
+	 * fast path's table, whose third row ends past 2 KiB). */
 	uintptr_t tiny;                        /* current tiny block, or 0 */
 	uintptr_t tinyoffset;                  /* bytes used in it */
+	/* alloc[] of the size's class by kind and size:
+	 * bysize[size_kind()][(size - 1) / 8], so that the fast path
+	 * (mallocfast.h) finds its span with one load. Owner only; written
+	 * with alloc[] (mcache.c: mcache_setspan). */
+	struct mspan *bysize[SIZE_KINDS][FAST_SIZE_MAX / SMALL_SIZE_DIV];
+	struct mspan *alloc[NUM_ALLOC_CLASSES]; /* current span per class; owner
+	                                           P writes, statistics read */
 	struct mcache_stats st;                /* owner writes, anyone reads (relaxed) */
 };
 

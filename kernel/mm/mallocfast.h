@@ -12,7 +12,7 @@
  * (nextFreeFast, then c.nextFree).
  *
  * What allocation does, in order: pin (nopreempt, as acquirem), find the
- * span (one table gives the mcache slot for the size and kind), take the
+ * span (one load: the mcache keeps its spans by kind and size too), take the
  * lowest set bit of allocCache, set it in allocBits (an atomic OR: free()
  * on other CPUs clears bits of the same word), zero the object, unpin.
  * Nothing is counted per object: the span's batch is counted when the
@@ -49,12 +49,21 @@
 #define FASTPATH_ENTRY
 #endif
 
-/* The mcache slot (allocation class) of a small size, by kind: index
- * [size_kind(collect, noscan)][(size + 7) / 8]. Built by mcache_init. */
-extern uint8_t size_to_aclass[3][SMALL_SIZE_MAX / SMALL_SIZE_DIV + 1];
-static inline int size_kind(bool collect, bool noscan)
+/* The span c holds for size (1 .. FAST_SIZE_MAX) of a kind:
+ * c->bysize[kind][(size - 1) / 8]. A pointer is 8 bytes, as the table's
+ * step is, so the entry's offset in c is size - 1 (which the size check
+ * computed) rounded down to 8 plus the row's offset, a multiple of 8 that
+ * can be added before the rounding: one add and one and, then a load
+ * with no offset of its own (aarch64's register-indexed load has none;
+ * riscv64's add holds up to 2047, which the layout of struct mcache
+ * keeps the third row within). */
+static inline __attribute__((always_inline)) struct mspan *
+mcache_span_for(struct mcache *c, int kind, size_t size)
 {
-	return collect ? 1 + noscan : 0;
+	_Static_assert(sizeof(struct mspan *) == SMALL_SIZE_DIV, "bysize step");
+	uintptr_t row = offsetof(struct mcache, bysize) + kind * sizeof c->bysize[0];
+	uintptr_t off = (size - 1 + row) & ~(uintptr_t)(SMALL_SIZE_DIV - 1);
+	return *(struct mspan **)((uintptr_t)c + off);
 }
 
 /* The rare ends of the fast paths, out of line so that the fast path keeps
@@ -92,7 +101,11 @@ static inline __attribute__((always_inline)) bool mcache_unpin_to(struct g *gp, 
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	/* relaxed: the timer handler's flag; a request that lands after
 	 * this load is honoured at the next safe point. */
-	if (__builtin_expect(np == 0 && __atomic_load_n(&gp->preempt, __ATOMIC_RELAXED), 0))
+	/* np == 0 && preempt, in one compare: np >= 0, and the bool's byte
+	 * is 0 or 1 (read as a byte, which the compiler need not turn into
+	 * 0 or 1 first). */
+	uint8_t preempt = __atomic_load_n((uint8_t *)&gp->preempt, __ATOMIC_RELAXED);
+	if (__builtin_expect(preempt > np, 0))
 		return true;
 	gp->nopreempt = np;
 	return false;
@@ -114,52 +127,50 @@ mallocgc_fast_miss(struct g *gp, int32_t np, size_t size, bool noscan, bool coll
 	return mallocgc_impl(size, noscan, collect);
 }
 
-/* Zero an object of 8 or 16 bytes. */
+/* Zero an object of 8 or 16 bytes: its first and its last word, the same
+ * word for 8 (two stores, no branch). */
 static inline __attribute__((always_inline)) void zero_upto16(void *p, uintptr_t n)
 {
-	uint64_t *w = p;
+	uint64_t *w = p, *end = (uint64_t *)((uintptr_t)p + n);
 	w[0] = 0;
-	if (n > 8)
-		w[1] = 0;
+	end[-1] = 0;
 }
 
-/* Zero an object of 8, 16, 32, 48 or 64 bytes (the classes up to 64). */
+/* Zero an object of 8, 16, 32, 48 or 64 bytes (the classes up to 64):
+ * from each end, as many words as cover the object from that end alone
+ * when they meet (two, four, eight stores; 48 overlaps). */
 static inline __attribute__((always_inline)) void zero_upto64(void *p, uintptr_t n)
 {
-	uint64_t *w = p;
+	uint64_t *w = p, *end = (uint64_t *)((uintptr_t)p + n);
 	if (n <= 16) {
 		zero_upto16(p, n);
 		return;
 	}
 	w[0] = 0;
 	w[1] = 0;
-	w[2] = 0;
-	w[3] = 0;
+	end[-2] = 0;
+	end[-1] = 0;
 	if (n <= 32)
 		return;
-	w[4] = 0;
-	w[5] = 0;
-	if (n <= 48)
-		return;
-	w[6] = 0;
-	w[7] = 0;
+	w[2] = 0;
+	w[3] = 0;
+	end[-4] = 0;
+	end[-3] = 0;
 }
 
 /* The whole allocation: the fast path, else mallocgc_impl (tail calls). */
 static inline __attribute__((always_inline)) void *
 mallocgc_inline(size_t size, bool noscan, bool collect)
 {
-	/* size - 1 wraps for 0: one compare keeps 1 .. SMALL_SIZE_MAX-8. */
-	if (size - 1 >= SMALL_SIZE_MAX - 8 || (noscan && collect && size < TINY_SIZE))
+	/* size - 1 wraps for 0: one compare keeps 1 .. FAST_SIZE_MAX. */
+	if (size - 1 >= FAST_SIZE_MAX || (noscan && collect && size < TINY_SIZE))
 		return mallocgc_impl(size, noscan, collect);
 	struct g *gp = getg();
 	int32_t np = mcache_pin_g(gp);
 	struct p *pp = getm()->p;
 	if (__builtin_expect(pp == NULL, 0))
 		return mallocgc_fast_miss(gp, np, size, noscan, collect);
-	struct mcache *c = pp->mcache;
-	int ac = size_to_aclass[size_kind(collect, noscan)][(size + SMALL_SIZE_DIV - 1) / SMALL_SIZE_DIV];
-	struct mspan *s = c->alloc[ac];
+	struct mspan *s = mcache_span_for(pp->mcache, size_kind(collect, noscan), size);
 	uint64_t cache = s->allocCache;
 	/* During a concurrent mark a GC object is allocated black, which the
 	 * complete path does: a call here, in the middle, would cost every
@@ -183,8 +194,8 @@ mallocgc_inline(size_t size, bool noscan, bool collect)
 	uintptr_t size8 = s->elemsize;
 	void *p = (void *)(s->cachebase + bit_index(bit) * size8);
 	asan_unpoison(p, size8);        /* live again (kernel/lib/asan.h) */
-	/* The smallest first: 8 and 16 bytes take two compares. */
-	if (size8 <= 16)
+	/* The smallest first, and expected: 8 and 16 bytes take one compare. */
+	if (__builtin_expect(size8 <= 16, 1))
 		zero_upto16(p, size8);
 	else if (size8 <= 64)
 		zero_upto64(p, size8);

@@ -41,7 +41,8 @@
 #include "kernel/lib/asan.h"
 
 struct mspan emptymspan;                 /* nelems 0: never has a free object */
-#define EMPTY_CACHE { .alloc = { [0 ... NUM_ALLOC_CLASSES - 1] = &emptymspan } }
+#define EMPTY_CACHE { .alloc = { [0 ... NUM_ALLOC_CLASSES - 1] = &emptymspan }, \
+	.bysize = { [0 ... SIZE_KINDS - 1] = { [0 ... FAST_SIZE_MAX / SMALL_SIZE_DIV - 1] = &emptymspan } } }
 static struct mcache mcaches[MAXCPU] = { [0 ... MAXCPU - 1] = EMPTY_CACHE };  /* allp[i].mcache */
 static struct mcache mcache0 = EMPTY_CACHE;  /* for allocation without a P */
 static spinlock_t mcache0_lock = SPINLOCK_INIT(LOCKRANK_MCACHE0);
@@ -66,17 +67,39 @@ static inline void mcache_put(struct mcache *c)
 		releasem();     /* a preemption request while pinned: yield */
 }
 
-uint8_t size_to_aclass[3][SMALL_SIZE_MAX / SMALL_SIZE_DIV + 1];  /* mallocfast.h */
+/* The entries of mcache.bysize that name an allocation class's span: row
+ * aclass_kind[ac], from aclass_first[ac], aclass_n[ac] of them (a class
+ * covers consecutive sizes of one kind). Built by mcache_init. */
+static uint8_t aclass_kind[NUM_ALLOC_CLASSES];
+static uint8_t aclass_first[NUM_ALLOC_CLASSES];
+static uint8_t aclass_n[NUM_ALLOC_CLASSES];
 
 void mcache_init(void)
 {
 	for (int i = 0; i < MAXCPU; i++)
 		allp[i].mcache = &mcaches[i];
-	for (int kind = 0; kind < 3; kind++) {
+	for (int kind = 0; kind < SIZE_KINDS; kind++) {
 		bool collect = kind != 0, noscan = kind == 2;
-		for (size_t i = 0; i <= SMALL_SIZE_MAX / SMALL_SIZE_DIV; i++)
-			size_to_aclass[kind][i] = (uint8_t)aclass_of(collect, size_to_class8[i], noscan);
+		/* entry i: sizes 8i+1 .. 8i+8 */
+		for (int i = 0; i < FAST_SIZE_MAX / SMALL_SIZE_DIV; i++) {
+			int ac = aclass_of(collect, size_to_class8[i + 1], noscan);
+			if (aclass_n[ac]++ == 0) {
+				aclass_kind[ac] = (uint8_t)kind;
+				aclass_first[ac] = (uint8_t)i;
+			}
+			ASSERT(aclass_kind[ac] == kind && aclass_first[ac] + aclass_n[ac] == i + 1);
+		}
 	}
+}
+
+/* c's span for class ac becomes s: alloc[] and its bysize entries. */
+static void mcache_setspan(struct mcache *c, int ac, struct mspan *s)
+{
+	/* relaxed store of alloc[]: the statistics read it (mcache_sum_stats) */
+	__atomic_store_n(&c->alloc[ac], s, __ATOMIC_RELAXED);
+	struct mspan **e = &c->bysize[aclass_kind[ac]][aclass_first[ac]];
+	for (int i = 0; i < aclass_n[ac]; i++)
+		e[i] = s;
 }
 
 /* mallocfast.h's rare ends: p stays live in these frames. */
@@ -140,12 +163,11 @@ static __attribute__((noinline)) struct mspan *refill(struct mcache *c, int ac, 
 	struct mspan *s = c->alloc[ac];
 	if (s != &emptymspan)
 		uncache(c, s);
-	/* relaxed stores of alloc[]: the statistics read it (mcache_sum_stats) */
-	__atomic_store_n(&c->alloc[ac], &emptymspan, __ATOMIC_RELAXED);
+	mcache_setspan(c, ac, &emptymspan);
 	s = mcentral_cacheSpan(ac, mcache_pid(c));
 	if (s == NULL)
 		return NULL;            /* the caller collects or dies */
-	__atomic_store_n(&c->alloc[ac], s, __ATOMIC_RELAXED);
+	mcache_setspan(c, ac, s);
 	return s;
 }
 
@@ -444,7 +466,7 @@ static void mcache_flush(struct mcache *c)
 	for (int ac = 0; ac < NUM_ALLOC_CLASSES; ac++) {
 		if (c->alloc[ac] != &emptymspan) {
 			uncache(c, c->alloc[ac]);
-			__atomic_store_n(&c->alloc[ac], &emptymspan, __ATOMIC_RELAXED);
+			mcache_setspan(c, ac, &emptymspan);
 		}
 	}
 	c->tiny = 0;
@@ -457,6 +479,11 @@ void mcache_verify_all(void)
 		struct mcache *c = i < MAXCPU ? &mcaches[i] : &mcache0;
 		for (int ac = 0; ac < NUM_ALLOC_CLASSES; ac++) {
 			struct mspan *s = c->alloc[ac];
+			for (int k = 0; k < aclass_n[ac]; k++)
+				if (c->bysize[aclass_kind[ac]][aclass_first[ac] + k] != s)
+					throw("mcache %d class %d: bysize[%d][%d] is %p, alloc[] %p",
+					      i, ac, aclass_kind[ac], aclass_first[ac] + k,
+					      (void *)c->bysize[aclass_kind[ac]][aclass_first[ac] + k], (void *)s);
 			if (s == &emptymspan)
 				continue;
 			if (s->state != mSpanInUse || s->cachedby != (i < MAXCPU ? i : MAXCPU) + 1 ||

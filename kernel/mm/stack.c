@@ -212,7 +212,10 @@ bool stack_grow(uintptr_t *mapped_lo, uintptr_t addr)
 	while (*mapped_lo > want) {
 		if (!map_one(*mapped_lo - MMU_PAGE_SIZE))
 			return false;
-		*mapped_lo -= MMU_PAGE_SIZE;
+		/* relaxed: the collector reads it racily (barrier.c's
+		 * collect_stack: any value is safe there); its own G is the
+		 * only writer */
+		__atomic_store_n(mapped_lo, *mapped_lo - MMU_PAGE_SIZE, __ATOMIC_RELAXED);
 	}
 	return true;
 }
@@ -238,7 +241,7 @@ void stack_shrink(uintptr_t *mapped_lo, uintptr_t keep_lo)
 		}
 	}
 	if (*mapped_lo < keep_lo)
-		*mapped_lo = keep_lo;
+		__atomic_store_n(mapped_lo, keep_lo, __ATOMIC_RELAXED);     /* as in stack_grow */
 }
 
 bool stack_alloc(struct stack *st)

@@ -13,21 +13,29 @@
  * past 64 entries, so spawning a goroutine on a warm P touches no lock and
  * maps nothing: these caches are the per-P stack caches. Whatever a dead G
  * had grown beyond STACK_KEEP goes back to the stack pool and the heap in
- * gfput. Gs are never freed, as in Go. allgs is a singly linked list under
+ * gfput. Gs are never freed, as in Go. The common cases of gfget and
+ * gfput are inline, in gfree.h. allgs is a singly linked list under
  * allglock, read by the fatal-error path to print every goroutine.
  */
 #include <string.h>
-#include "kernel/sched/sched.h"
-#include "kernel/mm/stack.h"
+#include "kernel/sched/gfree.h"
 #include "kernel/lib/print.h"
 
-#define GFREE_MAX 64
+/* stack_reserve(), the slot size, fixed at boot before the first G is
+ * made; kept here so that recycling a G calls nothing. Written (the same
+ * value each time) by malg, which every G passes through before gfput or
+ * gfget can see it; relaxed atomics: the run queue's release/acquire that
+ * hands the G over orders the value, the atomics only keep the
+ * concurrent writes and reads defined (ThreadSanitizer saw them). */
+size_t g_slot_size;
 
 /* Set gp's stack limit for a goroutine that asked for stacksize bytes
- * (0 = the default: the whole reservation). */
-static void stack_setlimit(struct g *gp, size_t stacksize)
+ * (0 = the default: the whole reservation). A recycled G asking for the
+ * limit it had - the common case - needs nothing: its mapped stack was
+ * cut back to STACK_KEEP, never below its old (and new) limit. */
+static inline void stack_setlimit(struct g *gp, size_t stacksize)
 {
-	size_t max = stack_reserve() - STACK_GUARD;
+	size_t max = slot_size_get() - STACK_GUARD;
 	size_t lim = max;
 	if (stacksize != 0) {
 		lim = (stacksize + STACK_MIN - 1) & ~(STACK_MIN - 1);
@@ -36,8 +44,10 @@ static void stack_setlimit(struct g *gp, size_t stacksize)
 		if (lim > max)
 			lim = max;
 	}
+	if (lim == gp->stacksize)
+		return;
 	gp->stacksize = lim;
-	gp->stack_lo = gp->stack_slot + stack_reserve() - lim;
+	gp->stack_lo = gp->stack_slot + slot_size_get() - lim;
 	if (gp->stack_mapped < gp->stack_lo)    /* a recycled G mapped deeper */
 		stack_shrink(&gp->stack_mapped, gp->stack_lo);
 }
@@ -47,6 +57,7 @@ struct g *malg(size_t stacksize)
 	struct stack st;
 	if (!stack_alloc(&st))
 		throw("runtime: out of memory: cannot allocate a goroutine stack");
+	__atomic_store_n(&g_slot_size, stack_reserve(), __ATOMIC_RELAXED);
 	struct g *gp = (struct g *)((st.hi - sizeof(struct g)) & ~(uintptr_t)63);
 	_Static_assert(sizeof(struct g) + 64 < STACK_INITIAL, "G must fit the first stack page");
 	memset(gp, 0, sizeof *gp);
@@ -74,10 +85,12 @@ static void ngfree_store(int32_t n)
 	__atomic_store_n(&sched.ngfree, n, __ATOMIC_RELAXED);
 }
 
-void gfput(struct p *pp, struct g *gp)
+/* gfput's uncommon cases (gfree.h has the common one): a stack to cut
+ * back, a full list to spill. */
+void gfput_slow(struct p *pp, struct g *gp)
 {
 	/* Give back what the stack grew beyond STACK_KEEP. */
-	uintptr_t keep_lo = gp->stack_slot + stack_reserve() - STACK_KEEP;
+	uintptr_t keep_lo = gp->stack_slot + slot_size_get() - STACK_KEEP;
 	if (gp->stack_mapped < keep_lo)
 		stack_shrink(&gp->stack_mapped, keep_lo);
 	gp->schedlink = pp->gfree;
@@ -96,7 +109,9 @@ void gfput(struct p *pp, struct g *gp)
 	spin_unlock(&sched.gflock);
 }
 
-struct g *gfget(struct p *pp, size_t stacksize)
+/* gfget's uncommon cases (gfree.h has the common one): an empty list to
+ * refill from the global one, a stack limit to set. */
+struct g *gfget_slow(struct p *pp, size_t stacksize)
 {
 	if (pp->gfree == NULL && __atomic_load_n(&sched.ngfree, __ATOMIC_RELAXED) > 0) {
 		spin_lock(&sched.gflock);

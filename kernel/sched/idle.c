@@ -123,7 +123,7 @@ void wakep_idle(void)
 	}
 	handoff(m, pp, true);
 	spin_unlock(&sched.lock);
-	arch_send_ipi(m->id);
+	arch_wake_cpu(m->id);           /* it sleeps in stopm: a wake-up */
 }
 
 /* Earliest timer of the idle Ps only: a P that an M holds is looked after

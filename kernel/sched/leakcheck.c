@@ -20,7 +20,7 @@
 
 static void leak_report(struct g *gp, int64_t now)
 {
-	int64_t waited = gp->waitsince ? now - gp->waitsince : 0;
+	int64_t waited = gp->waitsince ? now - ticks_to_nanotime(gp->waitsince) : 0;
 	const char *why = gp->waitreason < waitReasonCount && gp->waitreason != waitReasonZero
 	                  ? waitReasonStrings[gp->waitreason] : "waiting";
 	printk("leakcheck: goroutine %llu [%s, %lld ms]:\n",

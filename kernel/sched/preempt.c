@@ -79,14 +79,6 @@ void arm_timer(struct m *m)
  * timer operation per switch in QEMU and an SBI call on a core without
  * Sstc. */
 
-static bool pages_mapped(uintptr_t lo, uintptr_t hi)
-{
-	for (uintptr_t va = lo & ~(MMU_PAGE_SIZE - 1); va < hi; va += MMU_PAGE_SIZE)
-		if (arch_translate(va) == 0)
-			return false;
-	return true;
-}
-
 /* Where the copy of *tf goes if gp, interrupted in *tf, can be made to call
  * asyncPreempt now; 0 if not. */
 static uintptr_t async_preempt_copy(struct g *gp, const struct trapframe *tf)
@@ -104,8 +96,11 @@ static uintptr_t async_preempt_copy(struct g *gp, const struct trapframe *tf)
 	if (copy < gp->stack_lo + ASYNC_PREEMPT_HEADROOM)
 		return 0;
 	/* The trap handler writes the copy, where a fault would be fatal;
-	 * the headroom below it must be mapped too. */
-	if (!pages_mapped(copy - ASYNC_PREEMPT_HEADROOM, sp))
+	 * the headroom below it must be mapped too. A stack is mapped from
+	 * stack_mapped up to its top, one piece (kernel/mm/stack.c: growth
+	 * maps downwards before it moves stack_mapped; only a dead G's stack
+	 * is cut back): one compare, not a page-table walk per page. */
+	if (copy - ASYNC_PREEMPT_HEADROOM < gp->stack_mapped)
 		return 0;
 	return copy;
 }
@@ -138,7 +133,9 @@ void trap_timer(struct trapframe *tf)
 	uint64_t now = arch_ticks();
 	bool slice_over = now >= m->slice_end;
 	bool due = slice_over;
-	if (m->p && timers_next(&m->p->timers) <= nanotime())
+	/* The P's earliest timer as a counter value (rounded up: due when
+	 * nanotime has reached it); relaxed, as in arm_timer_lazy (sched.h) */
+	if (m->p && __atomic_load_n(&m->p->timers.when0_ticks, __ATOMIC_RELAXED) <= now)
 		due = true;
 	if (!due) {
 		arm_timer(m);                /* early or spurious: re-arm */

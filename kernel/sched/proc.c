@@ -52,6 +52,7 @@
  */
 #include <string.h>
 #include "kernel/sched/sched.h"
+#include "kernel/sched/gfree.h"
 #include "kernel/mm/stack.h"
 #include "kernel/lib/print.h"
 #include "kernel/lib/bootargs.h"
@@ -138,26 +139,43 @@ uint32_t gstatus(struct g *gp)
 	return __atomic_load_n(&gp->status, __ATOMIC_ACQUIRE);
 }
 
-void casgstatus(struct g *gp, uint32_t from, uint32_t to)
+void casgstatus_fail(struct g *gp, uint32_t old, uint32_t from, uint32_t to)
 {
-	uint32_t old = from;
-	/* acq_rel: a status change publishes the G's fields to whoever
-	 * observes the new status (pairs with the acquire in gstatus). */
-	if (!arch_cas(&gp->status, &old, to,
-	              __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		throw("casgstatus: goroutine %llu: bad status %u (want %u -> %u)",
-		      (unsigned long long)gp->goid, old, from, to);
+	throw("casgstatus: goroutine %llu: bad status %u (want %u -> %u)",
+	      (unsigned long long)gp->goid, old, from, to);
 }
 
 /* ---- run queues ------------------------------------------------------- */
 
+static void runqput_slow(struct p *pp, struct g *gp);
+
+/* Put gp on pp's local queue (in runnext if next), as Go's runqput. The
+ * runnext put with an empty slot - every goready of a ping-pong or a
+ * wake-up - is one exchange; goready and newproc1 inline all of it (the
+ * call was a tenth of a goready). */
+static inline __attribute__((always_inline)) void runqput_inline(struct p *pp, struct g *gp, bool next)
+{
+	if (next) {
+		gp = runq_put_next(&pp->runq, gp);
+		if (gp == NULL)
+			return;
+	}                               /* a displaced runnext goes to the tail */
+	if (!runq_put_tail(&pp->runq, gp))
+		runqput_slow(pp, gp);
+}
+
 void runqput(struct p *pp, struct g *gp, bool next)
+{
+	runqput_inline(pp, gp, next);
+}
+
+/* The ring is full: half of it plus gp go to the global queue. */
+static __attribute__((noinline)) void runqput_slow(struct p *pp, struct g *gp)
 {
 	struct g *overflow[RUNQ_SIZE / 2 + 1];
 	uint32_t n = 0;
-	if (runq_put(&pp->runq, gp, next, overflow, &n) == NULL)
-		return;
-	/* Local queue full: half of it plus gp go to the global queue. */
+	if (runq_put(&pp->runq, gp, false, overflow, &n) == NULL)
+		return;                 /* a thief made room */
 	spin_lock(&sched.lock);
 	for (uint32_t i = 0; i < n; i++)
 		globrunqput(overflow[i]);
@@ -269,6 +287,28 @@ static void execute(struct m *m, struct g *gp, bool inherit, uint64_t now)
 
 /* ---- finding work ----------------------------------------------------- */
 
+/* Go's runqgrab: the runnext of a running P was most likely just readied
+ * by the G running there, which is about to block (a channel ping-pong, a
+ * token ring), and the owner will run it next. A thief gives the owner
+ * about 3 us to do so before taking it: taken at once, every hand-off of
+ * such a pair would move to another CPU and back. Spinning Ms only. */
+#define RUNNEXT_GRACE_NS 3000
+
+static void runnext_grace(struct p *victim)
+{
+	/* relaxed: hints; runq_grab's loads and CAS decide. It takes runnext
+	 * only from a P whose ring is empty. */
+	struct g *next = __atomic_load_n(&victim->runq.runnext, __ATOMIC_RELAXED);
+	if (next == NULL || p_status(victim) != Prunning ||
+	    __atomic_load_n(&victim->runq.head, __ATOMIC_RELAXED) !=
+	    __atomic_load_n(&victim->runq.tail, __ATOMIC_RELAXED))
+		return;
+	uint64_t end = arch_ticks() + (((uint64_t)RUNNEXT_GRACE_NS * ticks_per_ns_32) >> 32);
+	while (__atomic_load_n(&victim->runq.runnext, __ATOMIC_RELAXED) == next &&
+	       arch_ticks() < end)
+		arch_cpu_relax();
+}
+
 static struct g *steal_work(struct m *m)
 {
 	struct p *pp = m->p;
@@ -288,6 +328,8 @@ static struct g *steal_work(struct m *m)
 			if (victim == pp)
 				continue;
 			uint32_t t0 = pp->runq.tail;    /* ours: plain read */
+			if (last)
+				runnext_grace(victim);
 			struct g *gp = runq_steal(&pp->runq, &victim->runq, last);
 			if (gp) {
 				traceSteal(m, victim, pp->runq.tail - t0 + 1, gp);
@@ -527,7 +569,7 @@ static struct g *newproc1(void (*fn)(void *), void *arg, size_t stacksize, bool 
 	stat_add(&pp->goroutines_run, 1);
 	traceGoCreate(gp, pp);
 	casgstatus(gp, Gdead, Grunnable);
-	runqput(pp, gp, true);
+	runqput_inline(pp, gp, true);
 	wakep();
 	releasem();
 	return gp;
@@ -550,7 +592,7 @@ struct g *newproc_system(void (*fn)(void *), void *arg)
 
 /* Everything of a goroutine's end but freeing it: on g0 (goexit0) or
  * still on its own stack, interrupts masked (exit_handoff). */
-static void goexit_dead(struct g *gp)
+static inline __attribute__((always_inline)) void goexit_dead(struct g *gp)
 {
 	if (gp->linelen)                 /* an unterminated last line */
 		printk("%.*s\n", (int)gp->linelen, gp->linebuf);
@@ -574,7 +616,7 @@ static void goexit0(struct g *gp)
 }
 
 static bool handoff_allowed(struct g *gp, struct p *pp);
-static void handoff_switch(struct m *m, struct g *gp, struct g *next, bool inherit);
+static void handoff_switch(struct m *m, struct g *gp, struct g *next, bool inherit, bool dead);
 
 /* The end of a goroutine whose deferred calls have all run (goentry,
  * Goexit in kernel/panic/panic.c). With a G in the local queue, switch
@@ -592,7 +634,7 @@ _Noreturn void goexit1(void)
 		next = runq_get_inherit(&m->p->runq, &inherit);
 	if (next != NULL) {
 		goexit_dead(gp);
-		handoff_switch(m, gp, next, inherit);
+		handoff_switch(m, gp, next, inherit, true);
 	} else {
 		mcall(goexit0);
 	}
@@ -605,14 +647,33 @@ _Noreturn void goexit1(void)
  * P is woken for it, as Go does: without that, a CPU that went idle while
  * this one's goroutines were only being preempted and requeued here slept
  * on (trace_sched saw 4 call-free goroutines share one CPU of two for 20 s). */
+static __attribute__((noinline)) void goschedImpl_queued(struct g *gp);
+
 static void goschedImpl(struct g *gp)
 {
 	casgstatus(gp, Grunning, Grunnable);
 	gp->m = NULL;
+	goschedImpl_queued(gp);
+}
+
+/* goschedImpl's queueing of a G already Grunnable: also the end of a
+ * preemption's hand-off (handoff_commit). Out of line: kept off the yield
+ * hand-off's path. */
+static __attribute__((noinline)) void goschedImpl_queued(struct g *gp)
+{
 	spin_lock(&sched.lock);
 	globrunqput(gp);
 	spin_unlock(&sched.lock);
 	wakep();
+}
+
+/* findrunnable's global-queue batch, for the preemption hand-off. */
+static __attribute__((noinline)) struct g *globrunqget_locked(struct p *pp)
+{
+	spin_lock(&sched.lock);
+	struct g *gp = globrunqget(pp, 0);
+	spin_unlock(&sched.lock);
+	return gp;
 }
 
 /* Gosched: Go always puts the G on the global queue, so that a G on the
@@ -635,12 +696,12 @@ static void gosched_m(struct g *gp)
 	wakep();
 }
 
-static bool yield_handoff(struct g *gp);
+static inline __attribute__((always_inline)) bool yield_handoff(struct g *gp, bool preempted);
 
 void Gosched(void)
 {
 	lockrank_assert_none("Gosched");
-	if (!yield_handoff(getg()))
+	if (!yield_handoff(getg(), false))
 		mcall(gosched_m);
 }
 
@@ -662,17 +723,25 @@ static void gopreempt_m(struct g *gp)
 
 void gopreempt(void)
 {
-	mcall(gopreempt_m);
+	if (!yield_handoff(getg(), true))
+		mcall(gopreempt_m);
 }
 
 /* gp is Gwaiting and its registers are saved: run its unlockf, which
  * publishes it to its waker. On g0 (park_m), or on the G it handed the
  * CPU to (handoff_finish). */
+static bool unlock_spinlock(struct g *gp, void *lock);
+
 static void park_commit(struct g *gp)
 {
 	bool (*unlockf)(struct g *, void *) = gp->park_unlockf;
 	gp->park_unlockf = NULL;
-	if (unlockf && !unlockf(gp, gp->park_lock)) {
+	bool parked = true;
+	if (unlockf == unlock_spinlock)         /* goparkunlock's: no indirect call */
+		park_release_lock(gp, gp->park_lock);
+	else if (unlockf)
+		parked = unlockf(gp, gp->park_lock);
+	if (!parked) {
 		/* changed its mind: run it again next */
 		traceGoUnblock(gp);
 		casgstatus(gp, Gwaiting, Grunnable);
@@ -727,8 +796,10 @@ static inline __attribute__((always_inline)) bool handoff_allowed(struct g *gp, 
 /* Switch from gp (Gwaiting or Grunnable, not yet published) straight to
  * next, taken from this P's queue: execute's work without g0. A G from
  * runnext (inherit) keeps the slice; one from the ring starts its own,
- * with the one clock read execute would make. Returns when gp runs again. */
-static inline __attribute__((always_inline)) void handoff_switch(struct m *m, struct g *gp, struct g *next, bool inherit)
+ * with the one clock read execute would make. Returns when gp runs again;
+ * never for a dead gp (goexit1), whose registers and TLS are not saved. */
+static inline __attribute__((always_inline)) void handoff_switch(struct m *m, struct g *gp, struct g *next,
+                                                                 bool inherit, bool dead)
 {
 	struct p *pp = m->p;
 	casgstatus(next, Grunnable, Grunning);
@@ -743,10 +814,13 @@ static inline __attribute__((always_inline)) void handoff_switch(struct m *m, st
 		__atomic_store_n(&m->exec_ticks, now, __ATOMIC_RELAXED);
 		arm_timer_lazy(m);
 	}
-	tls_copy(gp->tls, m->tls);
+	if (!dead)
+		tls_copy(gp->tls, m->tls);
 	tls_copy(m->tls, next->tls);
 	m->handoff_g = gp;
 	arch_setg(m, next);
+	if (dead)
+		arch_switch_dead(&gp->ctx, &next->ctx);
 	arch_switch(&gp->ctx, &next->ctx);
 	/* gp runs again, maybe on another CPU */
 	handoff_finish();
@@ -767,15 +841,26 @@ static bool park_handoff(struct g *gp)
 	traceGoStop(gp, StopBlock);
 	casgstatus(gp, Grunning, Gwaiting);
 	gp->m = NULL;
-	handoff_switch(m, gp, next, true);
+	handoff_switch(m, gp, next, true, false);
 	arch_irq_restore(flags);
 	return true;
 }
 
 /* Gosched's hand-off, when gp would go to the local queue (gosched_m):
  * the next local G (runnext, then the head) runs at once, and puts gp at
- * the tail once gp's registers are saved (handoff_commit). */
-static bool yield_handoff(struct g *gp)
+ * the tail once gp's registers are saved (handoff_commit).
+ *
+ * An asynchronous preemption (asyncPreempt2 -> gopreempt, preempted)
+ * takes it too: the next G is the one findrunnable would run - the local
+ * queue's, else the global queue's - and gp goes to the global queue once
+ * its registers are saved, as Go's goschedImpl puts it (handoff_commit).
+ * Not when the preemption was only for a due timer (preempt_soft) or a
+ * timer is due now: findrunnable runs timers before the queues; nor when
+ * gp was flagged rather than interrupted (gp->preempt: a releasem, a
+ * stopping world), which handoff_allowed refuses. The next G starts a
+ * slice of its own, even from runnext: the slice it would inherit is
+ * over. */
+static inline __attribute__((always_inline)) bool yield_handoff(struct g *gp, bool preempted)
 {
 	unsigned long flags = arch_irq_save();
 	struct m *m = getm();           /* stable: interrupts are masked */
@@ -783,18 +868,33 @@ static bool yield_handoff(struct g *gp)
 	struct g *next = NULL;
 	bool inherit = false;
 	ASSERT(!gp->is_g0);             /* as mcall */
-	/* relaxed: as gosched_m's look */
-	if (__atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) == 0 &&
-	    handoff_allowed(gp, pp))
+	/* relaxed: as gosched_m's look; the timers' as arm_timer_lazy's */
+	if (!preempted) {
+		if (__atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) == 0 &&
+		    handoff_allowed(gp, pp))
+			next = runq_get_inherit(&pp->runq, &inherit);
+	} else if (!gp->preempt_soft && handoff_allowed(gp, pp) &&
+	           __atomic_load_n(&pp->timers.when0_ticks, __ATOMIC_RELAXED) > arch_ticks()) {
 		next = runq_get_inherit(&pp->runq, &inherit);
+		/* findrunnable's next place; a relaxed hint, rechecked under the lock */
+		if (next == NULL && __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) > 0)
+			next = globrunqget_locked(pp);
+	}
 	if (next == NULL) {
 		arch_irq_restore(flags);
 		return false;
 	}
-	traceGoStop(gp, StopYield);
+	if (preempted) {
+		gp->preempt_count++;
+		traceGoStop(gp, StopPreempt);
+		inherit = false;
+		m->handoff_global = true;
+	} else {
+		traceGoStop(gp, StopYield);
+	}
 	casgstatus(gp, Grunning, Grunnable);
 	gp->m = NULL;
-	handoff_switch(m, gp, next, inherit);
+	handoff_switch(m, gp, next, inherit, false);
 	arch_irq_restore(flags);
 	return true;
 }
@@ -809,9 +909,15 @@ static void handoff_commit(struct m *m)
 	case Gwaiting:                  /* gopark: as park_m */
 		park_commit(prev);
 		break;
-	case Grunnable:                 /* Gosched: as gosched_m */
-		runqput(m->p, prev, false);
-		wakep();
+	case Grunnable:
+		if (__builtin_expect(m->handoff_global, 0)) {
+			m->handoff_global = false;      /* preempted */
+			goschedImpl_queued(prev);
+		} else {                        /* Gosched: as gosched_m */
+			if (!runq_put_tail(&m->p->runq, prev))
+				runqput(m->p, prev, false);
+			wakep();
+		}
 		break;
 	default:                        /* Gdead, goexit1: as goexit0 */
 		gfput(m->p, prev);
@@ -820,7 +926,10 @@ static void handoff_commit(struct m *m)
 	lockrank_assert_none("handoff");
 }
 
-void gopark(bool (*unlockf)(struct g *, void *), void *lock, enum waitreason r)
+/* gopark, inline in gopark and goparkunlock (the channels' and sema's
+ * park): a wrapper's call was a tenth of a park. */
+static inline __attribute__((always_inline)) void gopark_inline(bool (*unlockf)(struct g *, void *),
+                                                                void *lock, enum waitreason r)
 {
 	struct g *gp = getg();
 	gp->waitreason = (uint8_t)r;
@@ -828,14 +937,21 @@ void gopark(bool (*unlockf)(struct g *, void *), void *lock, enum waitreason r)
 	 * rdtime traps to the firmware): the time this G was last scheduled
 	 * is at most one slice early, which a wait report in milliseconds or
 	 * minutes does not notice. Go's waitsince is coarser still: the
-	 * first GC that finds the G waiting stamps it. */
-	gp->waitsince = ticks_to_nanotime(__atomic_load_n(&getm()->exec_ticks, __ATOMIC_RELAXED));
+	 * first GC that finds the G waiting stamps it. Kept in ticks: the
+	 * conversion is the readers' (a wait report), not every park's. */
+	gp->waitsince = __atomic_load_n(&getm()->exec_ticks, __ATOMIC_RELAXED);
 	gp->park_unlockf = unlockf;
 	gp->park_lock = lock;
 	if (!park_handoff(gp))
 		mcall(park_m);
 }
 
+void gopark(bool (*unlockf)(struct g *, void *), void *lock, enum waitreason r)
+{
+	gopark_inline(unlockf, lock, r);
+}
+
+/* goparkunlock's unlockf; park_commit calls park_release_lock itself for it. */
 static bool unlock_spinlock(struct g *gp, void *lock)
 {
 	park_release_lock(gp, lock);
@@ -844,7 +960,7 @@ static bool unlock_spinlock(struct g *gp, void *lock)
 
 void goparkunlock(spinlock_t *lock, enum waitreason r)
 {
-	gopark(unlock_spinlock, lock, r);
+	gopark_inline(unlock_spinlock, lock, r);
 }
 
 /* Wake gp if it is parked waiting for work: it set *parked under lock and
@@ -865,7 +981,7 @@ void goready(struct g *gp)
 	acquirem();
 	traceGoUnblock(gp);
 	casgstatus(gp, Gwaiting, Grunnable);
-	runqput(getm()->p, gp, true);
+	runqput_inline(getm()->p, gp, true);
 	wakep();
 	releasem();
 }

@@ -33,15 +33,8 @@
 #include "kernel/sched/runq.h"
 #include "arch/atomic.h"
 
-static inline struct g *slot_load(const struct runq *q, uint32_t i)
-{
-	return __atomic_load_n(&q->buf[i % RUNQ_SIZE], __ATOMIC_RELAXED);
-}
-
-static inline void slot_store(struct runq *q, uint32_t i, struct g *gp)
-{
-	__atomic_store_n(&q->buf[i % RUNQ_SIZE], gp, __ATOMIC_RELAXED);
-}
+#define slot_load runq_slot_load
+#define slot_store runq_slot_store
 
 /* Owner: move half the queue (and gp) into out[]. False if a thief raced
  * us and the queue is no longer full. */
@@ -67,64 +60,19 @@ struct g **runq_put(struct runq *q, struct g *gp, bool next,
                     struct g **overflow, uint32_t *n)
 {
 	if (next) {
-		/* seq_cst: release publishes gp's state to a thief that takes
-		 * runnext; acquire pairs with a thief's release of the old one;
-		 * seq_cst pairs with runq_empty's seq_cst loads (the store
-		 * buffering pair named at the top). */
-		struct g *old = __atomic_exchange_n(&q->runnext, gp, __ATOMIC_SEQ_CST);
+		struct g *old = runq_put_next(q, gp);   /* orders: runq.h */
 		if (old == NULL)
 			return NULL;
 		gp = old;               /* kick the old runnext to the tail */
 	}
 	for (;;) {
+		if (runq_put_tail(q, gp))
+			return NULL;
 		/* acquire; pairs with the release CAS of a consumer. */
 		uint32_t h = __atomic_load_n(&q->head, __ATOMIC_ACQUIRE);
-		uint32_t t = q->tail;   /* owner only: plain read is fine */
-		if (t - h < RUNQ_SIZE) {
-			slot_store(q, t, gp);
-			/* seq_cst (so release): pairs with the acquire load of
-			 * tail in runq_grab - the slot is visible before the new
-			 * tail - and with runq_empty's seq_cst loads (the store
-			 * buffering pair named at the top). */
-			__atomic_store_n(&q->tail, t + 1, __ATOMIC_SEQ_CST);
-			return NULL;
-		}
-		if (put_slow(q, gp, h, t, overflow, n))
+		if (put_slow(q, gp, h, q->tail, overflow, n))
 			return overflow;
 		/* a thief took some: there is room now, retry */
-	}
-}
-
-struct g *runq_take_runnext(struct runq *q)
-{
-	struct g *next = __atomic_load_n(&q->runnext, __ATOMIC_RELAXED);
-	/* acquire; pairs with the release exchange in runq_put. A failed
-	 * CAS means a thief took it (runq_grab's last pass). */
-	if (next != NULL &&
-	    arch_cas(&q->runnext, &next, NULL,
-	             __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-		return next;
-	return NULL;
-}
-
-struct g *runq_get_inherit(struct runq *q, bool *inherit)
-{
-	struct g *next = runq_take_runnext(q);
-	*inherit = true;
-	if (next != NULL)
-		return next;
-	*inherit = false;
-	for (;;) {
-		/* acquire; pairs with the release CAS of other consumers. */
-		uint32_t h = __atomic_load_n(&q->head, __ATOMIC_ACQUIRE);
-		uint32_t t = q->tail;
-		if (t == h)
-			return NULL;
-		struct g *gp = slot_load(q, h);
-		/* release; pairs with the acquire load of head in runq_put. */
-		if (arch_cas(&q->head, &h, h + 1,
-		             __ATOMIC_RELEASE, __ATOMIC_RELAXED))
-			return gp;
 	}
 }
 

@@ -82,9 +82,10 @@ struct g {
 	struct m *m;            /* M running this G, or NULL; own M */
 	struct g *schedlink;    /* run queue / free list link; holder of the list */
 	uint8_t waitreason;     /* enum waitreason, valid while Gwaiting */
-	int64_t waitsince;      /* nanotime when it started waiting, at most
-	                           one run slice early: the time its M last
-	                           scheduled it (gopark) */
+	uint64_t waitsince;     /* when it started waiting, in ticks (0:
+	                           not known), at most one run slice early:
+	                           its M's exec_ticks when it parked (gopark;
+	                           readers convert: ticks_to_nanotime) */
 	void (*fn)(void *);     /* entry function and argument */
 	void *arg;
 	struct sudog *waiting;  /* sudogs this G is blocked on (chan/select) */
@@ -171,6 +172,8 @@ struct m {
 	struct g *handoff_g;    /* a G that parked by switching straight to
 	                           the next one (park_handoff): the next one
 	                           finishes parking it; own M */
+	bool handoff_global;    /* that G was preempted: it goes to the
+	                           global queue (yield_handoff); own M */
 	uint32_t preempt_req;   /* an IPI asks to preempt curg; atomic */
 	uint32_t stop_req;      /* fatal error elsewhere: stop; atomic */
 	uint64_t fastrand;      /* per-M random state */

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include "kernel/sched/runtime2.h"
+#include "arch/atomic.h"
 #include "gort.h"
 
 /* boot */
@@ -109,7 +110,7 @@ void arm_timer(struct m *m);           /* program slice end / next timer */
 /* The lazy slice timer, on every switch (preempt.c says why): write the
  * CPU's timer only if the slice end or the P's earliest timer comes before
  * the deadline it holds. Inline: the common case writes nothing. */
-static inline void arm_timer_lazy(struct m *m)
+static inline __attribute__((always_inline)) void arm_timer_lazy(struct m *m)
 {
 	uint64_t when = m->slice_end;
 	/* relaxed: only the value is used. Timers are added to a P's heap by
@@ -147,22 +148,37 @@ void schedtrace_start(int64_t period_ms);
 void leakcheck(void);                  /* bootargs leakcheck=1, at Exit */
 
 /* G cache and allgs (g.c) */
-struct g *gfget(struct p *pp, size_t stacksize);
-void gfput(struct p *pp, struct g *gp);
 struct g *malg(size_t stacksize);
 uint32_t gstatus(struct g *gp);
-void casgstatus(struct g *gp, uint32_t from, uint32_t to);
+_Noreturn void casgstatus_fail(struct g *gp, uint32_t old, uint32_t from, uint32_t to);
+/* Move gp from status from to to; a fatal error if it was not in from.
+ * Inline: every switch changes two statuses (a call each cost a third
+ * more than the compare-and-swap). */
+static inline __attribute__((always_inline)) void casgstatus(struct g *gp, uint32_t from, uint32_t to)
+{
+	uint32_t old = from;
+	/* acq_rel: a status change publishes the G's fields to whoever
+	 * observes the new status (pairs with the acquire in gstatus). */
+	if (__builtin_expect(!arch_cas(&gp->status, &old, to,
+	                               __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE), 0))
+		casgstatus_fail(gp, old, from, to);
+}
 
 extern size_t tls_size;
 extern size_t tls_words;   /* tls_size in 8-byte words, rounded up */
 
 /* Copy a picolibc TLS block (errno: 4 bytes today) between a G and its M
  * on every switch: a word loop, not a memcpy call. */
-static inline void tls_copy(uint8_t *dst, const uint8_t *src)
+static inline __attribute__((always_inline)) void tls_copy(uint8_t *dst, const uint8_t *src)
 {
 	uint64_t *d = (uint64_t *)(void *)dst;
 	const uint64_t *s = (const uint64_t *)(const void *)src;
-	for (size_t i = 0; i < tls_words; i++)
+	size_t n = tls_words;
+	if (__builtin_expect(n == 1, 1)) {   /* picolibc's: errno alone */
+		d[0] = s[0];
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
 		d[i] = s[i];
 }
 

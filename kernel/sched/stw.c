@@ -208,7 +208,7 @@ void startTheWorld(void)
 	}
 	spin_unlock(&sched.lock);
 	for (int i = 0; i < nwake; i++)
-		arch_send_ipi(wake[i]->id);
+		arch_wake_cpu(wake[i]->id);     /* asleep in stopm */
 	wakep();
 }
 

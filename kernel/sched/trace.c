@@ -66,7 +66,7 @@ void sched_dump_goroutines(struct g *skip)
 			continue;
 		shown++;
 		printk("\ngoroutine %llu [%s", (unsigned long long)gp->goid, status_string(gp));
-		int64_t mins = st == Gwaiting && gp->waitsince ? (nanotime() - gp->waitsince) / (60 * Second) : 0;
+		int64_t mins = st == Gwaiting && gp->waitsince ? (nanotime() - ticks_to_nanotime(gp->waitsince)) / (60 * Second) : 0;
 		if (mins >= 1)                  /* as Go: only from one minute on */
 			printk(", %lld minutes", (long long)mins);
 		printk("]:\n");

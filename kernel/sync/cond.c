@@ -53,18 +53,15 @@ void notifyListWait(struct notifyList *l, uint32_t t)
 		spin_unlock(nl_lock(l));
 		return;
 	}
-	struct sudog *s = acquireSudog();
-	s->g = getg();
-	s->ticket = t;
-	s->next = NULL;
+	/* In this frame, as semacquire1's: the notifier is done with it
+	 * before goready. */
+	struct sudog s = { .g = getg(), .ticket = t };
 	if (l->tail == NULL)
-		l->head = s;
+		l->head = &s;
 	else
-		l->tail->next = s;
-	l->tail = s;
+		l->tail->next = &s;
+	l->tail = &s;
 	goparkunlock(nl_lock(l), waitReasonSyncCondWait);
-	s->ticket = 0;
-	releaseSudog(s);
 }
 
 void notifyListNotifyAll(struct notifyList *l)

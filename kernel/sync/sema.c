@@ -72,7 +72,12 @@ void semacquire1(uint32_t *addr, bool lifo, enum waitreason r)
 	struct g *gp = getg();
 	if (gp->is_g0)
 		throw("semacquire not on the G stack");
-	struct sudog *s = acquireSudog();
+	/* The waiter's sudog is a local of this frame: stacks never move, and
+	 * the releaser is done with it before goready (it writes the hand-off
+	 * ticket just before). Zeroed: a waiter queued behind another on the
+	 * same address gets no ticket from the treap, and 0 means "no
+	 * hand-off". */
+	struct sudog s = { .g = gp };
 	struct semaRoot *root = semroot(addr);
 	for (;;) {
 		spin_lock(&root->lock);
@@ -82,17 +87,14 @@ void semacquire1(uint32_t *addr, bool lifo, enum waitreason r)
 		if (cansemacquire(addr)) {
 			__atomic_sub_fetch(&root->nwait, 1, __ATOMIC_SEQ_CST);
 			spin_unlock(&root->lock);
-			break;
+			return;
 		}
-		s->g = gp;
-		semtreap_queue(&root->treap, addr, s, lifo, cheaprand());
+		semtreap_queue(&root->treap, addr, &s, lifo, cheaprand());
 		goparkunlock(&root->lock, r);
 		/* ticket 1: the releaser handed the count to us */
-		if (s->ticket != 0 || cansemacquire(addr))
-			break;
+		if (s.ticket != 0 || cansemacquire(addr))
+			return;
 	}
-	s->ticket = 0;
-	releaseSudog(s);
 }
 
 void semrelease1(uint32_t *addr, bool handoff)

@@ -233,7 +233,7 @@ static void help_line(const char *line)
 static void test_help(void)
 {
 	bootargs_print_help(help_line);
-	CHECK_EQ(nhelp, 23);
+	CHECK_EQ(nhelp, 23);       /* one line per flag of bootargs.c's table */
 }
 
 int main(void)

@@ -15,7 +15,9 @@
  *      - GC() while held: no finalizer may run;
  *      - drop the array, GC(): every finalizer must run within 5 s, each
  *        exactly once, and each must see its object intact (an object freed
- *        before its finalizer ran would be poisoned by gcpoison=1);
+ *        before its finalizer ran would be poisoned by gcpoison=1); up to
+ *        LATE_MAX objects held by a stale word (the scan is conservative)
+ *        may be finalized a few cycles later instead, never not at all;
  *      - the objects stay allocated until the cycle after the one that
  *        found them unreachable (HeapAlloc drops by < N*4 KiB/4 in that
  *        cycle, then by >= 90% of N*4 KiB in the next GC());
@@ -43,6 +45,8 @@
 
 #define N 1000
 #define OBJ 4096
+#define LATE_MAX 2      /* finalizers a stale word may delay a cycle */
+#define LATE_CYCLES 4   /* ... by at most this many cycles */
 #define FMAGIC 0xf1a1f1a1f1a1f1a1ull
 
 struct fobj {
@@ -122,6 +126,16 @@ static void make_objs(void *arg)
 	WaitGroup_Done(&wg);
 }
 
+/* Out of line: a pointer it loads must not stay in test_many's registers
+ * (saved into the G's context at the next switch, a precise root: under
+ * ThreadSanitizer's instrumentation the last one, object 999's, did and
+ * was never finalized). Its dead frame is scrub_stack's to clear. */
+static __attribute__((noinline)) void check_held(void)
+{
+	for (uint32_t i = 0; i < N; i++)
+		CHECK(fobj_intact(holders[i], i), "held object %u damaged", i);
+}
+
 static void test_many(void)
 {
 	struct MemStats a0, a1, a2, a3, a4;
@@ -132,8 +146,7 @@ static void test_many(void)
 	Sleep(100 * Millisecond);
 	CHECK(atomic_load64(&fin_total) == 0, "%lld finalizers ran for reachable objects",
 	      (long long)fin_total);
-	for (uint32_t i = 0; i < N; i++)
-		CHECK(fobj_intact(holders[i], i), "held object %u damaged", i);
+	check_held();
 
 	memset(holders, 0, N * sizeof *holders);
 	free(holders);
@@ -150,15 +163,21 @@ static void test_many(void)
 	       "unreachable, %llu KiB when the finalizers ran\n", kib(a0.HeapAlloc), kib(a1.HeapAlloc),
 	       kib(a2.HeapAlloc));
 	CHECK(fin_bad == 0, "%lld finalizers saw a damaged object", (long long)fin_bad);
-	if (atomic_load64(&fin_total) < N) {
+	/* The scan is conservative: a stale word (a register saved at a
+	 * preemption, a dead slot in a live frame) may hold an object one
+	 * more cycle. Up to LATE_MAX may be late, but each must then be
+	 * finalized within LATE_CYCLES more cycles; a lost finalizer never
+	 * is. (Seen once in CI: 999 of 1000 in 5 s, aarch64 smp 4 under load.) */
+	int64_t late = N - atomic_load64(&fin_total);
+	if (late > 0) {
 		int shown = 0;
 		for (uint32_t i = 0; i < N && shown < 10; i++)
 			if (counts[i] == 0) {
-				printf("gc_finalizers: object %u not finalized\n", i);
+				printf("gc_finalizers: object %u not finalized by the cycle that dropped it\n", i);
 				shown++;
 			}
-		FAILF("only %lld of %d finalizers ran within 5 s", (long long)fin_total, N);
 	}
+	CHECK(late <= LATE_MAX, "only %lld of %d finalizers ran within 5 s", (long long)fin_total, N);
 	CHECK(a1.HeapAlloc + (uint64_t)N * OBJ / 4 > a0.HeapAlloc,
 	      "objects with finalizers freed by the cycle that found them unreachable "
 	      "(HeapAlloc %llu -> %llu KiB)", kib(a0.HeapAlloc), kib(a1.HeapAlloc));
@@ -168,6 +187,20 @@ static void test_many(void)
 	CHECK(a3.HeapAlloc + (uint64_t)N * OBJ * 9 / 10 <= a2.HeapAlloc,
 	      "objects not freed by the cycle after their finalizers ran (HeapAlloc %llu -> %llu KiB)",
 	      kib(a2.HeapAlloc), kib(a3.HeapAlloc));
+	for (int c = 1; late > 0 && atomic_load64(&fin_total) < N; c++) {
+		int64_t deadline2 = nanotime() + Second;
+		while (atomic_load64(&fin_total) < N && nanotime() < deadline2)
+			Sleep(5 * Millisecond);
+		if (atomic_load64(&fin_total) == N) {
+			printf("gc_finalizers: %lld late finalizer(s) ran after %d more cycle(s)\n",
+			       (long long)late, c);
+			break;
+		}
+		CHECK(c < LATE_CYCLES, "%lld finalizer(s) never ran, %d cycles after their objects were "
+		      "dropped", (long long)(N - atomic_load64(&fin_total)), c + 1);
+		scrub_stack();
+		GC();
+	}
 	for (int i = 0; i < 3; i++)
 		GC();
 	Sleep(100 * Millisecond);

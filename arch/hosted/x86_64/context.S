@@ -15,7 +15,7 @@
  * fiber_start and r13 the entry); it clears rbp so that tracebacks stop at
  * the goroutine's first frame.
  */
-#include "arch_impl.h"
+#include "../arch_impl.h"         /* the common half: GORT_ASAN, GORT_TSAN */
 
 	.text
 .macro SAVE_CONTEXT r
