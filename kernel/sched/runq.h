@@ -73,19 +73,17 @@ static inline struct g *runq_put_next(struct runq *q, struct g *gp)
 	return __atomic_exchange_n(&q->runnext, gp, __ATOMIC_SEQ_CST);
 }
 
-/* Owner only. Take runnext, if a thief has not (NULL if none). An
- * exchange, not Go's compare-and-swap: only the owner stores a G there,
- * so the slot holds either the G just seen or NULL (a thief took it), and
- * the exchange returns whichever it is - one AMO on riscv64, no compare
- * and no retry test (7 instructions a take on aarch64). The relaxed look
- * first keeps an empty slot's line unwritten. */
+/* Owner only. Take runnext, if a thief has not (NULL if none). */
 static inline struct g *runq_take_runnext(struct runq *q)
 {
-	if (__atomic_load_n(&q->runnext, __ATOMIC_RELAXED) == NULL)
-		return NULL;
-	/* acquire; pairs with the release exchange in runq_put_next. A NULL
-	 * result means a thief took it (runq_grab's last pass). */
-	return __atomic_exchange_n(&q->runnext, NULL, __ATOMIC_ACQUIRE);
+	struct g *next = __atomic_load_n(&q->runnext, __ATOMIC_RELAXED);
+	/* acquire; pairs with the release exchange in runq_put. A failed
+	 * CAS means a thief took it (runq_grab's last pass). */
+	if (next != NULL &&
+	    arch_cas(&q->runnext, &next, NULL,
+	             __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return next;
+	return NULL;
 }
 
 /* Owner only. runnext first, then the head. NULL if empty. *inherit says
