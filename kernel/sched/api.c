@@ -9,17 +9,7 @@
 #include "arch/atomic.h"
 #include "kernel/trace/trace.h"
 
-uint64_t go(void (*fn)(void *), void *arg)
-{
-	return newproc_at(fn, arg, 0, (uintptr_t)__builtin_return_address(0))->goid;
-}
-
-uint64_t go_stack(void (*fn)(void *), void *arg, size_t stack_bytes)
-{
-	if (stack_bytes == 0)
-		stack_bytes = 1;
-	return newproc_at(fn, arg, stack_bytes, (uintptr_t)__builtin_return_address(0))->goid;
-}
+/* go and go_stack are in proc.c, where newproc1 inlines into them. */
 
 uint64_t Goid(void)
 {

@@ -545,8 +545,16 @@ static _Noreturn void goentry(void *arg)
 	goroutine_body(gp);
 }
 
-static struct g *newproc1(void (*fn)(void *), void *arg, size_t stacksize, bool system,
-                          uintptr_t gopc)
+/* Make a goroutine running fn(arg) and put it in this P's runnext. Inline
+ * in each of its callers, `go` among them: as a function of its own, its
+ * prologue and epilogue (every callee-saved register) and the wrappers'
+ * calls were about 14 instructions of a spawn (bench/sched, go_create_exit).
+ * *goid gets the new goroutine's id, read before it is published: once in
+ * runnext it may run, end and be recycled under another id on a CPU that
+ * steals it before gp->goid could be read here. */
+static inline __attribute__((always_inline)) struct g *newproc1(void (*fn)(void *), void *arg,
+                                                                size_t stacksize, bool system,
+                                                                uintptr_t gopc, uint64_t *goid)
 {
 	acquirem();                      /* stacksize 0: the default limit */
 	struct p *pp = getm()->p;
@@ -555,7 +563,8 @@ static struct g *newproc1(void (*fn)(void *), void *arg, size_t stacksize, bool 
 		gp = malg(stacksize);
 	gp->fn = fn;
 	gp->arg = arg;
-	gp->goid = __atomic_add_fetch(&sched.goidgen, 1, __ATOMIC_RELAXED);
+	*goid = __atomic_add_fetch(&sched.goidgen, 1, __ATOMIC_RELAXED);
+	gp->goid = *goid;
 	gp->waitreason = waitReasonZero;
 	gp->preempt_count = 0;
 	gp->gopc = gopc;
@@ -577,26 +586,50 @@ static struct g *newproc1(void (*fn)(void *), void *arg, size_t stacksize, bool 
 
 struct g *newproc(void (*fn)(void *), void *arg, size_t stacksize)
 {
-	return newproc1(fn, arg, stacksize, false, (uintptr_t)__builtin_return_address(0));
-}
-
-struct g *newproc_at(void (*fn)(void *), void *arg, size_t stacksize, uintptr_t gopc)
-{
-	return newproc1(fn, arg, stacksize, false, gopc);
+	uint64_t goid;
+	return newproc1(fn, arg, stacksize, false, (uintptr_t)__builtin_return_address(0), &goid);
 }
 
 struct g *newproc_system(void (*fn)(void *), void *arg)
 {
-	return newproc1(fn, arg, 0, true, (uintptr_t)__builtin_return_address(0));
+	uint64_t goid;
+	return newproc1(fn, arg, 0, true, (uintptr_t)__builtin_return_address(0), &goid);
+}
+
+/* The `go` statement (include/gort.h); its caller is the creator that
+ * leakcheck reports. */
+uint64_t go(void (*fn)(void *), void *arg)
+{
+	uint64_t goid;
+	newproc1(fn, arg, 0, false, (uintptr_t)__builtin_return_address(0), &goid);
+	return goid;
+}
+
+uint64_t go_stack(void (*fn)(void *), void *arg, size_t stack_bytes)
+{
+	uint64_t goid;
+	if (stack_bytes == 0)
+		stack_bytes = 1;
+	newproc1(fn, arg, stack_bytes, false, (uintptr_t)__builtin_return_address(0), &goid);
+	return goid;
 }
 
 /* Everything of a goroutine's end but freeing it: on g0 (goexit0) or
  * still on its own stack, interrupts masked (exit_handoff). */
+static inline __attribute__((always_inline)) void goexit_dead_state(struct g *gp);
+
 static inline __attribute__((always_inline)) void goexit_dead(struct g *gp)
 {
 	if (gp->linelen)                 /* an unterminated last line */
 		printk("%.*s\n", (int)gp->linelen, gp->linebuf);
 	traceGoStop(gp, StopExit);
+	goexit_dead_state(gp);
+}
+
+/* goexit_dead without the last line and the trace event: no call but a
+ * fatal error's (the exit hand-off, goexit1). */
+static inline __attribute__((always_inline)) void goexit_dead_state(struct g *gp)
+{
 	if (gp->_defer != NULL || gp->_panic != NULL)
 		throw("goexit: deferred calls or panics left");
 	gp->frame = NULL;
@@ -616,12 +649,16 @@ static void goexit0(struct g *gp)
 }
 
 static bool handoff_allowed(struct g *gp, struct p *pp);
-static void handoff_switch(struct m *m, struct g *gp, struct g *next, bool inherit, bool dead);
+static void handoff_switch(struct m *m, struct g *gp, struct g *next, bool inherit, bool dead,
+                           enum trace_stop why);
 
 /* The end of a goroutine whose deferred calls have all run (goentry,
  * Goexit in kernel/panic/panic.c). With a G in the local queue, switch
  * straight to it (as park_handoff), which frees this one once off its
- * stack (handoff_commit); else through g0. */
+ * stack (handoff_commit); else through g0, and through g0 too when a last
+ * line is left to print: the hand-off's path then calls nothing that
+ * returns, so that goexit1 keeps nothing in callee-saved registers (it
+ * never returns, but GCC would save them all in its prologue). */
 _Noreturn void goexit1(void)
 {
 	lockrank_assert_none("goexit");
@@ -630,11 +667,11 @@ _Noreturn void goexit1(void)
 	struct m *m = getm();
 	struct g *next = NULL;
 	bool inherit = false;
-	if (handoff_allowed(gp, m->p))
+	if (gp->linelen == 0 && handoff_allowed(gp, m->p))
 		next = runq_get_inherit(&m->p->runq, &inherit);
 	if (next != NULL) {
-		goexit_dead(gp);
-		handoff_switch(m, gp, next, inherit, true);
+		goexit_dead_state(gp);
+		handoff_switch(m, gp, next, inherit, true, StopExit);
 	} else {
 		mcall(goexit0);
 	}
@@ -783,36 +820,50 @@ static void park_m(struct g *gp)
  * findrunnable's own first looks; a world that starts stopping after
  * this test waits for this P to come round (its preemption IPI is taken
  * once the next G unmasks). Interrupts masked. */
-static inline __attribute__((always_inline)) bool handoff_allowed(struct g *gp, struct p *pp)
+static inline __attribute__((always_inline)) bool handoff_allowed_noglobal(struct g *gp, struct p *pp)
 {
 	return !__atomic_load_n(&gp->preempt, __ATOMIC_RELAXED) && !gcwaiting() &&
 	       /* acquire; pairs with the release store in GOMAXPROCS */
 	       pp->id < __atomic_load_n(&gomaxprocs, __ATOMIC_ACQUIRE) &&
-	       ((pp->schedtick % 61) != 0 ||
-	        __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) == 0) &&
 	       !ioready_pending();
+}
+
+/* handoff_allowed_noglobal is the whole test for a caller that has seen
+ * the global queue empty (Gosched): then the 1-in-61 turn has nothing to
+ * take (4 instructions on riscv64, 8 on aarch64, whose remainder is a
+ * multiplication). */
+static inline __attribute__((always_inline)) bool handoff_allowed(struct g *gp, struct p *pp)
+{
+	return handoff_allowed_noglobal(gp, pp) &&
+	       ((pp->schedtick % 61) != 0 ||
+	        __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) == 0);
 }
 
 /* Switch from gp (Gwaiting or Grunnable, not yet published) straight to
  * next, taken from this P's queue: execute's work without g0. A G from
  * runnext (inherit) keeps the slice; one from the ring starts its own,
  * with the one clock read execute would make. Returns when gp runs again;
- * never for a dead gp (goexit1), whose registers and TLS are not saved. */
-static inline __attribute__((always_inline)) void handoff_switch(struct m *m, struct g *gp, struct g *next,
-                                                                 bool inherit, bool dead)
+ * never for a dead gp (goexit1), whose registers and TLS are not saved.
+ * fast: no trace event and no timer to program (handoff_switch checked),
+ * so no call but the switch. */
+static inline __attribute__((always_inline)) void handoff_switch_body(struct m *m, struct g *gp,
+                                                                      struct g *next, bool inherit,
+                                                                      bool dead, bool fast,
+                                                                      uint64_t now)
 {
 	struct p *pp = m->p;
 	casgstatus(next, Grunnable, Grunning);
 	next->m = m;
 	__atomic_store_n(&next->preempt, false, __ATOMIC_RELAXED);   /* as every access */
 	pp->schedtick++;
-	traceGoStart(next, pp);
+	if (!fast)
+		traceGoStart(next, pp);
 	if (!inherit) {
-		uint64_t now = arch_ticks();
 		pp->slice_end = now + sched.slice_ticks;
 		m->slice_end = pp->slice_end;
 		__atomic_store_n(&m->exec_ticks, now, __ATOMIC_RELAXED);
-		arm_timer_lazy(m);
+		if (!fast)
+			arm_timer_lazy(m);
 	}
 	if (!dead)
 		tls_copy(gp->tls, m->tls);
@@ -824,6 +875,41 @@ static inline __attribute__((always_inline)) void handoff_switch(struct m *m, st
 	arch_switch(&gp->ctx, &next->ctx);
 	/* gp runs again, maybe on another CPU */
 	handoff_finish();
+}
+
+/* handoff_switch with the trace events (gp's stop, next's start) or a
+ * timer to program: out of line, so that the common path calls nothing
+ * that returns before the switch, and its callers keep their values in
+ * caller-saved registers instead of saving and restoring every
+ * callee-saved one (about 10 instructions a switch on riscv64). */
+static __attribute__((noinline)) void handoff_switch_slow(struct m *m, struct g *gp, struct g *next,
+                                                          bool inherit, bool dead,
+                                                          enum trace_stop why)
+{
+	traceGoStop(gp, why);
+	handoff_switch_body(m, gp, next, inherit, dead, false, inherit ? 0 : arch_ticks());
+}
+
+static inline __attribute__((always_inline)) void handoff_switch(struct m *m, struct g *gp, struct g *next,
+                                                                 bool inherit, bool dead,
+                                                                 enum trace_stop why)
+{
+	uint64_t now = 0;
+	bool slow = tracing();
+	if (!inherit) {
+		now = arch_ticks();
+		/* would arm_timer_lazy program the timer for the new slice? */
+		uint64_t when = now + sched.slice_ticks;
+		/* relaxed: as arm_timer_lazy's */
+		uint64_t t = __atomic_load_n(&m->p->timers.when0_ticks, __ATOMIC_RELAXED);
+		if (t < when)
+			when = t;
+		slow |= when < m->timer_when;
+	}
+	if (__builtin_expect(slow, 0))
+		handoff_switch_slow(m, gp, next, inherit, dead, why);
+	else
+		handoff_switch_body(m, gp, next, inherit, dead, true, now);
 }
 
 static bool park_handoff(struct g *gp)
@@ -838,10 +924,9 @@ static bool park_handoff(struct g *gp)
 		arch_irq_restore(flags);
 		return false;
 	}
-	traceGoStop(gp, StopBlock);
 	casgstatus(gp, Grunning, Gwaiting);
 	gp->m = NULL;
-	handoff_switch(m, gp, next, true, false);
+	handoff_switch(m, gp, next, true, false, StopBlock);
 	arch_irq_restore(flags);
 	return true;
 }
@@ -871,7 +956,7 @@ static inline __attribute__((always_inline)) bool yield_handoff(struct g *gp, bo
 	/* relaxed: as gosched_m's look; the timers' as arm_timer_lazy's */
 	if (!preempted) {
 		if (__atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) == 0 &&
-		    handoff_allowed(gp, pp))
+		    handoff_allowed_noglobal(gp, pp))
 			next = runq_get_inherit(&pp->runq, &inherit);
 	} else if (!gp->preempt_soft && handoff_allowed(gp, pp) &&
 	           __atomic_load_n(&pp->timers.when0_ticks, __ATOMIC_RELAXED) > arch_ticks()) {
@@ -886,15 +971,12 @@ static inline __attribute__((always_inline)) bool yield_handoff(struct g *gp, bo
 	}
 	if (preempted) {
 		gp->preempt_count++;
-		traceGoStop(gp, StopPreempt);
 		inherit = false;
 		m->handoff_global = true;
-	} else {
-		traceGoStop(gp, StopYield);
 	}
 	casgstatus(gp, Grunning, Grunnable);
 	gp->m = NULL;
-	handoff_switch(m, gp, next, inherit, false);
+	handoff_switch(m, gp, next, inherit, false, preempted ? StopPreempt : StopYield);
 	arch_irq_restore(flags);
 	return true;
 }

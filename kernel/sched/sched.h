@@ -18,8 +18,6 @@ _Noreturn void mstart(void);           /* become this CPU's scheduler */
 
 /* goroutines */
 struct g *newproc(void (*fn)(void *), void *arg, size_t stacksize);
-/* newproc for the `go` statement at gopc (its creator, for leakcheck). */
-struct g *newproc_at(void (*fn)(void *), void *arg, size_t stacksize, uintptr_t gopc);
 /* A runtime goroutine (finalizers, sweeper): never counted as a user
  * goroutine for deadlock detection, left out of goroutine dumps. */
 struct g *newproc_system(void (*fn)(void *), void *arg);
