@@ -94,6 +94,10 @@ void mcache_init(void);
 /* Give every P's cached spans back to mcentral and drop the tiny blocks
  * (GC mark termination, world stopped). */
 void mcache_flush_all(void);
+/* A concurrent mark starts (world stopped, gc_marking just set): the fast
+ * path of every P is to miss on GC classes until mcache_flush_all, so that
+ * the complete path allocates their objects black (mcache.c). */
+void mcache_mark_begin(void);
 /* debug=1: check that every cached span is consistent (fatal if not). */
 void mcache_verify_all(void);
 /* Objects freed by the sweeper (any CPU): counted in the statistics. */

@@ -92,14 +92,46 @@ void mcache_init(void)
 	}
 }
 
+/* What the fast path sees for class ac of c when alloc[] holds s.
+ *
+ * Allocate black: while a concurrent mark runs, every GC object must be
+ * marked as it is allocated, which the complete path does
+ * (alloc_small). Rather than have the fast path test gc_marking on every
+ * allocation, a P's GC classes show it emptymspan in bysize for the
+ * mark's whole length: its allocCache is 0, so the fast path misses, and
+ * the complete path allocates from alloc[] as usual, black. The mark's
+ * start sets this up (mcache_mark_begin, world stopped); a refill during
+ * the mark keeps it (here); mark termination's mcache_flush_all empties
+ * every class, so the first refill after the mark shows the span again.
+ * mcache0 is never read by the fast path (it serves code without a P),
+ * so it always shows its spans. malloc objects are never marked: their
+ * row always shows its spans. */
+static struct mspan *mcache_shown(struct mcache *c, int ac, struct mspan *s)
+{
+	/* relaxed: gc_marking changes only with the world stopped */
+	if (aclass_kind[ac] != 0 && c != &mcache0 &&
+	    __atomic_load_n(&gc_marking, __ATOMIC_RELAXED))
+		return &emptymspan;
+	return s;
+}
+
 /* c's span for class ac becomes s: alloc[] and its bysize entries. */
 static void mcache_setspan(struct mcache *c, int ac, struct mspan *s)
 {
 	/* relaxed store of alloc[]: the statistics read it (mcache_sum_stats) */
 	__atomic_store_n(&c->alloc[ac], s, __ATOMIC_RELAXED);
+	struct mspan *shown = mcache_shown(c, ac, s);
 	struct mspan **e = &c->bysize[aclass_kind[ac]][aclass_first[ac]];
 	for (int i = 0; i < aclass_n[ac]; i++)
-		e[i] = s;
+		e[i] = shown;
+}
+
+void mcache_mark_begin(void)
+{
+	for (int i = 0; i < MAXCPU; i++)
+		for (int ac = 0; ac < NUM_ALLOC_CLASSES; ac++)
+			if (aclass_n[ac] != 0 && mcaches[i].alloc[ac] != &emptymspan)
+				mcache_setspan(&mcaches[i], ac, mcaches[i].alloc[ac]);
 }
 
 /* mallocfast.h's rare ends: p stays live in these frames. */
@@ -480,7 +512,7 @@ void mcache_verify_all(void)
 		for (int ac = 0; ac < NUM_ALLOC_CLASSES; ac++) {
 			struct mspan *s = c->alloc[ac];
 			for (int k = 0; k < aclass_n[ac]; k++)
-				if (c->bysize[aclass_kind[ac]][aclass_first[ac] + k] != s)
+				if (c->bysize[aclass_kind[ac]][aclass_first[ac] + k] != mcache_shown(c, ac, s))
 					throw("mcache %d class %d: bysize[%d][%d] is %p, alloc[] %p",
 					      i, ac, aclass_kind[ac], aclass_first[ac] + k,
 					      (void *)c->bysize[aclass_kind[ac]][aclass_first[ac] + k], (void *)s);
