@@ -5,8 +5,10 @@
  *
  * Allocation's common case: a small object (not tiny) whose class's span
  * in this P's mcache still has a free object in its allocCache.
+ * A word of allocBits to load is a rare end of its own
+ * (mallocgc_fast_nextword, mcache.c: once in 64 allocations at most).
  * Everything else - size 0, tiny and large objects, no P, a span to
- * refill, a word of allocBits to load, a GC object while a concurrent
+ * refill, a GC object while a concurrent
  * mark runs (allocated black: the mcache's table then shows the span as
  * empty, mcache.c) - goes to mallocgc_impl (mcache.c), the
  * complete path, as a tail call. Go's mallocgc has the same split
@@ -73,6 +75,11 @@ mcache_span_for(struct mcache *c, int kind, size_t size)
  * (finishes the allocation). */
 void *mallocgc_fast_release(void *p);   /* p != NULL */
 void *mallocgc_fast_large(void *p, uintptr_t n, struct g *gp, int32_t np);
+/* allocCache is empty: load the span's next word of allocBits with a free
+ * object and allocate from it, or (the span is full, or it is emptymspan)
+ * unpin and hand the allocation to mallocgc_impl. */
+void *mallocgc_fast_nextword(size_t size, struct mspan *s, struct g *gp,
+                             int32_t np, bool noscan, bool collect);
 void free_fast_release(void);
 
 /* Pin the running G to its P: acquirem inlined. Only the running G writes
@@ -177,7 +184,7 @@ mallocgc_inline(size_t size, bool noscan, bool collect)
 	 * shows emptymspan, whose allocCache is 0, so that the complete path
 	 * allocates the object black (mcache.c: mcache_shown). */
 	if (__builtin_expect(cache == 0, 0))
-		return mallocgc_fast_miss(gp, np, size, noscan, collect);
+		return mallocgc_fast_nextword(size, s, gp, np, noscan, collect);
 	uint64_t bit = cache & -cache;
 	/* relaxed: the statistics read it (span_cache_taken) */
 	__atomic_store_n(&s->allocCache, cache ^ bit, __ATOMIC_RELAXED);

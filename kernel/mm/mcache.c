@@ -134,10 +134,37 @@ void mcache_mark_begin(void)
 				mcache_setspan(&mcaches[i], ac, mcaches[i].alloc[ac]);
 }
 
+static inline void zero_small(void *p, size_t n)
+{
+	if (n <= 64)
+		zero_upto64(p, n);      /* sizes are multiples of 8 */
+	else
+		memset(p, 0, n);
+}
+
 /* mallocfast.h's rare ends: p stays live in these frames. */
 void *mallocgc_fast_large(void *p, uintptr_t n, struct g *gp, int32_t np)
 {
 	memset(p, 0, n);
+	if (mcache_unpin_to(gp, np))
+		return mallocgc_fast_release(p);
+	return p;
+}
+
+void *mallocgc_fast_nextword(size_t size, struct mspan *s, struct g *gp,
+                             int32_t np, bool noscan, bool collect)
+{
+	/* Pinned, and s is this P's span for the size (or emptymspan, whose
+	 * nelems is 0: span_next_free says -1). It is the class's alloc[]
+	 * span: the table shows nothing else, and during a concurrent mark it
+	 * shows emptymspan for GC classes, so no object here needs marking. */
+	int idx = span_next_free(s);
+	if (idx < 0)
+		return mallocgc_fast_miss(gp, np, size, noscan, collect);
+	uintptr_t n = s->elemsize;
+	void *p = (void *)(s->startAddr + (uintptr_t)idx * n);
+	asan_unpoison(p, n);            /* live again (kernel/lib/asan.h) */
+	zero_small(p, n);
 	if (mcache_unpin_to(gp, np))
 		return mallocgc_fast_release(p);
 	return p;
@@ -201,14 +228,6 @@ static __attribute__((noinline)) struct mspan *refill(struct mcache *c, int ac, 
 		return NULL;            /* the caller collects or dies */
 	mcache_setspan(c, ac, s);
 	return s;
-}
-
-static inline void zero_small(void *p, size_t n)
-{
-	if (n <= 64)
-		zero_upto64(p, n);      /* sizes are multiples of 8 */
-	else
-		memset(p, 0, n);
 }
 
 static inline void *alloc_small(struct mcache *c, int ac, size_t size)
