@@ -71,7 +71,14 @@ struct mcache {
 	 * riscv64's 12-bit immediates (the tiny allocator's two, then the
 	 * fast path's table, whose third row ends past 2 KiB). */
 	uintptr_t tiny;                        /* current tiny block, or 0 */
-	uintptr_t tinyoffset;                  /* bytes used in it */
+	uint32_t tinyoffset;                   /* bytes used in it */
+	/* The cachedby value (mspan.h) of the spans whose frees free()'s
+	 * fast path may take (mallocfast.h): this P's id + 1; during a
+	 * concurrent mark -1, which no span has, so that every free takes
+	 * free_impl, which greys the object's contents for the snapshot.
+	 * Written with the world stopped (mcache_init, mcache_mark_begin,
+	 * mcache_flush_all), read by the owner. */
+	int32_t freekey;
 	/* alloc[] of the size's class by kind and size:
 	 * bysize[size_kind()][(size - 1) / 8], so that the fast path
 	 * (mallocfast.h) finds its span with one load. Owner only; written

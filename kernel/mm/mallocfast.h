@@ -221,22 +221,21 @@ static inline __attribute__((always_inline)) void free_inline(void *ptr)
 	struct g *gp = getg();
 	int32_t np = mcache_pin_g(gp);
 	struct p *pp = getm()->p;
-	/* relaxed: set to this P's id only by this P (mcentral.c), which is
-	 * pinned here; any other value sends the free to the slow path. The
+	/* relaxed: set to this P's id + 1 only by this P (mcentral.c), which
+	 * is pinned here; any other value sends the free to the slow path. The
 	 * span is then in use and swept for this cycle (mcaches hold no span
-	 * across a cycle's end), so its bits are this cycle's. */
+	 * across a cycle's end), so its bits are this cycle's. freekey is
+	 * that value, or -1 while a concurrent mark runs: free_impl then
+	 * greys the object's contents for the snapshot (malloc.h). */
 	if (__builtin_expect(pp == NULL ||
-	                     __atomic_load_n(&s->cachedby, __ATOMIC_RELAXED) != pp->id + 1, 0))
+	                     __atomic_load_n(&s->cachedby, __ATOMIC_RELAXED) != pp->mcache->freekey, 0))
 		goto unpin_slow;
 	uintptr_t off = p - s->cachebase;
 	uint32_t i = (uint32_t)(((uint64_t)off * s->divmul) >> 32);
 	/* In the allocCache word, at an object's start; a GC object without
 	 * finalizers (relaxed: fin_forget looks again under its lock). */
-	/* And not during a concurrent mark: free_impl greys the object's
-	 * contents for the snapshot (relaxed: as in mallocgc_inline). */
 	if (__builtin_expect(off >= 64 * s->elemsize || i * s->elemsize != off ||
-	                     (s->collect && __atomic_load_n(&fin_nregistered, __ATOMIC_RELAXED) != 0) ||
-	                     __atomic_load_n(&gc_marking, __ATOMIC_RELAXED), 0))
+	                     (s->collect && __atomic_load_n(&fin_nregistered, __ATOMIC_RELAXED) != 0), 0))
 		goto unpin_slow;
 	uint64_t bit = 1ULL << i;
 	if (GORT_DEBUG && __builtin_expect(rtflags.gcpoison, 0))

@@ -76,8 +76,11 @@ static uint8_t aclass_n[NUM_ALLOC_CLASSES];
 
 void mcache_init(void)
 {
-	for (int i = 0; i < MAXCPU; i++)
+	for (int i = 0; i < MAXCPU; i++) {
 		allp[i].mcache = &mcaches[i];
+		mcaches[i].freekey = i + 1;
+	}
+	mcache0.freekey = MAXCPU + 1;   /* never read: free's fast path needs a P */
 	for (int kind = 0; kind < SIZE_KINDS; kind++) {
 		bool collect = kind != 0, noscan = kind == 2;
 		/* entry i: sizes 8i+1 .. 8i+8 */
@@ -128,10 +131,12 @@ static void mcache_setspan(struct mcache *c, int ac, struct mspan *s)
 
 void mcache_mark_begin(void)
 {
-	for (int i = 0; i < MAXCPU; i++)
+	for (int i = 0; i < MAXCPU; i++) {
+		mcaches[i].freekey = -1;        /* free()s take free_impl */
 		for (int ac = 0; ac < NUM_ALLOC_CLASSES; ac++)
 			if (aclass_n[ac] != 0 && mcaches[i].alloc[ac] != &emptymspan)
 				mcache_setspan(&mcaches[i], ac, mcaches[i].alloc[ac]);
+	}
 }
 
 static inline void zero_small(void *p, size_t n)
@@ -548,8 +553,10 @@ void mcache_verify_all(void)
 
 void mcache_flush_all(void)
 {
-	for (int i = 0; i < MAXCPU; i++)
+	for (int i = 0; i < MAXCPU; i++) {
 		mcache_flush(&mcaches[i]);
+		mcaches[i].freekey = i + 1;     /* the mark is over (mcache_mark_begin) */
+	}
 	mcache_flush(&mcache0);
 }
 
