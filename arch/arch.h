@@ -73,6 +73,9 @@ struct g;
  *   arch_ticks()        - the free-running timer counter (rdtime / CNTVCT),
  *                         ordered after earlier instructions (isb on arm).
  *   arch_instret()      - retired-instruction counter for benchmarks.
+ *   arch_bit_index(bit) - the index (0..63, a uintptr_t) of the one bit set in a word
+ *                         (the allocator's allocCache: kernel/mm/mspan.h);
+ *                         pure computation.
  *   arch_mb()           - full two-way fence (fence rw,rw / dmb ish).
  *   arch_dma_mb()       - full fence between memory and device accesses,
  *                         MMIO registers and DMA'd memory (fence iorw,iorw

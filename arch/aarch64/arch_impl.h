@@ -141,6 +141,12 @@ struct trapframe {
 
 /* The per-CPU register TPIDR_EL1 holds the M. volatile: a goroutine may
  * move to another CPU between two reads. */
+/* The index of the one bit set in bit: rbit + clz. */
+static inline __attribute__((always_inline)) uintptr_t arch_bit_index(uint64_t bit)
+{
+	return (uintptr_t)__builtin_ctzll(bit);
+}
+
 static inline struct m *arch_this_m(void)
 {
 	struct m *m;

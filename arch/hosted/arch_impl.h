@@ -69,4 +69,13 @@
 #else
 #error "the hosted port knows x86-64, aarch64 and riscv64 Linux (docs/hosted.md)"
 #endif
+
+#ifndef __ASSEMBLY__
+/* The index of the one bit set in bit: the compiler's ctz (x86-64's tzcnt
+ * or bsf, aarch64's rbit + clz; riscv64 Linux: libgcc's, correct if slow). */
+static inline __attribute__((always_inline)) uintptr_t arch_bit_index(uint64_t bit)
+{
+	return (uintptr_t)__builtin_ctzll(bit);
+}
+#endif
 #endif

@@ -84,6 +84,20 @@ struct trapframe {
 	uint64_t sscratch; /* private to trap.S */
 };
 
+/* The index of the one bit set in bit. rv64gc has no ctz (Zbb's), and a
+ * de Bruijn multiply and table lookup takes eight instructions (two to
+ * load the constant, two for the table's address). A power of two
+ * converts to a double exactly, and the double's exponent field is then
+ * 1023 + the bit's index: convert, move to an integer register, shift,
+ * subtract - four instructions, no memory. The FPU is on for all kernel
+ * code (cpu.c) and every trap saves the FP registers and fcsr (trap.S);
+ * an exact conversion raises no flag. */
+static inline __attribute__((always_inline)) uintptr_t arch_bit_index(uint64_t bit)
+{
+	union { double d; uint64_t u; } v = { .d = (double)bit };
+	return (uintptr_t)(v.u >> 52) - 1023;
+}
+
 /* The per-CPU register: tp holds the M. volatile: a goroutine may move to
  * another CPU between two reads, so the compiler must not reuse an old one. */
 static inline struct m *arch_this_m(void)

@@ -396,6 +396,7 @@ void gc_mark_conc_start(void)
 		untracked_roots(&mk);
 	/* relaxed: starting the world publishes it to every CPU */
 	__atomic_store_n(&gc_marking, 1, __ATOMIC_RELAXED);
+	mcache_mark_begin();    /* the allocation fast paths miss: allocate black */
 	if (gc.satb) {
 		/* The snapshot: the pages written since the arm are
 		 * write-protected again. Last, so that the pause stores to no

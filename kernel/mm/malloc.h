@@ -71,7 +71,14 @@ struct mcache {
 	 * riscv64's 12-bit immediates (the tiny allocator's two, then the
 	 * fast path's table, whose third row ends past 2 KiB). */
 	uintptr_t tiny;                        /* current tiny block, or 0 */
-	uintptr_t tinyoffset;                  /* bytes used in it */
+	uint32_t tinyoffset;                   /* bytes used in it */
+	/* The cachedby value (mspan.h) of the spans whose frees free()'s
+	 * fast path may take (mallocfast.h): this P's id + 1; during a
+	 * concurrent mark -1, which no span has, so that every free takes
+	 * free_impl, which greys the object's contents for the snapshot.
+	 * Written with the world stopped (mcache_init, mcache_mark_begin,
+	 * mcache_flush_all), read by the owner. */
+	int32_t freekey;
 	/* alloc[] of the size's class by kind and size:
 	 * bysize[size_kind()][(size - 1) / 8], so that the fast path
 	 * (mallocfast.h) finds its span with one load. Owner only; written
@@ -94,6 +101,10 @@ void mcache_init(void);
 /* Give every P's cached spans back to mcentral and drop the tiny blocks
  * (GC mark termination, world stopped). */
 void mcache_flush_all(void);
+/* A concurrent mark starts (world stopped, gc_marking just set): the fast
+ * path of every P is to miss on GC classes until mcache_flush_all, so that
+ * the complete path allocates their objects black (mcache.c). */
+void mcache_mark_begin(void);
 /* debug=1: check that every cached span is consistent (fatal if not). */
 void mcache_verify_all(void);
 /* Objects freed by the sweeper (any CPU): counted in the statistics. */

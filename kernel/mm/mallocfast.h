@@ -5,9 +5,12 @@
  *
  * Allocation's common case: a small object (not tiny) whose class's span
  * in this P's mcache still has a free object in its allocCache.
+ * A word of allocBits to load is a rare end of its own
+ * (mallocgc_fast_nextword, mcache.c: once in 64 allocations at most).
  * Everything else - size 0, tiny and large objects, no P, a span to
- * refill, a word of allocBits to load, a GC object while a concurrent
- * mark runs (allocated black) - goes to mallocgc_impl (mcache.c), the
+ * refill, a GC object while a concurrent
+ * mark runs (allocated black: the mcache's table then shows the span as
+ * empty, mcache.c) - goes to mallocgc_impl (mcache.c), the
  * complete path, as a tail call. Go's mallocgc has the same split
  * (nextFreeFast, then c.nextFree).
  *
@@ -72,6 +75,11 @@ mcache_span_for(struct mcache *c, int kind, size_t size)
  * (finishes the allocation). */
 void *mallocgc_fast_release(void *p);   /* p != NULL */
 void *mallocgc_fast_large(void *p, uintptr_t n, struct g *gp, int32_t np);
+/* allocCache is empty: load the span's next word of allocBits with a free
+ * object and allocate from it, or (the span is full, or it is emptymspan)
+ * unpin and hand the allocation to mallocgc_impl. */
+void *mallocgc_fast_nextword(size_t size, struct mspan *s, struct g *gp,
+                             int32_t np, bool noscan, bool collect);
 void free_fast_release(void);
 
 /* Pin the running G to its P: acquirem inlined. Only the running G writes
@@ -172,14 +180,11 @@ mallocgc_inline(size_t size, bool noscan, bool collect)
 		return mallocgc_fast_miss(gp, np, size, noscan, collect);
 	struct mspan *s = mcache_span_for(pp->mcache, size_kind(collect, noscan), size);
 	uint64_t cache = s->allocCache;
-	/* During a concurrent mark a GC object is allocated black, which the
-	 * complete path does: a call here, in the middle, would cost every
-	 * allocation a stack frame and six saved registers (measured: 24
-	 * instructions on riscv64). relaxed: gc_marking changes only with the
-	 * world stopped. */
-	if (__builtin_expect(cache == 0 ||
-	                     (collect && __atomic_load_n(&gc_marking, __ATOMIC_RELAXED)), 0))
-		return mallocgc_fast_miss(gp, np, size, noscan, collect);
+	/* Empty, or a GC class during a concurrent mark: there the table
+	 * shows emptymspan, whose allocCache is 0, so that the complete path
+	 * allocates the object black (mcache.c: mcache_shown). */
+	if (__builtin_expect(cache == 0, 0))
+		return mallocgc_fast_nextword(size, s, gp, np, noscan, collect);
 	uint64_t bit = cache & -cache;
 	/* relaxed: the statistics read it (span_cache_taken) */
 	__atomic_store_n(&s->allocCache, cache ^ bit, __ATOMIC_RELAXED);
@@ -216,22 +221,21 @@ static inline __attribute__((always_inline)) void free_inline(void *ptr)
 	struct g *gp = getg();
 	int32_t np = mcache_pin_g(gp);
 	struct p *pp = getm()->p;
-	/* relaxed: set to this P's id only by this P (mcentral.c), which is
-	 * pinned here; any other value sends the free to the slow path. The
+	/* relaxed: set to this P's id + 1 only by this P (mcentral.c), which
+	 * is pinned here; any other value sends the free to the slow path. The
 	 * span is then in use and swept for this cycle (mcaches hold no span
-	 * across a cycle's end), so its bits are this cycle's. */
+	 * across a cycle's end), so its bits are this cycle's. freekey is
+	 * that value, or -1 while a concurrent mark runs: free_impl then
+	 * greys the object's contents for the snapshot (malloc.h). */
 	if (__builtin_expect(pp == NULL ||
-	                     __atomic_load_n(&s->cachedby, __ATOMIC_RELAXED) != pp->id + 1, 0))
+	                     __atomic_load_n(&s->cachedby, __ATOMIC_RELAXED) != pp->mcache->freekey, 0))
 		goto unpin_slow;
 	uintptr_t off = p - s->cachebase;
 	uint32_t i = (uint32_t)(((uint64_t)off * s->divmul) >> 32);
 	/* In the allocCache word, at an object's start; a GC object without
 	 * finalizers (relaxed: fin_forget looks again under its lock). */
-	/* And not during a concurrent mark: free_impl greys the object's
-	 * contents for the snapshot (relaxed: as in mallocgc_inline). */
 	if (__builtin_expect(off >= 64 * s->elemsize || i * s->elemsize != off ||
-	                     (s->collect && __atomic_load_n(&fin_nregistered, __ATOMIC_RELAXED) != 0) ||
-	                     __atomic_load_n(&gc_marking, __ATOMIC_RELAXED), 0))
+	                     (s->collect && __atomic_load_n(&fin_nregistered, __ATOMIC_RELAXED) != 0), 0))
 		goto unpin_slow;
 	uint64_t bit = 1ULL << i;
 	if (GORT_DEBUG && __builtin_expect(rtflags.gcpoison, 0))

@@ -76,8 +76,11 @@ static uint8_t aclass_n[NUM_ALLOC_CLASSES];
 
 void mcache_init(void)
 {
-	for (int i = 0; i < MAXCPU; i++)
+	for (int i = 0; i < MAXCPU; i++) {
 		allp[i].mcache = &mcaches[i];
+		mcaches[i].freekey = i + 1;
+	}
+	mcache0.freekey = MAXCPU + 1;   /* never read: free's fast path needs a P */
 	for (int kind = 0; kind < SIZE_KINDS; kind++) {
 		bool collect = kind != 0, noscan = kind == 2;
 		/* entry i: sizes 8i+1 .. 8i+8 */
@@ -92,20 +95,81 @@ void mcache_init(void)
 	}
 }
 
+/* What the fast path sees for class ac of c when alloc[] holds s.
+ *
+ * Allocate black: while a concurrent mark runs, every GC object must be
+ * marked as it is allocated, which the complete path does
+ * (alloc_small). Rather than have the fast path test gc_marking on every
+ * allocation, a P's GC classes show it emptymspan in bysize for the
+ * mark's whole length: its allocCache is 0, so the fast path misses, and
+ * the complete path allocates from alloc[] as usual, black. The mark's
+ * start sets this up (mcache_mark_begin, world stopped); a refill during
+ * the mark keeps it (here); mark termination's mcache_flush_all empties
+ * every class, so the first refill after the mark shows the span again.
+ * mcache0 is never read by the fast path (it serves code without a P),
+ * so it always shows its spans. malloc objects are never marked: their
+ * row always shows its spans. */
+static struct mspan *mcache_shown(struct mcache *c, int ac, struct mspan *s)
+{
+	/* relaxed: gc_marking changes only with the world stopped */
+	if (aclass_kind[ac] != 0 && c != &mcache0 &&
+	    __atomic_load_n(&gc_marking, __ATOMIC_RELAXED))
+		return &emptymspan;
+	return s;
+}
+
 /* c's span for class ac becomes s: alloc[] and its bysize entries. */
 static void mcache_setspan(struct mcache *c, int ac, struct mspan *s)
 {
 	/* relaxed store of alloc[]: the statistics read it (mcache_sum_stats) */
 	__atomic_store_n(&c->alloc[ac], s, __ATOMIC_RELAXED);
+	struct mspan *shown = mcache_shown(c, ac, s);
 	struct mspan **e = &c->bysize[aclass_kind[ac]][aclass_first[ac]];
 	for (int i = 0; i < aclass_n[ac]; i++)
-		e[i] = s;
+		e[i] = shown;
+}
+
+void mcache_mark_begin(void)
+{
+	for (int i = 0; i < MAXCPU; i++) {
+		mcaches[i].freekey = -1;        /* free()s take free_impl */
+		for (int ac = 0; ac < NUM_ALLOC_CLASSES; ac++)
+			if (aclass_n[ac] != 0 && mcaches[i].alloc[ac] != &emptymspan)
+				mcache_setspan(&mcaches[i], ac, mcaches[i].alloc[ac]);
+	}
+}
+
+static inline void zero_small(void *p, size_t n)
+{
+	if (n <= 64)
+		zero_upto64(p, n);      /* sizes are multiples of 8 */
+	else
+		memset(p, 0, n);
 }
 
 /* mallocfast.h's rare ends: p stays live in these frames. */
 void *mallocgc_fast_large(void *p, uintptr_t n, struct g *gp, int32_t np)
 {
 	memset(p, 0, n);
+	if (mcache_unpin_to(gp, np))
+		return mallocgc_fast_release(p);
+	return p;
+}
+
+void *mallocgc_fast_nextword(size_t size, struct mspan *s, struct g *gp,
+                             int32_t np, bool noscan, bool collect)
+{
+	/* Pinned, and s is this P's span for the size (or emptymspan, whose
+	 * nelems is 0: span_next_free says -1). It is the class's alloc[]
+	 * span: the table shows nothing else, and during a concurrent mark it
+	 * shows emptymspan for GC classes, so no object here needs marking. */
+	int idx = span_next_free(s);
+	if (idx < 0)
+		return mallocgc_fast_miss(gp, np, size, noscan, collect);
+	uintptr_t n = s->elemsize;
+	void *p = (void *)(s->startAddr + (uintptr_t)idx * n);
+	asan_unpoison(p, n);            /* live again (kernel/lib/asan.h) */
+	zero_small(p, n);
 	if (mcache_unpin_to(gp, np))
 		return mallocgc_fast_release(p);
 	return p;
@@ -169,14 +233,6 @@ static __attribute__((noinline)) struct mspan *refill(struct mcache *c, int ac, 
 		return NULL;            /* the caller collects or dies */
 	mcache_setspan(c, ac, s);
 	return s;
-}
-
-static inline void zero_small(void *p, size_t n)
-{
-	if (n <= 64)
-		zero_upto64(p, n);      /* sizes are multiples of 8 */
-	else
-		memset(p, 0, n);
 }
 
 static inline void *alloc_small(struct mcache *c, int ac, size_t size)
@@ -480,7 +536,7 @@ void mcache_verify_all(void)
 		for (int ac = 0; ac < NUM_ALLOC_CLASSES; ac++) {
 			struct mspan *s = c->alloc[ac];
 			for (int k = 0; k < aclass_n[ac]; k++)
-				if (c->bysize[aclass_kind[ac]][aclass_first[ac] + k] != s)
+				if (c->bysize[aclass_kind[ac]][aclass_first[ac] + k] != mcache_shown(c, ac, s))
 					throw("mcache %d class %d: bysize[%d][%d] is %p, alloc[] %p",
 					      i, ac, aclass_kind[ac], aclass_first[ac] + k,
 					      (void *)c->bysize[aclass_kind[ac]][aclass_first[ac] + k], (void *)s);
@@ -497,8 +553,10 @@ void mcache_verify_all(void)
 
 void mcache_flush_all(void)
 {
-	for (int i = 0; i < MAXCPU; i++)
+	for (int i = 0; i < MAXCPU; i++) {
 		mcache_flush(&mcaches[i]);
+		mcaches[i].freekey = i + 1;     /* the mark is over (mcache_mark_begin) */
+	}
 	mcache_flush(&mcache0);
 }
 

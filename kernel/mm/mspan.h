@@ -65,6 +65,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <stdbool.h>
+#include "arch/arch.h"
 #include "kernel/mm/sizeclasses.h"
 
 enum mspanstate { mSpanDead = 0, mSpanFree, mSpanInUse, mSpanManual, mSpanInit };
@@ -128,18 +129,11 @@ void span_init_large(struct mspan *s, spanclass_t sc, uint64_t *bits);
 /* Load allocCache from allocBits[word]; bits past nelems read as taken. */
 void span_refill_cache(struct mspan *s, uint32_t word);
 
-/* The index of a one-bit word (de Bruijn; the base ISA of rv64gc has no
- * ctz instruction, and this is branch-free on both arches; GCC turns it
- * into rbit + clz on aarch64). */
-static inline unsigned bit_index(uint64_t bit)
+/* The index of a one-bit word: the arch's fastest (arch.h; rv64gc has no
+ * ctz instruction, and riscv64 uses the FPU's exponent instead). */
+static inline __attribute__((always_inline)) uintptr_t bit_index(uint64_t bit)
 {
-	static const uint8_t tab[64] = {
-		0, 1, 2, 53, 3, 7, 54, 27, 4, 38, 41, 8, 34, 55, 48, 28,
-		62, 5, 39, 46, 44, 42, 22, 9, 24, 35, 59, 56, 49, 18, 29, 11,
-		63, 52, 6, 26, 37, 40, 33, 47, 61, 45, 43, 21, 23, 58, 17, 10,
-		51, 25, 36, 32, 60, 20, 57, 16, 50, 31, 19, 15, 30, 14, 13, 12,
-	};
-	return tab[(bit * 0x022fdd63cc95386dULL) >> 58];
+	return arch_bit_index(bit);
 }
 
 /* Trailing zeros of a non-zero word. */
