@@ -15,14 +15,14 @@
  * It replaces libgcc's: the linker takes an archive member only for a
  * symbol nothing else defines. clang expands the builtin inline (the same
  * method) and never calls it. Like the builtin, undefined for x == 0 (here:
- * 0). Pure computation: no memory-ordering duty.
+ * 0). Pure computation: no memory-ordering duty. The table also serves the
+ * allocator's arch_bit_index (arch_impl.h).
  */
+#include "arch/arch.h"
 
 int __ctzdi2(unsigned long x);
 
-#define DEBRUIJN64 0x03f79d71b4cb0a89UL
-
-static const unsigned char debruijn_index[64] = {
+const unsigned char riscv_debruijn_index[64] = {
 	 0,  1, 48,  2, 57, 49, 28,  3, 61, 58, 50, 42, 38, 29, 17,  4,
 	62, 55, 59, 36, 53, 51, 43, 22, 45, 39, 33, 30, 24, 18, 12,  5,
 	63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21, 44, 32, 23, 11,
@@ -31,5 +31,5 @@ static const unsigned char debruijn_index[64] = {
 
 int __ctzdi2(unsigned long x)
 {
-	return debruijn_index[((x & -x) * DEBRUIJN64) >> 58];
+	return (int)arch_bit_index(x & -x);
 }

@@ -130,7 +130,7 @@ void span_init_large(struct mspan *s, spanclass_t sc, uint64_t *bits);
 void span_refill_cache(struct mspan *s, uint32_t word);
 
 /* The index of a one-bit word: the arch's fastest (arch.h; rv64gc has no
- * ctz instruction, and riscv64 uses the FPU's exponent instead). */
+ * ctz instruction: riscv64 uses a de Bruijn table). */
 static inline __attribute__((always_inline)) uintptr_t bit_index(uint64_t bit)
 {
 	return arch_bit_index(bit);
