@@ -15,6 +15,7 @@
 void hosted_irq_replay(void);
 void hosted_wfi(void);
 uint64_t hosted_ticks(void);
+void hosted_relax_tick(void);     /* arch_cpu_relax's count (relax.c) */
 
 /* Returns 1 if interrupts were masked. */
 static inline unsigned long arch_irq_save(void)

@@ -160,6 +160,7 @@ static inline uint32_t hosted_pending_get(void)
 static inline void arch_cpu_relax(void)
 {
 	__asm__ volatile("yield" : : : "memory");
+	hosted_relax_tick();        /* now and then a yield: relax.c */
 }
 
 /* Full barrier (inner shareable: every thread's CPU). */

@@ -160,6 +160,7 @@ static inline uint32_t hosted_pending_get(void)
 static inline void arch_cpu_relax(void)
 {
 	__asm__ volatile(".insn i 0x0f, 0, x0, x0, 0x010" : : : "memory");
+	hosted_relax_tick();        /* now and then a yield: relax.c */
 }
 
 static inline void arch_mb(void)

@@ -172,6 +172,7 @@ static inline uint32_t hosted_pending_get(void)
 static inline void arch_cpu_relax(void)
 {
 	__asm__ volatile("pause" : : : "memory");
+	hosted_relax_tick();        /* now and then a yield: relax.c */
 }
 
 /* x86-64 is TSO; mfence orders the one case it does not: a store before a
