@@ -226,6 +226,16 @@ void arch_dirty_collect(uintptr_t base, size_t npages, uint64_t *bits);
  * Ordering as arch_dirty_collect: one atomic RMW per leaf, no flush. */
 bool arch_dirty_protect(uintptr_t base, size_t npages, uint64_t *bits);
 
+/* As arch_dirty_protect (protect) or arch_dirty_collect (not), without
+ * the bitmap, for the pages of the 64 from base whose bit is set in mask
+ * (bit i: base + i * 4096). The collect of a faulted bitmap calls it once
+ * per bitmap word: the port finds each leaf table once per word, not once
+ * per run of neighbouring pages, and pays no call per run (a start pause
+ * protects some hundreds of pages in tens of runs again). Same ordering
+ * and contract as those two; where the port cannot write-protect, protect
+ * is a clean. */
+void arch_dirty_clean_mask(uintptr_t base, uint64_t mask, bool protect);
+
 /* Shootdown: every CPU drops every cached translation; returns after all
  * have. Ordering: the leaf updates before the call are visible to every
  * walker before any CPU re-walks; every store another CPU made through an

@@ -497,6 +497,22 @@ void arch_dirty_untrack(uintptr_t base, size_t size)
 /* Clean the tracked leaves: AP[2] set (read-only) and DBM as dbm says
  * (hardware mode's clean sets it, giving a page arch_dirty_protect left
  * faulting back to the walker; protect clears it). */
+/* One leaf: unless untracked or clean already (a later store marks it),
+ * AP[2] set and DBM as dbm says, with one CAS, so a concurrent walker or
+ * fault-path update is never lost. Relaxed: arch_dirty_flush's dsb orders
+ * it before the invalidation. Returns whether it was dirty. */
+static inline bool clean_leaf(uint64_t *e, uint64_t dbm)
+{
+	uint64_t d = ld_desc(e);
+	if ((d & 3) != PTE_PAGE || !(d & PTE_TRACKED))
+		return false;
+	while ((d & (PTE_AP_RO | PTE_DBM)) != (PTE_AP_RO | dbm) &&
+	       !arch_cas(e, &d, (d | PTE_AP_RO | dbm) & ~(PTE_DBM & ~dbm),
+	                 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	return !(d & PTE_AP_RO);
+}
+
 static void dirty_clean(uintptr_t base, size_t npages, uint64_t *bits, uint64_t dbm)
 {
 	size_t i = 0;
@@ -506,22 +522,37 @@ static void dirty_clean(uintptr_t base, size_t npages, uint64_t *bits, uint64_t 
 		if (n > npages - i)
 			n = npages - i;
 		uint64_t *e = leaf_entry(va, false);
-		for (size_t k = 0; e != NULL && k < n; k++) {
-			uint64_t d = ld_desc(&e[k]);
-			if ((d & 3) != PTE_PAGE || !(d & PTE_TRACKED))
-				continue;
-			/* Clean already (a later store marks it), else one CAS,
-			 * so a concurrent walker or fault-path update is never
-			 * lost. Relaxed: arch_dirty_flush's dsb orders it before
-			 * the invalidation. */
-			while ((d & (PTE_AP_RO | PTE_DBM)) != (PTE_AP_RO | dbm) &&
-			       !arch_cas(&e[k], &d, (d | PTE_AP_RO | dbm) & ~(PTE_DBM & ~dbm),
-			                 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-				;
-			if (!(d & PTE_AP_RO) && bits != NULL)
+		for (size_t k = 0; e != NULL && k < n; k++)
+			if (clean_leaf(&e[k], dbm) && bits != NULL)
 				bits[(i + k) / 64] |= 1ull << ((i + k) % 64);
-		}
 		i += n;
+	}
+}
+
+/* The 64 pages from base whose bit is set in m, as dirty_clean (no
+ * bitmap). The leaf table is looked up again only when the page is in
+ * another 2 MiB than the last one (base need not be 256 KiB aligned, so a
+ * word's pages may lie in two tables); runs of zero bits are skipped by
+ * one ctz. */
+static void dirty_clean_mask(uintptr_t base, uint64_t m, uint64_t dbm)
+{
+	uint64_t *t = NULL;             /* the leaf table's entry 0 */
+	uintptr_t tkey = UINTPTR_MAX;   /* the 2 MiB of t: none yet */
+	for (size_t i = 0; m != 0; i++, m >>= 1) {
+		if (!(m & 1)) {
+			size_t z = (size_t)__builtin_ctzll(m);
+			i += z;
+			m >>= z;
+		}
+		uintptr_t va = base + i * 4096;
+		uintptr_t key = va >> L2_SHIFT;
+		if (key != tkey) {
+			uint64_t *e = leaf_entry(va, false);
+			t = e == NULL ? NULL : e - ((va >> L3_SHIFT) & 511);
+			tkey = key;
+		}
+		if (t != NULL)
+			clean_leaf(&t[(va >> L3_SHIFT) & 511], dbm);
 	}
 }
 
@@ -534,6 +565,11 @@ bool arch_dirty_protect(uintptr_t base, size_t npages, uint64_t *bits)
 {
 	dirty_clean(base, npages, bits, 0);
 	return true;
+}
+
+void arch_dirty_clean_mask(uintptr_t base, uint64_t m, bool protect)
+{
+	dirty_clean_mask(base, m, protect ? 0 : track_bits & PTE_DBM);
 }
 
 void arch_dirty_flush(void)

@@ -489,6 +489,15 @@ HOSTED_NO_TSAN bool arch_dirty_protect(uintptr_t base, size_t npages, uint64_t *
 	return true;
 }
 
+/* Page by page: the hosted port's protect is its collect. */
+HOSTED_NO_TSAN void arch_dirty_clean_mask(uintptr_t base, uint64_t mask, bool protect)
+{
+	(void)protect;
+	for (size_t i = 0; mask != 0; i++, mask >>= 1)
+		if (mask & 1)
+			arch_dirty_collect(base + i * PAGE, 1, NULL);
+}
+
 /* The protects are the shootdown (the file comment); the fences order the
  * collector's later loads after every store made before the flush. */
 HOSTED_NO_TSAN void arch_dirty_flush(void)

@@ -566,6 +566,23 @@ void arch_dirty_untrack(uintptr_t base, size_t size)
 		untrack_page(va);
 }
 
+/* One leaf: clear mask, then OR set, unless it is untracked or clean
+ * already (a later store marks it). Returns whether it was dirty.
+ * Relaxed: arch_dirty_flush's fence orders the RMWs before the shootdown.
+ * The OR comes second: a page the fault path makes dirty in between stays
+ * dirty (reported by the next collect). */
+static inline bool clean_leaf(pte_t *slot, pte_t mask, pte_t set)
+{
+	pte_t e = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	if ((e & (PTE_V | PTE_TRACKED)) != (PTE_V | PTE_TRACKED) ||
+	    (e & (mask | set)) == set)
+		return false;
+	pte_t old = __atomic_fetch_and(slot, ~mask, __ATOMIC_RELAXED);
+	if (set & ~old)
+		__atomic_fetch_or(slot, set, __ATOMIC_RELAXED);
+	return (old & dirty_bit) != 0;
+}
+
 /* Clean the tracked leaves: clear the bits in mask and set those in set
  * (hardware mode's clean gives W back to a page arch_dirty_protect left
  * write-protected; protect clears W and D). */
@@ -578,23 +595,36 @@ static void dirty_clean(uintptr_t base, size_t npages, uint64_t *bits, pte_t mas
 		if (n > npages - i)
 			n = npages - i;
 		pte_t *t = leaf_table(va);
-		for (size_t k = 0; t != NULL && k < n; k++) {
-			pte_t *slot = &t[first + k];
-			pte_t e = __atomic_load_n(slot, __ATOMIC_RELAXED);
-			if ((e & (PTE_V | PTE_TRACKED)) != (PTE_V | PTE_TRACKED) ||
-			    (e & (mask | set)) == set)
-				continue;        /* clean already: a later store marks it */
-			/* Relaxed: arch_dirty_flush's fence orders them before
-			 * the shootdown. The OR comes second: a page the fault
-			 * path makes dirty in between stays dirty (reported by
-			 * the next collect). */
-			pte_t old = __atomic_fetch_and(slot, ~mask, __ATOMIC_RELAXED);
-			if (set & ~old)
-				__atomic_fetch_or(slot, set, __ATOMIC_RELAXED);
-			if ((old & dirty_bit) && bits != NULL)
+		for (size_t k = 0; t != NULL && k < n; k++)
+			if (clean_leaf(&t[first + k], mask, set) && bits != NULL)
 				bits[(i + k) / 64] |= 1UL << ((i + k) % 64);
-		}
 		i += n;
+	}
+}
+
+/* The 64 pages from base whose bit is set in mask, as dirty_clean (no
+ * bitmap). The leaf table is looked up again only when the page is in
+ * another 2 MiB than the last one (base need not be 256 KiB aligned, so a
+ * word's pages may lie in two tables). Zero bits are skipped by a shift,
+ * runs of zeros by one ctz. */
+static void dirty_clean_mask(uintptr_t base, uint64_t m, pte_t mask, pte_t set)
+{
+	pte_t *t = NULL;
+	uintptr_t tkey = UINTPTR_MAX;   /* the 2 MiB of t: none yet */
+	for (size_t i = 0; m != 0; i++, m >>= 1) {
+		if (!(m & 1)) {
+			size_t z = (size_t)__builtin_ctzll(m);
+			i += z;
+			m >>= z;
+		}
+		uintptr_t va = base + i * PG_SIZE;
+		uintptr_t key = va >> 21;
+		if (key != tkey) {
+			t = leaf_table(va);
+			tkey = key;
+		}
+		if (t != NULL)
+			clean_leaf(&t[vpn(va, 0)], mask, set);
 	}
 }
 
@@ -610,6 +640,14 @@ bool arch_dirty_protect(uintptr_t base, size_t npages, uint64_t *bits)
 {
 	dirty_clean(base, npages, bits, PTE_W | PTE_D, 0);
 	return true;
+}
+
+void arch_dirty_clean_mask(uintptr_t base, uint64_t m, bool protect)
+{
+	if (protect)
+		dirty_clean_mask(base, m, PTE_W | PTE_D, 0);
+	else
+		dirty_clean_mask(base, m, clean_mask, clean_mask == PTE_D ? PTE_W : 0);
 }
 
 void arch_dirty_flush(void)

@@ -69,6 +69,10 @@ struct satbring {
 };
 
 uint32_t gc_satb_on GC_NOSCAN;          /* gc.h */
+/* Counts the snapshot marks, bumped at each one's T0 (in the start pause,
+ * after the protect: hence .bss.noscan). span_publish stamps it into the
+ * span (mspan.h). Atomic: written with the world stopped, read anywhere. */
+uint32_t gc_satb_epoch GC_NOSCAN;
 static struct satbring rings[MAXCPU] GC_NOSCAN;
 static uint32_t overflow GC_NOSCAN;     /* atomic: a ring was full this cycle */
 static struct {
@@ -165,6 +169,18 @@ NO_SANITIZE_ADDRESS NO_SANITIZE_THREAD void gc_satb_page(uintptr_t page)
 	if (s == NULL || __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != mSpanInUse ||
 	    spanclass_noscan(s->spanclass) || ignored(s->collect ? GC_PAGES_HEAP : GC_PAGES_MALLOC))
 		return;
+	/* A span published since T0 (its epoch is this mark's; read after
+	 * the acquire above, so the one its publication stamped): at T0 its
+	 * pages were free or a span being made, so none of their words then
+	 * was a pointer the snapshot needs - what they hold now is the stale
+	 * contents of objects freed before the mark, whose greying only
+	 * kept garbage and cost the faulting mutator a filter of 512 words
+	 * (docs/gc.md, "Snapshot at the beginning"). No span in use at T0
+	 * is freed before the mark ends without free() greying it first, so
+	 * these pages held nothing else at T0. */
+	if (__atomic_load_n(&s->satbEpoch, __ATOMIC_RELAXED) ==
+	    __atomic_load_n(&gc_satb_epoch, __ATOMIC_RELAXED))
+		return;
 	shade_clip(page, end, s->startAddr, s->startAddr + s->npages * PAGE_SIZE);
 }
 
@@ -252,7 +268,10 @@ bool satb_begin(void)
 
 void satb_set(bool on)
 {
-	/* relaxed: world stopped (gc_satb_active) */
+	/* relaxed: world stopped (gc_satb_active); starting it publishes
+	 * both to every CPU */
+	if (on)
+		__atomic_store_n(&gc_satb_epoch, gc_satb_epoch + 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&gc_satb_on, on ? 1 : 0, __ATOMIC_RELAXED);
 }
 

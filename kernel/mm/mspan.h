@@ -104,6 +104,9 @@ struct mspan {
 	uint32_t sweepgen;           /* see above; atomic */
 	uint32_t nfreeAtCache;       /* free objects when an mcache took it (heapLive) */
 	void *manualFreeList;        /* mSpanManual stack pages: free 4 KiB halves */
+	uint32_t satbEpoch;          /* gc_satb_epoch when published: a span
+	                                published during a snapshot mark held
+	                                nothing reachable at its T0 */
 };
 
 /* A doubly linked list of spans; the holder's lock protects it (first
@@ -200,6 +203,10 @@ static inline void span_setstate(struct mspan *s, int state)
  * (mgcmark.c, greyobject) and in mheap_arena_spans. */
 static inline void span_publish(struct mspan *s)
 {
+	extern uint32_t gc_satb_epoch;  /* kernel/gc/mgcsatb.c */
+	/* relaxed: changed only with the world stopped; published with the
+	 * span by the release store below */
+	s->satbEpoch = __atomic_load_n(&gc_satb_epoch, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->state, (uint8_t)mSpanInUse, __ATOMIC_RELEASE);
 }
 

@@ -40,3 +40,6 @@ void throw(const char *fmt, ...)
 /* The host has no growable goroutine stacks: nothing to probe. */
 void stack_nofault_enter(void) {}
 void stack_nofault_exit(void) {}
+
+/* span_publish stamps the snapshot mark's epoch (kernel/gc/mgcsatb.c). */
+uint32_t gc_satb_epoch;
