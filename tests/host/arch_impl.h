@@ -48,6 +48,7 @@ static inline bool arch_irq_enabled(void) { return host_irq_on; }
 
 static inline void arch_cpu_relax(void) { sched_yield(); }
 static inline void arch_mb(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+static inline uintptr_t arch_bit_index(uint64_t bit) { return (uintptr_t)__builtin_ctzll(bit); }
 
 static inline uintptr_t arch_context_pc(const struct context *c) { return c->pc; }
 static inline uintptr_t arch_context_sp(const struct context *c) { return c->sp; }
