@@ -53,6 +53,7 @@ static inline void wakep(void)
 		wakep_idle();
 }
 int32_t dropspinning(struct m *m);     /* m stops spinning; Ms still spinning */
+struct g *findrunnable(struct m *m, bool *inherit, uint64_t *ticks); /* g0: findrunnable.c */
 void stopm(struct m *m);               /* sleep until handed a P */
 struct p *pidleget(void);              /* sched.lock (asserted) */
 void pidleput(struct p *pp);           /* sched.lock (asserted) */
