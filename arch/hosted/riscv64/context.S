@@ -155,18 +155,4 @@ hosted_resume_trap:
 asyncPreempt_end:
 	.size	asyncPreempt, . - asyncPreempt
 
-	.section .rodata
-	.balign	8
-	.globl	asyncPreempt_len
-asyncPreempt_len:
-	.quad	asyncPreempt_end - asyncPreempt
-
-/* TLS bounds for the scheduler's per-goroutine TLS copy (kernel/sched): on
- * a board, picolibc's errno block. Here glibc keeps errno per thread in its
- * own TLS, so the copied block is empty. */
-	.globl	__tls_start, __tdata_end, __tls_end
-__tls_start:
-__tdata_end:
-__tls_end:
-
-	.section .note.GNU-stack, "", @progbits
+#include "../context_end.inc"        /* asyncPreempt_len, TLS bounds */
