@@ -120,6 +120,10 @@ enum {
 /* The integer boot flag `test=N` (see docs/bootargs.md), for test programs. */
 int64_t BootFlagTest(void);
 
+/* The boot flag `testshort=1`: run a shorter workload (Go's testing.Short;
+ * make test sets it on the builds that repeat gcc's: docs/testing.md). */
+bool BootFlagTestShort(void);
+
 /* Print one schedtrace line now, in Go's format (bootargs schedtrace=MS
  * prints one every MS milliseconds). */
 void SchedTrace(void);

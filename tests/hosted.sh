@@ -167,6 +167,12 @@ for b in $builds; do
 				smp=$(tr , '\n' <<< "$smp" | awk '$1 <= 4' | sort -n | tail -n 1)
 				smp=${smp:-4}
 			fi
+			# testshort=1 (tests/run.sh's short_run): every build but gcc's
+			# plain one on this host runs the shorter workload
+			if [ -z "${SMP_ALL:-}" ] && [ "$tc:$san${HOSTCPU}" != "gcc:" ] &&
+			   grep -q 'BootFlagTestShort()' "$d/main.c"; then
+				bootargs="${bootargs:+$bootargs }testshort=1"
+			fi
 			status=$(sed -n 's/.*status=\([0-9]*\).*/\1/p' <<< "$spec"); status=${status:-0}
 			tmo=$(sed -n 's/.*timeout=\([0-9]*\).*/\1/p' <<< "$spec"); tmo=${tmo:-60}
 			mem=$(sed -n 's/.*mem=\([0-9]*[MG]\).*/\1/p' <<< "$spec"); mem=${mem:-256M}

@@ -112,6 +112,15 @@ host_test() {  # file sanitizer
 }
 
 pass=0; fail=0
+
+# Where make test's time goes: each phase's wall time, printed at the end
+# (with the slowest QEMU runs) so that a CI log shows what to shorten.
+phase_name=""; phase_t0=$SECONDS; phase_times=""
+phase() {  # name: close the running phase, open this one ("" closes only)
+	[ -n "$phase_name" ] && phase_times="$phase_times  $phase_name $((SECONDS - phase_t0)) s;"
+	phase_name=$1; phase_t0=$SECONDS
+}
+phase "host tests"
 for f in tests/host/test_*.c; do
 	[ -e "$f" ] || continue
 	echo "$f" | grep -qE "$ONLY" || continue
@@ -124,6 +133,7 @@ for f in tests/host/tsan_*.c; do
 done
 
 # ---- build checks ---------------------------------------------------------------
+phase "build checks"
 # The atomics check must reject what GCC 12 makes of a builtin CAS on riscv64.
 if echo atomics | grep -qE "$ONLY"; then
 	f=tests/atomics/riscv64-gcc12-builtin-cas.dis
@@ -163,6 +173,7 @@ board_dir() {   # a board linked for its own address builds into build/<arch>-<b
 export -f board_arch board_dir
 
 # Build every image first (make runs in parallel on its own).
+phase "QEMU builds"
 tests=()
 for d in tests/qemu/*/ examples/*/ bench/*/; do
 	d=${d%/}
@@ -238,12 +249,23 @@ one_smp() {  # arch tc smp-list
 	fi
 }
 
+# The same builds (not gcc's riscv64 and aarch64 ones, unless SMP_ALL) run a
+# test that reads BootFlagTestShort() with testshort=1: a shorter workload
+# (Go's -short), for make test's time, as the GC tortures' thousands of
+# cycles are gcc's to run (docs/testing.md, "Short runs").
+short_run() {  # arch tc dir: true if this run gets testshort=1
+	[ -z "${SMP_ALL:-}" ] || return 1
+	case "$1-$2" in riscv64-gcc|aarch64-gcc) return 1 ;; esac
+	grep -q 'BootFlagTestShort()' "$3/main.c"
+}
+
 run_one() {  # arch tc dir index spec
 	local arch=$1 tc=$2 dir=$3 idx=$4 spec=$5 name smp bootargs status timeout mem cpu machine icount only_arch board
 	name=$(basename "$dir")
 	smp=$(sed -n 's/.*smp=\([0-9,]*\).*/\1/p' <<< "$spec"); smp=${smp:-1}
 	[ -n "${SMP_ALL:-}" ] || smp=$(one_smp "$arch" "$tc" "$smp")
 	bootargs=$(sed -n 's/.*bootargs="\([^"]*\)".*/\1/p' <<< "$spec")
+	if short_run "$arch" "$tc" "$dir"; then bootargs="${bootargs:+$bootargs }testshort=1"; fi
 	status=$(sed -n 's/.*status=\([0-9]*\).*/\1/p' <<< "$spec"); status=${status:-0}
 	timeout=$(sed -n 's/.*timeout=\([0-9]*\).*/\1/p' <<< "$spec"); timeout=${timeout:-60}
 	[ -n "${TIMEOUT_MAX:-}" ] && [ "$timeout" -gt "$TIMEOUT_MAX" ] && timeout=$TIMEOUT_MAX
@@ -349,9 +371,10 @@ run_one() {  # arch tc dir index spec
 	done
 	return $rc
 }
-export -f run_one one_smp
+export -f run_one one_smp short_run
 export out
 
+phase "QEMU runs"
 if [ -s "$jobs_file" ]; then
 	# shellcheck disable=SC2016
 	tr '\t' '\037' < "$jobs_file" | xargs -d '\n' -P "$JOBS" -I{} bash -c \
@@ -363,6 +386,7 @@ if [ -s "$jobs_file" ]; then
 fi
 
 # ---- hosted tests (ARCH=hosted: the same programs as Linux processes) -------
+phase "hosted"
 if [[ " $ARCHES " == *" hosted "* ]]; then
 	TOOLCHAINS="$TOOLCHAINS" ONLY="$ONLY" OUT="$out" tests/hosted.sh > "$out/hosted.txt" 2>&1
 	grep -v ' passed, .* failed$' "$out/hosted.txt"
@@ -371,6 +395,7 @@ if [[ " $ARCHES " == *" hosted "* ]]; then
 fi
 
 # ---- hosted on aarch64 / riscv64 Linux (cross-built, under qemu-user) -------
+phase "hosted under qemu-user"
 for arch in $ARCHES; do
 	case $arch in hosted-*) ;; *) continue ;; esac
 	ONLY="$ONLY" OUT="$out" tests/hosted-cpu.sh "${arch#hosted-}" > "$out/$arch.txt" 2>&1
@@ -379,5 +404,11 @@ for arch in $ARCHES; do
 	fail=$((fail + $(grep -c '^FAIL' "$out/$arch.txt")))
 done
 
+phase ""
+echo "time:$phase_times  in all $SECONDS s"
+if [ -s "$out/qemu.txt" ]; then
+	echo "the slowest QEMU runs:"
+	sed -n 's/^PASS \(.*\) (\([0-9.]*\)s)$/\2 s  \1/p' "$out/qemu.txt" | sort -rn | head -n 8 | sed 's/^/  /'
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -59,6 +59,7 @@ struct flag {
 	X(stacksize,   FLAG_INT,    16, 65536,    1024, "KiB of address space reserved per goroutine stack") \
 	X(debug,       FLAG_BOOL,   0, 1,         0,    "extra runtime consistency checks and messages") \
 	X(test,        FLAG_INT,    INT64_MIN, INT64_MAX, 0, "free integer for test programs") \
+	X(testshort,   FLAG_BOOL,   0, 1,         0,    "tests: a shorter workload, as go test -short (make test's second builds)") \
 	X(dtbtest,     FLAG_BOOL,   0, 1,         0,    "print what was read from the device tree") \
 	X(quitexit,    FLAG_BOOL,   0, 1,         0,    "Ctrl-\\ on the console: exit with status 2 after the goroutine dump") \
 	X(gcbarrier,   FLAG_WORD,   0, 2,         0,    "how the GC's page-dirty barrier learns of writes: auto (hw if the MMU can), hw, fault") \

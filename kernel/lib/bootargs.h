@@ -31,6 +31,7 @@ struct runtime_flags {
 	int64_t stacksize;      /* reserved goroutine stack, KiB, 16..65536 */
 	int64_t debug;          /* 0/1 */
 	int64_t test;           /* any integer, for test programs */
+	int64_t testshort;      /* 0/1: BootFlagTestShort */
 	int64_t dtbtest;        /* 0/1 */
 	int64_t quitexit;       /* 0/1: Ctrl-\ dumps, then exits with status 2 */
 	int64_t gcbarrier;      /* GCBARRIER_AUTO/HW/FAULT (kernel/gc/barrier.h) */

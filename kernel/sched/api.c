@@ -75,6 +75,11 @@ int64_t BootFlagTest(void)
 	return rtflags.test;
 }
 
+bool BootFlagTestShort(void)
+{
+	return rtflags.testshort != 0;
+}
+
 void ReadSchedStats(struct SchedStats *st)
 {
 	/* relaxed: other CPUs count on (stat_add, runtime2.h) */

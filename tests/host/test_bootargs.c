@@ -44,7 +44,8 @@ static void check_defaults(const char *ctx)
 	      rtflags.gcpoison == 0 && rtflags.memstats == 0 &&
 	      rtflags.trace == 0 && rtflags.leakcheck == 0 &&
 	      rtflags.slice == 10 && rtflags.stacksize == 1024 &&
-	      rtflags.debug == 0 && rtflags.test == 0 && rtflags.dtbtest == 0 &&
+	      rtflags.debug == 0 && rtflags.test == 0 && rtflags.testshort == 0 &&
+	      rtflags.dtbtest == 0 &&
 	      rtflags.quitexit == 0,
 	      "%s: not all defaults", ctx);
 }
@@ -69,7 +70,7 @@ static void test_known(void)
 {
 	parse("gomaxprocs=4 schedtrace=1000 scheddetail=1 gctrace=2 gogc=50 "
 	      "gccheckmark=1 gcpoison=1 memstats=1 slice=5 stacksize=64 debug=1 "
-	      "test=-42 dtbtest=1 trace=1 leakcheck=1 quitexit=1");
+	      "test=-42 testshort=1 dtbtest=1 trace=1 leakcheck=1 quitexit=1");
 	CHECK_EQ(nwarn, 0);
 	CHECK_EQ(rtflags.trace, 1);
 	CHECK_EQ(rtflags.leakcheck, 1);
@@ -85,6 +86,7 @@ static void test_known(void)
 	CHECK_EQ(rtflags.stacksize, 64);
 	CHECK_EQ(rtflags.debug, 1);
 	CHECK_EQ(rtflags.test, -42);
+	CHECK_EQ(rtflags.testshort, 1);
 	CHECK_EQ(rtflags.dtbtest, 1);
 	CHECK_EQ(rtflags.quitexit, 1);
 
@@ -233,7 +235,7 @@ static void help_line(const char *line)
 static void test_help(void)
 {
 	bootargs_print_help(help_line);
-	CHECK_EQ(nhelp, 23);       /* one line per flag of bootargs.c's table */
+	CHECK_EQ(nhelp, 24);       /* one line per flag of bootargs.c's table */
 }
 
 int main(void)

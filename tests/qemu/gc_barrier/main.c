@@ -88,6 +88,8 @@
 #define PG 4096
 #define EXACT_ROUNDS 40
 #define RACE_COLLECTS 200
+#define SHORT_DIV 4             /* testshort=1: a quarter of each */
+static int exact_n = EXACT_ROUNDS, race_n = RACE_COLLECTS;
 #define NONE INT64_MAX
 
 enum { K_HEAP, K_MALLOC, K_DATA, K_BSS, K_STACK, NK };
@@ -208,7 +210,7 @@ static void exact_rounds(void)
 	int64_t written = 0;
 	uint64_t f0 = gc_barrier_faults();
 	gc_barrier_arm();                       /* every page starts dirty */
-	for (int r = 0; r < EXACT_ROUNDS; r++) {
+	for (int r = 0; r < exact_n; r++) {
 		for (int k = 0; k < NK; k++)
 			for (int w = 0; w < NW; w++)
 				for (int p = 0; p < NP; p++) {
@@ -233,7 +235,7 @@ static void exact_rounds(void)
 		CHECK(nf >= (uint64_t)written, "fault mode: %llu faults for %lld page writes",
 		      (unsigned long long)nf, (long long)written);
 	printf("gc_barrier: %d exact rounds, %lld pages written, dirty sets exact\n",
-	       EXACT_ROUNDS, (long long)written);
+	       exact_n, (long long)written);
 }
 
 static void racing_collects(void)
@@ -249,7 +251,7 @@ static void racing_collects(void)
 	uint64_t f0 = gc_barrier_faults();      /* hw mode: none from here on */
 	__atomic_store_n(&epoch, 0, __ATOMIC_RELEASE);
 	command(C_RACE, false);
-	for (int64_t c = 1; c <= RACE_COLLECTS; c++) {
+	for (int64_t c = 1; c <= race_n; c++) {
 		gc_barrier_collect();
 		/* release: stores that read c come after collect c returned */
 		__atomic_store_n(&epoch, c, __ATOMIC_RELEASE);
@@ -282,7 +284,7 @@ static void racing_collects(void)
 		CHECK(gc_barrier_faults() == f0, "hardware mode: %llu write faults after the arm",
 		      (unsigned long long)(gc_barrier_faults() - f0));
 	printf("gc_barrier: %d racing collects, %lld stores, none lost\n",
-	       RACE_COLLECTS, (long long)__atomic_load_n(&nstores, __ATOMIC_RELAXED));
+	       race_n, (long long)__atomic_load_n(&nstores, __ATOMIC_RELAXED));
 }
 
 int main(void)
@@ -290,6 +292,10 @@ int main(void)
 	/* The dirty set has one consumer: a collection would take the dirty
 	 * pages this test is waiting for. Only the explicit GC() below runs. */
 	SetGCPercent(-1);
+	if (BootFlagTestShort()) {
+		exact_n /= SHORT_DIV;
+		race_n /= SHORT_DIV;
+	}
 	heap_area = mallocgc((NW * NP + 1) * PG);
 	malloc_area = aligned_alloc(PG, NW * NP * PG);
 	CHECK(heap_area && malloc_area, "out of memory");

@@ -70,6 +70,7 @@
 #define MIN_CYCLES 1000
 #define SHORT_CYCLES 250       /* test=2 */
 #define TSAN_CYCLES 40          /* test=3 */
+#define SHORT_DIV 4             /* testshort=1: a quarter of the above */
 #define GOGC 10
 #define RING 4
 #define BLOB_BYTES (40 * 1024)
@@ -426,6 +427,8 @@ int main(void)
 	int64_t last_print = t0;
 	uint32_t want = BootFlagTest() == 2 ? SHORT_CYCLES :
 	                BootFlagTest() == 3 ? TSAN_CYCLES : MIN_CYCLES;
+	if (BootFlagTestShort())
+		want /= SHORT_DIV;
 	uint32_t cycles = 0;
 	for (;;) {
 		Sleep(20 * Millisecond);

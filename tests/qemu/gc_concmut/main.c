@@ -102,6 +102,9 @@
 #define NSLOT (2 * NV + 1)      /* victim k: slots 2k, 2k+1; the last: garbage */
 #define MOVES 12000             /* per mutator, at least */
 #define CYCLES 30               /* at least, during the moves */
+/* testshort=1 (docs/testing.md): a quarter of both, where nothing must
+ * be caught (test=0); a test=1..4 run keeps all its moves to catch it. */
+static uint64_t moves = MOVES, cycles_min = CYCLES;
 #define RENEW 4096              /* moves between two renewals of a victim */
 #define GARBAGE 4096            /* bytes of garbage per move */
 #define BODY 13                 /* pattern words per object */
@@ -233,7 +236,7 @@ static void mutator(void *arg)
 		*vs[k].where = new_victim(vs[k].id);
 	}
 	uint64_t mv;
-	for (mv = 0; mv < MOVES || !atomic_load64(&stop); mv++) {
+	for (mv = 0; mv < moves || !atomic_load64(&stop); mv++) {
 		int k = (int)(rnd(&rs) % NV);
 		struct victim *vk = &vs[k];
 		check_victim(*vk->where, vk->id, m, mv);
@@ -273,6 +276,10 @@ int main(void)
 {
 	if (BootFlagTest() >= 1 && BootFlagTest() <= 4)
 		gc_debug_barrier_ignore(1u << (BootFlagTest() - 1));
+	else if (BootFlagTestShort()) {
+		moves /= 4;
+		cycles_min /= 4;
+	}
 	for (int m = 0; m < NM; m++) {
 		for (int i = 0; i < NOLD; i++)
 			olds[m][i] = mallocgc(sizeof(struct node));
@@ -285,8 +292,8 @@ int main(void)
 	for (int m = 0; m < NM; m++)
 		go(mutator, (void *)(uintptr_t)m);
 	go(cycler, NULL);
-	wait_for(&ngc, CYCLES, 500000, "cycles");
-	wait_for(&nmoves, NM * MOVES, 500000, "moves");
+	wait_for(&ngc, (int64_t)cycles_min, 500000, "cycles");
+	wait_for(&nmoves, (int64_t)(NM * moves), 500000, "moves");
 	ReadMemStats(&ms);
 	uint32_t cycles = ms.NumGC - gc0;
 	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);

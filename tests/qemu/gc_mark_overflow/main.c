@@ -133,9 +133,14 @@ static void new_big(uint64_t seed, uint64_t n)
 static void churner(void *arg)
 {
 	uint64_t seed = (uint64_t)(uintptr_t)arg, rounds = (uint64_t)BootFlagTest() ? 400 : 1600;
+	uint64_t grow = 200;            /* rounds between two doublings of the table */
+	if (BootFlagTestShort()) {      /* a quarter of the rounds, the same growth */
+		rounds /= 4;
+		grow /= 4;
+	}
 	for (uint64_t r = 0; r < rounds; r++) {
 		if (r % 50 == 0) {
-			uint64_t n = 4096ull << (r / 200 < 4 ? r / 200 : 4);
+			uint64_t n = 4096ull << (r / grow < 4 ? r / grow : 4);
 			check_big(seed);
 			new_big(seed, n);
 		}
@@ -170,9 +175,9 @@ int main(void)
 	uint32_t gc0 = ms.NumGC, rescans = 0;
 	for (int i = 0; i < NCHURN; i++)
 		go(churner, (void *)(uintptr_t)(i + 1));
-	int forced = 0;
+	int forced = 0, nforced = BootFlagTestShort() ? 4 : 16;
 	while (atomic_load64(&done) < NCHURN) {
-		if (starve && forced++ < 16) {  /* each rescans the heap often: 16 */
+		if (starve && forced++ < nforced) {  /* each rescans the heap often */
 			GC();
 			struct gc_cycle_stats st;
 			gc_last_cycle(&st);
