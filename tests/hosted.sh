@@ -4,7 +4,8 @@
 # on Linux x86-64, judged by the same header lines as under QEMU (TEST's
 # smp/bootargs/status/timeout, EXPECT, REJECT, CHECK). tests/run.sh calls
 # it when ARCHES names "hosted" (the default); alone:
-#   TOOLCHAINS="gcc clang" SANS="address,undefined thread" ONLY=regex OUT=dir tests/hosted.sh
+#   TOOLCHAINS="gcc clang" SANS="address,undefined thread" ONLY=regex OUT=dir JOBS=2 tests/hosted.sh
+# Every image is built first; then the runs go JOBS (default 2) at a time.
 # Each program runs built with each toolchain, and again built with each
 # sanitizer set of SANS (default "address,undefined thread": built with
 # gcc, AddressSanitizer and UBSan over the whole runtime, every report
@@ -118,6 +119,50 @@ for d in $HOSTED_TESTS; do
 	tests+=("$d")
 done
 
+# One run: a (build, program, TEST line, smp), judged by the line's header
+# lines as tests/run.sh judges a QEMU run. Prints its PASS or FAIL line.
+hosted_one() {  # bdir name dir idx smp bootargs status timeout mem mapfail
+	local bdir=$1 name=$2 d=$3 idx=$4 s=$5 bootargs=$6 status=$7 tmo=$8 mem=$9 mapfail=${10}
+	local log="$out/$bdir-$name-$idx-smp$s.log" t0 t1 got ok=1 why="" checks c kind re label
+	checks=$(awk -v want="$idx" '
+		/^\/\/ TEST:/ { n++ }
+		/^\/\/ (EXPECT|REJECT|CHECK):/ && (n == 0 || n == want) { print }
+	' "$d/main.c")
+	t0=$(date +%s.%N)
+	# shellcheck disable=SC2086
+	TSAN_OPTIONS="$tsan_opts" timeout "$tmo" $RUN "build/$bdir/$name" -smp "$s" -m "$mem" ${mapfail:+-mapfail "$mapfail"} -- $bootargs \
+		< /dev/null > "$log" 2>&1
+	got=$?
+	t1=$(date +%s.%N)
+	[ "$got" = "$status" ] || { ok=0; why="exit status $got, want $status"; }
+	# a sanitizer's report (not the runtime's own "panic: runtime error")
+	if grep -qE '[0-9]+:[0-9]+: runtime error: |==[0-9]+==ERROR: [A-Za-z]*Sanitizer|WARNING: ThreadSanitizer' "$log"; then
+		ok=0; why="${why:+$why; }sanitizer report"
+	fi
+	while IFS= read -r c; do
+		[ -n "$c" ] || continue
+		kind=${c%%:*}; re=${c#*: }; kind=${kind#// }
+		if [ "$kind" = EXPECT ] && ! grep -qE -- "$re" "$log"; then ok=0; why="${why:+$why; }missing /$re/"; fi
+		if [ "$kind" = REJECT ] && grep -qE -- "$re" "$log"; then ok=0; why="${why:+$why; }unwanted /$re/"; fi
+		if [ "$kind" = CHECK ] && ! bash -c "$re \"\$1\"" _ "$log" > "$log.check" 2>&1; then
+			ok=0; why="${why:+$why; }check failed: $re"
+		fi
+	done <<< "$checks"
+	label="$bdir/$name${bootargs:+ [$bootargs]} smp=$s"
+	if [ $ok = 1 ]; then
+		printf 'PASS %s (%.1fs)\n' "$label" "$(awk "BEGIN{print $t1 - $t0}")"
+	else
+		echo "FAIL $label: $why"; tail -n 25 "$log" | sed 's/^/  | /'
+	fi
+}
+export -f hosted_one
+export out RUN tsan_opts
+
+# Build every image first, noting each run as a job; then the runs, JOBS
+# (default 2) at a time as tests/run.sh runs QEMU's, each job's lines
+# together.
+jobs_file=$out/jobs
+: > "$jobs_file"
 builds=""
 for tc in $TOOLCHAINS; do builds="$builds $tc:"; done
 # ThreadSanitizer builds with clang: its runtime (LLVM 14's) keeps a
@@ -178,44 +223,21 @@ for b in $builds; do
 			mem=$(sed -n 's/.*mem=\([0-9]*[MG]\).*/\1/p' <<< "$spec"); mem=${mem:-256M}
 			# mapfail=N: every Nth write-protect change of the barrier fails
 			mapfail=$(sed -n 's/.*mapfail=\([0-9]*\).*/\1/p' <<< "$spec")
-			checks=$(awk -v want="$idx" '
-				/^\/\/ TEST:/ { n++ }
-				/^\/\/ (EXPECT|REJECT|CHECK):/ && (n == 0 || n == want) { print }
-			' "$d/main.c")
 			for s in ${smp//,/ }; do
-				log="$out/$bdir-$name-$idx-smp$s.log"
-				t0=$(date +%s.%N)
-				# shellcheck disable=SC2086
-				TSAN_OPTIONS="$tsan_opts" timeout "$tmo" $RUN "build/$bdir/$name" -smp "$s" -m "$mem" ${mapfail:+-mapfail "$mapfail"} -- $bootargs \
-					< /dev/null > "$log" 2>&1
-				got=$?
-				t1=$(date +%s.%N)
-				ok=1; why=""
-				[ "$got" = "$status" ] || { ok=0; why="exit status $got, want $status"; }
-				# a sanitizer's report (not the runtime's own "panic: runtime error")
-				if grep -qE '[0-9]+:[0-9]+: runtime error: |==[0-9]+==ERROR: [A-Za-z]*Sanitizer|WARNING: ThreadSanitizer' "$log"; then
-					ok=0; why="${why:+$why; }sanitizer report"
-				fi
-				while IFS= read -r c; do
-					[ -n "$c" ] || continue
-					kind=${c%%:*}; re=${c#*: }; kind=${kind#// }
-					if [ "$kind" = EXPECT ] && ! grep -qE -- "$re" "$log"; then ok=0; why="${why:+$why; }missing /$re/"; fi
-					if [ "$kind" = REJECT ] && grep -qE -- "$re" "$log"; then ok=0; why="${why:+$why; }unwanted /$re/"; fi
-					if [ "$kind" = CHECK ] && ! bash -c "$re \"\$1\"" _ "$log" > "$log.check" 2>&1; then
-						ok=0; why="${why:+$why; }check failed: $re"
-					fi
-				done <<< "$checks"
-				label="$bdir/$name${bootargs:+ [$bootargs]} smp=$s"
-				if [ $ok = 1 ]; then
-					printf 'PASS %s (%.1fs)\n' "$label" "$(awk "BEGIN{print $t1 - $t0}")"
-					pass=$((pass+1))
-				else
-					echo "FAIL $label: $why"; tail -n 25 "$log" | sed 's/^/  | /'
-					fail=$((fail+1))
-				fi
+				printf '%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\n' \
+					"$bdir" "$name" "$d" "$idx" "$s" "$bootargs" "$status" "$tmo" "$mem" "$mapfail" >> "$jobs_file"
 			done
 		done < <(sed -n 's|^// TEST: *||p' "$d/main.c")
 	done
 done
+if [ -s "$jobs_file" ]; then
+	# shellcheck disable=SC2016
+	xargs -d '\n' -P "${JOBS:-2}" -I{} bash -c \
+		'IFS=$'"'"'\037'"'"' read -r b n d i s a st t m f <<< "$1"; hosted_one "$b" "$n" "$d" "$i" "$s" "$a" "$st" "$t" "$m" "$f"' _ {} \
+		< "$jobs_file" > "$out/runs.txt"
+	cat "$out/runs.txt"
+	pass=$((pass + $(grep -c '^PASS' "$out/runs.txt")))
+	fail=$((fail + $(grep -c '^FAIL' "$out/runs.txt")))
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
