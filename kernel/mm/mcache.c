@@ -147,69 +147,9 @@ static inline void zero_small(void *p, size_t n)
 		memset(p, 0, n);
 }
 
-/* mallocfast.h's rare ends: p stays live in these frames. */
-void *mallocgc_fast_large(void *p, uintptr_t n, struct g *gp, int32_t np)
-{
-	memset(p, 0, n);
-	if (mcache_unpin_to(gp, np))
-		return mallocgc_fast_release(p);
-	return p;
-}
-
-void *mallocgc_fast_nextword(size_t size, struct mspan *s, struct g *gp,
-                             int32_t np, bool noscan, bool collect)
-{
-	/* Pinned, and s is this P's span for the size (or emptymspan, whose
-	 * nelems is 0: span_next_free says -1). It is the class's alloc[]
-	 * span: the table shows nothing else, and during a concurrent mark it
-	 * shows emptymspan for GC classes, so no object here needs marking. */
-	int idx = span_next_free(s);
-	if (idx < 0)
-		return mallocgc_fast_miss(gp, np, size, noscan, collect);
-	uintptr_t n = s->elemsize;
-	void *p = (void *)(s->startAddr + (uintptr_t)idx * n);
-	asan_unpoison(p, n);            /* live again (kernel/lib/asan.h) */
-	zero_small(p, n);
-	if (mcache_unpin_to(gp, np))
-		return mallocgc_fast_release(p);
-	return p;
-}
-
-void free_fast_release(void)
-{
-	releasem();                     /* a preemption request while pinned: yield */
-}
-
-_Noreturn void free_double(const char *who, void *p)
-{
-	throw("%s: double free of %p", who, p);
-}
-
-void *mallocgc_fast_release(void *p)
-{
-	releasem();                     /* may yield: p is held here */
-	if (__atomic_load_n(&gc_want, __ATOMIC_RELAXED))
-		gc_maybe_start();
-	return p;
-}
-
 static int mcache_pid(struct mcache *c)
 {
 	return c == &mcache0 ? MAXCPU : (int)(c - mcaches);
-}
-
-_Noreturn void mallocgc_oom(size_t size)
-{
-	struct heapstats hs;
-	mheap_stats(&hs);
-	printk("runtime: out of memory: cannot allocate %zu-byte block "
-	       "(HeapSys %llu, HeapInuse %llu, HeapIdle %llu, StackInuse %llu in %llu free runs)\n",
-	       size, (unsigned long long)(hs.sys_pages * PAGE_SIZE),
-	       (unsigned long long)(hs.inuse_pages * PAGE_SIZE),
-	       (unsigned long long)(hs.free_pages * PAGE_SIZE),
-	       (unsigned long long)(hs.stack_pages * MMU_PAGE_SIZE),
-	       (unsigned long long)hs.nruns);
-	throw("runtime: out of memory");
 }
 
 /* Give s back to mcentral, counting the batch it served (mspan.h). */
@@ -233,6 +173,91 @@ static __attribute__((noinline)) struct mspan *refill(struct mcache *c, int ac, 
 		return NULL;            /* the caller collects or dies */
 	mcache_setspan(c, ac, s);
 	return s;
+}
+
+/* mallocfast.h's rare ends: p stays live in these frames. */
+void *mallocgc_fast_large(void *p, uintptr_t n, struct g *gp, int32_t np)
+{
+	memset(p, 0, n);
+	if (mcache_unpin_to(gp, np))
+		return mallocgc_fast_release(p);
+	return p;
+}
+
+void *mallocgc_fast_nextword(size_t size, struct mspan *s, struct g *gp,
+                             int32_t np, bool noscan, bool collect)
+{
+	/* Pinned, and s is this P's span for the size (or emptymspan, whose
+	 * nelems is 0: span_next_free says -1). It is the class's alloc[]
+	 * span: the table shows nothing else, and during a concurrent mark it
+	 * shows emptymspan for GC classes, so no object here needs marking. */
+	int idx = span_next_free(s);
+	bool refilled = false;
+	if (__builtin_expect(idx < 0, 0)) {
+		/* The span is full: trade it for another here, still pinned,
+		 * rather than unpin and start over in mallocgc_impl (its size
+		 * check, pin, P, class lookup and a second span_next_free:
+		 * about 150 instructions a refill). emptymspan (nothing cached,
+		 * or a GC class during a concurrent mark) still goes there. */
+		if (s == &emptymspan)
+			return mallocgc_fast_miss(gp, np, size, noscan, collect);
+		s = refill(getm()->p->mcache, span_aclass(s), size);
+		if (s == NULL)  /* out of memory: the complete path collects */
+			return mallocgc_fast_miss(gp, np, size, noscan, collect);
+		idx = span_next_free(s);
+		ASSERT(idx >= 0);
+		/* Never true as things are (a mark starts with the world
+		 * stopped, which waits for this pin), but the same test as
+		 * alloc_small's costs nothing here. relaxed: gc_marking changes
+		 * only with the world stopped. */
+		if (s->collect && __builtin_expect(__atomic_load_n(&gc_marking, __ATOMIC_RELAXED), 0))
+			gc_marknewobject(s, (uint32_t)idx);
+		refilled = true;
+	}
+	uintptr_t n = s->elemsize;
+	void *p = (void *)(s->startAddr + (uintptr_t)idx * n);
+	asan_unpoison(p, n);            /* live again (kernel/lib/asan.h) */
+	zero_small(p, n);
+	if (mcache_unpin_to(gp, np))
+		return mallocgc_fast_release(p);
+	/* A new span moved the pacer's heapLive (mcentral_cacheSpan), as
+	 * mallocgc_impl looks after every allocation it makes. relaxed: a
+	 * hint; p is live in this frame, so a cycle started here keeps it. */
+	if (refilled && __builtin_expect(__atomic_load_n(&gc_want, __ATOMIC_RELAXED), 0))
+		gc_maybe_start();
+	return p;
+}
+
+void free_fast_release(void)
+{
+	releasem();                     /* a preemption request while pinned: yield */
+}
+
+_Noreturn void free_double(const char *who, void *p)
+{
+	throw("%s: double free of %p", who, p);
+}
+
+void *mallocgc_fast_release(void *p)
+{
+	releasem();                     /* may yield: p is held here */
+	if (__atomic_load_n(&gc_want, __ATOMIC_RELAXED))
+		gc_maybe_start();
+	return p;
+}
+
+_Noreturn void mallocgc_oom(size_t size)
+{
+	struct heapstats hs;
+	mheap_stats(&hs);
+	printk("runtime: out of memory: cannot allocate %zu-byte block "
+	       "(HeapSys %llu, HeapInuse %llu, HeapIdle %llu, StackInuse %llu in %llu free runs)\n",
+	       size, (unsigned long long)(hs.sys_pages * PAGE_SIZE),
+	       (unsigned long long)(hs.inuse_pages * PAGE_SIZE),
+	       (unsigned long long)(hs.free_pages * PAGE_SIZE),
+	       (unsigned long long)(hs.stack_pages * MMU_PAGE_SIZE),
+	       (unsigned long long)hs.nruns);
+	throw("runtime: out of memory");
 }
 
 static inline void *alloc_small(struct mcache *c, int ac, size_t size)
