@@ -172,25 +172,12 @@ static inline __attribute__((always_inline)) void zero_upto64(void *p, uintptr_t
 		zero_32to64(p, n);
 }
 
-/* The whole allocation: the fast path, else mallocgc_impl (tail calls). */
+/* Allocate from s's allocCache, cache (not 0), pinned at np: the
+ * common case of mallocgc_inline, and the end of a word refill
+ * (mallocgc_fast_nextword). */
 static inline __attribute__((always_inline)) void *
-mallocgc_inline(size_t size, bool noscan, bool collect)
+mallocgc_from_cache(struct mspan *s, uint64_t cache, struct g *gp, int32_t np)
 {
-	/* size - 1 wraps for 0: one compare keeps 1 .. FAST_SIZE_MAX. */
-	if (size - 1 >= FAST_SIZE_MAX || (noscan && collect && size < TINY_SIZE))
-		return mallocgc_impl(size, noscan, collect);
-	struct g *gp = getg();
-	int32_t np = mcache_pin_g(gp);
-	struct p *pp = getm()->p;
-	if (__builtin_expect(pp == NULL, 0))
-		return mallocgc_fast_miss(gp, np, size, noscan, collect);
-	struct mspan *s = mcache_span_for(pp->mcache, size_kind(collect, noscan), size);
-	uint64_t cache = s->allocCache;
-	/* Empty, or a GC class during a concurrent mark: there the table
-	 * shows emptymspan, whose allocCache is 0, so that the complete path
-	 * allocates the object black (mcache.c: mcache_shown). */
-	if (__builtin_expect(cache == 0, 0))
-		return mallocgc_fast_nextword(size, s, gp, np, noscan, collect);
 	uint64_t bit = cache & -cache;
 	/* relaxed: the statistics read it (span_cache_taken) */
 	__atomic_store_n(&s->allocCache, cache ^ bit, __ATOMIC_RELAXED);
@@ -215,6 +202,28 @@ mallocgc_inline(size_t size, bool noscan, bool collect)
 	if (mcache_unpin_to(gp, np))
 		return mallocgc_fast_release(p);
 	return p;
+}
+
+/* The whole allocation: the fast path, else mallocgc_impl (tail calls). */
+static inline __attribute__((always_inline)) void *
+mallocgc_inline(size_t size, bool noscan, bool collect)
+{
+	/* size - 1 wraps for 0: one compare keeps 1 .. FAST_SIZE_MAX. */
+	if (size - 1 >= FAST_SIZE_MAX || (noscan && collect && size < TINY_SIZE))
+		return mallocgc_impl(size, noscan, collect);
+	struct g *gp = getg();
+	int32_t np = mcache_pin_g(gp);
+	struct p *pp = getm()->p;
+	if (__builtin_expect(pp == NULL, 0))
+		return mallocgc_fast_miss(gp, np, size, noscan, collect);
+	struct mspan *s = mcache_span_for(pp->mcache, size_kind(collect, noscan), size);
+	uint64_t cache = s->allocCache;
+	/* Empty, or a GC class during a concurrent mark: there the table
+	 * shows emptymspan, whose allocCache is 0, so that the complete path
+	 * allocates the object black (mcache.c: mcache_shown). */
+	if (__builtin_expect(cache == 0, 0))
+		return mallocgc_fast_nextword(size, s, gp, np, noscan, collect);
+	return mallocgc_from_cache(s, cache, gp, np);
 }
 
 /* free(p), p != NULL: the fast path, else free_impl. */

@@ -176,7 +176,7 @@ static __attribute__((noinline)) struct mspan *refill(struct mcache *c, int ac, 
 }
 
 /* mallocfast.h's rare ends: p stays live in these frames. */
-void *mallocgc_fast_large(void *p, uintptr_t n, struct g *gp, int32_t np)
+__attribute__((noinline)) void *mallocgc_fast_large(void *p, uintptr_t n, struct g *gp, int32_t np)
 {
 	memset(p, 0, n);
 	if (mcache_unpin_to(gp, np))
@@ -184,48 +184,63 @@ void *mallocgc_fast_large(void *p, uintptr_t n, struct g *gp, int32_t np)
 	return p;
 }
 
-void *mallocgc_fast_nextword(size_t size, struct mspan *s, struct g *gp,
-                             int32_t np, bool noscan, bool collect)
+/* mallocgc_fast_nextword's rare end: s (not emptymspan) is full. Trade
+ * it for another here, still pinned, rather than unpin and start over in
+ * mallocgc_impl (its size check, pin, P, class lookup and a second
+ * span_next_free: about 70 instructions a refill). */
+static __attribute__((noinline)) void *
+mallocgc_fast_nextspan(size_t size, struct mspan *s, struct g *gp,
+                       int32_t np, bool noscan, bool collect)
 {
-	/* Pinned, and s is this P's span for the size (or emptymspan, whose
-	 * nelems is 0: span_next_free says -1). It is the class's alloc[]
-	 * span: the table shows nothing else, and during a concurrent mark it
-	 * shows emptymspan for GC classes, so no object here needs marking. */
+	s = refill(getm()->p->mcache, span_aclass(s), size);
+	if (s == NULL)          /* out of memory: the complete path collects */
+		return mallocgc_fast_miss(gp, np, size, noscan, collect);
 	int idx = span_next_free(s);
-	bool refilled = false;
-	if (__builtin_expect(idx < 0, 0)) {
-		/* The span is full: trade it for another here, still pinned,
-		 * rather than unpin and start over in mallocgc_impl (its size
-		 * check, pin, P, class lookup and a second span_next_free:
-		 * about 150 instructions a refill). emptymspan (nothing cached,
-		 * or a GC class during a concurrent mark) still goes there. */
-		if (s == &emptymspan)
-			return mallocgc_fast_miss(gp, np, size, noscan, collect);
-		s = refill(getm()->p->mcache, span_aclass(s), size);
-		if (s == NULL)  /* out of memory: the complete path collects */
-			return mallocgc_fast_miss(gp, np, size, noscan, collect);
-		idx = span_next_free(s);
-		ASSERT(idx >= 0);
-		/* Never true as things are (a mark starts with the world
-		 * stopped, which waits for this pin), but the same test as
-		 * alloc_small's costs nothing here. relaxed: gc_marking changes
-		 * only with the world stopped. */
-		if (s->collect && __builtin_expect(__atomic_load_n(&gc_marking, __ATOMIC_RELAXED), 0))
-			gc_marknewobject(s, (uint32_t)idx);
-		refilled = true;
-	}
+	ASSERT(idx >= 0);
+	/* Never true as things are (a mark starts with the world stopped,
+	 * which waits for this pin), but the same test as alloc_small's
+	 * costs nothing here. relaxed: gc_marking changes only with the
+	 * world stopped. */
+	if (s->collect && __builtin_expect(__atomic_load_n(&gc_marking, __ATOMIC_RELAXED), 0))
+		gc_marknewobject(s, (uint32_t)idx);
 	uintptr_t n = s->elemsize;
 	void *p = (void *)(s->startAddr + (uintptr_t)idx * n);
 	asan_unpoison(p, n);            /* live again (kernel/lib/asan.h) */
 	zero_small(p, n);
 	if (mcache_unpin_to(gp, np))
 		return mallocgc_fast_release(p);
-	/* A new span moved the pacer's heapLive (mcentral_cacheSpan), as
-	 * mallocgc_impl looks after every allocation it makes. relaxed: a
-	 * hint; p is live in this frame, so a cycle started here keeps it. */
-	if (refilled && __builtin_expect(__atomic_load_n(&gc_want, __ATOMIC_RELAXED), 0))
+	/* The new span moved the pacer's heapLive (mcentral_cacheSpan), and
+	 * mallocgc_impl looks at the hint after every allocation it makes.
+	 * relaxed: a hint; p is live in this frame, so a cycle started here
+	 * keeps it. */
+	if (__builtin_expect(__atomic_load_n(&gc_want, __ATOMIC_RELAXED), 0))
 		gc_maybe_start();
 	return p;
+}
+
+FASTPATH_ENTRY void *mallocgc_fast_nextword(size_t size, struct mspan *s, struct g *gp,
+                             int32_t np, bool noscan, bool collect)
+{
+	/* Pinned, and s is this P's span for the size (or emptymspan, whose
+	 * nelems is 0: no word to load). It is the class's alloc[] span: the
+	 * table shows nothing else, and during a concurrent mark it shows
+	 * emptymspan for GC classes, so no object here needs marking. The
+	 * common case - the next word has a free object - calls nothing, so
+	 * this frame saves no register, and allocates as the fast path does. */
+	uint32_t nw = span_bitwords(s->nelems), w = s->cacheword;
+	uint64_t cache;
+	do {
+		if (__builtin_expect(++w >= nw, 0)) {
+			if (s == &emptymspan)
+				return mallocgc_fast_miss(gp, np, size, noscan, collect);
+			return mallocgc_fast_nextspan(size, s, gp, np, noscan, collect);
+		}
+		span_load_cache(s, w);
+		cache = s->allocCache;
+	} while (cache == 0);
+	/* counted ahead (mspan.h); relaxed: the statistics read it */
+	__atomic_store_n(&s->ncache, s->ncache + popcount64(cache), __ATOMIC_RELAXED);
+	return mallocgc_from_cache(s, cache, gp, np);
 }
 
 void free_fast_release(void)

@@ -129,7 +129,26 @@ void span_init_small(struct mspan *s, spanclass_t sc, uint64_t *bits);
 /* The same for one large object filling the span. */
 void span_init_large(struct mspan *s, spanclass_t sc, uint64_t *bits);
 
-/* Load allocCache from allocBits[word]; bits past nelems read as taken. */
+/* Load allocCache from allocBits[word]; bits past nelems read as taken.
+ * Inline for the allocation's word refill (mcache.c), which then calls
+ * nothing; span_refill_cache is the same out of line. */
+static inline __attribute__((always_inline)) void span_load_cache(struct mspan *s, uint32_t word)
+{
+	/* acquire: pairs with span_clear_alloc's release in another CPU's
+	 * free, so that its last use of an object it freed (realloc's copy
+	 * out of it) happens before this CPU hands the object out and zeroes
+	 * it. Frees racing with this load are merely not seen yet. Once per
+	 * 64 objects: off the allocation fast path. */
+	uint64_t free = ~__atomic_load_n(&s->allocBits[word], __ATOMIC_ACQUIRE);
+	uint32_t first = word * 64;
+	if (first + 64 > s->nelems)                /* the tail is not objects */
+		free &= (1ULL << (s->nelems - first)) - 1;
+	s->cacheword = word;
+	s->cachebits = &s->allocBits[word];
+	s->cachebase = s->startAddr + (uintptr_t)first * s->elemsize;
+	/* relaxed: the statistics read it (span_cache_taken) */
+	__atomic_store_n(&s->allocCache, free, __ATOMIC_RELAXED);
+}
 void span_refill_cache(struct mspan *s, uint32_t word);
 
 /* The index of a one-bit word: the arch's fastest (arch.h; rv64gc has no
