@@ -223,6 +223,8 @@ mallocgc_inline(size_t size, bool noscan, bool collect)
 	 * allocates the object black (mcache.c: mcache_shown). */
 	if (__builtin_expect(cache == 0, 0))
 		return mallocgc_fast_nextword(size, s, gp, np, noscan, collect);
+	if (!collect)           /* malloc: free()'s first guess (malloc.h) */
+		pp->mcache->lastspan = s;
 	return mallocgc_from_cache(s, cache, gp, np);
 }
 
@@ -230,26 +232,42 @@ mallocgc_inline(size_t size, bool noscan, bool collect)
 static inline __attribute__((always_inline)) void free_inline(void *ptr)
 {
 	uintptr_t p = (uintptr_t)ptr;
-	struct mspan *s = spanOf(p);
-	if (__builtin_expect(s == NULL, 0))
-		goto slow;
 	struct g *gp = getg();
 	int32_t np = mcache_pin_g(gp);
 	struct p *pp = getm()->p;
-	/* relaxed: set to this P's id + 1 only by this P (mcentral.c), which
-	 * is pinned here; any other value sends the free to the slow path. The
-	 * span is then in use and swept for this cycle (mcaches hold no span
-	 * across a cycle's end), so its bits are this cycle's. freekey is
-	 * that value, or -1 while a concurrent mark runs: free_impl then
-	 * greys the object's contents for the snapshot (malloc.h). */
-	if (__builtin_expect(pp == NULL ||
-	                     __atomic_load_n(&s->cachedby, __ATOMIC_RELAXED) != pp->mcache->freekey, 0))
+	if (__builtin_expect(pp == NULL, 0))
 		goto unpin_slow;
+	struct mcache *c = pp->mcache;
+	/* First guess: the span malloc last allocated from, which this P
+	 * caches (malloc.h: lastspan; emptymspan's cachebase and elemsize
+	 * are 0, so nothing is in it). */
+	struct mspan *s = c->lastspan;
 	uintptr_t off = p - s->cachebase;
+	if (__builtin_expect(off < 64 * s->elemsize, 1)) {
+		/* freekey is -1 while a concurrent mark runs: free_impl then
+		 * greys the object's contents for the snapshot (malloc.h). */
+		if (__builtin_expect(c->freekey < 0, 0))
+			goto unpin_slow;
+	} else {
+		s = spanOf(p);
+		/* relaxed: set to this P's id + 1 only by this P
+		 * (mcentral.c), which is pinned here; any other value sends
+		 * the free to the slow path. The span is then in use and swept
+		 * for this cycle (mcaches hold no span across a cycle's end),
+		 * so its bits are this cycle's. freekey is that value, or -1
+		 * during a concurrent mark (above). */
+		if (__builtin_expect(s == NULL ||
+		                     __atomic_load_n(&s->cachedby, __ATOMIC_RELAXED) != c->freekey, 0))
+			goto unpin_slow;
+		off = p - s->cachebase;
+		if (__builtin_expect(off >= 64 * s->elemsize, 0))
+			goto unpin_slow;
+	}
 	uint32_t i = (uint32_t)(((uint64_t)off * s->divmul) >> 32);
-	/* In the allocCache word, at an object's start; a GC object without
-	 * finalizers (relaxed: fin_forget looks again under its lock). */
-	if (__builtin_expect(off >= 64 * s->elemsize || i * s->elemsize != off ||
+	/* In the allocCache word (above), at an object's start; a GC object
+	 * without finalizers (relaxed: fin_forget looks again under its
+	 * lock). */
+	if (__builtin_expect(i * s->elemsize != off ||
 	                     (s->collect && __atomic_load_n(&fin_nregistered, __ATOMIC_RELAXED) != 0), 0))
 		goto unpin_slow;
 	uint64_t bit = 1ULL << i;
@@ -273,7 +291,6 @@ static inline __attribute__((always_inline)) void free_inline(void *ptr)
 unpin_slow:
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	gp->nopreempt = np;
-slow:
 	free_impl(ptr, "free");
 }
 

@@ -41,7 +41,7 @@
 #include "kernel/lib/asan.h"
 
 struct mspan emptymspan;                 /* nelems 0: never has a free object */
-#define EMPTY_CACHE { .alloc = { [0 ... NUM_ALLOC_CLASSES - 1] = &emptymspan }, \
+#define EMPTY_CACHE { .lastspan = &emptymspan, .alloc = { [0 ... NUM_ALLOC_CLASSES - 1] = &emptymspan }, \
 	.bysize = { [0 ... SIZE_KINDS - 1] = { [0 ... FAST_SIZE_MAX / SMALL_SIZE_DIV - 1] = &emptymspan } } }
 static struct mcache mcaches[MAXCPU] = { [0 ... MAXCPU - 1] = EMPTY_CACHE };  /* allp[i].mcache */
 static struct mcache mcache0 = EMPTY_CACHE;  /* for allocation without a P */
@@ -155,6 +155,8 @@ static int mcache_pid(struct mcache *c)
 /* Give s back to mcentral, counting the batch it served (mspan.h). */
 static void uncache(struct mcache *c, struct mspan *s)
 {
+	if (c->lastspan == s)
+		c->lastspan = &emptymspan;      /* no longer ours (malloc.h) */
 	int sizeclass = spanclass_sizeclass(s->spanclass);
 	stat_add(&c->st.nmalloc[sizeclass], span_cache_taken(s));
 	stat_add(&c->st.nfree[sizeclass], s->nfreecache);
