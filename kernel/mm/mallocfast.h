@@ -5,8 +5,10 @@
  *
  * Allocation's common case: a small object (not tiny) whose class's span
  * in this P's mcache still has a free object in its allocCache.
- * A word of allocBits to load is a rare end of its own
- * (mallocgc_fast_nextword, mcache.c: once in 64 allocations at most).
+ * A word of allocBits to load is a rare end of its own that calls
+ * nothing (mallocgc_fast_nextword, mcache.c: once in 64 allocations at
+ * most), and so is a full span traded for another
+ * (mallocgc_fast_nextspan).
  * Everything else - size 0, tiny and large objects, no P, a span to
  * refill, a GC object while a concurrent
  * mark runs (allocated black: the mcache's table then shows the span as
@@ -24,7 +26,9 @@
  * looked at on the complete path only - it can only change there.
  *
  * free's common case: the object lies in the allocCache word of a span
- * this P's mcache holds. Then it goes back into allocCache, to be handed
+ * this P's mcache holds - looked for first in the span malloc() last
+ * allocated from (mcache.lastspan), which needs no span-map lookup, then
+ * in the span the span map gives. Then it goes back into allocCache, to be handed
  * out again by the next allocation of its class, without a lock and
  * without touching the span's count (a free put back is counted with the
  * batch: mspan.h, nfreecache). Everything else goes to free_impl.
