@@ -243,11 +243,13 @@ static inline __attribute__((always_inline)) void free_inline(void *ptr)
 		goto unpin_slow;
 	struct mcache *c = pp->mcache;
 	/* First guess: the span malloc last allocated from, which this P
-	 * caches (malloc.h: lastspan; emptymspan's cachebase and elemsize
-	 * are 0, so nothing is in it). */
+	 * caches (malloc.h: lastspan; emptymspan's cachelen is 0, so
+	 * nothing is in it). cachelen, not 64 objects: the word may cover
+	 * fewer (a span's last word, or a span of fewer than 64 objects),
+	 * and the address past them is another span's. */
 	struct mspan *s = c->lastspan;
 	uintptr_t off = p - s->cachebase;
-	if (__builtin_expect(off < 64 * s->elemsize, 1)) {
+	if (__builtin_expect(off < s->cachelen, 1)) {
 		/* freekey is -1 while a concurrent mark runs: free_impl then
 		 * greys the object's contents for the snapshot (malloc.h). */
 		if (__builtin_expect(c->freekey < 0, 0))
@@ -264,7 +266,7 @@ static inline __attribute__((always_inline)) void free_inline(void *ptr)
 		                     __atomic_load_n(&s->cachedby, __ATOMIC_RELAXED) != c->freekey, 0))
 			goto unpin_slow;
 		off = p - s->cachebase;
-		if (__builtin_expect(off >= 64 * s->elemsize, 0))
+		if (__builtin_expect(off >= s->cachelen, 0))
 			goto unpin_slow;
 	}
 	uint32_t i = (uint32_t)(((uint64_t)off * s->divmul) >> 32);
