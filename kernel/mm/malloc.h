@@ -63,15 +63,26 @@ static inline int size_kind(bool collect, bool noscan)
 {
 	return collect ? 1 + noscan : 0;
 }
-/* Sizes 1 .. FAST_SIZE_MAX have mcache.bysize entries. */
-#define FAST_SIZE_MAX (SMALL_SIZE_MAX - SMALL_SIZE_DIV)
+/* Sizes 1 .. FAST_SIZE_MAX have mcache.bysize entries. 1008, not 1016:
+ * one entry fewer a row leaves struct mcache 32 bytes before the table
+ * for the fast paths' other fields within riscv64's 12-bit offsets
+ * (below); 1009 .. 1016 take the complete path. */
+#define FAST_SIZE_MAX (SMALL_SIZE_MAX - 2 * SMALL_SIZE_DIV)
 
 struct mcache {
 	/* The fields of the hot paths first, so that their offsets fit
-	 * riscv64's 12-bit immediates (the tiny allocator's two, then the
-	 * fast path's table, whose third row ends past 2 KiB). */
+	 * riscv64's 12-bit immediates: the tiny allocator's two, free's
+	 * two (24 bytes, 32 with the padding), then the fast path's table,
+	 * whose third row starts at 32 + 2 x 1008 = 2048 (mcache_span_for,
+	 * mallocfast.h, adds the row's offset - 1 to size: 2047 fits). */
 	uintptr_t tiny;                        /* current tiny block, or 0 */
 	uint32_t tinyoffset;                   /* bytes used in it */
+	/* The span malloc()'s fast path last allocated from, or emptymspan:
+	 * free()'s fast path tries it before it looks the span up
+	 * (mallocfast.h). Always one of this mcache's cached spans (uncache
+	 * puts emptymspan back) or emptymspan, so it reads only its owner's
+	 * fields. Owner only. */
+	struct mspan *lastspan;
 	/* The cachedby value (mspan.h) of the spans whose frees free()'s
 	 * fast path may take (mallocfast.h): this P's id + 1; during a
 	 * concurrent mark -1, which no span has, so that every free takes

@@ -5,8 +5,10 @@
  *
  * Allocation's common case: a small object (not tiny) whose class's span
  * in this P's mcache still has a free object in its allocCache.
- * A word of allocBits to load is a rare end of its own
- * (mallocgc_fast_nextword, mcache.c: once in 64 allocations at most).
+ * A word of allocBits to load is a rare end of its own that calls
+ * nothing (mallocgc_fast_nextword, mcache.c: once in 64 allocations at
+ * most), and so is a full span traded for another
+ * (mallocgc_fast_nextspan).
  * Everything else - size 0, tiny and large objects, no P, a span to
  * refill, a GC object while a concurrent
  * mark runs (allocated black: the mcache's table then shows the span as
@@ -24,7 +26,9 @@
  * looked at on the complete path only - it can only change there.
  *
  * free's common case: the object lies in the allocCache word of a span
- * this P's mcache holds. Then it goes back into allocCache, to be handed
+ * this P's mcache holds - looked for first in the span malloc() last
+ * allocated from (mcache.lastspan), which needs no span-map lookup, then
+ * in the span the span map gives. Then it goes back into allocCache, to be handed
  * out again by the next allocation of its class, without a lock and
  * without touching the span's count (a free put back is counted with the
  * batch: mspan.h, nfreecache). Everything else goes to free_impl.
@@ -144,26 +148,64 @@ static inline __attribute__((always_inline)) void zero_upto16(void *p, uintptr_t
 	end[-1] = 0;
 }
 
-/* Zero an object of 8, 16, 32, 48 or 64 bytes (the classes up to 64):
- * from each end, as many words as cover the object from that end alone
- * when they meet (two, four, eight stores; 48 overlaps). */
-static inline __attribute__((always_inline)) void zero_upto64(void *p, uintptr_t n)
+/* Zero an object of 32, 48 or 64 bytes (the classes between 16 and 64:
+ * there is no 24-byte class, sizeclasses.c): the
+ * first four words and the last four, which cover it whole - the same
+ * words twice for 32, an overlap for 48 - in eight stores with no
+ * branch (a test for 32 cost 64 two more instructions than the stores it
+ * saved 32; aarch64 pairs them: four stp). */
+static inline __attribute__((always_inline)) void zero_32to64(void *p, uintptr_t n)
 {
 	uint64_t *w = p, *end = (uint64_t *)((uintptr_t)p + n);
-	if (n <= 16) {
-		zero_upto16(p, n);
-		return;
-	}
 	w[0] = 0;
 	w[1] = 0;
-	end[-2] = 0;
-	end[-1] = 0;
-	if (n <= 32)
-		return;
 	w[2] = 0;
 	w[3] = 0;
 	end[-4] = 0;
 	end[-3] = 0;
+	end[-2] = 0;
+	end[-1] = 0;
+}
+
+/* Zero an object of 8, 16, 32, 48 or 64 bytes (the classes up to 64). */
+static inline __attribute__((always_inline)) void zero_upto64(void *p, uintptr_t n)
+{
+	if (n <= 16)
+		zero_upto16(p, n);
+	else
+		zero_32to64(p, n);
+}
+
+/* Allocate from s's allocCache, cache (not 0), pinned at np: the
+ * common case of mallocgc_inline, and the end of a word refill
+ * (mallocgc_fast_nextword). */
+static inline __attribute__((always_inline)) void *
+mallocgc_from_cache(struct mspan *s, uint64_t cache, struct g *gp, int32_t np)
+{
+	uint64_t bit = cache & -cache;
+	/* relaxed: the statistics read it (span_cache_taken) */
+	__atomic_store_n(&s->allocCache, cache ^ bit, __ATOMIC_RELAXED);
+	/* relaxed: arbitrates only with free() of this object, which cannot
+	 * come before we return it (mspan.h). */
+	uint64_t was = __atomic_fetch_or(s->cachebits, bit, __ATOMIC_RELAXED);
+	/* The bit was set already: allocCache disagrees with allocBits (a
+	 * span swept or refilled under its owner). A check of the runtime
+	 * itself, not of its user: debug builds only. */
+	if (GORT_DEBUG && __builtin_expect(was & bit, 0))
+		span_double_alloc(s, s->cacheword * 64 + ctz64(bit));
+	uintptr_t size8 = s->elemsize;
+	void *p = (void *)(s->cachebase + bit_index(bit) * size8);
+	asan_unpoison(p, size8);        /* live again (kernel/lib/asan.h) */
+	/* The smallest first, and expected: 8 and 16 bytes take one compare. */
+	if (__builtin_expect(size8 <= 16, 1))
+		zero_upto16(p, size8);
+	else if (size8 <= 64)
+		zero_32to64(p, size8);
+	else
+		return mallocgc_fast_large(p, size8, gp, np);
+	if (mcache_unpin_to(gp, np))
+		return mallocgc_fast_release(p);
+	return p;
 }
 
 /* The whole allocation: the fast path, else mallocgc_impl (tail calls). */
@@ -185,56 +227,53 @@ mallocgc_inline(size_t size, bool noscan, bool collect)
 	 * allocates the object black (mcache.c: mcache_shown). */
 	if (__builtin_expect(cache == 0, 0))
 		return mallocgc_fast_nextword(size, s, gp, np, noscan, collect);
-	uint64_t bit = cache & -cache;
-	/* relaxed: the statistics read it (span_cache_taken) */
-	__atomic_store_n(&s->allocCache, cache ^ bit, __ATOMIC_RELAXED);
-	/* relaxed: arbitrates only with free() of this object, which cannot
-	 * come before we return it (mspan.h). */
-	uint64_t was = __atomic_fetch_or(s->cachebits, bit, __ATOMIC_RELAXED);
-	/* The bit was set already: allocCache disagrees with allocBits (a
-	 * span swept or refilled under its owner). A check of the runtime
-	 * itself, not of its user: debug builds only. */
-	if (GORT_DEBUG && __builtin_expect(was & bit, 0))
-		span_double_alloc(s, s->cacheword * 64 + ctz64(bit));
-	uintptr_t size8 = s->elemsize;
-	void *p = (void *)(s->cachebase + bit_index(bit) * size8);
-	asan_unpoison(p, size8);        /* live again (kernel/lib/asan.h) */
-	/* The smallest first, and expected: 8 and 16 bytes take one compare. */
-	if (__builtin_expect(size8 <= 16, 1))
-		zero_upto16(p, size8);
-	else if (size8 <= 64)
-		zero_upto64(p, size8);
-	else
-		return mallocgc_fast_large(p, size8, gp, np);
-	if (mcache_unpin_to(gp, np))
-		return mallocgc_fast_release(p);
-	return p;
+	if (!collect)           /* malloc: free()'s first guess (malloc.h) */
+		pp->mcache->lastspan = s;
+	return mallocgc_from_cache(s, cache, gp, np);
 }
 
 /* free(p), p != NULL: the fast path, else free_impl. */
 static inline __attribute__((always_inline)) void free_inline(void *ptr)
 {
 	uintptr_t p = (uintptr_t)ptr;
-	struct mspan *s = spanOf(p);
-	if (__builtin_expect(s == NULL, 0))
-		goto slow;
 	struct g *gp = getg();
 	int32_t np = mcache_pin_g(gp);
 	struct p *pp = getm()->p;
-	/* relaxed: set to this P's id + 1 only by this P (mcentral.c), which
-	 * is pinned here; any other value sends the free to the slow path. The
-	 * span is then in use and swept for this cycle (mcaches hold no span
-	 * across a cycle's end), so its bits are this cycle's. freekey is
-	 * that value, or -1 while a concurrent mark runs: free_impl then
-	 * greys the object's contents for the snapshot (malloc.h). */
-	if (__builtin_expect(pp == NULL ||
-	                     __atomic_load_n(&s->cachedby, __ATOMIC_RELAXED) != pp->mcache->freekey, 0))
+	if (__builtin_expect(pp == NULL, 0))
 		goto unpin_slow;
+	struct mcache *c = pp->mcache;
+	/* First guess: the span malloc last allocated from, which this P
+	 * caches (malloc.h: lastspan; emptymspan's cachelen is 0, so
+	 * nothing is in it). cachelen, not 64 objects: the word may cover
+	 * fewer (a span's last word, or a span of fewer than 64 objects),
+	 * and the address past them is another span's. */
+	struct mspan *s = c->lastspan;
 	uintptr_t off = p - s->cachebase;
+	if (__builtin_expect(off < s->cachelen, 1)) {
+		/* freekey is -1 while a concurrent mark runs: free_impl then
+		 * greys the object's contents for the snapshot (malloc.h). */
+		if (__builtin_expect(c->freekey < 0, 0))
+			goto unpin_slow;
+	} else {
+		s = spanOf(p);
+		/* relaxed: set to this P's id + 1 only by this P
+		 * (mcentral.c), which is pinned here; any other value sends
+		 * the free to the slow path. The span is then in use and swept
+		 * for this cycle (mcaches hold no span across a cycle's end),
+		 * so its bits are this cycle's. freekey is that value, or -1
+		 * during a concurrent mark (above). */
+		if (__builtin_expect(s == NULL ||
+		                     __atomic_load_n(&s->cachedby, __ATOMIC_RELAXED) != c->freekey, 0))
+			goto unpin_slow;
+		off = p - s->cachebase;
+		if (__builtin_expect(off >= s->cachelen, 0))
+			goto unpin_slow;
+	}
 	uint32_t i = (uint32_t)(((uint64_t)off * s->divmul) >> 32);
-	/* In the allocCache word, at an object's start; a GC object without
-	 * finalizers (relaxed: fin_forget looks again under its lock). */
-	if (__builtin_expect(off >= 64 * s->elemsize || i * s->elemsize != off ||
+	/* In the allocCache word (above), at an object's start; a GC object
+	 * without finalizers (relaxed: fin_forget looks again under its
+	 * lock). */
+	if (__builtin_expect(i * s->elemsize != off ||
 	                     (s->collect && __atomic_load_n(&fin_nregistered, __ATOMIC_RELAXED) != 0), 0))
 		goto unpin_slow;
 	uint64_t bit = 1ULL << i;
@@ -258,7 +297,6 @@ static inline __attribute__((always_inline)) void free_inline(void *ptr)
 unpin_slow:
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	gp->nopreempt = np;
-slow:
 	free_impl(ptr, "free");
 }
 

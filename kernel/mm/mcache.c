@@ -41,7 +41,7 @@
 #include "kernel/lib/asan.h"
 
 struct mspan emptymspan;                 /* nelems 0: never has a free object */
-#define EMPTY_CACHE { .alloc = { [0 ... NUM_ALLOC_CLASSES - 1] = &emptymspan }, \
+#define EMPTY_CACHE { .lastspan = &emptymspan, .alloc = { [0 ... NUM_ALLOC_CLASSES - 1] = &emptymspan }, \
 	.bysize = { [0 ... SIZE_KINDS - 1] = { [0 ... FAST_SIZE_MAX / SMALL_SIZE_DIV - 1] = &emptymspan } } }
 static struct mcache mcaches[MAXCPU] = { [0 ... MAXCPU - 1] = EMPTY_CACHE };  /* allp[i].mcache */
 static struct mcache mcache0 = EMPTY_CACHE;  /* for allocation without a P */
@@ -147,8 +147,38 @@ static inline void zero_small(void *p, size_t n)
 		memset(p, 0, n);
 }
 
+static int mcache_pid(struct mcache *c)
+{
+	return c == &mcache0 ? MAXCPU : (int)(c - mcaches);
+}
+
+/* Give s back to mcentral, counting the batch it served (mspan.h). */
+static void uncache(struct mcache *c, struct mspan *s)
+{
+	if (c->lastspan == s)
+		c->lastspan = &emptymspan;      /* no longer ours (malloc.h) */
+	int sizeclass = spanclass_sizeclass(s->spanclass);
+	stat_add(&c->st.nmalloc[sizeclass], span_cache_taken(s));
+	stat_add(&c->st.nfree[sizeclass], s->nfreecache);
+	mcentral_uncacheSpan(s);
+}
+
+/* The class's span ran dry: trade it for one with free objects. */
+static __attribute__((noinline)) struct mspan *refill(struct mcache *c, int ac, size_t size)
+{
+	struct mspan *s = c->alloc[ac];
+	if (s != &emptymspan)
+		uncache(c, s);
+	mcache_setspan(c, ac, &emptymspan);
+	s = mcentral_cacheSpan(ac, mcache_pid(c));
+	if (s == NULL)
+		return NULL;            /* the caller collects or dies */
+	mcache_setspan(c, ac, s);
+	return s;
+}
+
 /* mallocfast.h's rare ends: p stays live in these frames. */
-void *mallocgc_fast_large(void *p, uintptr_t n, struct g *gp, int32_t np)
+__attribute__((noinline)) void *mallocgc_fast_large(void *p, uintptr_t n, struct g *gp, int32_t np)
 {
 	memset(p, 0, n);
 	if (mcache_unpin_to(gp, np))
@@ -156,23 +186,63 @@ void *mallocgc_fast_large(void *p, uintptr_t n, struct g *gp, int32_t np)
 	return p;
 }
 
-void *mallocgc_fast_nextword(size_t size, struct mspan *s, struct g *gp,
-                             int32_t np, bool noscan, bool collect)
+/* mallocgc_fast_nextword's rare end: s (not emptymspan) is full. Trade
+ * it for another here, still pinned, rather than unpin and start over in
+ * mallocgc_impl (its size check, pin, P, class lookup and a second
+ * span_next_free: about 70 instructions a refill). */
+static __attribute__((noinline)) void *
+mallocgc_fast_nextspan(size_t size, struct mspan *s, struct g *gp,
+                       int32_t np, bool noscan, bool collect)
 {
-	/* Pinned, and s is this P's span for the size (or emptymspan, whose
-	 * nelems is 0: span_next_free says -1). It is the class's alloc[]
-	 * span: the table shows nothing else, and during a concurrent mark it
-	 * shows emptymspan for GC classes, so no object here needs marking. */
-	int idx = span_next_free(s);
-	if (idx < 0)
+	s = refill(getm()->p->mcache, span_aclass(s), size);
+	if (s == NULL)          /* out of memory: the complete path collects */
 		return mallocgc_fast_miss(gp, np, size, noscan, collect);
+	int idx = span_next_free(s);
+	ASSERT(idx >= 0);
+	/* Never true as things are (a mark starts with the world stopped,
+	 * which waits for this pin), but the same test as alloc_small's
+	 * costs nothing here. relaxed: gc_marking changes only with the
+	 * world stopped. */
+	if (s->collect && __builtin_expect(__atomic_load_n(&gc_marking, __ATOMIC_RELAXED), 0))
+		gc_marknewobject(s, (uint32_t)idx);
 	uintptr_t n = s->elemsize;
 	void *p = (void *)(s->startAddr + (uintptr_t)idx * n);
 	asan_unpoison(p, n);            /* live again (kernel/lib/asan.h) */
 	zero_small(p, n);
 	if (mcache_unpin_to(gp, np))
 		return mallocgc_fast_release(p);
+	/* The new span moved the pacer's heapLive (mcentral_cacheSpan), and
+	 * mallocgc_impl looks at the hint after every allocation it makes.
+	 * relaxed: a hint; p is live in this frame, so a cycle started here
+	 * keeps it. */
+	if (__builtin_expect(__atomic_load_n(&gc_want, __ATOMIC_RELAXED), 0))
+		gc_maybe_start();
 	return p;
+}
+
+FASTPATH_ENTRY void *mallocgc_fast_nextword(size_t size, struct mspan *s, struct g *gp,
+                             int32_t np, bool noscan, bool collect)
+{
+	/* Pinned, and s is this P's span for the size (or emptymspan, whose
+	 * nelems is 0: no word to load). It is the class's alloc[] span: the
+	 * table shows nothing else, and during a concurrent mark it shows
+	 * emptymspan for GC classes, so no object here needs marking. The
+	 * common case - the next word has a free object - calls nothing, so
+	 * this frame saves no register, and allocates as the fast path does. */
+	uint32_t nw = span_bitwords(s->nelems), w = s->cacheword;
+	uint64_t cache;
+	do {
+		if (__builtin_expect(++w >= nw, 0)) {
+			if (s == &emptymspan)
+				return mallocgc_fast_miss(gp, np, size, noscan, collect);
+			return mallocgc_fast_nextspan(size, s, gp, np, noscan, collect);
+		}
+		span_load_cache(s, w);
+		cache = s->allocCache;
+	} while (cache == 0);
+	/* counted ahead (mspan.h); relaxed: the statistics read it */
+	__atomic_store_n(&s->ncache, s->ncache + popcount64(cache), __ATOMIC_RELAXED);
+	return mallocgc_from_cache(s, cache, gp, np);
 }
 
 void free_fast_release(void)
@@ -193,11 +263,6 @@ void *mallocgc_fast_release(void *p)
 	return p;
 }
 
-static int mcache_pid(struct mcache *c)
-{
-	return c == &mcache0 ? MAXCPU : (int)(c - mcaches);
-}
-
 _Noreturn void mallocgc_oom(size_t size)
 {
 	struct heapstats hs;
@@ -210,29 +275,6 @@ _Noreturn void mallocgc_oom(size_t size)
 	       (unsigned long long)(hs.stack_pages * MMU_PAGE_SIZE),
 	       (unsigned long long)hs.nruns);
 	throw("runtime: out of memory");
-}
-
-/* Give s back to mcentral, counting the batch it served (mspan.h). */
-static void uncache(struct mcache *c, struct mspan *s)
-{
-	int sizeclass = spanclass_sizeclass(s->spanclass);
-	stat_add(&c->st.nmalloc[sizeclass], span_cache_taken(s));
-	stat_add(&c->st.nfree[sizeclass], s->nfreecache);
-	mcentral_uncacheSpan(s);
-}
-
-/* The class's span ran dry: trade it for one with free objects. */
-static __attribute__((noinline)) struct mspan *refill(struct mcache *c, int ac, size_t size)
-{
-	struct mspan *s = c->alloc[ac];
-	if (s != &emptymspan)
-		uncache(c, s);
-	mcache_setspan(c, ac, &emptymspan);
-	s = mcentral_cacheSpan(ac, mcache_pid(c));
-	if (s == NULL)
-		return NULL;            /* the caller collects or dies */
-	mcache_setspan(c, ac, s);
-	return s;
 }
 
 static inline void *alloc_small(struct mcache *c, int ac, size_t size)

@@ -76,16 +76,12 @@ static struct mspan *grow(int ac)
 {
 	bool collect = ac < NUM_SPAN_CLASSES;
 	int c = collect ? spanclass_sizeclass((spanclass_t)ac) : ac - NUM_SPAN_CLASSES;
-	struct mspan *s = mheap_alloc_span(class_to_allocnpages[c], mSpanInUse);
+	struct mspan *s = mheap_alloc_span_bits(class_to_allocnpages[c],
+	                                        span_bitwords(class_to_nelems[c]));
 	if (s == NULL)
 		return NULL;
-	uint64_t *bits = mheap_alloc_bits(span_bitwords(class_to_nelems[c]));
-	if (bits == NULL) {
-		mheap_free_span(s);
-		return NULL;
-	}
 	s->collect = collect;
-	span_init_small(s, collect ? (spanclass_t)ac : make_spanclass(c, false), bits);
+	span_init_small(s, collect ? (spanclass_t)ac : make_spanclass(c, false), s->allocBits);
 	span_publish(s);
 	return s;
 }
@@ -177,10 +173,14 @@ struct mspan *mcentral_cacheSpan(int ac, int pid)
 	s = grow(ac);
 	if (s == NULL)
 		return NULL;
-	spin_lock(&mc->lock);
+	/* No lock: a new span is on no list and holds no object yet, so no
+	 * free() can reach freeSlow for it, and nobody else writes it. */
+	account_cached(s, pid);
+	goto cached;
 have:
 	account_cached(s, pid);
 	spin_unlock(&mc->lock);
+cached:
 	__atomic_fetch_add(&cached_pages, s->npages, __ATOMIC_RELAXED);  /* statistic */
 	if (collect)
 		gc_heaplive_add((int64_t)s->nfreeAtCache * (int64_t)s->elemsize);

@@ -264,11 +264,10 @@ static int bits_order(uint32_t words)
 	return k;
 }
 
-uint64_t *mheap_alloc_bits(uint32_t words)
+static uint64_t *alloc_bits_locked(uint32_t words)
 {
 	int k = bits_order(words);
 	size_t bytes = (size_t)2 * 8 << k;
-	heap_lock();
 	if (heap.bitsfree[k] == NULL) {
 		uint8_t *pg = meta_page();
 		for (size_t off = 0; pg && off + bytes <= PAGE_SIZE; off += bytes) {
@@ -279,6 +278,13 @@ uint64_t *mheap_alloc_bits(uint32_t words)
 	uint64_t *b = heap.bitsfree[k];
 	if (b)
 		heap.bitsfree[k] = *(uint64_t **)b;
+	return b;
+}
+
+uint64_t *mheap_alloc_bits(uint32_t words)
+{
+	heap_lock();
+	uint64_t *b = alloc_bits_locked(words);
 	heap_unlock();
 	return b;
 }
@@ -402,16 +408,14 @@ void mheap_add_range(uintptr_t lo, uintptr_t hi)
 
 /* ---- spans -------------------------------------------------------------- */
 
-struct mspan *mheap_alloc_span(size_t npages, int state)
+static struct mspan *alloc_span_locked(size_t npages, int state)
 {
 	ASSERT(npages > 0 && (state == mSpanInUse || state == mSpanManual));
-	heap_lock();
 	struct mspan *rest = struct_get();     /* before choosing: may take a page */
 	struct mspan *s = rest ? free_find(npages) : NULL;
 	if (s == NULL) {
 		if (rest)
 			struct_put(rest);
-		heap_unlock();
 		return NULL;
 	}
 	free_remove(s);
@@ -436,6 +440,30 @@ struct mspan *mheap_alloc_span(size_t npages, int state)
 		heap.inuse_pages += npages;
 	else
 		heap.manual_pages += npages;
+	return s;
+}
+
+struct mspan *mheap_alloc_span(size_t npages, int state)
+{
+	heap_lock();
+	struct mspan *s = alloc_span_locked(npages, state);
+	heap_unlock();
+	return s;
+}
+
+static void free_span_locked(struct mspan *s);
+
+struct mspan *mheap_alloc_span_bits(size_t npages, uint32_t words)
+{
+	heap_lock();
+	struct mspan *s = alloc_span_locked(npages, mSpanInUse);
+	if (s != NULL) {
+		s->allocBits = alloc_bits_locked(words);
+		if (s->allocBits == NULL) {
+			free_span_locked(s);
+			s = NULL;
+		}
+	}
 	heap_unlock();
 	return s;
 }
@@ -443,6 +471,12 @@ struct mspan *mheap_alloc_span(size_t npages, int state)
 void mheap_free_span(struct mspan *s)
 {
 	heap_lock();
+	free_span_locked(s);
+	heap_unlock();
+}
+
+static void free_span_locked(struct mspan *s)
+{
 	/* An mSpanInit span (its creator gave up on it) counts as in use,
 	 * without being stored so: it was never published (span_publish) */
 	int st = s->state == mSpanInit ? mSpanInUse : s->state;
@@ -456,7 +490,6 @@ void mheap_free_span(struct mspan *s)
 	s->allocBits = s->gcmarkBits = NULL;
 	s->manualFreeList = NULL;
 	coalesce_insert(s);
-	heap_unlock();
 }
 
 void *mheap_alloc_pages(size_t npages)

@@ -57,6 +57,10 @@ void mheap_set_top(uintptr_t top);
  * it with free neighbours. */
 struct mspan *mheap_alloc_span(size_t npages, int state);
 void mheap_free_span(struct mspan *s);
+/* mheap_alloc_span(npages, mSpanInUse) and mheap_alloc_bits(words) as
+ * s->allocBits, under one lock (a new small-object span); NULL if either
+ * fails. */
+struct mspan *mheap_alloc_span_bits(size_t npages, uint32_t words);
 /* One arena's page -> span map. */
 struct heapArena {
 	struct mspan *spans[PAGES_PER_ARENA];

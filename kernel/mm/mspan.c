@@ -49,20 +49,7 @@ void spanlist_remove(struct mspanlist *l, struct mspan *s)
 
 void span_refill_cache(struct mspan *s, uint32_t word)
 {
-	/* acquire: pairs with span_clear_alloc's release in another CPU's
-	 * free, so that its last use of an object it freed (realloc's copy
-	 * out of it) happens before this CPU hands the object out and zeroes
-	 * it. Frees racing with this load are merely not seen yet. Once per
-	 * 64 objects: off the allocation fast path. */
-	uint64_t free = ~__atomic_load_n(&s->allocBits[word], __ATOMIC_ACQUIRE);
-	uint32_t first = word * 64;
-	if (first + 64 > s->nelems)                /* the tail is not objects */
-		free &= (1ULL << (s->nelems - first)) - 1;
-	s->cacheword = word;
-	s->cachebits = &s->allocBits[word];
-	s->cachebase = s->startAddr + (uintptr_t)first * s->elemsize;
-	/* relaxed: the statistics read it (span_cache_taken) */
-	__atomic_store_n(&s->allocCache, free, __ATOMIC_RELAXED);
+	span_load_cache(s, word);
 }
 
 static void init_common(struct mspan *s, spanclass_t sc, uintptr_t elemsize,

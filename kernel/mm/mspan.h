@@ -27,9 +27,11 @@
  *                since: count-trailing-zeros of it is the next free object.
  *                Go keeps the same window; it scans with freeindex, we with
  *                cacheword (objects freed behind it wait for the next visit).
- *   cachebits, cachebase - &allocBits[cacheword] and the address of its
- *                first object, set with allocCache (the fast paths'
- *                shortcuts).
+ *   cachebits, cachebase, cachelen - &allocBits[cacheword], the address
+ *                of its first object and the bytes of the span its
+ *                objects cover (less than 64 objects' worth in a span's
+ *                last word, or in a span of fewer than 64), set with
+ *                allocCache (the fast paths' shortcuts).
  *   ncache, nfreecache - the owner's batch, counted per span as Go counts
  *                per refill rather than per object: ncache adds up the free
  *                objects of every allocCache it loaded, nfreecache the
@@ -98,6 +100,9 @@ struct mspan {
 	uint64_t allocCache;         /* owner writes; statistics read (relaxed) */
 	uint64_t *cachebits;         /* &allocBits[cacheword] */
 	uintptr_t cachebase;         /* address of object cacheword * 64 */
+	uintptr_t cachelen;          /* bytes of the span from cachebase that
+	                                allocCache covers: min(64, objects
+	                                left) * elemsize (free's range test) */
 	uint64_t *allocBits;         /* atomic bit operations */
 	uint64_t *gcmarkBits;        /* marks of the current cycle; atomic OR */
 	uint64_t *checkmarkBits;     /* gccheckmark=1 only, during verification */
@@ -129,7 +134,29 @@ void span_init_small(struct mspan *s, spanclass_t sc, uint64_t *bits);
 /* The same for one large object filling the span. */
 void span_init_large(struct mspan *s, spanclass_t sc, uint64_t *bits);
 
-/* Load allocCache from allocBits[word]; bits past nelems read as taken. */
+/* Load allocCache from allocBits[word]; bits past nelems read as taken.
+ * Inline for the allocation's word refill (mcache.c), which then calls
+ * nothing; span_refill_cache is the same out of line. */
+static inline __attribute__((always_inline)) void span_load_cache(struct mspan *s, uint32_t word)
+{
+	/* acquire: pairs with span_clear_alloc's release in another CPU's
+	 * free, so that its last use of an object it freed (realloc's copy
+	 * out of it) happens before this CPU hands the object out and zeroes
+	 * it. Frees racing with this load are merely not seen yet. Once per
+	 * 64 objects: off the allocation fast path. */
+	uint64_t free = ~__atomic_load_n(&s->allocBits[word], __ATOMIC_ACQUIRE);
+	uint32_t first = word * 64, n = 64;
+	if (first + 64 > s->nelems) {              /* the tail is not objects */
+		n = s->nelems - first;
+		free &= (1ULL << n) - 1;
+	}
+	s->cacheword = word;
+	s->cachebits = &s->allocBits[word];
+	s->cachebase = s->startAddr + (uintptr_t)first * s->elemsize;
+	s->cachelen = (uintptr_t)n * s->elemsize;
+	/* relaxed: the statistics read it (span_cache_taken) */
+	__atomic_store_n(&s->allocCache, free, __ATOMIC_RELAXED);
+}
 void span_refill_cache(struct mspan *s, uint32_t word);
 
 /* The index of a one-bit word: the arch's fastest (arch.h; rv64gc has no
