@@ -73,6 +73,26 @@ static inline void mcache_put(struct mcache *c)
 static uint8_t aclass_kind[NUM_ALLOC_CLASSES];
 static uint8_t aclass_first[NUM_ALLOC_CLASSES];
 static uint8_t aclass_n[NUM_ALLOC_CLASSES];
+/* The GC classes among them (kind != 0), a bit per class: the entries a
+ * concurrent mark's start switches to emptymspan (mcache_mark_begin).
+ * Built by mcache_init. */
+#define CACHED_WORDS ((NUM_ALLOC_CLASSES + 63) / 64)
+static uint64_t gc_aclass[CACHED_WORDS];
+
+/* Per mcache (mcaches[i]; mcache0 last), bit ac: alloc[ac] holds a span,
+ * not emptymspan. Kept by mcache_setspan (so written by the owner, or
+ * with the world stopped; mcache0's under its lock), read by the same:
+ * mark termination's flush and the mark's start visit only the classes
+ * that hold a span, not all 134 of every mcache (9 mcaches: about 10,000
+ * instructions of riscv64's -smp 4 termination pause, docs/gc.md "Where
+ * the pauses go"). In .bss.noscan: it holds no pointer, and the pauses
+ * write it (a tracked page is write-protected there). */
+static uint64_t cached[MAXCPU + 1][CACHED_WORDS] __attribute__((section(".bss.noscan.mm")));
+
+static inline uint64_t *cached_of(const struct mcache *c)
+{
+	return cached[c == &mcache0 ? MAXCPU : c - mcaches];
+}
 
 void mcache_init(void)
 {
@@ -93,6 +113,9 @@ void mcache_init(void)
 			ASSERT(aclass_kind[ac] == kind && aclass_first[ac] + aclass_n[ac] == i + 1);
 		}
 	}
+	for (int ac = 0; ac < NUM_ALLOC_CLASSES; ac++)
+		if (aclass_n[ac] != 0 && aclass_kind[ac] != 0)
+			gc_aclass[ac / 64] |= 1ULL << (ac % 64);
 }
 
 /* What the fast path sees for class ac of c when alloc[] holds s.
@@ -123,19 +146,39 @@ static void mcache_setspan(struct mcache *c, int ac, struct mspan *s)
 {
 	/* relaxed store of alloc[]: the statistics read it (mcache_sum_stats) */
 	__atomic_store_n(&c->alloc[ac], s, __ATOMIC_RELAXED);
+	uint64_t *w = &cached_of(c)[ac / 64];
+	if (s != &emptymspan)
+		*w |= 1ULL << (ac % 64);
+	else
+		*w &= ~(1ULL << (ac % 64));
 	struct mspan *shown = mcache_shown(c, ac, s);
 	struct mspan **e = &c->bysize[aclass_kind[ac]][aclass_first[ac]];
 	for (int i = 0; i < aclass_n[ac]; i++)
 		e[i] = shown;
 }
 
+/* Only the Ps in use, and only their GC classes (a malloc class's entry
+ * shows its span either way). A P at or past gomaxprocs runs nothing
+ * until the mark ends: startTheWorld retires it, and GOMAXPROCS, which
+ * could bring it back, waits for worldsema, which the cycle holds to its
+ * end. Its mcache is left alone - every one of its stores would be a
+ * write fault inside the start pause (the mcaches are tracked .data,
+ * write-protected since the arm, and the idle Ps' pages are not written
+ * meanwhile): with all 8 mcaches and all 134 classes this cost riscv64's
+ * -smp 4 start pause about 15,000 instructions, 4-6 faults among them
+ * (docs/gc.md, "Where the pauses go"). */
 void mcache_mark_begin(void)
 {
-	for (int i = 0; i < MAXCPU; i++) {
-		mcaches[i].freekey = -1;        /* free()s take free_impl */
-		for (int ac = 0; ac < NUM_ALLOC_CLASSES; ac++)
-			if (aclass_n[ac] != 0 && mcaches[i].alloc[ac] != &emptymspan)
-				mcache_setspan(&mcaches[i], ac, mcaches[i].alloc[ac]);
+	/* relaxed: the world is stopped; only GOMAXPROCS stores it */
+	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
+	for (int i = 0; i < np; i++) {
+		struct mcache *c = &mcaches[i];
+		c->freekey = -1;                /* free()s take free_impl */
+		for (int w = 0; w < CACHED_WORDS; w++)
+			for (uint64_t b = cached_of(c)[w] & gc_aclass[w]; b != 0; b &= b - 1) {
+				int ac = w * 64 + __builtin_ctzll(b);
+				mcache_setspan(c, ac, c->alloc[ac]);
+			}
 	}
 }
 
@@ -561,23 +604,38 @@ void mcache_sum_stats(struct mcache_stats *out)
 
 static void mcache_flush(struct mcache *c)
 {
-	for (int ac = 0; ac < NUM_ALLOC_CLASSES; ac++) {
-		if (c->alloc[ac] != &emptymspan) {
+	/* the classes that hold a span (a copy of each word: setspan
+	 * clears its bits as we go) */
+	for (int w = 0; w < CACHED_WORDS; w++)
+		for (uint64_t b = cached_of(c)[w]; b != 0; b &= b - 1) {
+			int ac = w * 64 + __builtin_ctzll(b);
 			uncache(c, c->alloc[ac]);
 			mcache_setspan(c, ac, &emptymspan);
 		}
+	/* Stores only if there is something to drop: an idle P's mcache is
+	 * on pages the snapshot write-protects, and mark termination flushes
+	 * every mcache (a store there is a write fault in the pause). */
+	if (c->tiny != 0 || c->tinyoffset != 0) {
+		c->tiny = 0;
+		c->tinyoffset = 0;
 	}
-	c->tiny = 0;
-	c->tinyoffset = 0;
 }
 
 void mcache_verify_all(void)
 {
 	for (int i = 0; i <= MAXCPU; i++) {
 		struct mcache *c = i < MAXCPU ? &mcaches[i] : &mcache0;
+		/* relaxed: the world is stopped. During a concurrent mark a
+		 * P at or past gomaxprocs keeps its table (mcache_mark_begin:
+		 * nothing reads it until the mark ends). */
+		bool idle = i < MAXCPU && i >= __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED) &&
+		            __atomic_load_n(&gc_marking, __ATOMIC_RELAXED);
 		for (int ac = 0; ac < NUM_ALLOC_CLASSES; ac++) {
 			struct mspan *s = c->alloc[ac];
-			for (int k = 0; k < aclass_n[ac]; k++)
+			if ((cached_of(c)[ac / 64] >> (ac % 64) & 1) != (s != &emptymspan))
+				throw("mcache %d class %d: the cached bit says %d, alloc[] %p",
+				      i, ac, (int)(cached_of(c)[ac / 64] >> (ac % 64) & 1), (void *)s);
+			for (int k = 0; k < aclass_n[ac] && !idle; k++)
 				if (c->bysize[aclass_kind[ac]][aclass_first[ac] + k] != mcache_shown(c, ac, s))
 					throw("mcache %d class %d: bysize[%d][%d] is %p, alloc[] %p",
 					      i, ac, aclass_kind[ac], aclass_first[ac] + k,
@@ -597,7 +655,10 @@ void mcache_flush_all(void)
 {
 	for (int i = 0; i < MAXCPU; i++) {
 		mcache_flush(&mcaches[i]);
-		mcaches[i].freekey = i + 1;     /* the mark is over (mcache_mark_begin) */
+		/* the mark is over (mcache_mark_begin); no store to an idle
+		 * P's mcache, which mcache_mark_begin did not change */
+		if (mcaches[i].freekey != i + 1)
+			mcaches[i].freekey = i + 1;
 	}
 	mcache_flush(&mcache0);
 }
