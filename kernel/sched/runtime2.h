@@ -172,8 +172,10 @@ struct m {
 	struct g *handoff_g;    /* a G that parked by switching straight to
 	                           the next one (park_handoff): the next one
 	                           finishes parking it; own M */
-	bool handoff_global;    /* that G was preempted: it goes to the
-	                           global queue (yield_handoff); own M */
+	uint8_t handoff_global; /* that G was preempted: it goes to the
+	                           global queue (yield_handoff); HANDOFF_LOCKED:
+	                           and this M holds sched.lock for it, since
+	                           the next G came from there; own M */
 	uint32_t preempt_req;   /* an IPI asks to preempt curg; atomic */
 	uint32_t stop_req;      /* fatal error elsewhere: stop; atomic */
 	uint64_t fastrand;      /* per-M random state */
