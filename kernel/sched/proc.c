@@ -655,7 +655,7 @@ static inline __attribute__((always_inline)) bool handoff_allowed(struct g *gp, 
 static inline __attribute__((always_inline)) void handoff_switch_body(struct m *m, struct g *gp,
                                                                       struct g *next, bool inherit,
                                                                       bool dead, bool fast,
-                                                                      uint64_t now, uint64_t end)
+                                                                      uint64_t now)
 {
 	struct p *pp = m->p;
 	casgstatus(next, Grunnable, Grunning);
@@ -665,8 +665,8 @@ static inline __attribute__((always_inline)) void handoff_switch_body(struct m *
 	if (!fast)
 		traceGoStart(next, pp);
 	if (!inherit) {
-		pp->slice_end = end;
-		m->slice_end = end;
+		pp->slice_end = now + sched.slice_ticks;
+		m->slice_end = pp->slice_end;
 		__atomic_store_n(&m->exec_ticks, now, __ATOMIC_RELAXED);
 		if (!fast)
 			arm_timer_lazy(m);
@@ -683,22 +683,6 @@ static inline __attribute__((always_inline)) void handoff_switch_body(struct m *
 	handoff_finish();
 }
 
-/* Where the slice of a G that does not inherit one ends. After a
- * preemption, where trap_timer armed the timer for: trap_timer has just
- * set m->slice_end to a slice from the interrupt and programmed the timer
- * for it (an IPI's preemption leaves the old slice's end, at most a slice
- * away). A slice from now instead - a microsecond or so later - would
- * leave the timer early: one more interrupt every slice, which found
- * nothing due and re-armed (two timer writes and a trap entry and exit,
- * some 300 instructions, on every slice of a CPU-bound goroutine). */
-static inline __attribute__((always_inline)) uint64_t handoff_slice_end(struct m *m, enum trace_stop why,
-                                                                        uint64_t now)
-{
-	if (why == StopPreempt && m->slice_end > now)
-		return m->slice_end;
-	return now + sched.slice_ticks;
-}
-
 /* handoff_switch with the trace events (gp's stop, next's start) or a
  * timer to program: out of line, so that the common path calls nothing
  * that returns before the switch, and its callers keep their values in
@@ -709,21 +693,19 @@ static __attribute__((noinline)) void handoff_switch_slow(struct m *m, struct g 
                                                           enum trace_stop why)
 {
 	traceGoStop(gp, why);
-	uint64_t now = inherit ? 0 : arch_ticks();
-	handoff_switch_body(m, gp, next, inherit, dead, false, now, handoff_slice_end(m, why, now));
+	handoff_switch_body(m, gp, next, inherit, dead, false, inherit ? 0 : arch_ticks());
 }
 
 static inline __attribute__((always_inline)) void handoff_switch(struct m *m, struct g *gp, struct g *next,
                                                                  bool inherit, bool dead,
                                                                  enum trace_stop why)
 {
-	uint64_t now = 0, end = 0;
+	uint64_t now = 0;
 	bool slow = tracing();
 	if (!inherit) {
 		now = arch_ticks();
-		end = handoff_slice_end(m, why, now);
 		/* would arm_timer_lazy program the timer for the new slice? */
-		uint64_t when = end;
+		uint64_t when = now + sched.slice_ticks;
 		/* relaxed: as arm_timer_lazy's */
 		uint64_t t = __atomic_load_n(&m->p->timers.when0_ticks, __ATOMIC_RELAXED);
 		if (t < when)
@@ -733,7 +715,7 @@ static inline __attribute__((always_inline)) void handoff_switch(struct m *m, st
 	if (__builtin_expect(slow, 0))
 		handoff_switch_slow(m, gp, next, inherit, dead, why);
 	else
-		handoff_switch_body(m, gp, next, inherit, dead, true, now, end);
+		handoff_switch_body(m, gp, next, inherit, dead, true, now);
 }
 
 static bool park_handoff(struct g *gp)
