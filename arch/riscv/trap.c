@@ -8,10 +8,14 @@
  * register dump.
  *
  * Interrupts (scause bit 63):
- *   5 supervisor timer    - disarm (arch_timer_set(UINT64_MAX): with Sstc
- *                           that is what lowers STIP; SBI clears it too),
- *                           then trap_timer, which programs the next
- *                           deadline.
+ *   5 supervisor timer    - trap_timer, which always programs the next
+ *                           deadline (or UINT64_MAX) before it returns:
+ *                           with Sstc that write is what lowers STIP, and
+ *                           SBI's set_timer clears it too, so the timer is
+ *                           not disarmed first (a CSR write, or an SBI
+ *                           call, per timer interrupt: each is a host
+ *                           timer operation in QEMU). Interrupts stay
+ *                           masked until then.
  *   1 supervisor software - the IPI: clear sip.SSIP, a TLB shootdown's
  *                           request (tlb.c), then trap_ipi.
  *   9 supervisor external - device interrupts: claimed, handed to
@@ -83,8 +87,7 @@ void riscv_trap(struct trapframe *tf)
 	if (cause & SCAUSE_INTR) {
 		switch (cause & ~SCAUSE_INTR) {
 		case IRQ_S_TIMER:
-			arch_timer_set(UINT64_MAX);
-			trap_timer(tf);
+			trap_timer(tf);         /* re-arms: no disarm first */
 			return;
 		case IRQ_S_SOFT:
 			csr_clear(sip, SIP_SSIP);

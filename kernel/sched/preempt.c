@@ -124,7 +124,9 @@ void trap_timer(struct trapframe *tf)
 {
 	struct m *m = getm();
 	stat_add(&m->ntraps, 1);
-	m->timer_when = UINT64_MAX;     /* the port silenced it (arch.h) */
+	/* The port silenced the timer, or (riscv64) relies on every path
+	 * below writing it before interrupts are unmasked: keep it so. */
+	m->timer_when = UINT64_MAX;
 	struct g *gp = m->curg;
 	if (gp == NULL || gp->is_g0) {
 		timer_program(m, UINT64_MAX);  /* g0: the idle loop re-arms */

@@ -180,9 +180,22 @@ void globrunqput(struct g *gp)
 	__atomic_store_n(&sched.runqsize, sched.runqsize + 1, __ATOMIC_SEQ_CST);
 }
 
+/* The rest of a global-queue batch (globrunqget) onto pp's local queue:
+ * out of line, so that the common batch of one - a preemption taking the
+ * G it queued last time, the 1-in-61 turn - sets up no frame for the loop
+ * and its calls (about 20 instructions of each get on riscv64). */
+static __attribute__((noinline)) void globrunqget_rest(struct p *pp, int32_t n)
+{
+	for (int32_t i = 0; i < n; i++) {
+		struct g *gp = sched.runq_head;
+		sched.runq_head = gp->schedlink;
+		runqput(pp, gp, false);
+	}
+}
+
 /* Take a batch from the global queue: one to return, the rest (up to a fair
  * share, at most half a local queue) onto pp's local queue. */
-struct g *globrunqget(struct p *pp, int max)
+static inline __attribute__((always_inline)) struct g *globrunqget_inline(struct p *pp, int max)
 {
 	assert_lock_held(&sched.lock);
 	int32_t size = sched.runqsize;
@@ -198,14 +211,16 @@ struct g *globrunqget(struct p *pp, int max)
 	__atomic_store_n(&sched.runqsize, size - n, __ATOMIC_RELAXED);
 	struct g *gp = sched.runq_head;
 	sched.runq_head = gp->schedlink;
-	for (int32_t i = 1; i < n; i++) {
-		struct g *g2 = sched.runq_head;
-		sched.runq_head = g2->schedlink;
-		runqput(pp, g2, false);
-	}
+	if (n > 1)
+		globrunqget_rest(pp, n - 1);
 	if (sched.runq_head == NULL)
 		sched.runq_tail = NULL;
 	return gp;
+}
+
+struct g *globrunqget(struct p *pp, int max)
+{
+	return globrunqget_inline(pp, max);
 }
 
 /* ---- switching -------------------------------------------------------- */
@@ -469,13 +484,39 @@ static __attribute__((noinline)) void goschedImpl_queued(struct g *gp)
 	wakep();
 }
 
-/* findrunnable's global-queue batch, for the preemption hand-off. */
-static __attribute__((noinline)) struct g *globrunqget_locked(struct p *pp)
+/* m->handoff_global: where a preempted G goes once its registers are
+ * saved (handoff_commit). */
+enum { HANDOFF_LOCAL, HANDOFF_GLOBAL, HANDOFF_LOCKED };
+
+/* goschedImpl_queued with sched.lock already held (globrunqget_hold). */
+static __attribute__((noinline)) void globrunqput_unlock(struct g *gp)
+{
+	globrunqput(gp);
+	spin_unlock(&sched.lock);
+	wakep();
+}
+
+/* findrunnable's global-queue batch, for the preemption hand-off - which
+ * puts the preempted G back on the same queue once its registers are
+ * saved. So sched.lock is taken once for both: on success it stays held
+ * across the switch, interrupts masked, and the next G releases it after
+ * the put (handoff_commit, HANDOFF_LOCKED). Two round trips were about 40
+ * instructions of every preemption whose next G came from the global
+ * queue (bench/sched, preempt_path). The lock's preemption deferral is
+ * spin_lock's count in the running G: it moves from gp to next here, so
+ * that the unlock on next gives it back (a G being switched to is this
+ * M's alone, taken off the queue under the lock). */
+static __attribute__((noinline)) struct g *globrunqget_hold(struct g *gp, struct p *pp)
 {
 	spin_lock(&sched.lock);
-	struct g *gp = globrunqget(pp, 0);
-	spin_unlock(&sched.lock);
-	return gp;
+	struct g *next = globrunqget_inline(pp, 0);
+	if (next == NULL) {
+		spin_unlock(&sched.lock);
+		return NULL;
+	}
+	gp->nopreempt--;                /* interrupts are masked throughout */
+	next->nopreempt++;
+	return next;
 }
 
 /* Gosched: Go always puts the G on the global queue, so that a G on the
@@ -726,18 +767,21 @@ static inline __attribute__((always_inline)) bool yield_handoff(struct g *gp, bo
 	} else if (!gp->preempt_soft && handoff_allowed(gp, pp) &&
 	           __atomic_load_n(&pp->timers.when0_ticks, __ATOMIC_RELAXED) > arch_ticks()) {
 		next = runq_get_inherit(&pp->runq, &inherit);
+		m->handoff_global = HANDOFF_GLOBAL;
 		/* findrunnable's next place; a relaxed hint, rechecked under the lock */
-		if (next == NULL && __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) > 0)
-			next = globrunqget_locked(pp);
+		if (next == NULL && __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) > 0) {
+			next = globrunqget_hold(gp, pp);
+			m->handoff_global = HANDOFF_LOCKED;
+		}
 	}
 	if (next == NULL) {
+		m->handoff_global = HANDOFF_LOCAL;
 		arch_irq_restore(flags);
 		return false;
 	}
 	if (preempted) {
 		gp->preempt_count++;
 		inherit = false;
-		m->handoff_global = true;
 	}
 	casgstatus(gp, Grunning, Grunnable);
 	gp->m = NULL;
@@ -757,9 +801,15 @@ static void handoff_commit(struct m *m)
 		park_commit(prev);
 		break;
 	case Grunnable:
-		if (__builtin_expect(m->handoff_global, 0)) {
-			m->handoff_global = false;      /* preempted */
-			goschedImpl_queued(prev);
+		if (__builtin_expect(m->handoff_global != HANDOFF_LOCAL, 0)) {
+			/* preempted: to the global queue (goschedImpl_queued),
+			 * under the lock the hand-off may still hold */
+			bool held = m->handoff_global == HANDOFF_LOCKED;
+			m->handoff_global = HANDOFF_LOCAL;
+			if (held)
+				globrunqput_unlock(prev);
+			else
+				goschedImpl_queued(prev);
 		} else {                        /* Gosched: as gosched_m */
 			if (!runq_put_tail(&m->p->runq, prev))
 				runqput(m->p, prev, false);

@@ -136,7 +136,6 @@ struct p {
 	long ndeferpool;        /* records in deferpool (a full word: no
 	                           sign extension on the fast path) */
 	uint32_t schedtick;     /* incremented on every schedule(); owner P */
-	struct runq runq;       /* lock-free local run queue + runnext (runq.h) */
 	uint64_t slice_end;     /* tick at which the current slice ends (shared by
 	                           Gs taken from runnext); owner P */
 	struct p *link;         /* idle P list; sched.lock */
@@ -147,6 +146,9 @@ struct p {
 	int nsudogcache;
 	uint64_t goroutines_run;/* statistics for the demo: Gs started here
 	                           (stat_add) */
+	struct runq runq;       /* lock-free local run queue + runnext (runq.h);
+	                           last: its 2 KiB ring would put every field
+	                           after it beyond riscv64's 12-bit load offset */
 };
 
 struct m {
@@ -172,8 +174,10 @@ struct m {
 	struct g *handoff_g;    /* a G that parked by switching straight to
 	                           the next one (park_handoff): the next one
 	                           finishes parking it; own M */
-	bool handoff_global;    /* that G was preempted: it goes to the
-	                           global queue (yield_handoff); own M */
+	uint8_t handoff_global; /* that G was preempted: it goes to the
+	                           global queue (yield_handoff); HANDOFF_LOCKED:
+	                           and this M holds sched.lock for it, since
+	                           the next G came from there; own M */
 	uint32_t preempt_req;   /* an IPI asks to preempt curg; atomic */
 	uint32_t stop_req;      /* fatal error elsewhere: stop; atomic */
 	uint64_t fastrand;      /* per-M random state */
