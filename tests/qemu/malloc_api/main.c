@@ -14,7 +14,12 @@
  *   - aligned_alloc / posix_memalign honour 32..8192-byte alignment and
  *     refuse a bad one;
  *   - mallocgc_noscan packs tiny objects into one 16-byte block;
- *   - MemStats counts Mallocs/Frees per size class.
+ *   - MemStats counts Mallocs/Frees per size class;
+ *   - free() of an object in the span that follows, in memory, the span
+ *     malloc last allocated from (free's first guess, mallocfast.h:
+ *     lastspan) frees that object, in its own span: with spans of fewer
+ *     than 64 objects the guess once took it for one of its own (a
+ *     "double free" - or a wrong bit cleared).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +34,39 @@ static void check_zero(const uint8_t *p, size_t n)
 		CHECK(p[i] == 0, "object %p byte %zu not zero", (const void *)p, i);
 }
 
+/* 512 B spans hold 16 objects, 1024 B ones 8, so new spans of the two
+ * classes alternate in memory: a 512 B object is often in the span just
+ * after the 1024 B span that malloc used last. */
+static void free_after_lastspan(void)
+{
+	enum { N = 96 };
+	static void *keep[N], *big[N];
+	for (int i = 0; i < N; i++) {
+		keep[i] = malloc(512);          /* moves the 512 B spans on */
+		uint64_t *s = malloc(512);
+		big[i] = malloc(1024);          /* lastspan: big[i]'s span */
+		CHECK(keep[i] && s && big[i], "out of memory");
+		s[0] = 0x5eed0000u + (unsigned)i;
+		free(s);
+	}
+	for (int i = 0; i < N; i++) {
+		memset(keep[i], 0x5a, 512);
+		free(keep[i]);
+		free(big[i]);
+	}
+	/* The frees above are real: the same slots come back. */
+	void *again[N];
+	for (int i = 0; i < N; i++) {
+		again[i] = malloc(512);
+		check_zero(again[i], 512);
+	}
+	for (int i = 0; i < N; i++)
+		free(again[i]);
+}
+
 int main(void)
 {
+	free_after_lastspan();
 	void *a = malloc(0), *b = malloc(0);
 	CHECK(a && b && a != b, "malloc(0) gave %p and %p", a, b);
 	free(a);
