@@ -88,8 +88,9 @@ examples/alloc_classes examples/gc_tour examples/sched_steal examples/select_fai
 #   mutex_torture's test=1  a broken lock on purpose: TSan reports the race
 #                    it makes before the test's own check does (as it must)
 #   gc_churn's lines but test=3 (the concurrent mark at smp 4, 40 cycles,
-#                    10 with testshort=1: its line for this pass) and test=2 without gcconc (the
-#                    stop-the-world mark at smp 4): its smp=1 lines have one
+#                    10 with testshort=1: its line for this pass) and
+#                    test=2 without gcconc (the stop-the-world mark at
+#                    smp 4): its smp=1 lines have one
 #                    M (no race between Ms to see), and 250 concurrent cycles
 #                    took 9-10 minutes under TSan on a loaded host (its hang
 #                    there is fixed: docs/hosted.md, "Faults inside TSan's

@@ -97,8 +97,9 @@
  * 1,000 cycles at -smp 1 in both modes and at -smp 2 in fault mode;
  * test=2 runs SHORT cycles instead, for the other lines, and testshort=1
  * a quarter (make test's clang and LSE builds: docs/testing.md), to keep
- * make test's time (the count is the program's CHECK, not the EXPECT's): a 1,000-cycle run took 5 s at -smp 1, 35-80 s at -smp 2
- * on a loaded 2-core host (5 s on a quiet one) and more at -smp 4.
+ * make test's time (the count is the program's CHECK, not the EXPECT's):
+ * a 1,000-cycle run took 5 s at -smp 1, 35-80 s at -smp 2 on a loaded
+ * 2-core host (5 s on a quiet one) and more at -smp 4.
  *
  * Every line names its arch: the hosted port takes no write faults, and
  * gcbarrier=fault there loses objects (the checkmark catches it within a
