@@ -5,7 +5,7 @@
 # build (it is tests/hosted.sh, with HOSTCPU set). tests/run.sh calls it
 # when ARCHES names hosted-aarch64 or hosted-riscv64 (the default).
 #   ONLY=regex OUT=dir tests/hosted-cpu.sh aarch64
-# Then scripts/check-atomics.py over the images, as for the boards.
+# Then scripts/check-atomics.py over the build's objects, as for the boards.
 #
 # A subset, for make test's time (about 100 s per CPU on 2 shared loaded
 # cores once built; every TEST line of each program, as hosted.sh runs it): what

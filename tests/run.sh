@@ -48,8 +48,8 @@
 # Every TEST line runs at each listed smp; EXPECT/REJECT/CHECK/INPUT lines after a
 # TEST line apply to it (and those before the first TEST line to all of them).
 #
-# Build checks: scripts/check-atomics.py over every image of each build (the
-# memory orders in the produced code), a self-test that it rejects GCC 12's
+# Build checks: scripts/check-atomics.py over every object file of each build
+# and its linked atomic_orders image (the memory orders in the produced code), a self-test that it rejects GCC 12's
 # riscv64 CAS, and tests/make/*.sh (the build system itself).
 #
 # Environment: ARCHES ("riscv64 aarch64 aarch64-lse hosted hosted-aarch64
