@@ -126,9 +126,9 @@ ASFLAGS := $(CFLAGS) -D__ASSEMBLY__
 .PHONY: all run test bench bench-vs-go debug clean setup host-test qemu-test lab grade trace
 .DEFAULT_GOAL := all
 ifeq ($(ARCH),hosted)
-all: $(BUILD)/$(APPNAME)
+all: $(BUILD)/$(APPNAME) $(BUILD)/$(APPNAME).lst
 else
-all: $(BUILD)/$(APPNAME).bin
+all: $(BUILD)/$(APPNAME).bin $(BUILD)/$(APPNAME).lst
 endif
 
 setup:
@@ -173,7 +173,6 @@ $(BUILD)/$(notdir $(1)).elf: $(patsubst %,$(OBJDIR)/%.o,$(wildcard $(1)/*.c)) $(
 	$(Q)$$(TC_CC) $$(ASFLAGS) -c $$@.symtab.S -o $$@.symtab.o
 	$(Q)$$(TC_LD) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $$@.symtab.o $$(LIBS)
 	$(Q)scripts/checksymtab.sh $$(TC_NM) $$@.pass1 $$@
-	$(Q)$$(TC_OBJDUMP) -S $$@ > $$(@:.elf=.lst) 2>/dev/null
 	$(Q)$$(TC_NM) -n $$@ > $$(@:.elf=.sym)
 endef
 APP_DIRS := $(sort $(APP) $(wildcard examples/* tests/qemu/* bench/* bench/vs-go/*))
@@ -196,6 +195,12 @@ $(BUILD)/malloc.elf: $(PICOMALLOC_OBJ)
 
 %.bin: %.elf
 	$(Q)$(TC_OBJCOPY) -O binary $< $@
+
+# The listing (source and disassembly) is made for the app `make` builds,
+# or on request (make build/<arch>-<tc>/<app>.lst), not for every image of
+# make test: objdump -S took a third of an image's build time.
+%.lst: %.elf
+	$(Q)$(TC_OBJDUMP) -S $< > $@ 2>/dev/null
 
 -include $(RT_OBJS:.o=.d)
 APP_OBJS := $(foreach d,$(APP_DIRS),$(patsubst %,$(OBJDIR)/%.o,$(wildcard $(d)/*.c)))
