@@ -117,6 +117,10 @@ static uintptr_t pool_alloc(void)
 		spanlist_insert(&pool.partial, s);
 		__atomic_fetch_add(&pool.npages, 1, __ATOMIC_RELAXED);
 	}
+	/* a pool span: manual, one page, on this list, with a free half */
+	ASSERT(s->state == mSpanManual && s->npages == 1 && s->list == &pool.partial &&
+	       s->allocCount < 2 && s->manualFreeList != NULL &&
+	       (uintptr_t)s->manualFreeList - s->startAddr < PAGE_SIZE);
 	void **pg = s->manualFreeList;
 	s->manualFreeList = *pg;
 	if (++s->allocCount == 2)
@@ -133,6 +137,9 @@ static void pool_free(uintptr_t pg)
 		throw("runtime: stack page %#lx not from the stack pool", (unsigned long)pg);
 	stack_nofault_enter();
 	spin_lock(&pool.lock);
+	/* a half freed twice would be handed out twice */
+	ASSERT(s->allocCount > 0 && (void *)pg != s->manualFreeList &&
+	       (s->manualFreeList == NULL || (void *)pg != *(void **)s->manualFreeList));
 	*(void **)pg = s->manualFreeList;
 	s->manualFreeList = (void *)pg;
 	if (s->allocCount-- == 2)
