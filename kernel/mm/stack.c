@@ -48,7 +48,7 @@
  * happens-before edge with, and TSan reports a race that is not one (seen
  * once in gc_churn at smp 4; a quiet refill happens about one run in two).
  * So a quiet growth takes its pages from its CPU's reserve (quiet_pages),
- * filled by the same CPU in ordinary faults and stack_alloc: TSan orders
+ * filled by the same CPU in its ordinary growth faults: TSan orders
  * the filling and the taking by the thread's own goroutine switches. Only
  * an empty reserve falls back to the pool (the old, lossy way). Empty and
  * unused in every other build.
@@ -181,7 +181,10 @@ static struct {
 	int n;
 } quiet_pages[MAXCPU];              /* each CPU's own, touched masked */
 
-/* Top up this CPU's reserve: ordinary (recorded) pool allocations. */
+/* Top up this CPU's reserve: ordinary (recorded) pool allocations. Only
+ * from the fault path (stack_grow), which runs on the trap stack: a
+ * growth fault inside the loop (pool_alloc's probe, were it called on a
+ * goroutine stack) would fill the reserve under it. */
 static void quiet_fill(void)
 {
 	if (!GORT_TSAN || tsan_fault_quiet())
@@ -316,7 +319,6 @@ bool stack_alloc(struct stack *st)
 		slot_put(base);
 		return false;
 	}
-	quiet_fill();
 	st->slot = base;
 	st->lo = hi - STACK_INITIAL;
 	st->hi = hi;
