@@ -52,6 +52,15 @@ struct g;
  *   arch_cpu_relax()    - spin-wait hint (pause / yield); no ordering.
  *   arch_wfi()          - wait for interrupt; returns on any interrupt even
  *                         if interrupts are masked (both ISAs do this).
+ *   arch_wfi_parked()   - arch_wfi for a CPU that is parked: called with
+ *                         interrupts masked, on a stack no barrier tracks
+ *                         (g0), by a caller that stores nothing between
+ *                         its last store before the call and its return.
+ *                         The port may then leave the CPU out of a
+ *                         shootdown (arch_dirty_flush) made meanwhile and
+ *                         flush it on the way out, before the caller's
+ *                         next store (riscv: arch/riscv/tlb.c; elsewhere
+ *                         arch_wfi). stopm's wait (kernel/sched/idle.c).
  *   arch_read_fp(), arch_return_address-style helpers for traceback:
  *   arch_frame_next(fp, &pc) - given a frame pointer, the caller's frame
  *                         pointer and stores the return address in *pc.

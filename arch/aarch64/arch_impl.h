@@ -218,6 +218,12 @@ static inline void arch_wfi(void)
 	__asm__ volatile("dsb sy\n\twfi" : : : "memory");
 }
 
+/* arch.h: the broadcast TLBI needs nothing of a parked CPU. */
+static inline void arch_wfi_parked(void)
+{
+	arch_wfi();
+}
+
 /* Full two-way fence for ordinary memory (inner shareable domain). */
 static inline void arch_mb(void)
 {

@@ -57,6 +57,12 @@ static inline void arch_wfi(void)
 	hosted_wfi();
 }
 
+/* arch.h: the hosted port has no TLB to flush. */
+static inline void arch_wfi_parked(void)
+{
+	arch_wfi();
+}
+
 /* CLOCK_MONOTONIC in nanoseconds (arch_timer_freq() = 1 GHz), ordered
  * after earlier instructions by the call itself. */
 static inline uint64_t arch_ticks(void)

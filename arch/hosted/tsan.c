@@ -57,6 +57,7 @@
 #include "arch.h"
 #include "hosted.h"
 #include "kernel/lib/print.h"
+#include "kernel/lib/asan.h"
 
 #if GORT_TSAN
 #include <dlfcn.h>
@@ -159,15 +160,26 @@ void AnnotateIgnoreSyncEnd(const char *file, int line);
 void __tsan_ignore_thread_begin(void);
 void __tsan_ignore_thread_end(void);
 
+/* Nesting depth of hosted_tsan_quiet on this thread (a CPU: the handler
+ * runs masked, so no goroutine switch happens inside). */
+static __thread int quiet;
+
 HOSTED_NO_TSAN void hosted_tsan_quiet(bool on)
 {
 	if (on) {
+		quiet++;
 		__tsan_ignore_thread_begin();
 		AnnotateIgnoreSyncBegin(__FILE__, __LINE__);
 	} else {
 		AnnotateIgnoreSyncEnd(__FILE__, __LINE__);
 		__tsan_ignore_thread_end();
+		quiet--;
 	}
+}
+
+HOSTED_NO_TSAN bool tsan_fault_quiet(void)
+{
+	return quiet > 0;
 }
 
 /* ---- interrupts TSan does not see ----------------------------------------- */

@@ -171,6 +171,14 @@ static inline void arch_wfi(void)
 	__asm__ volatile("wfi" : : : "memory");
 }
 
+/* arch.h; tlb.c: a shootdown leaves a parked hart out, which flushes on
+ * its way out. */
+void riscv_wfi_parked(void);
+static inline void arch_wfi_parked(void)
+{
+	riscv_wfi_parked();
+}
+
 /* Full two-way fence for ordinary memory. */
 static inline void arch_mb(void)
 {

@@ -30,6 +30,25 @@
  * A target that does not answer within 2 ms (interrupts masked that long)
  * gets the SBI remote fence after all: the firmware's IPI is taken in
  * M-mode whatever the supervisor masks, so a flush never waits for ever.
+ *
+ * Parked harts: parked[c] is set while hart c sleeps in arch_wfi_parked
+ * (stopm's wait: interrupts masked, no store until it returns). A flusher
+ * asks such a hart for its flush as any other (the add to req[c]) but
+ * neither IPIs it nor waits for it; the hart serves the request on its
+ * way out, before its caller's next store. That takes the IPIs, the SBI
+ * calls and the acknowledgements out of a stopped world's shootdowns (the
+ * concurrent mark's start pause: docs/gc.md, "Where the pauses go").
+ * Why no store goes through an old translation: a Dekker pair. The
+ * flusher: seq_cst add to req[c], seq_cst fence, seq_cst load of
+ * parked[c]. Hart c: seq_cst store of 0 to parked[c], seq_cst fence, load
+ * of req[c]. If the flusher read 1, the hart's clearing store comes later
+ * in the single order of the seq_cst operations, so its load of req[c]
+ * sees the add and it flushes (riscv_tlb_ipi) before returning; if it
+ * read 0, the hart is IPIed and waited for as before. Between its store of
+ * 1 and its flush the hart makes no store (wfi; the clearing store is to
+ * .bss.noscan). Its stores before the park are visible to the flusher by
+ * the store of 1 (release), which the flusher's load (acquire) read, as an
+ * acknowledgement's release makes them visible otherwise.
  */
 #include "arch.h"
 #include "riscv.h"
@@ -47,6 +66,7 @@
 static uint32_t req[MAXCPU] TLB_NOSCAN; /* atomic: flushes asked of CPU c */
 static uint32_t done[MAXCPU] TLB_NOSCAN; /* atomic: the last one c served */
 static uint64_t waiting TLB_NOSCAN;     /* atomic: CPUs waiting as flushers */
+static uint32_t parked[MAXCPU] TLB_NOSCAN; /* atomic: c in riscv_wfi_parked */
 
 void riscv_tlb_ipi(void)
 {
@@ -76,10 +96,18 @@ void riscv_tlb_shootdown(uint64_t cpus)
 	/* seq_cst: before the adds to req (see riscv_tlb_ipi) */
 	__atomic_fetch_or(&waiting, 1ULL << self, __ATOMIC_SEQ_CST);
 	for (int c = 0; c < MAXCPU; c++)
-		if (cpus & (1UL << c)) {
+		if (cpus & (1UL << c))
 			/* seq_cst: after the caller's leaf updates (its fence) */
 			want[c] = __atomic_add_fetch(&req[c], 1, __ATOMIC_SEQ_CST);
-			arch_send_ipi(c);
+	/* the Dekker pair with riscv_wfi_parked (top of the file) */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (int c = 0; c < MAXCPU; c++)
+		if (cpus & (1UL << c)) {
+			/* seq_cst (acquire): pairs with the park's store of 1 */
+			if (__atomic_load_n(&parked[c], __ATOMIC_SEQ_CST))
+				cpus &= ~(1UL << c);    /* it flushes on its way out */
+			else
+				arch_send_ipi(c);
 		}
 	uint64_t start = arch_ticks(), limit = arch_timer_freq() / 500;     /* 2 ms */
 	bool ipi = false;       /* an IPI of ours held back while we wait */
@@ -111,4 +139,16 @@ void riscv_tlb_shootdown(uint64_t cpus)
 	__atomic_fetch_and(&waiting, ~(1ULL << self), __ATOMIC_RELAXED);
 	if (ipi)
 		csr_set(sip, SIP_SSIP);
+}
+
+void riscv_wfi_parked(void)
+{
+	int self = riscv_this_cpu();
+	/* seq_cst: the Dekker pair with riscv_tlb_shootdown (top of the
+	 * file); release: our earlier stores, for a flusher that skips us */
+	__atomic_store_n(&parked[self], 1, __ATOMIC_SEQ_CST);
+	__asm__ volatile("wfi" : : : "memory");
+	__atomic_store_n(&parked[self], 0, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	riscv_tlb_ipi();        /* a flush asked of us while parked */
 }

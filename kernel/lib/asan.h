@@ -59,6 +59,7 @@
 
 #ifndef __ASSEMBLY__   /* an arch_impl.h that assembly includes may test GORT_ASAN */
 #include <stddef.h>
+#include <stdbool.h>
 
 /* A function that reads memory ASan may consider dead, on purpose. */
 #define NO_SANITIZE_ADDRESS __attribute__((no_sanitize_address))
@@ -92,6 +93,18 @@ static inline void asan_unpoison(const void *p, size_t n)
 #else
 static inline void asan_poison(const void *p, size_t n) { (void)p; (void)n; }
 static inline void asan_unpoison(const void *p, size_t n) { (void)p; (void)n; }
+#endif
+
+/* True while this CPU handles a fault with TSan told to look away (hosted:
+ * a fault outside the executable's text, e.g. a goroutine stack growing
+ * under a TSan hook or in libc; arch/hosted/signal.c). TSan then records
+ * none of the handler's accesses and none of its lock operations, so the
+ * handler must not be the only link in a happens-before chain between two
+ * other threads (kernel/mm/stack.c, "TSan"). False in every other build. */
+#if GORT_TSAN
+bool tsan_fault_quiet(void);
+#else
+static inline bool tsan_fault_quiet(void) { return false; }
 #endif
 #endif /* !__ASSEMBLY__ */
 

@@ -210,8 +210,36 @@ static struct mspan *free_find(uintptr_t n)
 
 /* ---- metadata memory ---------------------------------------------------- */
 
+/* Debug builds: the list field of a struct on heap.spanfree, which no
+ * span list has (a struct put twice, or put while a list still holds it,
+ * is caught by struct_put; one handed out while still on a list by
+ * spanlist_insert's check, mspan.c). */
+#define SPANFREE_MARK ((struct mspanlist *)0x5bf5bf5bf5bf0UL)
+
+/* Fill all of s but its state with byte b. The state stays as it is: a
+ * concurrent mark may be loading it through a stale span-map entry
+ * (mheap_arena_spans), and it changes only by atomic stores. */
+static void struct_fill(struct mspan *s, int b)
+{
+	size_t st = offsetof(struct mspan, state);
+	memset(s, b, st);
+	memset((char *)s + st + 1, b, sizeof *s - st - 1);
+}
+
 static void struct_put(struct mspan *s)
 {
+	if (GORT_DEBUG) {
+		/* on no list, free or not: a span list holding it, or
+		 * heap.spanfree (a second put), would hand it out twice */
+		if (s->list == SPANFREE_MARK)
+			throw("runtime: span struct %p freed twice", (void *)s);
+		if (s->list != NULL)
+			throw("runtime: span struct %p [%#lx, +%lu pages) state %d freed while on list %p",
+			      (void *)s, (unsigned long)s->startAddr, (unsigned long)s->npages,
+			      (int)s->state, (void *)s->list);
+		struct_fill(s, 0xdb);   /* a stale user reads garbage, not a span */
+		s->list = SPANFREE_MARK;
+	}
 	span_setstate(s, mSpanDead);
 	s->next = heap.spanfree;
 	heap.spanfree = s;
@@ -235,23 +263,32 @@ static void *meta_page(void)
 	return (void *)p;
 }
 
+/* A fresh metadata page cut into span structs, all put on heap.spanfree.
+ * The page may hold old heap data: each struct's list is cleared first
+ * (struct_put's debug check reads it). */
+static void structs_carve(uint8_t *pg)
+{
+	for (size_t off = 0; off + sizeof(struct mspan) <= PAGE_SIZE; off += sizeof(struct mspan)) {
+		struct mspan *s = (struct mspan *)(pg + off);
+		s->list = NULL;
+		struct_put(s);
+	}
+}
+
 static struct mspan *struct_get(void)
 {
 	if (heap.spanfree == NULL) {
 		uint8_t *pg = meta_page();
 		if (pg == NULL)
 			return NULL;
-		for (size_t off = 0; off + sizeof(struct mspan) <= PAGE_SIZE; off += sizeof(struct mspan))
-			struct_put((struct mspan *)(pg + off));
+		structs_carve(pg);
 	}
 	struct mspan *s = heap.spanfree;
+	if (GORT_DEBUG && (s->list != SPANFREE_MARK || s->state != mSpanDead))
+		throw("runtime: span struct %p on the free-struct list is in use (state %d, list %p)",
+		      (void *)s, (int)s->state, (void *)s->list);
 	heap.spanfree = s->next;
-	/* Zero all but the state, which stays mSpanDead (struct_put): a
-	 * concurrent mark may be loading it through a stale span-map entry
-	 * (mheap_arena_spans), and it changes only by atomic stores. */
-	size_t st = offsetof(struct mspan, state);
-	memset(s, 0, st);
-	memset((char *)s + st + 1, 0, sizeof *s - st - 1);
+	struct_fill(s, 0);      /* the state stays mSpanDead (struct_put) */
 	return s;
 }
 
@@ -387,9 +424,7 @@ void mheap_add_range(uintptr_t lo, uintptr_t hi)
 				lo += PAGE_SIZE;
 				heap.sys_pages++;
 				heap.meta_pages++;
-				for (size_t off = 0; off + sizeof(struct mspan) <= PAGE_SIZE;
-				     off += sizeof(struct mspan))
-					struct_put((struct mspan *)(pg + off));
+				structs_carve(pg);
 				s = struct_get();
 				if (lo >= end) {
 					struct_put(s);

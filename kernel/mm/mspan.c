@@ -23,6 +23,8 @@ static void set_first(struct mspanlist *l, struct mspan *s)
 
 void spanlist_insert(struct mspanlist *l, struct mspan *s)
 {
+	/* a span is on one list at most, and a dead struct on none */
+	ASSERT(s->list == NULL && s->state != mSpanDead);
 	s->prev = NULL;
 	s->next = l->first;
 	if (l->first)
@@ -35,6 +37,7 @@ void spanlist_insert(struct mspanlist *l, struct mspan *s)
 
 void spanlist_remove(struct mspanlist *l, struct mspan *s)
 {
+	ASSERT(s->list == l);
 	if (s->prev)
 		s->prev->next = s->next;
 	else

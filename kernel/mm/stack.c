@@ -36,6 +36,22 @@
  *
  * Accounting: StackInuse counts mapped 4 KiB pages (mheap_account_stack);
  * StackSys the heap pages the pool holds.
+ *
+ * TSan (hosted): a fault outside the executable's text - a goroutine stack
+ * growing under one of TSan's hooks, or in libc - is handled with TSan
+ * told to ignore the handler's accesses and its lock operations
+ * (tsan_fault_quiet, kernel/lib/asan.h). Were such a growth to refill the
+ * pool from the heap, a span struct would pass from mheap.lock's keeping
+ * to stackpool.lock's through a thread whose acquire and release TSan
+ * never saw: the next CPU to take the span's other half reads fields whose
+ * last recorded writer (struct_get's memset, on a third CPU) it has no
+ * happens-before edge with, and TSan reports a race that is not one (seen
+ * once in gc_churn at smp 4; a quiet refill happens about one run in two).
+ * So a quiet growth takes its pages from its CPU's reserve (quiet_pages),
+ * filled by the same CPU in its ordinary growth faults: TSan orders
+ * the filling and the taking by the thread's own goroutine switches. Only
+ * an empty reserve falls back to the pool (the old, lossy way). Empty and
+ * unused in every other build.
  */
 #include "kernel/mm/stack.h"
 #include "kernel/mm/mheap.h"
@@ -44,6 +60,7 @@
 #include "kernel/mm/malloc.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/print.h"
+#include "kernel/lib/asan.h"
 #include "kernel/sched/runtime2.h"
 #include "arch.h"
 
@@ -117,6 +134,10 @@ static uintptr_t pool_alloc(void)
 		spanlist_insert(&pool.partial, s);
 		__atomic_fetch_add(&pool.npages, 1, __ATOMIC_RELAXED);
 	}
+	/* a pool span: manual, one page, on this list, with a free half */
+	ASSERT(s->state == mSpanManual && s->npages == 1 && s->list == &pool.partial &&
+	       s->allocCount < 2 && s->manualFreeList != NULL &&
+	       (uintptr_t)s->manualFreeList - s->startAddr < PAGE_SIZE);
 	void **pg = s->manualFreeList;
 	s->manualFreeList = *pg;
 	if (++s->allocCount == 2)
@@ -133,6 +154,9 @@ static void pool_free(uintptr_t pg)
 		throw("runtime: stack page %#lx not from the stack pool", (unsigned long)pg);
 	stack_nofault_enter();
 	spin_lock(&pool.lock);
+	/* a half freed twice would be handed out twice */
+	ASSERT(s->allocCount > 0 && (void *)pg != s->manualFreeList &&
+	       (s->manualFreeList == NULL || (void *)pg != *(void **)s->manualFreeList));
 	*(void **)pg = s->manualFreeList;
 	s->manualFreeList = (void *)pg;
 	if (s->allocCount-- == 2)
@@ -146,6 +170,46 @@ static void pool_free(uintptr_t pg)
 		spin_unlock(&pool.lock);
 	}
 	stack_nofault_exit();
+}
+
+/* ---- TSan: each CPU's pages for quiet faults (see the top) ------------- */
+
+#define QUIET_RESERVE 8
+
+static struct {
+	uintptr_t pg[QUIET_RESERVE];    /* pool pages, not mapped */
+	int n;
+} quiet_pages[MAXCPU];              /* each CPU's own, touched masked */
+
+/* Top up this CPU's reserve: ordinary (recorded) pool allocations. Only
+ * from the fault path (stack_grow), which runs on the trap stack: a
+ * growth fault inside the loop (pool_alloc's probe, were it called on a
+ * goroutine stack) would fill the reserve under it. */
+static void quiet_fill(void)
+{
+	if (!GORT_TSAN || tsan_fault_quiet())
+		return;
+	unsigned long f = arch_irq_save();
+	int cpu = getm()->id;
+	while (quiet_pages[cpu].n < QUIET_RESERVE) {
+		uintptr_t pg = pool_alloc();
+		if (pg == 0)
+			break;
+		quiet_pages[cpu].pg[quiet_pages[cpu].n++] = pg;
+	}
+	arch_irq_restore(f);
+}
+
+/* A page for the stack fault being handled: from the CPU's reserve when
+ * TSan looks away, else (and when the reserve is empty) from the pool. */
+static uintptr_t page_get(void)
+{
+	if (GORT_TSAN && tsan_fault_quiet()) {
+		int cpu = getm()->id;           /* the handler runs masked */
+		if (quiet_pages[cpu].n > 0)
+			return quiet_pages[cpu].pg[--quiet_pages[cpu].n];
+	}
+	return pool_alloc();
 }
 
 /* ---- slots -------------------------------------------------------------- */
@@ -194,7 +258,7 @@ uintptr_t stack_slot_of(uintptr_t addr)
 
 static bool map_one(uintptr_t va)
 {
-	uintptr_t pg = pool_alloc();
+	uintptr_t pg = page_get();
 	if (pg == 0)
 		return false;
 	stack_nofault_enter();          /* arch_map_page takes the pt lock */
@@ -217,6 +281,7 @@ bool stack_grow(uintptr_t *mapped_lo, uintptr_t addr)
 		 * only writer */
 		__atomic_store_n(mapped_lo, *mapped_lo - MMU_PAGE_SIZE, __ATOMIC_RELAXED);
 	}
+	quiet_fill();
 	return true;
 }
 

@@ -221,7 +221,7 @@ void stopm(struct m *m)
 		/* A device interrupt taken before the mask readied a G: no
 		 * sleep if we can get a P to run it (kernel/io/iowait.c). */
 		if (!ioready_pending() || __atomic_load_n(&sched.npidle, __ATOMIC_SEQ_CST) == 0)
-			arch_wfi();
+			arch_wfi_parked();      /* masked, on g0, no store till it returns */
 		arch_irq_enable();      /* the pending interrupt is taken here */
 		timer_program(m, UINT64_MAX);
 		/* Woken by a timer or a stray interrupt: if there is work, take
