@@ -206,8 +206,9 @@ struct m {
 
 struct schedt {
 	spinlock_t lock;
-	struct g *runq_head, *runq_tail;   /* global run queue past its ring
-	                                      (proc.c, grunq); sched.lock */
+	uint32_t grunq_head, grunq_tail;   /* the global run queue: a ring
+	                                      (proc.c, grunq_buf); sched.lock */
+	struct g *runq_head, *runq_tail;   /* then a list; sched.lock */
 	int32_t runqsize;                  /* sched.lock (read racily by heuristics) */
 	struct p *pidle;                   /* idle Ps; sched.lock */
 	int32_t npidle;                    /* atomic */
