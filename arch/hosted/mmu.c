@@ -19,9 +19,11 @@
  * reserved page - 14 s and 800 MB for the whole window at once, a blink
  * per GiB. A page of a GiB not reserved yet faults as a PROT_NONE one does
  * (SEGV_MAPERR instead of SEGV_ACCERR; the barrier only ever protects
- * mapped pages). arch_map_page(va, pa) makes one
- * page read/write and records pa in a flat table (one word per window page,
- * itself a NORESERVE mapping touched only where used); the page's contents
+ * mapped pages). arch_map_page(va, pa) maps one
+ * fresh read/write page there, populated (MAP_POPULATE: no fault at its
+ * first write), and records pa in a flat table (one word per window page,
+ * itself a NORESERVE mapping touched only where used, ordered so that the
+ * top pages of the stack slots share its pages: pte()); the page's contents
  * come from the kernel's zero pages, not from pa - the pool page pa stands
  * for the memory, as accounting, but is never touched through the window.
  * Unmapping replaces the page with a fresh PROT_NONE one (contents
@@ -103,9 +105,18 @@ HOSTED_NO_TSAN static bool in_window(uintptr_t va)
 	return va >= STACK_REGION_BASE && va < STACK_REGION_BASE + STACK_REGION_SIZE;
 }
 
+/* The table is indexed by page within a MiB first, then by MiB: the
+ * pages at one offset in consecutive MiBs - the top page of each stack
+ * slot, where every G lives (slots are a MiB by default) - are adjacent.
+ * In window order every new G's entry was on a table page of its own (two
+ * slots per 4 KiB of table), each a page fault of its own. */
+#define PT_ROW (1UL << 20 >> 12)                    /* pages in a MiB */
+#define PT_ROWS (STACK_REGION_SIZE >> 20)           /* MiBs in the window */
+
 HOSTED_NO_TSAN static uint64_t *pte(uintptr_t va)
 {
-	return &stack_pt[(va - STACK_REGION_BASE) / PAGE];
+	uintptr_t v = (va - STACK_REGION_BASE) / PAGE;
+	return &stack_pt[(v % PT_ROW) * PT_ROWS + v / PT_ROW];
 }
 
 /* ---- the stack window's reservation ---------------------------------------- */
@@ -155,8 +166,13 @@ int arch_map_page(uintptr_t va, uintptr_t pa)
 	              __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return -1;
 	window_reserve(va);
-	if (hosted_syscall(SYS_mprotect, (long)va, PAGE, PROT_READ | PROT_WRITE, 0, 0, 0) != 0)
-		throw("hosted: mprotect of a stack page failed");
+	/* A fresh page in place of the PROT_NONE one, populated: the stack
+	 * is written at once, and a fault (after an mprotect, as this was)
+	 * costs as much again as the system call. */
+	if (hosted_syscall(SYS_mmap, (long)va, PAGE, PROT_READ | PROT_WRITE,
+	                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE | MAP_POPULATE,
+	                   -1, 0) != (long)va)
+		throw("hosted: mapping a stack page failed");
 	uintptr_t hi = __atomic_load_n(&hosted_stack_hi, __ATOMIC_RELAXED);
 	/* relaxed: only the barrier's fallback reads it, and a page mapped
 	 * after that read is writable and DIRTY already (needs no fallback) */

@@ -8,8 +8,12 @@
  *               The bottom STACK_GUARD bytes are never mapped.
  *   stackpool - 4 KiB stack pages, carved from one-page (8 KiB) manual
  *               spans of the heap: each span hands out its two halves
- *               (manualFreeList, allocCount) and goes back to the heap when
- *               both are free again, as Go's stackpool does with its spans.
+ *               (allocCount; manualFreeList is the free half while the
+ *               other is out) and goes back to the heap when both are free
+ *               again, as Go's stackpool does with its spans. With two
+ *               halves no free list is written into the pages themselves:
+ *               a pool page is touched only through the stack window (the
+ *               hosted port never touches it: a fault per span, mmu.c).
  *               The pool deals in heap addresses; the page tables get (and
  *               give back) the physical ones (heap_phys, heap_va).
  *
@@ -126,10 +130,7 @@ static uintptr_t pool_alloc(void)
 			stack_nofault_exit();
 			return 0;
 		}
-		void **lo = (void **)s->startAddr, **hi = (void **)(s->startAddr + MMU_PAGE_SIZE);
-		*hi = NULL;
-		*lo = hi;
-		s->manualFreeList = lo;
+		s->manualFreeList = (void *)s->startAddr;
 		s->allocCount = 0;
 		spanlist_insert(&pool.partial, s);
 		__atomic_fetch_add(&pool.npages, 1, __ATOMIC_RELAXED);
@@ -138,13 +139,16 @@ static uintptr_t pool_alloc(void)
 	ASSERT(s->state == mSpanManual && s->npages == 1 && s->list == &pool.partial &&
 	       s->allocCount < 2 && s->manualFreeList != NULL &&
 	       (uintptr_t)s->manualFreeList - s->startAddr < PAGE_SIZE);
-	void **pg = s->manualFreeList;
-	s->manualFreeList = *pg;
-	if (++s->allocCount == 2)
+	uintptr_t pg = (uintptr_t)s->manualFreeList;
+	if (++s->allocCount == 2) {
+		s->manualFreeList = NULL;
 		spanlist_remove(&pool.partial, s);
+	} else {                        /* a fresh span: its upper half is next */
+		s->manualFreeList = (void *)(s->startAddr + MMU_PAGE_SIZE);
+	}
 	spin_unlock(&pool.lock);
 	stack_nofault_exit();
-	return (uintptr_t)pg;
+	return pg;
 }
 
 static void pool_free(uintptr_t pg)
@@ -154,13 +158,14 @@ static void pool_free(uintptr_t pg)
 		throw("runtime: stack page %#lx not from the stack pool", (unsigned long)pg);
 	stack_nofault_enter();
 	spin_lock(&pool.lock);
-	/* a half freed twice would be handed out twice */
+	/* a half freed twice would be handed out twice: with one half in
+	 * use, manualFreeList is the other */
 	ASSERT(s->allocCount > 0 && (void *)pg != s->manualFreeList &&
-	       (s->manualFreeList == NULL || (void *)pg != *(void **)s->manualFreeList));
-	*(void **)pg = s->manualFreeList;
-	s->manualFreeList = (void *)pg;
-	if (s->allocCount-- == 2)
+	       (pg == s->startAddr || pg == s->startAddr + MMU_PAGE_SIZE));
+	if (s->allocCount-- == 2) {     /* pg is the span's one free half */
+		s->manualFreeList = (void *)pg;
 		spanlist_insert(&pool.partial, s);
+	}
 	if (s->allocCount == 0) {
 		spanlist_remove(&pool.partial, s);
 		__atomic_fetch_sub(&pool.npages, 1, __ATOMIC_RELAXED);

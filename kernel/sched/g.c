@@ -9,13 +9,25 @@
  * whole reservation for go(), or what go_stack asked for.
  *
  * Dead Gs keep their slot and STACK_KEEP bytes of mapped stack and are
- * cached per P (owner P only), spilling half to a global list (sched.gflock)
- * past 64 entries, so spawning a goroutine on a warm P touches no lock and
- * maps nothing: these caches are the per-P stack caches. Whatever a dead G
- * had grown beyond STACK_KEEP goes back to the stack pool and the heap in
- * gfput. Gs are never freed, as in Go. The common cases of gfget and
- * gfput are inline, in gfree.h. allgs is a singly linked list under
- * allglock, read by the fatal-error path to print every goroutine.
+ * cached per P (owner P only), so spawning a goroutine on a warm P touches
+ * no lock and maps nothing: these caches are the per-P stack caches.
+ * Whatever a dead G had grown beyond STACK_KEEP goes back to the stack pool
+ * and the heap in gfput. Gs are never freed, as in Go. The common cases of
+ * gfget and gfput are inline, in gfree.h. allgs is a singly linked list
+ * under allglock, read by the fatal-error path to print every goroutine.
+ *
+ * Batches. A P's cache is a list of up to GFREE_BATCH Gs (pp->gfree) and
+ * one full batch of GFREE_BATCH more (pp->gfull). A put to a full list
+ * makes it the full batch, and a full batch already there goes to the
+ * global list (sched.gfree, under sched.gflock); a get from an empty list
+ * takes the full batch, or else a batch from the global list. The global
+ * list is a stack of batches, each a NULL-terminated schedlink chain whose
+ * first G links the next batch (gfnext). So a move between a P and the
+ * global list is a push or a pop of one batch: it reads one G, not the 32
+ * that Go's gfget and gfput move one at a time. That mattered: a dead G
+ * sits at the top of its own stack slot, a page of its own, so walking a
+ * list of Gs freed long ago was a cache and TLB miss per G (hosted
+ * vs_spawn spent 15% of its time in such a walk; bench/README.md).
  */
 #include <string.h>
 #include "kernel/sched/gfree.h"
@@ -86,50 +98,55 @@ static void ngfree_store(int32_t n)
 }
 
 /* gfput's uncommon cases (gfree.h has the common one): a stack to cut
- * back, a full list to spill. */
+ * back, a full list. */
 void gfput_slow(struct p *pp, struct g *gp)
 {
 	/* Give back what the stack grew beyond STACK_KEEP. */
 	uintptr_t keep_lo = gp->stack_slot + slot_size_get() - STACK_KEEP;
 	if (gp->stack_mapped < keep_lo)
 		stack_shrink(&gp->stack_mapped, keep_lo);
+	if (pp->ngfree >= GFREE_BATCH) {
+		struct g *full = pp->gfull;
+		if (full != NULL) {     /* the older batch goes global */
+			spin_lock(&sched.gflock);
+			full->gfnext = sched.gfree;
+			sched.gfree = full;
+			ngfree_store(sched.ngfree + GFREE_BATCH);
+			spin_unlock(&sched.gflock);
+		}
+		pp->gfull = pp->gfree;
+		pp->gfree = NULL;
+		pp->ngfree = 0;
+	}
 	gp->schedlink = pp->gfree;
 	pp->gfree = gp;
-	if (++pp->ngfree < GFREE_MAX)
-		return;
-	spin_lock(&sched.gflock);       /* move half to the global list */
-	while (pp->ngfree > GFREE_MAX / 2) {
-		struct g *g1 = pp->gfree;
-		pp->gfree = g1->schedlink;
-		pp->ngfree--;
-		g1->schedlink = sched.gfree;
-		sched.gfree = g1;
-		ngfree_store(sched.ngfree + 1);
-	}
-	spin_unlock(&sched.gflock);
+	pp->ngfree++;
 }
 
 /* gfget's uncommon cases (gfree.h has the common one): an empty list to
- * refill from the global one, a stack limit to set. */
+ * refill with a whole batch, a stack limit to set. */
 struct g *gfget_slow(struct p *pp, size_t stacksize)
 {
-	if (pp->gfree == NULL && __atomic_load_n(&sched.ngfree, __ATOMIC_RELAXED) > 0) {
-		spin_lock(&sched.gflock);
-		while (pp->ngfree < GFREE_MAX / 2 && sched.gfree) {
-			struct g *g1 = sched.gfree;
-			sched.gfree = g1->schedlink;
-			ngfree_store(sched.ngfree - 1);
-			g1->schedlink = pp->gfree;
-			pp->gfree = g1;
-			pp->ngfree++;
+	if (pp->gfree == NULL) {
+		struct g *batch = pp->gfull;
+		pp->gfull = NULL;
+		if (batch == NULL && __atomic_load_n(&sched.ngfree, __ATOMIC_RELAXED) > 0) {
+			spin_lock(&sched.gflock);
+			batch = sched.gfree;
+			if (batch != NULL) {
+				sched.gfree = batch->gfnext;
+				ngfree_store(sched.ngfree - GFREE_BATCH);
+			}
+			spin_unlock(&sched.gflock);
 		}
-		spin_unlock(&sched.gflock);
+		if (batch == NULL)
+			return NULL;
+		pp->gfree = batch;
+		pp->ngfree = GFREE_BATCH;
 	}
 	struct g *gp = pp->gfree;
-	if (gp) {
-		pp->gfree = gp->schedlink;
-		pp->ngfree--;
-		stack_setlimit(gp, stacksize);
-	}
+	pp->gfree = gp->schedlink;
+	pp->ngfree--;
+	stack_setlimit(gp, stacksize);
 	return gp;
 }

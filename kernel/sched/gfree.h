@@ -13,7 +13,9 @@
 #include "kernel/sched/sched.h"
 #include "kernel/mm/stack.h"
 
-#define GFREE_MAX 64
+/* Gs on a P's gfree list at most; as many again wait in pp->gfull, and
+ * the global list takes and gives whole batches of this many (g.c). */
+#define GFREE_BATCH 32
 
 /* The stack slot's size (stack_reserve(), fixed at boot before the first
  * G is made), kept in g.c so that recycling a G calls nothing. */
@@ -44,7 +46,7 @@ static inline __attribute__((always_inline)) struct g *gfget(struct p *pp, size_
 /* Cache the dead G gp on pp. */
 static inline __attribute__((always_inline)) void gfput(struct p *pp, struct g *gp)
 {
-	if (__builtin_expect(pp->ngfree + 1 >= GFREE_MAX ||
+	if (__builtin_expect(pp->ngfree >= GFREE_BATCH ||
 	                     gp->stack_mapped < gp->stack_slot + slot_size_get() - STACK_KEEP, 0)) {
 		gfput_slow(pp, gp);
 		return;

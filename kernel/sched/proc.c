@@ -25,7 +25,8 @@
  * queue now and then, timers and device wake-ups, the local queue, the
  * global queue, other Ps' timers, stealing; then the M sleeps (idle.c).
  *
- * G status transitions (casgstatus checks them in debug builds):
+ * G status transitions (casgstatus checks them; setgstatus_own, for a new
+ * G and an ending one, only in debug builds):
  *   Gidle/Gdead -> Grunnable (newproc) -> Grunning (execute)
  *   Grunning -> Grunnable (Gosched, preemption) | Gwaiting (gopark) | Gdead
  *   Gwaiting -> Grunnable (goready)
@@ -129,6 +130,7 @@ void casgstatus_fail(struct g *gp, uint32_t old, uint32_t from, uint32_t to)
 /* ---- run queues ------------------------------------------------------- */
 
 static void runqput_slow(struct p *pp, struct g *gp);
+static void globrunqputbatch(struct g **gs, uint32_t n);
 
 /* Put gp on pp's local queue (in runnext if next), as Go's runqput. The
  * runnext put with an empty slot - every goready of a ping-pong or a
@@ -158,10 +160,32 @@ static __attribute__((noinline)) void runqput_slow(struct p *pp, struct g *gp)
 	if (runq_put(&pp->runq, gp, false, overflow, &n) == NULL)
 		return;                 /* a thief made room */
 	spin_lock(&sched.lock);
-	for (uint32_t i = 0; i < n; i++)
-		globrunqput(overflow[i]);
+	globrunqputbatch(overflow, n);
 	spin_unlock(&sched.lock);
 	traceOverflow(getm(), n);
+}
+
+/* The global run queue: a ring of G pointers, then a list through the Gs
+ * (schedlink, as Go's), every G in the ring queued before every G on the
+ * list, so that the whole is FIFO. A G queued alone (a preemption, a
+ * Gosched, an idle P's wake-up) goes on the list: a link or two, as before
+ * the ring. A local queue's overflow (runqput_slow: 129 Gs at once) goes
+ * to the ring when the list is empty, as pointers. Why: taking a batch
+ * from the list (globrunqget_rest, up to 128 Gs onto a local queue) was a
+ * walk with a cache and TLB miss per G, for each G sits at the top of its
+ * own stack slot, a page of its own - a fifth of hosted vs_spawn's time
+ * (bench/README.md). From the ring a batch moves without touching a G,
+ * and each G of it is prefetched for its first run. All under sched.lock. */
+#define GRUNQ_RING 16384
+static struct g *grunq_buf[GRUNQ_RING] SCHED_NOSCAN;   /* sched.lock */
+
+/* Add the seq_cst store of sched.runqsize's new value: the global queue's
+ * half of the store-buffering pair with a spinning M that gives up
+ * (findrunnable); pairs with the seq_cst load in any_runq_work. The plain
+ * read is under sched.lock, which every writer holds. */
+static inline void runqsize_add(int32_t n)
+{
+	__atomic_store_n(&sched.runqsize, sched.runqsize + n, __ATOMIC_SEQ_CST);
 }
 
 void globrunqput(struct g *gp)
@@ -173,11 +197,39 @@ void globrunqput(struct g *gp)
 	else
 		sched.runq_head = gp;
 	sched.runq_tail = gp;
-	/* seq_cst: the global queue's half of the store-buffering pair with
-	 * a spinning M that gives up (findrunnable): pairs with the seq_cst
-	 * load in any_runq_work. The plain read is under sched.lock, which
-	 * every writer holds. */
-	__atomic_store_n(&sched.runqsize, sched.runqsize + 1, __ATOMIC_SEQ_CST);
+	runqsize_add(1);
+}
+
+/* Queue the n Gs of gs (oldest first), into the ring if they fit and
+ * nothing is on the list. */
+static void globrunqputbatch(struct g **gs, uint32_t n)
+{
+	assert_lock_held(&sched.lock);
+	uint32_t t = sched.grunq_tail;
+	if (sched.runq_head != NULL || t - sched.grunq_head > GRUNQ_RING - n) {
+		for (uint32_t i = 0; i < n; i++)
+			globrunqput(gs[i]);
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		grunq_buf[(t + i) % GRUNQ_RING] = gs[i];
+	sched.grunq_tail = t + n;
+	runqsize_add((int32_t)n);
+}
+
+/* The oldest G of the global queue, which is not empty. */
+static inline __attribute__((always_inline)) struct g *globrunq_pop(void)
+{
+	uint32_t h = sched.grunq_head;
+	if (__builtin_expect(h != sched.grunq_tail, 0)) {
+		sched.grunq_head = h + 1;
+		return grunq_buf[h % GRUNQ_RING];
+	}
+	struct g *gp = sched.runq_head;
+	sched.runq_head = gp->schedlink;
+	if (sched.runq_head == NULL)
+		sched.runq_tail = NULL;
+	return gp;
 }
 
 /* The rest of a global-queue batch (globrunqget) onto pp's local queue:
@@ -187,8 +239,11 @@ void globrunqput(struct g *gp)
 static __attribute__((noinline)) void globrunqget_rest(struct p *pp, int32_t n)
 {
 	for (int32_t i = 0; i < n; i++) {
-		struct g *gp = sched.runq_head;
-		sched.runq_head = gp->schedlink;
+		struct g *gp = globrunq_pop();
+		/* Its first run writes it soon, and the Gs of a batch are
+		 * pages apart: their misses overlap here, instead of one per
+		 * switch later (hosted vs_spawn: a quarter less CPU time). */
+		__builtin_prefetch(gp, 1);
 		runqput(pp, gp, false);
 	}
 }
@@ -209,12 +264,9 @@ static inline __attribute__((always_inline)) struct g *globrunqget_inline(struct
 	if (n > RUNQ_SIZE / 2)
 		n = RUNQ_SIZE / 2;
 	__atomic_store_n(&sched.runqsize, size - n, __ATOMIC_RELAXED);
-	struct g *gp = sched.runq_head;
-	sched.runq_head = gp->schedlink;
+	struct g *gp = globrunq_pop();
 	if (n > 1)
 		globrunqget_rest(pp, n - 1);
-	if (sched.runq_head == NULL)
-		sched.runq_tail = NULL;
 	return gp;
 }
 
@@ -315,6 +367,22 @@ _Noreturn void mstart(void)
 
 /* ---- creating and ending goroutines ---------------------------------- */
 
+/* casgstatus for a change no other CPU can race: a new goroutine's G,
+ * which no queue holds yet, and a running G ending itself (only a G's own
+ * M changes its status; the collector and the fatal-error path only read
+ * it). A release store - the G's fields before its status, for gstatus's
+ * acquire readers - where the compare-and-swap loop was 8 instructions of
+ * each spawn and exit on riscv64 (bench/sched, go_create_exit). Debug
+ * builds still check the old status. */
+static inline __attribute__((always_inline)) void setgstatus_own(struct g *gp, uint32_t from,
+                                                                 uint32_t to)
+{
+	ASSERT(gstatus(gp) == from);
+	(void)from;
+	/* release; pairs with the acquire load in gstatus */
+	__atomic_store_n(&gp->status, to, __ATOMIC_RELEASE);
+}
+
 /* A goroutine's function is a frame of its own (kernel/panic/defer.c):
  * its deferred calls run when it returns, then the goroutine ends. */
 static _Noreturn void goentry(void *arg)
@@ -357,7 +425,7 @@ static inline __attribute__((always_inline)) struct g *newproc1(void (*fn)(void 
 		__atomic_add_fetch(&sched.ngoroutines, 1, __ATOMIC_RELAXED);
 	stat_add(&pp->goroutines_run, 1);
 	traceGoCreate(gp, pp);
-	casgstatus(gp, Gdead, Grunnable);
+	setgstatus_own(gp, Gdead, Grunnable);
 	runqput_inline(pp, gp, true);
 	wakep();
 	releasem();
@@ -413,7 +481,7 @@ static inline __attribute__((always_inline)) void goexit_dead_state(struct g *gp
 	if (gp->_defer != NULL || gp->_panic != NULL)
 		throw("goexit: deferred calls or panics left");
 	gp->frame = NULL;
-	casgstatus(gp, Grunning, Gdead);
+	setgstatus_own(gp, Grunning, Gdead);
 	gp->m = NULL;
 	gp->fn = NULL;
 	gp->arg = NULL;

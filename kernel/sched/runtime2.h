@@ -99,6 +99,8 @@ struct g {
 	uintptr_t gopc;         /* pc of the go statement that created it */
 	uint64_t parentgoid;    /* goid of its creator (0: the runtime) */
 	struct g *alllink;      /* allgs list; allglock */
+	struct g *gfnext;       /* on the first G of a batch of dead Gs in
+	                           sched.gfree: the next batch (g.c); gflock */
 	size_t stacksize;       /* stack limit in bytes (stack_hi of the slot - stack_lo) */
 	uintptr_t stack_slot;   /* base of the stack slot (kernel/mm/stack.h) */
 	uintptr_t stack_mapped; /* lowest mapped stack byte; own G, and its
@@ -140,7 +142,9 @@ struct p {
 	                           Gs taken from runnext); owner P */
 	struct p *link;         /* idle P list; sched.lock */
 	struct g *gfree;        /* free G cache (dead Gs with stacks); owner P */
-	int ngfree;
+	int ngfree;             /* Gs on gfree (at most GFREE_BATCH) */
+	struct g *gfull;        /* a full batch of GFREE_BATCH more, or NULL
+	                           (kernel/sched/g.c); owner P */
 	struct timers timers;   /* this P's timer heap (kernel/time) */
 	void *sudogcache[16];   /* per-P sudog cache (kernel/chan) */
 	int nsudogcache;
@@ -202,7 +206,9 @@ struct m {
 
 struct schedt {
 	spinlock_t lock;
-	struct g *runq_head, *runq_tail;   /* global run queue; sched.lock */
+	uint32_t grunq_head, grunq_tail;   /* the global run queue: a ring
+	                                      (proc.c, grunq_buf); sched.lock */
+	struct g *runq_head, *runq_tail;   /* then a list; sched.lock */
 	int32_t runqsize;                  /* sched.lock (read racily by heuristics) */
 	struct p *pidle;                   /* idle Ps; sched.lock */
 	int32_t npidle;                    /* atomic */
@@ -211,7 +217,7 @@ struct schedt {
 	int32_t nmspinning;                /* atomic */
 	uint64_t goidgen;                  /* atomic */
 	int32_t ngoroutines;               /* live Gs (not dead); atomic */
-	struct g *gfree;                   /* global free G list; gflock */
+	struct g *gfree;                   /* global free Gs, in batches (g.c); gflock */
 	spinlock_t gflock;
 	int32_t ngfree;                    /* gflock; read racily (atomic) */
 	uint64_t start_ticks;

@@ -12,6 +12,7 @@
  * left out), threads are the CPUs, an idle M is "blocked" in wfi.
  */
 #include "kernel/sched/sched.h"
+#include "kernel/sched/gfree.h"
 #include <stdio.h>
 #include "kernel/lib/print.h"
 #include "kernel/lib/bootargs.h"
@@ -96,7 +97,8 @@ static void detail_p(struct p *pp)
 	       __atomic_load_n(&pp->schedtick, __ATOMIC_RELAXED), m ? m->id : -1,
 	       runq_len(&pp->runq) - (next != NULL),
 	       next ? (long long)next->goid : -1LL,
-	       __atomic_load_n(&pp->ngfree, __ATOMIC_RELAXED),
+	       __atomic_load_n(&pp->ngfree, __ATOMIC_RELAXED) +
+	       (__atomic_load_n(&pp->gfull, __ATOMIC_RELAXED) ? GFREE_BATCH : 0),
 	       __atomic_load_n(&pp->timers.len, __ATOMIC_RELAXED));
 }
 
