@@ -45,6 +45,7 @@
 #                    virtual time (-icount)
 set -u
 cd "$(dirname "$0")/.."
+. tests/lib.sh            # line_checks, judge_log, reads_testshort
 TOOLCHAINS=${TOOLCHAINS-"gcc clang"}
 SANS=${SANS-"address,undefined thread"}
 ONLY=${ONLY:-.}
@@ -124,11 +125,8 @@ done
 # lines as tests/run.sh judges a QEMU run. Prints its PASS or FAIL line.
 hosted_one() {  # bdir name dir idx smp bootargs status timeout mem mapfail
 	local bdir=$1 name=$2 d=$3 idx=$4 s=$5 bootargs=$6 status=$7 tmo=$8 mem=$9 mapfail=${10}
-	local log="$out/$bdir-$name-$idx-smp$s.log" t0 t1 got ok=1 why="" checks c kind re label
-	checks=$(awk -v want="$idx" '
-		/^\/\/ TEST:/ { n++ }
-		/^\/\/ (EXPECT|REJECT|CHECK):/ && (n == 0 || n == want) { print }
-	' "$d/main.c")
+	local log="$out/$bdir-$name-$idx-smp$s.log" t0 t1 got ok=1 why="" judged label
+	rm -f "$log.check"
 	t0=$(date +%s.%N)
 	# shellcheck disable=SC2086
 	TSAN_OPTIONS="$tsan_opts" timeout "$tmo" $RUN "build/$bdir/$name" -smp "$s" -m "$mem" ${mapfail:+-mapfail "$mapfail"} -- $bootargs \
@@ -140,15 +138,8 @@ hosted_one() {  # bdir name dir idx smp bootargs status timeout mem mapfail
 	if grep -qE '[0-9]+:[0-9]+: runtime error: |==[0-9]+==ERROR: [A-Za-z]*Sanitizer|WARNING: ThreadSanitizer' "$log"; then
 		ok=0; why="${why:+$why; }sanitizer report"
 	fi
-	while IFS= read -r c; do
-		[ -n "$c" ] || continue
-		kind=${c%%:*}; re=${c#*: }; kind=${kind#// }
-		if [ "$kind" = EXPECT ] && ! grep -qE -- "$re" "$log"; then ok=0; why="${why:+$why; }missing /$re/"; fi
-		if [ "$kind" = REJECT ] && grep -qE -- "$re" "$log"; then ok=0; why="${why:+$why; }unwanted /$re/"; fi
-		if [ "$kind" = CHECK ] && ! bash -c "$re \"\$1\"" _ "$log" > "$log.check" 2>&1; then
-			ok=0; why="${why:+$why; }check failed: $re"
-		fi
-	done <<< "$checks"
+	judged=$(judge_log "$log" "$(line_checks "$d/main.c" "$idx")")
+	[ -z "$judged" ] || { ok=0; why="${why:+$why; }$judged"; }
 	label="$bdir/$name${bootargs:+ [$bootargs]} smp=$s"
 	if [ $ok = 1 ]; then
 		printf 'PASS %s (%.1fs)\n' "$label" "$(awk "BEGIN{print $t1 - $t0}")"
@@ -216,7 +207,7 @@ for b in $builds; do
 			# testshort=1 (tests/run.sh's short_run): every build but gcc's
 			# plain one on this host runs the shorter workload
 			if [ -z "${SMP_ALL:-}" ] && [ "$tc:$san${HOSTCPU}" != "gcc:" ] &&
-			   grep -q 'BootFlagTestShort()' "$d/main.c"; then
+			   reads_testshort "$d"; then
 				bootargs="${bootargs:+$bootargs }testshort=1"
 			fi
 			status=$(sed -n 's/.*status=\([0-9]*\).*/\1/p' <<< "$spec"); status=${status:-0}

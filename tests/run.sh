@@ -64,6 +64,7 @@
 # every QEMU test's timeout; for runs expected to fail, as tests/make/labs.sh's).
 set -u
 cd "$(dirname "$0")/.."
+. tests/lib.sh            # line_checks, judge_log, reads_testshort
 ARCHES=${ARCHES:-"riscv64 aarch64 aarch64-lse hosted hosted-aarch64 hosted-riscv64"}
 TOOLCHAINS=${TOOLCHAINS:-"gcc clang"}
 ONLY=${ONLY:-.}
@@ -256,7 +257,7 @@ one_smp() {  # arch tc smp-list
 # (docs/testing.md, "Short runs"). SMP_ALL=1: every run in full.
 short_run() {  # arch tc dir smp smp-list: true if this run gets testshort=1
 	[ -z "${SMP_ALL:-}" ] || return 1
-	grep -q 'BootFlagTestShort()' "$3/main.c" || return 1
+	reads_testshort "$3" || return 1
 	case "$1-$2" in
 	riscv64-gcc|aarch64-gcc) [ "$4" != "$(tr , '\n' <<< "$5" | sort -n | tail -n 1)" ] ;;
 	esac
@@ -314,10 +315,7 @@ run_one() {  # arch tc dir index spec
 	[ "$boot" = uboot ] && ! uboot_run "$arch" "$tc" && return 0
 	# EXPECT/REJECT lines: global ones (before the first TEST) and this TEST's
 	local checks input
-	checks=$(awk -v want="$idx" '
-		/^\/\/ TEST:/ { n++ }
-		/^\/\/ (EXPECT|REJECT|CHECK):/ && (n == 0 || n == want) { print }
-	' "$dir/main.c")
+	checks=$(line_checks "$dir/main.c" "$idx")
 	if [ "$boot" = uboot ]; then        # booted by U-Boot, with U-Boot's tree
 		checks+=$'\n''// EXPECT: ^U-Boot 20[0-9][0-9]\.[0-9][0-9]'
 		checks+=$'\n''// EXPECT: ^gort: device tree: from U-Boot 20[0-9][0-9]\.[0-9][0-9]'
@@ -365,16 +363,8 @@ run_one() {  # arch tc dir index spec
 		t1=$(date +%s.%N)
 		sed -i 's/\r$//' "$log"     # the console ends lines with CR LF
 		[ "$got" = "$status" ] || { ok=0; why="exit status $got, want $status"; }
-		while IFS= read -r c; do
-			[ -n "$c" ] || continue
-			local kind=${c%%:*} re=${c#*: }
-			kind=${kind#// }
-			if [ "$kind" = EXPECT ] && ! grep -qE -- "$re" "$log"; then ok=0; why="${why:+$why; }missing /$re/"; fi
-			if [ "$kind" = REJECT ] && grep -qE -- "$re" "$log"; then ok=0; why="${why:+$why; }unwanted /$re/"; fi
-			if [ "$kind" = CHECK ] && ! bash -c "$re \"\$1\"" _ "$log" > "$log.check" 2>&1; then
-				ok=0; why="${why:+$why; }check failed: $re (output: $log.check)"
-			fi
-		done <<< "$checks"
+		local judged; judged=$(judge_log "$log" "$checks")
+		[ -z "$judged" ] || { ok=0; why="${why:+$why; }$judged"; }
 		local label="qemu/$arch-$tc/$name${bootargs:+ [$bootargs]}${cpu:+ cpu=$cpu}${machine:+ machine=$machine}${blabel:+ board=$blabel}${qextra:+ fdt=firmware}${boot:+ boot=$boot} smp=$s"
 		if [ $ok = 1 ]; then
 			printf 'PASS %s (%.1fs)\n' "$label" "$(awk "BEGIN{print $t1 - $t0}")"
