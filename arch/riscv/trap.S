@@ -136,27 +136,6 @@ riscv_trap_vector:
 1:	/* sp = trap stack top, sscratch = interrupted sp */
 	addi sp, sp, -TF_SIZE
 	sd t0, TF_X(5)(sp)
-	/* An interrupt of a goroutine on its own stack, with its frame's
-	 * bytes mapped: the frame goes there (.Lgstack). */
-	sd t1, TF_X(6)(sp)
-	csrr t0, scause
-	bgez t0, .Lon_trap_stack        /* an exception */
-	ld t0, ARCH_M_CURG_OFFSET(tp)   /* the running g */
-	beqz t0, .Lon_trap_stack
-	lbu t1, ARCH_G_IS_G0_OFFSET(t0)
-	bnez t1, .Lon_trap_stack
-	sd t2, TF_X(7)(sp)
-	csrr t1, sscratch               /* sp at most stack_hi */
-	ld t2, ARCH_G_STACK_HI_OFFSET(t0)
-	bltu t2, t1, .Lon_trap_stack_t2
-	ld t2, ARCH_G_STACK_MAPPED_OFFSET(t0)
-	addi t1, t1, -TF_SIZE
-	andi t1, t1, -16                /* the frame at or above stack_mapped */
-	bgeu t1, t2, .Lgstack           /* (which is at or above stack_lo: g.c) */
-.Lon_trap_stack_t2:
-	ld t2, TF_X(7)(sp)
-.Lon_trap_stack:
-	ld t1, TF_X(6)(sp)
 	csrrw t0, sscratch, zero        /* t0 = interrupted sp; mark "in trap" */
 	sd t0, TF_X(2)(sp)
 	addi t0, sp, TF_SIZE
@@ -233,93 +212,6 @@ riscv_trap_return:
 	ld t0, TF_SSCRATCH(sp)
 	csrw sscratch, t0
 	ld sp, TF_X(2)(sp)              /* the copy */
-	sret
-
-/*
- * The frame of an interrupt built on the interrupted goroutine's own
- * stack, where async_preempt_copy (kernel/sched/preempt.c) puts a
- * preemption's copy - (sp - TF_SIZE) rounded down to 16 - so that a
- * preemption copies nothing (arch_inject_async_preempt finds tf == copy).
- * The handler still runs on the trap stack, below a frame record. Since
- * the frame is the copy, its sepc, sstatus and sp keep the interrupted
- * values (asyncPreempt restores them), and a redirect into asyncPreempt
- * is written to the stval slot instead (0: none; an interrupt has no
- * trap value). t1 = the frame; the interrupted t0-t2 are in the trap
- * stack's frame, sscratch = the interrupted sp.
- *
- * The frame's first stores go to both of its ends while sp is still the
- * trap stack's and sscratch is 0: if this hart caches an invalid entry
- * for one of those pages (mmu.c: a page mapped on another hart), the
- * spurious fault nests on the trap stack, as any fault in trap code, and
- * is resolved there. After them no store to the frame can fault.
- */
-.Lgstack:
-	csrrw t0, sscratch, zero        /* t0 = interrupted sp; mark "in trap" */
-	sd zero, TF_X(0)(t1)            /* the low end */
-	sd t0, TF_X(2)(t1)
-	addi t0, sp, TF_SIZE
-	sd t0, TF_SSCRATCH(t1)          /* the high end; exit restores the trap stack top */
-	ld t0, TF_X(5)(sp)              /* move t0 and t1 there */
-	sd t0, TF_X(5)(t1)
-	ld t0, TF_X(6)(sp)
-	sd t0, TF_X(6)(t1)
-	ld t2, TF_X(7)(sp)
-	mv sp, t1
-	ld t1, TF_X(6)(sp)
-	X_CALLER sd
-	sd tp, TF_X(4)(sp)
-	F_CALLER fsd
-	csrr t1, scause
-	sd t1, TF_SCAUSE(sp)
-	sd zero, TF_STVAL(sp)           /* no redirect */
-	frcsr t0
-	sd t0, TF_FCSR(sp)
-	csrr t0, sepc
-	sd t0, TF_SEPC(sp)
-	csrr t1, sstatus
-	sd t1, TF_SSTATUS(sp)
-
-	/* Onto the trap stack: {interrupted s0, interrupted pc, the frame} */
-	ld t1, TF_SSCRATCH(sp)
-	addi t1, t1, -32
-	sd s0, 0(t1)
-	sd t0, 8(t1)
-	sd sp, 16(t1)
-	mv a0, sp
-	mv sp, t1
-	addi s0, sp, 16
-	call riscv_trap
-	ld sp, 16(sp)                   /* the frame */
-
-	ld t0, TF_STVAL(sp)
-	bnez t0, .Lto_async_preempt_g
-	ld t0, TF_SEPC(sp)
-	F_CALLER fld
-	ld t1, TF_FCSR(sp)
-	fscsr t1
-	csrw sepc, t0
-	addi t1, sp, TF_SEPC            /* drop any reservation (as above) */
-	sc.d zero, t0, (t1)
-	ld t0, TF_SSTATUS(sp)
-	csrw sstatus, t0                /* SIE stays 0 until sret */
-	ld t0, TF_SSCRATCH(sp)
-	csrw sscratch, t0
-	X_CALLER ld
-	ld t0, TF_X(5)(sp)
-	ld sp, TF_X(2)(sp)
-	sret
-
-	/* As .Lto_async_preempt, with sp = the frame = the copy. The
-	 * interrupted sstatus already has SPP = S and SPIE = 1: the
-	 * interrupt was taken in S-mode with interrupts on. */
-.Lto_async_preempt_g:
-	csrw sepc, t0
-	addi t1, sp, TF_STVAL           /* drop any reservation (as above) */
-	sc.d zero, t0, (t1)
-	ld t0, TF_SSTATUS(sp)
-	csrw sstatus, t0                /* SIE stays 0 until sret */
-	ld t0, TF_SSCRATCH(sp)
-	csrw sscratch, t0
 	sret
 	.size riscv_trap_vector, . - riscv_trap_vector
 
