@@ -23,10 +23,9 @@
 #include "arch_impl.h"
 
 /* One 128-byte vector slot: make room, free two registers, go. */
-/* The ways out of a trap frame (trap_body's return, asyncPreempt) share
- * these. restore_fp_regs: q0-q31, fpsr and fpcr from the frame at sp;
- * clobbers x4, x5 (restored afterwards). restore_x2_to_x30: x2..x30 from
- * the frame (lean: without x19-x28). */
+/* The two ways out of a trap frame (trap_return, asyncPreempt) share these.
+ * restore_fp_regs: q0-q31, fpsr and fpcr from the frame at sp; clobbers x4,
+ * x5 (restored afterwards). restore_x2_to_x30: x2..x30 from the frame. */
 	.macro	restore_fp_regs
 	add	x4, sp, #TF_Q(0)
 	ldp	q0, q1, [x4, #0x000]
