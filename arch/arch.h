@@ -350,7 +350,10 @@ _Noreturn void arch_longjmp(const struct context *c);
  * redirect *tf so that the trap returns into asyncPreempt with sp = copy,
  * in the interrupted privilege mode, interrupts on. asyncPreempt calls
  * asyncPreempt2() and then restores every register, pc and status from the
- * copy: the goroutine resumes exactly where it was. Plain stores, no
+ * copy - or at least every caller-saved one (riscv64): the callee-saved
+ * registers never leave their registers, since the handler and
+ * asyncPreempt2 are C code and keep them - so the goroutine resumes
+ * exactly where it was. Plain stores, no
  * fence: the copy is read back by the same goroutine, on this CPU or -
  * after the scheduler's hand-over, which orders it - on another. */
 void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy);

@@ -4,9 +4,11 @@
  * arch_ticks() reads CNTVCT_EL0; arch_timer_set compares against it through
  * CNTV_CVAL_EL0, so deadlines are absolute and no tick is lost between
  * reading the counter and arming. The timer's interrupt is PPI 27 (gic.c).
- * It is level-triggered while CNTVCT >= CVAL, so the IRQ path masks it
- * (timer_silence) before calling trap_timer; the next arch_timer_set
- * unmasks it. Entered at EL2, the entry code set CNTVOFF_EL2 = 0.
+ * It is level-triggered while CNTVCT >= CVAL. On the GIC the IRQ path
+ * relies on trap_timer writing the deadline on every path (a future CVAL
+ * or the timer disabled), which lowers the line before the end of
+ * interrupt; the BCM2836's local controller path masks it first
+ * (timer_silence) and the next arch_timer_set unmasks it. Entered at EL2, the entry code set CNTVOFF_EL2 = 0.
  */
 #include "arch.h"
 #include "aarch64.h"

@@ -3,10 +3,13 @@
  *
  * trap.S saves a struct trapframe and calls aarch64_trap(tf, kind). This
  * file only turns the hardware's description into the portable one:
- *   IRQ          -> acknowledge at the GIC, trap_timer (virtual timer PPI,
- *                   masked first so a level-triggered line cannot storm
- *                   before the handler re-arms it), trap_ipi (SGI 0) or
- *                   trap_devirq (an SPI: a device), then end-of-interrupt.
+ *   IRQ          -> acknowledge at the GIC, trap_timer (virtual timer PPI:
+ *                   trap_timer writes the deadline on every path, which
+ *                   lowers the level-triggered line before the
+ *                   end-of-interrupt, so it is not masked first - one
+ *                   system register write and isb fewer per tick),
+ *                   trap_ipi (SGI 0) or trap_devirq (an SPI: a device),
+ *                   then end-of-interrupt.
  *   synchronous  -> ESR_EL1.EC/ISS become a readable cause and
  *                   trap_fault(tf, cause, FAR, FAR-valid). One exception is
  *                   handled here: the semihosting `hlt` in arch_poweroff,
@@ -202,7 +205,9 @@ static void do_irq(struct trapframe *tf)
 	if (id >= 1020)               /* spurious (or a special id): no EOI */
 		return;
 	if (id == IRQ_VTIMER) {
-		timer_silence();
+		/* Not silenced first: trap_timer writes the deadline on every
+		 * path (a future CVAL, or the timer disabled), which lowers the
+		 * level-triggered line before the end of interrupt below. */
 		trap_timer(tf);
 	} else if (id == IRQ_IPI) {
 		trap_ipi(tf);

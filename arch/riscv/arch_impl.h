@@ -7,7 +7,8 @@
  *   struct context   - what arch_switch saves: ra, sp, s0-s11, fs0-fs11.
  *   struct trapframe - what trap.S saves on every trap: x1-x31, f0-f31,
  *                      fcsr, sepc, sstatus, scause, stval, and the value
- *                      trap.S puts back into sscratch when the trap returns.
+ *                      trap.S puts back into sscratch when the trap returns
+ *                      (an interrupt: the caller-saved registers only).
  * Invariants:
  *   - tp is the M pointer (== &m->tls, TLS variant I with the block at tp)
  *     for the whole life of a CPU. It belongs to the CPU, not to a
@@ -72,7 +73,9 @@ struct context {
 };
 
 /* Everything a trap saves (trap.S). x[0] is unused; x[4] (tp) is saved for
- * arch_dump_regs only and never restored. */
+ * arch_dump_regs only and never restored. An interrupt's frame (scause bit
+ * 63) leaves the callee-saved slots (s1-s11, fs0-fs11) unwritten: the
+ * handler keeps those registers, so the trap return needs no copy. */
 struct trapframe {
 	uint64_t x[32];
 	uint64_t f[32];

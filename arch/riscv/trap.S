@@ -13,88 +13,73 @@
  *     back only after every load that could fault, right before sret.
  * tp belongs to the CPU: it is stored in the frame for arch_dump_regs but
  * never loaded back (a goroutine may come back on another CPU).
- * FP registers and fcsr are saved on every trap (kernel code may use FP).
+ * FP registers and fcsr are saved on every trap (kernel code may use FP);
+ * an interrupt saves and restores only the caller-saved half of the
+ * registers, integer and FP (X_CALLER below says why that is enough).
  * Both returns clear this hart's load reservation (an sc of an unchanged
  * value): code interrupted between an lr and its sc must not find its sc
  * succeeding on a reservation the handler took (context.S says more).
  *
- * asyncPreempt: arch_inject_async_preempt copies the frame onto the
- * interrupted goroutine's stack and makes the trap return here with sp =
- * that copy and interrupts on (a return into asyncPreempt loads no other
- * register: asyncPreempt has them all in the copy). It calls asyncPreempt2() (which may switch
- * goroutines and resume us later on another CPU), then masks interrupts and
- * restores every register but tp, pc and sstatus from the copy.
+ * asyncPreempt: arch_inject_async_preempt copies the frame's caller-saved
+ * half onto the interrupted goroutine's stack and makes the trap return
+ * here with sp = that copy and interrupts on (a return into asyncPreempt
+ * loads no other register: asyncPreempt has them in the copy, and the
+ * callee-saved ones never left their registers). It calls asyncPreempt2()
+ * (which may switch goroutines and resume us later on another CPU: the
+ * callee-saved registers go through arch_switch's context as in any call),
+ * then masks interrupts and restores the caller-saved half, pc and sstatus
+ * from the copy.
  */
 #include "arch_impl.h"
 #include "riscv.h"
 
-	.macro SAVE_X
-	sd ra, TF_X(1)(sp)
-	sd gp, TF_X(3)(sp)
-	sd tp, TF_X(4)(sp)
-	/* t0 (x5) saved by the caller of the macro */
-	sd t1, TF_X(6)(sp)
-	sd t2, TF_X(7)(sp)
-	sd s0, TF_X(8)(sp)
-	sd s1, TF_X(9)(sp)
-	sd a0, TF_X(10)(sp)
-	sd a1, TF_X(11)(sp)
-	sd a2, TF_X(12)(sp)
-	sd a3, TF_X(13)(sp)
-	sd a4, TF_X(14)(sp)
-	sd a5, TF_X(15)(sp)
-	sd a6, TF_X(16)(sp)
-	sd a7, TF_X(17)(sp)
-	sd s2, TF_X(18)(sp)
-	sd s3, TF_X(19)(sp)
-	sd s4, TF_X(20)(sp)
-	sd s5, TF_X(21)(sp)
-	sd s6, TF_X(22)(sp)
-	sd s7, TF_X(23)(sp)
-	sd s8, TF_X(24)(sp)
-	sd s9, TF_X(25)(sp)
-	sd s10, TF_X(26)(sp)
-	sd s11, TF_X(27)(sp)
-	sd t3, TF_X(28)(sp)
-	sd t4, TF_X(29)(sp)
-	sd t5, TF_X(30)(sp)
-	sd t6, TF_X(31)(sp)
+	/* The registers are in two halves. The caller-saved half (with s0,
+	 * which trap.S itself uses as the frame pointer, and gp, tp) is what
+	 * the C handler may change: every trap saves it. The callee-saved
+	 * half - s1-s11 and fs0-fs11 - the handler keeps by the calling
+	 * convention, so an interrupt's frame leaves it out and its return
+	 * does not load it (23 stores and 23 loads of every interrupt): the
+	 * registers hold the interrupted values all along. An exception's
+	 * frame has both halves (a fault's report prints every register, and
+	 * a panic's copy of the frame is what its traceback reads). */
+	.macro X_CALLER op
+	\op ra, TF_X(1)(sp)
+	\op gp, TF_X(3)(sp)
+	/* tp (x4): saved for the register dump, never loaded (the CPU's) */
+	/* t0 (x5): saved and loaded by the callers of the macro */
+	\op t1, TF_X(6)(sp)
+	\op t2, TF_X(7)(sp)
+	\op s0, TF_X(8)(sp)
+	\op a0, TF_X(10)(sp)
+	\op a1, TF_X(11)(sp)
+	\op a2, TF_X(12)(sp)
+	\op a3, TF_X(13)(sp)
+	\op a4, TF_X(14)(sp)
+	\op a5, TF_X(15)(sp)
+	\op a6, TF_X(16)(sp)
+	\op a7, TF_X(17)(sp)
+	\op t3, TF_X(28)(sp)
+	\op t4, TF_X(29)(sp)
+	\op t5, TF_X(30)(sp)
+	\op t6, TF_X(31)(sp)
 	.endm
 
-	/* Every integer register except x0, sp and tp. */
-	.macro LOAD_X
-	ld ra, TF_X(1)(sp)
-	ld gp, TF_X(3)(sp)
-	ld t0, TF_X(5)(sp)
-	ld t1, TF_X(6)(sp)
-	ld t2, TF_X(7)(sp)
-	ld s0, TF_X(8)(sp)
-	ld s1, TF_X(9)(sp)
-	ld a0, TF_X(10)(sp)
-	ld a1, TF_X(11)(sp)
-	ld a2, TF_X(12)(sp)
-	ld a3, TF_X(13)(sp)
-	ld a4, TF_X(14)(sp)
-	ld a5, TF_X(15)(sp)
-	ld a6, TF_X(16)(sp)
-	ld a7, TF_X(17)(sp)
-	ld s2, TF_X(18)(sp)
-	ld s3, TF_X(19)(sp)
-	ld s4, TF_X(20)(sp)
-	ld s5, TF_X(21)(sp)
-	ld s6, TF_X(22)(sp)
-	ld s7, TF_X(23)(sp)
-	ld s8, TF_X(24)(sp)
-	ld s9, TF_X(25)(sp)
-	ld s10, TF_X(26)(sp)
-	ld s11, TF_X(27)(sp)
-	ld t3, TF_X(28)(sp)
-	ld t4, TF_X(29)(sp)
-	ld t5, TF_X(30)(sp)
-	ld t6, TF_X(31)(sp)
+	.macro X_CALLEE op
+	\op s1, TF_X(9)(sp)
+	\op s2, TF_X(18)(sp)
+	\op s3, TF_X(19)(sp)
+	\op s4, TF_X(20)(sp)
+	\op s5, TF_X(21)(sp)
+	\op s6, TF_X(22)(sp)
+	\op s7, TF_X(23)(sp)
+	\op s8, TF_X(24)(sp)
+	\op s9, TF_X(25)(sp)
+	\op s10, TF_X(26)(sp)
+	\op s11, TF_X(27)(sp)
 	.endm
 
-	.macro FP_REGS op
+	/* ft0-ft7, fa0-fa7, ft8-ft11 */
+	.macro F_CALLER op
 	\op f0, TF_F(0)(sp)
 	\op f1, TF_F(1)(sp)
 	\op f2, TF_F(2)(sp)
@@ -103,8 +88,6 @@
 	\op f5, TF_F(5)(sp)
 	\op f6, TF_F(6)(sp)
 	\op f7, TF_F(7)(sp)
-	\op f8, TF_F(8)(sp)
-	\op f9, TF_F(9)(sp)
 	\op f10, TF_F(10)(sp)
 	\op f11, TF_F(11)(sp)
 	\op f12, TF_F(12)(sp)
@@ -113,6 +96,16 @@
 	\op f15, TF_F(15)(sp)
 	\op f16, TF_F(16)(sp)
 	\op f17, TF_F(17)(sp)
+	\op f28, TF_F(28)(sp)
+	\op f29, TF_F(29)(sp)
+	\op f30, TF_F(30)(sp)
+	\op f31, TF_F(31)(sp)
+	.endm
+
+	/* fs0-fs11 */
+	.macro F_CALLEE op
+	\op f8, TF_F(8)(sp)
+	\op f9, TF_F(9)(sp)
 	\op f18, TF_F(18)(sp)
 	\op f19, TF_F(19)(sp)
 	\op f20, TF_F(20)(sp)
@@ -123,10 +116,6 @@
 	\op f25, TF_F(25)(sp)
 	\op f26, TF_F(26)(sp)
 	\op f27, TF_F(27)(sp)
-	\op f28, TF_F(28)(sp)
-	\op f29, TF_F(29)(sp)
-	\op f30, TF_F(30)(sp)
-	\op f31, TF_F(31)(sp)
 	.endm
 
 	.section .text
@@ -151,17 +140,21 @@ riscv_trap_vector:
 	sd t0, TF_X(2)(sp)
 	addi t0, sp, TF_SIZE
 	sd t0, TF_SSCRATCH(sp)          /* exit restores the trap stack top */
-2:	SAVE_X
+2:	X_CALLER sd
+	sd tp, TF_X(4)(sp)
 	sd zero, TF_X(0)(sp)
-	FP_REGS fsd
-	frcsr t0
+	F_CALLER fsd
+	csrr t1, scause
+	sd t1, TF_SCAUSE(sp)
+	bltz t1, 3f                     /* an interrupt: the caller-saved half */
+	X_CALLEE sd
+	F_CALLEE fsd
+3:	frcsr t0
 	sd t0, TF_FCSR(sp)
 	csrr t0, sepc
 	sd t0, TF_SEPC(sp)
 	csrr t1, sstatus
 	sd t1, TF_SSTATUS(sp)
-	csrr t1, scause
-	sd t1, TF_SCAUSE(sp)
 	csrr t1, stval
 	sd t1, TF_STVAL(sp)
 
@@ -180,7 +173,11 @@ riscv_trap_return:
 	ld t0, TF_SEPC(sp)
 	la t1, asyncPreempt
 	beq t0, t1, .Lto_async_preempt
-	FP_REGS fld
+	ld t1, TF_SCAUSE(sp)
+	bltz t1, 3f                     /* an interrupt's frame: no callee half */
+	X_CALLEE ld
+	F_CALLEE fld
+3:	F_CALLER fld
 	ld t1, TF_FCSR(sp)
 	fscsr t1
 	csrw sepc, t0
@@ -190,15 +187,18 @@ riscv_trap_return:
 	csrw sstatus, t0                /* SIE stays 0 until sret */
 	ld t0, TF_SSCRATCH(sp)
 	csrw sscratch, t0
-	LOAD_X
+	X_CALLER ld
+	ld t0, TF_X(5)(sp)
 	ld sp, TF_X(2)(sp)
 	sret
 
 	/* arch_inject_async_preempt redirected this return into
 	 * asyncPreempt, on the copy of the frame: asyncPreempt takes every
-	 * value it needs from the copy and restores all of them from it at
-	 * its end, so the registers are not loaded here (about 60
-	 * instructions of every preemption). What the handler leaves in them
+	 * value it needs from the copy and restores them from it at its end,
+	 * so the caller-saved registers are not loaded here (about 40
+	 * instructions of every preemption); the callee-saved ones hold the
+	 * interrupted values, which the handler kept (only s0, which trap.S
+	 * changed, is in the copy). What the handler leaves in them
 	 * is the runtime's own: gp and tp are the same everywhere, and no
 	 * register's value is read before asyncPreempt reloads it. An
 	 * interrupt taken on asyncPreempt's first instruction returns this
@@ -217,8 +217,9 @@ riscv_trap_return:
 
 /*
  * Entered by sret from a trap whose frame arch_inject_async_preempt copied
- * to sp, interrupts on. The interrupted goroutine's registers are in the
- * copy only: the trap return did not load them (.Lto_async_preempt).
+ * to sp, interrupts on. The interrupted goroutine's caller-saved registers
+ * (and s0) are in the copy only: the trap return did not load them
+ * (.Lto_async_preempt); its callee-saved ones are in the registers.
  */
 	.balign 4
 	.globl asyncPreempt
@@ -242,7 +243,10 @@ asyncPreempt:
 	 * here, where it disturbs nothing. */
 	ld t0, TF_X(0)(sp)
 	ld t0, TF_SSCRATCH(sp)
-	FP_REGS fld
+	/* The caller-saved half only: asyncPreempt2 kept the callee-saved
+	 * one, as any C function does (those registers were never out of
+	 * the goroutine's hands but in the context arch_switch saved). */
+	F_CALLER fld
 	ld t0, TF_FCSR(sp)
 	fscsr t0
 	ld t0, TF_SEPC(sp)
@@ -251,7 +255,8 @@ asyncPreempt:
 	sc.d zero, t0, (t1)
 	ld t0, TF_SSTATUS(sp)
 	csrw sstatus, t0                /* SIE = 0, SPIE = 1, SPP = S */
-	LOAD_X
+	X_CALLER ld
+	ld t0, TF_X(5)(sp)
 	ld sp, TF_X(2)(sp)
 	sret
 .LasyncPreempt_end:
@@ -278,6 +283,42 @@ riscv_tf_copy:
 	.endr
 	ret
 	.size riscv_tf_copy, . - riscv_tf_copy
+
+/*
+ * void riscv_tf_copy_preempt(struct trapframe *dst, const struct trapframe *src):
+ * arch_inject_async_preempt's copy - only what asyncPreempt loads back:
+ * the caller-saved registers with s0, gp and sp, fcsr, sepc and sstatus
+ * (42 of the 70 words; 84 instructions instead of 140). The callee-saved
+ * half stays in the registers (see X_CALLER), so the rest of the copy's
+ * words are left as the stack had them.
+ */
+	.macro CP2 a, b
+	ld t0, \a(a1)
+	ld t1, \b(a1)
+	sd t0, \a(a0)
+	sd t1, \b(a0)
+	.endm
+
+	.balign 4
+	.globl riscv_tf_copy_preempt
+	.type riscv_tf_copy_preempt, @function
+riscv_tf_copy_preempt:
+	CP2 TF_X(1), TF_X(2)
+	CP2 TF_X(3), TF_X(5)
+	CP2 TF_X(6), TF_X(7)
+	CP2 TF_X(8), TF_X(10)
+	CP2 TF_X(11), TF_X(12)
+	CP2 TF_X(13), TF_X(14)
+	CP2 TF_X(15), TF_X(16)
+	CP2 TF_X(17), TF_X(28)
+	CP2 TF_X(29), TF_X(30)
+	CP2 TF_X(31), TF_FCSR
+	CP2 TF_SEPC, TF_SSTATUS
+	.irp n, 0, 2, 4, 6, 10, 12, 14, 16, 28, 30
+	CP2 TF_F(\n), TF_F(\n + 1)
+	.endr
+	ret
+	.size riscv_tf_copy_preempt, . - riscv_tf_copy_preempt
 
 	/* Its length, for the portable preemption decision (a data word
 	 * rather than an end label, which would name a "function" in the

@@ -26,7 +26,8 @@
  * Async preemption (arch_inject_async_preempt, once kernel/sched/preempt.c
  * has decided) copies the frame onto the goroutine's own stack rather than
  * keeping it on the trap stack: the goroutine may be resumed on another
- * CPU, whose trap stack is not ours.
+ * CPU, whose trap stack is not ours. Only the caller-saved half of it
+ * (trap.S): an interrupt's frame has no other.
  */
 #include <stddef.h>
 #include "arch.h"
@@ -151,12 +152,16 @@ void riscv_early_trap(unsigned long scause, unsigned long sepc, unsigned long st
 }
 
 /* Mechanism only: kernel/sched/preempt.c decided that the goroutine can be
- * preempted and where the copy goes. */
-void riscv_tf_copy(struct trapframe *dst, const struct trapframe *src);   /* trap.S */
+ * preempted and where the copy goes. The copy holds what asyncPreempt
+ * loads back - the caller-saved registers with s0, gp and sp, fcsr, sepc
+ * and sstatus: the callee-saved ones are still in the registers when the
+ * trap returns (the handler kept them) and asyncPreempt2 keeps them too. */
+void riscv_tf_copy(struct trapframe *dst, const struct trapframe *src);          /* trap.S */
+void riscv_tf_copy_preempt(struct trapframe *dst, const struct trapframe *src);  /* trap.S */
 
 void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy)
 {
-	riscv_tf_copy((struct trapframe *)copy, tf);
+	riscv_tf_copy_preempt((struct trapframe *)copy, tf);
 	tf->x[2] = copy;
 	tf->sepc = (uintptr_t)asyncPreempt;
 	/* sret: back to S-mode, interrupts on. */
@@ -196,6 +201,8 @@ void arch_dump_regs(const struct trapframe *tf)
 		       fname[i + 2], (unsigned long)tf->f[i + 2],
 		       fname[i + 3], (unsigned long)tf->f[i + 3]);
 	printk("fcsr %016lx\n", (unsigned long)tf->fcsr);
+	if (tf->scause & SCAUSE_INTR)   /* trap.S: an interrupt's frame */
+		printk("(an interrupt: s1-s11 and fs0-fs11 were not saved, their slots are stale)\n");
 }
 
 /* ---- faults that become panics (kernel/panic/sigpanic.c decides) -------- */

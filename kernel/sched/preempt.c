@@ -124,8 +124,9 @@ void trap_timer(struct trapframe *tf)
 {
 	struct m *m = getm();
 	stat_add(&m->ntraps, 1);
-	/* The port silenced the timer, or (riscv64) relies on every path
-	 * below writing it before interrupts are unmasked: keep it so. */
+	/* The port silenced the timer, or (riscv64, aarch64's GIC) relies on
+	 * every path below writing it before interrupts are unmasked: keep
+	 * it so. */
 	m->timer_when = UINT64_MAX;
 	struct g *gp = m->curg;
 	if (gp == NULL || gp->is_g0) {
