@@ -73,9 +73,9 @@ static inline void mcache_put(struct mcache *c)
 static uint8_t aclass_kind[NUM_ALLOC_CLASSES];
 static uint8_t aclass_first[NUM_ALLOC_CLASSES];
 static uint8_t aclass_n[NUM_ALLOC_CLASSES];
-/* The GC classes among them (kind != 0), a bit per class: the ones whose
- * free objects a concurrent mark's start marks (mcache_mark_begin).
- * Built by mcache_init. */
+/* The GC classes (0 .. NUM_SPAN_CLASSES - 1, malloc.h), a bit per class:
+ * the ones whose free objects a concurrent mark's start marks and its end
+ * unmarks (mcache_mark_begin, mcache_mark_end). Built by mcache_init. */
 #define CACHED_WORDS ((NUM_ALLOC_CLASSES + 63) / 64)
 static uint64_t gc_aclass[CACHED_WORDS];
 
@@ -113,9 +113,11 @@ void mcache_init(void)
 			ASSERT(aclass_kind[ac] == kind && aclass_first[ac] + aclass_n[ac] == i + 1);
 		}
 	}
-	for (int ac = 0; ac < NUM_ALLOC_CLASSES; ac++)
-		if (aclass_n[ac] != 0 && aclass_kind[ac] != 0)
-			gc_aclass[ac / 64] |= 1ULL << (ac % 64);
+	/* every GC class, not only those with bysize entries: a class over
+	 * FAST_SIZE_MAX is allocated black by alloc_small, and its marks
+	 * ahead must be taken back too (mcache_mark_end) */
+	for (int ac = 0; ac < NUM_SPAN_CLASSES; ac++)
+		gc_aclass[ac / 64] |= 1ULL << (ac % 64);
 }
 
 /* Allocate black. While a concurrent mark runs, every GC object allocated
