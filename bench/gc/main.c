@@ -96,7 +96,9 @@
  *                                            bounded by the host's cores.
  *      Host-dependent: another program on the host shows here.
  *   4  gcconc=1 with a mutator goroutine per P storing pointers during
- *      the cycles: gc_mutator_utilization (mutator.c).
+ *      the cycles: gc_mutator_utilization (mutator.c); 20 (4 + 16) also
+ *      counts the instructions of each of their allocations, apart for
+ *      while the mark runs (gc_mut_alloc_insn_*, mutator.c).
  *   8  wall clock: how late a goroutine sleeping 1 ms at a time wakes
  *      beside two tree builders on an 8 MiB heap (latency.c).
  */

@@ -47,6 +47,15 @@
  *   gc_satb_words_per_cycle_smpN           words the fault path greyed
  *   gc_goroutines_rescanned_per_cycle_smpN goroutines rescanned in
  *                                           termination
+ * With test=20 (4 + 16: not in bench/run.sh; the probe costs every
+ * allocation two counter reads and a histogram update) each mutator also
+ * counts the instructions of each of its allocations on its own CPU
+ * (arch_instret, so -smp N does not mix CPUs in), apart for while the
+ * mark runs and while it does not:
+ *   gc_mut_alloc_insn_{idle,marking}_smpN  median instructions of one
+ *                                           64 B mallocgc, the counter
+ *                                           reads' own cost included
+ *                                           (the same in both).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +83,11 @@ static struct obj *olds[MAXM][NOLD];   /* .bss roots of the old objects */
 static void *gslot[MAXM][NGLOB];       /* .bss slots */
 static struct obj *mblk[MAXM];         /* malloc blocks (roots themselves) */
 static struct count counts[MAXM];
+/* test=20: per mutator, per state (0 idle, 1 marking), a histogram of the
+ * instructions of one allocation (the last bin: that many or more). */
+#define HBINS 1024
+static uint32_t ahist[MAXM][2][HBINS];
+static bool probe;                     /* test=20; set before the mutators start */
 static uint32_t stop;                  /* atomic: mutators return */
 static int64_t ndone;                  /* atomic: mutators returned */
 
@@ -81,8 +95,18 @@ static int64_t ndone;                  /* atomic: mutators returned */
  * an allocation. */
 static void unit(int m, uint64_t *rs, void **stk, struct obj **np, uint64_t k)
 {
-	if (k % ALLOC_EVERY == 0)
-		*np = mallocgc(sizeof **np);
+	if (k % ALLOC_EVERY == 0) {
+		if (probe) {
+			/* relaxed: a hint; the state at the call's start */
+			int st = __atomic_load_n(&gc_marking, __ATOMIC_RELAXED) != 0;
+			uint64_t t0 = bench_instret();
+			*np = mallocgc(sizeof **np);
+			uint64_t d = bench_instret() - t0;
+			ahist[m][st][d < HBINS ? d : HBINS - 1]++;
+		} else {
+			*np = mallocgc(sizeof **np);
+		}
+	}
 	struct obj *n = *np;
 	for (int i = 0; i < NSTORE; i++) {
 		uint64_t r = bench_rnd(rs);
@@ -137,6 +161,22 @@ static void report(const char *what, int ncpu, const char *suffix, double v, con
 	bench_report(name, v, unit, NULL, 0);
 }
 
+/* The median of the nm mutators' histograms of state st (0: none). */
+static uint64_t alloc_median(int nm, int st)
+{
+	uint64_t n = 0, seen = 0;
+	for (int m = 0; m < nm; m++)
+		for (int b = 0; b < HBINS; b++)
+			n += ahist[m][st][b];
+	for (int b = 0; b < HBINS && n != 0; b++) {
+		for (int m = 0; m < nm; m++)
+			seen += ahist[m][st][b];
+		if (2 * seen >= n)
+			return (uint64_t)b;
+	}
+	return 0;
+}
+
 int bench_mutator(bool smoke)
 {
 	int nm = GOMAXPROCS(0), ncpu = NumCPU();
@@ -145,6 +185,7 @@ int bench_mutator(bool smoke)
 		printf("gc: check FAILED: test=4 wants gcconc=1 and GOMAXPROCS <= %d\n", MAXM);
 		return 1;
 	}
+	probe = BootFlagTest() & 16;
 	SetGCPercent(-1);               /* no cycle but ours */
 	build_heap(smoke ? 4 : 0);
 	for (int m = 0; m < nm; m++) {
@@ -202,6 +243,10 @@ int bench_mutator(bool smoke)
 	       "marking (%llu units)\n", nm, r0, (unsigned long long)(u1 - u0), r1,
 	       (unsigned long long)(k1 - k0));
 	report("gc_mutator_utilization", ncpu, "", r1 / r0, "ratio");
+	if (probe) {
+		report("gc_mut_alloc_insn_idle", ncpu, "", (double)alloc_median(nm, 0), "instructions");
+		report("gc_mut_alloc_insn_marking", ncpu, "", (double)alloc_median(nm, 1), "instructions");
+	}
 	report("gc_mut_stw_max", ncpu, "_icount", (double)stwmax, "instructions_summed_over_CPUs");
 	report("gc_mut_stw_mean", ncpu, "_icount", (double)stwsum / (2 * ncycles),
 	       "instructions_summed_over_CPUs");

@@ -139,6 +139,13 @@ extern uint32_t gc_marking;
 /* Allocate black: mark object idx of GC span s, just allocated (its
  * allocator calls it while gc_marking). */
 void gc_marknewobject(struct mspan *s, uint32_t idx);
+/* Allocate black ahead (mcache.c): while gc_marking, mark the objects
+ * free is a set of, in word w of GC span s's bits - the free objects of
+ * an mcache's allocCache, before any of them is handed out; and take the
+ * marks back from those still free when the span or the mark is done
+ * with them (gc_unmarkfree). Both count the bytes allocated black. */
+void gc_markfree(struct mspan *s, uint32_t w, uint64_t free);
+void gc_unmarkfree(struct mspan *s, uint32_t w, uint64_t free);
 
 /* ---- the snapshot-at-the-beginning barrier (gcconc=1; mgcsatb.c) -------- */
 /* A snapshot mark is running: gc_barrier_prefault greys pages. */

@@ -83,6 +83,31 @@ void gc_marknewobject(struct mspan *s, uint32_t idx)
 		__atomic_fetch_add(&blackBytes[getm()->id], s->elemsize, __ATOMIC_RELAXED);
 }
 
+/* The objects of an allocCache word, marked ahead and unmarked again
+ * (mcache.c, "Allocate black"). Only the bits that change are counted,
+ * so a word marked twice, or a free object a conservative marker found,
+ * is not counted twice; a mark taken back on another M than the one that
+ * set it makes one M's count wrap below zero, which the total (unsigned
+ * sum, conc_done_finish) does not mind. */
+void gc_markfree(struct mspan *s, uint32_t w, uint64_t free)
+{
+	/* relaxed: termination reads the marks after the stop of the
+	 * world (docs/gc.md, "Allocate black") */
+	uint64_t was = __atomic_fetch_or(&s->gcmarkBits[w], free, __ATOMIC_RELAXED);
+	uint64_t n = popcount64(free & ~was);
+	/* relaxed: a total read after the world stops */
+	__atomic_fetch_add(&blackBytes[getm()->id], n * s->elemsize, __ATOMIC_RELAXED);
+}
+
+void gc_unmarkfree(struct mspan *s, uint32_t w, uint64_t free)
+{
+	/* relaxed: as gc_markfree; the markers' ORs of other bits of the
+	 * word are atomic too, so none is lost */
+	uint64_t was = __atomic_fetch_and(&s->gcmarkBits[w], ~free, __ATOMIC_RELAXED);
+	uint64_t n = popcount64(free & was);
+	__atomic_fetch_sub(&blackBytes[getm()->id], n * s->elemsize, __ATOMIC_RELAXED);
+}
+
 /* ---- drain phases that idle CPUs join ----
  * conc_drain is one phase: open, mark, close. Shared state: */
 static uint32_t phase;                  /* drain phases opened this boot; written
@@ -396,7 +421,7 @@ void gc_mark_conc_start(void)
 		untracked_roots(&mk);
 	/* relaxed: starting the world publishes it to every CPU */
 	__atomic_store_n(&gc_marking, 1, __ATOMIC_RELAXED);
-	mcache_mark_begin();    /* the allocation fast paths miss: allocate black */
+	mcache_mark_begin();    /* allocate black: the mcaches' free objects marked */
 	if (gc.satb) {
 		/* The snapshot: the pages written since the arm are
 		 * write-protected again. Last, so that the pause stores to no
@@ -520,6 +545,7 @@ static void conc_done_finish(int64_t t0)
 	mark_overflow_recover(&bgw);    /* a grey object dropped: rescan */
 	/* relaxed: starting the world publishes it */
 	__atomic_store_n(&gc_marking, 0, __ATOMIC_RELAXED);
+	mcache_mark_end();      /* the objects marked ahead and not allocated */
 	mcentral_release_deferred();
 	uint64_t black = 0;
 	for (int i = 0; i < MAXCPU; i++)

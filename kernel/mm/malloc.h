@@ -112,10 +112,16 @@ void mcache_init(void);
 /* Give every P's cached spans back to mcentral and drop the tiny blocks
  * (GC mark termination, world stopped). */
 void mcache_flush_all(void);
-/* A concurrent mark starts (world stopped, gc_marking just set): the fast
- * path of every P is to miss on GC classes until mcache_flush_all, so that
- * the complete path allocates their objects black (mcache.c). */
+/* A concurrent mark starts (world stopped, gc_marking just set): the free
+ * objects of every running P's allocCache words of GC classes are marked,
+ * and every word loaded until the mark ends is marked as it is loaded, so
+ * that the fast path allocates black without knowing it (mcache.c,
+ * "Allocate black"). */
 void mcache_mark_begin(void);
+/* The concurrent mark is over (world stopped, gc_marking just cleared,
+ * before the bytes allocated black are totalled): the marks of the
+ * objects still free in the mcaches' words are taken back. */
+void mcache_mark_end(void);
 /* debug=1: check that every cached span is consistent (fatal if not). */
 void mcache_verify_all(void);
 /* Objects freed by the sweeper (any CPU): counted in the statistics. */

@@ -10,10 +10,11 @@
  * most), and so is a full span traded for another
  * (mallocgc_fast_nextspan).
  * Everything else - size 0, tiny and large objects, no P, a span to
- * refill, a GC object while a concurrent
- * mark runs (allocated black: the mcache's table then shows the span as
- * empty, mcache.c) - goes to mallocgc_impl (mcache.c), the
- * complete path, as a tail call. Go's mallocgc has the same split
+ * refill - goes to mallocgc_impl (mcache.c), the complete path, as a
+ * tail call. A concurrent mark changes nothing here: the objects of the
+ * word allocCache mirrors are marked before any is handed out
+ * (allocate black ahead, mcache.c), and the rare end that loads a word
+ * marks it then. Go's mallocgc has the same split
  * (nextFreeFast, then c.nextFree).
  *
  * What allocation does, in order: pin (nopreempt, as acquirem), find the
@@ -222,9 +223,8 @@ mallocgc_inline(size_t size, bool noscan, bool collect)
 		return mallocgc_fast_miss(gp, np, size, noscan, collect);
 	struct mspan *s = mcache_span_for(pp->mcache, size_kind(collect, noscan), size);
 	uint64_t cache = s->allocCache;
-	/* Empty, or a GC class during a concurrent mark: there the table
-	 * shows emptymspan, whose allocCache is 0, so that the complete path
-	 * allocates the object black (mcache.c: mcache_shown). */
+	/* Empty (or emptymspan, whose allocCache is 0): the next word, or
+	 * another span. */
 	if (__builtin_expect(cache == 0, 0))
 		return mallocgc_fast_nextword(size, s, gp, np, noscan, collect);
 	if (!collect)           /* malloc: free()'s first guess (malloc.h) */

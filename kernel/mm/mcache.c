@@ -73,9 +73,9 @@ static inline void mcache_put(struct mcache *c)
 static uint8_t aclass_kind[NUM_ALLOC_CLASSES];
 static uint8_t aclass_first[NUM_ALLOC_CLASSES];
 static uint8_t aclass_n[NUM_ALLOC_CLASSES];
-/* The GC classes among them (kind != 0), a bit per class: the entries a
- * concurrent mark's start switches to emptymspan (mcache_mark_begin).
- * Built by mcache_init. */
+/* The GC classes (0 .. NUM_SPAN_CLASSES - 1, malloc.h), a bit per class:
+ * the ones whose free objects a concurrent mark's start marks and its end
+ * unmarks (mcache_mark_begin, mcache_mark_end). Built by mcache_init. */
 #define CACHED_WORDS ((NUM_ALLOC_CLASSES + 63) / 64)
 static uint64_t gc_aclass[CACHED_WORDS];
 
@@ -113,32 +113,52 @@ void mcache_init(void)
 			ASSERT(aclass_kind[ac] == kind && aclass_first[ac] + aclass_n[ac] == i + 1);
 		}
 	}
-	for (int ac = 0; ac < NUM_ALLOC_CLASSES; ac++)
-		if (aclass_n[ac] != 0 && aclass_kind[ac] != 0)
-			gc_aclass[ac / 64] |= 1ULL << (ac % 64);
+	/* every GC class, not only those with bysize entries: a class over
+	 * FAST_SIZE_MAX is allocated black by alloc_small, and its marks
+	 * ahead must be taken back too (mcache_mark_end) */
+	for (int ac = 0; ac < NUM_SPAN_CLASSES; ac++)
+		gc_aclass[ac / 64] |= 1ULL << (ac % 64);
 }
 
-/* What the fast path sees for class ac of c when alloc[] holds s.
- *
- * Allocate black: while a concurrent mark runs, every GC object must be
- * marked as it is allocated, which the complete path does
- * (alloc_small). Rather than have the fast path test gc_marking on every
- * allocation, a P's GC classes show it emptymspan in bysize for the
- * mark's whole length: its allocCache is 0, so the fast path misses, and
- * the complete path allocates from alloc[] as usual, black. The mark's
- * start sets this up (mcache_mark_begin, world stopped); a refill during
- * the mark keeps it (here); mark termination's mcache_flush_all empties
- * every class, so the first refill after the mark shows the span again.
- * mcache0 is never read by the fast path (it serves code without a P),
- * so it always shows its spans. malloc objects are never marked: their
- * row always shows its spans. */
-static struct mspan *mcache_shown(struct mcache *c, int ac, struct mspan *s)
+/* Allocate black. While a concurrent mark runs, every GC object allocated
+ * must be marked (black: the mark will not scan it, and a snapshot mark
+ * would never find it - docs/gc.md, "Allocate black"). Go marks each
+ * object as it allocates it (gcmarknewobject), which costs its fast path
+ * a test of the GC phase on every allocation. Here the mark bits are set
+ * ahead, a word at a time: all the free objects of the allocCache word an
+ * mcache allocates from are marked before any of them is handed out, so
+ * the fast path (mallocfast.h) allocates black without a test, a store
+ * or a branch of its own:
+ *   the mark's start (mcache_mark_begin, world stopped) marks the free
+ *     objects of the word each running P's GC classes hold;
+ *   a word loaded during the mark is marked as it is loaded: the fast
+ *     path's rare end that loads words (mallocgc_fast_nextword, once in
+ *     64 allocations at most, the one place that tests gc_marking), a
+ *     new span (mallocgc_fast_nextspan) and the complete path
+ *     (alloc_small, which serves mcache0 too);
+ *   what is still free when the mark ends is unmarked again
+ *     (mcache_mark_end, world stopped, before the bytes allocated black
+ *     are totalled), as is a span's word an mcache gives back during the
+ *     mark (uncache), so that the sweep, which makes the mark bits the
+ *     new alloc bits, frees nothing twice and keeps nothing free.
+ * Both kinds of GC class are allocated black, scan and noscan, as Go
+ * does; malloc's objects are never marked (they are roots). */
+static inline __attribute__((always_inline)) bool marking(void)
 {
-	/* relaxed: gc_marking changes only with the world stopped */
-	if (aclass_kind[ac] != 0 && c != &mcache0 &&
-	    __atomic_load_n(&gc_marking, __ATOMIC_RELAXED))
-		return &emptymspan;
-	return s;
+	/* relaxed: gc_marking changes only with the world stopped, which
+	 * waits for every pinned allocation. (A flag of this file's own
+	 * would cost the same: an atomic load on aarch64 takes its address
+	 * in a register, one instruction either way.) */
+	return __atomic_load_n(&gc_marking, __ATOMIC_RELAXED) != 0;
+}
+
+/* Mark the free objects of s's allocCache word, and the object just taken
+ * from it (taken: its bit, or 0). */
+static void mcache_blacken(struct mspan *s, uint64_t taken)
+{
+	uint64_t free = s->allocCache | taken;
+	if (s->collect && free != 0)
+		gc_markfree(s, s->cacheword, free);
 }
 
 /* c's span for class ac becomes s: alloc[] and its bysize entries. */
@@ -151,22 +171,39 @@ static void mcache_setspan(struct mcache *c, int ac, struct mspan *s)
 		*w |= 1ULL << (ac % 64);
 	else
 		*w &= ~(1ULL << (ac % 64));
-	struct mspan *shown = mcache_shown(c, ac, s);
 	struct mspan **e = &c->bysize[aclass_kind[ac]][aclass_first[ac]];
 	for (int i = 0; i < aclass_n[ac]; i++)
-		e[i] = shown;
+		e[i] = s;
 }
 
-/* Only the Ps in use, and only their GC classes (a malloc class's entry
- * shows its span either way). A P at or past gomaxprocs runs nothing
- * until the mark ends: startTheWorld retires it, and GOMAXPROCS, which
- * could bring it back, waits for worldsema, which the cycle holds to its
- * end. Its mcache is left alone - every one of its stores would be a
- * write fault inside the start pause (the mcaches are tracked .data,
- * write-protected since the arm, and the idle Ps' pages are not written
- * meanwhile): with all 8 mcaches and all 134 classes this cost riscv64's
- * -smp 4 start pause about 15,000 instructions, 4-6 faults among them
- * (docs/gc.md, "Where the pauses go"). */
+/* The cached GC spans of c, each passed to fn. */
+static void for_cached_gc(struct mcache *c, void (*fn)(struct mspan *))
+{
+	for (int w = 0; w < CACHED_WORDS; w++)
+		for (uint64_t b = cached_of(c)[w] & gc_aclass[w]; b != 0; b &= b - 1)
+			fn(c->alloc[w * 64 + __builtin_ctzll(b)]);
+}
+
+static void blacken_cached(struct mspan *s)
+{
+	mcache_blacken(s, 0);
+}
+
+static void unblacken_cached(struct mspan *s)
+{
+	if (s->allocCache != 0)
+		gc_unmarkfree(s, s->cacheword, s->allocCache);
+}
+
+/* Only the Ps in use, and only their GC classes. A P at or past
+ * gomaxprocs runs nothing until the mark ends: startTheWorld retires it,
+ * and GOMAXPROCS, which could bring it back, waits for worldsema, which
+ * the cycle holds to its end. Its mcache is left alone - every one of its
+ * stores would be a write fault inside the start pause (the mcaches are
+ * tracked .data, write-protected since the arm, and the idle Ps' pages
+ * are not written meanwhile; docs/gc.md, "Where the pauses go"). The
+ * running Ps' mcaches get one store each (freekey); the marks go to the
+ * spans' mark bits, which are not tracked. */
 void mcache_mark_begin(void)
 {
 	/* relaxed: the world is stopped; only GOMAXPROCS stores it */
@@ -174,12 +211,19 @@ void mcache_mark_begin(void)
 	for (int i = 0; i < np; i++) {
 		struct mcache *c = &mcaches[i];
 		c->freekey = -1;                /* free()s take free_impl */
-		for (int w = 0; w < CACHED_WORDS; w++)
-			for (uint64_t b = cached_of(c)[w] & gc_aclass[w]; b != 0; b &= b - 1) {
-				int ac = w * 64 + __builtin_ctzll(b);
-				mcache_setspan(c, ac, c->alloc[ac]);
-			}
+		for_cached_gc(c, blacken_cached);
 	}
+}
+
+/* The Ps that ran during the mark, and mcache0 (alloc_small marked its
+ * words as it allocated). */
+void mcache_mark_end(void)
+{
+	/* relaxed: as in mcache_mark_begin */
+	int np = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
+	for (int i = 0; i < np; i++)
+		for_cached_gc(&mcaches[i], unblacken_cached);
+	for_cached_gc(&mcache0, unblacken_cached);
 }
 
 static inline void zero_small(void *p, size_t n)
@@ -200,6 +244,10 @@ static void uncache(struct mcache *c, struct mspan *s)
 {
 	if (c->lastspan == s)
 		c->lastspan = &emptymspan;      /* no longer ours (malloc.h) */
+	/* Given back during a mark (FlushMCache; a refill's span has no
+	 * free object left): the objects marked ahead are free again. */
+	if (__builtin_expect(marking(), 0) && s->collect)
+		unblacken_cached(s);
 	int sizeclass = spanclass_sizeclass(s->spanclass);
 	stat_add(&c->st.nmalloc[sizeclass], span_cache_taken(s));
 	stat_add(&c->st.nfree[sizeclass], s->nfreecache);
@@ -242,12 +290,9 @@ mallocgc_fast_nextspan(size_t size, struct mspan *s, struct g *gp,
 		return mallocgc_fast_miss(gp, np, size, noscan, collect);
 	int idx = span_next_free(s);
 	ASSERT(idx >= 0);
-	/* Never true as things are (a mark starts with the world stopped,
-	 * which waits for this pin), but the same test as alloc_small's
-	 * costs nothing here. relaxed: gc_marking changes only with the
-	 * world stopped. */
-	if (s->collect && __builtin_expect(__atomic_load_n(&gc_marking, __ATOMIC_RELAXED), 0))
-		gc_marknewobject(s, (uint32_t)idx);
+	/* A new span's word, during a mark: allocate black ahead (above) */
+	if (__builtin_expect(marking(), 0))
+		mcache_blacken(s, 1ULL << (idx % 64));
 	uintptr_t n = s->elemsize;
 	void *p = (void *)(s->startAddr + (uintptr_t)idx * n);
 	asan_unpoison(p, n);            /* live again (kernel/lib/asan.h) */
@@ -263,15 +308,25 @@ mallocgc_fast_nextspan(size_t size, struct mspan *s, struct g *gp,
 	return p;
 }
 
+/* mallocgc_fast_nextword's end during a mark: cache, just loaded, is
+ * marked first. */
+static __attribute__((noinline)) void *
+mallocgc_fast_blackword(struct mspan *s, uint64_t cache, struct g *gp, int32_t np)
+{
+	mcache_blacken(s, 0);           /* allocCache is cache */
+	/* counted ahead (mspan.h); relaxed: the statistics read it */
+	__atomic_store_n(&s->ncache, s->ncache + popcount64(cache), __ATOMIC_RELAXED);
+	return mallocgc_from_cache(s, cache, gp, np);
+}
+
 FASTPATH_ENTRY void *mallocgc_fast_nextword(size_t size, struct mspan *s, struct g *gp,
                              int32_t np, bool noscan, bool collect)
 {
 	/* Pinned, and s is this P's span for the size (or emptymspan, whose
 	 * nelems is 0: no word to load). It is the class's alloc[] span: the
-	 * table shows nothing else, and during a concurrent mark it shows
-	 * emptymspan for GC classes, so no object here needs marking. The
-	 * common case - the next word has a free object - calls nothing, so
-	 * this frame saves no register, and allocates as the fast path does. */
+	 * table shows nothing else. The common case - the next word has a
+	 * free object, no mark runs - calls nothing, so this frame saves no
+	 * register, and allocates as the fast path does. */
 	uint32_t nw = span_bitwords(s->nelems), w = s->cacheword;
 	uint64_t cache;
 	do {
@@ -283,6 +338,10 @@ FASTPATH_ENTRY void *mallocgc_fast_nextword(size_t size, struct mspan *s, struct
 		span_load_cache(s, w);
 		cache = s->allocCache;
 	} while (cache == 0);
+	/* A word loaded during a mark: marked before any of its objects is
+	 * handed out (allocate black, above). */
+	if (__builtin_expect(marking(), 0))
+		return mallocgc_fast_blackword(s, cache, gp, np);
 	/* counted ahead (mspan.h); relaxed: the statistics read it */
 	__atomic_store_n(&s->ncache, s->ncache + popcount64(cache), __ATOMIC_RELAXED);
 	return mallocgc_from_cache(s, cache, gp, np);
@@ -331,9 +390,11 @@ static inline void *alloc_small(struct mcache *c, int ac, size_t size)
 		idx = span_next_free(s);
 		ASSERT(idx >= 0);
 	}
-	/* relaxed: gc_marking changes only with the world stopped */
-	if (s->collect && __builtin_expect(__atomic_load_n(&gc_marking, __ATOMIC_RELAXED), 0))
-		gc_marknewobject(s, (uint32_t)idx);
+	/* During a mark, the object and the rest of its word: allocate
+	 * black ahead (above; idempotent, and mcache0's words are marked
+	 * only here) */
+	if (__builtin_expect(marking(), 0))
+		mcache_blacken(s, 1ULL << (idx % 64));
 	void *p = (void *)(s->startAddr + (uintptr_t)idx * s->elemsize);
 	asan_unpoison(p, s->elemsize);  /* live again (kernel/lib/asan.h) */
 	zero_small(p, s->elemsize);
@@ -625,18 +686,13 @@ void mcache_verify_all(void)
 {
 	for (int i = 0; i <= MAXCPU; i++) {
 		struct mcache *c = i < MAXCPU ? &mcaches[i] : &mcache0;
-		/* relaxed: the world is stopped. During a concurrent mark a
-		 * P at or past gomaxprocs keeps its table (mcache_mark_begin:
-		 * nothing reads it until the mark ends). */
-		bool idle = i < MAXCPU && i >= __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED) &&
-		            __atomic_load_n(&gc_marking, __ATOMIC_RELAXED);
 		for (int ac = 0; ac < NUM_ALLOC_CLASSES; ac++) {
 			struct mspan *s = c->alloc[ac];
 			if ((cached_of(c)[ac / 64] >> (ac % 64) & 1) != (s != &emptymspan))
 				throw("mcache %d class %d: the cached bit says %d, alloc[] %p",
 				      i, ac, (int)(cached_of(c)[ac / 64] >> (ac % 64) & 1), (void *)s);
-			for (int k = 0; k < aclass_n[ac] && !idle; k++)
-				if (c->bysize[aclass_kind[ac]][aclass_first[ac] + k] != mcache_shown(c, ac, s))
+			for (int k = 0; k < aclass_n[ac]; k++)
+				if (c->bysize[aclass_kind[ac]][aclass_first[ac] + k] != s)
 					throw("mcache %d class %d: bysize[%d][%d] is %p, alloc[] %p",
 					      i, ac, aclass_kind[ac], aclass_first[ac] + k,
 					      (void *)c->bysize[aclass_kind[ac]][aclass_first[ac] + k], (void *)s);
