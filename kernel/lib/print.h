@@ -52,6 +52,12 @@ void traceback_trap(const struct trapframe *tf, uintptr_t stack_lo, uintptr_t st
 /* Name of the function containing pc and the offset into it, or NULL. */
 const char *symbolize(uintptr_t pc, uintptr_t *offset);
 
+/* The Makefile always sets GORT_DEBUG; the host unit tests (tests/host)
+ * compile single runtime files without it, as a release build would. */
+#ifndef GORT_DEBUG
+#define GORT_DEBUG 0
+#endif
+
 /* Debug-build assertion: checks a precondition, throws with its text. */
 #if GORT_DEBUG
 #define ASSERT(c) do { if (!(c)) throw("assertion failed: %s (%s:%d)", #c, __FILE__, __LINE__); } while (0)
