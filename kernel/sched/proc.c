@@ -305,22 +305,47 @@ void mcall(void (*fn)(struct g *))
 	arch_irq_restore(flags);
 }
 
-/* Run gp on this M. Returns on g0 when gp gives up the CPU. A G taken
- * from runnext (inherit) shares the time slice of the one that readied it,
- * as Go's inheritTime: two goroutines handing the CPU back and forth, or a
- * goroutine readying itself (a GC() caller after each cycle), cannot keep
- * the rest of the run queue waiting past one slice. */
-static void execute(struct m *m, struct g *gp, bool inherit, uint64_t now)
+/* A preemption request (preemptone's IPI) that reached this M on g0,
+ * while findrunnable searched with interrupts on, found no goroutine to
+ * preempt (trap_ipi) and was consumed for nothing: about to run gp, the
+ * M would carry on past a stopping world or a retired P until gp's slice
+ * ends (10 ms, or the stopper's next re-send). So, with interrupts masked,
+ * execute looks again at what such a request stands for - the two
+ * conditions findrunnable's loop begins with. A request consumed before
+ * the mask is visible here: preemptone's release store of preempt_req
+ * comes after the stopper's seq_cst store of gcwaiting (and GOMAXPROCS's
+ * release store of gomaxprocs), and trap_ipi's acquire exchange read it.
+ * One sent after the mask stays pending and preempts gp once it runs. */
+static bool request_missed(struct p *pp)
+{
+	/* acquire: as findrunnable's */
+	return gcwaiting() || pp->id >= __atomic_load_n(&gomaxprocs, __ATOMIC_ACQUIRE);
+}
+
+/* Run gp on this M. Returns on g0 when gp gives up the CPU, true; or
+ * false at once, gp back on the local queue's runnext, if a request that
+ * came in while the M searched asks it to go round the loop again
+ * (request_missed). A G taken from runnext (inherit) shares the time
+ * slice of the one that readied it, as Go's inheritTime: two goroutines
+ * handing the CPU back and forth, or a goroutine readying itself (a GC()
+ * caller after each cycle), cannot keep the rest of the run queue waiting
+ * past one slice. */
+static bool execute(struct m *m, struct g *gp, bool inherit, uint64_t now)
 {
 	struct p *pp = m->p;
+	if (arch_irq_enabled()) {       /* found beyond the fast path */
+		arch_irq_disable();
+		if (request_missed(pp)) {
+			runqput(pp, gp, true);
+			return false;
+		}
+	}
 	casgstatus(gp, Grunnable, Grunning);
 	gp->m = m;
 	__atomic_store_n(&gp->preempt, false, __ATOMIC_RELAXED);   /* as every access */
 	pp->schedtick++;
 	traceGoStart(gp, pp);
 	tls_copy(m->tls, gp->tls);
-	if (arch_irq_enabled())         /* found beyond the fast path */
-		arch_irq_disable();
 	if (!inherit || pp->slice_end <= now)
 		pp->slice_end = now + sched.slice_ticks;
 	m->slice_end = pp->slice_end;
@@ -331,6 +356,7 @@ static void execute(struct m *m, struct g *gp, bool inherit, uint64_t now)
 	/* back on g0: gp called mcall; interrupts are masked */
 	tls_copy(gp->tls, m->tls);
 	m->slice_end = UINT64_MAX;
+	return true;
 }
 
 /* The scheduler loop, on g0. Never returns. */
@@ -341,7 +367,8 @@ static _Noreturn void schedule_loop(void)
 		bool inherit;
 		uint64_t now;
 		struct g *gp = findrunnable(m, &inherit, &now);
-		execute(m, gp, inherit, now);
+		if (!execute(m, gp, inherit, now))
+			continue;
 		/* gp gave up the CPU; finish its request here on g0 */
 		struct g *prev = m->mcall_g;
 		m->mcall_g = NULL;

@@ -15,10 +15,13 @@
  *      a runtime lock - and its M, back in the scheduler, sees gcwaiting,
  *      stops the P (Pgcstop, stopwait--) and goes to sleep (stopm);
  *   3. wait for stopwait to reach 0 (in wfi; the M that stops the last P
- *      sends us an IPI), re-sending the IPIs now and then (an
- *      M that was between goroutines when the first one came, with
- *      gcwaiting not yet visible, consumed it for nothing), and dying with
- *      a clear message if a P never stops.
+ *      sends us an IPI), re-sending the IPIs now and then (a goroutine
+ *      the first one found at an unsafe point is only flagged, and may
+ *      not reach a safe point soon), and dying with a clear message if a
+ *      P never stops. An M that takes the IPI on g0, between goroutines,
+ *      finds nothing to preempt; execute() looks at gcwaiting again with
+ *      interrupts masked before it runs the next goroutine
+ *      (request_missed, proc.c), so that request is not lost.
  *
  * Starting: every stopped P goes back to work - handed straight to a
  * sleeping M if it has goroutines or timers queued, else on the idle
