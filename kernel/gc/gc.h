@@ -75,7 +75,7 @@ struct gc_cycle_stats {
 	uint64_t term_pages;        /* of them, in termination */
 	uint64_t rescan_gs;         /* goroutines rescanned in termination */
 	int satb;                   /* 1: snapshot at the beginning; 2: its ring
-	                               overflowed, termination rescanned */
+	                               overflowed, written pages rescanned */
 	uint64_t satb_words;        /* words the snapshot barrier greyed */
 	uint64_t snap_pages;        /* pages the start pause protected again */
 	/* gcconc=1: Go's 25 % budget (pacer_mark_workers) for the mark worker */

@@ -303,7 +303,7 @@ static void gctrace_line(int np)
 		printk("gc %u: snapshot at the beginning: %llu pages protected again in the "
 		       "start pause, %llu words greyed by write faults%s\n",
 		       gc.cycles, (unsigned long long)gc.snapPages, (unsigned long long)gc.satbWords,
-		       gc.satbOverflow ? "; a ring overflowed: termination rescanned" : "");
+		       gc.satbOverflow ? "; a ring overflowed: written pages rescanned" : "");
 	if (rtflags.gctrace && gc.markOverflows)
 		printk("gc %u: work buffers overflowed (no page for the mark): "
 		       "the marked heap was rescanned %u times\n", gc.cycles, gc.markOverflows);

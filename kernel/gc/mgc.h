@@ -67,7 +67,7 @@ struct gcstate {
 	uint64_t rescanGs;          /* goroutines rescanned in termination */
 	bool satbArmed;             /* the arm write-protected every page */
 	bool satb;                  /* this cycle's mark is a snapshot (mgcsatb.c) */
-	bool satbOverflow;          /* ... whose snapshot broke: termination rescanned */
+	bool satbOverflow;          /* ... whose snapshot broke: written pages rescanned */
 	uint64_t satbWords;         /* words the fault path greyed (rings pulled) */
 	uint64_t snapPages;         /* pages the start pause protected again */
 	uint64_t blackBytes;        /* allocated black during the mark */

@@ -34,7 +34,9 @@
  * rescan rounds, and termination takes what they hold, rescans the
  * goroutines that ran and the untracked roots (conservative stacks keep
  * stale words: the checkmark's roots), and drains - no dirty page. A ring
- * that overflowed sends termination down the rescanning path above.
+ * that overflowed sends the rest of the cycle down the rescanning path
+ * above: the concurrent rounds if the coordinator sees it, then
+ * termination.
  * Why that is complete: docs/gc.md, "Snapshot at the beginning".
  *
  * Drain phases (Go's idle mark worker; docs/gc.md, "Who marks: drain
@@ -466,8 +468,15 @@ void gc_mark_concurrent(void)
 			gc.rounds++;
 			conc_drain(&mk, 0);
 		}
-		__atomic_fetch_add(&gc.markCpuNs, (uint64_t)(nanotime() - t0), __ATOMIC_RELAXED);
-		return;
+		/* A ring overflowed: the snapshot is lost for this cycle, and
+		 * termination must rescan every page written since it. Do
+		 * most of that here, with the world running: the rounds
+		 * below, as without the snapshot, leave termination only the
+		 * pages written since the last one. */
+		if (!satb_overflowed()) {
+			__atomic_fetch_add(&gc.markCpuNs, (uint64_t)(nanotime() - t0), __ATOMIC_RELAXED);
+			return;
+		}
 	}
 	size_t prev = SIZE_MAX;
 	for (int r = 0; r < MAX_ROUNDS - 1; r++) {

@@ -16,7 +16,8 @@
  * termination rescans no page: it empties the rings and drains.
  *
  * Objects:
- *   ring    - per CPU, RING_WORDS words in untracked pages, filled by that
+ *   ring    - per CPU, ring_words words in untracked pages (512 KiB;
+ *             boot flag gcsatbring), filled by that
  *             CPU only (its fault path, interrupts masked, and free() of
  *             an object during the mark, pinned and with interrupts
  *             masked: the two never overlap), emptied by the mark's
@@ -28,10 +29,12 @@
  *             longer points to a white object costs one filter.
  *   overflow- a ring was full: its CPU dropped a word it should have
  *             greyed. The snapshot no longer holds for this cycle, and
- *             termination falls back to rescanning every page written
- *             since the snapshot (the faulted bitmap records them all, as
- *             in every mode) and every goroutine that ran, the page-dirty
- *             barrier's insertion argument - correct, only slower.
+ *             the mark falls back on the page-dirty barrier's insertion
+ *             argument: every page written since the snapshot (the
+ *             faulted bitmap records them all, as in every mode) is
+ *             rescanned - in concurrent rounds if the coordinator sees
+ *             the overflow, as gcsatb=0 does, and the rest at termination
+ *             - with every goroutine that ran. Correct, only slower.
  *   stackbuf- the goroutine stacks' words at the snapshot that lie in the
  *             heap's bounds, copied in the start pause (satb_stack_copy)
  *             and scanned by the coordinator once the world runs
@@ -54,11 +57,15 @@
 #include "kernel/gc/barrier.h"
 #include "kernel/mm/mheap.h"
 #include "kernel/lib/print.h"
+#include "kernel/lib/bootargs.h"
 #include "kernel/lib/asan.h"
 #include "arch.h"
 
-#define RING_WORDS (64 * 1024)          /* per CPU: 512 KiB */
-#define RING_PAGES (RING_WORDS * sizeof(uintptr_t) / PAGE_SIZE)
+/* Words per ring: a power of two (head and tail wrap at 2^32), set from
+ * gcsatbring at the first satb_begin, with the world stopped. */
+static uint32_t ring_words GC_NOSCAN;
+#define RING_WORDS ring_words
+#define RING_PAGES ((RING_WORDS * sizeof(uintptr_t) + PAGE_SIZE - 1) / PAGE_SIZE)
 #define STACKBUF_WORDS (16 * 1024)      /* 128 KiB; beyond it stacks are scanned */
 #define STACKBUF_PAGES (STACKBUF_WORDS * sizeof(uintptr_t) / PAGE_SIZE)
 
@@ -243,6 +250,10 @@ size_t satb_pull_stacks(struct marker *mk)
 
 bool satb_begin(void)
 {
+	if (ring_words == 0) {
+		uint64_t words = (uint64_t)rtflags.gcsatbring * 1024 / sizeof(uintptr_t);
+		ring_words = 1u << (63 - __builtin_clzll(words));
+	}
 	if (stackbuf.buf == NULL) {
 		/* Optional: without it the pause scans the stacks itself. */
 		stackbuf.buf = mheap_alloc_pages(STACKBUF_PAGES);

@@ -64,6 +64,7 @@ struct flag {
 	X(quitexit,    FLAG_BOOL,   0, 1,         0,    "Ctrl-\\ on the console: exit with status 2 after the goroutine dump") \
 	X(gcbarrier,   FLAG_WORD,   0, 2,         0,    "how the GC's page-dirty barrier learns of writes: auto (hw if the MMU can), hw, fault") \
 	X(gcsatb,      FLAG_BOOL,   0, 1,         1,    "with gcconc=1: snapshot at the beginning (grey a page's contents at its first write fault) instead of rescanning written pages") \
+	X(gcsatbring,  FLAG_INT,    4, 65536,     512,  "KiB of each CPU's snapshot ring, rounded down to a power of two (tests: a small ring overflows)") \
 	X(blktimeout,  FLAG_INT,    0, 3600000,  30000, "ms a block request waits before the driver checks its device (0 = never)") \
 	X(blkfault,    FLAG_WORD,   0, 7,         0,    "tests: make block device 0 misbehave once (docs/devices.md)") \
 	X(blkfaultn,   FLAG_INT,    1, 1000000,   1,    "with blkfault: at the Nth used entry, or after the Nth request (gone)")

@@ -36,6 +36,7 @@ struct runtime_flags {
 	int64_t quitexit;       /* 0/1: Ctrl-\ dumps, then exits with status 2 */
 	int64_t gcbarrier;      /* GCBARRIER_AUTO/HW/FAULT (kernel/gc/barrier.h) */
 	int64_t gcsatb;         /* 0/1: gcconc's snapshot barrier (kernel/gc/mgcsatb.c) */
+	int64_t gcsatbring;     /* KiB per CPU ring of that barrier, 4..65536 */
 	int64_t blktimeout;     /* ms before a block request's device is checked, 0 = never */
 	int64_t blkfault;       /* test fault on block device 0 (drivers/virtio/fault.c) */
 	int64_t blkfaultn;      /* ... at its Nth used entry or request */

@@ -10,6 +10,11 @@
 // EXPECT: ^gc_concmut: [0-9]+ moves over [0-9]+ cycles \([0-9]+ moves during a concurrent mark\), every object intact$
 // EXPECT: ^PASS$
 // REJECT: fatal error
+// TEST: smp=2 bootargs="gcconc=1 gccheckmark=1 gcpoison=1 gcsatbring=4 gctrace=2" status=0 timeout=600 mem=256M
+// EXPECT: ^gc [0-9]+: snapshot at the beginning: .*; a ring overflowed: written pages rescanned$
+// EXPECT: ^gc_concmut: [0-9]+ moves over [0-9]+ cycles \([0-9]+ moves during a concurrent mark\), every object intact$
+// EXPECT: ^PASS$
+// REJECT: fatal error
 // TEST: arch=hosted smp=2 mapfail=50 bootargs="gcconc=1 gccheckmark=1 gcpoison=1" status=0 timeout=600 mem=256M
 // EXPECT: ^gc_concmut: [0-9]+ moves over [0-9]+ cycles \([0-9]+ moves during a concurrent mark\), every object intact$
 // EXPECT: ^PASS$
