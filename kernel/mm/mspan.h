@@ -75,6 +75,11 @@ enum mspanstate { mSpanDead = 0, mSpanFree, mSpanInUse, mSpanManual, mSpanInit }
 struct mspanlist;
 
 struct mspan {
+	/* First, at offset 0: GCC 12 makes a relaxed atomic store an
+	 * address-register-only instruction (riscv64's amoswap, aarch64's
+	 * str [xN] form), so any other offset costs the allocation and the
+	 * free fast paths an add each (mallocfast.h). */
+	uint64_t allocCache;         /* owner writes; statistics read (relaxed) */
 	struct mspan *next, *prev;   /* links of the list holding it */
 	struct mspanlist *list;      /* that list, or NULL */
 	uintptr_t startAddr;         /* first byte */
@@ -97,7 +102,6 @@ struct mspan {
 	uint32_t nfreecache;         /* owner: objects free() put back into allocCache */
 	int32_t allocCount;          /* atomic: allocated objects (see above) */
 	int32_t cachedby;            /* P id + 1 of the mcache holding it; mcentral lock */
-	uint64_t allocCache;         /* owner writes; statistics read (relaxed) */
 	uint64_t *cachebits;         /* &allocBits[cacheword] */
 	uintptr_t cachebase;         /* address of object cacheword * 64 */
 	uintptr_t cachelen;          /* bytes of the span from cachebase that
