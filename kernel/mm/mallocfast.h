@@ -179,9 +179,12 @@ static inline __attribute__((always_inline)) void zero_upto64(void *p, uintptr_t
 
 /* Allocate from s's allocCache, cache (not 0), pinned at np: the
  * common case of mallocgc_inline, and the end of a word refill
- * (mallocgc_fast_nextword). */
+ * (mallocgc_fast_nextword). bits: the arch's bit table (mcache.bits on
+ * the fast path: riscv64 reaches it from the mcache pointer, three
+ * instructions fewer than from a global). */
 static inline __attribute__((always_inline)) void *
-mallocgc_from_cache(struct mspan *s, uint64_t cache, struct g *gp, int32_t np)
+mallocgc_from_cache(struct mspan *s, uint64_t cache, struct g *gp, int32_t np,
+                    const struct arch_bit_table *bits)
 {
 	uint64_t bit = cache & -cache;
 	/* relaxed: the statistics read it (span_cache_taken) */
@@ -195,7 +198,7 @@ mallocgc_from_cache(struct mspan *s, uint64_t cache, struct g *gp, int32_t np)
 	if (GORT_DEBUG && __builtin_expect(was & bit, 0))
 		span_double_alloc(s, s->cacheword * 64 + ctz64(bit));
 	uintptr_t size8 = s->elemsize;
-	void *p = (void *)(s->cachebase + bit_index(bit) * size8);
+	void *p = (void *)(s->cachebase + arch_bit_index_in(bits, bit) * size8);
 	asan_unpoison(p, size8);        /* live again (kernel/lib/asan.h) */
 	/* The smallest first, and expected: 8 and 16 bytes take one compare. */
 	if (__builtin_expect(size8 <= 16, 1))
@@ -221,15 +224,16 @@ mallocgc_inline(size_t size, bool noscan, bool collect)
 	struct p *pp = getm()->p;
 	if (__builtin_expect(pp == NULL, 0))
 		return mallocgc_fast_miss(gp, np, size, noscan, collect);
-	struct mspan *s = mcache_span_for(pp->mcache, size_kind(collect, noscan), size);
+	struct mcache *c = pp->mcache;
+	struct mspan *s = mcache_span_for(c, size_kind(collect, noscan), size);
 	uint64_t cache = s->allocCache;
 	/* Empty (or emptymspan, whose allocCache is 0): the next word, or
 	 * another span. */
 	if (__builtin_expect(cache == 0, 0))
 		return mallocgc_fast_nextword(size, s, gp, np, noscan, collect);
 	if (!collect)           /* malloc: free()'s first guess (malloc.h) */
-		pp->mcache->lastspan = s;
-	return mallocgc_from_cache(s, cache, gp, np);
+		c->lastspan = s;
+	return mallocgc_from_cache(s, cache, gp, np, &c->bits);
 }
 
 /* free(p), p != NULL: the fast path, else free_impl. */
