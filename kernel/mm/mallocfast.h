@@ -273,11 +273,16 @@ static inline __attribute__((always_inline)) void free_inline(void *ptr)
 		if (__builtin_expect(off >= s->cachelen, 0))
 			goto unpin_slow;
 	}
-	uint32_t i = (uint32_t)(((uint64_t)off * s->divmul) >> 32);
+	/* The object's index in the word, and whether off is an object's
+	 * start, from one product (mspan.h: divmagic): its high word is
+	 * off / elemsize, its low word below divmagic exactly when the
+	 * division leaves no remainder. */
+	unsigned __int128 prod = (unsigned __int128)off * s->divmagic;
+	uint32_t i = (uint32_t)(prod >> 64);
 	/* In the allocCache word (above), at an object's start; a GC object
 	 * without finalizers (relaxed: fin_forget looks again under its
 	 * lock). */
-	if (__builtin_expect(i * s->elemsize != off ||
+	if (__builtin_expect((uint64_t)prod >= s->divmagic ||
 	                     (s->collect && __atomic_load_n(&fin_nregistered, __ATOMIC_RELAXED) != 0), 0))
 		goto unpin_slow;
 	uint64_t bit = 1ULL << i;

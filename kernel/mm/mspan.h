@@ -107,6 +107,18 @@ struct mspan {
 	uintptr_t cachelen;          /* bytes of the span from cachebase that
 	                                allocCache covers: min(64, objects
 	                                left) * elemsize (free's range test) */
+	uint64_t divmagic;           /* free's index and object-start test
+	                                (mallocfast.h): small spans
+	                                ceil(2^64 / elemsize). For off < 64
+	                                objects (cachelen), off * divmagic =
+	                                q * 2^64 + low with q = off / elemsize,
+	                                and low < divmagic exactly when elemsize
+	                                divides off: low = q * (elemsize *
+	                                divmagic - 2^64) < 64 * elemsize then,
+	                                else >= divmagic - which needs
+	                                divmagic > 64 * elemsize, true up to
+	                                2^29 bytes (small objects: 32 KiB).
+	                                Large spans: 1 (index 0, low = off). */
 	uint64_t *allocBits;         /* atomic bit operations */
 	uint64_t *gcmarkBits;        /* marks of the current cycle; atomic OR */
 	uint64_t *checkmarkBits;     /* gccheckmark=1 only, during verification */
