@@ -293,8 +293,10 @@ static inline __attribute__((always_inline)) void free_inline(void *ptr)
 	 * same word. The slot's next owner is this P's next allocation (no
 	 * other P allocates from a span we cache, and no sweep runs on it),
 	 * ordered after our last use of the object by program order, or by
-	 * the hand-off if the P moves to another M. */
-	uint64_t was = __atomic_fetch_and(s->cachebits, ~bit, __ATOMIC_RELAXED);
+	 * the hand-off if the P moves to another M. An XOR clears the bit
+	 * as an AND with ~bit would, one instruction cheaper (no ~); on a
+	 * double free it sets it instead, but that free never returns. */
+	uint64_t was = __atomic_fetch_xor(s->cachebits, bit, __ATOMIC_RELAXED);
 	if (__builtin_expect(!(was & bit), 0))
 		free_double("free", ptr);
 	/* relaxed stores: the statistics read them (span_cache_taken) */
