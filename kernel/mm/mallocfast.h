@@ -250,7 +250,8 @@ static inline __attribute__((always_inline)) void free_inline(void *ptr)
 	 * caches (malloc.h: lastspan; emptymspan's cachelen is 0, so
 	 * nothing is in it). cachelen, not 64 objects: the word may cover
 	 * fewer (a span's last word, or a span of fewer than 64 objects),
-	 * and the address past them is another span's. */
+	 * and the address past them is another span's. Only malloc sets
+	 * lastspan, so its objects are never GC objects (no finalizer test). */
 	struct mspan *s = c->lastspan;
 	uintptr_t off = p - s->cachebase;
 	if (__builtin_expect(off < s->cachelen, 1)) {
@@ -270,7 +271,10 @@ static inline __attribute__((always_inline)) void free_inline(void *ptr)
 		                     __atomic_load_n(&s->cachedby, __ATOMIC_RELAXED) != c->freekey, 0))
 			goto unpin_slow;
 		off = p - s->cachebase;
-		if (__builtin_expect(off >= s->cachelen, 0))
+		/* A GC object without finalizers (relaxed: fin_forget looks
+		 * again under its lock). Only here: lastspan is malloc's. */
+		if (__builtin_expect(off >= s->cachelen ||
+		                     (s->collect && __atomic_load_n(&fin_nregistered, __ATOMIC_RELAXED) != 0), 0))
 			goto unpin_slow;
 	}
 	/* The object's index in the word, and whether off is an object's
@@ -279,11 +283,8 @@ static inline __attribute__((always_inline)) void free_inline(void *ptr)
 	 * division leaves no remainder. */
 	unsigned __int128 prod = (unsigned __int128)off * s->divmagic;
 	uint32_t i = (uint32_t)(prod >> 64);
-	/* In the allocCache word (above), at an object's start; a GC object
-	 * without finalizers (relaxed: fin_forget looks again under its
-	 * lock). */
-	if (__builtin_expect((uint64_t)prod >= s->divmagic ||
-	                     (s->collect && __atomic_load_n(&fin_nregistered, __ATOMIC_RELAXED) != 0), 0))
+	/* In the allocCache word (above), at an object's start. */
+	if (__builtin_expect((uint64_t)prod >= s->divmagic, 0))
 		goto unpin_slow;
 	uint64_t bit = 1ULL << i;
 	if (GORT_DEBUG && __builtin_expect(rtflags.gcpoison, 0))
