@@ -282,7 +282,7 @@ static inline __attribute__((always_inline)) void free_inline(void *ptr)
 	 * off / elemsize, its low word below divmagic exactly when the
 	 * division leaves no remainder. */
 	unsigned __int128 prod = (unsigned __int128)off * s->divmagic;
-	uint32_t i = (uint32_t)(prod >> 64);
+	uintptr_t i = (uintptr_t)(prod >> 64);  /* < 64 once the test below passes */
 	/* In the allocCache word (above), at an object's start. */
 	if (__builtin_expect((uint64_t)prod >= s->divmagic, 0))
 		goto unpin_slow;
