@@ -35,8 +35,10 @@ void mcentral_init(void);               /* boot: the locks' ranks */
 struct mspan *mcentral_cacheSpan(int ac, int pid);
 /* The mcache gives s back: count what it allocated, file it. */
 void mcentral_uncacheSpan(struct mspan *s);
-/* free() took s's count to 0 or to nelems-1: move or release it. */
-void mcentral_freeSlow(struct mspan *s);
+/* free() took s's count to 0 or to nelems-1: move or release it. ac:
+ * s's allocation class, read before the decrement (after it, s may be
+ * released and its struct reused). */
+void mcentral_freeSlow(struct mspan *s, int ac);
 /* File a new large-object span (in use, count 1) on its class's full list. */
 void mcentral_addLarge(struct mspan *s);
 /* Sweeping (kernel/gc/mgcsweep.c): take a span still to be swept this

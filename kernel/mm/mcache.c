@@ -609,10 +609,11 @@ void free_impl(void *ptr, const char *who)
 	if (!span_clear_alloc(s, idx))
 		free_double(who, ptr);
 	int32_t nelems = s->nelems;
+	int ac = span_aclass(s);        /* s is ours until the decrement */
 	/* acq_rel: pairs with uncacheSpan's add and freeSlow's load. */
 	int32_t n = __atomic_sub_fetch(&s->allocCount, 1, __ATOMIC_ACQ_REL);
 	if (n == 0 || n == nelems - 1)
-		mcentral_freeSlow(s);   /* s may be gone after this */
+		mcentral_freeSlow(s, ac);       /* s may be gone after this */
 	stat_add(&c->st.nfree[sizeclass], 1);
 	if (sizeclass == 0)
 		stat_add(&c->st.large_free_bytes, bytes);
