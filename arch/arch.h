@@ -85,6 +85,10 @@ struct g;
  *   arch_bit_index(bit) - the index (0..63, a uintptr_t) of the one bit set in a word
  *                         (the allocator's allocCache: kernel/mm/mspan.h);
  *                         pure computation.
+ *   arch_bit_index_in(t, bit) - the same, from a struct arch_bit_table
+ *                         the caller keeps (ARCH_BIT_TABLE_INIT; empty where
+ *                         the CPU has a ctz; riscv64: its de Bruijn table,
+ *                         closer than a global's address).
  *   arch_mb()           - full two-way fence (fence rw,rw / dmb ish).
  *   arch_dma_mb()       - full fence between memory and device accesses,
  *                         MMIO registers and DMA'd memory (fence iorw,iorw

@@ -77,5 +77,16 @@ static inline __attribute__((always_inline)) uintptr_t arch_bit_index(uint64_t b
 {
 	return (uintptr_t)__builtin_ctzll(bit);
 }
+
+/* arch.h's arch_bit_index_in: the compiler's ctz needs no table, so the
+ * structure is empty (size 0, a GNU C extension) and t is not read. */
+struct arch_bit_table { unsigned char none[0]; };
+#define ARCH_BIT_TABLE_INIT { }
+static inline __attribute__((always_inline)) uintptr_t
+arch_bit_index_in(const struct arch_bit_table *t, uint64_t bit)
+{
+	(void)t;
+	return arch_bit_index(bit);
+}
 #endif
 #endif

@@ -95,11 +95,35 @@ struct trapframe {
  * 3.5x slower than this in qemu-riscv64's wall clock (8.4-9.8 ns against
  * 2.3-2.4 ns a call), and issue 12 counts QEMU's time too. Pure
  * computation: no memory-ordering duty. */
-extern const unsigned char riscv_debruijn_index[64];
 #define RISCV_DEBRUIJN64 0x03f79d71b4cb0a89UL
+/* index[(bit * RISCV_DEBRUIJN64) >> 58] is the index of bit. */
+#define RISCV_DEBRUIJN_INDEX \
+	 0,  1, 48,  2, 57, 49, 28,  3, 61, 58, 50, 42, 38, 29, 17,  4, \
+	62, 55, 59, 36, 53, 51, 43, 22, 45, 39, 33, 30, 24, 18, 12,  5, \
+	63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21, 44, 32, 23, 11, \
+	46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19,  9, 13,  8,  7,  6
+extern const unsigned char riscv_debruijn_index[64];
 static inline __attribute__((always_inline)) uintptr_t arch_bit_index(uint64_t bit)
 {
 	return riscv_debruijn_index[(bit * RISCV_DEBRUIJN64) >> 58];
+}
+
+/* The same from a copy of the multiplier and the table that the caller
+ * keeps in a structure it already has a pointer to (the allocator's
+ * mcache): the global table costs two instructions to address (auipc,
+ * add) and the multiplier two to load from the constant pool (auipc, ld);
+ * from the caller's structure, within a load's 12-bit offset of its
+ * pointer, the multiplier is one load and the table none - five
+ * instructions instead of eight. */
+struct arch_bit_table {
+	uint64_t mul;                   /* RISCV_DEBRUIJN64 */
+	unsigned char index[64];        /* RISCV_DEBRUIJN_INDEX */
+};
+#define ARCH_BIT_TABLE_INIT { RISCV_DEBRUIJN64, { RISCV_DEBRUIJN_INDEX } }
+static inline __attribute__((always_inline)) uintptr_t
+arch_bit_index_in(const struct arch_bit_table *t, uint64_t bit)
+{
+	return t->index[(bit * t->mul) >> 58];
 }
 
 /* The per-CPU register: tp holds the M. volatile: a goroutine may move to

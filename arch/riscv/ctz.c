@@ -15,19 +15,15 @@
  * It replaces libgcc's: the linker takes an archive member only for a
  * symbol nothing else defines. clang expands the builtin inline (the same
  * method) and never calls it. Like the builtin, undefined for x == 0 (here:
- * 0). Pure computation: no memory-ordering duty. The table also serves the
- * allocator's arch_bit_index (arch_impl.h).
+ * 0). Pure computation: no memory-ordering duty. The table (arch_impl.h's
+ * RISCV_DEBRUIJN_INDEX) also serves arch_bit_index, and the allocator's
+ * fast path keeps a copy of its own (arch_bit_index_in).
  */
 #include "arch/arch.h"
 
 int __ctzdi2(unsigned long x);
 
-const unsigned char riscv_debruijn_index[64] = {
-	 0,  1, 48,  2, 57, 49, 28,  3, 61, 58, 50, 42, 38, 29, 17,  4,
-	62, 55, 59, 36, 53, 51, 43, 22, 45, 39, 33, 30, 24, 18, 12,  5,
-	63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21, 44, 32, 23, 11,
-	46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19,  9, 13,  8,  7,  6,
-};
+const unsigned char riscv_debruijn_index[64] = { RISCV_DEBRUIJN_INDEX };
 
 int __ctzdi2(unsigned long x)
 {

@@ -35,8 +35,10 @@ void mcentral_init(void);               /* boot: the locks' ranks */
 struct mspan *mcentral_cacheSpan(int ac, int pid);
 /* The mcache gives s back: count what it allocated, file it. */
 void mcentral_uncacheSpan(struct mspan *s);
-/* free() took s's count to 0 or to nelems-1: move or release it. */
-void mcentral_freeSlow(struct mspan *s);
+/* free() took s's count to 0 or to nelems-1: move or release it. ac:
+ * s's allocation class, read before the decrement (after it, s may be
+ * released and its struct reused). */
+void mcentral_freeSlow(struct mspan *s, int ac);
 /* File a new large-object span (in use, count 1) on its class's full list. */
 void mcentral_addLarge(struct mspan *s);
 /* Sweeping (kernel/gc/mgcsweep.c): take a span still to be swept this
@@ -63,18 +65,23 @@ static inline int size_kind(bool collect, bool noscan)
 {
 	return collect ? 1 + noscan : 0;
 }
-/* Sizes 1 .. FAST_SIZE_MAX have mcache.bysize entries. 1008, not 1016:
- * one entry fewer a row leaves struct mcache 32 bytes before the table
- * for the fast paths' other fields within riscv64's 12-bit offsets
- * (below); 1009 .. 1016 take the complete path. */
-#define FAST_SIZE_MAX (SMALL_SIZE_MAX - 2 * SMALL_SIZE_DIV)
+/* Sizes 1 .. FAST_SIZE_MAX have mcache.bysize entries: as many as keep
+ * the third row's offset within riscv64's 12-bit immediates (2048, below)
+ * after the 32 bytes of the fields before the table and the arch's bit
+ * table (72 bytes on riscv64, none elsewhere): 1008 (not 1016) on
+ * aarch64, 968 on riscv64. Larger sizes take the complete path. */
+#define MCACHE_HOT_BYTES 32
+#define FAST_SIZE_MAX \
+	((int)((2048 - MCACHE_HOT_BYTES - sizeof(struct arch_bit_table)) / (2 * SMALL_SIZE_DIV)) * SMALL_SIZE_DIV)
 
 struct mcache {
 	/* The fields of the hot paths first, so that their offsets fit
 	 * riscv64's 12-bit immediates: the tiny allocator's two, free's
-	 * two (24 bytes, 32 with the padding), then the fast path's table,
-	 * whose third row starts at 32 + 2 x 1008 = 2048 (mcache_span_for,
-	 * mallocfast.h, adds the row's offset - 1 to size: 2047 fits). */
+	 * two (24 bytes, 32 with the padding: MCACHE_HOT_BYTES), the arch's
+	 * bit table, then the fast path's table, whose third row starts at
+	 * 2048 at most (riscv64: 32 + 72 + 2 x 968 = 2040; aarch64:
+	 * 32 + 2 x 1008 = 2048; mcache_span_for, mallocfast.h, adds the
+	 * row's offset - 1 to size: 2047 fits). */
 	uintptr_t tiny;                        /* current tiny block, or 0 */
 	uint32_t tinyoffset;                   /* bytes used in it */
 	/* The span malloc()'s fast path last allocated from, or emptymspan:
@@ -90,6 +97,11 @@ struct mcache {
 	 * Written with the world stopped (mcache_init, mcache_mark_begin,
 	 * mcache_flush_all), read by the owner. */
 	int32_t freekey;
+	/* The index of an allocCache bit (mallocfast.h): on riscv64 the de
+	 * Bruijn multiplier and table, here so that the fast path reaches
+	 * them from the mcache pointer it holds (arch.h: arch_bit_index_in);
+	 * empty on the other arches. Constant (ARCH_BIT_TABLE_INIT). */
+	struct arch_bit_table bits;
 	/* alloc[] of the size's class by kind and size:
 	 * bysize[size_kind()][(size - 1) / 8], so that the fast path
 	 * (mallocfast.h) finds its span with one load. Owner only; written
@@ -99,6 +111,10 @@ struct mcache {
 	                                           P writes, statistics read */
 	struct mcache_stats st;                /* owner writes, anyone reads (relaxed) */
 };
+_Static_assert(offsetof(struct mcache, bits) + sizeof(struct arch_bit_table) <= 2048,
+               "mcache: the bit table within riscv64's load offsets");
+_Static_assert(offsetof(struct mcache, bysize[SIZE_KINDS - 1]) <= 2048,
+               "mcache: the last bysize row's offset - 1 within riscv64's add immediate");
 
 extern struct mspan emptymspan;               /* "no span": next_free says -1 */
 

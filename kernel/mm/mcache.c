@@ -41,7 +41,7 @@
 #include "kernel/lib/asan.h"
 
 struct mspan emptymspan;                 /* nelems 0: never has a free object */
-#define EMPTY_CACHE { .lastspan = &emptymspan, .alloc = { [0 ... NUM_ALLOC_CLASSES - 1] = &emptymspan }, \
+#define EMPTY_CACHE { .lastspan = &emptymspan, .bits = ARCH_BIT_TABLE_INIT, .alloc = { [0 ... NUM_ALLOC_CLASSES - 1] = &emptymspan }, \
 	.bysize = { [0 ... SIZE_KINDS - 1] = { [0 ... FAST_SIZE_MAX / SMALL_SIZE_DIV - 1] = &emptymspan } } }
 static struct mcache mcaches[MAXCPU] = { [0 ... MAXCPU - 1] = EMPTY_CACHE };  /* allp[i].mcache */
 static struct mcache mcache0 = EMPTY_CACHE;  /* for allocation without a P */
@@ -308,6 +308,10 @@ mallocgc_fast_nextspan(size_t size, struct mspan *s, struct g *gp,
 	return p;
 }
 
+/* The bit table of the word refill, which has no mcache pointer at hand
+ * (mcache.bits is the fast path's copy, malloc.h). */
+static const struct arch_bit_table word_bits = ARCH_BIT_TABLE_INIT;
+
 /* mallocgc_fast_nextword's end during a mark: cache, just loaded, is
  * marked first. */
 static __attribute__((noinline)) void *
@@ -316,7 +320,7 @@ mallocgc_fast_blackword(struct mspan *s, uint64_t cache, struct g *gp, int32_t n
 	mcache_blacken(s, 0);           /* allocCache is cache */
 	/* counted ahead (mspan.h); relaxed: the statistics read it */
 	__atomic_store_n(&s->ncache, s->ncache + popcount64(cache), __ATOMIC_RELAXED);
-	return mallocgc_from_cache(s, cache, gp, np);
+	return mallocgc_from_cache(s, cache, gp, np, &word_bits);
 }
 
 FASTPATH_ENTRY void *mallocgc_fast_nextword(size_t size, struct mspan *s, struct g *gp,
@@ -344,7 +348,7 @@ FASTPATH_ENTRY void *mallocgc_fast_nextword(size_t size, struct mspan *s, struct
 		return mallocgc_fast_blackword(s, cache, gp, np);
 	/* counted ahead (mspan.h); relaxed: the statistics read it */
 	__atomic_store_n(&s->ncache, s->ncache + popcount64(cache), __ATOMIC_RELAXED);
-	return mallocgc_from_cache(s, cache, gp, np);
+	return mallocgc_from_cache(s, cache, gp, np, &word_bits);
 }
 
 void free_fast_release(void)
@@ -605,10 +609,11 @@ void free_impl(void *ptr, const char *who)
 	if (!span_clear_alloc(s, idx))
 		free_double(who, ptr);
 	int32_t nelems = s->nelems;
+	int ac = span_aclass(s);        /* s is ours until the decrement */
 	/* acq_rel: pairs with uncacheSpan's add and freeSlow's load. */
 	int32_t n = __atomic_sub_fetch(&s->allocCount, 1, __ATOMIC_ACQ_REL);
 	if (n == 0 || n == nelems - 1)
-		mcentral_freeSlow(s);   /* s may be gone after this */
+		mcentral_freeSlow(s, ac);       /* s may be gone after this */
 	stat_add(&c->st.nfree[sizeclass], 1);
 	if (sizeclass == 0)
 		stat_add(&c->st.large_free_bytes, bytes);

@@ -212,10 +212,14 @@ void mcentral_uncacheSpan(struct mspan *s)
 	file_unlock(mc, s);
 }
 
-void mcentral_freeSlow(struct mspan *s)
+void mcentral_freeSlow(struct mspan *s, int ac)
 {
-	struct mcentral *mc = &central[span_aclass(s)];
-	int sw = swept_set(s->collect);
+	/* ac, not span_aclass(s): other frees may have emptied and released
+	 * s since our decrement, and its struct may be dead (debug builds
+	 * fill it with 0xdb: a class out of range named a lock that was none)
+	 * or another span's; the checks below, under ac's lock, see that. */
+	struct mcentral *mc = &central[ac];
+	int sw = swept_set(ac < NUM_SPAN_CLASSES);     /* GC class (malloc.h) */
 	spin_lock(&mc->lock);
 	/* The span may have been cached, moved, popped by a sweeper or
 	 * released since the decrement; only an uncached in-use span on one

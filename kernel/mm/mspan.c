@@ -82,12 +82,15 @@ void span_init_small(struct mspan *s, spanclass_t sc, uint64_t *bits)
 	int c = spanclass_sizeclass(sc);
 	init_common(s, sc, class_to_size[c], class_to_nelems[c], bits);
 	s->divmul = class_to_divmul[c];
+	/* ceil(2^64 / size); size <= 32 KiB keeps the test exact (mspan.h) */
+	s->divmagic = UINT64_MAX / class_to_size[c] + 1;
 }
 
 void span_init_large(struct mspan *s, spanclass_t sc, uint64_t *bits)
 {
 	init_common(s, sc, s->npages * PAGE_SIZE, 1, bits);
 	s->divmul = 0;                  /* the only object is at index 0 */
+	s->divmagic = 1;                /* index 0; a start only at offset 0 */
 }
 
 uint32_t span_sweep_bits(struct mspan *s, void (*dead)(struct mspan *, uint32_t, void *), void *arg)

@@ -75,6 +75,11 @@ enum mspanstate { mSpanDead = 0, mSpanFree, mSpanInUse, mSpanManual, mSpanInit }
 struct mspanlist;
 
 struct mspan {
+	/* First, at offset 0: GCC 12 makes a relaxed atomic store an
+	 * address-register-only instruction (riscv64's amoswap, aarch64's
+	 * str [xN] form), so any other offset costs the allocation and the
+	 * free fast paths an add each (mallocfast.h). */
+	uint64_t allocCache;         /* owner writes; statistics read (relaxed) */
 	struct mspan *next, *prev;   /* links of the list holding it */
 	struct mspanlist *list;      /* that list, or NULL */
 	uintptr_t startAddr;         /* first byte */
@@ -97,12 +102,23 @@ struct mspan {
 	uint32_t nfreecache;         /* owner: objects free() put back into allocCache */
 	int32_t allocCount;          /* atomic: allocated objects (see above) */
 	int32_t cachedby;            /* P id + 1 of the mcache holding it; mcentral lock */
-	uint64_t allocCache;         /* owner writes; statistics read (relaxed) */
 	uint64_t *cachebits;         /* &allocBits[cacheword] */
 	uintptr_t cachebase;         /* address of object cacheword * 64 */
 	uintptr_t cachelen;          /* bytes of the span from cachebase that
 	                                allocCache covers: min(64, objects
 	                                left) * elemsize (free's range test) */
+	uint64_t divmagic;           /* free's index and object-start test
+	                                (mallocfast.h): small spans
+	                                ceil(2^64 / elemsize). For off < 64
+	                                objects (cachelen), off * divmagic =
+	                                q * 2^64 + low with q = off / elemsize,
+	                                and low < divmagic exactly when elemsize
+	                                divides off: low = q * (elemsize *
+	                                divmagic - 2^64) < 64 * elemsize then,
+	                                else >= divmagic - which needs
+	                                divmagic > 64 * elemsize, true up to
+	                                2^29 bytes (small objects: 32 KiB).
+	                                Large spans: 1 (index 0, low = off). */
 	uint64_t *allocBits;         /* atomic bit operations */
 	uint64_t *gcmarkBits;        /* marks of the current cycle; atomic OR */
 	uint64_t *checkmarkBits;     /* gccheckmark=1 only, during verification */
