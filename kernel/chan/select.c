@@ -29,14 +29,16 @@
  *      selectgo_locked's frame (stacks never move; chan.c's chan_park says
  *      why that is safe); more come from the sudog cache (sudog.c).
  *   3. Woken: a waker on one channel won g->selectdone with a CAS (in
- *      waitq_dequeue) and completed that case; g->param is its sudog. Lock
- *      everything again, reset selectdone, unlink the other sudogs and
+ *      waitq_dequeue) and completed that case; g->param is its sudog.
+ *      Unlink the other sudogs, each under its own channel's lock, one
+ *      lock at a time (Go relocks everything), reset selectdone and
  *      return the winning case.
  *
  * selectdone protocol: 0 while the G may be claimed; the first waker to CAS
  * it 0 -> 1 owns the wake-up; later wakers on other channels skip this G's
- * sudogs (they are stale). The G stores 0 again only after it has locked
- * every channel and unlinked every sudog, so no stale sudog stays visible.
+ * sudogs (they are stale). The G stores 0 again only after it has unlinked
+ * every sudog (each under its channel's lock), so no stale sudog stays
+ * visible.
  */
 #include <stdlib.h>
 #include "kernel/chan/chan.h"
@@ -260,11 +262,14 @@ static __attribute__((noinline)) int selectgo_locked(struct SelectCase *cs, cons
 	gp->param = NULL;
 	gopark(selparkcommit, NULL, waitReasonSelect);
 
-	/* pass 3: one case won; take ourselves off every other queue */
-	sellock(cs, lockorder, n);
-	/* release; pairs with the acq_rel CAS in waitq_dequeue: from here on
-	 * no sudog of ours is queued, so a new select may be claimed again. */
-	__atomic_store_n(&gp->selectdone, 0, __ATOMIC_RELEASE);
+	/* pass 3: one case won; take ourselves off every other queue, one
+	 * channel lock at a time (Go locks them all, as pass 1 did). One at
+	 * a time is enough: selectdone stays 1 until the end, so a waker that
+	 * finds a sudog of ours meanwhile only drops it (waitq_dequeue), under
+	 * that channel's lock, as waitq_remove runs under it; and holding a
+	 * single lock needs no lock order. A producer on another CPU then
+	 * waits for one short unlink, not for the whole of pass 3 (bench/
+	 * vs-go's vs_fanin at -smp 2). */
 	struct sudog *won = gp->param;
 	gp->param = NULL;
 	int casi = -1;
@@ -278,7 +283,9 @@ static __attribute__((noinline)) int selectgo_locked(struct SelectCase *cs, cons
 			casi = lockorder[k];
 			success = won->success;
 		} else {
+			spin_lock(&sc->c->lock);
 			waitq_remove(sc->dir == SelectRecv ? &sc->c->recvq : &sc->c->sendq, sglist);
+			spin_unlock(&sc->c->lock);
 		}
 		sglist->waitlink = NULL;
 		sglist->elem = NULL;
@@ -289,18 +296,20 @@ static __attribute__((noinline)) int selectgo_locked(struct SelectCase *cs, cons
 			releaseSudog(sglist);
 		sglist = next;
 	}
+	/* release; pairs with the acq_rel CAS in waitq_dequeue: from here on
+	 * no sudog of ours is queued (each was unlinked under its channel's
+	 * lock above, or dropped by a waker under it), so a new select may be
+	 * claimed again. */
+	__atomic_store_n(&gp->selectdone, 0, __ATOMIC_RELEASE);
 	if (casi < 0)
 		throw("selectgo: bad wakeup");
 	struct SelectCase *sc = &cs[casi];
 	if (sc->dir == SelectSend) {
-		if (!success) {
-			selunlock(cs, lockorder, n);
+		if (!success)
 			gopanic("send on closed channel");
-		}
 	} else if (sc->ok) {
 		*sc->ok = success;
 	}
-	selunlock(cs, lockorder, n);
 	return casi;
 }
 

@@ -22,9 +22,13 @@ struct g;
  * switch touches is then within a load's 12-bit offset on riscv64 (after
  * a 2 KiB ring each took a lui and an add more). */
 struct runq {
-	uint32_t head;                 /* atomic: consumers advance it by CAS */
-	uint32_t tail;                 /* atomic: only the owner stores it */
 	struct g *runnext;             /* atomic: owner stores, thieves CAS */
+	/* runnext alone in its cache line: the owner exchanges it at every
+	 * goready, and a thief on another CPU polls head and tail - sharing a
+	 * line, each poll would take it from the owner (Go keeps runnext
+	 * apart too, after its ring). */
+	uint32_t head __attribute__((aligned(64))); /* atomic: consumers CAS it */
+	uint32_t tail;                 /* atomic: only the owner stores it */
 	struct g *buf[RUNQ_SIZE];      /* atomic (relaxed) slot accesses */
 };
 
