@@ -136,29 +136,30 @@ riscv_trap_vector:
 1:	/* sp = trap stack top, sscratch = interrupted sp */
 	addi sp, sp, -TF_SIZE
 	sd t0, TF_X(5)(sp)
+	csrrw t0, sscratch, zero        /* t0 = interrupted sp; mark "in trap" */
+	sd t0, TF_X(2)(sp)
 	/* An interrupt of a goroutine on its own stack, with its frame's
-	 * bytes mapped: the frame goes there (.Lgstack). */
+	 * bytes mapped: the frame goes there (.Lgstack). The g's fields
+	 * cannot fault (the g lies in its stack's top page, which this hart
+	 * wrote when it switched to the g), and sscratch is 0 anyway. */
 	sd t1, TF_X(6)(sp)
-	csrr t0, scause
-	bgez t0, .Lon_trap_stack        /* an exception */
-	ld t0, ARCH_M_CURG_OFFSET(tp)   /* the running g */
-	beqz t0, .Lon_trap_stack
-	lbu t1, ARCH_G_IS_G0_OFFSET(t0)
-	bnez t1, .Lon_trap_stack
+	csrr t1, scause
+	bgez t1, .Lon_trap_stack        /* an exception */
+	ld t1, ARCH_M_CURG_OFFSET(tp)   /* the running g */
+	beqz t1, .Lon_trap_stack
 	sd t2, TF_X(7)(sp)
-	csrr t1, sscratch               /* sp at most stack_hi */
-	ld t2, ARCH_G_STACK_HI_OFFSET(t0)
-	bltu t2, t1, .Lon_trap_stack_t2
-	ld t2, ARCH_G_STACK_MAPPED_OFFSET(t0)
-	addi t1, t1, -TF_SIZE
+	lbu t2, ARCH_G_IS_G0_OFFSET(t1)
+	bnez t2, .Lon_trap_stack_t2
+	ld t2, ARCH_G_STACK_HI_OFFSET(t1)
+	bltu t2, t0, .Lon_trap_stack_t2 /* sp at most stack_hi */
+	ld t2, ARCH_G_STACK_MAPPED_OFFSET(t1)
+	addi t1, t0, -TF_SIZE
 	andi t1, t1, -16                /* the frame at or above stack_mapped */
 	bgeu t1, t2, .Lgstack           /* (which is at or above stack_lo: g.c) */
 .Lon_trap_stack_t2:
 	ld t2, TF_X(7)(sp)
 .Lon_trap_stack:
 	ld t1, TF_X(6)(sp)
-	csrrw t0, sscratch, zero        /* t0 = interrupted sp; mark "in trap" */
-	sd t0, TF_X(2)(sp)
 	addi t0, sp, TF_SIZE
 	sd t0, TF_SSCRATCH(sp)          /* exit restores the trap stack top */
 2:	X_CALLER sd
@@ -244,8 +245,8 @@ riscv_trap_return:
  * the frame is the copy, its sepc, sstatus and sp keep the interrupted
  * values (asyncPreempt restores them), and a redirect into asyncPreempt
  * is written to the stval slot instead (0: none; an interrupt has no
- * trap value). t1 = the frame; the interrupted t0-t2 are in the trap
- * stack's frame (at sp), sscratch = the interrupted sp.
+ * trap value). t0 = the interrupted sp, t1 = the frame, sscratch = 0;
+ * the interrupted t0-t2 are in the trap stack's frame (at sp).
  *
  * Any store to the goroutine's stack may fault: the GC's page barrier
  * write-protects stack pages while the goroutine runs (kernel/gc/
@@ -258,15 +259,14 @@ riscv_trap_return:
  *   - sp stays on the trap stack (the stores go through t0), so that a
  *     nested fault's frame goes there too, never below ours on the
  *     goroutine's stack, which may have no room for it;
- *   - sscratch is 0 from the first of those stores on (the nesting
- *     marker). (Branch preempt3 stored first and read the CSRs after,
+ *   - sscratch is 0 (the nesting marker) from before the g's fields
+ *     are read. (Branch preempt3 stored first and read the CSRs after,
  *     with sp on the goroutine's frame: a barrier fault then returned
  *     into the entry code with the interrupted context lost -
  *     gc_concmut, gc_torture and gc_roots failed.)
  * The x0 slot is not written: only an exception's decoders read it.
  */
 .Lgstack:
-	csrrw t0, sscratch, zero        /* t0 = interrupted sp; mark "in trap" */
 	csrr t2, scause
 	sd t2, TF_SCAUSE(sp)            /* (the trap stack's frame: scratch) */
 	csrr t2, sstatus
