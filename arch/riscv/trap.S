@@ -327,8 +327,9 @@ riscv_trap_return:
 	ld t0, TF_X(5)(t0)
 	sret
 
-	/* As .Lto_async_preempt, with the frame = the copy: t1 =
-	 * asyncPreempt, sp = the copy. The interrupted sstatus already has
+	/* As .Lto_async_preempt, with the frame = the copy: t0 = the
+	 * frame, t1 = asyncPreempt (its stval slot), sp = the trap stack's
+	 * top; sret leaves with sp = the copy. The interrupted sstatus already has
 	 * SPP = S and SPIE = 1: the interrupt was taken in S-mode with
 	 * interrupts on. */
 .Lto_async_preempt_g:
