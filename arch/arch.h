@@ -349,17 +349,25 @@ _Noreturn void arch_longjmp(const struct context *c);
 
 /* Async preemption, the mechanism (the decision - is the goroutine at a
  * safe point, is it on its own stack, is there room, where does the copy
- * go - is portable: kernel/sched/preempt.c). Copy the whole trap frame *tf
- * to copy (16-byte aligned, below the interrupted sp, on mapped pages) and
+ * go - is portable: kernel/sched/preempt.c). Copy the trap frame *tf to
+ * copy (16-byte aligned, below the interrupted sp, on mapped pages) and
  * redirect *tf so that the trap returns into asyncPreempt with sp = copy,
  * in the interrupted privilege mode, interrupts on. asyncPreempt calls
- * asyncPreempt2() and then restores every register, pc and status from the
- * copy - or at least every caller-saved one (riscv64): the callee-saved
- * registers never leave their registers, since the handler and
- * asyncPreempt2 are C code and keep them - so the goroutine resumes
- * exactly where it was. Plain stores, no
- * fence: the copy is read back by the same goroutine, on this CPU or -
- * after the scheduler's hand-over, which orders it - on another. */
+ * asyncPreempt2() and then restores the caller-saved registers, the frame
+ * pointer, pc and status from the copy - the callee-saved ones never left
+ * their registers (the handler and asyncPreempt2 keep them, as C code
+ * does): the goroutine resumes exactly where it was. The port may have
+ * built *tf at copy already (tf == copy: an interrupt's frame on the
+ * goroutine's own stack); then nothing is copied, and the redirect keeps
+ * the frame's pc, status and sp, which asyncPreempt reads. Such a port
+ * must read the interrupt's pc, status and cause before its first store to
+ * the goroutine's stack, and keep its own sp on the trap stack while it
+ * stores: any of those stores may fault (the GC's page barrier protects
+ * stack pages of running goroutines), and the nested fault, resolved on
+ * the trap stack, overwrites the trap registers. Plain stores, no fence:
+ * the frame or copy is read back by this CPU's handler and then by the
+ * same goroutine, on this CPU or - after the scheduler's hand-over, which
+ * orders it - on another. */
 void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy);
 
 /* The assembly routine above, and its length in bytes (a data word, not an

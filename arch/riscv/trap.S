@@ -42,26 +42,26 @@
 	 * registers hold the interrupted values all along. An exception's
 	 * frame has both halves (a fault's report prints every register, and
 	 * a panic's copy of the frame is what its traceback reads). */
-	.macro X_CALLER op
-	\op ra, TF_X(1)(sp)
-	\op gp, TF_X(3)(sp)
+	.macro X_CALLER op, base=sp
+	\op ra, TF_X(1)(\base)
+	\op gp, TF_X(3)(\base)
 	/* tp (x4): saved for the register dump, never loaded (the CPU's) */
 	/* t0 (x5): saved and loaded by the callers of the macro */
-	\op t1, TF_X(6)(sp)
-	\op t2, TF_X(7)(sp)
-	\op s0, TF_X(8)(sp)
-	\op a0, TF_X(10)(sp)
-	\op a1, TF_X(11)(sp)
-	\op a2, TF_X(12)(sp)
-	\op a3, TF_X(13)(sp)
-	\op a4, TF_X(14)(sp)
-	\op a5, TF_X(15)(sp)
-	\op a6, TF_X(16)(sp)
-	\op a7, TF_X(17)(sp)
-	\op t3, TF_X(28)(sp)
-	\op t4, TF_X(29)(sp)
-	\op t5, TF_X(30)(sp)
-	\op t6, TF_X(31)(sp)
+	\op t1, TF_X(6)(\base)
+	\op t2, TF_X(7)(\base)
+	\op s0, TF_X(8)(\base)
+	\op a0, TF_X(10)(\base)
+	\op a1, TF_X(11)(\base)
+	\op a2, TF_X(12)(\base)
+	\op a3, TF_X(13)(\base)
+	\op a4, TF_X(14)(\base)
+	\op a5, TF_X(15)(\base)
+	\op a6, TF_X(16)(\base)
+	\op a7, TF_X(17)(\base)
+	\op t3, TF_X(28)(\base)
+	\op t4, TF_X(29)(\base)
+	\op t5, TF_X(30)(\base)
+	\op t6, TF_X(31)(\base)
 	.endm
 
 	.macro X_CALLEE op
@@ -79,27 +79,27 @@
 	.endm
 
 	/* ft0-ft7, fa0-fa7, ft8-ft11 */
-	.macro F_CALLER op
-	\op f0, TF_F(0)(sp)
-	\op f1, TF_F(1)(sp)
-	\op f2, TF_F(2)(sp)
-	\op f3, TF_F(3)(sp)
-	\op f4, TF_F(4)(sp)
-	\op f5, TF_F(5)(sp)
-	\op f6, TF_F(6)(sp)
-	\op f7, TF_F(7)(sp)
-	\op f10, TF_F(10)(sp)
-	\op f11, TF_F(11)(sp)
-	\op f12, TF_F(12)(sp)
-	\op f13, TF_F(13)(sp)
-	\op f14, TF_F(14)(sp)
-	\op f15, TF_F(15)(sp)
-	\op f16, TF_F(16)(sp)
-	\op f17, TF_F(17)(sp)
-	\op f28, TF_F(28)(sp)
-	\op f29, TF_F(29)(sp)
-	\op f30, TF_F(30)(sp)
-	\op f31, TF_F(31)(sp)
+	.macro F_CALLER op, base=sp
+	\op f0, TF_F(0)(\base)
+	\op f1, TF_F(1)(\base)
+	\op f2, TF_F(2)(\base)
+	\op f3, TF_F(3)(\base)
+	\op f4, TF_F(4)(\base)
+	\op f5, TF_F(5)(\base)
+	\op f6, TF_F(6)(\base)
+	\op f7, TF_F(7)(\base)
+	\op f10, TF_F(10)(\base)
+	\op f11, TF_F(11)(\base)
+	\op f12, TF_F(12)(\base)
+	\op f13, TF_F(13)(\base)
+	\op f14, TF_F(14)(\base)
+	\op f15, TF_F(15)(\base)
+	\op f16, TF_F(16)(\base)
+	\op f17, TF_F(17)(\base)
+	\op f28, TF_F(28)(\base)
+	\op f29, TF_F(29)(\base)
+	\op f30, TF_F(30)(\base)
+	\op f31, TF_F(31)(\base)
 	.endm
 
 	/* fs0-fs11 */
@@ -138,6 +138,28 @@ riscv_trap_vector:
 	sd t0, TF_X(5)(sp)
 	csrrw t0, sscratch, zero        /* t0 = interrupted sp; mark "in trap" */
 	sd t0, TF_X(2)(sp)
+	/* An interrupt of a goroutine on its own stack, with its frame's
+	 * bytes mapped: the frame goes there (.Lgstack). The g's fields
+	 * cannot fault (the g lies in its stack's top page, which this hart
+	 * wrote when it switched to the g), and sscratch is 0 anyway. */
+	sd t1, TF_X(6)(sp)
+	csrr t1, scause
+	bgez t1, .Lon_trap_stack        /* an exception */
+	ld t1, ARCH_M_CURG_OFFSET(tp)   /* the running g */
+	beqz t1, .Lon_trap_stack
+	sd t2, TF_X(7)(sp)
+	lbu t2, ARCH_G_IS_G0_OFFSET(t1)
+	bnez t2, .Lon_trap_stack_t2
+	ld t2, ARCH_G_STACK_HI_OFFSET(t1)
+	bltu t2, t0, .Lon_trap_stack_t2 /* sp at most stack_hi */
+	ld t2, ARCH_G_STACK_MAPPED_OFFSET(t1)
+	addi t1, t0, -TF_SIZE
+	andi t1, t1, -16                /* the frame at or above stack_mapped */
+	bgeu t1, t2, .Lgstack           /* (which is at or above stack_lo: g.c) */
+.Lon_trap_stack_t2:
+	ld t2, TF_X(7)(sp)
+.Lon_trap_stack:
+	ld t1, TF_X(6)(sp)
 	addi t0, sp, TF_SIZE
 	sd t0, TF_SSCRATCH(sp)          /* exit restores the trap stack top */
 2:	X_CALLER sd
@@ -212,6 +234,112 @@ riscv_trap_return:
 	ld t0, TF_SSCRATCH(sp)
 	csrw sscratch, t0
 	ld sp, TF_X(2)(sp)              /* the copy */
+	sret
+
+/*
+ * The frame of an interrupt built on the interrupted goroutine's own
+ * stack, where async_preempt_copy (kernel/sched/preempt.c) puts a
+ * preemption's copy - (sp - TF_SIZE) rounded down to 16 - so that a
+ * preemption copies nothing (arch_inject_async_preempt finds tf == copy).
+ * The handler still runs on the trap stack, below a frame record. Since
+ * the frame is the copy, its sepc, sstatus and sp keep the interrupted
+ * values (asyncPreempt restores them), and a redirect into asyncPreempt
+ * is written to the stval slot instead (0: none; an interrupt has no
+ * trap value). t0 = the interrupted sp, t1 = the frame, sscratch = 0;
+ * the interrupted t0-t2 are in the trap stack's frame (at sp).
+ *
+ * Any store to the goroutine's stack may fault: the GC's page barrier
+ * write-protects stack pages while the goroutine runs (kernel/gc/
+ * barrier.c), and this hart may cache an invalid entry for a page mapped
+ * on another (mmu.c). Such a fault nests like any fault in trap code and
+ * is resolved, but the nested trap overwrites sepc, sstatus and scause
+ * (its return writes its own sepc and sstatus back). So:
+ *   - every CSR is read, and kept on the trap stack or in a register,
+ *     before the first store to the goroutine's stack;
+ *   - sp stays on the trap stack (the stores go through t0), so that a
+ *     nested fault's frame goes there too, never below ours on the
+ *     goroutine's stack, which may have no room for it;
+ *   - sscratch is 0 (the nesting marker) from before the g's fields
+ *     are read. (Branch preempt3 stored first and read the CSRs after,
+ *     with sp on the goroutine's frame: a barrier fault then returned
+ *     into the entry code with the interrupted context lost -
+ *     gc_concmut, gc_torture and gc_roots failed.)
+ * The x0 slot is not written: only an exception's decoders read it.
+ */
+.Lgstack:
+	csrr t2, scause
+	sd t2, TF_SCAUSE(sp)            /* (the trap stack's frame: scratch) */
+	csrr t2, sstatus
+	sd t2, TF_SSTATUS(sp)
+	csrr t2, sepc
+	/* From here on a fault nests harmlessly. */
+	sd t0, TF_X(2)(t1)
+	sd t2, TF_SEPC(t1)
+	ld t0, TF_SCAUSE(sp)
+	sd t0, TF_SCAUSE(t1)
+	ld t0, TF_SSTATUS(sp)
+	sd t0, TF_SSTATUS(t1)
+	ld t0, TF_X(5)(sp)
+	sd t0, TF_X(5)(t1)
+	sd zero, TF_STVAL(t1)           /* no redirect */
+	addi t0, sp, TF_SIZE
+	sd t0, TF_SSCRATCH(t1)          /* the trap stack's top (for dumps) */
+	frcsr t0
+	sd t0, TF_FCSR(t1)
+	mv t0, t1                       /* t0 = the frame */
+	ld t1, TF_X(6)(sp)
+	ld t2, TF_X(7)(sp)
+	X_CALLER sd, t0
+	sd tp, TF_X(4)(t0)
+	F_CALLER fsd, t0
+
+	/* Onto the trap stack's top: {interrupted s0, interrupted pc, the
+	 * frame}; the scratch below it is no longer needed. */
+	addi sp, sp, TF_SIZE - 32
+	ld t1, TF_SEPC(t0)
+	sd s0, 0(sp)
+	sd t1, 8(sp)
+	sd t0, 16(sp)
+	mv a0, t0
+	addi s0, sp, 16
+	call riscv_trap
+	ld t0, 16(sp)                   /* the frame */
+	addi sp, sp, 32                 /* the trap stack's top */
+
+	/* The return reads the frame through t0 as well: loads from it
+	 * cannot fault (this hart wrote it during this trap, and a running
+	 * goroutine's stack is never unmapped), and the reservation is
+	 * dropped by an sc on the trap stack, which never faults either. */
+	ld t1, TF_STVAL(t0)
+	bnez t1, .Lto_async_preempt_g
+	F_CALLER fld, t0
+	ld t1, TF_FCSR(t0)
+	fscsr t1
+	ld t1, TF_SEPC(t0)
+	csrw sepc, t1
+	ld t1, TF_SSTATUS(t0)
+	csrw sstatus, t1                /* SIE stays 0 until sret */
+	addi t1, sp, -8                 /* drop any reservation (as above): */
+	sc.d zero, zero, (t1)           /* a scratch word of the trap stack */
+	csrw sscratch, sp
+	X_CALLER ld, t0
+	ld sp, TF_X(2)(t0)
+	ld t0, TF_X(5)(t0)
+	sret
+
+	/* As .Lto_async_preempt, with the frame = the copy: t0 = the
+	 * frame, t1 = asyncPreempt (its stval slot), sp = the trap stack's
+	 * top; sret leaves with sp = the copy. The interrupted sstatus already has
+	 * SPP = S and SPIE = 1: the interrupt was taken in S-mode with
+	 * interrupts on. */
+.Lto_async_preempt_g:
+	csrw sepc, t1
+	ld t1, TF_SSTATUS(t0)
+	csrw sstatus, t1                /* SIE stays 0 until sret */
+	addi t1, sp, -8                 /* drop any reservation (as above) */
+	sc.d zero, zero, (t1)
+	csrw sscratch, sp
+	mv sp, t0
 	sret
 	.size riscv_trap_vector, . - riscv_trap_vector
 

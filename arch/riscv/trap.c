@@ -161,6 +161,14 @@ void riscv_tf_copy_preempt(struct trapframe *dst, const struct trapframe *src); 
 
 void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy)
 {
+	/* trap.S built the frame where the copy goes, on the goroutine's
+	 * stack: it is the copy. Its sepc, sstatus and sp stay the
+	 * interrupted ones, which asyncPreempt restores; the return goes to
+	 * asyncPreempt through the stval slot (trap.S, .Lgstack). */
+	if (copy == (uintptr_t)tf) {
+		tf->stval = (uintptr_t)asyncPreempt;
+		return;
+	}
 	riscv_tf_copy_preempt((struct trapframe *)copy, tf);
 	tf->x[2] = copy;
 	tf->sepc = (uintptr_t)asyncPreempt;
