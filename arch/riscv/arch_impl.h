@@ -29,6 +29,7 @@
 #define ARCH_NAME "riscv64"
 
 #define ARCH_M_CURG_OFFSET 64
+#define ARCH_M_FP_OWNER_OFFSET 72  /* m->fp_owner (context.S) */
 
 /* A broken device tree is reported on SBI's console (arch_firmware_putc),
  * which OpenSBI provides on every board; QEMU virt's ns16550a would be a
@@ -73,8 +74,9 @@ struct context {
 	uint64_t s[12];    /* s0 (frame pointer) .. s11 */
 	uint64_t fs[12];   /* fs0 .. fs11, as raw 64-bit patterns */
 	uint64_t fp_live;  /* 0: fs[] was never saved (all zero) and this
-	                      context never needs its FP registers loaded;
-	                      set by arch_switch's first save of them */
+	                      context never needs its FP registers loaded.
+	                      Else the M (tp) whose hart last had fs[] in
+	                      its registers (context.S) */
 };
 
 /* Everything a trap saves (trap.S). x[0] is unused; x[4] (tp) is saved for

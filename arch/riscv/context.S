@@ -16,12 +16,23 @@
  *   - Save: only when FS is Dirty (sstatus.SD, bit 63, says so: one csrr
  *     and a sign test). Then FS is set to Clean. FS Clean at a switch
  *     means the goroutine wrote no FP register since it was switched in:
- *     its fs0-fs11 are what its context already holds (loaded at switch
- *     in), or values it never set and so cannot care about (fp_live 0).
- *   - Load: only for a context whose fp_live is set (its FP registers were
- *     saved at least once), then FS back to Clean (the loads made it
- *     Dirty). A context with fp_live 0 has never had a value of its own in
- *     fs0-fs11: it runs on with whatever the hart holds.
+ *     its fs0-fs11 are what its context already holds, or values it never
+ *     set and so cannot care about (fp_live 0).
+ *   - Load: not for a context whose fp_live is 0 (its FP registers were
+ *     never saved: it has no values of its own there, and runs on with
+ *     whatever the hart holds), nor for the one whose values the hart
+ *     still holds (below). Otherwise load, and set FS back to Clean (the
+ *     loads made it Dirty).
+ * Who the hart's fs0-fs11 belong to: m->fp_owner names the context that
+ * was saved from or loaded into them last, and that context's fp_live
+ * names the M (tp) it happened on. While FS is not Dirty, both agreeing
+ * means the registers still equal the context's fs[]: every other way
+ * they change - a goroutine's FP code, a trap's restore - leaves FS Dirty,
+ * and the next switch saves them and takes the ownership. The second test
+ * is for a context that moved: saved on another CPU since, its fs[] no
+ * longer match what this hart kept. A goroutine that keeps values in FP
+ * registers while it yields to ones that use none (g0 among them) pays
+ * neither the save nor the load.
  * FS is only ever moved from Dirty to Clean (csrc of its low bit, so the
  * state must be known to be Dirty first: clearing that bit in Initial
  * would turn the FPU Off). A trap keeps the rule: it restores the FP
@@ -137,7 +148,8 @@
 
 /* void arch_switch(struct context *from, struct context *to)
  * The common case - neither side's FP registers to move - adds four
- * instructions (csrr, bltz, ld, bnez) to the integer half. */
+ * instructions (csrr, bltz, ld, bnez) to the integer half; a context
+ * whose FP registers this hart still holds, three more. */
 	.globl arch_switch
 	.type arch_switch, @function
 arch_switch:
@@ -149,15 +161,23 @@ arch_switch:
 .Lload:
 	LOAD_INT a1
 	ld t0, CTX_FP_LIVE(a1)
-	bnez t0, .Lload_fp
+	bnez t0, .Lmaybe_load_fp
 	ret
 .Lsave_fp:
 	SAVE_FP a0
-	sd t0, CTX_FP_LIVE(a0)          /* t0 = sstatus, SD set: non-zero */
+	sd tp, CTX_FP_LIVE(a0)          /* the hart's registers are from's */
+	sd a0, ARCH_M_FP_OWNER_OFFSET(tp)
 	FS_CLEAN t0
 	j .Lsaved
+.Lmaybe_load_fp:
+	bne t0, tp, .Lload_fp           /* last held by another hart */
+	ld t0, ARCH_M_FP_OWNER_OFFSET(tp)
+	bne t0, a1, .Lload_fp           /* this hart's now hold another's */
+	ret
 .Lload_fp:
 	LOAD_FP a1
+	sd tp, CTX_FP_LIVE(a1)
+	sd a1, ARCH_M_FP_OWNER_OFFSET(tp)
 	FS_CLEAN t0                     /* the loads made it Dirty */
 	ret
 	.size arch_switch, . - arch_switch
@@ -165,14 +185,16 @@ arch_switch:
 /* _Noreturn void arch_switch_dead(struct context *from, struct context *to):
  * from is dead, nothing is saved but the one word the reservation drop
  * writes (an sc.d of ra into from's CTX_RA: the dead G's, never read).
- * FP registers the dead G dirtied are dropped too: FS back to Clean, so
- * that the next G is not taken for one that used them. */
+ * FP registers the dead G changed are dropped too: they belong to no
+ * context now (fp_owner 0), and FS goes back to Clean, so that the next
+ * G is not taken for one that used them. */
 	.globl arch_switch_dead
 	.type arch_switch_dead, @function
 arch_switch_dead:
 	DROP_RESERVATION a0
 	csrr t0, sstatus
 	bgez t0, .Lload
+	sd zero, ARCH_M_FP_OWNER_OFFSET(tp)
 	FS_CLEAN t0
 	j .Lload
 	.size arch_switch_dead, . - arch_switch_dead

@@ -28,6 +28,7 @@
 _Static_assert(offsetof(struct m, tls) == 0, "tp must point at m->tls");
 _Static_assert(offsetof(struct m, curg) == ARCH_M_CURG_OFFSET,
                "arch_getg() loads m->curg at a fixed offset from tp");
+_Static_assert(offsetof(struct m, fp_owner) == ARCH_M_FP_OWNER_OFFSET, "context.S");
 _Static_assert(RISCV_MAXCPU == MAXCPU, "entry code's early stacks");
 _Static_assert(sizeof(struct context) == CTX_SIZE, "context.S layout");
 _Static_assert(RISCV_EARLY_TLS_SIZE >= TLS_MAX &&
