@@ -387,10 +387,13 @@ static inline __attribute__((always_inline)) void setgstatus_own(struct g *gp, u
  * its deferred calls run when it returns, then the goroutine ends. */
 static _Noreturn void goentry(void *arg)
 {
-	struct g *gp = arg;
+	(void)arg;                      /* == getg() */
 	handoff_finish();               /* a new G can be runnext too */
 	arch_irq_enable();
-	goroutine_body(gp);
+	/* getg() rather than arg: nothing to keep in a callee-saved
+	 * register across handoff_finish's call (its save, a move each
+	 * way: bench/sched, go_create_exit) */
+	goroutine_body(getg());
 }
 
 /* Make a goroutine running fn(arg) and put it in this P's runnext. Inline
