@@ -309,7 +309,15 @@ void arch_irq_route(int irq, int cpu);
 /* Save callee-saved registers, sp and the return address of the caller in
  * *from; load *to and continue there. Callee-saved FP registers are saved
  * too. Acts as a compiler barrier; no hardware fence (the scheduler's
- * atomics order the hand-over of a G between CPUs). */
+ * atomics order the hand-over of a G between CPUs).
+ * A port may move the FP registers lazily, keyed on a hardware "FP state
+ * changed" flag (riscv64: sstatus.FS, arch/riscv/context.S). The duty that
+ * puts on traps: a trap return may put back the flag only together with
+ * the FP registers of the same moment. A return that resumes a G after it
+ * may have switched away and back (riscv64's asyncPreempt, which restores
+ * sstatus from its copy) must put it back as "changed" (Dirty): the
+ * switch may have saved other values of the callee-saved FP registers
+ * than the ones the trap saw (arch_inject_async_preempt). */
 void arch_switch(struct context *from, struct context *to);
 
 /* arch_switch for a goroutine that has ended (goexit): from is never

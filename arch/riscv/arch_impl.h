@@ -4,7 +4,8 @@
  * each item promises and docs/arch-contract.md for the decisions.
  *
  * Objects:
- *   struct context   - what arch_switch saves: ra, sp, s0-s11, fs0-fs11.
+ *   struct context   - what arch_switch saves: ra, sp, s0-s11, and fs0-fs11
+ *                      when this hart's FP state is Dirty (context.S).
  *   struct trapframe - what trap.S saves on every trap: x1-x31, f0-f31,
  *                      fcsr, sepc, sstatus, scause, stval, and the value
  *                      trap.S puts back into sscratch when the trap returns
@@ -28,6 +29,7 @@
 #define ARCH_NAME "riscv64"
 
 #define ARCH_M_CURG_OFFSET 64
+#define ARCH_M_FP_OWNER_OFFSET 72  /* m->fp_owner (context.S) */
 
 /* Fields of struct g that trap.S reads to build an interrupt's frame on
  * the goroutine's stack (cpu.c checks the offsets). */
@@ -61,7 +63,8 @@
 #define CTX_SP       8
 #define CTX_S(n)     (16 + (n) * 8)     /* s0..s11 */
 #define CTX_FS(n)    (112 + (n) * 8)    /* fs0..fs11 */
-#define CTX_SIZE     208
+#define CTX_FP_LIVE  208                /* fs0..fs11 hold its values (context.S) */
+#define CTX_SIZE     216
 
 #ifndef __ASSEMBLY__
 #include <stdint.h>
@@ -76,6 +79,10 @@ struct context {
 	uint64_t sp;
 	uint64_t s[12];    /* s0 (frame pointer) .. s11 */
 	uint64_t fs[12];   /* fs0 .. fs11, as raw 64-bit patterns */
+	uint64_t fp_live;  /* 0: fs[] was never saved (all zero) and this
+	                      context never needs its FP registers loaded.
+	                      Else the M (tp) whose hart last had fs[] in
+	                      its registers (context.S) */
 };
 
 /* Everything a trap saves (trap.S). x[0] is unused; x[4] (tp) is saved for

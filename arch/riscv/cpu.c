@@ -28,6 +28,7 @@
 _Static_assert(offsetof(struct m, tls) == 0, "tp must point at m->tls");
 _Static_assert(offsetof(struct m, curg) == ARCH_M_CURG_OFFSET,
                "arch_getg() loads m->curg at a fixed offset from tp");
+_Static_assert(offsetof(struct m, fp_owner) == ARCH_M_FP_OWNER_OFFSET, "context.S");
 _Static_assert(RISCV_MAXCPU == MAXCPU, "entry code's early stacks");
 _Static_assert(offsetof(struct g, stack_hi) == ARCH_G_STACK_HI_OFFSET, "trap.S's .Lgstack");
 _Static_assert(offsetof(struct g, is_g0) == ARCH_G_IS_G0_OFFSET, "trap.S's .Lgstack");

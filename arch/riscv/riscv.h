@@ -22,6 +22,9 @@
 #define SSTATUS_SPP      (_UL(1) << 8)
 #define SSTATUS_FS_MASK  (_UL(3) << 13)
 #define SSTATUS_FS_INIT  (_UL(1) << 13)
+#define SSTATUS_FS_CLEAN (_UL(2) << 13)
+#define SSTATUS_FS_DIRTY (_UL(3) << 13)
+#define SSTATUS_SD       (_UL(1) << 63)   /* FS (or VS, XS) is Dirty */
 
 /* sie / sip bits: supervisor software, timer, external interrupt */
 #define SIE_SSIE         (_UL(1) << 1)

@@ -170,6 +170,10 @@ void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy)
 		return;
 	}
 	riscv_tf_copy_preempt((struct trapframe *)copy, tf);
+	/* FS Dirty in the sstatus asyncPreempt puts back: it resumes after a
+	 * switch, which may have saved other fs0-fs11 than the trap saw
+	 * (arch.h, arch_switch; context.S's lazy FP). */
+	((struct trapframe *)copy)->sstatus |= SSTATUS_FS_DIRTY;
 	tf->x[2] = copy;
 	tf->sepc = (uintptr_t)asyncPreempt;
 	/* sret: back to S-mode, interrupts on. */

@@ -414,10 +414,13 @@ static inline __attribute__((always_inline)) void setgstatus_own(struct g *gp, u
  * its deferred calls run when it returns, then the goroutine ends. */
 static _Noreturn void goentry(void *arg)
 {
-	struct g *gp = arg;
+	(void)arg;                      /* == getg() */
 	handoff_finish();               /* a new G can be runnext too */
 	arch_irq_enable();
-	goroutine_body(gp);
+	/* getg() rather than arg: nothing to keep in a callee-saved
+	 * register across handoff_finish's call (its save, a move each
+	 * way: bench/sched, go_create_exit) */
+	goroutine_body(getg());
 }
 
 /* Make a goroutine running fn(arg) and put it in this P's runnext. Inline
@@ -670,21 +673,30 @@ void gopreempt(void)
  * CPU to (handoff_finish). */
 static bool unlock_spinlock(struct g *gp, void *lock);
 
+/* park_commit for any unlockf but goparkunlock's. */
+static __attribute__((noinline)) void park_commit_unlockf(struct g *gp,
+                                                          bool (*unlockf)(struct g *, void *))
+{
+	if (unlockf == NULL || unlockf(gp, gp->park_lock))
+		return;
+	/* changed its mind: run it again next */
+	traceGoUnblock(gp);
+	casgstatus(gp, Gwaiting, Grunnable);
+	runqput(getm()->p, gp, true);
+}
+
+/* Both ways out are tail calls, so that the common one (goparkunlock's
+ * lock, a channel's) needs no frame: with the rest inline here it took
+ * one, and saved two registers, on every park (bench/chan,
+ * chan_pingpong_roundtrip). */
 static void park_commit(struct g *gp)
 {
 	bool (*unlockf)(struct g *, void *) = gp->park_unlockf;
 	gp->park_unlockf = NULL;
-	bool parked = true;
 	if (unlockf == unlock_spinlock)         /* goparkunlock's: no indirect call */
 		park_release_lock(gp, gp->park_lock);
-	else if (unlockf)
-		parked = unlockf(gp, gp->park_lock);
-	if (!parked) {
-		/* changed its mind: run it again next */
-		traceGoUnblock(gp);
-		casgstatus(gp, Gwaiting, Grunnable);
-		runqput(getm()->p, gp, true);
-	}
+	else
+		park_commit_unlockf(gp, unlockf);
 }
 
 static void park_m(struct g *gp)

@@ -160,6 +160,8 @@ struct m {
 	uint8_t tls[TLS_MAX];   /* this CPU's picolibc TLS block */
 	struct g *curg;         /* running G (g0 while scheduling); own M.
 	                           arch_getg() reads it in one instruction. */
+	void *fp_owner;         /* the port's, at a fixed offset: riscv64's
+	                           lazy FP (arch/riscv/context.S); own M */
 	struct g g0;            /* scheduling context on the boot stack */
 	int id;                 /* logical CPU index */
 	uint64_t hwid;

@@ -30,10 +30,17 @@ void WaitGroup_Add(WaitGroup *wg, int delta)
 		gopanic("sync: WaitGroup misuse: Add called concurrently with Wait");
 	if (v > 0 || w == 0)
 		return;
-	/* Counter is 0 with waiters: nobody may touch state now but us. */
-	if (__atomic_load_n(&wg->state, __ATOMIC_SEQ_CST) != state)
+	/* Counter is 0 with waiters: nobody may touch state now but us.
+	 * Relaxed, the check and the reset both: the load only compares
+	 * with what our own read-modify-write returned (coherence gives it
+	 * that value or a later one), and the waiters read the reset only
+	 * after semrelease1 wakes them, whose hand-off (a lock release, then
+	 * the waiter's acquire) orders it before their read. On riscv64
+	 * seq_cst cost a fence either side of the load and one before the
+	 * store (waitgroup_wake, bench/chan). */
+	if (__atomic_load_n(&wg->state, __ATOMIC_RELAXED) != state)
 		gopanic("sync: WaitGroup misuse: Add called concurrently with Wait");
-	__atomic_store_n(&wg->state, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&wg->state, 0, __ATOMIC_RELAXED);
 	for (; w != 0; w--)
 		semrelease1(&wg->sema, false);
 }
@@ -52,7 +59,9 @@ void WaitGroup_Wait(WaitGroup *wg)
 		if (arch_cas(&wg->state, &state, state + 1,
 		             __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
 			semacquire1(&wg->sema, false, waitReasonSyncWaitGroupWait);
-			if (__atomic_load_n(&wg->state, __ATOMIC_SEQ_CST) != 0)
+			/* relaxed: the wake-up ordered Add's reset before us
+			 * (the sema hand-off, as in WaitGroup_Add) */
+			if (__atomic_load_n(&wg->state, __ATOMIC_RELAXED) != 0)
 				gopanic("sync: WaitGroup is reused before previous Wait has returned");
 			return;
 		}
