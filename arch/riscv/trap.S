@@ -377,10 +377,15 @@ asyncPreempt:
 	F_CALLER fld
 	ld t0, TF_FCSR(sp)
 	fscsr t0
+	/* Drop any reservation (as above) before the first CSR write: on a
+	 * core that checks permissions even for an sc that fails, this
+	 * store to the goroutine's stack may take the barrier's write fault
+	 * (fault mode protects stack pages), whose trap would overwrite a
+	 * sepc written already. It stores the slot's own value. */
 	ld t0, TF_SEPC(sp)
-	csrw sepc, t0
-	addi t1, sp, TF_SEPC            /* drop any reservation (as above) */
+	addi t1, sp, TF_SEPC
 	sc.d zero, t0, (t1)
+	csrw sepc, t0
 	ld t0, TF_SSTATUS(sp)
 	csrw sstatus, t0                /* SIE = 0, SPIE = 1, SPP = S */
 	X_CALLER ld

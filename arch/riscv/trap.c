@@ -165,15 +165,17 @@ void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy)
 	 * stack: it is the copy. Its sepc, sstatus and sp stay the
 	 * interrupted ones, which asyncPreempt restores; the return goes to
 	 * asyncPreempt through the stval slot (trap.S, .Lgstack). */
-	if (copy == (uintptr_t)tf) {
+	struct trapframe *frame = (struct trapframe *)copy;
+	if (frame != tf)
+		riscv_tf_copy_preempt(frame, tf);
+	/* FS Dirty in the sstatus asyncPreempt puts back: it resumes after a
+	 * switch, which may have saved other fs0-fs11 than the trap saw
+	 * (arch.h, arch_switch; context.S's lazy FP). Either frame. */
+	frame->sstatus |= SSTATUS_FS_DIRTY;
+	if (frame == tf) {
 		tf->stval = (uintptr_t)asyncPreempt;
 		return;
 	}
-	riscv_tf_copy_preempt((struct trapframe *)copy, tf);
-	/* FS Dirty in the sstatus asyncPreempt puts back: it resumes after a
-	 * switch, which may have saved other fs0-fs11 than the trap saw
-	 * (arch.h, arch_switch; context.S's lazy FP). */
-	((struct trapframe *)copy)->sstatus |= SSTATUS_FS_DIRTY;
 	tf->x[2] = copy;
 	tf->sepc = (uintptr_t)asyncPreempt;
 	/* sret: back to S-mode, interrupts on. */
