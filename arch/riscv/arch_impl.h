@@ -33,9 +33,9 @@
 
 /* Fields of struct g that trap.S reads to build an interrupt's frame on
  * the goroutine's stack (cpu.c checks the offsets). */
-#define ARCH_G_STACK_HI_OFFSET      216
-#define ARCH_G_IS_G0_OFFSET         234
-#define ARCH_G_STACK_MAPPED_OFFSET  440
+#define ARCH_G_STACK_HI_OFFSET      224
+#define ARCH_G_IS_G0_OFFSET         242
+#define ARCH_G_STACK_MAPPED_OFFSET  448
 
 /* A broken device tree is reported on SBI's console (arch_firmware_putc),
  * which OpenSBI provides on every board; QEMU virt's ns16550a would be a
