@@ -54,10 +54,15 @@ __thread volatile uint32_t hosted_pending;
 /* Per CPU: the futex word its wfi sleeps on, bumped by every signal the
  * CPU's thread takes and by arch_wake_cpu from other threads; the wake-up
  * arch_wake_cpu left that the CPU's next wfi has not consumed; whether
- * the CPU sleeps in wfi (so that a wake-up needs the futex call). */
-static uint32_t wakeseq[MAXCPU];
-static uint32_t wake_pending[MAXCPU];
-static uint32_t wfi_sleeping[MAXCPU];
+ * the CPU sleeps in wfi (so that a wake-up needs the futex call).
+ * In .bss.noscan, which the GC's barrier does not track: on_interrupt
+ * bumps wakeseq even while the thread masks interrupts, possibly holding
+ * pages of the barrier (dirty.c), and a write fault there whose mprotect
+ * failed would fall back and wait for those pages - for its own thread. */
+#define UNTRACKED_BSS __attribute__((section(".bss.noscan.hosted")))
+static uint32_t wakeseq[MAXCPU] UNTRACKED_BSS;
+static uint32_t wake_pending[MAXCPU] UNTRACKED_BSS;
+static uint32_t wfi_sleeping[MAXCPU] UNTRACKED_BSS;
 static __thread int trap_depth;              /* handlers running on this thread */
 static __thread int timer_id = -1;           /* kernel timer id */
 static __thread uint64_t deadline = UINT64_MAX; /* arch_timer_set's; UINT64_MAX: none */
