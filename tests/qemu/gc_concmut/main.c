@@ -19,6 +19,7 @@
 // EXPECT: ^gc_concmut: [0-9]+ moves over [0-9]+ cycles \([0-9]+ moves during a concurrent mark\), every object intact$
 // EXPECT: ^PASS$
 // EXPECT: ^hosted: [1-9][0-9]* barrier fallbacks$
+// REJECT: fatal error
 // TEST: arch=hosted smp=2 mapfail=50 bootargs="gcconc=1 gcsatb=0 gccheckmark=1 gcpoison=1" status=0 timeout=600 mem=256M
 // EXPECT: ^gc_concmut: [0-9]+ moves over [0-9]+ cycles \([0-9]+ moves during a concurrent mark\), every object intact$
 // EXPECT: ^PASS$
