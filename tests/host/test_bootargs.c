@@ -121,6 +121,10 @@ static void test_bounds(void)
 		{ "stacksize=65536", &rtflags.stacksize, 65536, 0 },
 		{ "stacksize=15", &rtflags.stacksize, 1024, 1 },
 		{ "stacksize=65537", &rtflags.stacksize, 1024, 1 },
+		{ "gcsatbring=4", &rtflags.gcsatbring, 4, 0 },
+		{ "gcsatbring=65536", &rtflags.gcsatbring, 65536, 0 },
+		{ "gcsatbring=3", &rtflags.gcsatbring, 512, 1 },
+		{ "gcsatbring=65537", &rtflags.gcsatbring, 512, 1 },
 		{ "gctrace=2", &rtflags.gctrace, 2, 0 },
 		{ "gctrace=3", &rtflags.gctrace, 0, 1 },
 		{ "scheddetail=2", &rtflags.scheddetail, 0, 1 },
@@ -235,7 +239,7 @@ static void help_line(const char *line)
 static void test_help(void)
 {
 	bootargs_print_help(help_line);
-	CHECK_EQ(nhelp, 24);       /* one line per flag of bootargs.c's table */
+	CHECK_EQ(nhelp, 25);       /* one line per flag of bootargs.c's table */
 }
 
 int main(void)
