@@ -65,6 +65,12 @@ _Static_assert((uint64_t)MAX_ARENAS * ARENA_SIZE == HEAP_REGION_SIZE,
 /* An arena's page map, in whole pages */
 #define ARENA_META ((sizeof(struct heapArena) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
 
+/* In .bss.noscan: nothing here points into the GC heap (span structs and
+ * bitmaps live in metadata pages the collector never frees), and
+ * freemask's bits look like heap addresses. Scanned conservatively, such a
+ * word that changes during a concurrent mark is a root the snapshot never
+ * had: gccheckmark=1 reported an unmarked object "reachable from the bss
+ * segment" at heap.freemask (hosted, gcconc=1, -smp 2). */
 static struct {
 	spinlock_t lock;
 	uintptr_t top;                         /* end of RAM, if known; set
@@ -79,7 +85,7 @@ static struct {
 	uint64_t sys_pages, free_pages, inuse_pages, manual_pages, meta_pages, nfree;
 	uint64_t stack_mmu_pages;              /* atomic */
 	uint8_t *pt_cache;                     /* other half of a page-table page */
-} heap;
+} heap __attribute__((section(".bss.noscan.mm")));
 
 static void heap_lock(void)
 {
