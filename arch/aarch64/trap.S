@@ -29,6 +29,28 @@
  * these. restore_fp_regs: q0-q31, fpsr and fpcr from the frame at sp;
  * clobbers x4, x5 (restored afterwards). restore_x2_to_x30: x2..x30 from
  * the frame (lean: without x19-x28). */
+	/* q0-q31 into the frame at base (fpsr and fpcr are stored with the
+	 * other system registers); clobbers x4. */
+	.macro	save_q_regs base
+	add	x4, \base, #TF_Q(0)
+	stp	q0, q1, [x4, #0x000]
+	stp	q2, q3, [x4, #0x020]
+	stp	q4, q5, [x4, #0x040]
+	stp	q6, q7, [x4, #0x060]
+	stp	q8, q9, [x4, #0x080]
+	stp	q10, q11, [x4, #0x0a0]
+	stp	q12, q13, [x4, #0x0c0]
+	stp	q14, q15, [x4, #0x0e0]
+	stp	q16, q17, [x4, #0x100]
+	stp	q18, q19, [x4, #0x120]
+	stp	q20, q21, [x4, #0x140]
+	stp	q22, q23, [x4, #0x160]
+	stp	q24, q25, [x4, #0x180]
+	stp	q26, q27, [x4, #0x1a0]
+	stp	q28, q29, [x4, #0x1c0]
+	stp	q30, q31, [x4, #0x1e0]
+	.endm
+
 	.macro	restore_fp_regs base=sp
 	add	x4, \base, #TF_Q(0)
 	ldp	q0, q1, [x4, #0x000]
@@ -175,23 +197,7 @@ aarch64_vectors:
 	stp	x4, x5, [sp, #TF_FPSR]
 	stp	x29, x2, [sp, #TF_FRAME]       /* frame record {fp, pc} */
 
-	add	x4, sp, #TF_Q(0)
-	stp	q0, q1, [x4, #0x000]
-	stp	q2, q3, [x4, #0x020]
-	stp	q4, q5, [x4, #0x040]
-	stp	q6, q7, [x4, #0x060]
-	stp	q8, q9, [x4, #0x080]
-	stp	q10, q11, [x4, #0x0a0]
-	stp	q12, q13, [x4, #0x0c0]
-	stp	q14, q15, [x4, #0x0e0]
-	stp	q16, q17, [x4, #0x100]
-	stp	q18, q19, [x4, #0x120]
-	stp	q20, q21, [x4, #0x140]
-	stp	q22, q23, [x4, #0x160]
-	stp	q24, q25, [x4, #0x180]
-	stp	q26, q27, [x4, #0x1a0]
-	stp	q28, q29, [x4, #0x1c0]
-	stp	q30, q31, [x4, #0x1e0]
+	save_q_regs sp
 
 	add	x29, sp, #TF_FRAME
 	mov	x1, x0
@@ -313,23 +319,7 @@ trap_irq_t:                            /* x0 = kind, x0/x1 saved at sp */
 	mrs	x4, fpsr
 	mrs	x5, fpcr
 	stp	x4, x5, [x1, #TF_FPSR]
-	add	x4, x1, #TF_Q(0)
-	stp	q0, q1, [x4, #0x000]
-	stp	q2, q3, [x4, #0x020]
-	stp	q4, q5, [x4, #0x040]
-	stp	q6, q7, [x4, #0x060]
-	stp	q8, q9, [x4, #0x080]
-	stp	q10, q11, [x4, #0x0a0]
-	stp	q12, q13, [x4, #0x0c0]
-	stp	q14, q15, [x4, #0x0e0]
-	stp	q16, q17, [x4, #0x100]
-	stp	q18, q19, [x4, #0x120]
-	stp	q20, q21, [x4, #0x140]
-	stp	q22, q23, [x4, #0x160]
-	stp	q24, q25, [x4, #0x180]
-	stp	q26, q27, [x4, #0x1a0]
-	stp	q28, q29, [x4, #0x1c0]
-	stp	q30, q31, [x4, #0x1e0]
+	save_q_regs x1
 
 	add	x29, x1, #TF_FRAME
 	mov	x0, x1
