@@ -315,9 +315,11 @@ void arch_irq_route(int irq, int cpu);
  * puts on traps: a trap return may put back the flag only together with
  * the FP registers of the same moment. A return that resumes a G after it
  * may have switched away and back (riscv64's asyncPreempt, which restores
- * sstatus from its copy) must put it back as "changed" (Dirty): the
- * switch may have saved other values of the callee-saved FP registers
- * than the ones the trap saw (arch_inject_async_preempt). */
+ * sstatus from its copy) must put it back as "changed" (Dirty) if the
+ * flag says "changed" when it resumes: a caller of the switch may have
+ * kept a callee-saved FP register of the G's on its stack and restored
+ * it after the switch loaded other values. "Not changed" both at the
+ * trap and at the resume may be put back as is (arch/riscv/trap.S). */
 void arch_switch(struct context *from, struct context *to);
 
 /* arch_switch for a goroutine that has ended (goexit): from is never

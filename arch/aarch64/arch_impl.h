@@ -50,6 +50,12 @@
 #define TF_Q(n)     (320 + (n) * 16)    /* q0 .. q31 */
 #define TF_SIZE     832                 /* multiple of 16 */
 
+/* Fields of struct g that trap_irq_t reads to build an IRQ's frame on
+ * the goroutine's stack (cpu.c checks the offsets). */
+#define ARCH_G_STACK_HI_OFFSET      176
+#define ARCH_G_IS_G0_OFFSET         194
+#define ARCH_G_STACK_MAPPED_OFFSET  400
+
 /* struct context layout (bytes) */
 #define CTX_X19     0                   /* x19 .. x28 */
 #define CTX_FP      80
@@ -125,7 +131,9 @@ struct context {
 	uint64_t d8_15[8]; /* low 64 bits of v8..v15 (AAPCS64 callee-saved) */
 };
 
-/* Everything an exception saves (trap.S). */
+/* Everything an exception saves (trap.S). An IRQ's frame leaves x19-x28
+ * unwritten: the handler keeps those registers (and no IRQ's frame is ever
+ * printed or given to sigpanic). */
 struct trapframe {
 	uint64_t x[31];    /* x0 .. x30 (x29 = fp, x30 = lr) */
 	uint64_t sp;       /* SP_EL0 for EL1t, the pre-trap SP_EL1 for EL1h */

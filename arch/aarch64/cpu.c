@@ -22,6 +22,9 @@
 _Static_assert(offsetof(struct m, tls) == 0, "TPIDR_EL0 is derived from m");
 _Static_assert(offsetof(struct m, curg) == ARCH_M_CURG_OFFSET, "arch_setg writes m->curg");
 _Static_assert(AARCH64_MAXCPU == MAXCPU, "entry code's scratch stacks");
+_Static_assert(offsetof(struct g, stack_hi) == ARCH_G_STACK_HI_OFFSET, "trap.S's trap_irq_t");
+_Static_assert(offsetof(struct g, is_g0) == ARCH_G_IS_G0_OFFSET, "trap.S's trap_irq_t");
+_Static_assert(offsetof(struct g, stack_mapped) == ARCH_G_STACK_MAPPED_OFFSET, "trap.S's trap_irq_t");
 _Static_assert(sizeof(struct context) == CTX_SIZE, "context.S layout");
 _Static_assert(offsetof(struct context, fp) == CTX_FP, "context.S layout");
 _Static_assert(offsetof(struct context, lr) == CTX_LR, "context.S layout");

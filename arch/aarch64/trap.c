@@ -265,12 +265,22 @@ void arch_dump_regs(const struct trapframe *tf)
 /* Mechanism only: kernel/sched/preempt.c decided that the goroutine can be
  * preempted and where the copy goes. (Its check that sp lies in the
  * goroutine's stack also rules out an EL1h context: that sp is the trap
- * stack's.) */
-void aarch64_tf_copy(struct trapframe *dst, const struct trapframe *src);   /* trap.S */
+ * stack's.) The copy leaves out x20-x27: an IRQ's frame does not have
+ * them (trap.S), and asyncPreempt does not load them. */
+void aarch64_tf_copy(struct trapframe *dst, const struct trapframe *src);           /* trap.S */
+void aarch64_tf_copy_preempt(struct trapframe *dst, const struct trapframe *src);   /* trap.S */
 
 void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy)
 {
-	aarch64_tf_copy((struct trapframe *)copy, tf);
+	/* trap_irq_t built the frame where the copy goes, on the goroutine's
+	 * stack: it is the copy. Its elr, spsr and sp stay the interrupted
+	 * ones, which asyncPreempt restores; the return into asyncPreempt
+	 * goes where the far slot says (trap.S, .Lto_async_preempt_g). */
+	if (copy == (uintptr_t)tf) {
+		tf->far = (uintptr_t)asyncPreempt;
+		return;
+	}
+	aarch64_tf_copy_preempt((struct trapframe *)copy, tf);
 	tf->sp = copy;
 	tf->elr = (uintptr_t)asyncPreempt;
 	/* eret: to EL1t, IRQs on. */

@@ -371,6 +371,12 @@ asyncPreempt:
 	 * here, where it disturbs nothing. */
 	ld t0, TF_X(0)(sp)
 	ld t0, TF_SSCRATCH(sp)
+	/* FS as the switches and the C code since left it, before the loads
+	 * below make it Dirty: Dirty (SD, the sign) if fs0-fs11 may differ
+	 * from what their owner's context holds - a caller of arch_switch
+	 * that kept a callee-saved FP register of the goroutine's on its
+	 * stack restored it after the switch loaded the context. */
+	csrr t2, sstatus
 	/* The caller-saved half only: asyncPreempt2 kept the callee-saved
 	 * one, as any C function does (those registers were never out of
 	 * the goroutine's hands but in the context arch_switch saved). */
@@ -386,8 +392,19 @@ asyncPreempt:
 	addi t1, sp, TF_SEPC
 	sc.d zero, t0, (t1)
 	csrw sepc, t0
+	/* The interrupted sstatus (SIE = 0, SPIE = 1, SPP = S), with its FS
+	 * - the lazy FP rule (arch.h, arch_switch): not Dirty then, fs0-fs11
+	 * were their owner's; and if FS is not Dirty now either, no FP
+	 * register has changed since the switch that resumed us, which left
+	 * them their owner's again - but Dirty if it is Dirty now. The
+	 * loads above changed only caller-saved FP registers and fcsr,
+	 * which no context holds. (Forced Dirty, a goroutine that uses no FP
+	 * had fs0-fs11 saved at its next switch after every preemption.) */
 	ld t0, TF_SSTATUS(sp)
-	csrw sstatus, t0                /* SIE = 0, SPIE = 1, SPP = S */
+	bgez t2, 1f
+	li t1, SSTATUS_FS_DIRTY
+	or t0, t0, t1
+1:	csrw sstatus, t0
 	X_CALLER ld
 	ld t0, TF_X(5)(sp)
 	ld sp, TF_X(2)(sp)

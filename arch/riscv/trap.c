@@ -168,10 +168,9 @@ void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy)
 	struct trapframe *frame = (struct trapframe *)copy;
 	if (frame != tf)
 		riscv_tf_copy_preempt(frame, tf);
-	/* FS Dirty in the sstatus asyncPreempt puts back: it resumes after a
-	 * switch, which may have saved other fs0-fs11 than the trap saw
-	 * (arch.h, arch_switch; context.S's lazy FP). Either frame. */
-	frame->sstatus |= SSTATUS_FS_DIRTY;
+	/* The sstatus asyncPreempt puts back keeps the interrupted FS,
+	 * made Dirty there if it is Dirty when the goroutine resumes
+	 * (trap.S; arch.h, arch_switch; context.S's lazy FP). */
 	if (frame == tf) {
 		tf->stval = (uintptr_t)asyncPreempt;
 		return;

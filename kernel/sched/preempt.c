@@ -105,19 +105,21 @@ static uintptr_t async_preempt_copy(struct g *gp, const struct trapframe *tf)
 	return copy;
 }
 
-/* Preempt the interrupted G if it is at a safe point, else flag it. */
-static void preempt_interrupted(struct m *m, struct trapframe *tf)
+/* Preempt the interrupted G if it is at a safe point, else flag it.
+ * True if the trap now returns into asyncPreempt. */
+static bool preempt_interrupted(struct m *m, struct trapframe *tf)
 {
 	struct g *gp = m->curg;
 	if (gp == NULL || gp->is_g0 || m->p == NULL)
-		return;
+		return false;
 	uintptr_t copy = gp->nopreempt > 0 ? 0 : async_preempt_copy(gp, tf);
 	if (copy == 0) {
 		__atomic_store_n(&gp->preempt, true, __ATOMIC_RELAXED);
-		return;
+		return false;
 	}
 	arch_inject_async_preempt(tf, copy);
 	tracePreempt(m, gp);
+	return true;
 }
 
 void trap_timer(struct trapframe *tf)
@@ -147,11 +149,27 @@ void trap_timer(struct trapframe *tf)
 	/* A G preempted only so that a due timer can fire has not used up its
 	 * slice: it goes back on the local queue, not the global one. */
 	gp->preempt_soft = !slice_over;
-	preempt_interrupted(m, tf);
+	bool sent = preempt_interrupted(m, tf);
 	/* The G yields on return (or at releasem) and the scheduler runs the
 	 * due timers. Until then only a new slice end may interrupt: arming
 	 * for the due timer again would interrupt at once, for ever. */
 	m->slice_end = now + sched.slice_ticks;
+	/* Unless the interrupt hit asyncPreempt's first instruction: an
+	 * earlier tick sent gp there and it has not run since. It yields
+	 * within a few instructions, and that switch arms the timer for the
+	 * G that runs next (arm_timer_lazy, handoff_switch), so until then
+	 * the timer is off. Armed for a slice, it could fire there again and
+	 * again on a CPU that does not run between ticks: under QEMU's
+	 * -icount, where the vCPUs take turns in one host thread, a vCPU
+	 * whose deadline fell a few hundred instructions before another's
+	 * ran only this handler, each turn cut short by its own timer write
+	 * and the other's interrupt, and its P's queue (the probe) waited
+	 * 1.16 s in preempt_fair at 2 CPUs (docs/scheduler.md, "Preemption").
+	 * Tested only when nothing was sent: not on a preemption's path. */
+	if (!sent && arch_tf_pc(tf) == (uintptr_t)asyncPreempt) {
+		timer_program(m, UINT64_MAX);
+		return;
+	}
 	timer_program(m, m->slice_end);
 }
 
