@@ -73,7 +73,8 @@
  * non-stack page in hardware mode too, so that termination's collect
  * takes the faulted bitmap in both modes (docs/gc.md, "Hardware mode's
  * last stretch in fault mode"). The snapshot mark (gcsatb=1, mgcsatb.c)
- * uses gc_barrier_arm_protect, gc_barrier_snapshot and
+ * uses gc_barrier_arm_protect, gc_barrier_presnapshot (world running, no
+ * shootdown: the snapshot's serves it), gc_barrier_snapshot and
  * gc_barrier_collect_stacks instead, and gc_barrier_prefault: the fault
  * path's call before the port makes a page writable.
  */
