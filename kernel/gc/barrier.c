@@ -73,7 +73,8 @@
  * non-stack page in hardware mode too, so that termination's collect
  * takes the faulted bitmap in both modes (docs/gc.md, "Hardware mode's
  * last stretch in fault mode"). The snapshot mark (gcsatb=1, mgcsatb.c)
- * uses gc_barrier_arm_protect, gc_barrier_snapshot and
+ * uses gc_barrier_arm_protect, gc_barrier_presnapshot (world running, no
+ * shootdown: the snapshot's serves it), gc_barrier_snapshot and
  * gc_barrier_collect_stacks instead, and gc_barrier_prefault: the fault
  * path's call before the port makes a page writable.
  */
@@ -389,10 +390,11 @@ static bool collect_region(struct region *rg, enum how how, bool protect, size_t
 
 /* Clean every tracked page: the non-stack regions as others says (RECORD
  * replaces their sets), the stack pages as stacks says (RECORD adds to
- * the stack set; reset_stacks empties it first). One shootdown for all.
- * protect: write-protect them too (collect_last). Returns the pages in
- * the non-stack sets. */
-static size_t collect(enum how others, enum how stacks, bool reset_stacks, bool protect)
+ * the stack set; reset_stacks empties it first). One shootdown for all
+ * (collect_noflush: none, a later collect's serves). protect:
+ * write-protect them too (collect_last). Returns the pages in the
+ * non-stack sets. */
+static size_t collect_noflush(enum how others, enum how stacks, bool reset_stacks, bool protect)
 {
 	if (__atomic_exchange_n(&collecting, 1, __ATOMIC_ACQUIRE))
 		throw("gc barrier: two collects at once");
@@ -407,9 +409,15 @@ static size_t collect(enum how others, enum how stacks, bool reset_stacks, bool 
 	}
 	if (stacks != SKIP)
 		collect_stacks(stacks == RECORD, reset_stacks);
-	arch_dirty_flush();
 	/* release: the next collector sees our bitmaps complete. */
 	__atomic_store_n(&collecting, 0, __ATOMIC_RELEASE);
+	return n;
+}
+
+static size_t collect(enum how others, enum how stacks, bool reset_stacks, bool protect)
+{
+	size_t n = collect_noflush(others, stacks, reset_stacks, protect);
+	arch_dirty_flush();
 	return n;
 }
 
@@ -431,6 +439,18 @@ bool gc_barrier_arm_protect(void)
 size_t gc_barrier_snapshot(void)
 {
 	return collect(CLEAN, SKIP, false, true);
+}
+
+size_t gc_barrier_presnapshot(void)
+{
+	/* The snapshot's collect, the world running: like the arm, it only
+	 * moves pages from "faulted" back to "protected"; a page faulted
+	 * behind it stays in the faulted bitmap for the next one. No
+	 * shootdown: gc_barrier_snapshot's, in the start pause, serves it
+	 * (docs/gc.md, "Protecting again before the stop"). A store through
+	 * a TLB entry still writable meanwhile lands before T0: its value is
+	 * one the snapshot holds, and the page is protected at T0. */
+	return collect_noflush(CLEAN, SKIP, false, true);
 }
 
 void gc_barrier_collect_stacks(void)

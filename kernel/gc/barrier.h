@@ -42,6 +42,14 @@ bool gc_barrier_arm_protect(void);
  * a collect, every non-stack tracked page written went through
  * gc_barrier_prefault first. */
 size_t gc_barrier_snapshot(void);    /* returns the pages protected again */
+/* The same collect with the world running, between gc_barrier_arm_protect
+ * and the start pause (docs/gc.md, "Protecting again before the stop"):
+ * the pages faulted since the arm or the last pre-pass are write-protected
+ * again, without a shootdown (the pause's gc_barrier_snapshot does it), so
+ * the pause finds only those written after it. Must be followed by
+ * gc_barrier_snapshot before the snapshot is used. Returns the pages
+ * protected again. */
+size_t gc_barrier_presnapshot(void);
 /* Add the stack pages written since the last collect to the stack set
  * (gc_barrier_collect_more's part for stacks; the other pages are left
  * alone). The snapshot mark's termination. */

@@ -90,6 +90,27 @@ static bool trigger_test(enum gc_trigger_kind kind, uint32_t n)
 static void gc_m(struct g *gp);
 static void gc_wait_mark(void);
 
+/* The snapshot mark: protect again, with the world running, the pages
+ * written since the arm, and again while each pass finds fewer, so that
+ * the start pause's gc_barrier_snapshot has only the pages written during
+ * the last pass and the stop (docs/gc.md, "Protecting again before the
+ * stop"). A pass is a collect like the arm: it cannot lose a page, only
+ * leave it to the next collect. It stops when a pass finds so few pages
+ * that the next cannot pay for its own shootdown, or no fewer than the
+ * last (the mutators' working set, which they write again at once). */
+static void presnapshot(void)
+{
+	size_t last = SIZE_MAX;
+	memset(gc.prePages, 0, sizeof gc.prePages);
+	while (gc.prePasses < GC_PRE_PASSES) {
+		size_t n = gc_barrier_presnapshot();
+		gc.prePages[gc.prePasses++] = (uint32_t)n;
+		if (n <= GC_PRE_ENOUGH || n >= last)
+			return;
+		last = n;
+	}
+}
+
 /* Run a cycle if the trigger still holds once we own the world. Goroutine
  * context, at a safe point. */
 static void gc_run_cycle(enum gc_trigger_kind kind, uint32_t n)
@@ -117,6 +138,9 @@ static void gc_run_cycle(enum gc_trigger_kind kind, uint32_t n)
 		gc.satbArmed = false;
 		if (rtflags.gcconc && rtflags.gcsatb)
 			gc.satbArmed = gc_barrier_arm_protect();
+		gc.prePasses = 0;
+		if (gc.satbArmed)
+			presnapshot();
 		else if (rtflags.gcconc)
 			gc_barrier_arm();
 		gc.kind = kind;
@@ -301,8 +325,11 @@ static void gctrace_line(int np)
 		       (unsigned long long)gc.barrierFaults);
 	if (rtflags.gctrace > 1 && rtflags.gcconc && gc.satb)
 		printk("gc %u: snapshot at the beginning: %llu pages protected again in the "
-		       "start pause, %llu words greyed by write faults%s\n",
-		       gc.cycles, (unsigned long long)gc.snapPages, (unsigned long long)gc.satbWords,
+		       "start pause (%u passes before the stop: %u %u %u %u), "
+		       "%llu words greyed by write faults%s\n",
+		       gc.cycles, (unsigned long long)gc.snapPages, gc.prePasses, gc.prePages[0],
+		       gc.prePages[1], gc.prePages[2], gc.prePages[3],
+		       (unsigned long long)gc.satbWords,
 		       gc.satbOverflow ? "; a ring overflowed: written pages rescanned" : "");
 	if (rtflags.gctrace && gc.markOverflows)
 		printk("gc %u: work buffers overflowed (no page for the mark): "

@@ -17,6 +17,12 @@
  * verification, and no GC object is reachable only from it. */
 #define GC_NOSCAN __attribute__((section(".bss.noscan.gc")))
 
+/* The snapshot mark's passes that protect again, before the start pause,
+ * the pages written since the arm (mgc.c, presnapshot): at most this many,
+ * and no more once one finds this few pages. */
+#define GC_PRE_PASSES 4
+#define GC_PRE_ENOUGH 32
+
 
 enum gc_trigger_kind {
 	gcTriggerHeap,      /* the heap reached its trigger */
@@ -70,6 +76,8 @@ struct gcstate {
 	bool satbOverflow;          /* ... whose snapshot broke: written pages rescanned */
 	uint64_t satbWords;         /* words the fault path greyed (rings pulled) */
 	uint64_t snapPages;         /* pages the start pause protected again */
+	uint32_t prePasses;         /* passes protecting again before the stop */
+	uint32_t prePages[GC_PRE_PASSES];  /* pages each protected again */
 	uint64_t blackBytes;        /* allocated black during the mark */
 	uint64_t assists;           /* mark assists this cycle (mgcassist.c); atomic */
 	uint64_t assistWords;       /* words they scanned; atomic */

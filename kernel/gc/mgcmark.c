@@ -484,14 +484,24 @@ static void scan_malloc_span(struct mspan *s, void *arg)
 	}
 }
 
-#define SCANFIELD(mk, gp, f) scanblock(mk, (uintptr_t)&(gp)->f, (uintptr_t)(&(gp)->f + 1))
+/* A root block read in the start pause: with mk->stackcopy its
+ * heap-range words are only copied, to be greyed once the world runs (as
+ * the stacks'; satb_stack_copy); else (or if the buffer is full) greyed now. */
+static void scan_or_copy(struct marker *mk, uintptr_t lo, uintptr_t hi)
+{
+	if (!(mk->stackcopy && satb_stack_copy(lo, hi)))
+		scanblock(mk, lo, hi);
+}
+
+#define SCANFIELD(mk, gp, f) scan_or_copy(mk, (uintptr_t)&(gp)->f, (uintptr_t)(&(gp)->f + 1))
 
 /* A goroutine: its stack conservatively from the saved sp up to the G
  * (which sits at the top of the slot), then the G's own fields that may
  * hold pointers - precisely: the G's layout is the runtime's, and its
  * other fields are timestamps and counters that would look like heap
- * addresses. With mk->stackcopy (the snapshot's start pause) the stack's
- * heap-range words are only copied, to be scanned once the world runs. */
+ * addresses. With mk->stackcopy (the snapshot's start pause) the heap-range
+ * words of the stack and of those fields are only copied, to be scanned
+ * once the world runs. */
 void scan_g(struct marker *mk, struct g *gp)
 {
 	if (gstatus(gp) == Gdead)
@@ -502,8 +512,7 @@ void scan_g(struct marker *mk, struct g *gp)
 		throw("gc: goroutine %llu: saved sp %#lx outside its stack [%#lx, %#lx)",
 		      (unsigned long long)gp->goid, (unsigned long)sp,
 		      (unsigned long)gp->stack_mapped, (unsigned long)top);
-	if (!(mk->stackcopy && satb_stack_copy(sp, top)))
-		scanblock(mk, sp, top);
+	scan_or_copy(mk, sp, top);
 	SCANFIELD(mk, gp, ctx);         /* callee-saved registers, int and FP */
 	SCANFIELD(mk, gp, arg);         /* the entry argument */
 	SCANFIELD(mk, gp, waiting);     /* sudogs: on this stack, or from the sudog cache (large selects) */
