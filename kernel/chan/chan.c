@@ -34,7 +34,9 @@
  * common element (one aligned 8-byte word), with no call but tail calls,
  * so that it needs no frame beyond the return address; everything else
  * (unbuffered and nil channels, waiters, closed channels, other element
- * sizes, a held lock) leaves for Go's general chansend and chanrecv.
+ * sizes, a held lock) leaves for Go's general chansend and chanrecv. A
+ * receive on an unbuffered channel tries one more fast path first
+ * (recv_handoff): a blocked sender's word taken, and the sender readied.
  *
  * Copies between goroutines' stacks are safe here because stacks never move
  * (Go must take care because its stacks can be copied while a G is parked).
