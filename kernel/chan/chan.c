@@ -34,7 +34,9 @@
  * common element (one aligned 8-byte word), with no call but tail calls,
  * so that it needs no frame beyond the return address; everything else
  * (unbuffered and nil channels, waiters, closed channels, other element
- * sizes, a held lock) leaves for Go's general chansend and chanrecv.
+ * sizes, a held lock) leaves for Go's general chansend and chanrecv. A
+ * receive on an unbuffered channel tries one more fast path first
+ * (recv_handoff): a blocked sender's word taken, and the sender readied.
  *
  * Copies between goroutines' stacks are safe here because stacks never move
  * (Go must take care because its stacks can be copied while a G is parked).
@@ -624,6 +626,36 @@ static __attribute__((noinline)) bool chanrecv2_locked(struct hchan *c, void *ep
 	return received;
 }
 
+/* chan_recv on an unbuffered (or nil) channel whose head sender is blocked (no
+ * select's) and the element one aligned word both sides: take its value
+ * and ready it, with no call but goready's and tail calls, so that the
+ * frame saves only the return address. Everything else (no sender, a
+ * closed channel, a select's sudog, other elements, a held lock) is
+ * chanrecv2_locked's. A ping-pong's every receive: chanrecv2's frame,
+ * built for its park, saved seven registers for it (bench/chan,
+ * chan_pingpong_roundtrip). */
+static __attribute__((noinline)) bool recv_handoff(struct hchan *c, void *ep)
+{
+	if (c == NULL)
+		return chanrecv2(c, ep);        /* blocks for ever */
+	if (!spin_lock_fast(&c->lock))
+		return chanrecv2_locked(c, ep, false);
+	struct sudog *sg = c->sendq.first;
+	if (__builtin_expect(sg == NULL || sg->isSelect || c->closed != 0 || not_word(c, ep) ||
+	                     ((uintptr_t)sg->elem & 7) != 0, 0))
+		return chanrecv2_locked(c, ep, true);
+	waitq_pop(&c->sendq, sg);
+	/* handoff_recv for an unbuffered channel and a word, inline */
+	COPY_UNIT(ep, sg->elem, 8);
+	sg->elem = NULL;
+	struct g *gp = sg->g;
+	gp->param = sg;
+	sg->success = true;
+	spin_unlock(&c->lock);
+	goready(gp);
+	return true;
+}
+
 /* chan_recv's fast path, as send_fast: a buffered value that no sender
  * waits behind (a sender waits only on a full buffer, and then the
  * receive must also move its value in), one aligned 8-byte word; no call
@@ -631,7 +663,7 @@ static __attribute__((noinline)) bool chanrecv2_locked(struct hchan *c, void *ep
 static inline __attribute__((always_inline)) bool recv_fast(struct hchan *c, void *ep)
 {
 	if (c == NULL || c->dataqsiz == 0)
-		return chanrecv2(c, ep);
+		return recv_handoff(c, ep);
 	if (!spin_lock_fast(&c->lock))
 		return chanrecv2_locked(c, ep, false);
 	if (__builtin_expect(c->qcount == 0 || c->sendq.first != NULL || c->closed != 0 ||

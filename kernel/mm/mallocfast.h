@@ -221,10 +221,9 @@ mallocgc_inline(size_t size, bool noscan, bool collect)
 		return mallocgc_impl(size, noscan, collect);
 	struct g *gp = getg();
 	int32_t np = mcache_pin_g(gp);
-	struct p *pp = getm()->p;
-	if (__builtin_expect(pp == NULL, 0))
-		return mallocgc_fast_miss(gp, np, size, noscan, collect);
-	struct mcache *c = pp->mcache;
+	/* this P's mcache; without a P, mcache_none's spans are all
+	 * emptymspan, so the word refill sends it to mallocgc_impl */
+	struct mcache *c = getm()->mcache;
 	struct mspan *s = mcache_span_for(c, size_kind(collect, noscan), size);
 	uint64_t cache = s->allocCache;
 	/* Empty (or emptymspan, whose allocCache is 0): the next word, or
@@ -242,10 +241,9 @@ static inline __attribute__((always_inline)) void free_inline(void *ptr)
 	uintptr_t p = (uintptr_t)ptr;
 	struct g *gp = getg();
 	int32_t np = mcache_pin_g(gp);
-	struct p *pp = getm()->p;
-	if (__builtin_expect(pp == NULL, 0))
-		goto unpin_slow;
-	struct mcache *c = pp->mcache;
+	/* this P's mcache; without a P, mcache_none: emptymspan as lastspan
+	 * and a free key no span has, so the tests below send it slow */
+	struct mcache *c = getm()->mcache;
 	/* First guess: the span malloc last allocated from, which this P
 	 * caches (malloc.h: lastspan; emptymspan's cachelen is 0, so
 	 * nothing is in it). cachelen, not 64 objects: the word may cover

@@ -45,6 +45,10 @@ struct mspan emptymspan;                 /* nelems 0: never has a free object */
 	.bysize = { [0 ... SIZE_KINDS - 1] = { [0 ... FAST_SIZE_MAX / SMALL_SIZE_DIV - 1] = &emptymspan } } }
 static struct mcache mcaches[MAXCPU] = { [0 ... MAXCPU - 1] = EMPTY_CACHE };  /* allp[i].mcache */
 static struct mcache mcache0 = EMPTY_CACHE;  /* for allocation without a P */
+/* m->mcache without a P (runtime2.h, m_setp): never holds a span, and its
+ * free key -1 matches no span's cachedby, so both fast paths leave for
+ * the complete ones at their first test. */
+struct mcache mcache_none = EMPTY_CACHE;
 static spinlock_t mcache0_lock = SPINLOCK_INIT(LOCKRANK_MCACHE0);
 
 /* Pin to a P and return its mcache (mcache_put undoes it); without a P,
@@ -101,6 +105,7 @@ void mcache_init(void)
 		mcaches[i].freekey = i + 1;
 	}
 	mcache0.freekey = MAXCPU + 1;   /* never read: free's fast path needs a P */
+	mcache_none.freekey = -1;       /* before the first free(): no heap yet */
 	for (int kind = 0; kind < SIZE_KINDS; kind++) {
 		bool collect = kind != 0, noscan = kind == 2;
 		/* entry i: sizes 8i+1 .. 8i+8 */

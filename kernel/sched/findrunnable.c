@@ -220,7 +220,7 @@ struct g *findrunnable(struct m *m, bool *inherit, uint64_t *ticks)
 			return gp;
 		}
 		pidleput(pp);
-		__atomic_store_n(&m->p, NULL, __ATOMIC_RELAXED);   /* see struct m */
+		m_setp(m, NULL);
 		pp->m = NULL;
 		spin_unlock(&sched.lock);
 		if (m->spinning) {
@@ -246,7 +246,7 @@ struct g *findrunnable(struct m *m, bool *inherit, uint64_t *ticks)
 					p2->m = m;
 				spin_unlock(&sched.lock);
 				if (p2) {
-					__atomic_store_n(&m->p, p2, __ATOMIC_RELAXED);   /* struct m */
+					m_setp(m, p2);
 					m->spinning = true;
 					__atomic_add_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
 					continue;

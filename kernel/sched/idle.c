@@ -211,7 +211,7 @@ void stopm(struct m *m)
 			__atomic_store_n(&m->nextp, NULL, __ATOMIC_RELAXED);
 			/* already Prunning: pidleget, startTheWorld. relaxed:
 			 * see struct m (the acquire above ordered the P) */
-			__atomic_store_n(&m->p, pp, __ATOMIC_RELAXED);
+			m_setp(m, pp);
 			arch_irq_enable();
 			traceProcStart(pp);
 			return;
@@ -264,7 +264,7 @@ void gomaxprocs_apply(struct m *m)
 	}
 	p_retire(pp);
 	pp->m = NULL;
-	__atomic_store_n(&m->p, NULL, __ATOMIC_RELAXED);   /* see struct m */
+	m_setp(m, NULL);
 	spin_unlock(&sched.lock);
 	if (m->spinning)
 		dropspinning(m);

@@ -76,6 +76,7 @@ void m_init(struct m *m, int cpu, uint64_t hwid)
 	m->fastrand = 0x9E3779B97F4A7C15ULL * (uint64_t)(cpu + 1);
 	m->slice_end = UINT64_MAX;
 	m->timer_when = UINT64_MAX;     /* arch_intc_init_cpu disarms it */
+	m->mcache = &mcache_none;
 	m->g0.is_g0 = true;
 	m->g0.m = m;
 	m->g0.status = Grunning;
@@ -109,7 +110,7 @@ void sched_init(int n, int nprocs)
 	for (int i = nprocs - 1; i >= 1; i--)
 		pidleput(&allp[i]);
 	spin_unlock(&sched.lock);
-	__atomic_store_n(&allm[0].p, &allp[0], __ATOMIC_RELAXED);   /* see struct m */
+	m_setp(&allm[0], &allp[0]);
 	allp[0].m = &allm[0];
 	p_setstatus(&allp[0], Prunning);
 }
@@ -513,11 +514,12 @@ static inline __attribute__((always_inline)) void goexit_dead_state(struct g *gp
 	gp->frame = NULL;
 	setgstatus_own(gp, Grunning, Gdead);
 	gp->m = NULL;
-	gp->fn = NULL;
-	gp->arg = NULL;
+	/* fn, arg and system are left as they are: newproc1 sets all three
+	 * before the G can run again, and the collector does not scan a dead
+	 * G (scan_g), so a stale arg keeps nothing alive (3 stores of every
+	 * exit: bench/sched, go_create_exit) */
 	if (!gp->system)
 		__atomic_sub_fetch(&sched.ngoroutines, 1, __ATOMIC_RELAXED);
-	gp->system = false;
 }
 
 static void goexit0(struct g *gp)

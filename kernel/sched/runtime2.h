@@ -171,6 +171,11 @@ struct m {
 	                           race them); other CPUs take a relaxed
 	                           snapshot (GOMAXPROCS, iowait, scheddetail),
 	                           a hint that orders nothing */
+	struct mcache *mcache;  /* p's mcache, or mcache_none without a P:
+	                           the allocation fast paths' one load instead
+	                           of p, its NULL test and p->mcache
+	                           (kernel/mm/mallocfast.h); written with p
+	                           (m_setp), read by the own M only */
 	struct p *nextp;        /* P handed to this M while it slept */
 	struct lockrank_held held; /* runtime spinlocks held, by rank (debug
 	                           builds, lockrank.h); own M */
@@ -249,6 +254,18 @@ extern int gomaxprocs;                 /* Ps in use (<= ncpu) */
 
 static inline struct m *getm(void) { return arch_this_m(); }
 static inline struct g *getg(void) { return arch_getg(); }
+
+/* The mcache of an M without a P (kernel/mm/mcache.c): every span in
+ * it is emptymspan and its free key matches no span, so both fast paths
+ * leave for the complete ones, which use mcache0 under its lock. */
+extern struct mcache mcache_none;
+
+/* m's P becomes pp (NULL: none), and m->mcache with it. Own M only. */
+static inline void m_setp(struct m *m, struct p *pp)
+{
+	m->mcache = pp != NULL ? pp->mcache : &mcache_none;
+	__atomic_store_n(&m->p, pp, __ATOMIC_RELAXED);   /* see struct m */
+}
 
 #include "kernel/lib/spinlock_inline.h"   /* needs struct g and getg */
 

@@ -95,7 +95,7 @@ void gcstopm_locked(struct m *m)
 	ASSERT(pp != NULL && pp->status == Prunning);
 	stop_p_locked(pp);
 	pp->m = NULL;
-	__atomic_store_n(&m->p, NULL, __ATOMIC_RELAXED);   /* see struct m */
+	m_setp(m, NULL);
 	/* release; pairs with the acquire loads in stopTheWorld: whatever
 	 * this M did with the P happens before the world counts as stopped.
 	 * The last P to stop wakes the stopper at once rather than at its
