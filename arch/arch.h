@@ -54,21 +54,7 @@ struct g;
  *                         its processor away and sleep: hosted, where a
  *                         CPU is a thread of a host that can run something
  *                         else meanwhile. 0 on a board, whose CPUs spin:
- *                         the waits below are then never called, and a
- *                         lock word never counts sleepers
- *                         (kernel/lib/spinlock.h).
- *   arch_lock_sleep(word, val) - sleep while the 32-bit *word == val,
- *                         until arch_lock_wake(word) or a spurious
- *                         return (a signal); returns at once if *word !=
- *                         val. The comparison and the sleep are one step
- *                         against arch_lock_wake: a wake after a store
- *                         that changed *word is never lost. No other
- *                         ordering: the caller re-reads *word with its own
- *                         atomics. Boards: arch_cpu_relax().
- *   arch_lock_wake(word) - wake one CPU asleep in arch_lock_sleep(word).
- *                         Call it after the store that changed *word; a
- *                         full fence orders that store before the look for
- *                         sleepers (the system call is one). Boards: nothing.
+ *                         the waits below are then never called.
  *   arch_nap(ns)        - sleep about ns, or longer (the host's timer
  *                         slack: ~50 us on Linux), to give another CPU time
  *                         to act (a thief's grace for a busy P's runnext).

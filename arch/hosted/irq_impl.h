@@ -17,8 +17,6 @@ void hosted_wfi(void);
 uint64_t hosted_ticks(void);
 void hosted_relax_tick(void);     /* arch_cpu_relax's count (relax.c) */
 void hosted_nap(uint64_t ns);     /* wait.c */
-void hosted_lock_sleep(uint32_t *word, uint32_t val);
-void hosted_lock_wake(uint32_t *word);
 
 /* Returns 1 if interrupts were masked. */
 static inline unsigned long arch_irq_save(void)
@@ -68,16 +66,6 @@ static inline void arch_wfi_parked(void)
 
 /* arch.h: a waiting CPU may sleep (wait.c). */
 #define ARCH_WAIT_SLEEPS 1
-
-static inline void arch_lock_sleep(uint32_t *word, uint32_t val)
-{
-	hosted_lock_sleep(word, val);
-}
-
-static inline void arch_lock_wake(uint32_t *word)
-{
-	hosted_lock_wake(word);
-}
 
 static inline void arch_nap(uint64_t ns)
 {

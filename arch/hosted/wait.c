@@ -14,7 +14,6 @@
  * pc in the executable and is taken at once; the sleep then ends early
  * (EINTR), which a nap allows.
  */
-#include <linux/futex.h>
 #include "arch.h"
 #include "hosted.h"
 
@@ -26,14 +25,4 @@ void hosted_nap(uint64_t ns)
 {
 	struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
 	hosted_syscall(SYS_nanosleep, (long)&ts, 0, 0, 0, 0, 0);
-}
-
-void hosted_lock_sleep(uint32_t *word, uint32_t val)
-{
-	hosted_syscall(SYS_futex, (long)word, FUTEX_WAIT_PRIVATE, val, 0, 0, 0);
-}
-
-void hosted_lock_wake(uint32_t *word)
-{
-	hosted_syscall(SYS_futex, (long)word, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
 }

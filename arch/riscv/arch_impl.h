@@ -207,12 +207,6 @@ static inline void arch_cpu_relax(void)
 
 /* arch.h: a board's waiter only spins (kernel/sched/findrunnable.c). */
 #define ARCH_WAIT_SLEEPS 0
-static inline void arch_lock_sleep(uint32_t *word, uint32_t val)
-{
-	(void)word; (void)val;
-	arch_cpu_relax();
-}
-static inline void arch_lock_wake(uint32_t *word) { (void)word; }
 static inline void arch_nap(uint64_t ns) { (void)ns; }
 
 /* Wait for an interrupt. Returns when one is pending even if SIE is 0. */

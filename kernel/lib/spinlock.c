@@ -54,16 +54,11 @@ void releasem(void)
 	nopreempt_dec();
 }
 
-/* One try: set the held bit if it is clear. On a board the word is 0 when
- * free, so this is one CAS of 0 to 1. Hosted, sleepers may be counted in
- * the free word (spinlock.h): they stay counted. */
 static inline bool try_acquire(spinlock_t *l)
 {
-	uint32_t free = SPIN_FREE;
-	if (ARCH_WAIT_SLEEPS)
-		free = __atomic_load_n(&l->locked, __ATOMIC_RELAXED) & ~(uint32_t)SPIN_HELD;
-	/* acquire on success; pairs with the release in spin_word_release. */
-	return arch_cas(&l->locked, &free, free | SPIN_HELD,
+	uint32_t free = 0;
+	/* acquire on success; pairs with the release store in spin_release. */
+	return arch_cas(&l->locked, &free, 1,
 	                __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
@@ -123,66 +118,10 @@ static inline void held_push(spinlock_t *l) { (void)l; }
 static inline void held_pop(spinlock_t *l) { (void)l; }
 #endif
 
-/* How many looks at a held lock a waiter that may sleep takes before it
- * sleeps: some microseconds, the order of a runtime critical section's
- * length and of Go's runtime lock spin (4 x 30 pauses, then a yield). */
-#define LOCK_SPINS 128
-
-/*
- * The wait where a waiter may sleep (ARCH_WAIT_SLEEPS: hosted), as the
- * lock of Go's runtime and glibc's mutexes do on Linux:
- *
- *   - spin LOCK_SPINS looks, taking the lock when it is seen free;
- *   - then count itself in the word as a sleeper (add SPIN_SLEEPER) and,
- *     if the lock is still held, sleep while the word keeps the value
- *     the add left (arch_lock_sleep); awake, uncount itself and start
- *     over;
- *   - the unlock clears the held bit and, if the count is not 0, wakes
- *     one sleeper (spin_word_release).
- *
- * Why no sleeper is forgotten: a waiter sleeps only while the word is
- * exactly what it was just after it counted itself - held, and counting
- * it. Any change since (an unlock, another waiter counting itself) ends
- * the sleep at once; an unlock after it fell asleep sees the count and
- * wakes someone, and whoever is woken tries again and, once it holds the
- * lock, passes the wake-up on at its own unlock while anybody is still
- * counted. A woken waiter stays counted until it uncounts itself, so an
- * unlock in between may make a wake-up call that finds nobody: harmless.
- * An exact count (not one "someone sleeps" state, as Go's) means an unlock
- * makes the system call only when a waiter really went to sleep: waits
- * that end within the spin cost the holder nothing. Not FIFO, as the
- * spinning lock.
- */
-static void lock_wait_sleeping(spinlock_t *l)
-{
-	for (;;) {
-		for (unsigned i = 0; i < LOCK_SPINS; i++) {
-			if (!(__atomic_load_n(&l->locked, __ATOMIC_RELAXED) & SPIN_HELD) &&
-			    try_acquire(l))
-				return;
-			arch_cpu_relax();
-		}
-		/* relaxed: the count orders nothing; the CAS that takes the
-		 * lock is the acquire, and arch_lock_sleep compares the word
-		 * against the unlock's wake-up itself (arch.h). */
-		uint32_t v = __atomic_add_fetch(&l->locked, SPIN_SLEEPER, __ATOMIC_RELAXED);
-		if (v & SPIN_HELD)
-			arch_lock_sleep(&l->locked, v);
-		__atomic_sub_fetch(&l->locked, SPIN_SLEEPER, __ATOMIC_RELAXED);
-	}
-}
-
 /* The wait for a held lock; the caller has counted it in nopreempt.
- * Release builds inline the first try (spinlock_inline.h). On a board,
- * test-and-test-and-set: spin on plain loads until the lock looks free,
- * then try. */
+ * Release builds inline the first try (spinlock_inline.h). */
 void spin_lock_slow(spinlock_t *l)
 {
-	if (ARCH_WAIT_SLEEPS) {
-		if (!try_acquire(l))
-			lock_wait_sleeping(l);
-		return;
-	}
 	while (!try_acquire(l)) {
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
 			arch_cpu_relax();
@@ -214,7 +153,8 @@ bool spin_trylock(spinlock_t *l)
 static inline __attribute__((always_inline)) void spin_release(spinlock_t *l)
 {
 	held_pop(l);
-	spin_word_release(l);
+	/* release; pairs with the acquire CAS in try_acquire. */
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 }
 
 void spin_unlock(spinlock_t *l)
@@ -252,9 +192,7 @@ void park_release_lock(struct g *gp, spinlock_t *l)
 
 bool spin_is_locked(spinlock_t *l)
 {
-	uint32_t v = __atomic_load_n(&l->locked, __ATOMIC_RELAXED);
-	/* on a board the word is 0 or 1 (spinlock.h) */
-	return ARCH_WAIT_SLEEPS ? (v & SPIN_HELD) != 0 : v != 0;
+	return __atomic_load_n(&l->locked, __ATOMIC_RELAXED) != 0;
 }
 
 unsigned long spin_lock_irqsave(spinlock_t *l)

@@ -16,10 +16,6 @@
  * not mask interrupts; spin_lock_irqsave does, for the few locks a trap
  * handler may take.
  *
- * Hosted, a CPU is a thread, and a waiter that has spun a while sleeps on
- * the lock word instead (a futex: arch.h's ARCH_WAIT_SLEEPS), as Go's
- * runtime lock does on Linux; spinlock.c's lock_wait_sleeping.
- *
  * Every lock has a rank, and locks are taken in rank order; debug builds
  * check that, and who holds what (lockrank.h, docs/locks.md).
  */
@@ -33,24 +29,17 @@
 /* The same layout in every build, so that structures holding a lock (and
  * the public notifyList) do not change size with GORT_DEBUG. */
 typedef struct spinlock {
-	uint32_t locked; /* atomic: SPIN_HELD bit, sleepers x SPIN_SLEEPER */
+	uint32_t locked; /* atomic: 0 free, 1 held */
 	uint16_t owner;  /* debug builds: holder's CPU + 1, 0 if free; atomic */
 	uint16_t rank;   /* enum lockrank; set once, before the lock is used */
 } spinlock_t;
 
-/* The lock word: bit 0 says held. Where a waiter may sleep
- * (ARCH_WAIT_SLEEPS, arch.h: hosted, where a CPU is a thread) the bits
- * above count the waiters asleep on the word, or about to be, in units of
- * SPIN_SLEEPER: the unlock wakes one if the count is not 0. On a board the
- * word is only ever 0 or 1. spinlock.c says how. */
-enum { SPIN_FREE = 0, SPIN_HELD = 1, SPIN_SLEEPER = 2 };
-
-#define SPINLOCK_INIT(r) { .locked = SPIN_FREE, .owner = 0, .rank = (r) }
+#define SPINLOCK_INIT(r) { .locked = 0, .owner = 0, .rank = (r) }
 
 /* Give l its rank (lockrank.h) before its first use. */
 static inline void spin_lock_init(spinlock_t *l, enum lockrank r)
 {
-	l->locked = SPIN_FREE;
+	l->locked = 0;
 	l->owner = 0;
 	__atomic_store_n(&l->rank, (uint16_t)r, __ATOMIC_RELAXED);
 }

@@ -13,28 +13,6 @@
  */
 #ifndef KERNEL_LIB_SPINLOCK_INLINE_H
 #define KERNEL_LIB_SPINLOCK_INLINE_H
-#include "arch.h"
-
-/* The store that frees a lock, for spin_unlock here and spinlock.c's
- * release alike. Where a waiter may sleep (ARCH_WAIT_SLEEPS: hosted) it
- * clears the held bit with a fetch-and-subtract, which also reads the
- * sleeper count (spinlock.h): if a waiter sleeps, wake one. On a board the
- * condition is a constant 0 and this is the plain release store it always
- * was. */
-static inline __attribute__((always_inline)) void spin_word_release(spinlock_t *l)
-{
-	if (ARCH_WAIT_SLEEPS) {
-		/* release; pairs with the acquire CAS that takes the lock
-		 * (spinlock_inline.h, spinlock.c). */
-		if (__builtin_expect(__atomic_fetch_sub(&l->locked, SPIN_HELD, __ATOMIC_RELEASE)
-		                     != SPIN_HELD, 0))
-			arch_lock_wake(&l->locked);
-	} else {
-		/* release; pairs with the acquire CAS that took the lock. */
-		__atomic_store_n(&l->locked, SPIN_FREE, __ATOMIC_RELEASE);
-	}
-}
-
 #if !GORT_DEBUG && !defined(SPINLOCK_IMPL)
 #include "arch/atomic.h"
 
@@ -67,9 +45,10 @@ static inline __attribute__((always_inline)) void releasem_inline(void)
 static inline __attribute__((always_inline)) bool spin_lock_fast_inline(spinlock_t *l)
 {
 	acquirem_inline();
-	uint32_t free = SPIN_FREE;
-	/* acquire on success; pairs with the release in spin_word_release. */
-	return __builtin_expect(arch_cas(&l->locked, &free, SPIN_HELD,
+	uint32_t free = 0;
+	/* acquire on success; pairs with the release store in
+	 * spin_unlock_inline and spinlock.c's spin_release. */
+	return __builtin_expect(arch_cas(&l->locked, &free, 1,
 	                                 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED), 1);
 }
 
@@ -81,7 +60,8 @@ static inline __attribute__((always_inline)) void spin_lock_inline(spinlock_t *l
 
 static inline __attribute__((always_inline)) void spin_unlock_inline(spinlock_t *l)
 {
-	spin_word_release(l);
+	/* release; pairs with the acquire CAS that took the lock. */
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 	releasem_inline();
 }
 

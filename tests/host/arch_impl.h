@@ -11,8 +11,7 @@
  * thread-local variable. Interrupts do not exist: a thread-local flag only
  * records what arch_irq_save/restore asked for. arch_cpu_relax yields the
  * host CPU, because the host may have fewer cores than threads and a
- * spinning waiter must let the holder run; a lock's waiter ends up asleep
- * on the lock word, a futex, as hosted.
+ * spinning waiter must let the holder run.
  */
 #ifndef TESTS_HOST_ARCH_IMPL_H
 #define TESTS_HOST_ARCH_IMPL_H
@@ -20,9 +19,6 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <sched.h>
-#include <unistd.h>
-#include <sys/syscall.h>
-#include <linux/futex.h>
 
 #define ARCH_NAME "host"
 
@@ -51,19 +47,6 @@ static inline void arch_irq_disable(void) { host_irq_on = false; }
 static inline bool arch_irq_enabled(void) { return host_irq_on; }
 
 static inline void arch_cpu_relax(void) { sched_yield(); }
-
-/* A lock's waiter sleeps on the lock word, as hosted (arch/hosted/
- * lockwait.c): so the host tests run spinlock.c's sleeping wait. */
-#define ARCH_WAIT_SLEEPS 1
-static inline void arch_lock_sleep(uint32_t *word, uint32_t val)
-{
-	syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
-}
-static inline void arch_lock_wake(uint32_t *word)
-{
-	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-}
-static inline void arch_nap(uint64_t ns) { (void)ns; sched_yield(); }
 static inline void arch_mb(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 static inline uintptr_t arch_bit_index(uint64_t bit) { return (uintptr_t)__builtin_ctzll(bit); }
 
