@@ -50,6 +50,15 @@ struct g;
  *   arch_irq_disable(), arch_irq_enabled()
  *                       - compiler barriers; no hardware ordering.
  *   arch_cpu_relax()    - spin-wait hint (pause / yield); no ordering.
+ *   ARCH_WAIT_SLEEPS    - 1 if a CPU that waits for another CPU may give
+ *                         its processor away and sleep: hosted, where a
+ *                         CPU is a thread of a host that can run something
+ *                         else meanwhile. 0 on a board, whose CPUs spin:
+ *                         the waits below are then never called.
+ *   arch_nap(ns)        - sleep about ns, or longer (the host's timer
+ *                         slack: ~50 us on Linux), to give another CPU time
+ *                         to act (a thief's grace for a busy P's runnext).
+ *                         No ordering. Boards: nothing.
  *   arch_wfi()          - wait for interrupt; returns on any interrupt even
  *                         if interrupts are masked (both ISAs do this).
  *   arch_wfi_parked()   - arch_wfi for a CPU that is parked: called with

@@ -231,6 +231,10 @@ static inline void arch_cpu_relax(void)
 	__asm__ volatile("yield" : : : "memory");
 }
 
+/* arch.h: a board's waiter only spins (kernel/sched/findrunnable.c). */
+#define ARCH_WAIT_SLEEPS 0
+static inline void arch_nap(uint64_t ns) { (void)ns; }
+
 /* Wait for an interrupt; wakes on a pending IRQ even when PSTATE.I masks it. */
 static inline void arch_wfi(void)
 {

@@ -1,6 +1,6 @@
 /*
- * irq_impl.h - the hosted port's soft interrupt mask, wfi and clocks, for
- * every host CPU: included by arch_impl.h (x86-64) and by
+ * irq_impl.h - the hosted port's soft interrupt mask, wfi, the nap and
+ * clocks, for every host CPU: included by arch_impl.h (x86-64) and by
  * arch/hosted/<cpu>/arch_impl.h (aarch64, riscv64) after they define
  * hosted_irqoff_get, hosted_irqoff_set and hosted_pending_get (one per-thread access each, safe against a move to
  * another thread: <cpu>/arch_impl.h says how).
@@ -16,6 +16,7 @@ void hosted_irq_replay(void);
 void hosted_wfi(void);
 uint64_t hosted_ticks(void);
 void hosted_relax_tick(void);     /* arch_cpu_relax's count (relax.c) */
+void hosted_nap(uint64_t ns);     /* wait.c */
 
 /* Returns 1 if interrupts were masked. */
 static inline unsigned long arch_irq_save(void)
@@ -61,6 +62,14 @@ static inline void arch_wfi(void)
 static inline void arch_wfi_parked(void)
 {
 	arch_wfi();
+}
+
+/* arch.h: a waiting CPU may sleep (wait.c). */
+#define ARCH_WAIT_SLEEPS 1
+
+static inline void arch_nap(uint64_t ns)
+{
+	hosted_nap(ns);
 }
 
 /* CLOCK_MONOTONIC in nanoseconds (arch_timer_freq() = 1 GHz), ordered

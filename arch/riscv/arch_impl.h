@@ -205,6 +205,10 @@ static inline void arch_cpu_relax(void)
 	__asm__ volatile(".4byte 0x0100000f" : : : "memory");
 }
 
+/* arch.h: a board's waiter only spins (kernel/sched/findrunnable.c). */
+#define ARCH_WAIT_SLEEPS 0
+static inline void arch_nap(uint64_t ns) { (void)ns; }
+
 /* Wait for an interrupt. Returns when one is pending even if SIE is 0. */
 static inline void arch_wfi(void)
 {

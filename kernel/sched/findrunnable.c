@@ -47,7 +47,12 @@ static uint64_t fastrand(struct m *m)
  * by the G running there, which is about to block (a channel ping-pong, a
  * token ring), and the owner will run it next. A thief gives the owner
  * about 3 us to do so before taking it: taken at once, every hand-off of
- * such a pair would move to another CPU and back. Spinning Ms only. */
+ * such a pair would move to another CPU and back. Spinning Ms only.
+ * Where a waiting CPU may sleep (ARCH_WAIT_SLEEPS: hosted) the thief naps
+ * instead of polling, as Go's usleep(3) there: the host stretches it to
+ * tens of microseconds, in which the owner's CPU runs its goroutines
+ * without a second CPU pulling their channels' cache lines (a select
+ * fan-in at two CPUs: bench/README.md, "Side-by-side with Go"). */
 #define RUNNEXT_GRACE_NS 3000
 
 static void runnext_grace(struct p *victim)
@@ -59,6 +64,10 @@ static void runnext_grace(struct p *victim)
 	    __atomic_load_n(&victim->runq.head, __ATOMIC_RELAXED) !=
 	    __atomic_load_n(&victim->runq.tail, __ATOMIC_RELAXED))
 		return;
+	if (ARCH_WAIT_SLEEPS) {
+		arch_nap(RUNNEXT_GRACE_NS);
+		return;
+	}
 	uint64_t end = arch_ticks() + (((uint64_t)RUNNEXT_GRACE_NS * ticks_per_ns_32) >> 32);
 	while (__atomic_load_n(&victim->runq.runnext, __ATOMIC_RELAXED) == next &&
 	       arch_ticks() < end)
