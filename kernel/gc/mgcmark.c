@@ -448,21 +448,37 @@ drain(struct marker *mk, uint32_t spins, const int how)
 		drain_loop(mk, spins, how);
 }
 
+/* One out-of-line function per mode: each loop gets the registers of a
+ * function to itself. Inlined side by side into mark_drain they shared
+ * one register allocation, and the mark assists' loop (a72d3ad) made the
+ * stop-the-world loop keep its byte count on the stack: aarch64's mark
+ * cost 20.0 -> 20.4 instructions a word. */
+#define DRAIN_FN(name, how)                                                   \
+	static __attribute__((noinline)) NO_SANITIZE_ADDRESS void                 \
+	name(struct marker *mk, uint32_t spins, bool drop)                    \
+	{                                                                      \
+		drop ? drain(mk, spins, DROP | (how)) : drain(mk, spins, (how)); \
+	}
+DRAIN_FN(drain_stw, 0)
+DRAIN_FN(drain_helper, CONC | HELPER)
+DRAIN_FN(drain_budget, CONC | BUDGET)
+DRAIN_FN(drain_assist, CONC | ASSIST)
+
 NO_SANITIZE_ADDRESS void mark_drain(struct marker *mk, uint32_t spins, int how)
 {
 	bool drop = __builtin_expect(drop_every != 0, 0);
 	switch (how) {
 	case 0:
-		drop ? drain(mk, spins, DROP) : drain(mk, spins, 0);
+		drain_stw(mk, spins, drop);
 		break;
 	case CONC | HELPER:
-		drop ? drain(mk, spins, DROP | CONC | HELPER) : drain(mk, spins, CONC | HELPER);
+		drain_helper(mk, spins, drop);
 		break;
 	case CONC | BUDGET:
-		drop ? drain(mk, spins, DROP | CONC | BUDGET) : drain(mk, spins, CONC | BUDGET);
+		drain_budget(mk, spins, drop);
 		break;
 	case CONC | ASSIST:
-		drop ? drain(mk, spins, DROP | CONC | ASSIST) : drain(mk, spins, CONC | ASSIST);
+		drain_assist(mk, spins, drop);
 		break;
 	default:
 		throw("gc: mark_drain: no loop compiled for mode %d", how);
