@@ -104,10 +104,10 @@ int main(void)
 	}
 	/* The receivers after the timers: a timer's channel holds one value,
 	 * so it need not wait for its receiver, and all 1000 deadlines are
-	 * set within the first 5 ms even where a new goroutine's first stack
-	 * costs system calls (hosted: 40 us each, 41 ms for the 1000 - when
-	 * they were started in the same loop, most timers were set after
-	 * their deadline and fired out of order). */
+	 * set within the first 5 ms even where new goroutines are slow to
+	 * make (hosted: 41 ms for the 1000 timers and goroutines made in one
+	 * loop - most timers were then set after their deadline and fired
+	 * out of order). */
 	for (int i = 0; i < NT; i++)
 		go(waiter, &fa[i]);
 	while (__atomic_load_n(&ndone, __ATOMIC_ACQUIRE) < NT)
