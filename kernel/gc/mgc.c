@@ -57,6 +57,7 @@
 #include "gort.h"
 #include "kernel/gc/mgc.h"
 #include "kernel/gc/barrier.h"
+#include "kernel/gc/mgcsatb.h"
 #include "kernel/time/timer.h"
 #include "kernel/lib/print.h"
 #include "kernel/lib/bootargs.h"
@@ -136,8 +137,10 @@ static void gc_run_cycle(enum gc_trigger_kind kind, uint32_t n)
 		 * pause, with the world running: all the mark's scans come
 		 * after it (docs/gc.md, "Arming before the start pause"). */
 		gc.satbArmed = false;
-		if (rtflags.gcconc && rtflags.gcsatb)
+		if (rtflags.gcconc && rtflags.gcsatb) {
+			satb_alloc();   /* once: not in the first start pause */
 			gc.satbArmed = gc_barrier_arm_protect();
+		}
 		gc.prePasses = 0;
 		if (gc.satbArmed)
 			presnapshot();

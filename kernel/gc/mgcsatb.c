@@ -62,7 +62,7 @@
 #include "arch.h"
 
 /* Words per ring: a power of two (head and tail wrap at 2^32), set from
- * gcsatbring at the first satb_begin, with the world stopped. */
+ * gcsatbring at the first satb_alloc, before that cycle's arm. */
 static uint32_t ring_words GC_NOSCAN;
 #define RING_WORDS ring_words
 #define RING_PAGES ((RING_WORDS * sizeof(uintptr_t) + PAGE_SIZE - 1) / PAGE_SIZE)
@@ -248,7 +248,7 @@ size_t satb_pull_stacks(struct marker *mk)
 	return n;
 }
 
-bool satb_begin(void)
+void satb_alloc(void)
 {
 	if (ring_words == 0) {
 		uint64_t words = (uint64_t)rtflags.gcsatbring * 1024 / sizeof(uintptr_t);
@@ -260,15 +260,25 @@ bool satb_begin(void)
 		if (stackbuf.buf != NULL)
 			arch_dirty_untrack((uintptr_t)stackbuf.buf, STACKBUF_PAGES * PAGE_SIZE);
 	}
-	stackbuf.n = 0;
 	for (int i = 0; i < ncpu; i++) {
 		struct satbring *r = &rings[i];
 		if (r->buf == NULL) {
 			r->buf = mheap_alloc_pages(RING_PAGES);
 			if (r->buf == NULL)
-				return false;
+				return;
 			arch_dirty_untrack((uintptr_t)r->buf, RING_PAGES * PAGE_SIZE);
 		}
+	}
+}
+
+bool satb_begin(void)
+{
+	satb_alloc();           /* done already, unless memory ran out then */
+	stackbuf.n = 0;
+	for (int i = 0; i < ncpu; i++) {
+		struct satbring *r = &rings[i];
+		if (r->buf == NULL)
+			return false;
 		/* relaxed: the world is stopped; starting it publishes */
 		__atomic_store_n(&r->head, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&r->tail, 0, __ATOMIC_RELAXED);
