@@ -257,17 +257,24 @@ int chan_cap(chan_t *c)
 
 /* ---- direct hand-offs (under c->lock; caller unlocks, then goready) ----- */
 
+/* The hand-off's end: sg's value moved, its G woken by us (param = the
+ * sudog, success: not by close). Returns the G to ready. */
+static inline __attribute__((always_inline)) struct g *sudog_handed(struct sudog *sg)
+{
+	sg->elem = NULL;
+	struct g *gp = sg->g;
+	gp->param = sg;
+	sg->success = true;
+	return gp;
+}
+
 /* Send ep to the blocked receiver sg. Returns the G to ready. Inline in
  * chansend; chan_handoff_send for select. */
 static inline __attribute__((always_inline)) struct g *handoff_send(struct hchan *c, struct sudog *sg,
                                                                      const void *ep)
 {
 	elem_move(sg->elem, ep, c->elemsize);
-	sg->elem = NULL;
-	struct g *gp = sg->g;
-	gp->param = sg;
-	sg->success = true;
-	return gp;
+	return sudog_handed(sg);
 }
 
 /* Receive from the blocked sender sg into ep. On a buffered channel (full,
@@ -285,11 +292,7 @@ static inline __attribute__((always_inline)) struct g *handoff_recv(struct hchan
 			c->recvx = 0;
 		c->sendx = c->recvx;    /* full: the tail is where the head was */
 	}
-	sg->elem = NULL;
-	struct g *gp = sg->g;
-	gp->param = sg;
-	sg->success = true;
-	return gp;
+	return sudog_handed(sg);
 }
 
 struct g *chan_handoff_send(struct hchan *c, struct sudog *sg, const void *ep)
@@ -645,12 +648,9 @@ static __attribute__((noinline)) bool recv_handoff(struct hchan *c, void *ep)
 	                     ((uintptr_t)sg->elem & 7) != 0, 0))
 		return chanrecv2_locked(c, ep, true);
 	waitq_pop(&c->sendq, sg);
-	/* handoff_recv for an unbuffered channel and a word, inline */
+	/* handoff_recv for an unbuffered channel and a word */
 	COPY_UNIT(ep, sg->elem, 8);
-	sg->elem = NULL;
-	struct g *gp = sg->g;
-	gp->param = sg;
-	sg->success = true;
+	struct g *gp = sudog_handed(sg);
 	spin_unlock(&c->lock);
 	goready(gp);
 	return true;

@@ -97,7 +97,7 @@ static void gc_wait_mark(void);
  * the last pass and the stop (docs/gc.md, "Protecting again before the
  * stop"). A pass is a collect like the arm: it cannot lose a page, only
  * leave it to the next collect. It stops when a pass finds so few pages
- * that the next cannot pay for its own shootdown, or no fewer than the
+ * (GC_PRE_ENOUGH) that the pause can take the rest, or no fewer than the
  * last (the mutators' working set, which they write again at once). */
 static void presnapshot(void)
 {
