@@ -35,6 +35,7 @@
 #include <string.h>
 #include "gort.h"
 #include "kernel/gc/mgc.h"
+#include "kernel/mm/mallocfast.h"
 #include "kernel/lib/print.h"
 #include "arch/atomic.h"
 
@@ -127,6 +128,23 @@ static void grow(void)
 
 static void fing_main(void *arg);
 
+/* gc_find_object for a mutator: obj's span is swept for this cycle first
+ * (Go's addspecial calls ensureSwept), since the background sweeper may be
+ * swapping the span's alloc and mark bits while we read them; pinned, so
+ * that no cycle can end (and unsweep it) between the sweep and the read. */
+static bool find_object_swept(uintptr_t p, struct mspan **sp, uint32_t *idxp,
+                              uintptr_t *basep)
+{
+	struct g *gp = mcache_pin();
+	struct mspan *s = spanOf(p);
+	if (s != NULL && s->collect && s->state == mSpanInUse)
+		span_ensure_swept(s);
+	bool found = gc_find_object(p, sp, idxp, basep);
+	if (mcache_unpin(gp))
+		releasem();     /* a preemption request while pinned: yield */
+	return found;
+}
+
 void SetFinalizer(void *obj, void (*fn)(void *))
 {
 	struct mspan *s;
@@ -134,7 +152,7 @@ void SetFinalizer(void *obj, void (*fn)(void *))
 	uintptr_t base;
 	if (obj == NULL)
 		throw("runtime.SetFinalizer: nil pointer");
-	if (!gc_find_object((uintptr_t)obj, &s, &idx, &base))
+	if (!find_object_swept((uintptr_t)obj, &s, &idx, &base))
 		throw("runtime.SetFinalizer: pointer %p not in the GC heap (not from mallocgc)", obj);
 	if (base != (uintptr_t)obj)
 		throw("runtime.SetFinalizer: pointer %p not at beginning of allocated block", obj);
