@@ -5,7 +5,7 @@
 #              [BOOT=direct|uboot]                  uboot: U-Boot boots it from a boot medium
 #   make run   BOARD=virt|sifive_u|raspi3b          which QEMU machine (docs/boards.md);
 #                                                   a board other than virt selects ARCH
-#   make run ARCH=hosted [SMP=n] [APP=..] [BOOTARGS=..]   the same program as a Linux
+#   make run ARCH=hosted [SMP=n] [APP=..] [BOOTARGS=..] [DISK=image]   the same program as a Linux
 #                                                   process: build/hosted-<cc>/<app> (docs/hosted.md);
 #                                                   SAN=undefined: UBSan, build/hosted-<cc>-undefined/;
 #                                                   SAN=address,undefined: ASan too (docs/hosted.md)
@@ -207,10 +207,11 @@ APP_OBJS := $(foreach d,$(APP_DIRS),$(patsubst %,$(OBJDIR)/%.o,$(wildcard $(d)/*
 -include $(APP_OBJS:.o=.d)
 
 # ---- running ---------------------------------------------------------------
-# DISK=path: a raw image file, the first virtio block device (Block_Open(0)).
+# DISK=path: a raw image file, the first block device (Block_Open(0)): a
+# virtio disk under QEMU, a host file served by host threads hosted.
 ifeq ($(ARCH),hosted)
 run: $(BUILD)/$(APPNAME)
-	@$(HOSTED_RUN) $(BUILD)/$(APPNAME) -smp $(SMP) -- $(BOOTARGS)
+	@$(HOSTED_RUN) $(BUILD)/$(APPNAME) -smp $(SMP) $(if $(DISK),-disk $(DISK)) -- $(BOOTARGS)
 else
 run: $(BUILD)/$(APPNAME).bin
 	@ARCH=$(ARCH) BOARD=$(BOARD) SMP=$(SMP) BOOTARGS="$(BOOTARGS)" DISK="$(DISK)" INTERACTIVE=1 qemu/run.sh $(BUILD)/$(APPNAME).bin

@@ -96,7 +96,8 @@ const char *recover(void);
 int Console_Read(void *buf, int n);
 
 /* Block storage: virtio block devices found in the device tree, in its
- * order (`make run DISK=file` attaches one). Sectors are 512 bytes. Many
+ * order (`make run DISK=file` attaches one; hosted, the file of -disk:
+ * docs/hosted.md). Sectors are 512 bytes. Many
  * goroutines may have requests in flight at once; each caller parks (IO
  * wait) until its request completes. buf may be anywhere (heap, stack,
  * .data). Results: 0, or one of the negative BlockErr codes below. */

@@ -22,12 +22,15 @@
 #
 # Which tests, and why not the others: HOSTED_TESTS below lists the programs
 # that make sense on a host; a TEST line that needs a board (arch=, cpu=,
-# machine=, board=, boot=, icount=1 for exact virtual time, disk=, INPUT:
-# console typing)
+# machine=, board=, boot=, icount=1 for exact virtual time, INPUT:
+# console typing - the INPUT lines before the first TEST or after this one)
 # is skipped (examples/preempt's icount line, for one), except that a line
 # with arch=hosted runs here only (and is skipped by the QEMU arches; its
 # mapfail=N makes every Nth write-protect change of the GC's barrier fail
-# as at the map-count limit: arch/hosted/dirty.c's fallback). Left
+# as at the map-count limit: arch/hosted/dirty.c's fallback). disk=SIZE
+# runs the program with a fresh zeroed image file of SIZE in the output
+# directory (-disk FILE: arch/hosted/blk.c), boots=N runs it N times in a
+# row on that image, as tests/run.sh boots QEMU. Left
 # out, with the reason:
 #   goroutines_100k  more stack mappings than vm.max_map_count allows
 #   gc_checkmark_detect  its test=2 reads, on purpose, nodes the collector
@@ -37,9 +40,10 @@
 #                    level3+0, printed "+0", which its EXPECT (+0x) rejects
 #   schedtrace, examples/leak  assume the program runs longer than natively
 #                    (no SCHED line before it ends; a goroutine still exiting)
-#   dtb_truncated, bootargs_warn, block_io, console_input, console_lines,
-#   kvlog_replay, atomic_orders, examples/kvlog  the board: device tree
-#                    blobs, virtio disk, UART input, the ISA's instructions
+#   dtb_truncated, bootargs_warn, block_fault, console_input, console_lines,
+#   atomic_orders, examples/kvlog  the board: device tree blobs, a virtio
+#                    disk's faults, UART input, the ISA's instructions
+#                    (kvlog_replay's line with console input too)
 #   sleep, preempt_fair, mutex_starvation's and every icount=1 line,
 #   examples/mutex_modes, examples/timers  latency bounds asserted in exact
 #                    virtual time (-icount)
@@ -73,6 +77,7 @@ tests/qemu/lock_rank tests/qemu/exit_race tests/qemu/leakcheck
 tests/qemu/panic_fatal tests/qemu/scheddetail
 tests/qemu/gc_trace tests/qemu/gc_oom_collect tests/qemu/malloc_oom
 tests/qemu/distribution tests/qemu/trace_sched tests/qemu/preempt_regs
+tests/qemu/block_io tests/qemu/block_gc tests/qemu/kvlog_replay
 examples/hello examples/demo examples/preempt examples/chan_paths
 examples/alloc_classes examples/gc_tour examples/sched_steal examples/select_fair
 "
@@ -109,6 +114,7 @@ chan_torture select_nonblock select_stress select_close_race mutex_torture mutex
 sync_contention stack_growth gc_roots malloc_stress
 gc_barrier panic_leak gomaxprocs preempt sched_steal exit_race
 gc_concmut gc_churn gc_finalizers gc_binarytrees gc_free_race
+block_io block_gc kvlog_replay
 "
 TSAN_SKIP_LINES='^select_close_race \[\]|^gc_free_race \[gcconc=1 gccheckmark=1 gcpoison=1\]|^mutex_torture \[test=1|^gc_churn \[gccheckmark=1 gcpoison=1\]|^gc_churn \[gcconc=1 gccheckmark=1 gcpoison=1( test=2)?\]'
 tsan_opts="halt_on_error=1 suppressions=$PWD/tests/tsan.supp"
@@ -123,15 +129,24 @@ done
 
 # One run: a (build, program, TEST line, smp), judged by the line's header
 # lines as tests/run.sh judges a QEMU run. Prints its PASS or FAIL line.
-hosted_one() {  # bdir name dir idx smp bootargs status timeout mem mapfail
+hosted_one() {  # bdir name dir idx smp bootargs status timeout mem mapfail disk boots
 	local bdir=$1 name=$2 d=$3 idx=$4 s=$5 bootargs=$6 status=$7 tmo=$8 mem=$9 mapfail=${10}
-	local log="$out/$bdir-$name-$idx-smp$s.log" t0 t1 got ok=1 why="" judged label
+	local disk=${11} boots=${12:-1}
+	local log="$out/$bdir-$name-$idx-smp$s.log" t0 t1 got ok=1 why="" judged label img="" b
 	rm -f "$log.check"
+	if [ -n "$disk" ]; then         # a fresh zeroed image, as tests/run.sh's
+		img="$out/$bdir-$name-$idx-smp$s.img"
+		rm -f "$img"; truncate -s "$disk" "$img"
+	fi
 	t0=$(date +%s.%N)
-	# shellcheck disable=SC2086
-	TSAN_OPTIONS="$tsan_opts" timeout "$tmo" $RUN "build/$bdir/$name" -smp "$s" -m "$mem" ${mapfail:+-mapfail "$mapfail"} -- $bootargs \
-		< /dev/null > "$log" 2>&1
-	got=$?
+	: > "$log"
+	for ((b = 1; b <= boots; b++)); do
+		# shellcheck disable=SC2086
+		TSAN_OPTIONS="$tsan_opts" timeout "$tmo" $RUN "build/$bdir/$name" -smp "$s" -m "$mem" ${mapfail:+-mapfail "$mapfail"} \
+			${img:+-disk "$img"} -- $bootargs < /dev/null >> "$log" 2>&1
+		got=$?
+		[ "$got" = "$status" ] || break
+	done
 	t1=$(date +%s.%N)
 	[ "$got" = "$status" ] || { ok=0; why="exit status $got, want $status"; }
 	# a sanitizer's report (not the runtime's own "panic: runtime error")
@@ -195,8 +210,10 @@ for b in $builds; do
 		while IFS= read -r spec; do
 			idx=$((idx+1))
 			# a TEST line that needs the board is not run hosted
-			case "$spec" in *arch=hosted*) ;; *arch=*|*cpu=*|*machine=*|*icount=1*|*disk=*|*board=*|*boot=*) continue ;; esac
-			grep -q '^// INPUT:' "$d/main.c" && continue
+			case "$spec" in *arch=hosted*) ;; *arch=*|*cpu=*|*machine=*|*icount=1*|*board=*|*boot=*) continue ;; esac
+			# console input (global, or this line's): none hosted
+			awk -v want="$idx" '/^\/\/ TEST:/ { n++ } /^\/\/ INPUT:/ && (n == 0 || n == want) { f = 1 } END { exit !f }' \
+				"$d/main.c" && continue
 			smp=$(sed -n 's/.*smp=\([0-9,]*\).*/\1/p' <<< "$spec"); smp=${smp:-1}
 			bootargs=$(sed -n 's/.*bootargs="\([^"]*\)".*/\1/p' <<< "$spec")
 			if [ "$san" = thread ]; then
@@ -218,9 +235,12 @@ for b in $builds; do
 			mem=$(sed -n 's/.*mem=\([0-9]*[MG]\).*/\1/p' <<< "$spec"); mem=${mem:-256M}
 			# mapfail=N: every Nth write-protect change of the barrier fails
 			mapfail=$(sed -n 's/.*mapfail=\([0-9]*\).*/\1/p' <<< "$spec")
+			# disk=SIZE boots=N: a fresh image, N runs on it (hosted_one)
+			disk=$(sed -n 's/.*disk=\([0-9]*[KMG]\{0,1\}\).*/\1/p' <<< "$spec")
+			boots=$(sed -n 's/.*boots=\([0-9]*\).*/\1/p' <<< "$spec")
 			for s in ${smp//,/ }; do
-				printf '%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\n' \
-					"$bdir" "$name" "$d" "$idx" "$s" "$bootargs" "$status" "$tmo" "$mem" "$mapfail" >> "$jobs_file"
+				printf '%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\n' \
+					"$bdir" "$name" "$d" "$idx" "$s" "$bootargs" "$status" "$tmo" "$mem" "$mapfail" "$disk" "$boots" >> "$jobs_file"
 			done
 		done < <(sed -n 's|^// TEST: *||p' "$d/main.c")
 	done
@@ -228,7 +248,7 @@ done
 if [ -s "$jobs_file" ]; then
 	# shellcheck disable=SC2016
 	xargs -d '\n' -P "${JOBS:-2}" -I{} bash -c \
-		'IFS=$'"'"'\037'"'"' read -r b n d i s a st t m f <<< "$1"; hosted_one "$b" "$n" "$d" "$i" "$s" "$a" "$st" "$t" "$m" "$f"' _ {} \
+		'IFS=$'"'"'\037'"'"' read -r b n d i s a st t m f k o <<< "$1"; hosted_one "$b" "$n" "$d" "$i" "$s" "$a" "$st" "$t" "$m" "$f" "$k" "$o"' _ {} \
 		< "$jobs_file" > "$out/runs.txt"
 	cat "$out/runs.txt"
 	pass=$((pass + $(grep -c '^PASS' "$out/runs.txt")))

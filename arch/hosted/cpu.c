@@ -3,7 +3,9 @@
  * CPU, per-CPU set-up, contexts, power-off.
  *
  * __wrap_main(argc, argv) plays firmware: it reads the command line
- *     <program> [-smp N] [-m SIZE[K|M|G]] [-mapfail N] [bootargs ...]
+ *     <program> [-smp N] [-m SIZE[K|M|G]] [-disk[-ro] FILE] [-mapfail N] [bootargs ...]
+ * (-disk: a raw image file as the first block device, blk.c; read-only
+ * with -disk-ro or when the file is not writable)
  * (-mapfail: a test hook, every Nth write-protect change of the GC's
  * barrier fails as if vm.max_map_count were reached: dirty.c)
  * (bootargs are the remaining words joined by spaces, as QEMU's -append),
@@ -57,7 +59,7 @@ static const uint64_t symtab_section_anchor = 0;
 
 static void usage(const char *prog, const char *why)
 {
-	fprintf(stderr, "%s: %s\nusage: %s [-smp N (1..%d)] [-m SIZE[K|M|G]] [-mapfail N] [bootargs ...]\n",
+	fprintf(stderr, "%s: %s\nusage: %s [-smp N (1..%d)] [-m SIZE[K|M|G]] [-disk[-ro] FILE] [-mapfail N] [bootargs ...]\n",
 	        prog, why, prog, MAXCPU);
 	exit(2);
 }
@@ -104,6 +106,8 @@ int __wrap_main(int argc, char **argv)
 	static char bootargs[256];
 	int ncpu = 4;
 	size_t ram = 256u << 20;
+	const char *disk = NULL;
+	bool disk_ro = false;
 	int i = 1;
 	for (; i < argc; i++) {
 		if (strcmp(argv[i], "-smp") == 0 && i + 1 < argc) {
@@ -114,6 +118,12 @@ int __wrap_main(int argc, char **argv)
 			ncpu = (int)n;
 		} else if (strcmp(argv[i], "-m") == 0 && i + 1 < argc) {
 			ram = parse_size(argv[0], argv[++i]);
+		} else if ((strcmp(argv[i], "-disk") == 0 || strcmp(argv[i], "-disk-ro") == 0) &&
+		           i + 1 < argc) {
+			if (disk != NULL)
+				usage(argv[0], "one -disk only");
+			disk_ro = argv[i][5] != 0;
+			disk = argv[++i];
 		} else if (strcmp(argv[i], "-mapfail") == 0 && i + 1 < argc) {
 			char *end;
 			long n = strtol(argv[++i], &end, 10);
@@ -142,6 +152,8 @@ int __wrap_main(int argc, char **argv)
 	hosted_tsan_init();
 	hosted_tls_init();
 	hosted_signals_init();
+	if (disk != NULL)               /* its threads: signal handlers set */
+		hosted_blk_attach(argv[0], disk, disk_ro);
 	const void *dtb = hosted_build_fdt(hosted_ram_base, hosted_ram_size, ncpu, bootargs);
 	hosted_tid[0] = gettid();
 	hosted_thread_signals(0);

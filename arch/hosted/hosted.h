@@ -20,13 +20,28 @@
 #define HOSTED_CPU "x86-64"
 #endif
 
-/* Signals: the CPU timer and the IPI (SIGURG is Go's preemption signal). */
+/* Signals: the CPU timer, the IPI (SIGURG is Go's preemption signal), and
+ * a device interrupt line raised by a device thread (signal.c). */
 #define HOSTED_SIG_TIMER SIGALRM
 #define HOSTED_SIG_IPI   SIGURG
+#define HOSTED_SIG_DEV   SIGIO
 
 /* Bits of hosted_pending. */
 #define PEND_TIMER 1u
 #define PEND_IPI   2u
+#define PEND_DEV   4u
+
+/* The port's interrupt controller (signal.c): device lines 0..HOSTED_NIRQ-1,
+ * named in a dt_irq of one cell. hosted_irq_raise, from any thread (a
+ * device's own): the line's CPU takes trap_devirq(irq) as soon as its
+ * interrupts are enabled. Lines of the port's devices: */
+#define HOSTED_NIRQ      32
+#define HOSTED_IRQ_BLK   0      /* blk.c, the disk */
+void hosted_irq_raise(int irq);
+
+/* The disk (blk.c): attach the image file named by -disk / -disk-ro, from
+ * __wrap_main before any CPU starts; exits with status 2 if it cannot. */
+void hosted_blk_attach(const char *prog, const char *path, bool readonly);
 
 /* Raw system calls: the pc stays in the executable's text, where a signal
  * may act at once (signal.c defers signals that land inside libc). */

@@ -6,6 +6,9 @@
  *                      with SIGEV_THREAD_ID), armed at an absolute
  *                      CLOCK_MONOTONIC time by arch_timer_set;
  *   IPI              - SIGURG sent with tgkill to the target CPU's thread;
+ *   device interrupt - SIGIO sent with tgkill by a device thread (blk.c)
+ *                      to the CPU its line is routed to, after it set the
+ *                      line's bit in that CPU's devpending word;
  *   synchronous trap - SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP (a SIGSEGV
  *                      with SEGV_ACCERR on a write-protected page of the
  *                      GC's barrier is its write fault: dirty.c);
@@ -63,6 +66,10 @@ __thread volatile uint32_t hosted_pending;
 static uint32_t wakeseq[MAXCPU] UNTRACKED_BSS;
 static uint32_t wake_pending[MAXCPU] UNTRACKED_BSS;
 static uint32_t wfi_sleeping[MAXCPU] UNTRACKED_BSS;
+/* Per CPU: device lines raised toward it and not yet taken (a bit per
+ * line); atomic. Per line: its CPU (arch_irq_route); atomic. */
+static uint32_t devpending[MAXCPU] UNTRACKED_BSS;
+static int irq_cpu[HOSTED_NIRQ] UNTRACKED_BSS;
 static __thread int trap_depth;              /* handlers running on this thread */
 static __thread int timer_id = -1;           /* kernel timer id */
 static __thread uint64_t deadline = UINT64_MAX; /* arch_timer_set's; UINT64_MAX: none */
@@ -162,13 +169,48 @@ void arch_wake_cpu(int cpu)
 	hosted_syscall(SYS_futex, (long)&wakeseq[cpu], FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
 }
 
+/* ---- device interrupts ----------------------------------------------------- */
+
+/* The hosted "interrupt controller": a specifier of one cell, the line.
+ * Only the port's own devices name one (blk.c); the device tree has none. */
 int arch_irq_decode(const uint32_t *cells, int ncells)
 {
-	return -1;                  /* no interrupt controller, no device lines */
+	return ncells == 1 && cells[0] < HOSTED_NIRQ ? (int)cells[0] : -1;
 }
 
+/* Once per line, at its driver's probe, before its device raises it.
+ * relaxed: the device learns of the route through its first request,
+ * submitted after this (a pthread mutex orders them). */
 void arch_irq_route(int irq, int cpu)
 {
+	__atomic_store_n(&irq_cpu[irq], cpu, __ATOMIC_RELAXED);
+}
+
+/* A device thread's interrupt: the line's bit, then the signal. An edge
+ * with a sticky bit: raises while the CPU has not yet taken the line merge
+ * into one trap_devirq, which handles everything its device finished (the
+ * driver's handler drains its completions, as a virtio driver drains its
+ * used ring). */
+void hosted_irq_raise(int irq)
+{
+	int cpu = __atomic_load_n(&irq_cpu[irq], __ATOMIC_RELAXED);
+	/* release: what the device did before (the request's result) is
+	 * visible to the handler; pairs with take_devirqs' acquire exchange */
+	__atomic_fetch_or(&devpending[cpu], 1u << irq, __ATOMIC_RELEASE);
+	int tid = __atomic_load_n(&hosted_tid[cpu], __ATOMIC_ACQUIRE);
+	hosted_syscall(SYS_tgkill, hosted_pid, tid, HOSTED_SIG_DEV, 0, 0, 0);
+}
+
+/* In dispatch: every line raised toward this CPU, lowest first. */
+static void take_devirqs(void)
+{
+	/* acquire; pairs with hosted_irq_raise's release */
+	uint32_t lines = __atomic_exchange_n(&devpending[this_cpu], 0, __ATOMIC_ACQUIRE);
+	while (lines != 0) {
+		int irq = __builtin_ctz(lines);
+		lines &= lines - 1;
+		trap_devirq(irq);
+	}
 }
 
 /* The calling thread's timer: SIGALRM to this thread only. */
@@ -250,6 +292,8 @@ static void dispatch(ucontext_t *uc)
 	hosted_pending = 0;
 	if (bits & PEND_IPI)
 		trap_ipi(&tf);
+	if (bits & PEND_DEV)
+		take_devirqs();
 	if (bits & PEND_TIMER)
 		trap_timer(&tf);
 	trap_depth--;
@@ -270,6 +314,8 @@ HOSTED_NO_TSAN static void on_interrupt(int sig, siginfo_t *si, void *ucv)
 		} else if (deadline != UINT64_MAX) {
 			kernel_timer_arm(deadline); /* a retry, early: re-arm */
 		}
+	} else if (sig == HOSTED_SIG_DEV) {
+		hosted_pending |= PEND_DEV;     /* a device line: take_devirqs */
 	} else if (si->si_code == SI_TKILL && si->si_pid == hosted_pid) {
 		/* an IPI, or our own replay of a pending interrupt */
 		hosted_pending |= PEND_IPI;
@@ -317,6 +363,8 @@ static bool barrier_fault(int sig, const siginfo_t *si)
 {
 	if (sig != SIGSEGV || si->si_code != SEGV_ACCERR)
 		return false;
+	if (hosted_m == NULL)   /* no CPU: the barrier's path needs one (blk.c) */
+		return false;
 	int saved = hosted_irqoff;
 	hosted_irqoff = 1;
 	bool mine = hosted_dirty_fault((uintptr_t)si->si_addr);
@@ -325,7 +373,8 @@ static bool barrier_fault(int sig, const siginfo_t *si)
 }
 
 /* A fault that the handler cannot report through the runtime: one line
- * by raw system calls, then exit status 2. */
+ * by raw system calls, then exit status 2. pc0 and addr0: the fault being
+ * handled when this one came (pc0 0: none). */
 HOSTED_NO_TSAN static void raw_put(char *line, size_t *n, const char *s)
 {
 	for (; *s && *n < 300; s++)
@@ -355,10 +404,12 @@ HOSTED_NO_TSAN static void raw_fatal(const char *what, const char *cause, uintpt
 	raw_hex(line, &n, pc);
 	raw_put(line, &n, " addr ");
 	raw_hex(line, &n, addr);
-	raw_put(line, &n, ", handling one at pc ");
-	raw_hex(line, &n, pc0);
-	raw_put(line, &n, " addr ");
-	raw_hex(line, &n, addr0);
+	if (pc0 != 0) {         /* a fault while handling another */
+		raw_put(line, &n, ", handling one at pc ");
+		raw_hex(line, &n, pc0);
+		raw_put(line, &n, " addr ");
+		raw_hex(line, &n, addr0);
+	}
 	line[n++] = '\n';
 	hosted_syscall(SYS_write, 2, (long)line, (long)n, 0, 0, 0);
 	hosted_syscall(SYS_exit_group, 2, 0, 0, 0, 0, 0);
@@ -375,6 +426,11 @@ HOSTED_NO_TSAN static void on_fault(int sig, siginfo_t *si, void *ucv)
 	ucontext_t *uc = ucv;
 	if (barrier_fault(sig, si))
 		return;
+	/* A thread that is no CPU - a device thread (blk.c), which must never
+	 * store into the runtime's memory - has no M to report with. */
+	if (hosted_m == NULL)
+		raw_fatal("a fault on a host thread that is no CPU", fault_cause(sig, si->si_code),
+		          hosted_uc_pc(uc), (uintptr_t)si->si_addr, 0, 0);
 	/* In a TSan build, a fault outside our text may be inside TSan's
 	 * runtime (tsan.c) - a stack growing under one of its hooks; a
 	 * fatal report is not: its path never returns. A fault under that
@@ -428,8 +484,10 @@ void hosted_signals_init(void)
 	sigemptyset(&sa.sa_mask);
 	sigaddset(&sa.sa_mask, HOSTED_SIG_TIMER);
 	sigaddset(&sa.sa_mask, HOSTED_SIG_IPI);
+	sigaddset(&sa.sa_mask, HOSTED_SIG_DEV);
 	hosted_sigaction(HOSTED_SIG_TIMER, &sa);
 	hosted_sigaction(HOSTED_SIG_IPI, &sa);
+	hosted_sigaction(HOSTED_SIG_DEV, &sa);
 	sa.sa_sigaction = on_fault;
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
 	static const int faults[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP };

@@ -1,31 +1,30 @@
 /*
- * blk.c - virtio block devices: Block_Open, Block_Read, Block_Write,
- * Block_Flush (include/gort.h), with many requests in flight from many
+ * blk.c - the virtio block driver: the device side of Block_Read,
+ * Block_Write, Block_Flush (drivers/block/block.c has the API, the
+ * checks and the caller's wait), with many requests in flight from many
  * goroutines, each parked in IO wait until its completion interrupt.
  *
  * Objects:
- *   BlockDev  - one device: its transport, one virtqueue (request queue 0),
- *               capacity and features (set at probe, then read-only),
- *               `dead` and the watchdog's state (q.lock), and the
- *               descriptor reservations.
- *   blk_req   - one request, on the caller's stack: the header and status
- *               byte the device reads and writes by DMA, the result, its
- *               deadline, and the iowait the caller parks on.
+ *   struct vblk - one device: the portable BlockDev (capacity, read-only;
+ *               set at probe), its transport, one virtqueue (request
+ *               queue 0), features, `dead` and the watchdog's state
+ *               (q.lock), and the descriptor reservations.
+ *   vreq      - a request's driver part (struct blk_req's priv, on the
+ *               caller's stack): the header and status byte the device
+ *               reads and writes by DMA, its deadline, its chain.
  *   d->wd     - the watchdog, a runtime timer (kernel/time): pending while
  *               requests are in flight, at the earliest deadline.
  *
- * A request's life:
- *   1. reserve its descriptors (free_desc, under mu; a Cond waits for
- *      room), so step 2 cannot fail;
- *   2. under q.lock: chain header, data, status and offer them; ring the
- *      doorbell;                                           ("arm")
- *   3. iowait_park on the request: it returns at once if the interrupt
- *      came already, else when the handler readies it.    ("check, park")
- *   4. free the chain, give back the reservation, return the status.
+ * A request's life (drivers/block/block.h has the portable steps):
+ *   1. submit: reserve its descriptors (free_desc, under mu; a Cond waits
+ *      for room), so the add cannot fail; under q.lock chain header, data,
+ *      status and offer them; ring the doorbell;           ("arm")
+ *   2. the caller parks (block.c);                         ("check, park")
+ *   3. finish: free the chain, give back the reservation.
  * The interrupt handler, for each used entry: the request's result, then
- * iowait_ready - its last touch of the request, which lives on a stack
+ * blk_complete - its last touch of the request, which lives on a stack
  * that is gone once the caller returns. (So there is no separate "done"
- * flag: a caller that saw one could return before iowait_ready ran.)
+ * flag: a caller that saw one could return before the wake-up ran.)
  *
  * Errors, never a hang or corruption: a range past the end or count 0
  * before anything is sent; the device's own error status; and a device
@@ -50,6 +49,7 @@
  */
 #include <stdlib.h>
 #include "gort.h"
+#include "drivers/block/block.h"
 #include "drivers/virtio/virtio.h"
 #include "kernel/io/io.h"
 #include "kernel/mm/mheap.h"
@@ -58,7 +58,6 @@
 #include "kernel/time/timer.h"
 #include "arch.h"
 
-#define MAX_BLOCKDEVS   8
 #define QUEUE_SIZE      128
 #define MAX_XFER_SECTORS 128            /* 64 KiB per request: <= 19 descriptors */
 
@@ -67,13 +66,13 @@
 enum { VIRTIO_BLK_T_IN = 0, VIRTIO_BLK_T_OUT = 1, VIRTIO_BLK_T_FLUSH = 4 };
 enum { VIRTIO_BLK_S_OK = 0, VIRTIO_BLK_S_IOERR = 1, VIRTIO_BLK_S_UNSUPP = 2 };
 
-struct BlockDev {
+struct vblk {
+	BlockDev blk;           /* first: the portable part (block.h) */
 	struct virtio_dev dev;
 	uintptr_t addr;         /* the transport's address, for messages
 	                           (dev.base moves under blkfault=gone) */
 	struct virtq q;
-	uint64_t sectors;
-	bool readonly, can_flush;
+	bool can_flush;
 	int64_t timeout;        /* ns, blktimeout; 0: no watchdog; set at probe */
 	bool dead;              /* q.lock */
 	struct timer wd;        /* the watchdog: on a timer heap while
@@ -89,7 +88,7 @@ struct BlockDev {
 	int free_desc;          /* descriptors not reserved; mu */
 };
 
-struct blk_req {
+struct vreq {
 	struct {
 		uint32_t type;
 		uint32_t reserved;
@@ -97,35 +96,38 @@ struct blk_req {
 	} hdr;                  /* device reads; 16-aligned: one page */
 	uint8_t status;         /* device writes */
 	uint32_t want;          /* bytes the device must report written */
-	int err;                /* the handler's verdict, before iowait_ready */
 	int64_t deadline;       /* nanotime of the next check; q.lock */
-	struct iowait done;
+	int head;               /* its chain, from virtq_add */
+	int need;               /* descriptors reserved for it */
 } __attribute__((aligned(16)));
+BLK_PRIV_FITS(struct vreq);
 
-static BlockDev *devs[MAX_BLOCKDEVS];
-static int ndevs;               /* written once, under probe_once */
-static Once probe_once;
+static inline struct vreq *vreq(struct blk_req *r)
+{
+	return BLK_PRIV(r, struct vreq);
+}
+
+static inline struct vblk *vblk(BlockDev *d)
+{
+	return (struct vblk *)d;        /* blk is the first member */
+}
+
+static int ndevs;               /* probed so far (blkfault= is device 0's) */
 
 /* ---- interrupt side, and the watchdog ---- */
 
-static void complete(struct blk_req *r, int err)
-{
-	r->err = err;
-	iowait_ready(&r->done);         /* the last touch of r */
-}
-
 /* The device's verdict; a read it reports shorter than asked is an
  * I/O error too (the buffer was not all filled). */
-static int status_err(const struct blk_req *r, uint32_t len)
+static int status_err(const struct vreq *v, uint32_t len)
 {
-	if (r->status == VIRTIO_BLK_S_UNSUPP)
+	if (v->status == VIRTIO_BLK_S_UNSUPP)
 		return BlockErrUnsupported;
-	return r->status == VIRTIO_BLK_S_OK && len >= r->want ? 0 : BlockErrIO;
+	return v->status == VIRTIO_BLK_S_OK && len >= v->want ? 0 : BlockErrIO;
 }
 
 /* Do the registers still describe a working block device? A removed one
  * reads as all ones (or zeros); a broken one asks for a reset. */
-static bool healthy(const BlockDev *d)
+static bool healthy(const struct vblk *d)
 {
 	uint32_t st = vio_rd(&d->dev, VIRTIO_MMIO_STATUS);
 	return vio_rd(&d->dev, VIRTIO_MMIO_MAGIC) == VIRTIO_MAGIC &&
@@ -138,18 +140,18 @@ static bool healthy(const BlockDev *d)
 /* q.lock held: complete every request the used ring reports done. NULL,
  * or why the device broke the protocol (then some entry was not used).
  * Inline: it is most of the interrupt handler. */
-static inline __attribute__((always_inline)) const char *reap(BlockDev *d)
+static inline __attribute__((always_inline)) const char *reap(struct vblk *d)
 {
 	struct blk_req *r;
 	uint32_t len;
 	bool bad;
 	while ((r = virtq_get_used(&d->q, &len, &bad)) != NULL) {
 		d->ncompleted++;
-		if (len > r->want) {    /* more than its writable buffers hold */
-			complete(r, BlockErrDevice);
+		if (len > vreq(r)->want) {      /* more than its writable buffers hold */
+			blk_complete(r, BlockErrDevice);
 			return "used entry with a bad length";
 		}
-		complete(r, status_err(r, len));
+		blk_complete(r, status_err(vreq(r), len));
 	}
 	return bad ? "used entry naming no request in flight" : NULL;
 }
@@ -157,7 +159,7 @@ static inline __attribute__((always_inline)) const char *reap(BlockDev *d)
 /* q.lock held: the device is dead. Reset it first - after a reset a device
  * may not touch the rings or the buffers any more (a removed one cannot) -
  * then fail every request in flight; later ones fail at once. */
-static void kill(BlockDev *d, const char *why)
+static void kill(struct vblk *d, const char *why)
 {
 	d->dead = true;
 	vio_wr(&d->dev, VIRTIO_MMIO_STATUS, 0);
@@ -168,12 +170,12 @@ static void kill(BlockDev *d, const char *why)
 	struct blk_req *r;
 	uint16_t head;
 	while ((r = virtq_take_any(&d->q, &head)) != NULL)
-		complete(r, BlockErrDevice);
+		blk_complete(r, BlockErrDevice);
 }
 
 static void blk_isr(void *arg)
 {
-	BlockDev *d = arg;
+	struct vblk *d = arg;
 	uint32_t st = vio_rd(&d->dev, VIRTIO_MMIO_INTERRUPT_STATUS);
 	vio_wr(&d->dev, VIRTIO_MMIO_INTERRUPT_ACK, st);
 	unsigned long flags = spin_lock_irqsave(&d->q.lock);
@@ -196,7 +198,7 @@ static void blk_isr(void *arg)
  * finished nothing for a whole timeout? (then it has stopped answering;
  * a device that finishes something meanwhile is slow, and keeps its
  * requests: the overdue ones get another timeout.) */
-static const char *check_overdue(BlockDev *d, int64_t now)
+static const char *check_overdue(struct vblk *d, int64_t now)
 {
 	if (d->ncompleted != d->progress_seen) {
 		d->progress_seen = d->ncompleted;
@@ -205,23 +207,23 @@ static const char *check_overdue(BlockDev *d, int64_t now)
 	bool overdue = false;
 	struct blk_req *r;
 	for (uint16_t i = 0; (r = virtq_next_inflight(&d->q, &i)) != NULL; i++)
-		overdue |= r->deadline <= now;
+		overdue |= vreq(r)->deadline <= now;
 	if (overdue && now - d->progress_at >= d->timeout)
 		return "no request finished within blktimeout";
 	for (uint16_t i = 0; (r = virtq_next_inflight(&d->q, &i)) != NULL; i++)
-		if (r->deadline <= now)
-			r->deadline = now + d->timeout;
+		if (vreq(r)->deadline <= now)
+			vreq(r)->deadline = now + d->timeout;
 	return NULL;
 }
 
 /* q.lock held: the earliest deadline in flight, or INT64_MAX. */
-static int64_t next_deadline(BlockDev *d)
+static int64_t next_deadline(struct vblk *d)
 {
 	int64_t next = INT64_MAX;
 	struct blk_req *r;
 	for (uint16_t i = 0; (r = virtq_next_inflight(&d->q, &i)) != NULL; i++)
-		if (r->deadline < next)
-			next = r->deadline;
+		if (vreq(r)->deadline < next)
+			next = vreq(r)->deadline;
 	return next;
 }
 
@@ -231,7 +233,7 @@ static int64_t next_deadline(BlockDev *d)
  * are in flight. */
 static void watchdog(void *arg, int64_t now)
 {
-	BlockDev *d = arg;
+	struct vblk *d = arg;
 	unsigned long flags = spin_lock_irqsave(&d->q.lock);
 	if (!d->dead) {
 		const char *why = reap(d);
@@ -253,7 +255,7 @@ static void watchdog(void *arg, int64_t now)
 
 /* ---- request side ---- */
 
-static bool is_dead(BlockDev *d)
+static bool is_dead(struct vblk *d)
 {
 	stack_nofault_enter();
 	unsigned long flags = spin_lock_irqsave(&d->q.lock);
@@ -263,7 +265,7 @@ static bool is_dead(BlockDev *d)
 	return dead;
 }
 
-static void reserve(BlockDev *d, int n)
+static void reserve(struct vblk *d, int n)
 {
 	Mutex_Lock(&d->mu);
 	while (d->free_desc < n)
@@ -272,7 +274,7 @@ static void reserve(BlockDev *d, int n)
 	Mutex_Unlock(&d->mu);
 }
 
-static void unreserve(BlockDev *d, int n)
+static void unreserve(struct vblk *d, int n)
 {
 	Mutex_Lock(&d->mu);
 	d->free_desc += n;
@@ -280,120 +282,89 @@ static void unreserve(BlockDev *d, int n)
 	Mutex_Unlock(&d->mu);
 }
 
-/* Map every page of buf now (a goroutine stack grows on first touch): the
- * device cannot take a page fault. */
-static void touch(const void *buf, uint32_t len)
-{
-	const volatile char *p = buf;
-	for (uint32_t off = 0; off < len; off += 4096 - (((uintptr_t)p + off) & 4095))
-		(void)p[off];
-	if (len)
-		(void)p[len - 1];
-}
+static const uint32_t vtype[] = {
+	[BLK_READ] = VIRTIO_BLK_T_IN, [BLK_WRITE] = VIRTIO_BLK_T_OUT,
+	[BLK_FLUSH] = VIRTIO_BLK_T_FLUSH,
+};
 
-static int blk_do(BlockDev *d, uint32_t type, uint64_t sector, const void *buf, uint32_t bytes)
+/* block.h's submit: reserve, chain, offer, ring. A flush without a write
+ * cache to flush finishes at once. */
+static bool vblk_submit(BlockDev *bd, struct blk_req *r)
 {
-	struct blk_req r = { .hdr = { .type = type, .sector = sector },
-	                     .want = type == VIRTIO_BLK_T_IN ? bytes + 1 : 1 };
+	struct vblk *d = vblk(bd);
+	struct vreq *v = vreq(r);
+	if (r->op == BLK_FLUSH && !d->can_flush) {
+		r->err = is_dead(d) ? BlockErrDevice : 0;
+		return false;
+	}
+	*v = (struct vreq){ .hdr = { .type = vtype[r->op], .sector = r->sector },
+	                    .want = r->op == BLK_READ ? r->bytes + 1 : 1 };
 	struct vseg segs[3] = {
-		{ &r.hdr, sizeof r.hdr, false },
-		{ buf, bytes, type == VIRTIO_BLK_T_IN },
-		{ &r.status, 1, true },
+		{ &v->hdr, sizeof v->hdr, false },
+		{ r->buf, r->bytes, r->op == BLK_READ },
+		{ &v->status, 1, true },
 	};
 	int n = 3;
-	if (bytes == 0) {
+	if (r->bytes == 0) {
 		segs[1] = segs[2];
 		n = 2;
 	}
-	touch(buf, bytes);
-	int need = virtq_ndesc(segs, n);
-	if (need < 0)
-		return BlockErrInvalid;
-	reserve(d, need);
+	v->need = virtq_ndesc(segs, n);
+	if (v->need < 0) {
+		r->err = BlockErrInvalid;
+		return false;
+	}
+	reserve(d, v->need);
 	int64_t now = d->timeout > 0 ? nanotime() : 0;
 	bool arm = false;
 	stack_nofault_enter();          /* a device lock: docs/locks.md */
 	unsigned long flags = spin_lock_irqsave(&d->q.lock);
-	int head = d->dead ? -1 : virtq_add(&d->q, segs, n, &r);
-	r.deadline = now + d->timeout;
-	if (head >= 0 && d->timeout > 0 && !d->wd_armed) {
+	v->head = d->dead ? -1 : virtq_add(&d->q, segs, n, r);
+	v->deadline = now + d->timeout;
+	if (v->head >= 0 && d->timeout > 0 && !d->wd_armed) {
 		d->wd_armed = arm = true;       /* the device was idle: */
 		d->progress_at = now;           /* its silence starts now */
 	}
+	int64_t deadline = v->deadline; /* r is the handler's once offered */
+	bool offered = v->head >= 0;
 	spin_unlock_irqrestore(&d->q.lock, flags);
-	if (head >= 0) {
+	if (offered) {
 		arch_dma_mb();          /* avail->idx before the doorbell */
 		vio_wr(&d->dev, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 	}
 	stack_nofault_exit();
-	if (head < 0) {
-		unreserve(d, need);
-		return BlockErrDevice;
+	if (!offered) {
+		unreserve(d, v->need);
+		r->err = BlockErrDevice;
+		return false;
 	}
 	if (arm) {                      /* off the heap until this add */
-		d->wd.when = r.deadline;
+		d->wd.when = deadline;
 		timer_add(&d->wd);
 	}
-	iowait_park(&r.done);
+	return true;
+}
+
+/* block.h's finish: the chain and the reservation back. */
+static void vblk_finish(BlockDev *bd, struct blk_req *r)
+{
+	struct vblk *d = vblk(bd);
+	struct vreq *v = vreq(r);
 	stack_nofault_enter();
-	flags = spin_lock_irqsave(&d->q.lock);
-	virtq_free(&d->q, (uint16_t)head);
+	unsigned long flags = spin_lock_irqsave(&d->q.lock);
+	virtq_free(&d->q, (uint16_t)v->head);
 	spin_unlock_irqrestore(&d->q.lock, flags);
 	stack_nofault_exit();
-	unreserve(d, need);
-	return r.err;
+	unreserve(d, v->need);
 }
 
-static int blk_rw(BlockDev *d, uint32_t type, uint64_t sector, const void *buf, uint32_t count)
-{
-	if (d == NULL || buf == NULL || count == 0)
-		return BlockErrInvalid;
-	if (sector >= d->sectors || count > d->sectors - sector)
-		return BlockErrRange;
-	if (type == VIRTIO_BLK_T_OUT && d->readonly)
-		return BlockErrReadOnly;
-	const char *p = buf;
-	while (count > 0) {
-		uint32_t n = count < MAX_XFER_SECTORS ? count : MAX_XFER_SECTORS;
-		int err = blk_do(d, type, sector, p, n * 512);
-		if (err)
-			return err;
-		sector += n;
-		p += (size_t)n * 512;
-		count -= n;
-	}
-	return 0;
-}
-
-int Block_Read(BlockDev *d, uint64_t sector, void *buf, uint32_t count)
-{
-	return blk_rw(d, VIRTIO_BLK_T_IN, sector, buf, count);
-}
-
-int Block_Write(BlockDev *d, uint64_t sector, const void *buf, uint32_t count)
-{
-	return blk_rw(d, VIRTIO_BLK_T_OUT, sector, buf, count);
-}
-
-int Block_Flush(BlockDev *d)
-{
-	if (d == NULL)
-		return BlockErrInvalid;
-	if (!d->can_flush)              /* no write cache to flush */
-		return is_dead(d) ? BlockErrDevice : 0;
-	return blk_do(d, VIRTIO_BLK_T_FLUSH, 0, NULL, 0);
-}
-
-uint64_t Block_Sectors(BlockDev *d)
-{
-	return d ? d->sectors : 0;
-}
+static const struct blk_ops vblk_ops = { vblk_submit, vblk_finish };
 
 /* ---- discovery ---- */
 
-static BlockDev *blk_init(const struct virtio_dev *vd, const struct virtio_mmio_node *node)
+static struct vblk *blk_init(const struct virtio_dev *vd, const struct virtio_mmio_node *node)
 {
-	BlockDev *d = calloc(1, sizeof *d);
+	struct vblk *d = calloc(1, sizeof *d);
 	d->dev = *vd;
 	d->addr = vd->base;
 	if (ndevs == 0)                 /* blkfault=: device 0 (fault.c) */
@@ -405,9 +376,10 @@ static BlockDev *blk_init(const struct virtio_dev *vd, const struct virtio_mmio_
 		return NULL;
 	}
 	d->free_desc = d->q.num;
-	d->readonly = (d->dev.features & VIRTIO_BLK_F_RO) != 0;
+	d->blk = (BlockDev){ .ops = &vblk_ops, .max_sectors = MAX_XFER_SECTORS,
+	                     .readonly = (d->dev.features & VIRTIO_BLK_F_RO) != 0,
+	                     .sectors = virtio_mmio_config(&d->dev, 0, 8) };
 	d->can_flush = (d->dev.features & VIRTIO_BLK_F_FLUSH) != 0;
-	d->sectors = virtio_mmio_config(&d->dev, 0, 8);
 	d->timeout = rtflags.blktimeout * 1000000;
 	/* system: the waiters are counted by io_nwait already; the timer
 	 * itself must not keep a deadlocked program "alive" */
@@ -421,22 +393,18 @@ static BlockDev *blk_init(const struct virtio_dev *vd, const struct virtio_mmio_
 	return d;
 }
 
-static void probe(void *arg)
+/* block.h: every virtio block transport in the device tree, in its order. */
+void blk_driver_probe(void)
 {
-	(void)arg;
-	for (int i = 0; i < bootinfo.nvirtio && ndevs < MAX_BLOCKDEVS; i++) {
+	for (int i = 0; i < bootinfo.nvirtio && ndevs < BLK_MAX_DEVS; i++) {
 		struct virtio_dev vd;
 		if (!virtio_mmio_probe(&vd, (uintptr_t)bootinfo.virtio[i].base) ||
 		    vd.device_id != VIRTIO_ID_BLOCK)
 			continue;
-		BlockDev *d = blk_init(&vd, &bootinfo.virtio[i]);
-		if (d)
-			devs[ndevs++] = d;
+		struct vblk *d = blk_init(&vd, &bootinfo.virtio[i]);
+		if (d) {
+			blk_register(&d->blk);
+			ndevs++;
+		}
 	}
-}
-
-BlockDev *Block_Open(int index)
-{
-	Once_Do(&probe_once, probe, NULL);
-	return index >= 0 && index < ndevs ? devs[index] : NULL;
 }

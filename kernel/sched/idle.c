@@ -55,10 +55,18 @@ static void nmidle_add(int32_t d)
 	__atomic_store_n(&sched.nmidle, sched.nmidle + d, __ATOMIC_RELAXED);
 }
 
+/* sched.midle: written under sched.lock, read without it by ioready_kick
+ * (a device interrupt's hint: kernel/io/iowait.c) and schedtrace; so
+ * relaxed atomic stores too (the plain reads here are under the lock). */
+static void midle_set(uint64_t v)
+{
+	__atomic_store_n(&sched.midle, v, __ATOMIC_RELAXED);
+}
+
 static void mput(struct m *m)
 {
 	assert_lock_held(&sched.lock);
-	sched.midle |= 1ULL << m->id;
+	midle_set(sched.midle | 1ULL << m->id);
 	nmidle_add(1);
 }
 
@@ -68,7 +76,7 @@ struct m *mget(void)
 	if (sched.midle == 0)
 		return NULL;
 	int id = __builtin_ctzll(sched.midle);
-	sched.midle &= ~(1ULL << id);
+	midle_set(sched.midle & ~(1ULL << id));
 	nmidle_add(-1);
 	return &allm[id];
 }
@@ -77,7 +85,7 @@ static void mremove(struct m *m)
 {
 	assert_lock_held(&sched.lock);
 	if (sched.midle & (1ULL << m->id)) {
-		sched.midle &= ~(1ULL << m->id);
+		midle_set(sched.midle & ~(1ULL << m->id));
 		nmidle_add(-1);
 	}
 }
