@@ -20,6 +20,20 @@
  * value): code interrupted between an lr and its sc must not find its sc
  * succeeding on a reservation the handler took (context.S says more).
  *
+ * FS not Dirty: an interrupt of a goroutine on its own stack (.Lgstack)
+ * saves and loads the caller-saved FP registers only if sstatus.FS was
+ * Dirty (SD) when it hit, and so does asyncPreempt. Software takes FS
+ * from Dirty to Clean only in a switch (context.S), where the caller-saved
+ * registers are dead across the call, or by a trap return or asyncPreempt
+ * that puts back a sstatus which was not Dirty either; and any write of
+ * an FP register or fcsr makes it Dirty again. So while it is not Dirty, the goroutine has
+ * written no FP register since a point where the caller-saved ones held
+ * nothing of its own: whatever the handler (or the goroutines that run
+ * before asyncPreempt resumes it) leaves in them is as good (20 stores
+ * and 20 loads of every such interrupt; fs0-fs11 are callee-saved and
+ * kept either way). fcsr is saved and restored always. The frame's FP
+ * slots are then stale (arch_dump_regs).
+ *
  * asyncPreempt: arch_inject_async_preempt copies the frame's caller-saved
  * half onto the interrupted goroutine's stack and makes the trap return
  * here with sp = that copy and interrupts on (a return into asyncPreempt
@@ -291,7 +305,12 @@ riscv_trap_return:
 	ld t2, TF_X(7)(sp)
 	X_CALLER sd, t0
 	sd tp, TF_X(4)(t0)
+	/* The caller-saved FP registers only if FS was Dirty (SD, the sign
+	 * of sstatus): see "FS not Dirty" above. */
+	ld t1, TF_SSTATUS(t0)
+	bgez t1, 1f
 	F_CALLER fsd, t0
+1:
 
 	/* Onto the trap stack's top: {interrupted s0, interrupted pc, the
 	 * frame}; the scratch below it is no longer needed. */
@@ -312,13 +331,14 @@ riscv_trap_return:
 	 * dropped by an sc on the trap stack, which never faults either. */
 	ld t1, TF_STVAL(t0)
 	bnez t1, .Lto_async_preempt_g
+	ld t2, TF_SSTATUS(t0)
+	bgez t2, 1f                     /* FS not Dirty: none saved */
 	F_CALLER fld, t0
-	ld t1, TF_FCSR(t0)
+1:	ld t1, TF_FCSR(t0)
 	fscsr t1
 	ld t1, TF_SEPC(t0)
 	csrw sepc, t1
-	ld t1, TF_SSTATUS(t0)
-	csrw sstatus, t1                /* SIE stays 0 until sret */
+	csrw sstatus, t2                /* SIE stays 0 until sret */
 	addi t1, sp, -8                 /* drop any reservation (as above): */
 	sc.d zero, zero, (t1)           /* a scratch word of the trap stack */
 	csrw sscratch, sp
@@ -365,23 +385,30 @@ asyncPreempt:
 	addi sp, sp, 16
 
 	csrci sstatus, SSTATUS_SIE
-	/* Touch both ends of the copy before any CSR is written: if this hart
-	 * still caches an invalid entry for the stack page (it may be running
-	 * on a different hart now), the spurious fault is taken and resolved
-	 * here, where it disturbs nothing. */
+	/* Every word read from the copy once a CSR is written lies at or
+	 * below TF_X(31), so between the two words read here: if this hart
+	 * still caches an invalid entry for a page of the copy (it may be
+	 * running on a different hart now), the spurious fault is taken and
+	 * resolved here, where it disturbs nothing. The copy spans at most
+	 * two pages, and the sstatus word (a0, below) is the other end. */
 	ld t0, TF_X(0)(sp)
-	ld t0, TF_SSCRATCH(sp)
 	/* FS as the switches and the C code since left it, before the loads
 	 * below make it Dirty: Dirty (SD, the sign) if fs0-fs11 may differ
 	 * from what their owner's context holds - a caller of arch_switch
 	 * that kept a callee-saved FP register of the goroutine's on its
 	 * stack restored it after the switch loaded the context. */
 	csrr t2, sstatus
+	/* The interrupted sstatus; a0 is free until X_CALLER reloads it. */
+	ld a0, TF_SSTATUS(sp)
 	/* The caller-saved half only: asyncPreempt2 kept the callee-saved
 	 * one, as any C function does (those registers were never out of
-	 * the goroutine's hands but in the context arch_switch saved). */
+	 * the goroutine's hands but in the context arch_switch saved); and
+	 * only if FS was Dirty at the interrupt (see "FS not Dirty" above:
+	 * the entry did not save them then, and they hold nothing of the
+	 * goroutine's). */
+	bgez a0, 1f
 	F_CALLER fld
-	ld t0, TF_FCSR(sp)
+1:	ld t0, TF_FCSR(sp)
 	fscsr t0
 	/* Drop any reservation (as above) before the first CSR write: on a
 	 * core that checks permissions even for an sc that fails, this
@@ -400,11 +427,10 @@ asyncPreempt:
 	 * loads above changed only caller-saved FP registers and fcsr,
 	 * which no context holds. (Forced Dirty, a goroutine that uses no FP
 	 * had fs0-fs11 saved at its next switch after every preemption.) */
-	ld t0, TF_SSTATUS(sp)
 	bgez t2, 1f
 	li t1, SSTATUS_FS_DIRTY
-	or t0, t0, t1
-1:	csrw sstatus, t0
+	or a0, a0, t1
+1:	csrw sstatus, a0
 	X_CALLER ld
 	ld t0, TF_X(5)(sp)
 	ld sp, TF_X(2)(sp)

@@ -215,7 +215,8 @@ void arch_dump_regs(const struct trapframe *tf)
 		       fname[i + 3], (unsigned long)tf->f[i + 3]);
 	printk("fcsr %016lx\n", (unsigned long)tf->fcsr);
 	if (tf->scause & SCAUSE_INTR)   /* trap.S: an interrupt's frame */
-		printk("(an interrupt: s1-s11 and fs0-fs11 were not saved, their slots are stale)\n");
+		printk("(an interrupt: s1-s11 and fs0-fs11 were not saved, nor the other FP\n"
+		       " registers if SD was 0 on the goroutine's stack; their slots are stale)\n");
 }
 
 /* ---- faults that become panics (kernel/panic/sigpanic.c decides) -------- */
