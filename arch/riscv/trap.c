@@ -15,7 +15,9 @@
  *                           not disarmed first (a CSR write, or an SBI
  *                           call, per timer interrupt: each is a host
  *                           timer operation in QEMU). Interrupts stay
- *                           masked until then.
+ *                           masked until then. An interrupt of a
+ *                           goroutine on its own stack (trap.S,
+ *                           .Lgstack) calls trap_timer itself.
  *   1 supervisor software - the IPI: clear sip.SSIP, a TLB shootdown's
  *                           request (tlb.c), then trap_ipi.
  *   9 supervisor external - device interrupts: claimed, handed to
