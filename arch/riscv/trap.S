@@ -450,6 +450,26 @@ asyncPreempt:
 	.size asyncPreempt, . - asyncPreempt
 
 /*
+ * void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy)
+ * (arch/arch.h): the frame of an interrupt that .Lgstack built on the
+ * goroutine's stack is at copy already (async_preempt_copy computes the
+ * same address) - it is the copy, and its sepc, sstatus and sp stay the
+ * interrupted ones, which asyncPreempt restores. Only the redirect is
+ * written, to the stval slot, which the return reads (.Lgstack). Any
+ * other frame (on the trap stack) is copied, in C (trap.c).
+ */
+	.balign 4
+	.globl arch_inject_async_preempt
+	.type arch_inject_async_preempt, @function
+arch_inject_async_preempt:
+	beq a0, a1, 1f
+	tail riscv_inject_async_preempt_copy
+1:	la t0, asyncPreempt
+	sd t0, TF_STVAL(a0)
+	ret
+	.size arch_inject_async_preempt, . - arch_inject_async_preempt
+
+/*
  * void riscv_tf_copy(struct trapframe *dst, const struct trapframe *src):
  * the copy that arch_inject_async_preempt and arch_inject_call put on the
  * goroutine's stack, unrolled (70 loads and stores; picolibc's memcpy took
