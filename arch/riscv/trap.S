@@ -146,6 +146,8 @@ riscv_trap_vector:
 	addi t0, sp, TF_SIZE
 	sd t0, TF_X(2)(sp)
 	sd zero, TF_SSCRATCH(sp)        /* exit keeps the "in trap" marker */
+	csrr t0, scause
+	sd t0, TF_SCAUSE(sp)
 	j 2f
 1:	/* sp = trap stack top, sscratch = interrupted sp */
 	addi sp, sp, -TF_SIZE
@@ -158,6 +160,7 @@ riscv_trap_vector:
 	 * wrote when it switched to the g), and sscratch is 0 anyway. */
 	sd t1, TF_X(6)(sp)
 	csrr t1, scause
+	sd t1, TF_SCAUSE(sp)            /* (.Lgstack: scratch) */
 	bgez t1, .Lon_trap_stack        /* an exception */
 	ld t1, ARCH_M_CURG_OFFSET(tp)   /* the running g */
 	beqz t1, .Lon_trap_stack
@@ -180,8 +183,7 @@ riscv_trap_vector:
 	sd tp, TF_X(4)(sp)
 	sd zero, TF_X(0)(sp)
 	F_CALLER fsd
-	csrr t1, scause
-	sd t1, TF_SCAUSE(sp)
+	ld t1, TF_SCAUSE(sp)
 	bltz t1, 3f                     /* an interrupt: the caller-saved half */
 	X_CALLEE sd
 	F_CALLEE fsd
@@ -260,7 +262,8 @@ riscv_trap_return:
  * values (asyncPreempt restores them), and a redirect into asyncPreempt
  * is written to the stval slot instead (0: none; an interrupt has no
  * trap value). t0 = the interrupted sp, t1 = the frame, sscratch = 0;
- * the interrupted t0-t2 are in the trap stack's frame (at sp).
+ * the interrupted t0-t2 and sp, and scause, are in the trap stack's
+ * frame (at sp).
  *
  * Any store to the goroutine's stack may fault: the GC's page barrier
  * write-protects stack pages while the goroutine runs (kernel/gc/
@@ -278,26 +281,24 @@ riscv_trap_return:
  *     with sp on the goroutine's frame: a barrier fault then returned
  *     into the entry code with the interrupted context lost -
  *     gc_concmut, gc_torture and gc_roots failed.)
- * The x0 slot is not written: only an exception's decoders read it.
+ * The x0 slot is not written: only an exception's decoders read it; nor
+ * is the sscratch slot: this frame's return sets sscratch from sp.
  */
 .Lgstack:
-	csrr t2, scause
-	sd t2, TF_SCAUSE(sp)            /* (the trap stack's frame: scratch) */
+	/* scause is in the trap stack's frame (scratch), and so is the
+	 * interrupted sp: t0 is free for a CSR. */
 	csrr t2, sstatus
-	sd t2, TF_SSTATUS(sp)
-	csrr t2, sepc
+	csrr t0, sepc
 	/* From here on a fault nests harmlessly. */
+	sd t2, TF_SSTATUS(t1)
+	sd t0, TF_SEPC(t1)
+	ld t0, TF_X(2)(sp)
 	sd t0, TF_X(2)(t1)
-	sd t2, TF_SEPC(t1)
 	ld t0, TF_SCAUSE(sp)
 	sd t0, TF_SCAUSE(t1)
-	ld t0, TF_SSTATUS(sp)
-	sd t0, TF_SSTATUS(t1)
 	ld t0, TF_X(5)(sp)
 	sd t0, TF_X(5)(t1)
 	sd zero, TF_STVAL(t1)           /* no redirect */
-	addi t0, sp, TF_SIZE
-	sd t0, TF_SSCRATCH(t1)          /* the trap stack's top (for dumps) */
 	frcsr t0
 	sd t0, TF_FCSR(t1)
 	mv t0, t1                       /* t0 = the frame */
