@@ -22,17 +22,17 @@
  *
  * FS not Dirty: an interrupt of a goroutine on its own stack (.Lgstack)
  * saves and loads the caller-saved FP registers only if sstatus.FS was
- * Dirty (SD) when it hit, and so does asyncPreempt. Software takes FS
- * from Dirty to Clean only in a switch (context.S), where the caller-saved
- * registers are dead across the call, or by a trap return or asyncPreempt
- * that puts back a sstatus which was not Dirty either; and any write of
- * an FP register or fcsr makes it Dirty again. So while it is not Dirty, the goroutine has
- * written no FP register since a point where the caller-saved ones held
- * nothing of its own: whatever the handler (or the goroutines that run
- * before asyncPreempt resumes it) leaves in them is as good (20 stores
- * and 20 loads of every such interrupt; fs0-fs11 are callee-saved and
- * kept either way). fcsr is saved and restored always. The frame's FP
- * slots are then stale (arch_dump_regs).
+ * Dirty (SD) when it hit, and asyncPreempt loads them only then. Software
+ * takes FS from Dirty to Clean only in a switch (context.S), where the
+ * caller-saved registers are dead across the call, or by a trap return or
+ * asyncPreempt that puts back a sstatus which was not Dirty either; any
+ * write of an FP register or fcsr makes it Dirty again. So while it is
+ * not Dirty, the goroutine has written no FP register since a point where
+ * the caller-saved ones held nothing of its own: whatever the handler (or
+ * the goroutines that run before asyncPreempt resumes it) leaves in them
+ * is as good (20 stores and 20 loads of every such interrupt; fs0-fs11
+ * are callee-saved and kept either way). fcsr is saved and restored
+ * always. The frame's FP slots are then stale (arch_dump_regs).
  *
  * asyncPreempt: arch_inject_async_preempt copies the frame's caller-saved
  * half onto the interrupted goroutine's stack and makes the trap return
@@ -397,12 +397,12 @@ asyncPreempt:
 	addi sp, sp, 16
 
 	csrci sstatus, SSTATUS_SIE
-	/* Every word read from the copy once a CSR is written lies at or
-	 * below TF_X(31), so between the two words read here: if this hart
-	 * still caches an invalid entry for a page of the copy (it may be
-	 * running on a different hart now), the spurious fault is taken and
-	 * resolved here, where it disturbs nothing. The copy spans at most
-	 * two pages, and the sstatus word (a0, below) is the other end. */
+	/* Touch the copy's pages before any CSR is written: if this hart
+	 * still caches an invalid entry for one (it may be running on a
+	 * different hart now), the spurious fault is taken and resolved
+	 * here, where it disturbs nothing. The copy spans at most two pages;
+	 * this load and the sstatus word's (a0, below) touch both, and every
+	 * word read after the first CSR write lies between the two. */
 	ld t0, TF_X(0)(sp)
 	/* FS as the switches and the C code since left it, before the loads
 	 * below make it Dirty: Dirty (SD, the sign) if fs0-fs11 may differ
