@@ -20,6 +20,20 @@
  * value): code interrupted between an lr and its sc must not find its sc
  * succeeding on a reservation the handler took (context.S says more).
  *
+ * FS not Dirty: an interrupt of a goroutine on its own stack (.Lgstack)
+ * saves and loads the caller-saved FP registers only if sstatus.FS was
+ * Dirty (SD) when it hit, and asyncPreempt loads them only then. Software
+ * takes FS from Dirty to Clean only in a switch (context.S), where the
+ * caller-saved registers are dead across the call, or by a trap return or
+ * asyncPreempt that puts back a sstatus which was not Dirty either; any
+ * write of an FP register or fcsr makes it Dirty again. So while it is
+ * not Dirty, the goroutine has written no FP register since a point where
+ * the caller-saved ones held nothing of its own: whatever the handler (or
+ * the goroutines that run before asyncPreempt resumes it) leaves in them
+ * is as good (20 stores and 20 loads of every such interrupt; fs0-fs11
+ * are callee-saved and kept either way). fcsr is saved and restored
+ * always. The frame's FP slots are then stale (arch_dump_regs).
+ *
  * asyncPreempt: arch_inject_async_preempt copies the frame's caller-saved
  * half onto the interrupted goroutine's stack and makes the trap return
  * here with sp = that copy and interrupts on (a return into asyncPreempt
@@ -132,6 +146,8 @@ riscv_trap_vector:
 	addi t0, sp, TF_SIZE
 	sd t0, TF_X(2)(sp)
 	sd zero, TF_SSCRATCH(sp)        /* exit keeps the "in trap" marker */
+	csrr t0, scause
+	sd t0, TF_SCAUSE(sp)
 	j 2f
 1:	/* sp = trap stack top, sscratch = interrupted sp */
 	addi sp, sp, -TF_SIZE
@@ -144,6 +160,7 @@ riscv_trap_vector:
 	 * wrote when it switched to the g), and sscratch is 0 anyway. */
 	sd t1, TF_X(6)(sp)
 	csrr t1, scause
+	sd t1, TF_SCAUSE(sp)            /* (.Lgstack: scratch) */
 	bgez t1, .Lon_trap_stack        /* an exception */
 	ld t1, ARCH_M_CURG_OFFSET(tp)   /* the running g */
 	beqz t1, .Lon_trap_stack
@@ -166,8 +183,7 @@ riscv_trap_vector:
 	sd tp, TF_X(4)(sp)
 	sd zero, TF_X(0)(sp)
 	F_CALLER fsd
-	csrr t1, scause
-	sd t1, TF_SCAUSE(sp)
+	ld t1, TF_SCAUSE(sp)
 	bltz t1, 3f                     /* an interrupt: the caller-saved half */
 	X_CALLEE sd
 	F_CALLEE fsd
@@ -246,7 +262,8 @@ riscv_trap_return:
  * values (asyncPreempt restores them), and a redirect into asyncPreempt
  * is written to the stval slot instead (0: none; an interrupt has no
  * trap value). t0 = the interrupted sp, t1 = the frame, sscratch = 0;
- * the interrupted t0-t2 are in the trap stack's frame (at sp).
+ * the interrupted t0-t2 and sp, and scause, are in the trap stack's
+ * frame (at sp).
  *
  * Any store to the goroutine's stack may fault: the GC's page barrier
  * write-protects stack pages while the goroutine runs (kernel/gc/
@@ -264,26 +281,24 @@ riscv_trap_return:
  *     with sp on the goroutine's frame: a barrier fault then returned
  *     into the entry code with the interrupted context lost -
  *     gc_concmut, gc_torture and gc_roots failed.)
- * The x0 slot is not written: only an exception's decoders read it.
+ * The x0 slot is not written: only an exception's decoders read it; nor
+ * is the sscratch slot: this frame's return sets sscratch from sp.
  */
 .Lgstack:
-	csrr t2, scause
-	sd t2, TF_SCAUSE(sp)            /* (the trap stack's frame: scratch) */
+	/* scause is in the trap stack's frame (scratch), and so is the
+	 * interrupted sp: t0 is free for a CSR. */
 	csrr t2, sstatus
-	sd t2, TF_SSTATUS(sp)
-	csrr t2, sepc
+	csrr t0, sepc
 	/* From here on a fault nests harmlessly. */
+	sd t2, TF_SSTATUS(t1)
+	sd t0, TF_SEPC(t1)
+	ld t0, TF_X(2)(sp)
 	sd t0, TF_X(2)(t1)
-	sd t2, TF_SEPC(t1)
 	ld t0, TF_SCAUSE(sp)
 	sd t0, TF_SCAUSE(t1)
-	ld t0, TF_SSTATUS(sp)
-	sd t0, TF_SSTATUS(t1)
 	ld t0, TF_X(5)(sp)
 	sd t0, TF_X(5)(t1)
 	sd zero, TF_STVAL(t1)           /* no redirect */
-	addi t0, sp, TF_SIZE
-	sd t0, TF_SSCRATCH(t1)          /* the trap stack's top (for dumps) */
 	frcsr t0
 	sd t0, TF_FCSR(t1)
 	mv t0, t1                       /* t0 = the frame */
@@ -291,19 +306,35 @@ riscv_trap_return:
 	ld t2, TF_X(7)(sp)
 	X_CALLER sd, t0
 	sd tp, TF_X(4)(t0)
+	/* The caller-saved FP registers only if FS was Dirty (SD, the sign
+	 * of sstatus): see "FS not Dirty" above. */
+	ld t1, TF_SSTATUS(t0)
+	bgez t1, 1f
 	F_CALLER fsd, t0
+1:
 
 	/* Onto the trap stack's top: {interrupted s0, interrupted pc, the
 	 * frame}; the scratch below it is no longer needed. */
 	addi sp, sp, TF_SIZE - 32
 	ld t1, TF_SEPC(t0)
+	ld t2, TF_SCAUSE(t0)
 	sd s0, 0(sp)
 	sd t1, 8(sp)
 	sd t0, 16(sp)
 	mv a0, t0
 	addi s0, sp, 16
-	call riscv_trap
-	ld t0, 16(sp)                   /* the frame */
+	/* The timer, this path's common interrupt (the slice's end), goes
+	 * straight to trap_timer, as riscv_trap would send it (trap.c): its
+	 * decoding of scause cost 18 instructions, frame and all, of every
+	 * preemption. An interrupt's scause, shifted left, is its code
+	 * times 2. */
+	slli t2, t2, 1
+	addi t2, t2, -2 * IRQ_S_TIMER
+	bnez t2, 1f
+	call trap_timer
+	j 2f
+1:	call riscv_trap
+2:	ld t0, 16(sp)                   /* the frame */
 	addi sp, sp, 32                 /* the trap stack's top */
 
 	/* The return reads the frame through t0 as well: loads from it
@@ -312,13 +343,14 @@ riscv_trap_return:
 	 * dropped by an sc on the trap stack, which never faults either. */
 	ld t1, TF_STVAL(t0)
 	bnez t1, .Lto_async_preempt_g
+	ld t2, TF_SSTATUS(t0)
+	bgez t2, 1f                     /* FS not Dirty: none saved */
 	F_CALLER fld, t0
-	ld t1, TF_FCSR(t0)
+1:	ld t1, TF_FCSR(t0)
 	fscsr t1
 	ld t1, TF_SEPC(t0)
 	csrw sepc, t1
-	ld t1, TF_SSTATUS(t0)
-	csrw sstatus, t1                /* SIE stays 0 until sret */
+	csrw sstatus, t2                /* SIE stays 0 until sret */
 	addi t1, sp, -8                 /* drop any reservation (as above): */
 	sc.d zero, zero, (t1)           /* a scratch word of the trap stack */
 	csrw sscratch, sp
@@ -365,23 +397,30 @@ asyncPreempt:
 	addi sp, sp, 16
 
 	csrci sstatus, SSTATUS_SIE
-	/* Touch both ends of the copy before any CSR is written: if this hart
-	 * still caches an invalid entry for the stack page (it may be running
-	 * on a different hart now), the spurious fault is taken and resolved
-	 * here, where it disturbs nothing. */
+	/* Touch the copy's pages before any CSR is written: if this hart
+	 * still caches an invalid entry for one (it may be running on a
+	 * different hart now), the spurious fault is taken and resolved
+	 * here, where it disturbs nothing. The copy spans at most two pages;
+	 * this load and the sstatus word's (a0, below) touch both, and every
+	 * word read after the first CSR write lies between the two. */
 	ld t0, TF_X(0)(sp)
-	ld t0, TF_SSCRATCH(sp)
 	/* FS as the switches and the C code since left it, before the loads
 	 * below make it Dirty: Dirty (SD, the sign) if fs0-fs11 may differ
 	 * from what their owner's context holds - a caller of arch_switch
 	 * that kept a callee-saved FP register of the goroutine's on its
 	 * stack restored it after the switch loaded the context. */
 	csrr t2, sstatus
+	/* The interrupted sstatus; a0 is free until X_CALLER reloads it. */
+	ld a0, TF_SSTATUS(sp)
 	/* The caller-saved half only: asyncPreempt2 kept the callee-saved
 	 * one, as any C function does (those registers were never out of
-	 * the goroutine's hands but in the context arch_switch saved). */
+	 * the goroutine's hands but in the context arch_switch saved); and
+	 * only if FS was Dirty at the interrupt (see "FS not Dirty" above:
+	 * the entry did not save them then, and they hold nothing of the
+	 * goroutine's). */
+	bgez a0, 1f
 	F_CALLER fld
-	ld t0, TF_FCSR(sp)
+1:	ld t0, TF_FCSR(sp)
 	fscsr t0
 	/* Drop any reservation (as above) before the first CSR write: on a
 	 * core that checks permissions even for an sc that fails, this
@@ -400,17 +439,36 @@ asyncPreempt:
 	 * loads above changed only caller-saved FP registers and fcsr,
 	 * which no context holds. (Forced Dirty, a goroutine that uses no FP
 	 * had fs0-fs11 saved at its next switch after every preemption.) */
-	ld t0, TF_SSTATUS(sp)
 	bgez t2, 1f
 	li t1, SSTATUS_FS_DIRTY
-	or t0, t0, t1
-1:	csrw sstatus, t0
+	or a0, a0, t1
+1:	csrw sstatus, a0
 	X_CALLER ld
 	ld t0, TF_X(5)(sp)
 	ld sp, TF_X(2)(sp)
 	sret
 .LasyncPreempt_end:
 	.size asyncPreempt, . - asyncPreempt
+
+/*
+ * void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy)
+ * (arch/arch.h): the frame of an interrupt that .Lgstack built on the
+ * goroutine's stack is at copy already (async_preempt_copy computes the
+ * same address) - it is the copy, and its sepc, sstatus and sp stay the
+ * interrupted ones, which asyncPreempt restores. Only the redirect is
+ * written, to the stval slot, which the return reads (.Lgstack). Any
+ * other frame (on the trap stack) is copied, in C (trap.c).
+ */
+	.balign 4
+	.globl arch_inject_async_preempt
+	.type arch_inject_async_preempt, @function
+arch_inject_async_preempt:
+	beq a0, a1, 1f
+	tail riscv_inject_async_preempt_copy
+1:	la t0, asyncPreempt
+	sd t0, TF_STVAL(a0)
+	ret
+	.size arch_inject_async_preempt, . - arch_inject_async_preempt
 
 /*
  * void riscv_tf_copy(struct trapframe *dst, const struct trapframe *src):

@@ -15,7 +15,9 @@
  *                           not disarmed first (a CSR write, or an SBI
  *                           call, per timer interrupt: each is a host
  *                           timer operation in QEMU). Interrupts stay
- *                           masked until then.
+ *                           masked until then. An interrupt of a
+ *                           goroutine on its own stack (trap.S,
+ *                           .Lgstack) calls trap_timer itself.
  *   1 supervisor software - the IPI: clear sip.SSIP, a TLB shootdown's
  *                           request (tlb.c), then trap_ipi.
  *   9 supervisor external - device interrupts: claimed, handed to
@@ -159,22 +161,18 @@ void riscv_early_trap(unsigned long scause, unsigned long sepc, unsigned long st
 void riscv_tf_copy(struct trapframe *dst, const struct trapframe *src);          /* trap.S */
 void riscv_tf_copy_preempt(struct trapframe *dst, const struct trapframe *src);  /* trap.S */
 
-void arch_inject_async_preempt(struct trapframe *tf, uintptr_t copy)
+/* arch_inject_async_preempt is in trap.S: its common case - trap.S built
+ * the frame where the copy goes, on the goroutine's stack, so the frame
+ * is the copy and only the redirect is written - is four instructions
+ * there and nineteen here, with the frame this function needs for its
+ * call. This is the rest: a frame on the trap stack, copied. */
+void riscv_inject_async_preempt_copy(struct trapframe *tf, uintptr_t copy);  /* from trap.S */
+void riscv_inject_async_preempt_copy(struct trapframe *tf, uintptr_t copy)
 {
-	/* trap.S built the frame where the copy goes, on the goroutine's
-	 * stack: it is the copy. Its sepc, sstatus and sp stay the
-	 * interrupted ones, which asyncPreempt restores; the return goes to
-	 * asyncPreempt through the stval slot (trap.S, .Lgstack). */
-	struct trapframe *frame = (struct trapframe *)copy;
-	if (frame != tf)
-		riscv_tf_copy_preempt(frame, tf);
+	riscv_tf_copy_preempt((struct trapframe *)copy, tf);
 	/* The sstatus asyncPreempt puts back keeps the interrupted FS,
 	 * made Dirty there if it is Dirty when the goroutine resumes
 	 * (trap.S; arch.h, arch_switch; context.S's lazy FP). */
-	if (frame == tf) {
-		tf->stval = (uintptr_t)asyncPreempt;
-		return;
-	}
 	tf->x[2] = copy;
 	tf->sepc = (uintptr_t)asyncPreempt;
 	/* sret: back to S-mode, interrupts on. */
@@ -215,7 +213,8 @@ void arch_dump_regs(const struct trapframe *tf)
 		       fname[i + 3], (unsigned long)tf->f[i + 3]);
 	printk("fcsr %016lx\n", (unsigned long)tf->fcsr);
 	if (tf->scause & SCAUSE_INTR)   /* trap.S: an interrupt's frame */
-		printk("(an interrupt: s1-s11 and fs0-fs11 were not saved, their slots are stale)\n");
+		printk("(an interrupt: s1-s11 and fs0-fs11 were not saved, nor the other FP\n"
+		       " registers if SD was 0 on the goroutine's stack; their slots are stale)\n");
 }
 
 /* ---- faults that become panics (kernel/panic/sigpanic.c decides) -------- */

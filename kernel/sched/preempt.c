@@ -81,7 +81,8 @@ void arm_timer(struct m *m)
 
 /* Where the copy of *tf goes if gp, interrupted in *tf, can be made to call
  * asyncPreempt now; 0 if not. */
-static uintptr_t async_preempt_copy(struct g *gp, const struct trapframe *tf)
+static inline __attribute__((always_inline)) uintptr_t
+async_preempt_copy(struct g *gp, const struct trapframe *tf)
 {
 	uintptr_t pc = arch_tf_pc(tf), sp = arch_tf_sp(tf);
 	/* Already inside asyncPreempt (the few instructions around its call
@@ -105,12 +106,15 @@ static uintptr_t async_preempt_copy(struct g *gp, const struct trapframe *tf)
 	return copy;
 }
 
-/* Preempt the interrupted G if it is at a safe point, else flag it.
- * True if the trap now returns into asyncPreempt. */
-static bool preempt_interrupted(struct m *m, struct trapframe *tf)
+/* Preempt gp, m's running G (not g0), interrupted in *tf, if it is at a
+ * safe point, else flag it. True if the trap now returns into
+ * asyncPreempt. Inlined into both handlers (the decision too): trap_timer
+ * has tested gp already, and the calls cost two frames on every
+ * preemption. */
+static inline __attribute__((always_inline)) bool
+preempt_g(struct m *m, struct g *gp, struct trapframe *tf)
 {
-	struct g *gp = m->curg;
-	if (gp == NULL || gp->is_g0 || m->p == NULL)
+	if (m->p == NULL)
 		return false;
 	uintptr_t copy = gp->nopreempt > 0 ? 0 : async_preempt_copy(gp, tf);
 	if (copy == 0) {
@@ -149,7 +153,7 @@ void trap_timer(struct trapframe *tf)
 	/* A G preempted only so that a due timer can fire has not used up its
 	 * slice: it goes back on the local queue, not the global one. */
 	gp->preempt_soft = !slice_over;
-	bool sent = preempt_interrupted(m, tf);
+	bool sent = preempt_g(m, gp, tf);
 	/* The G yields on return (or at releasem) and the scheduler runs the
 	 * due timers. Until then only a new slice end may interrupt: arming
 	 * for the due timer again would interrupt at once, for ever. */
@@ -183,8 +187,11 @@ void trap_ipi(struct trapframe *tf)
 			arch_wfi();     /* a fatal error is being reported */
 	}
 	/* acquire; pairs with the release store in preemptone. */
-	if (__atomic_exchange_n(&m->preempt_req, 0, __ATOMIC_ACQUIRE))
-		preempt_interrupted(m, tf);
+	if (__atomic_exchange_n(&m->preempt_req, 0, __ATOMIC_ACQUIRE)) {
+		struct g *gp = m->curg;
+		if (gp != NULL && !gp->is_g0)
+			preempt_g(m, gp, tf);
+	}
 	/* anything else is a wake-up: the idle loop rechecks on return */
 }
 
