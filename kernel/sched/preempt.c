@@ -52,6 +52,8 @@ void timer_program(struct m *m, uint64_t when)
 	stat_add(&m->ntimerwrites, 1);
 }
 
+#define SLICE_SLACK_SHIFT 6     /* trap_timer: a slice's last 1/64 is its end */
+
 /* When this CPU must be interrupted next: the end of the running G's slice
  * or the earliest timer of its P, whichever comes first. */
 static uint64_t next_deadline(struct m *m)
@@ -140,7 +142,13 @@ void trap_timer(struct trapframe *tf)
 		return;
 	}
 	uint64_t now = arch_ticks();
-	bool slice_over = now >= m->slice_end;
+	/* A slice within 1/64 of its end counts as over. The timer was
+	 * armed here, at now + slice, and the switch a few hundred
+	 * instructions later starts the next G's slice from its own clock
+	 * read without re-arming (arm_timer_lazy): strictly compared, every
+	 * slice would end with an early tick that finds nothing due and
+	 * re-arms, then the real one. */
+	bool slice_over = now + (sched.slice_ticks >> SLICE_SLACK_SHIFT) >= m->slice_end;
 	bool due = slice_over;
 	/* The P's earliest timer as a counter value (rounded up: due when
 	 * nanotime has reached it); relaxed, as in arm_timer_lazy (sched.h) */
