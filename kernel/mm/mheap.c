@@ -449,24 +449,48 @@ void mheap_add_range(uintptr_t lo, uintptr_t hi)
 
 /* ---- spans -------------------------------------------------------------- */
 
+/* Take npages from the front of free span f (heap lock held) for the new
+ * span s (a struct from struct_get). f keeps the rest, and stays free:
+ * no state change, no struct to file, and only its first page's map entry
+ * moves (its last page's is f already; s's pages are mapped by the
+ * caller). Cut from a run on the large list that stays large (every small
+ * span cut from the big free run RAM starts as), f stays where it is;
+ * otherwise it moves to the list of its new size. */
+static void free_cut_front(struct mspan *f, struct mspan *s, uintptr_t npages)
+{
+	uintptr_t n = f->npages, rest = n - npages;
+	s->startAddr = f->startAddr;
+	s->npages = npages;
+	f->startAddr += npages * PAGE_SIZE;
+	f->npages = rest;
+	heap.free_pages -= npages;
+	setspan(f->startAddr, f);
+	if (rest < NFREE) {
+		struct mspanlist *from = n < NFREE ? &heap.free[n] : &heap.large;
+		spanlist_remove(from, f);
+		if (n < NFREE && spanlist_empty(from))
+			heap.freemask[n / 64] &= ~(1ULL << (n % 64));
+		spanlist_insert(&heap.free[rest], f);
+		heap.freemask[rest / 64] |= 1ULL << (rest % 64);
+	}
+}
+
 static struct mspan *alloc_span_locked(size_t npages, int state)
 {
 	ASSERT(npages > 0 && (state == mSpanInUse || state == mSpanManual));
-	struct mspan *rest = struct_get();     /* before choosing: may take a page */
-	struct mspan *s = rest ? free_find(npages) : NULL;
-	if (s == NULL) {
-		if (rest)
-			struct_put(rest);
+	struct mspan *s = struct_get();        /* before choosing: may take a page */
+	struct mspan *f = s ? free_find(npages) : NULL;
+	if (f == NULL) {
+		if (s)
+			struct_put(s);
 		return NULL;
 	}
-	free_remove(s);
-	if (s->npages > npages) {              /* the tail stays free */
-		rest->startAddr = s->startAddr + npages * PAGE_SIZE;
-		rest->npages = s->npages - npages;
-		free_insert(rest);
-		s->npages = npages;
-	} else {
-		struct_put(rest);
+	if (f->npages > npages) {
+		free_cut_front(f, s, npages);  /* the tail stays free, in f */
+	} else {                               /* all of f: its struct is the span */
+		free_remove(f);
+		struct_put(s);
+		s = f;
 	}
 	/* an in-use span stays mSpanInit until its creator publishes it */
 	span_setstate(s, state == mSpanInUse ? mSpanInit : state);
