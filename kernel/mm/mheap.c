@@ -232,6 +232,32 @@ static void struct_fill(struct mspan *s, int b)
 	memset((char *)s + st + 1, b, sizeof *s - st - 1);
 }
 
+/* Zero all of s but its state (as struct_fill(s, 0)), in word stores the
+ * compiler lays out one after the other: memset for the 167 bytes around
+ * the state byte cost two calls and about 80 instructions on riscv64 on
+ * every span made. The state's word holds the state and three small
+ * fields, zeroed one by one. */
+typedef uint64_t __attribute__((may_alias)) span_word_t;
+#define STATE_WORD (offsetof(struct mspan, state) / 8)
+_Static_assert(sizeof(struct mspan) % 8 == 0 &&
+               offsetof(struct mspan, npages) + 8 <= STATE_WORD * 8 &&
+               offsetof(struct mspan, elemsize) == STATE_WORD * 8 + 8 &&
+               offsetof(struct mspan, state) == offsetof(struct mspan, collect) - 1 &&
+               offsetof(struct mspan, spanclass) / 8 == STATE_WORD &&
+               offsetof(struct mspan, nelems) / 8 == STATE_WORD,
+               "struct_zero: the state's word holds state, collect, spanclass and nelems");
+static void struct_zero(struct mspan *s)
+{
+	span_word_t *w = (span_word_t *)s;
+#pragma GCC unroll 32
+	for (size_t i = 0; i < sizeof *s / 8; i++)
+		if (i != STATE_WORD)
+			w[i] = 0;
+	s->collect = false;
+	s->spanclass = 0;
+	s->nelems = 0;
+}
+
 static void struct_put(struct mspan *s)
 {
 	if (GORT_DEBUG) {
@@ -294,7 +320,7 @@ static struct mspan *struct_get(void)
 		throw("runtime: span struct %p on the free-struct list is in use (state %d, list %p)",
 		      (void *)s, (int)s->state, (void *)s->list);
 	heap.spanfree = s->next;
-	struct_fill(s, 0);      /* the state stays mSpanDead (struct_put) */
+	struct_zero(s);         /* the state stays mSpanDead (struct_put) */
 	return s;
 }
 
