@@ -110,6 +110,8 @@ struct mcache {
 	struct mspan *alloc[NUM_ALLOC_CLASSES]; /* current span per class; owner
 	                                           P writes, statistics read */
 	struct mcache_stats st;                /* owner writes, anyone reads (relaxed) */
+	uint64_t *cached;                      /* its row of mcache.c's cached[]
+	                                          (mcache_init; mcache_none: none) */
 };
 _Static_assert(offsetof(struct mcache, bits) + sizeof(struct arch_bit_table) <= 2048,
                "mcache: the bit table within riscv64's load offsets");

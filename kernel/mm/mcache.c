@@ -95,7 +95,7 @@ static uint64_t cached[MAXCPU + 1][CACHED_WORDS] __attribute__((section(".bss.no
 
 static inline uint64_t *cached_of(const struct mcache *c)
 {
-	return cached[c == &mcache0 ? MAXCPU : c - mcaches];
+	return c->cached;       /* cached[c == &mcache0 ? MAXCPU : c - mcaches] */
 }
 
 void mcache_init(void)
@@ -103,7 +103,9 @@ void mcache_init(void)
 	for (int i = 0; i < MAXCPU; i++) {
 		allp[i].mcache = &mcaches[i];
 		mcaches[i].freekey = i + 1;
+		mcaches[i].cached = cached[i];
 	}
+	mcache0.cached = cached[MAXCPU];
 	mcache0.freekey = MAXCPU + 1;   /* never read: free's fast path needs a P */
 	mcache_none.freekey = -1;       /* before the first free(): no heap yet */
 	for (int kind = 0; kind < SIZE_KINDS; kind++) {
@@ -167,15 +169,12 @@ static void mcache_blacken(struct mspan *s, uint64_t taken)
 }
 
 /* c's span for class ac becomes s: alloc[] and its bysize entries. */
-static void mcache_setspan(struct mcache *c, int ac, struct mspan *s)
+static void mcache_setspan(struct mcache *c, unsigned ac, struct mspan *s)
 {
 	/* relaxed store of alloc[]: the statistics read it (mcache_sum_stats) */
 	__atomic_store_n(&c->alloc[ac], s, __ATOMIC_RELAXED);
-	uint64_t *w = &cached_of(c)[ac / 64];
-	if (s != &emptymspan)
-		*w |= 1ULL << (ac % 64);
-	else
-		*w &= ~(1ULL << (ac % 64));
+	uint64_t *w = &cached_of(c)[ac / 64], bit = 1ULL << (ac % 64);
+	*w = s != &emptymspan ? *w | bit : *w & ~bit;
 	struct mspan **e = &c->bysize[aclass_kind[ac]][aclass_first[ac]];
 	for (int i = 0; i < aclass_n[ac]; i++)
 		e[i] = s;
@@ -263,14 +262,18 @@ static void uncache(struct mcache *c, struct mspan *s)
 static __attribute__((noinline)) struct mspan *refill(struct mcache *c, int ac, size_t size)
 {
 	struct mspan *s = c->alloc[ac];
-	if (s != &emptymspan)
+	if (s != &emptymspan) {
 		uncache(c, s);
-	mcache_setspan(c, ac, &emptymspan);
+		/* No longer ours, for the statistics, which read alloc[] of
+		 * every P (relaxed: as mcache_setspan's store). The rest of
+		 * the mcache - bysize, the cached bit - is read only by its
+		 * owner, here, and with the world stopped, which cannot happen
+		 * while we are pinned: it changes once, to the new span. */
+		__atomic_store_n(&c->alloc[ac], &emptymspan, __ATOMIC_RELAXED);
+	}
 	s = mcentral_cacheSpan(ac, mcache_pid(c));
-	if (s == NULL)
-		return NULL;            /* the caller collects or dies */
-	mcache_setspan(c, ac, s);
-	return s;
+	mcache_setspan(c, ac, s ? s : &emptymspan);
+	return s;                       /* NULL: the caller collects or dies */
 }
 
 /* mallocfast.h's rare ends: p stays live in these frames. */
