@@ -130,14 +130,17 @@ static struct mspan *pop_unswept_locked(struct mcentral *mc, bool collect)
 	return s;
 }
 
-static void account_cached(struct mspan *s, int pid)
+/* s becomes pid's: its allocCache from word 0 (loaded already: a new
+ * span's by span_init_small) and its batch counts from zero. */
+static void account_cached(struct mspan *s, int pid, bool loaded)
 {
 	/* relaxed: free()'s fast path reads it without the lock; only this
 	 * P's own cacheSpan and uncacheSpan make it this P's id. */
 	__atomic_store_n(&s->cachedby, pid + 1, __ATOMIC_RELAXED);
 	int32_t n = __atomic_load_n(&s->allocCount, __ATOMIC_RELAXED);
 	s->nfreeAtCache = n < s->nelems ? (uint32_t)(s->nelems - n) : 0;
-	span_refill_cache(s, 0);
+	if (!loaded)
+		span_refill_cache(s, 0);
 	/* relaxed stores: the statistics read them (span_cache_taken) */
 	__atomic_store_n(&s->ncache, popcount64(s->allocCache), __ATOMIC_RELAXED);
 	__atomic_store_n(&s->nfreecache, 0, __ATOMIC_RELAXED);
@@ -175,10 +178,10 @@ struct mspan *mcentral_cacheSpan(int ac, int pid)
 		return NULL;
 	/* No lock: a new span is on no list and holds no object yet, so no
 	 * free() can reach freeSlow for it, and nobody else writes it. */
-	account_cached(s, pid);
+	account_cached(s, pid, true);
 	goto cached;
 have:
-	account_cached(s, pid);
+	account_cached(s, pid, false);
 	spin_unlock(&mc->lock);
 cached:
 	__atomic_fetch_add(&cached_pages, s->npages, __ATOMIC_RELAXED);  /* statistic */
