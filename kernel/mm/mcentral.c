@@ -32,6 +32,7 @@
 #include "kernel/gc/gc.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/print.h"
+#include "kernel/sched/runtime2.h"     /* release builds: spin_lock inlined */
 
 struct mcentral {
 	spinlock_t lock;
