@@ -57,6 +57,13 @@
 #define FASTPATH_ENTRY
 #endif
 
+/* The running M's m->mcache: its P's mcache, or mcache_none without a P
+ * (runtime2.h, m_setp). Pinned: the M cannot change under us. */
+static inline __attribute__((always_inline)) struct mcache *this_mcache(void)
+{
+	return (struct mcache *)arch_this_m_word(offsetof(struct m, mcache));
+}
+
 /* The span c holds for size (1 .. FAST_SIZE_MAX) of a kind:
  * c->bysize[kind][(size - 1) / 8]. A pointer is 8 bytes, as the table's
  * step is, so the entry's offset in c is size - 1 (which the size check
@@ -223,7 +230,7 @@ mallocgc_inline(size_t size, bool noscan, bool collect)
 	int32_t np = mcache_pin_g(gp);
 	/* this P's mcache; without a P, mcache_none's spans are all
 	 * emptymspan, so the word refill sends it to mallocgc_impl */
-	struct mcache *c = getm()->mcache;
+	struct mcache *c = this_mcache();
 	struct mspan *s = mcache_span_for(c, size_kind(collect, noscan), size);
 	uint64_t cache = s->allocCache;
 	/* Empty (or emptymspan, whose allocCache is 0): the next word, or
@@ -243,7 +250,7 @@ static inline __attribute__((always_inline)) void free_inline(void *ptr)
 	int32_t np = mcache_pin_g(gp);
 	/* this P's mcache; without a P, mcache_none: emptymspan as lastspan
 	 * and a free key no span has, so the tests below send it slow */
-	struct mcache *c = getm()->mcache;
+	struct mcache *c = this_mcache();
 	/* First guess: the span malloc last allocated from, which this P
 	 * caches (malloc.h: lastspan; emptymspan's cachelen is 0, so
 	 * nothing is in it). cachelen, not 64 objects: the word may cover
