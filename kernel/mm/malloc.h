@@ -30,9 +30,11 @@ static inline int span_aclass(const struct mspan *s)
 
 /* ---- mcentral (mcentral.c): one per allocation class -------------------- */
 void mcentral_init(void);               /* boot: the locks' ranks */
-/* A swept span with free objects for the mcache of P pid, or NULL (out of
- * memory). */
-struct mspan *mcentral_cacheSpan(int ac, int pid);
+/* A swept span of allocation class ac with free objects for the mcache
+ * of P pid, or NULL (out of memory), in exchange for old (that class's
+ * span it held, or NULL): old's batch is counted and old filed under the
+ * same lock round as the new span is taken. */
+struct mspan *mcentral_exchange(struct mspan *old, int ac, int pid);
 /* The mcache gives s back: count what it allocated, file it. */
 void mcentral_uncacheSpan(struct mspan *s);
 /* free() took s's count to 0 or to nelems-1: move or release it. ac:

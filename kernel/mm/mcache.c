@@ -243,8 +243,9 @@ static int mcache_pid(struct mcache *c)
 	return c == &mcache0 ? MAXCPU : (int)(c - mcaches);
 }
 
-/* Give s back to mcentral, counting the batch it served (mspan.h). */
-static void uncache(struct mcache *c, struct mspan *s)
+/* The mcache's side of giving s back: no longer lastspan, the marks
+ * ahead taken back, the batch it served in c's statistics (mspan.h). */
+static void uncache_mine(struct mcache *c, struct mspan *s)
 {
 	if (c->lastspan == s)
 		c->lastspan = &emptymspan;      /* no longer ours (malloc.h) */
@@ -255,23 +256,31 @@ static void uncache(struct mcache *c, struct mspan *s)
 	int sizeclass = spanclass_sizeclass(s->spanclass);
 	stat_add(&c->st.nmalloc[sizeclass], span_cache_taken(s));
 	stat_add(&c->st.nfree[sizeclass], s->nfreecache);
+}
+
+/* Give s back to mcentral, counting the batch it served. */
+static void uncache(struct mcache *c, struct mspan *s)
+{
+	uncache_mine(c, s);
 	mcentral_uncacheSpan(s);
 }
 
 /* The class's span ran dry: trade it for one with free objects. */
 static __attribute__((noinline)) struct mspan *refill(struct mcache *c, int ac, size_t size)
 {
-	struct mspan *s = c->alloc[ac];
-	if (s != &emptymspan) {
-		uncache(c, s);
+	struct mspan *old = c->alloc[ac], *s;
+	if (old != &emptymspan) {
+		uncache_mine(c, old);
 		/* No longer ours, for the statistics, which read alloc[] of
 		 * every P (relaxed: as mcache_setspan's store). The rest of
 		 * the mcache - bysize, the cached bit - is read only by its
 		 * owner, here, and with the world stopped, which cannot happen
 		 * while we are pinned: it changes once, to the new span. */
 		__atomic_store_n(&c->alloc[ac], &emptymspan, __ATOMIC_RELAXED);
+	} else {
+		old = NULL;
 	}
-	s = mcentral_cacheSpan(ac, mcache_pid(c));
+	s = mcentral_exchange(old, ac, mcache_pid(c));
 	mcache_setspan(c, ac, s ? s : &emptymspan);
 	return s;                       /* NULL: the caller collects or dies */
 }
@@ -307,7 +316,7 @@ mallocgc_fast_nextspan(size_t size, struct mspan *s, struct g *gp,
 	zero_small(p, n);
 	if (mcache_unpin_to(gp, np))
 		return mallocgc_fast_release(p);
-	/* The new span moved the pacer's heapLive (mcentral_cacheSpan), and
+	/* The new span moved the pacer's heapLive (mcentral_exchange), and
 	 * mallocgc_impl looks at the hint after every allocation it makes.
 	 * relaxed: a hint; p is live in this frame, so a cycle started here
 	 * keeps it. */
