@@ -104,8 +104,10 @@ void mcache_init(void)
 		allp[i].mcache = &mcaches[i];
 		mcaches[i].freekey = i + 1;
 		mcaches[i].cached = cached[i];
+		mcaches[i].pid = i;
 	}
 	mcache0.cached = cached[MAXCPU];
+	mcache0.pid = MAXCPU;
 	mcache0.freekey = MAXCPU + 1;   /* never read: free's fast path needs a P */
 	mcache_none.freekey = -1;       /* before the first free(): no heap yet */
 	for (int kind = 0; kind < SIZE_KINDS; kind++) {
@@ -240,12 +242,14 @@ static inline void zero_small(void *p, size_t n)
 
 static int mcache_pid(struct mcache *c)
 {
-	return c == &mcache0 ? MAXCPU : (int)(c - mcaches);
+	return c->pid;          /* c == &mcache0 ? MAXCPU : c - mcaches */
 }
 
 /* The mcache's side of giving s back: no longer lastspan, the marks
- * ahead taken back, the batch it served in c's statistics (mspan.h). */
-static void uncache_mine(struct mcache *c, struct mspan *s)
+ * ahead taken back, the batch it served in c's statistics (mspan.h).
+ * Returns the objects it allocated from s (span_cache_taken), for
+ * mcentral to count. */
+static uint32_t uncache_mine(struct mcache *c, struct mspan *s)
 {
 	if (c->lastspan == s)
 		c->lastspan = &emptymspan;      /* no longer ours (malloc.h) */
@@ -254,23 +258,25 @@ static void uncache_mine(struct mcache *c, struct mspan *s)
 	if (__builtin_expect(marking(), 0) && s->collect)
 		unblacken_cached(s);
 	int sizeclass = spanclass_sizeclass(s->spanclass);
-	stat_add(&c->st.nmalloc[sizeclass], span_cache_taken(s));
+	uint32_t taken = span_cache_taken(s);
+	stat_add(&c->st.nmalloc[sizeclass], taken);
 	stat_add(&c->st.nfree[sizeclass], s->nfreecache);
+	return taken;
 }
 
 /* Give s back to mcentral, counting the batch it served. */
 static void uncache(struct mcache *c, struct mspan *s)
 {
-	uncache_mine(c, s);
-	mcentral_uncacheSpan(s);
+	mcentral_uncacheSpan(s, uncache_mine(c, s));
 }
 
 /* The class's span ran dry: trade it for one with free objects. */
 static __attribute__((noinline)) struct mspan *refill(struct mcache *c, int ac, size_t size)
 {
 	struct mspan *old = c->alloc[ac], *s;
+	uint32_t taken = 0;
 	if (old != &emptymspan) {
-		uncache_mine(c, old);
+		taken = uncache_mine(c, old);
 		/* No longer ours, for the statistics, which read alloc[] of
 		 * every P (relaxed: as mcache_setspan's store). The rest of
 		 * the mcache - bysize, the cached bit - is read only by its
@@ -280,7 +286,7 @@ static __attribute__((noinline)) struct mspan *refill(struct mcache *c, int ac, 
 	} else {
 		old = NULL;
 	}
-	s = mcentral_exchange(old, ac, mcache_pid(c));
+	s = mcentral_exchange(old, taken, ac, mcache_pid(c));
 	mcache_setspan(c, ac, s ? s : &emptymspan);
 	return s;                       /* NULL: the caller collects or dies */
 }

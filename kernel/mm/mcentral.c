@@ -191,10 +191,11 @@ static __attribute__((noinline)) struct mspan *lazy_sweep(struct mcentral *mc, i
 
 /* The mcache's side of giving s back, before the lock: what the owner's
  * batch did not allocate stops counting as live (heapLive had all of
- * nfreeAtCache when it took s). Returns the batch (mspan.h). */
-static inline __attribute__((always_inline)) int32_t uncache_batch(struct mspan *s)
+ * nfreeAtCache when it took s). Returns the batch (mspan.h): taken minus
+ * the frees put back. */
+static inline __attribute__((always_inline)) int32_t uncache_batch(struct mspan *s, uint32_t taken)
 {
-	int32_t net = (int32_t)span_cache_taken(s) - (int32_t)s->nfreecache;
+	int32_t net = (int32_t)taken - (int32_t)s->nfreecache;
 	if (s->collect)
 		gc_heaplive_add(-((int64_t)s->nfreeAtCache - net) * (int64_t)s->elemsize);
 	return net;
@@ -220,14 +221,14 @@ static inline __attribute__((always_inline)) bool uncache_locked(struct mcentral
 	return file_locked(mc, s);
 }
 
-struct mspan *mcentral_exchange(struct mspan *old, int ac, int pid)
+struct mspan *mcentral_exchange(struct mspan *old, uint32_t taken, int ac, int pid)
 {
 	struct mcentral *mc = &central[ac];
 	bool collect = ac < NUM_SPAN_CLASSES;
 	uintptr_t npages = class_to_allocnpages[sizeclass_of(ac)];
 	if (collect)
 		deduct_sweep_credit(npages);
-	int32_t net = old ? uncache_batch(old) : 0;
+	int32_t net = old ? uncache_batch(old, taken) : 0;
 	spin_lock(&mc->lock);
 	/* old first: with free objects (frees in flight) it is taken back */
 	bool empty = old && uncache_locked(mc, old, net);
@@ -261,11 +262,11 @@ struct mspan *mcentral_exchange(struct mspan *old, int ac, int pid)
 	return s;
 }
 
-void mcentral_uncacheSpan(struct mspan *s)
+void mcentral_uncacheSpan(struct mspan *s, uint32_t taken)
 {
 	struct mcentral *mc = &central[span_aclass(s)];
 	__atomic_fetch_sub(&cached_pages, s->npages, __ATOMIC_RELAXED);  /* statistic */
-	int32_t net = uncache_batch(s);
+	int32_t net = uncache_batch(s, taken);
 	spin_lock(&mc->lock);
 	bool empty = uncache_locked(mc, s, net);
 	spin_unlock(&mc->lock);
