@@ -11,9 +11,9 @@
  * parity of mheap_sweepgen as Go's partial/full spanSets are: at mark
  * termination sweepgen += 2 turns every swept list into an unswept one in
  * one step. A span comes off an unswept list only to be swept (by the
- * background sweeper, proportional sweeping, or cacheSpan's lazy sweep) and
- * is then filed on a swept list. malloc classes are never swept and use
- * list 0 only.
+ * background sweeper, proportional sweeping, or mcentral_exchange's lazy
+ * sweep) and is then filed on a swept list. malloc classes are never
+ * swept and use list 0 only.
  *
  * Flow: an mcache whose span ran dry trades it (mcentral_exchange, one
  * lock round for both halves): its batch of allocations is added to
@@ -54,7 +54,7 @@ static uint64_t cached_pages;   /* atomic: pages of spans held by mcaches */
  * termination pause. */
 static uint32_t ndeferred __attribute__((section(".bss.noscan.mm")));
 
-#define LAZY_SWEEP_BUDGET 100   /* unswept spans cacheSpan tries (Go's) */
+#define LAZY_SWEEP_BUDGET 100   /* unswept spans lazy_sweep tries (Go's) */
 
 void mcentral_init(void)
 {
