@@ -50,9 +50,12 @@
  * only cost every call 3-4 instructions (GCC builds one for a function
  * whose only calls are tail calls when frame pointers are on; clang does
  * not). Tracebacks lose nothing: the callee of a tail call shows the
- * caller's caller, as it would anyway. */
+ * caller's caller, as it would anyway. No cross-jumping either: GCC would
+ * merge the duplicated tails of mallocgc_from_cache back into one, with
+ * a jump (on aarch64 taking the last store of the 64-byte zeroing with
+ * it, out of its pair). */
 #if defined(__GNUC__) && !defined(__clang__)
-#define FASTPATH_ENTRY __attribute__((optimize("omit-frame-pointer")))
+#define FASTPATH_ENTRY __attribute__((optimize("omit-frame-pointer", "no-crossjumping")))
 #else
 #define FASTPATH_ENTRY
 #endif
@@ -208,12 +211,20 @@ mallocgc_from_cache(struct mspan *s, uint64_t cache, struct g *gp, int32_t np,
 	void *p = (void *)(s->cachebase + arch_bit_index_in(bits, bit) * size8);
 	asan_unpoison(p, size8);        /* live again (kernel/lib/asan.h) */
 	/* The smallest first, and expected: 8 and 16 bytes take one compare. */
-	if (__builtin_expect(size8 <= 16, 1))
+	if (__builtin_expect(size8 <= 16, 1)) {
 		zero_upto16(p, size8);
-	else if (size8 <= 64)
+	} else if (size8 <= 64) {
+		/* its own unpin and return: the 32-64 block is laid out after
+		 * the function's end, and a jump back to the common tail cost
+		 * it one more instruction (FASTPATH_ENTRY keeps GCC from
+		 * merging the two tails again) */
 		zero_32to64(p, size8);
-	else
+		if (mcache_unpin_to(gp, np))
+			return mallocgc_fast_release(p);
+		return p;
+	} else {
 		return mallocgc_fast_large(p, size8, gp, np);
+	}
 	if (mcache_unpin_to(gp, np))
 		return mallocgc_fast_release(p);
 	return p;
