@@ -105,6 +105,14 @@ struct g;
  */
 #include "arch_impl.h"
 
+/* arch_this_m_word(off): the word at constant byte offset off of the
+ * running CPU's struct m, i.e. a field of arch_this_m(), for a caller
+ * pinned to its CPU. An arch may read it in one instruction (riscv64: a
+ * load relative to tp, where arch_this_m() copies tp first). */
+#ifndef arch_this_m_word
+#define arch_this_m_word(off) (*(uintptr_t *)((char *)arch_this_m() + (off)))
+#endif
+
 /* ---- boot and CPUs --------------------------------------------------- */
 
 /* Early per-CPU set-up on the calling CPU: trap vector, per-CPU register

@@ -30,11 +30,15 @@ static inline int span_aclass(const struct mspan *s)
 
 /* ---- mcentral (mcentral.c): one per allocation class -------------------- */
 void mcentral_init(void);               /* boot: the locks' ranks */
-/* A swept span with free objects for the mcache of P pid, or NULL (out of
- * memory). */
-struct mspan *mcentral_cacheSpan(int ac, int pid);
-/* The mcache gives s back: count what it allocated, file it. */
-void mcentral_uncacheSpan(struct mspan *s);
+/* A swept span of allocation class ac with free objects for the mcache
+ * of P pid, or NULL (out of memory), in exchange for old (that class's
+ * span it held, or NULL; taken as for mcentral_uncacheSpan): old's
+ * batch is counted and old filed under the same lock round as the new
+ * span is taken. */
+struct mspan *mcentral_exchange(struct mspan *old, uint32_t taken, int ac, int pid);
+/* The mcache gives s back: count what it allocated (taken: objects from
+ * its allocCaches, span_cache_taken), file it. */
+void mcentral_uncacheSpan(struct mspan *s, uint32_t taken);
 /* free() took s's count to 0 or to nelems-1: move or release it. ac:
  * s's allocation class, read before the decrement (after it, s may be
  * released and its struct reused). */
@@ -110,6 +114,9 @@ struct mcache {
 	struct mspan *alloc[NUM_ALLOC_CLASSES]; /* current span per class; owner
 	                                           P writes, statistics read */
 	struct mcache_stats st;                /* owner writes, anyone reads (relaxed) */
+	uint64_t *cached;                      /* its row of mcache.c's cached[]
+	                                          (mcache_init; mcache_none: none) */
+	int32_t pid;                           /* P id, MAXCPU for mcache0 (mcache_init) */
 };
 _Static_assert(offsetof(struct mcache, bits) + sizeof(struct arch_bit_table) <= 2048,
                "mcache: the bit table within riscv64's load offsets");

@@ -50,12 +50,22 @@
  * only cost every call 3-4 instructions (GCC builds one for a function
  * whose only calls are tail calls when frame pointers are on; clang does
  * not). Tracebacks lose nothing: the callee of a tail call shows the
- * caller's caller, as it would anyway. */
+ * caller's caller, as it would anyway. No cross-jumping either: GCC would
+ * merge the duplicated tails of mallocgc_from_cache back into one, with
+ * a jump (on aarch64 taking the last store of the 64-byte zeroing with
+ * it, out of its pair). */
 #if defined(__GNUC__) && !defined(__clang__)
-#define FASTPATH_ENTRY __attribute__((optimize("omit-frame-pointer")))
+#define FASTPATH_ENTRY __attribute__((optimize("omit-frame-pointer", "no-crossjumping")))
 #else
 #define FASTPATH_ENTRY
 #endif
+
+/* The running M's m->mcache: its P's mcache, or mcache_none without a P
+ * (runtime2.h, m_setp). Pinned: the M cannot change under us. */
+static inline __attribute__((always_inline)) struct mcache *this_mcache(void)
+{
+	return (struct mcache *)arch_this_m_word(offsetof(struct m, mcache));
+}
 
 /* The span c holds for size (1 .. FAST_SIZE_MAX) of a kind:
  * c->bysize[kind][(size - 1) / 8]. A pointer is 8 bytes, as the table's
@@ -201,12 +211,20 @@ mallocgc_from_cache(struct mspan *s, uint64_t cache, struct g *gp, int32_t np,
 	void *p = (void *)(s->cachebase + arch_bit_index_in(bits, bit) * size8);
 	asan_unpoison(p, size8);        /* live again (kernel/lib/asan.h) */
 	/* The smallest first, and expected: 8 and 16 bytes take one compare. */
-	if (__builtin_expect(size8 <= 16, 1))
+	if (__builtin_expect(size8 <= 16, 1)) {
 		zero_upto16(p, size8);
-	else if (size8 <= 64)
+	} else if (size8 <= 64) {
+		/* its own unpin and return: the 32-64 block is laid out after
+		 * the function's end, and a jump back to the common tail cost
+		 * it one more instruction (FASTPATH_ENTRY keeps GCC from
+		 * merging the two tails again) */
 		zero_32to64(p, size8);
-	else
+		if (mcache_unpin_to(gp, np))
+			return mallocgc_fast_release(p);
+		return p;
+	} else {
 		return mallocgc_fast_large(p, size8, gp, np);
+	}
 	if (mcache_unpin_to(gp, np))
 		return mallocgc_fast_release(p);
 	return p;
@@ -223,7 +241,7 @@ mallocgc_inline(size_t size, bool noscan, bool collect)
 	int32_t np = mcache_pin_g(gp);
 	/* this P's mcache; without a P, mcache_none's spans are all
 	 * emptymspan, so the word refill sends it to mallocgc_impl */
-	struct mcache *c = getm()->mcache;
+	struct mcache *c = this_mcache();
 	struct mspan *s = mcache_span_for(c, size_kind(collect, noscan), size);
 	uint64_t cache = s->allocCache;
 	/* Empty (or emptymspan, whose allocCache is 0): the next word, or
@@ -243,7 +261,7 @@ static inline __attribute__((always_inline)) void free_inline(void *ptr)
 	int32_t np = mcache_pin_g(gp);
 	/* this P's mcache; without a P, mcache_none: emptymspan as lastspan
 	 * and a free key no span has, so the tests below send it slow */
-	struct mcache *c = getm()->mcache;
+	struct mcache *c = this_mcache();
 	/* First guess: the span malloc last allocated from, which this P
 	 * caches (malloc.h: lastspan; emptymspan's cachelen is 0, so
 	 * nothing is in it). cachelen, not 64 objects: the word may cover

@@ -95,7 +95,7 @@ static uint64_t cached[MAXCPU + 1][CACHED_WORDS] __attribute__((section(".bss.no
 
 static inline uint64_t *cached_of(const struct mcache *c)
 {
-	return cached[c == &mcache0 ? MAXCPU : c - mcaches];
+	return c->cached;       /* cached[c == &mcache0 ? MAXCPU : c - mcaches] */
 }
 
 void mcache_init(void)
@@ -103,7 +103,11 @@ void mcache_init(void)
 	for (int i = 0; i < MAXCPU; i++) {
 		allp[i].mcache = &mcaches[i];
 		mcaches[i].freekey = i + 1;
+		mcaches[i].cached = cached[i];
+		mcaches[i].pid = i;
 	}
+	mcache0.cached = cached[MAXCPU];
+	mcache0.pid = MAXCPU;
 	mcache0.freekey = MAXCPU + 1;   /* never read: free's fast path needs a P */
 	mcache_none.freekey = -1;       /* before the first free(): no heap yet */
 	for (int kind = 0; kind < SIZE_KINDS; kind++) {
@@ -167,15 +171,12 @@ static void mcache_blacken(struct mspan *s, uint64_t taken)
 }
 
 /* c's span for class ac becomes s: alloc[] and its bysize entries. */
-static void mcache_setspan(struct mcache *c, int ac, struct mspan *s)
+static void mcache_setspan(struct mcache *c, unsigned ac, struct mspan *s)
 {
 	/* relaxed store of alloc[]: the statistics read it (mcache_sum_stats) */
 	__atomic_store_n(&c->alloc[ac], s, __ATOMIC_RELAXED);
-	uint64_t *w = &cached_of(c)[ac / 64];
-	if (s != &emptymspan)
-		*w |= 1ULL << (ac % 64);
-	else
-		*w &= ~(1ULL << (ac % 64));
+	uint64_t *w = &cached_of(c)[ac / 64], bit = 1ULL << (ac % 64);
+	*w = s != &emptymspan ? *w | bit : *w & ~bit;
 	struct mspan **e = &c->bysize[aclass_kind[ac]][aclass_first[ac]];
 	for (int i = 0; i < aclass_n[ac]; i++)
 		e[i] = s;
@@ -241,11 +242,14 @@ static inline void zero_small(void *p, size_t n)
 
 static int mcache_pid(struct mcache *c)
 {
-	return c == &mcache0 ? MAXCPU : (int)(c - mcaches);
+	return c->pid;          /* c == &mcache0 ? MAXCPU : c - mcaches */
 }
 
-/* Give s back to mcentral, counting the batch it served (mspan.h). */
-static void uncache(struct mcache *c, struct mspan *s)
+/* The mcache's side of giving s back: no longer lastspan, the marks
+ * ahead taken back, the batch it served in c's statistics (mspan.h).
+ * Returns the objects it allocated from s (span_cache_taken), for
+ * mcentral to count. */
+static uint32_t uncache_mine(struct mcache *c, struct mspan *s)
 {
 	if (c->lastspan == s)
 		c->lastspan = &emptymspan;      /* no longer ours (malloc.h) */
@@ -254,23 +258,37 @@ static void uncache(struct mcache *c, struct mspan *s)
 	if (__builtin_expect(marking(), 0) && s->collect)
 		unblacken_cached(s);
 	int sizeclass = spanclass_sizeclass(s->spanclass);
-	stat_add(&c->st.nmalloc[sizeclass], span_cache_taken(s));
+	uint32_t taken = span_cache_taken(s);
+	stat_add(&c->st.nmalloc[sizeclass], taken);
 	stat_add(&c->st.nfree[sizeclass], s->nfreecache);
-	mcentral_uncacheSpan(s);
+	return taken;
+}
+
+/* Give s back to mcentral, counting the batch it served. */
+static void uncache(struct mcache *c, struct mspan *s)
+{
+	mcentral_uncacheSpan(s, uncache_mine(c, s));
 }
 
 /* The class's span ran dry: trade it for one with free objects. */
 static __attribute__((noinline)) struct mspan *refill(struct mcache *c, int ac, size_t size)
 {
-	struct mspan *s = c->alloc[ac];
-	if (s != &emptymspan)
-		uncache(c, s);
-	mcache_setspan(c, ac, &emptymspan);
-	s = mcentral_cacheSpan(ac, mcache_pid(c));
-	if (s == NULL)
-		return NULL;            /* the caller collects or dies */
-	mcache_setspan(c, ac, s);
-	return s;
+	struct mspan *old = c->alloc[ac], *s;
+	uint32_t taken = 0;
+	if (old != &emptymspan) {
+		taken = uncache_mine(c, old);
+		/* No longer ours, for the statistics, which read alloc[] of
+		 * every P (relaxed: as mcache_setspan's store). The rest of
+		 * the mcache - bysize, the cached bit - is read only by its
+		 * owner, here, and with the world stopped, which cannot happen
+		 * while we are pinned: it changes once, to the new span. */
+		__atomic_store_n(&c->alloc[ac], &emptymspan, __ATOMIC_RELAXED);
+	} else {
+		old = NULL;
+	}
+	s = mcentral_exchange(old, taken, ac, mcache_pid(c));
+	mcache_setspan(c, ac, s ? s : &emptymspan);
+	return s;                       /* NULL: the caller collects or dies */
 }
 
 /* mallocfast.h's rare ends: p stays live in these frames. */
@@ -304,7 +322,7 @@ mallocgc_fast_nextspan(size_t size, struct mspan *s, struct g *gp,
 	zero_small(p, n);
 	if (mcache_unpin_to(gp, np))
 		return mallocgc_fast_release(p);
-	/* The new span moved the pacer's heapLive (mcentral_cacheSpan), and
+	/* The new span moved the pacer's heapLive (mcentral_exchange), and
 	 * mallocgc_impl looks at the hint after every allocation it makes.
 	 * relaxed: a hint; p is live in this frame, so a cycle started here
 	 * keeps it. */

@@ -11,17 +11,19 @@
  * parity of mheap_sweepgen as Go's partial/full spanSets are: at mark
  * termination sweepgen += 2 turns every swept list into an unswept one in
  * one step. A span comes off an unswept list only to be swept (by the
- * background sweeper, proportional sweeping, or cacheSpan's lazy sweep) and
- * is then filed on a swept list. malloc classes are never swept and use
- * list 0 only.
+ * background sweeper, proportional sweeping, or mcentral_exchange's lazy
+ * sweep) and is then filed on a swept list. malloc classes are never
+ * swept and use list 0 only.
  *
- * Flow: an mcache whose span ran dry gives it back (uncacheSpan: its batch
- * of allocations is added to allocCount, then the span is filed as full,
- * partial, or - if everything was freed meanwhile - returned to mheap) and
- * takes a partial one (cacheSpan): a swept one, else one it sweeps itself
- * from the unswept lists (Go's lazy sweep; at most 100 tries), else a
- * fresh one from mheap. free() only takes the lock when its decrement made
- * a span empty or un-full (freeSlow), to move the span or release it.
+ * Flow: an mcache whose span ran dry trades it (mcentral_exchange, one
+ * lock round for both halves): its batch of allocations is added to
+ * allocCount, the span is filed as full, partial, or - if everything was
+ * freed meanwhile - returned to mheap, and a partial one is taken: a
+ * swept one, else one it sweeps itself from the unswept lists (Go's lazy
+ * sweep; at most 100 tries), else a fresh one from mheap.
+ * mcentral_uncacheSpan gives a span back without taking one (a flush).
+ * free() only takes the lock when its decrement made a span empty or
+ * un-full (freeSlow), to move the span or release it.
  *
  * Locks: mcentral ranks below mheap (kernel/lib/lockrank.h), and one
  * mcentral lock is held at a time (one rank, no two at once). Sweeping a
@@ -32,6 +34,7 @@
 #include "kernel/gc/gc.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/print.h"
+#include "kernel/sched/runtime2.h"     /* release builds: spin_lock inlined */
 
 struct mcentral {
 	spinlock_t lock;
@@ -51,7 +54,7 @@ static uint64_t cached_pages;   /* atomic: pages of spans held by mcaches */
  * termination pause. */
 static uint32_t ndeferred __attribute__((section(".bss.noscan.mm")));
 
-#define LAZY_SWEEP_BUDGET 100   /* unswept spans cacheSpan tries (Go's) */
+#define LAZY_SWEEP_BUDGET 100   /* unswept spans lazy_sweep tries (Go's) */
 
 void mcentral_init(void)
 {
@@ -72,10 +75,16 @@ static void release(struct mspan *s)
 	mheap_free_span(s);
 }
 
+/* The size class of allocation class ac (malloc.h). */
+static inline int sizeclass_of(int ac)
+{
+	return ac < NUM_SPAN_CLASSES ? spanclass_sizeclass((spanclass_t)ac) : ac - NUM_SPAN_CLASSES;
+}
+
 static struct mspan *grow(int ac)
 {
 	bool collect = ac < NUM_SPAN_CLASSES;
-	int c = collect ? spanclass_sizeclass((spanclass_t)ac) : ac - NUM_SPAN_CLASSES;
+	int c = sizeclass_of(ac);
 	struct mspan *s = mheap_alloc_span_bits(class_to_allocnpages[c],
 	                                        span_bitwords(class_to_nelems[c]));
 	if (s == NULL)
@@ -86,9 +95,10 @@ static struct mspan *grow(int ac)
 	return s;
 }
 
-/* File s (swept, on no list) by its count, and drop the lock: an empty
- * span goes back to mheap after the unlock (lock order). */
-static void file_unlock(struct mcentral *mc, struct mspan *s)
+/* File s (swept, on no list) by its count, the lock held. True if s is
+ * empty and must go back to mheap instead, which the caller does after
+ * the unlock (lock order). */
+static inline __attribute__((always_inline)) bool file_locked(struct mcentral *mc, struct mspan *s)
 {
 	assert_lock_held(&mc->lock);
 	int sw = swept_set(s->collect);
@@ -110,8 +120,15 @@ static void file_unlock(struct mcentral *mc, struct mspan *s)
 		spanlist_insert(&mc->full[sw], s);
 	else if (n > 0 || keep)
 		spanlist_insert(&mc->partial[sw], s);
+	return n == 0 && !keep;
+}
+
+/* File s and drop the lock. */
+static void file_unlock(struct mcentral *mc, struct mspan *s)
+{
+	bool empty = file_locked(mc, s);
 	spin_unlock(&mc->lock);
-	if (n == 0 && !keep)
+	if (empty)
 		release(s);
 }
 
@@ -130,72 +147,64 @@ static struct mspan *pop_unswept_locked(struct mcentral *mc, bool collect)
 	return s;
 }
 
-static void account_cached(struct mspan *s, int pid)
+/* s becomes pid's: its allocCache from word 0 (loaded already: a new
+ * span's by span_init_small) and its batch counts from zero. */
+static void account_cached(struct mspan *s, int pid, bool loaded)
 {
 	/* relaxed: free()'s fast path reads it without the lock; only this
 	 * P's own cacheSpan and uncacheSpan make it this P's id. */
 	__atomic_store_n(&s->cachedby, pid + 1, __ATOMIC_RELAXED);
 	int32_t n = __atomic_load_n(&s->allocCount, __ATOMIC_RELAXED);
 	s->nfreeAtCache = n < s->nelems ? (uint32_t)(s->nelems - n) : 0;
-	span_refill_cache(s, 0);
+	if (!loaded)
+		span_refill_cache(s, 0);
 	/* relaxed stores: the statistics read them (span_cache_taken) */
 	__atomic_store_n(&s->ncache, popcount64(s->allocCache), __ATOMIC_RELAXED);
 	__atomic_store_n(&s->nfreecache, 0, __ATOMIC_RELAXED);
 }
 
-struct mspan *mcentral_cacheSpan(int ac, int pid)
+/* mcentral_exchange without a swept partial span: sweep unswept ones
+ * until one has room (Go's lazy sweep). Called with the lock held;
+ * returns the span, cached for pid, or NULL, without the lock either way.
+ * Out of line: the loop's registers would cost every exchange their
+ * saves. */
+static __attribute__((noinline)) struct mspan *lazy_sweep(struct mcentral *mc, int pid)
 {
-	struct mcentral *mc = &central[ac];
-	bool collect = ac < NUM_SPAN_CLASSES;
-	if (collect) {
-		int c = spanclass_sizeclass((spanclass_t)ac);
-		deduct_sweep_credit(class_to_allocnpages[c]);
-	}
-	spin_lock(&mc->lock);
-	struct mspan *s = mc->partial[swept_set(collect)].first;
-	if (s != NULL) {
-		spanlist_remove(&mc->partial[swept_set(collect)], s);
-		goto have;
-	}
 	for (int budget = LAZY_SWEEP_BUDGET; budget > 0; budget--) {
-		s = pop_unswept_locked(mc, collect);
+		struct mspan *s = pop_unswept_locked(mc, true);
 		if (s == NULL)
 			break;
 		spin_unlock(&mc->lock);
 		span_ensure_swept(s);   /* or wait for whoever sweeps it in place */
 		spin_lock(&mc->lock);
 		int32_t n = __atomic_load_n(&s->allocCount, __ATOMIC_ACQUIRE);
-		if (n < s->nelems)
-			goto have;      /* free objects, maybe all: use it */
+		if (n < s->nelems) {    /* free objects, maybe all: use it */
+			account_cached(s, pid, false);
+			spin_unlock(&mc->lock);
+			return s;
+		}
 		spanlist_insert(&mc->full[swept_set(true)], s);
 	}
 	spin_unlock(&mc->lock);
-	s = grow(ac);
-	if (s == NULL)
-		return NULL;
-	/* No lock: a new span is on no list and holds no object yet, so no
-	 * free() can reach freeSlow for it, and nobody else writes it. */
-	account_cached(s, pid);
-	goto cached;
-have:
-	account_cached(s, pid);
-	spin_unlock(&mc->lock);
-cached:
-	__atomic_fetch_add(&cached_pages, s->npages, __ATOMIC_RELAXED);  /* statistic */
-	if (collect)
-		gc_heaplive_add((int64_t)s->nfreeAtCache * (int64_t)s->elemsize);
-	return s;
+	return NULL;
 }
 
-void mcentral_uncacheSpan(struct mspan *s)
+/* The mcache's side of giving s back, before the lock: what the owner's
+ * batch did not allocate stops counting as live (heapLive had all of
+ * nfreeAtCache when it took s). Returns the batch (mspan.h): taken minus
+ * the frees put back. */
+static inline __attribute__((always_inline)) int32_t uncache_batch(struct mspan *s, uint32_t taken)
 {
-	struct mcentral *mc = &central[span_aclass(s)];
-	__atomic_fetch_sub(&cached_pages, s->npages, __ATOMIC_RELAXED);  /* statistic */
-	/* The owner's batch: allocated minus put back by free (mspan.h). */
-	int32_t net = (int32_t)span_cache_taken(s) - (int32_t)s->nfreecache;
-	if (s->collect)         /* what it did not allocate was counted as live */
+	int32_t net = (int32_t)taken - (int32_t)s->nfreecache;
+	if (s->collect)
 		gc_heaplive_add(-((int64_t)s->nfreeAtCache - net) * (int64_t)s->elemsize);
-	spin_lock(&mc->lock);
+	return net;
+}
+
+/* Under the lock: s's batch joins allocCount, it is no one's, and it is
+ * filed; true if it must go back to mheap after the unlock. */
+static inline __attribute__((always_inline)) bool uncache_locked(struct mcentral *mc, struct mspan *s, int32_t net)
+{
 	/* acq_rel: pairs with the decrements in free(). */
 	int32_t n = __atomic_add_fetch(&s->allocCount, net, __ATOMIC_ACQ_REL);
 	__atomic_store_n(&s->ncache, 0, __ATOMIC_RELAXED);      /* statistics read them */
@@ -209,7 +218,60 @@ void mcentral_uncacheSpan(struct mspan *s)
 	 * with n >= nelems is filed as full and the pending decrements bring
 	 * it back through nelems - 1 (freeSlow) as usual. */
 	ASSERT(n >= 0);
-	file_unlock(mc, s);
+	return file_locked(mc, s);
+}
+
+struct mspan *mcentral_exchange(struct mspan *old, uint32_t taken, int ac, int pid)
+{
+	struct mcentral *mc = &central[ac];
+	bool collect = ac < NUM_SPAN_CLASSES;
+	uintptr_t npages = class_to_allocnpages[sizeclass_of(ac)];
+	if (collect)
+		deduct_sweep_credit(npages);
+	int32_t net = old ? uncache_batch(old, taken) : 0;
+	spin_lock(&mc->lock);
+	/* old first: with free objects (frees in flight) it is taken back */
+	bool empty = old && uncache_locked(mc, old, net);
+	struct mspan *s = mc->partial[swept_set(collect)].first;
+	if (s != NULL) {
+		spanlist_remove(&mc->partial[swept_set(collect)], s);
+		account_cached(s, pid, false);
+		spin_unlock(&mc->lock);
+	} else {
+		int us = 1 - swept_set(collect);        /* GC classes only */
+		if (collect && (mc->partial[us].first != NULL || mc->full[us].first != NULL))
+			s = lazy_sweep(mc, pid);        /* drops the lock */
+		else
+			spin_unlock(&mc->lock);
+		/* No lock: a new span is on no list and holds no object
+		 * yet, so no free() can reach freeSlow for it, and nobody
+		 * else writes it. */
+		if (s == NULL && (s = grow(ac)) != NULL)
+			account_cached(s, pid, true);
+	}
+	if (empty)
+		release(old);
+	/* statistic: every span of the class has npages, so an exchange
+	 * that gets a span for one leaves it as it is */
+	if ((old != NULL) != (s != NULL))
+		__atomic_fetch_add(&cached_pages, s ? npages : -npages, __ATOMIC_RELAXED);
+	if (s == NULL)
+		return NULL;
+	if (collect)
+		gc_heaplive_add((int64_t)s->nfreeAtCache * (int64_t)s->elemsize);
+	return s;
+}
+
+void mcentral_uncacheSpan(struct mspan *s, uint32_t taken)
+{
+	struct mcentral *mc = &central[span_aclass(s)];
+	__atomic_fetch_sub(&cached_pages, s->npages, __ATOMIC_RELAXED);  /* statistic */
+	int32_t net = uncache_batch(s, taken);
+	spin_lock(&mc->lock);
+	bool empty = uncache_locked(mc, s, net);
+	spin_unlock(&mc->lock);
+	if (empty)
+		release(s);
 }
 
 void mcentral_freeSlow(struct mspan *s, int ac)
