@@ -6,7 +6,11 @@
  *   mallocgc_<size>_<scan|noscan>   one allocation on the mcache fast path:
  *                  each batch starts from a freshly cached span (FlushMCache
  *                  plus one allocation outside the count), then counts 32
- *                  allocations, so no refill is in the figure; zeroing is;
+ *                  allocations; zeroing is in the figure, and so are the
+ *                  refills of the batches that fill their span (the span
+ *                  cached is mcentral's partial one, which the previous
+ *                  batches used: for 64 B, 128 objects a span, one batch
+ *                  in four takes a fresh span, about 8 per allocation);
  *   mallocgc_<size>_<kind>_amortized  100,000 allocations in a row, refills
  *                  from mcentral and mheap included;
  *   malloc_free_<size>  a malloc/free pair, against the same pair of

@@ -11,7 +11,7 @@
  *     the unswept lists class by class, yielding every few spans;
  *   - the allocator: proportional sweeping (deduct_sweep_credit) sweeps
  *     enough pages before each new span that sweeping is done by the time
- *     the heap reaches its next trigger; and mcentral_cacheSpan sweeps
+ *     the heap reaches its next trigger; and mcentral_exchange sweeps
  *     spans of its own class lazily before growing the heap;
  *   - free() of a GC object sweeps the object's span in place first, so
  *     that it never clears a bit the sweep would then overwrite; a sweeper
