@@ -115,7 +115,7 @@ chan_torture select_nonblock select_stress select_close_race mutex_torture mutex
 sync_contention stack_growth gc_roots malloc_stress
 gc_barrier panic_leak gomaxprocs preempt sched_steal exit_race
 gc_concmut gc_churn gc_finalizers gc_binarytrees gc_free_race
-block_io block_gc kvlog_replay
+block_io block_gc kvlog_replay console_input
 "
 TSAN_SKIP_LINES='^select_close_race \[\]|^gc_free_race \[gcconc=1 gccheckmark=1 gcpoison=1\]|^mutex_torture \[test=1|^gc_churn \[gccheckmark=1 gcpoison=1\]|^gc_churn \[gcconc=1 gccheckmark=1 gcpoison=1( test=2)?\]'
 tsan_opts="halt_on_error=1 suppressions=$PWD/tests/tsan.supp"
