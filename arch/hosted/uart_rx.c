@@ -173,15 +173,14 @@ static void *receiver(void *arg)
 }
 
 /* SIGQUIT, on whatever thread the kernel picks: one byte into the pipe.
- * Raw system call, nothing else (an async-signal handler, possibly in
- * the middle of the runtime or of TSan's runtime). */
+ * One raw system call, nothing else (it may interrupt the runtime, libc
+ * or TSan's runtime; a raw call leaves errno alone). Installed past
+ * TSan's interceptor (hosted_sigaction), as the interrupt handlers are. */
 HOSTED_NO_TSAN static void on_sigquit(int sig, siginfo_t *si, void *uc)
 {
 	(void)sig, (void)si, (void)uc;
 	static const char b = CTRL_BACKSLASH;
-	int saved = errno;
 	hosted_syscall(SYS_write, rx.quit_wr, (long)&b, 1, 0, 0, 0);
-	errno = saved;
 }
 
 /* ---- attach: the firmware's part (__wrap_main) ------------------------------ */
