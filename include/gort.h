@@ -90,7 +90,8 @@ const char *recover(void);
 
 /* Read up to n bytes typed on the console into buf. Parks ("IO wait")
  * until at least one byte has arrived; returns how many were read (n <= 0:
- * 0 at once; -1 if the console has no receive interrupt). Concurrent
+ * 0 at once; -1 if the console has no receive interrupt; 0 once the input
+ * has ended - hosted, at the end of stdin; a board's UART never ends). Concurrent
  * readers take turns; each byte goes to one of them. Ctrl-\ is not input:
  * it prints every goroutine, as SIGQUIT does to a Go program. */
 int Console_Read(void *buf, int n);

@@ -22,15 +22,17 @@
 #
 # Which tests, and why not the others: HOSTED_TESTS below lists the programs
 # that make sense on a host; a TEST line that needs a board (arch=, cpu=,
-# machine=, board=, boot=, icount=1 for exact virtual time, INPUT:
-# console typing - the INPUT lines before the first TEST or after this one)
+# machine=, board=, boot=, icount=1 for exact virtual time)
 # is skipped (examples/preempt's icount line, for one), except that a line
 # with arch=hosted runs here only (and is skipped by the QEMU arches; its
 # mapfail=N makes every Nth write-protect change of the GC's barrier fail
 # as at the map-count limit: arch/hosted/dirty.c's fallback). disk=SIZE
 # runs the program with a fresh zeroed image file of SIZE in the output
 # directory (-disk FILE: arch/hosted/blk.c), boots=N runs it N times in a
-# row on that image, as tests/run.sh boots QEMU. Left
+# row on that image, as tests/run.sh boots QEMU. INPUT lines type on the
+# console as under QEMU (tests/run.sh: when=ERE, after=SECONDS): here into
+# the program's stdin (arch/hosted/uart_rx.c), which ends after the last
+# one - the program then reads the end of input. Left
 # out, with the reason:
 #   goroutines_100k  more stack mappings than vm.max_map_count allows
 #   gc_checkmark_detect  its test=2 reads, on purpose, nodes the collector
@@ -40,10 +42,9 @@
 #                    level3+0, printed "+0", which its EXPECT (+0x) rejects
 #   schedtrace, examples/leak  assume the program runs longer than natively
 #                    (no SCHED line before it ends; a goroutine still exiting)
-#   dtb_truncated, bootargs_warn, block_fault, console_input, console_lines,
-#   atomic_orders, examples/kvlog  the board: device tree blobs, a virtio
-#                    disk's faults, UART input, the ISA's instructions
-#                    (kvlog_replay's line with console input too)
+#   dtb_truncated, bootargs_warn, block_fault, console_lines,
+#   atomic_orders  the board: device tree blobs, a virtio disk's faults,
+#                    the UART's line endings, the ISA's instructions
 #   sleep, preempt_fair, mutex_starvation's and every icount=1 line,
 #   examples/mutex_modes, examples/timers  latency bounds asserted in exact
 #                    virtual time (-icount)
@@ -77,7 +78,7 @@ tests/qemu/lock_rank tests/qemu/exit_race tests/qemu/leakcheck
 tests/qemu/panic_fatal tests/qemu/scheddetail
 tests/qemu/gc_trace tests/qemu/gc_oom_collect tests/qemu/malloc_oom
 tests/qemu/distribution tests/qemu/trace_sched tests/qemu/preempt_regs
-tests/qemu/block_io tests/qemu/block_gc tests/qemu/kvlog_replay
+tests/qemu/block_io tests/qemu/block_gc tests/qemu/kvlog_replay tests/qemu/console_input
 examples/hello examples/demo examples/preempt examples/chan_paths
 examples/alloc_classes examples/gc_tour examples/sched_steal examples/select_fair
 "
@@ -114,7 +115,7 @@ chan_torture select_nonblock select_stress select_close_race mutex_torture mutex
 sync_contention stack_growth gc_roots malloc_stress
 gc_barrier panic_leak gomaxprocs preempt sched_steal exit_race
 gc_concmut gc_churn gc_finalizers gc_binarytrees gc_free_race
-block_io block_gc kvlog_replay
+block_io block_gc kvlog_replay console_input
 "
 TSAN_SKIP_LINES='^select_close_race \[\]|^gc_free_race \[gcconc=1 gccheckmark=1 gcpoison=1\]|^mutex_torture \[test=1|^gc_churn \[gccheckmark=1 gcpoison=1\]|^gc_churn \[gcconc=1 gccheckmark=1 gcpoison=1( test=2)?\]'
 tsan_opts="halt_on_error=1 suppressions=$PWD/tests/tsan.supp"
@@ -126,6 +127,32 @@ for d in $HOSTED_TESTS; do
 	echo "$d" | grep -qE "$ONLY" || continue
 	tests+=("$d")
 done
+
+# The console's typing for one run: each INPUT line of the TEST line idx
+# (and those before the first TEST) in turn, once the program's output so
+# far ($1) has a line matching its when=ERE, then after=SECONDS later, as
+# qemu/run.sh's feed; the program's stdin, which ends with this function.
+hosted_feed() { # out_file dir idx timeout
+	local outf=$1 d=$2 idx=$3 tmo=$4 line waited ere wait
+	awk -v want="$idx" '/^\/\/ TEST:/ { n++ }
+		/^\/\/ INPUT:/ && (n == 0 || n == want) { sub(/^\/\/ INPUT: */, ""); print }' "$d/main.c" |
+	while IFS= read -r line; do
+		wait=0
+		if [[ $line =~ ^when=([^\ ]+)\ (.*)$ ]]; then
+			ere=${BASH_REMATCH[1]}; line=${BASH_REMATCH[2]}; waited=0
+			until grep -qE -- "$ere" "$outf" 2>/dev/null; do
+				sleep 0.1; waited=$((waited + 1))
+				[ $waited -lt $((tmo * 10)) ] || return 0
+			done
+		fi
+		if [[ $line =~ ^after=([0-9.]+)\ (.*)$ ]]; then
+			wait=${BASH_REMATCH[1]}; line=${BASH_REMATCH[2]}
+		fi
+		sleep "$wait"
+		# shellcheck disable=SC2059
+		printf -- "$line"
+	done
+}
 
 # One run: a (build, program, TEST line, smp), judged by the line's header
 # lines as tests/run.sh judges a QEMU run. Prints its PASS or FAIL line.
@@ -141,12 +168,17 @@ hosted_one() {  # bdir name dir idx smp bootargs status timeout mem mapfail disk
 	t0=$(date +%s.%N)
 	: > "$log"
 	for ((b = 1; b <= boots; b++)); do
+		# each boot's output apart, for its INPUT lines' when=
+		: > "$log.boot"
 		# shellcheck disable=SC2086
 		TSAN_OPTIONS="$tsan_opts" timeout "$tmo" $RUN "build/$bdir/$name" -smp "$s" -m "$mem" ${mapfail:+-mapfail "$mapfail"} \
-			${img:+-disk "$img"} -- $bootargs < /dev/null >> "$log" 2>&1
+			${img:+-disk "$img"} -- $bootargs < <(hosted_feed "$log.boot" "$d" "$idx" "$tmo" 2>/dev/null) >> "$log.boot" 2>&1
 		got=$?
+		kill $! 2>/dev/null     # the feed, if the program ended first
+		cat "$log.boot" >> "$log"
 		[ "$got" = "$status" ] || break
 	done
+	rm -f "$log.boot"
 	t1=$(date +%s.%N)
 	[ "$got" = "$status" ] || { ok=0; why="exit status $got, want $status"; }
 	# a sanitizer's report (not the runtime's own "panic: runtime error")
@@ -162,7 +194,7 @@ hosted_one() {  # bdir name dir idx smp bootargs status timeout mem mapfail disk
 		echo "FAIL $label: $why"; tail -n 25 "$log" | sed 's/^/  | /'
 	fi
 }
-export -f hosted_one
+export -f hosted_one hosted_feed
 export out RUN tsan_opts
 
 # Build every image first, noting each run as a job; then the runs, JOBS
@@ -211,9 +243,6 @@ for b in $builds; do
 			idx=$((idx+1))
 			# a TEST line that needs the board is not run hosted
 			case "$spec" in *arch=hosted*) ;; *arch=*|*cpu=*|*machine=*|*icount=1*|*board=*|*boot=*) continue ;; esac
-			# console input (global, or this line's): none hosted
-			awk -v want="$idx" '/^\/\/ TEST:/ { n++ } /^\/\/ INPUT:/ && (n == 0 || n == want) { f = 1 } END { exit !f }' \
-				"$d/main.c" && continue
 			smp=$(sed -n 's/.*smp=\([0-9,]*\).*/\1/p' <<< "$spec"); smp=${smp:-1}
 			bootargs=$(sed -n 's/.*bootargs="\([^"]*\)".*/\1/p' <<< "$spec")
 			if [ "$san" = thread ]; then

@@ -9,8 +9,9 @@
  * line, lines never interleave, and the '\r' a serial line wants is
  * dropped. The exit path flushes a last line left without its newline,
  * owning the buffer by a flag with a bounded wait (out_busy), so the exit
- * never hangs on a stopped CPU. Input: none (getc returns -1 and no receive interrupt), so
- * Console_Read reports no console.
+ * never hangs on a stopped CPU. Input: stdin, through the receive side
+ * of the same tables (getc, rx_irq: uart_rx.c, a device thread and an
+ * interrupt line, so that drivers/console/input.c works unchanged).
  *
  * Also here: the application-facing stdio. On a board, kernel/lib/stdio.c
  * wires picolibc's stdout to the console, buffering per goroutine. glibc's
@@ -100,14 +101,19 @@ static void out_putc(uintptr_t base, uint32_t shift, char c)
 	out_release(held);
 }
 
-static int out_getc(uintptr_t base, uint32_t shift)
+static int in_getc(uintptr_t base, uint32_t shift)
 {
-	return -1;
+	return hosted_rx_getc();
 }
 
-const struct uart_ops ns16550_ops = { "stdout", out_init, out_putc, out_getc, NULL };
-const struct uart_ops pl011_ops = { "stdout", out_init, out_putc, out_getc, NULL };
-const struct uart_ops sifive_uart_ops = { "stdout", out_init, out_putc, out_getc, NULL };
+static void in_rx_irq(uintptr_t base, uint32_t shift, bool on)
+{
+	hosted_rx_irq(on);
+}
+
+const struct uart_ops ns16550_ops = { "stdio", out_init, out_putc, in_getc, in_rx_irq };
+const struct uart_ops pl011_ops = { "stdio", out_init, out_putc, in_getc, in_rx_irq };
+const struct uart_ops sifive_uart_ops = { "stdio", out_init, out_putc, in_getc, in_rx_irq };
 
 /* ---- stdio for programs (renamed: see the file comment) ------------------ */
 

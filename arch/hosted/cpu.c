@@ -152,6 +152,7 @@ int __wrap_main(int argc, char **argv)
 	hosted_tsan_init();
 	hosted_tls_init();
 	hosted_signals_init();
+	hosted_rx_attach(argv[0]);      /* first: SIGQUIT blocked for all */
 	if (disk != NULL)               /* its threads: signal handlers set */
 		hosted_blk_attach(argv[0], disk, disk_ro);
 	const void *dtb = hosted_build_fdt(hosted_ram_base, hosted_ram_size, ncpu, bootargs);

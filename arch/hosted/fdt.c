@@ -2,8 +2,12 @@
  * fdt.c - the hosted "firmware": a flattened device tree describing the
  * process as a board, so that boot/main.c reads it exactly as it reads
  * QEMU's: /memory (the mmap'd RAM), /cpus (one cpu node per thread, reg =
- * its index), /chosen/bootargs (the command line). No UART, interrupt
- * controller or virtio node: the console is stdout (console.c).
+ * its index), /chosen/bootargs (the command line), and the console's
+ * UART: an "ns16550a" at address 0 (never dereferenced: console.c and
+ * uart_rx.c are its registers, stdout and stdin) whose "interrupts" names
+ * the port's line HOSTED_IRQ_CONS (signal.c), so that boot finds the
+ * console's receive interrupt as on a board. No interrupt controller or
+ * virtio node.
  * Format: devicetree specification v0.4, chapter 5 (big-endian cells).
  */
 #include <string.h>
@@ -99,6 +103,13 @@ const void *hosted_build_fdt(uintptr_t ram, size_t ram_size, int ncpu,
 		prop_u32("reg", (uint32_t)i);
 		cell(FDT_END_NODE);
 	}
+	cell(FDT_END_NODE);
+
+	begin("serial@0");
+	prop_str("compatible", "ns16550a");
+	uint32_t ureg[4] = { 0, 0, 0, 8 };
+	prop_cells("reg", ureg, 4);
+	prop_u32("interrupts", HOSTED_IRQ_CONS);
 	cell(FDT_END_NODE);
 
 	begin("chosen");

@@ -37,11 +37,20 @@
  * interrupts are enabled. Lines of the port's devices: */
 #define HOSTED_NIRQ      32
 #define HOSTED_IRQ_BLK   0      /* blk.c, the disk */
+#define HOSTED_IRQ_CONS  1      /* uart_rx.c, the console's receive line */
 void hosted_irq_raise(int irq);
 
 /* The disk (blk.c): attach the image file named by -disk / -disk-ro, from
  * __wrap_main before any CPU starts; exits with status 2 if it cannot. */
 void hosted_blk_attach(const char *prog, const char *path, bool readonly);
+
+/* The console's input (uart_rx.c): stdin as the UART's receive side.
+ * attach: from __wrap_main before any other thread exists (it blocks
+ * SIGQUIT for every thread to come); exits with status 2 if it cannot.
+ * getc and rx_irq: the hosted uart_ops' (console.c). */
+void hosted_rx_attach(const char *prog);
+int hosted_rx_getc(void);
+void hosted_rx_irq(bool on);
 
 /* Raw system calls: the pc stays in the executable's text, where a signal
  * may act at once (signal.c defers signals that land inside libc). */

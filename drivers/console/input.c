@@ -15,6 +15,10 @@
  * back on before it looks at the ring - the "arm, check, park" order of
  * kernel/io/io.h - so a full ring never stalls input for good.
  *
+ * End of input: a UART whose getc says UART_RX_END (the hosted port's,
+ * at the end of stdin; a board's never) ends it for good: Console_Read
+ * returns what the ring still holds, then 0 on every call, as read(2).
+ *
  * Ctrl-\ (0x1c, what a terminal sends as SIGQUIT) is not input: it asks
  * for the goroutine dump (kernel/io/sigquit.c), as Go's SIGQUIT handler.
  *
@@ -37,6 +41,7 @@ static struct {
 	uint8_t buf[RING_SIZE];
 	uint32_t head;          /* bytes ever put; atomic, handler writes */
 	uint32_t tail;          /* bytes ever taken; atomic, reader writes */
+	bool ended;             /* getc said UART_RX_END; atomic, handler writes */
 	struct iowait wait;     /* the reader's slot */
 	Mutex readers;          /* one reader at a time: the ring's consumer */
 } in;
@@ -54,6 +59,13 @@ static void rx_isr(void *arg)
 			break;
 		}
 		int c = in.uart->getc(in.base, in.shift);
+		if (c == UART_RX_END) {
+			/* release: after every byte's head; pairs with
+			 * the acquire load in Console_Read */
+			__atomic_store_n(&in.ended, true, __ATOMIC_RELEASE);
+			got = true;
+			break;
+		}
 		if (c < 0)
 			break;
 		if (c == CTRL_BACKSLASH) {
@@ -109,6 +121,12 @@ int Console_Read(void *buf, int n)
 		in.uart->rx_irq(in.base, in.shift, true);       /* arm */
 		if ((got = ring_take(buf, n)) > 0)              /* check */
 			break;
+		/* acquire; pairs with rx_isr's release: the last bytes'
+		 * head is visible, take them (0 if none: the end) */
+		if (__atomic_load_n(&in.ended, __ATOMIC_ACQUIRE)) {
+			got = ring_take(buf, n);
+			break;
+		}
 		iowait_park(&in.wait);                          /* park */
 	}
 	Mutex_Unlock(&in.readers);

@@ -19,9 +19,15 @@ struct uart_ops {
 	const char *name;
 	void (*init)(uintptr_t base, uint32_t reg_shift);
 	void (*putc)(uintptr_t base, uint32_t reg_shift, char c);
-	int  (*getc)(uintptr_t base, uint32_t reg_shift); /* -1 if none waiting */
+	int  (*getc)(uintptr_t base, uint32_t reg_shift); /* -1 if none waiting,
+	                                                    UART_RX_END if none will come */
 	void (*rx_irq)(uintptr_t base, uint32_t reg_shift, bool on);
 };
+
+/* getc: the input has ended, no byte will ever come. A board's UART
+ * never says it; the hosted port's does at the end of stdin
+ * (arch/hosted/uart_rx.c). */
+#define UART_RX_END (-2)
 
 extern const struct uart_ops ns16550_ops;
 extern const struct uart_ops pl011_ops;
