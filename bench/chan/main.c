@@ -1,5 +1,6 @@
 // TEST: smp=1 status=0 timeout=120
 // EXPECT: ^bench: [a-z0-9]+ chan_pingpong_roundtrip [0-9.]+ instructions
+// EXPECT: ^bench: [a-z0-9]+ chan_pingpong_roundtrip_recvfirst [0-9.]+ instructions
 // EXPECT: ^bench: [a-z0-9]+ timer_writes_per_switch_pingpong [0-9.]+ writes
 // EXPECT: ^bench: [a-z0-9]+ mutex_lock_unlock [0-9.]+ instructions baseline=atomic_cas
 // EXPECT: ^bench: [a-z0-9]+ waitgroup_wake [0-9.]+ instructions
@@ -8,6 +9,10 @@
  *   atomic_cas               baseline: one uncontended compare-and-swap;
  *   chan_pingpong_roundtrip  unbuffered ping-pong between 2 goroutines on
  *                            1 CPU: send, switch, send back, switch;
+ *   chan_pingpong_roundtrip_recvfirst  the same with the receiver parked
+ *                            first (a Gosched before the loop): the pair's
+ *                            other steady state (bench/README.md, "The
+ *                            ping-pong's two steady states");
  *   timer_writes_per_switch_pingpong  timer deadlines written per goroutine
  *                            switch in that loop (2 switches a round trip);
  *   chan_buffered_pair       chan_send + chan_recv on a buffered channel,
@@ -36,7 +41,13 @@ static void ponger(void *arg)
 
 static double pingpong_timer_writes;  /* per switch, in the timed loop */
 
-static double bench_pingpong(void)
+/* Two steady states: after the warm-up the sender parks first (the
+ * ponger, readied by our receive, has not run when we send again);
+ * recv_first yields once before the loop, so that the ponger parks in its
+ * receive first, and then each side finds the other parked in its
+ * receive. A slice tick inside the loop can move the pair from the first
+ * to the second. */
+static double bench_pingpong(bool recv_first)
 {
 	ping = make_chan(sizeof(int64_t), 0);
 	pong = make_chan(sizeof(int64_t), 0);
@@ -46,6 +57,8 @@ static double bench_pingpong(void)
 		chan_send(ping, &v);
 		chan_recv(pong, &v);
 	}
+	if (recv_first)
+		Gosched();
 	uint64_t w0 = bench_timer_writes();
 	uint64_t t0 = bench_instret();
 	for (long i = 0; i < N; i++) {
@@ -154,8 +167,9 @@ int main(void)
 {
 	double cas = bench_atomic_cas(N);
 	bench_report("atomic_cas", cas, "instructions", NULL, 0);
-	bench_report("chan_pingpong_roundtrip", bench_pingpong(), "instructions", NULL, 0);
+	bench_report("chan_pingpong_roundtrip", bench_pingpong(false), "instructions", NULL, 0);
 	bench_report("timer_writes_per_switch_pingpong", pingpong_timer_writes, "writes", NULL, 0);
+	bench_report("chan_pingpong_roundtrip_recvfirst", bench_pingpong(true), "instructions", NULL, 0);
 	bench_report("chan_buffered_pair", bench_buffered(), "instructions", NULL, 0);
 	bench_report("select2_one_ready", bench_select2(), "instructions", NULL, 0);
 	bench_report("select_default", bench_select_default(), "instructions", NULL, 0);

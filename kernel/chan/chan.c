@@ -34,9 +34,10 @@
  * common element (one aligned 8-byte word), with no call but tail calls,
  * so that it needs no frame beyond the return address; everything else
  * (unbuffered and nil channels, waiters, closed channels, other element
- * sizes, a held lock) leaves for Go's general chansend and chanrecv. A
- * receive on an unbuffered channel tries one more fast path first
- * (recv_handoff): a blocked sender's word taken, and the sender readied.
+ * sizes, a held lock) leaves for Go's general chansend and chanrecv. On
+ * an unbuffered channel each direction has its own (send_handoff,
+ * recv_handoff): the word handed to or taken from a partner parked on the
+ * other side, who is readied, or, with nobody there, a park at once.
  *
  * Copies between goroutines' stacks are safe here because stacks never move
  * (Go must take care because its stacks can be copied while a G is parked).
@@ -393,6 +394,20 @@ static __attribute__((noinline)) _Noreturn void block_forever(enum waitreason r)
 
 /* ---- send --------------------------------------------------------------- */
 
+/* Park on sendq (c->lock held, c open, no receiver waiting, no room) until
+ * a receiver takes *ep or close wakes us. Out of line, so that only a
+ * parking send builds the frame that holds its sudog: send_handoff comes
+ * here straight from its own test, without chansend's re-tests. */
+static __attribute__((noinline)) bool send_park(struct hchan *c, const void *ep)
+{
+	if (!chan_park(c, &c->sendq, (void *)ep, waitReasonChanSend)) {
+		if (__atomic_load_n(&c->closed, __ATOMIC_RELAXED) == 0)
+			throw("chansend: spurious wakeup");
+		gopanic("send on closed channel");
+	}
+	return true;
+}
+
 /* Under c->lock: every case of a send but the nil channel (Go's chansend
  * after its lock). */
 static inline __attribute__((always_inline)) bool send_locked(struct hchan *c, const void *ep, bool block)
@@ -418,14 +433,7 @@ static inline __attribute__((always_inline)) bool send_locked(struct hchan *c, c
 		return false;
 	}
 
-	/* Park on sendq until a receiver takes the value or close wakes us. */
-	bool closed = !chan_park(c, &c->sendq, (void *)ep, waitReasonChanSend);
-	if (closed) {
-		if (__atomic_load_n(&c->closed, __ATOMIC_RELAXED) == 0)
-			throw("chansend: spurious wakeup");
-		gopanic("send on closed channel");
-	}
-	return true;
+	return send_park(c, ep);
 }
 
 /* Go's chansend: a send of *ep on c; block false: only if it can proceed
@@ -497,10 +505,41 @@ static inline __attribute__((always_inline)) void buf_take_word(struct hchan *c,
  * instructions each; saving and restoring registers for calls that almost
  * never happen would add a quarter).
  */
+/* chan_send on an unbuffered (or nil) channel, recv_handoff's mirror: a
+ * receiver blocked in chan_recv (not a select's) is handed the word and
+ * readied; with no receiver, a blocking send parks at once (send_park).
+ * No call but tail calls, so the frame saves only the return address.
+ * A nil channel and a non-blocking send go to chansend; everything else
+ * (closed, a select's sudog, other elements, a held lock) to
+ * chansend_locked. A ping-pong's steady state is
+ * either "sender parks, receiver takes" or "receiver parks, sender hands
+ * over", by which side got there first; through chansend the second cost
+ * 48 instructions a round trip more than the first on riscv64. */
+static __attribute__((noinline)) bool send_handoff(struct hchan *c, const void *ep, bool block)
+{
+	/* nil: blocks for ever, or false; non-blocking: chansend's lock-free
+	 * "would block" test first (a select's send case) */
+	if (c == NULL || !block)
+		return chansend(c, ep, block);
+	if (!spin_lock_fast(&c->lock))
+		return chansend_locked(c, ep, block, false);
+	struct sudog *sg = c->recvq.first;
+	if (sg == NULL && c->closed == 0)
+		return send_park(c, ep);
+	if (__builtin_expect(sg == NULL || sg->isSelect || c->closed != 0 || not_word(c, ep) ||
+	                     sg->elem == NULL || ((uintptr_t)sg->elem & 7) != 0, 0))
+		return chansend_locked(c, ep, block, true);
+	waitq_pop(&c->recvq, sg);
+	COPY_UNIT(sg->elem, ep, 8);     /* handoff_send for a word */
+	struct g *gp = sudog_handed(sg);
+	spin_unlock(&c->lock);
+	return goready_true(gp);
+}
+
 static inline __attribute__((always_inline)) bool send_fast(struct hchan *c, const void *ep, bool block)
 {
 	if (c == NULL || c->dataqsiz == 0)     /* dataqsiz is immutable */
-		return chansend(c, ep, block);
+		return send_handoff(c, ep, block);
 	if (!block && __atomic_load_n(&c->closed, __ATOMIC_RELAXED) == 0 &&
 	    __atomic_load_n(&c->qcount, __ATOMIC_RELAXED) == c->dataqsiz)
 		return false;                   /* as in chansend */
@@ -517,6 +556,14 @@ static inline __attribute__((always_inline)) bool send_fast(struct hchan *c, con
 }
 
 /* ---- receive ------------------------------------------------------------ */
+
+/* Park on recvq (c->lock held, c open, nothing to take) until a sender
+ * hands a value or close wakes us; returns ok. Out of line, as send_park:
+ * recv_handoff comes here straight from its own test. */
+static __attribute__((noinline)) bool recv_park(struct hchan *c, void *ep)
+{
+	return chan_park(c, &c->recvq, ep, waitReasonChanReceive);
+}
 
 /* Under c->lock: every case of a receive but the nil channel. Whenever it
  * returns true it has set *received (selectnbrecv's callers pass an
@@ -552,7 +599,7 @@ static inline __attribute__((always_inline)) bool recv_locked(struct hchan *c, v
 		return false;
 	}
 
-	*received = chan_park(c, &c->recvq, ep, waitReasonChanReceive);
+	*received = recv_park(c, ep);
 	return true;
 }
 
@@ -631,12 +678,12 @@ static __attribute__((noinline)) bool chanrecv2_locked(struct hchan *c, void *ep
 
 /* chan_recv on an unbuffered (or nil) channel whose head sender is blocked (no
  * select's) and the element one aligned word both sides: take its value
- * and ready it, with no call but goready's and tail calls, so that the
- * frame saves only the return address. Everything else (no sender, a
- * closed channel, a select's sudog, other elements, a held lock) is
- * chanrecv2_locked's. A ping-pong's every receive: chanrecv2's frame,
- * built for its park, saved seven registers for it (bench/chan,
- * chan_pingpong_roundtrip). */
+ * and ready it, with no call but tail calls, so that the frame saves only
+ * the return address (chanrecv2's frame, built for its park, saved seven
+ * registers on every receive of a ping-pong). With no sender (and the
+ * channel open) it parks at once (recv_park); everything else (a closed
+ * channel, a select's sudog, other elements, a held lock) is
+ * chanrecv2_locked's. */
 static __attribute__((noinline)) bool recv_handoff(struct hchan *c, void *ep)
 {
 	if (c == NULL)
@@ -644,6 +691,8 @@ static __attribute__((noinline)) bool recv_handoff(struct hchan *c, void *ep)
 	if (!spin_lock_fast(&c->lock))
 		return chanrecv2_locked(c, ep, false);
 	struct sudog *sg = c->sendq.first;
+	if (sg == NULL && c->closed == 0)
+		return recv_park(c, ep);        /* unbuffered: nothing to take */
 	if (__builtin_expect(sg == NULL || sg->isSelect || c->closed != 0 || not_word(c, ep) ||
 	                     ((uintptr_t)sg->elem & 7) != 0, 0))
 		return chanrecv2_locked(c, ep, true);
@@ -652,8 +701,7 @@ static __attribute__((noinline)) bool recv_handoff(struct hchan *c, void *ep)
 	COPY_UNIT(ep, sg->elem, 8);
 	struct g *gp = sudog_handed(sg);
 	spin_unlock(&c->lock);
-	goready(gp);
-	return true;
+	return goready_true(gp);
 }
 
 /* chan_recv's fast path, as send_fast: a buffered value that no sender

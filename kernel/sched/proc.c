@@ -982,7 +982,7 @@ void goready_parked(spinlock_t *lock, bool *parked, struct g *gp)
 		goready(gp);
 }
 
-void goready(struct g *gp)
+static inline __attribute__((always_inline)) void ready(struct g *gp)
 {
 	acquirem();
 	traceGoUnblock(gp);
@@ -990,4 +990,15 @@ void goready(struct g *gp)
 	runqput_inline(getm()->p, gp, true);
 	wakep();
 	releasem();
+}
+
+void goready(struct g *gp)
+{
+	ready(gp);
+}
+
+bool goready_true(struct g *gp)
+{
+	ready(gp);
+	return true;
 }

@@ -30,6 +30,9 @@ void gopark(bool (*unlockf)(struct g *, void *), void *lock, enum waitreason r);
 void goparkunlock(spinlock_t *lock, enum waitreason r);
 /* Make a parked G runnable, on the current P, to run next. */
 void goready(struct g *gp);
+/* goready, then true: the last call of a fast path that returns true, made
+ * as a tail call, so that the path needs no frame of its own (chan.c). */
+bool goready_true(struct g *gp);
 /* goready gp if *parked (set under lock before it parked with
  * goparkunlock(lock)); clears *parked. */
 void goready_parked(spinlock_t *lock, bool *parked, struct g *gp);
