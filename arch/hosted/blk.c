@@ -60,8 +60,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,21 +200,7 @@ static void post(int t, struct blk_req *r, int result)
 static void *device_thread(void *arg)
 {
 	int t = (int)(uintptr_t)arg;
-	/* The runtime's interrupts are the CPUs' (they are sent by tgkill to
-	 * CPU threads only; blocked here all the same). Faults stay
-	 * unblocked: the barrier's write fault is taken here too. */
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, HOSTED_SIG_TIMER);
-	sigaddset(&set, HOSTED_SIG_IPI);
-	sigaddset(&set, HOSTED_SIG_DEV);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	/* SCHED_BATCH: waking this thread does not preempt the CPU thread
-	 * that rang (Linux's wake-up preemption skips batch threads). A
-	 * device does not take its CPU away; on a busy host the caller then
-	 * parks before its request is done, as on a board. */
-	struct sched_param sp = { 0 };
-	pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+	hosted_device_thread_init();
 	for (;;) {
 		struct blk_req *r = take();
 		post(t, r, serve(r));

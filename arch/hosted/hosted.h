@@ -39,6 +39,14 @@
 #define HOSTED_IRQ_BLK   0      /* blk.c, the disk */
 #define HOSTED_IRQ_CONS  1      /* uart_rx.c, the console's receive line */
 void hosted_irq_raise(int irq);
+/* The first call of a device's host thread (signal.c): it is not a CPU, so
+ * the CPUs' interrupt signals are blocked (they are sent to CPU threads
+ * only; blocked all the same), faults are not (the GC barrier's write
+ * fault can be taken here); and SCHED_BATCH, so that waking it does not
+ * preempt the CPU thread that rang (Linux's wake-up preemption skips
+ * batch threads): a device does not take its CPU away, and on a busy host
+ * the caller parks before its request is done, as on a board. */
+void hosted_device_thread_init(void);
 
 /* The disk (blk.c): attach the image file named by -disk / -disk-ro, from
  * __wrap_main before any CPU starts; exits with status 2 if it cannot. */

@@ -41,6 +41,8 @@
  * volatile). tgkill is a system call, a full barrier: stores before
  * arch_send_ipi are visible to the target thread when its handler runs.
  */
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -184,6 +186,18 @@ int arch_irq_decode(const uint32_t *cells, int ncells)
 void arch_irq_route(int irq, int cpu)
 {
 	__atomic_store_n(&irq_cpu[irq], cpu, __ATOMIC_RELAXED);
+}
+
+void hosted_device_thread_init(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, HOSTED_SIG_TIMER);
+	sigaddset(&set, HOSTED_SIG_IPI);
+	sigaddset(&set, HOSTED_SIG_DEV);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	struct sched_param sp = { 0 };
+	pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
 }
 
 /* A device thread's interrupt: the line's bit, then the signal. An edge

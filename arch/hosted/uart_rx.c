@@ -55,7 +55,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,17 +134,7 @@ static uint32_t take_stdin(uint32_t tail, uint32_t room)
 static void *receiver(void *arg)
 {
 	(void)arg;
-	/* The runtime's interrupts are the CPUs' (blocked here all the same,
-	 * as in blk.c's device threads); SCHED_BATCH for the same reason as
-	 * there: a device does not take its CPU away. */
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, HOSTED_SIG_TIMER);
-	sigaddset(&set, HOSTED_SIG_IPI);
-	sigaddset(&set, HOSTED_SIG_DEV);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	struct sched_param sp = { 0 };
-	pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+	hosted_device_thread_init();
 	uint32_t tail = 0;      /* only we write rx.tail */
 	for (;;) {
 		uint32_t room = wait_room(tail);
