@@ -15,28 +15,14 @@
  *   gcc -O2 -shared -fPIC -o build/qemu-pcseg.so scripts/qemu-pcseg.c
  *   QEMU_EXTRA="-plugin build/qemu-pcseg.so,bound=80200098,key=80207bc8" \
  *     ARCH=riscv64 SMP=1 ICOUNT=1 qemu/run.sh build/riscv64-gcc-release/sched.bin
- * The plugin API declarations are QEMU 7.2's (version 1), as in
- * qemu-turns.c: Debian ships no qemu-plugin.h.
+ * The plugin API's declarations: qemu-plugin-api.h.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef uint64_t qemu_plugin_id_t;
-struct qemu_plugin_tb;
-struct qemu_plugin_insn;
-typedef struct qemu_info_t qemu_info_t;
-#define EXPORT __attribute__((visibility("default")))
-EXPORT int qemu_plugin_version = 1;
-typedef void (*exec_cb)(unsigned int vcpu, void *udata);
-void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t,
-                                           void (*)(qemu_plugin_id_t, struct qemu_plugin_tb *));
-void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *, exec_cb, int flags, void *);
-void qemu_plugin_register_atexit_cb(qemu_plugin_id_t, void (*)(qemu_plugin_id_t, void *), void *);
-size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *);
-struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *, size_t);
-uint64_t qemu_plugin_insn_vaddr(const struct qemu_plugin_insn *);
+#include "qemu-plugin-api.h"
 
 #define MAXSEG 20000
 

@@ -17,8 +17,8 @@
  * stays the same run. This is how the missed stop-the-world request of
  * docs/gc.md ("Stopping the world") was found.
  *
- * Debian ships no qemu-plugin.h: the few declarations below are the
- * plugin API of QEMU 7.2 (version 1). Build and use:
+ * The plugin API's declarations are in qemu-plugin-api.h (Debian ships no
+ * qemu-plugin.h). Build and use:
  *   gcc -O2 -shared -fPIC -o build/qemu-turns.so scripts/qemu-turns.c
  *   QEMU_EXTRA="-plugin build/qemu-turns.so,min=5000000,mark=gc_m:80202e72 -d plugin" \
  *     ARCH=riscv64 SMP=4 ICOUNT=1 BOOTARGS=... qemu/run.sh build/.../gc.bin
@@ -28,22 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef uint64_t qemu_plugin_id_t;
-struct qemu_plugin_tb;
-struct qemu_plugin_insn;
-typedef struct qemu_info_t qemu_info_t;
-#define EXPORT __attribute__((visibility("default")))
-EXPORT int qemu_plugin_version = 1;
-typedef void (*exec_cb)(unsigned int vcpu, void *udata);
-void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t,
-                                           void (*)(qemu_plugin_id_t, struct qemu_plugin_tb *));
-void qemu_plugin_register_vcpu_tb_exec_cb(struct qemu_plugin_tb *, exec_cb, int flags, void *);
-void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *, exec_cb, int flags, void *);
-void qemu_plugin_register_atexit_cb(qemu_plugin_id_t, void (*)(qemu_plugin_id_t, void *), void *);
-size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *);
-struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *, size_t);
-uint64_t qemu_plugin_insn_vaddr(const struct qemu_plugin_insn *);
-void qemu_plugin_outs(const char *);
+#include "qemu-plugin-api.h"
 
 #define MAXVCPU 16
 #define HIST 40                 /* blocks remembered per vCPU */
