@@ -144,8 +144,17 @@ int main(void)
 		 * stop while Exit holds this CPU) nor cut the write-out. */
 		printf("PASS\n");
 		go(stopper, NULL);
-		while (!__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
-			Gosched();
+		/* Yield until the stopper has started; past 1,000 yields
+		 * (another CPU took it, and the host does not run that
+		 * thread: hosted on a loaded host), nap instead, or the
+		 * yields' events fill this CPU's trace buffer (68,070 dropped
+		 * once) and the checker rejects the dump. */
+		for (int spins = 0; !__atomic_load_n(&stopping, __ATOMIC_ACQUIRE); spins++) {
+			if (spins < 1000)
+				Gosched();
+			else
+				Sleep(100 * Microsecond);
+		}
 		return 0;               /* Exit, while the stopper stops or writes out */
 	}
 	StopTrace();
